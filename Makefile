@@ -1,0 +1,158 @@
+# repodigest - plain GNU make. `make` builds build/repodigest (static, musl, stripped).
+# Targets: all, test (= check), demo, bench, fuzz, static, install, clean, vendor.
+# Override CC CFLAGS LDFLAGS PREFIX BINDIR DESTDIR on the command line or in config.mk.
+-include config.mk
+
+CC       = musl-gcc
+CLANG    = clang
+CFLAGS   = -O2
+LDFLAGS  =
+PREFIX   = /usr/local
+BINDIR   = $(PREFIX)/bin
+DESTDIR  =
+SHARED   = ../shared
+VERSION  = 0.1.0
+
+V        = vendor/src
+STAMP    = $(V)/.stamp
+WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wpointer-arith -Wvla -Wformat=2
+DEFS     = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DREPODIGEST_VERSION='"$(VERSION)"'
+INC      = -Isrc -I$(V)/zlib -I$(V)/cjson -I$(V)/lz4/lib -I$(V)/bearssl/inc
+# Our flags come first and user CFLAGS last, so CFLAGS cannot drop the warnings.
+ALL_CFLAGS    = $(WARN) $(DEFS) $(INC) -MMD -MP $(CFLAGS)
+VENDOR_CFLAGS = -w $(INC) $(CFLAGS)
+
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+           -fno-omit-frame-pointer -g -O1
+FUZZFLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -g -O1
+
+# ---------------------------------------------------------------- sources
+MAIN_C   = src/main.c
+LIB_C    = $(filter-out $(MAIN_C),$(sort $(wildcard src/*.c)))
+ZLIB_C   = $(addprefix $(V)/zlib/,adler32.c crc32.c inffast.c inflate.c \
+           inftrees.c zutil.c deflate.c trees.c)
+CJSON_C  = $(V)/cjson/cJSON.c
+LZ4_C    = $(V)/lz4/lib/lz4.c
+VENDOR_C = $(ZLIB_C) $(CJSON_C) $(LZ4_C)
+TEST_C   = $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_C   = $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+TESTS    = $(patsubst tests/unit/%.c,%,$(TEST_C))
+FUZZERS  = $(patsubst tests/fuzz/%.c,%,$(FUZZ_C))
+
+# Flavours: build/musl (shipped, static), build/asan (clang ASan+UBSan, glibc),
+# build/fuzz (clang libFuzzer).
+obj = $(patsubst %.c,build/$(1)/%.o,$(2))
+
+M_LIB  = $(call obj,musl,$(LIB_C) $(VENDOR_C))
+A_LIB  = $(call obj,asan,$(LIB_C) $(VENDOR_C))
+F_LIB  = $(call obj,fuzz,$(LIB_C) $(VENDOR_C))
+
+all: build/repodigest build/musl/libbearssl.a
+
+# ---------------------------------------------------------------- vendor
+vendor: $(STAMP)
+$(STAMP): vendor/manifest scripts/vendor-fetch
+	SHARED=$(SHARED) ./scripts/vendor-fetch
+	touch $@
+$(VENDOR_C): $(STAMP)
+	@test -f $@ || { echo "missing $@ (vendor/manifest out of date?)" >&2; exit 1; }
+
+# BearSSL: every source file of the library, compiled with musl into one archive.
+BEARSSL_C = $(sort $(shell test -f $(STAMP) && find $(V)/bearssl/src -name '*.c'))
+build/musl/libbearssl.a: $(STAMP)
+	@mkdir -p build/musl/bearssl
+	$(MAKE) --no-print-directory BEARSSL_BUILD=1 build/musl/bearssl/.built
+	rm -f $@.tmp && ar rcs $@.tmp $$(find build/musl/bearssl -name '*.o' | sort) && mv $@.tmp $@
+build/musl/bearssl/.built: $(patsubst $(V)/bearssl/src/%.c,build/musl/bearssl/%.o,$(BEARSSL_C))
+	touch $@
+build/musl/bearssl/%.o: $(V)/bearssl/src/%.c
+	@mkdir -p $(@D)
+	$(CC) -Os -w -I$(V)/bearssl/inc -I$(V)/bearssl/src -c $< -o $@
+
+# ---------------------------------------------------------------- compile
+build/musl/vendor/%.o: vendor/%.c $(STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(VENDOR_CFLAGS) -c $< -o $@
+build/musl/%.o: %.c $(STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+build/asan/vendor/%.o: vendor/%.c $(STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) $(VENDOR_CFLAGS) $(SANFLAGS) -c $< -o $@
+build/asan/%.o: %.c $(STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) $(ALL_CFLAGS) $(SANFLAGS) -c $< -o $@
+
+build/fuzz/vendor/%.o: vendor/%.c $(STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) $(VENDOR_CFLAGS) $(FUZZFLAGS) -c $< -o $@
+build/fuzz/%.o: %.c $(STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) $(ALL_CFLAGS) $(FUZZFLAGS) -c $< -o $@
+
+# ---------------------------------------------------------------- link
+build/repodigest: build/musl/src/main.o $(M_LIB)
+	$(CC) -static -s $(LDFLAGS) -o $@.tmp $^ && mv $@.tmp $@
+
+build/asan/repodigest: build/asan/src/main.o $(A_LIB)
+	$(CLANG) $(SANFLAGS) $(LDFLAGS) -o $@ $^
+
+build/musl/tests/%: build/musl/tests/unit/%.o $(M_LIB)
+	@mkdir -p $(@D)
+	$(CC) -static $(LDFLAGS) -o $@ $^
+build/asan/tests/%: build/asan/tests/unit/%.o $(A_LIB)
+	@mkdir -p $(@D)
+	$(CLANG) $(SANFLAGS) $(LDFLAGS) -o $@ $^
+
+# Fuzz targets: libFuzzer binaries for `make fuzz`, and replay binaries (ASan, no
+# libFuzzer) that run the committed corpora in `make test`.
+build/fuzz/bin/%: build/fuzz/tests/fuzz/%.o $(F_LIB)
+	@mkdir -p $(@D)
+	$(CLANG) -fsanitize=fuzzer,address,undefined $(LDFLAGS) -o $@ $^
+build/asan/replay/%: build/asan/tests/fuzz/%.o build/asan/tests/fuzz/replay.o $(A_LIB)
+	@mkdir -p $(@D)
+	$(CLANG) $(SANFLAGS) $(LDFLAGS) -o $@ $^
+
+# ---------------------------------------------------------------- targets
+MUSL_TESTS = $(addprefix build/musl/tests/,$(TESTS))
+ASAN_TESTS = $(addprefix build/asan/tests/,$(TESTS))
+REPLAYS    = $(addprefix build/asan/replay/,$(FUZZERS))
+
+setup:
+	./scripts/setup
+
+test-build: build/repodigest build/asan/repodigest $(MUSL_TESTS) $(ASAN_TESTS) $(REPLAYS)
+
+test check: setup
+	$(MAKE) --no-print-directory test-build
+	SHARED=$(SHARED) ./tests/run
+
+static: build/repodigest
+	./scripts/check-static build/repodigest
+
+demo: setup
+	$(MAKE) --no-print-directory build/repodigest
+	SHARED=$(SHARED) ./scripts/demo
+
+fuzz: setup
+	$(MAKE) --no-print-directory $(addprefix build/fuzz/bin/,$(FUZZERS))
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} ./scripts/fuzz $(FUZZERS)
+
+bench: setup
+	$(MAKE) --no-print-directory build/repodigest
+	SHARED=$(SHARED) ./scripts/bench
+
+install: build/repodigest
+	mkdir -p $(DESTDIR)$(BINDIR)
+	cp build/repodigest $(DESTDIR)$(BINDIR)/repodigest
+
+clean:
+	rm -rf build
+
+.PHONY: all vendor setup test-build test check static demo fuzz bench install clean
+.SECONDARY:
+
+-include $(shell test -d build && find build -name '*.d')

@@ -1,0 +1,525 @@
+/*
+ * cli.c - argv to commands: `digest`, `version`, help. See cli.h.
+ *
+ * Options are parsed by a small long/short option reader (no getopt: options and
+ * the SOURCE operand may come in any order, as users of gitingest expect, and
+ * musl's and glibc's getopt_long differ on permutation). Conflicts and bad values
+ * are reported right after parsing, one line each, exit 2.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "digest.h"
+#include "err.h"
+#include "out.h"
+#include "source.h"
+
+#define DIGEST_FORMAT_VERSION "1"
+#define MAX_PATTERNS 256
+
+static const char usage_main[] =
+"usage: repodigest COMMAND [options]\n"
+"\n"
+"Turn a Git repository into an LLM-ready text digest (gitingest format).\n"
+"\n"
+"Commands:\n"
+"  digest SOURCE   digest one repository: a directory, a .tar/.tar.gz file,\n"
+"                  or - (tar or tar.gz on standard input)\n"
+"  version         print the version\n"
+"  help            this text\n"
+"\n"
+"Run 'repodigest COMMAND --help' for a command's options.\n";
+
+static const char usage_digest[] =
+"usage: repodigest digest SOURCE [options]\n"
+"\n"
+"SOURCE is a directory, a .tar or .tar.gz archive (a single top directory,\n"
+"as in GitHub's tarballs, is stripped), or - for an archive on stdin.\n"
+"By default the digest (tree + content) goes to stdout, the summary to stderr.\n"
+"\n"
+"Options:\n"
+"  -o, --output FILE          write to FILE (atomically) instead of stdout\n"
+"      --format FMT           text (default: tree + content, as gitingest -o),\n"
+"                             full (summary + tree + content, the stored body)\n"
+"                             or json ({\"summary\",\"tree\",\"content\"})\n"
+"  -i, --include-pattern PAT  only files matching PAT (repeatable; commas and\n"
+"                             spaces separate several patterns)\n"
+"  -e, --exclude-pattern PAT  also exclude PAT (repeatable)\n"
+"  -s, --max-size BYTES       skip files larger than BYTES (default 10485760)\n"
+"      --max-output BYTES     cut the output at BYTES with a truncation notice\n"
+"      --report FILE          write a JSON report of every file kept or left out\n"
+"      --include-gitignored   do not apply .gitignore / .gitingestignore\n"
+"      --repo OWNER/REPO      treat an archive as that GitHub repository\n"
+"                             (summary 'Repository:', root 'owner-repo')\n"
+"      --name NAME            name of the tree root (and summary slug)\n"
+"      --strip-components N   0 or 1: strip the archive's top directory\n"
+"                             (default: automatic)\n"
+"  -q, --quiet                do not print the summary on stderr\n"
+"  -h, --help                 this text\n"
+"\n"
+"Exit status: 0 success, 1 failure, 2 usage error.\n";
+
+struct digest_args {
+	const char *source;
+	const char *output;
+	const char *format;
+	const char *report;
+	const char *repo;
+	const char *name;
+	const char *inc[MAX_PATTERNS + 1];
+	const char *exc[MAX_PATTERNS + 1];
+	int n_inc, n_exc;
+	uint64_t max_size;
+	uint64_t max_output;
+	int strip;
+	int use_ignore_files;
+	int quiet;
+};
+
+static int
+usage_error(const char *cmd, const char *msg, const char *arg)
+{
+	if (arg)
+		fprintf(stderr, "repodigest %s: %s: %s\n", cmd, msg, arg);
+	else
+		fprintf(stderr, "repodigest %s: %s\n", cmd, msg);
+	fprintf(stderr, "Run 'repodigest %s --help' for usage.\n", cmd);
+	return EXIT_USAGE;
+}
+
+/* Strict unsigned decimal, no sign, no junk, no overflow. */
+static int
+parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * Match argv[*i] against a long name (--name or --name=value) or a short one
+ * (-x, -xvalue). For options with a value, *val receives it (taking the next
+ * argument when needed). Returns 1 on a match, 0 if not this option, -1 if the
+ * value is missing.
+ */
+static int
+opt_match(int argc, char **argv, int *i, const char *lng, char shrt,
+    int has_val, const char **val)
+{
+	const char *a = argv[*i];
+	size_t ll = strlen(lng);
+
+	if (a[0] == '-' && a[1] == '-' && strncmp(a + 2, lng, ll) == 0) {
+		const char *rest = a + 2 + ll;
+		if (*rest == '\0') {
+			if (!has_val)
+				return 1;
+			if (*i + 1 >= argc)
+				return -1;
+			*val = argv[++*i];
+			return 1;
+		}
+		if (*rest == '=' && has_val) {
+			*val = rest + 1;
+			return 1;
+		}
+		return 0;
+	}
+	if (shrt && a[0] == '-' && a[1] == shrt) {
+		if (!has_val)
+			return a[2] == '\0';
+		if (a[2] != '\0') {
+			*val = a + 2;
+			return 1;
+		}
+		if (*i + 1 >= argc)
+			return -1;
+		*val = argv[++*i];
+		return 1;
+	}
+	return 0;
+}
+
+static int
+parse_digest(int argc, char **argv, struct digest_args *da)
+{
+	const char *v = NULL;
+	int r;
+
+	memset(da, 0, sizeof *da);
+	da->strip = -1;
+	da->use_ignore_files = 1;
+	da->format = "text";
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+#define OPT(l, s, hv) ((r = opt_match(argc, argv, &i, l, s, hv, &v)) != 0)
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage_digest, stdout);
+			return -1;
+		} else if (strcmp(a, "--") == 0) {
+			if (i + 1 < argc && da->source == NULL)
+				da->source = argv[++i];
+			if (i + 1 < argc)
+				return usage_error("digest", "unexpected argument",
+				    argv[i + 1]);
+			break;
+		} else if (a[0] != '-' || strcmp(a, "-") == 0) {
+			if (da->source != NULL)
+				return usage_error("digest",
+				    "more than one SOURCE given", a);
+			da->source = a;
+			continue;
+		}
+		if (OPT("output", 'o', 1)) {
+			if (r < 0)
+				goto missing;
+			da->output = v;
+		} else if (OPT("format", 0, 1)) {
+			if (r < 0)
+				goto missing;
+			da->format = v;
+		} else if (OPT("include-pattern", 'i', 1)) {
+			if (r < 0)
+				goto missing;
+			if (da->n_inc == MAX_PATTERNS)
+				return usage_error("digest", "too many -i", NULL);
+			da->inc[da->n_inc++] = v;
+		} else if (OPT("exclude-pattern", 'e', 1)) {
+			if (r < 0)
+				goto missing;
+			if (da->n_exc == MAX_PATTERNS)
+				return usage_error("digest", "too many -e", NULL);
+			da->exc[da->n_exc++] = v;
+		} else if (OPT("max-size", 's', 1)) {
+			if (r < 0)
+				goto missing;
+			if (parse_u64(v, &da->max_size) != 0 || da->max_size == 0)
+				return usage_error("digest",
+				    "--max-size needs a positive number of bytes", v);
+		} else if (OPT("max-output", 0, 1)) {
+			if (r < 0)
+				goto missing;
+			if (parse_u64(v, &da->max_output) != 0 ||
+			    da->max_output == 0)
+				return usage_error("digest",
+				    "--max-output needs a positive number of bytes", v);
+		} else if (OPT("report", 0, 1)) {
+			if (r < 0)
+				goto missing;
+			da->report = v;
+		} else if (OPT("repo", 0, 1)) {
+			if (r < 0)
+				goto missing;
+			da->repo = v;
+		} else if (OPT("name", 0, 1)) {
+			if (r < 0)
+				goto missing;
+			da->name = v;
+		} else if (OPT("strip-components", 0, 1)) {
+			if (r < 0)
+				goto missing;
+			if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
+				return usage_error("digest",
+				    "--strip-components takes 0 or 1", v);
+			da->strip = v[0] - '0';
+		} else if (OPT("include-gitignored", 0, 0)) {
+			da->use_ignore_files = 0;
+		} else if (OPT("quiet", 'q', 0)) {
+			da->quiet = 1;
+		} else {
+			return usage_error("digest", "unknown option", a);
+		}
+		continue;
+missing:
+		return usage_error("digest", "option needs a value", a);
+#undef OPT
+	}
+	if (da->source == NULL)
+		return usage_error("digest", "missing SOURCE", NULL);
+	if (strcmp(da->format, "text") != 0 && strcmp(da->format, "full") != 0 &&
+	    strcmp(da->format, "json") != 0)
+		return usage_error("digest", "--format must be text, full or json",
+		    da->format);
+	if (da->repo != NULL) {
+		const char *sl = strchr(da->repo, '/');
+		if (sl == NULL || sl == da->repo || sl[1] == '\0' ||
+		    strchr(sl + 1, '/') != NULL)
+			return usage_error("digest", "--repo must be OWNER/REPO",
+			    da->repo);
+	}
+	if (da->repo != NULL && da->name != NULL)
+		return usage_error("digest", "--repo and --name conflict", NULL);
+	return 0;
+}
+
+/* ------------------------------------------------------------ output files */
+
+/*
+ * Open PATH.tmp.PID for writing; the caller renames it over PATH when complete,
+ * so a reader never sees half a digest.
+ */
+static int
+open_tmp(const char *path, char *tmp, size_t cap)
+{
+	snprintf(tmp, cap, "%s.tmp.%ld", path, (long)getpid());
+	return open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+}
+
+static int
+commit_tmp(int fd, const char *tmp, const char *path)
+{
+	if (fsync(fd) != 0 && errno != EINVAL) {
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+json_escape(struct out *o, const uint8_t *p, size_t n)
+{
+	size_t start = 0;
+	char esc[8];
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+		if (c != '"' && c != '\\' && c >= 0x20)
+			continue;
+		out_write(o, p + start, i - start);
+		switch (c) {
+		case '"': out_write(o, "\\\"", 2); break;
+		case '\\': out_write(o, "\\\\", 2); break;
+		case '\n': out_write(o, "\\n", 2); break;
+		case '\t': out_write(o, "\\t", 2); break;
+		case '\r': out_write(o, "\\r", 2); break;
+		default:
+			snprintf(esc, sizeof esc, "\\u%04x", c);
+			out_write(o, esc, 6);
+		}
+		start = i + 1;
+	}
+	out_write(o, p + start, n - start);
+}
+
+static int
+write_output(struct digest *d, const struct digest_args *da,
+    const struct buf *summary, int fd)
+{
+	struct out *o = malloc(sizeof *o);
+	int e;
+
+	if (o == NULL)
+		return ERR_NOMEM;
+	if (strcmp(da->format, "json") == 0) {
+		/* the cap applies to the content string; JSON stays valid */
+		struct buf content;
+		struct out *co = malloc(sizeof *co);
+		buf_init(&content, (size_t)2 << 30);
+		if (co == NULL) {
+			free(o);
+			return ERR_NOMEM;
+		}
+		out_init_mem(co, &content, da->max_output);
+		e = digest_write_content(d, co);
+		free(co);
+		out_init_fd(o, fd, 0);
+		if (e == 0) {
+			out_puts(o, "{\"summary\":\"");
+			json_escape(o, summary->p, summary->len);
+			out_puts(o, "\",\"tree\":\"");
+			json_escape(o, (const uint8_t *)d->tree, d->tree_len);
+			out_puts(o, "\",\"content\":\"");
+			json_escape(o, content.p, content.len);
+			out_puts(o, "\"}\n");
+			e = out_flush(o);
+		}
+		buf_free(&content);
+		free(o);
+		return e;
+	}
+	out_init_fd(o, fd, da->max_output);
+	if (strcmp(da->format, "full") == 0) {
+		out_write(o, summary->p, summary->len);
+		out_write(o, "\n", 1);
+	}
+	digest_write_tree(d, o);
+	out_write(o, "\n", 1);
+	digest_write_content(d, o);
+	e = out_flush(o);
+	free(o);
+	return e;
+}
+
+static int
+write_report(const struct digest *d, const char *path)
+{
+	char tmp[4200];
+	int fd = open_tmp(path, tmp, sizeof tmp);
+	FILE *f;
+	int e;
+
+	if (fd < 0)
+		return -1;
+	if ((f = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	e = digest_report_json(d, f);
+	if (fflush(f) != 0 || e != 0) {
+		fclose(f);
+		unlink(tmp);
+		return -1;
+	}
+	if (fsync(fileno(f)) != 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_digest(int argc, char **argv)
+{
+	struct digest_args da;
+	struct digest_opts o;
+	struct source_opts so;
+	struct source_info info;
+	struct err_ctx ec;
+	struct digest *d;
+	struct buf summary;
+	char msg[1024], tmp[4200];
+	int r, e, fd = 1, status = 0;
+
+	if ((r = parse_digest(argc, argv, &da)) != 0)
+		return r < 0 ? 0 : r;
+	memset(&o, 0, sizeof o);
+	o.max_file_size = da.max_size;
+	o.max_depth = -1;
+	o.use_ignore_files = da.use_ignore_files;
+	o.includes = da.n_inc ? da.inc : NULL;
+	o.excludes = da.n_exc ? da.exc : NULL;
+	memset(&so, 0, sizeof so);
+	so.repo = da.repo;
+	so.name = da.name;
+	so.strip = da.strip;
+
+	d = malloc(sizeof *d);
+	if (d == NULL) {
+		fprintf(stderr, "repodigest digest: %s\n", err_str(ERR_NOMEM));
+		return 1;
+	}
+	if ((e = digest_init(d, &o)) != 0) {
+		fprintf(stderr, "repodigest digest: %s\n", err_str(e));
+		digest_free(d);
+		free(d);
+		return e == ERR_PATTERN || e == ERR_PATTERN_COUNT ? EXIT_USAGE : 1;
+	}
+	if ((e = source_digest(da.source, &so, d, &info, &ec)) != 0) {
+		err_format(&ec, msg, sizeof msg);
+		fprintf(stderr, "repodigest: %s\n", msg);
+		digest_free(d);
+		free(d);
+		return 1;
+	}
+	buf_init(&summary, 1 << 20);
+	if (digest_summary(d, info.header, &summary) != 0) {
+		fprintf(stderr, "repodigest digest: %s\n", err_str(ERR_NOMEM));
+		status = 1;
+		goto done;
+	}
+	if (da.output != NULL && strcmp(da.output, "-") != 0) {
+		if ((fd = open_tmp(da.output, tmp, sizeof tmp)) < 0) {
+			fprintf(stderr, "repodigest: %s: cannot create: %s\n",
+			    da.output, strerror(errno));
+			status = 1;
+			goto done;
+		}
+	}
+	e = write_output(d, &da, &summary, fd);
+	if (fd != 1) {
+		if (e != 0) {
+			close(fd);
+			unlink(tmp);
+		} else if (commit_tmp(fd, tmp, da.output) != 0) {
+			e = ERR_OUTPUT;
+		}
+	}
+	if (e != 0) {
+		fprintf(stderr, "repodigest: %s: %s: %s\n",
+		    da.output ? da.output : "stdout", err_str(e), strerror(errno));
+		status = 1;
+		goto done;
+	}
+	if (da.report != NULL && write_report(d, da.report) != 0) {
+		fprintf(stderr, "repodigest: %s: cannot write report: %s\n",
+		    da.report, strerror(errno));
+		status = 1;
+	}
+	if (!da.quiet && strcmp(da.format, "text") == 0) {
+		fwrite(summary.p, 1, summary.len, stderr);
+		fputc('\n', stderr);
+	}
+	if (d->dropped_early > 0)
+		fprintf(stderr, "repodigest: %s: %llu entries excluded before a "
+		    "later ignore rule re-included them (see --report)\n",
+		    da.source, (unsigned long long)d->dropped_early);
+done:
+	buf_free(&summary);
+	digest_free(d);
+	free(d);
+	return status;
+}
+
+static int
+cmd_version(void)
+{
+	printf("repodigest %s (digest format %s)\n", REPODIGEST_VERSION,
+	    DIGEST_FORMAT_VERSION);
+	return 0;
+}
+
+/* see cli.h */
+int
+cli_main(int argc, char **argv)
+{
+	const char *cmd;
+
+	if (argc < 2) {
+		fputs(usage_main, stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "digest") == 0)
+		return cmd_digest(argc - 1, argv + 1);
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)
+		return cmd_version();
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
+	    strcmp(cmd, "-h") == 0) {
+		fputs(usage_main, stdout);
+		return 0;
+	}
+	fprintf(stderr, "repodigest: unknown command: %s\n", cmd);
+	fputs(usage_main, stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,1216 @@
+/*
+ * digest.c - entries in, gitingest digest out. See digest.h.
+ *
+ * Data flow per entry: digest_entry() records the path and decides what it can
+ * right away (depth, size limit, include patterns for files, the ignore rules
+ * known so far); digest_data() streams the body through the binary test (the
+ * first 1024 bytes must be strict UTF-8), universal-newline translation, a UTF-8
+ * validator for the rest and the token estimator into the content store;
+ * digest_entry_end() settles the body. digest_finish() applies the complete
+ * ignore set, sorts the kept leaves in gitingest's tree order, applies the count
+ * and total-size limits in that order, builds the tree string and the token
+ * figure. Rendering then walks the sorted leaves.
+ *
+ * Deterministic where gitingest is not (documented in README.md too):
+ *  - ignore rules: last match wins in the order defaults, -e, ignore files
+ *    (gitingest uses one Python set, so negation follows hash order);
+ *  - names equal after lower-casing: raw byte order of the name;
+ *  - count and total-size limits: applied in tree order, not filesystem order;
+ *  - a decode error after the first KiB: Python's message with the absolute
+ *    byte offset in the file (gitingest's is relative to its read chunk).
+ * Archive-specific: an ignore file that arrives after the entries it affects is
+ * still applied to them (bodies are held until the end); only a negation that
+ * re-includes an entry whose body was already discarded cannot be honoured, and
+ * the entry is reported as DROPPED_EARLY.
+ *
+ * Limits: DIGEST_MAX_ENTRIES entries, paths as the archive reader caps them,
+ * bodies within the store's memory cap, 1 MiB per ignore file.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "digest.h"
+#include "err.h"
+#include "notebook.h"
+#include "tokens.h"
+#include "utf8.h"
+
+#define HEAD_LEN 1024           /* gitingest's binary test reads this much */
+#define SEP "================================================"
+
+enum body {
+	BODY_NONE = 0,          /* symlink: empty */
+	BODY_TEXT,              /* in the store */
+	BODY_BINARY,
+	BODY_EMPTY,
+	BODY_ERROR              /* msg */
+};
+
+struct digest_node {
+	char *path;             /* NUL-terminated copy, relative */
+	char *link;             /* symlink text, or NULL */
+	char *msg;              /* BODY_ERROR text, or NULL */
+	char *lkey;             /* lower-cased path (sort key), kept leaves only */
+	uint32_t path_len;
+	uint32_t link_len;
+	uint32_t lkey_len;
+	uint8_t type;           /* enum digest_type */
+	uint8_t reason;         /* enum digest_reason */
+	uint8_t body;           /* enum body */
+	uint8_t early;          /* body discarded when the entry arrived */
+	uint64_t size;          /* size declared by the source */
+	uint64_t tokens;        /* estimate for the body */
+	struct store_file sf;
+};
+
+struct digest_cur {
+	size_t idx;             /* node being streamed */
+	int active;
+	int storing;            /* the body goes to the store */
+	int notebook;           /* buffer raw JSON, convert at the end */
+	int capture;            /* this is an ignore file: keep its bytes */
+	int decided, text;
+	uint64_t seen;
+	size_t head_len;
+	int pending_cr;
+	struct utf8v v;
+	struct tokens tk;
+	struct buf nb;          /* notebook JSON */
+	struct buf ig;          /* ignore file bytes */
+	uint8_t head[HEAD_LEN];
+	uint8_t xbuf[8192];     /* newline translation output */
+};
+
+/* Cache of "is this directory excluded" along the current path, by depth: archives
+ * list a directory's entries together, so most lookups hit. */
+struct dircache {
+	uint64_t gen;
+};
+
+static const char *const reason_text[] = {
+#define DIGEST_REASON_TEXT(name, text) text,
+	DIGEST_REASONS(DIGEST_REASON_TEXT)
+#undef DIGEST_REASON_TEXT
+};
+
+/* see digest.h */
+const char *
+digest_reason_str(int reason)
+{
+	if (reason < 0 || (size_t)reason >= sizeof reason_text / sizeof *reason_text)
+		return "unknown";
+	return reason_text[reason];
+}
+
+/* ------------------------------------------------------------ set-up */
+
+static int
+add_user_exclude(void *ctx, const char *p, size_t n)
+{
+	return ignore_add(ctx, p, n);
+}
+
+static int
+add_include(void *ctx, const char *p, size_t n)
+{
+	struct digest *d = ctx;
+	int e;
+
+	/* gitingest: an include pattern removes the identical ignore pattern */
+	ignore_remove(&d->ig, p, n);
+	if ((e = ignore_add(&d->inc, p, n)) != 0)
+		return e;
+	d->n_includes++;
+	return 0;
+}
+
+int
+digest_init(struct digest *d, const struct digest_opts *o)
+{
+	int e;
+
+	memset(d, 0, sizeof *d);
+	d->opt = *o;
+	if (d->opt.max_file_size == 0)
+		d->opt.max_file_size = DIGEST_MAX_FILE_SIZE;
+	if (d->opt.max_files == 0)
+		d->opt.max_files = DIGEST_MAX_FILES;
+	if (d->opt.max_total == 0)
+		d->opt.max_total = DIGEST_MAX_TOTAL;
+	if (d->opt.max_depth < 0)
+		d->opt.max_depth = DIGEST_MAX_DEPTH;
+	if (d->opt.raw_budget == 0)
+		d->opt.raw_budget = DIGEST_RAW_BUDGET;
+	if (d->opt.mem_cap == 0)
+		d->opt.mem_cap = DIGEST_MEM_CAP;
+	ignore_init(&d->ig);
+	ignore_init(&d->inc);
+	d->cur = calloc(1, sizeof *d->cur);
+	d->store = malloc(sizeof *d->store);
+	if (d->cur == NULL || d->store == NULL)
+		return ERR_NOMEM;
+	buf_init(&d->cur->nb, DIGEST_MAX_FILE_SIZE);
+	buf_init(&d->cur->ig, DIGEST_IGNORE_FILE_MAX);
+	store_init(d->store, d->opt.raw_budget, d->opt.mem_cap);
+	if ((e = ignore_add_defaults(&d->ig)) != 0)
+		return e;
+	/* user excludes first, then includes remove identical strings (gitingest
+	 * builds the set the same way) */
+	for (const char *const *p = o->excludes; p && *p; p++)
+		if ((e = ignore_split_user(*p, strlen(*p), add_user_exclude,
+		    &d->ig)) != 0)
+			return e;
+	for (const char *const *p = o->includes; p && *p; p++)
+		if ((e = ignore_split_user(*p, strlen(*p), add_include, d)) != 0)
+			return e;
+	return 0;
+}
+
+void
+digest_free(struct digest *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		struct digest_node *nd = &d->nodes[i];
+		if (d->store)
+			store_drop(d->store, &nd->sf);
+		free(nd->path);
+		free(nd->link);
+		free(nd->msg);
+		free(nd->lkey);
+	}
+	free(d->nodes);
+	free(d->order);
+	free(d->tree);
+	if (d->cur) {
+		buf_free(&d->cur->nb);
+		buf_free(&d->cur->ig);
+	}
+	free(d->cur);
+	if (d->store)
+		store_free(d->store);
+	free(d->store);
+	ignore_free(&d->ig);
+	ignore_free(&d->inc);
+	memset(d, 0, sizeof *d);
+}
+
+/* ------------------------------------------------------------ filters */
+
+/*
+ * gitingest tests each path as it walks: an excluded directory is not descended,
+ * so a path is excluded when any ancestor directory or the path itself matches.
+ */
+static int
+path_excluded(const struct ignore *ig, const char *path, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (path[i] == '/' && ignore_match(ig, path, i))
+			return 1;
+	return ignore_match(ig, path, len);
+}
+
+/* see digest.h */
+int
+digest_dir_excluded(const struct digest *d, const char *path, size_t len)
+{
+	return path_excluded(&d->ig, path, len);
+}
+
+int
+digest_add_ignore_file(struct digest *d, const char *dir, size_t dirlen,
+    const uint8_t *data, size_t len)
+{
+	size_t bad = 0;
+	int e;
+
+	e = ignore_add_file(&d->ig, dir, dirlen, (const char *)data, len, &bad);
+	d->ignore_bad_lines += bad;
+	return e;
+}
+
+static size_t
+components(const char *p, size_t n)
+{
+	size_t c = 1;
+
+	for (size_t i = 0; i < n; i++)
+		c += p[i] == '/';
+	return c;
+}
+
+static const char *
+basename_of(const char *p, size_t n, size_t *blen)
+{
+	size_t i = n;
+
+	while (i > 0 && p[i - 1] != '/')
+		i--;
+	*blen = n - i;
+	return p + i;
+}
+
+static int
+is_ignore_file_name(const char *b, size_t n)
+{
+	return (n == 10 && memcmp(b, ".gitignore", 10) == 0) ||
+	    (n == 16 && memcmp(b, ".gitingestignore", 16) == 0);
+}
+
+/* ------------------------------------------------------------ entries */
+
+static char *
+dupn(const char *p, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	if (s != NULL) {
+		memcpy(s, p, n);
+		s[n] = '\0';
+	}
+	return s;
+}
+
+int
+digest_entry(struct digest *d, enum digest_type type, const char *path,
+    size_t pathlen, uint64_t size, const char *link, size_t linklen)
+{
+	struct digest_cur *c = d->cur;
+	struct digest_node *nd;
+	const char *base;
+	size_t blen;
+
+	if (c->active)
+		digest_entry_end(d);
+	if (pathlen == 0 || pathlen > UINT32_MAX || linklen > UINT32_MAX)
+		return ERR_TAR_PATH;
+	if (d->n == d->cap) {
+		size_t nc = d->cap ? d->cap * 2 : 256;
+		struct digest_node *nn;
+		if (d->n >= DIGEST_MAX_ENTRIES)
+			return ERR_LIMIT;
+		nn = realloc(d->nodes, nc * sizeof *nn);
+		if (nn == NULL)
+			return ERR_NOMEM;
+		d->nodes = nn;
+		d->cap = nc;
+	}
+	nd = &d->nodes[d->n];
+	memset(nd, 0, sizeof *nd);
+	if ((nd->path = dupn(path, pathlen)) == NULL)
+		return ERR_NOMEM;
+	nd->path_len = (uint32_t)pathlen;
+	if (type == DIGEST_SYMLINK) {
+		if ((nd->link = dupn(link ? link : "", linklen)) == NULL) {
+			free(nd->path);
+			return ERR_NOMEM;
+		}
+		nd->link_len = (uint32_t)linklen;
+	}
+	nd->type = (uint8_t)type;
+	nd->size = type == DIGEST_FILE ? size : 0;
+	nd->reason = DIGEST_KEPT;
+	d->n++;
+
+	memset(c, 0, offsetof(struct digest_cur, nb));
+	c->idx = d->n - 1;
+	c->active = 1;
+	buf_reset(&c->nb);
+	buf_reset(&c->ig);
+
+	if (type == DIGEST_DIR)
+		return 0;
+	base = basename_of(path, pathlen, &blen);
+	/* Every ignore file is read, even inside excluded directories (as
+	 * gitingest's rglob), unless a directory scan already supplied them. */
+	if (type == DIGEST_FILE && d->opt.use_ignore_files && !d->prescanned &&
+	    is_ignore_file_name(base, blen))
+		c->capture = 1;
+
+	if (type == DIGEST_OTHER) {
+		nd->reason = DIGEST_OTHER_TYPE;
+		return 0;
+	}
+	if (components(path, pathlen) - 1 > (size_t)d->opt.max_depth) {
+		nd->reason = DIGEST_DEPTH;
+		return 0;
+	}
+	if (path_excluded(&d->ig, path, pathlen)) {
+		nd->reason = DIGEST_IGNORED;
+		/* a later negation could bring it back: remember the body was
+		 * never kept */
+		nd->early = 1;
+		return 0;
+	}
+	if (type == DIGEST_SYMLINK) {
+		nd->body = BODY_NONE;
+		return 0;
+	}
+	/* a regular file */
+	if (d->n_includes > 0 && !ignore_match(&d->inc, path, pathlen)) {
+		nd->reason = DIGEST_NOT_INCLUDED;
+		return 0;
+	}
+	if (size > d->opt.max_file_size) {
+		nd->reason = DIGEST_TOO_LARGE;
+		return 0;
+	}
+	c->storing = 1;
+	if (blen >= 6 && memcmp(base + blen - 6, ".ipynb", 6) == 0)
+		c->notebook = 1;
+	utf8v_init(&c->v);
+	tokens_init(&c->tk);
+	store_begin(d->store, &nd->sf);
+	return 0;
+}
+
+/* Store translated text and count its tokens. */
+static int
+emit(struct digest *d, const uint8_t *p, size_t n)
+{
+	tokens_feed(&d->cur->tk, p, n);
+	return store_append(d->store, p, n);
+}
+
+/*
+ * Universal newlines: "\r\n" and a lone "\r" become "\n" (Python's text mode).
+ * A "\r" at the end of a chunk is held until the next byte is known.
+ */
+static int
+emit_text(struct digest *d, const uint8_t *p, size_t n)
+{
+	struct digest_cur *c = d->cur;
+	size_t o = 0;
+	int e;
+
+	utf8v_feed(&c->v, p, n);
+	if (!c->pending_cr && memchr(p, '\r', n) == NULL)
+		return emit(d, p, n);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t b = p[i];
+		if (c->pending_cr) {
+			c->pending_cr = 0;
+			c->xbuf[o++] = '\n';
+			if (b == '\n')
+				goto next;
+		}
+		if (b == '\r')
+			c->pending_cr = 1;
+		else
+			c->xbuf[o++] = b;
+next:
+		if (o >= sizeof c->xbuf - 2) {
+			if ((e = emit(d, c->xbuf, o)) != 0)
+				return e;
+			o = 0;
+		}
+	}
+	return o ? emit(d, c->xbuf, o) : 0;
+}
+
+int
+digest_data(struct digest *d, const uint8_t *p, size_t n)
+{
+	struct digest_cur *c = d->cur;
+	int e;
+
+	if (!c->active || n == 0)
+		return 0;
+	if (c->capture) {
+		size_t room = DIGEST_IGNORE_FILE_MAX - c->ig.len;
+		if ((e = buf_append(&c->ig, p, n < room ? n : room)) != 0)
+			return e;
+	}
+	if (!c->storing)
+		return 0;
+	c->seen += n;
+	if (c->notebook)
+		return buf_append(&c->nb, p, n);
+	if (!c->decided) {
+		size_t k = HEAD_LEN - c->head_len;
+		if (k > n)
+			k = n;
+		memcpy(c->head + c->head_len, p, k);
+		c->head_len += k;
+		p += k;
+		n -= k;
+		if (c->head_len < HEAD_LEN)
+			return 0;
+		c->decided = 1;
+		c->text = utf8_valid(c->head, HEAD_LEN);
+		if (c->text && (e = emit_text(d, c->head, HEAD_LEN)) != 0)
+			return e;
+	}
+	if (!c->text || n == 0)
+		return 0;
+	return emit_text(d, p, n);
+}
+
+int
+digest_wants_data(const struct digest *d)
+{
+	return d->cur->active && (d->cur->storing || d->cur->capture);
+}
+
+static const char *
+literal_body(const struct digest_node *nd)
+{
+	switch (nd->body) {
+	case BODY_BINARY:
+		return "[Binary file]";
+	case BODY_EMPTY:
+		return "[Empty file]";
+	case BODY_ERROR:
+		return nd->msg;
+	default:
+		return "";
+	}
+}
+
+static uint64_t
+count_tokens(const char *s, size_t n)
+{
+	struct tokens t;
+
+	tokens_init(&t);
+	tokens_feed(&t, (const uint8_t *)s, n);
+	return tokens_end(&t);
+}
+
+int
+digest_entry_end(struct digest *d)
+{
+	struct digest_cur *c = d->cur;
+	struct digest_node *nd;
+	int e = 0;
+
+	if (!c->active)
+		return 0;
+	c->active = 0;
+	nd = &d->nodes[c->idx];
+	if (c->capture) {
+		size_t dlen = nd->path_len > 0 ? nd->path_len : 0;
+		while (dlen > 0 && nd->path[dlen - 1] != '/')
+			dlen--;
+		if (dlen > 0)
+			dlen--;         /* drop the '/' */
+		e = digest_add_ignore_file(d, nd->path, dlen, c->ig.p, c->ig.len);
+		if (e)
+			return e;
+	}
+	if (!c->storing)
+		return 0;
+
+	if (c->notebook) {
+		struct buf conv;
+		buf_init(&conv, 4 * DIGEST_MAX_FILE_SIZE);
+		e = notebook_convert((const char *)c->nb.p, c->nb.len, &conv);
+		if (e == 0)
+			e = emit(d, conv.p, conv.len);
+		buf_free(&conv);
+		nd->body = BODY_TEXT;
+	} else if (c->seen == 0) {
+		nd->body = BODY_EMPTY;
+	} else {
+		if (!c->decided) {
+			c->decided = 1;
+			c->text = utf8_valid(c->head, c->head_len);
+			if (c->text)
+				e = emit_text(d, c->head, c->head_len);
+		}
+		if (e == 0 && c->text && c->pending_cr) {
+			c->pending_cr = 0;
+			e = emit(d, (const uint8_t *)"\n", 1);
+		}
+		if (!c->text) {
+			nd->body = BODY_BINARY;
+		} else {
+			utf8v_end(&c->v);
+			if (c->v.bad) {
+				size_t ml = strlen(c->v.msg);
+				nd->body = BODY_ERROR;
+				nd->msg = malloc(ml + 40);
+				if (nd->msg == NULL)
+					return ERR_NOMEM;
+				memcpy(nd->msg, "Error reading file with 'UTF-8': ", 33);
+				memcpy(nd->msg + 33, c->v.msg, ml + 1);
+			} else {
+				nd->body = BODY_TEXT;
+			}
+		}
+	}
+	{
+		int e2 = store_end(d->store);
+		if (e == 0)
+			e = e2;
+	}
+	if (nd->body == BODY_TEXT) {
+		nd->tokens = tokens_end(&c->tk);
+	} else {
+		const char *lit = literal_body(nd);
+		store_drop(d->store, &nd->sf);
+		nd->tokens = count_tokens(lit, strlen(lit));
+	}
+	return e;
+}
+
+/* ------------------------------------------------------------ order */
+
+/* A component of a path: [off, off+len) in the raw path and the lower-cased key. */
+static int
+group_of(const char *name, size_t n, const char *lname, size_t ln, int type)
+{
+	int dot = n > 0 && name[0] == '.';
+
+	if (type == DIGEST_FILE) {
+		if ((ln == 6 && memcmp(lname, "readme", 6) == 0) ||
+		    (ln > 6 && memcmp(lname, "readme.", 7) == 0))
+			return 0;
+		return dot ? 2 : 1;
+	}
+	return dot ? 4 : 3;
+}
+
+static int
+memcmp_len(const char *a, size_t an, const char *b, size_t bn)
+{
+	int r = memcmp(a, b, an < bn ? an : bn);
+
+	if (r != 0)
+		return r;
+	return an < bn ? -1 : an > bn;
+}
+
+/* Next component starting at *at in s[0..n): sets *len, returns start. */
+static size_t
+next_comp(const char *s, size_t n, size_t *at, size_t *len)
+{
+	size_t start = *at, i = start;
+
+	while (i < n && s[i] != '/')
+		i++;
+	*len = i - start;
+	*at = i < n ? i + 1 : n + 1;
+	return start;
+}
+
+/*
+ * gitingest's tree pre-order: at the first component where the two paths differ,
+ * compare (group, lower-cased name), then raw bytes (our tie-break).
+ */
+static int
+cmp_leaf(const void *pa, const void *pb)
+{
+	const struct digest_node *a = *(const struct digest_node *const *)pa;
+	const struct digest_node *b = *(const struct digest_node *const *)pb;
+	size_t ra = 0, rb = 0, la = 0, lb = 0;
+
+	for (;;) {
+		size_t ran, rbn, lan, lbn, sa, sb, sla, slb;
+		int a_last, b_last, ga, gb, r;
+
+		sa = next_comp(a->path, a->path_len, &ra, &ran);
+		sb = next_comp(b->path, b->path_len, &rb, &rbn);
+		sla = next_comp(a->lkey, a->lkey_len, &la, &lan);
+		slb = next_comp(b->lkey, b->lkey_len, &lb, &lbn);
+		a_last = ra > a->path_len;
+		b_last = rb > b->path_len;
+		if (ran == rbn && memcmp(a->path + sa, b->path + sb, ran) == 0 &&
+		    !a_last && !b_last)
+			continue;       /* same directory: go deeper */
+		ga = group_of(a->path + sa, ran, a->lkey + sla, lan,
+		    a_last ? a->type : DIGEST_DIR);
+		gb = group_of(b->path + sb, rbn, b->lkey + slb, lbn,
+		    b_last ? b->type : DIGEST_DIR);
+		if (ga != gb)
+			return ga < gb ? -1 : 1;
+		r = memcmp_len(a->lkey + sla, lan, b->lkey + slb, lbn);
+		if (r != 0)
+			return r;
+		r = memcmp_len(a->path + sa, ran, b->path + sb, rbn);
+		if (r != 0)
+			return r;
+		/* same name, one a file and one a directory: cannot happen in a
+		 * real tree; order by length for a total order */
+		return a->path_len < b->path_len ? -1 : a->path_len > b->path_len;
+	}
+}
+
+/* ------------------------------------------------------------ symlink targets */
+
+static int
+cmp_str(const void *pa, const void *pb)
+{
+	const char *a = *(const char *const *)pa, *b = *(const char *const *)pb;
+
+	return strcmp(a, b);
+}
+
+/*
+ * Is the symlink's target a directory inside the tree? gitingest's include
+ * filter lets symlinks to directories through (Path.is_dir() follows links).
+ * Resolved within the archive: absolute targets and targets that leave the root
+ * are not directories; chains are followed up to 40 links (as Linux's ELOOP).
+ */
+static int
+link_is_dir(const struct digest *d, char **dirs, size_t ndirs,
+    const struct digest_node *nd)
+{
+	char path[8192];
+	const struct digest_node *cur = nd;
+
+	for (int hops = 0; hops < 40; hops++) {
+		size_t plen, dl = cur->path_len;
+		const char *l = cur->link;
+		char *key;
+		size_t i = 0;
+		char out[8192];
+		size_t olen = 0;
+
+		if (cur->link_len == 0 || l[0] == '/')
+			return 0;
+		while (dl > 0 && cur->path[dl - 1] != '/')
+			dl--;
+		if (dl + cur->link_len + 1 >= sizeof path)
+			return 0;
+		memcpy(path, cur->path, dl);
+		memcpy(path + dl, l, cur->link_len);
+		plen = dl + cur->link_len;
+		/* normalise: drop "." and empty, resolve ".." */
+		while (i <= plen) {
+			size_t s = i;
+			while (i < plen && path[i] != '/')
+				i++;
+			size_t cl = i - s;
+			if (cl == 0 || (cl == 1 && path[s] == '.')) {
+				/* skip */
+			} else if (cl == 2 && path[s] == '.' && path[s + 1] == '.') {
+				if (olen == 0)
+					return 0;       /* leaves the root */
+				while (olen > 0 && out[olen - 1] != '/')
+					olen--;
+				if (olen > 0)
+					olen--;
+			} else {
+				if (olen > 0)
+					out[olen++] = '/';
+				memcpy(out + olen, path + s, cl);
+				olen += cl;
+			}
+			i++;
+		}
+		if (olen == 0)
+			return 1;               /* the root itself */
+		out[olen] = '\0';
+		key = out;
+		if (bsearch(&key, dirs, ndirs, sizeof *dirs, cmp_str) != NULL)
+			return 1;
+		/* another symlink? follow it */
+		cur = NULL;
+		for (size_t k = 0; k < d->n; k++) {
+			const struct digest_node *x = &d->nodes[k];
+			if (x->type == DIGEST_SYMLINK && x->path_len == olen &&
+			    memcmp(x->path, out, olen) == 0) {
+				cur = x;
+				break;
+			}
+		}
+		if (cur == NULL)
+			return 0;
+	}
+	return 0;
+}
+
+/* All directory paths of the tree: explicit entries and every parent. */
+static int
+collect_dirs(const struct digest *d, char ***out, size_t *nout)
+{
+	size_t n = 0, cap = 0;
+	char **v = NULL;
+
+	for (size_t i = 0; i < d->n; i++) {
+		const struct digest_node *nd = &d->nodes[i];
+		for (size_t j = 0; j <= nd->path_len; j++) {
+			int is_dir_end = (j < nd->path_len && nd->path[j] == '/') ||
+			    (j == nd->path_len && nd->type == DIGEST_DIR);
+			if (!is_dir_end)
+				continue;
+			if (n == cap) {
+				size_t nc = cap ? cap * 2 : 256;
+				char **nv = realloc(v, nc * sizeof *nv);
+				if (nv == NULL)
+					goto fail;
+				v = nv;
+				cap = nc;
+			}
+			if ((v[n] = dupn(nd->path, j)) == NULL)
+				goto fail;
+			n++;
+		}
+	}
+	if (n > 0)
+		qsort(v, n, sizeof *v, cmp_str);
+	*out = v;
+	*nout = n;
+	return 0;
+fail:
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return ERR_NOMEM;
+}
+
+/* ------------------------------------------------------------ tree */
+
+/* Last component of a symlink's text as pathlib's PurePosixPath.name gives it:
+ * empty and "." components dropped, "/" alone gives "". */
+static void
+link_display(const char *l, size_t n, const char **out, size_t *olen)
+{
+	size_t end = n;
+
+	for (;;) {
+		while (end > 0 && l[end - 1] == '/')
+			end--;
+		size_t s = end;
+		while (s > 0 && l[s - 1] != '/')
+			s--;
+		if (end - s == 1 && l[s] == '.') {
+			end = s;
+			continue;
+		}
+		*out = l + s;
+		*olen = end - s;
+		return;
+	}
+}
+
+struct tnode {
+	const char *name;
+	size_t nlen;
+	const struct digest_node *leaf;         /* NULL for a directory */
+	size_t first, next;                     /* child/sibling indexes, 0 = none */
+};
+
+static int
+tree_line(struct buf *b, const char *prefix, size_t plen, int last,
+    const struct tnode *t)
+{
+	int e = 0;
+
+	e |= buf_append(b, prefix, plen);
+	e |= buf_puts(b, last ? "\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 " :
+	    "\xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 ");
+	e |= buf_append(b, t->name, t->nlen);
+	if (t->leaf == NULL) {
+		e |= buf_putc(b, '/');
+	} else if (t->leaf->type == DIGEST_SYMLINK) {
+		const char *x;
+		size_t xl;
+		link_display(t->leaf->link, t->leaf->link_len, &x, &xl);
+		e |= buf_puts(b, " -> ");
+		e |= buf_append(b, x, xl);
+	}
+	e |= buf_putc(b, '\n');
+	return e ? ERR_NOMEM : 0;
+}
+
+/* Depth-first rendering with an explicit stack (depth is capped by max_depth but
+ * the stack keeps hostile depth settings from recursing the C stack). */
+static int
+render_tree(struct tnode *t, size_t root, struct buf *b)
+{
+	struct frame { size_t node; size_t plen; } *st;
+	struct buf prefix;
+	size_t sp = 0, cap = 64;
+	int e = 0;
+
+	st = malloc(cap * sizeof *st);
+	if (st == NULL)
+		return ERR_NOMEM;
+	buf_init(&prefix, (size_t)1 << 24);
+	if (buf_puts(&prefix, "    ")) {
+		free(st);
+		return ERR_NOMEM;
+	}
+	st[sp].node = t[root].first;
+	st[sp].plen = prefix.len;
+	sp++;
+	while (sp > 0 && e == 0) {
+		struct frame *f = &st[sp - 1];
+		size_t k = f->node;
+		if (k == 0) {
+			sp--;
+			continue;
+		}
+		f->node = t[k].next;
+		prefix.len = f->plen;
+		int last = t[k].next == 0;
+		e = tree_line(b, (const char *)prefix.p, prefix.len, last, &t[k]);
+		if (e == 0 && t[k].leaf == NULL) {
+			e = buf_puts(&prefix, last ? "    " : "\xe2\x94\x82   ");
+			if (e == 0 && sp == cap) {
+				struct frame *ns = realloc(st, 2 * cap * sizeof *st);
+				if (ns == NULL) {
+					e = ERR_NOMEM;
+					break;
+				}
+				st = ns;
+				cap *= 2;
+			}
+			if (e == 0) {
+				st[sp].node = t[k].first;
+				st[sp].plen = prefix.len;
+				sp++;
+			}
+		}
+	}
+	free(st);
+	buf_free(&prefix);
+	return e;
+}
+
+static int
+build_tree(struct digest *d, const char *root_name)
+{
+	struct tnode *t;
+	size_t nt = 1, cap;
+	size_t *stack, *lastchild, depth = 0;
+	struct buf b;
+	int e;
+
+	/* every leaf adds itself plus at most its new directories; bound the array
+	 * by the number of components instead of reallocating */
+	cap = 1;
+	for (size_t i = 0; i < d->n_order; i++)
+		cap += components(d->order[i]->path, d->order[i]->path_len);
+	t = calloc(cap, sizeof *t);
+	stack = calloc(cap + 1, sizeof *stack);
+	lastchild = calloc(cap, sizeof *lastchild);
+	if (t == NULL || stack == NULL || lastchild == NULL) {
+		free(t);
+		free(stack);
+		free(lastchild);
+		return ERR_NOMEM;
+	}
+	t[0].name = root_name;
+	t[0].nlen = strlen(root_name);
+	stack[0] = 0;
+	for (size_t i = 0; i < d->n_order; i++) {
+		const struct digest_node *nd = d->order[i];
+		size_t at = 0, len, s, lvl = 0;
+		/*
+		 * stack[1..depth] are the directories open on the previous leaf's
+		 * path; leaves arrive in pre-order, so a directory is reused while
+		 * the names match and never reopened after it was left.
+		 */
+		for (;;) {
+			s = next_comp(nd->path, nd->path_len, &at, &len);
+			int last = at > nd->path_len;
+			size_t parent = stack[lvl], lc;
+			if (!last && lvl < depth &&
+			    t[stack[lvl + 1]].nlen == len &&
+			    memcmp(t[stack[lvl + 1]].name, nd->path + s, len) == 0) {
+				lvl++;
+				continue;
+			}
+			t[nt].name = nd->path + s;
+			t[nt].nlen = len;
+			t[nt].leaf = last ? nd : NULL;
+			lc = lastchild[parent];
+			if (lc)
+				t[lc].next = nt;
+			else
+				t[parent].first = nt;
+			lastchild[parent] = nt;
+			if (last) {
+				nt++;
+				depth = lvl;
+				break;
+			}
+			stack[++lvl] = nt++;
+			depth = lvl;
+		}
+	}
+	buf_init(&b, (size_t)1 << 30);
+	e = buf_puts(&b, "Directory structure:\n");
+	if (e == 0) {
+		e = buf_puts(&b, "\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 ");
+		e |= buf_append(&b, root_name, t[0].nlen);
+		e |= buf_puts(&b, "/\n");
+		if (e)
+			e = ERR_NOMEM;
+	}
+	if (e == 0)
+		e = render_tree(t, 0, &b);
+	free(t);
+	free(stack);
+	free(lastchild);
+	if (e) {
+		buf_free(&b);
+		return e;
+	}
+	d->tree = (char *)b.p;
+	d->tree_len = b.len;
+	return 0;
+}
+
+/* ------------------------------------------------------------ finish */
+
+static void
+drop_body(struct digest *d, struct digest_node *nd, int reason)
+{
+	nd->reason = (uint8_t)reason;
+	store_drop(d->store, &nd->sf);
+}
+
+/* Tokens of one block's header and separators (the body is counted already). */
+static uint64_t
+header_tokens(const struct digest_node *nd)
+{
+	char h[256];
+	size_t n;
+	uint64_t t;
+
+	/* the header's cost is dominated by the two separators; the path is
+	 * counted on its own so long paths are charged properly */
+	n = (size_t)snprintf(h, sizeof h, "%s\n%s: ", SEP,
+	    nd->type == DIGEST_SYMLINK ? "SYMLINK" : "FILE");
+	t = count_tokens(h, n);
+	t += count_tokens(nd->path, nd->path_len);
+	n = (size_t)snprintf(h, sizeof h, "\n%s\n", SEP);
+	t += count_tokens(h, n);
+	return t + 1;   /* the "\n\n" after the body and the joining "\n" */
+}
+
+int
+digest_finish(struct digest *d, const char *root_name)
+{
+	char **dirs = NULL;
+	size_t ndirs = 0, k = 0;
+	uint64_t files = 0, total = 0;
+	int e, have_dirs = 0;
+
+	if (d->cur->active && (e = digest_entry_end(d)) != 0)
+		return e;
+	/* 1. the complete ignore set, and include patterns for symlinks */
+	for (size_t i = 0; i < d->n; i++) {
+		struct digest_node *nd = &d->nodes[i];
+		if (nd->type != DIGEST_FILE && nd->type != DIGEST_SYMLINK)
+			continue;
+		if (nd->reason == DIGEST_KEPT) {
+			if (path_excluded(&d->ig, nd->path, nd->path_len)) {
+				drop_body(d, nd, DIGEST_IGNORED);
+				continue;
+			}
+		} else if (nd->early && nd->reason == DIGEST_IGNORED) {
+			if (!path_excluded(&d->ig, nd->path, nd->path_len)) {
+				nd->reason = DIGEST_DROPPED_EARLY;
+				d->dropped_early++;
+			}
+			continue;
+		} else {
+			continue;
+		}
+		if (nd->type == DIGEST_SYMLINK && d->n_includes > 0 &&
+		    !ignore_match(&d->inc, nd->path, nd->path_len)) {
+			if (!have_dirs) {
+				if ((e = collect_dirs(d, &dirs, &ndirs)) != 0)
+					return e;
+				have_dirs = 1;
+			}
+			if (!link_is_dir(d, dirs, ndirs, nd))
+				nd->reason = DIGEST_NOT_INCLUDED;
+		}
+	}
+	for (size_t i = 0; i < ndirs; i++)
+		free(dirs[i]);
+	free(dirs);
+
+	/* 2. sort the kept leaves */
+	for (size_t i = 0; i < d->n; i++)
+		k += d->nodes[i].reason == DIGEST_KEPT &&
+		    (d->nodes[i].type == DIGEST_FILE ||
+		    d->nodes[i].type == DIGEST_SYMLINK);
+	d->order = malloc((k ? k : 1) * sizeof *d->order);
+	if (d->order == NULL)
+		return ERR_NOMEM;
+	d->n_order = 0;
+	for (size_t i = 0; i < d->n; i++) {
+		struct digest_node *nd = &d->nodes[i];
+		size_t cap;
+		if (nd->reason != DIGEST_KEPT ||
+		    (nd->type != DIGEST_FILE && nd->type != DIGEST_SYMLINK))
+			continue;
+		cap = (size_t)nd->path_len * 3 + 1;
+		if ((nd->lkey = malloc(cap)) == NULL)
+			return ERR_NOMEM;
+		size_t kl = utf8_lower_key((const uint8_t *)nd->path, nd->path_len,
+		    (uint8_t *)nd->lkey, cap);
+		if (kl == (size_t)-1)
+			return ERR_NOMEM;
+		nd->lkey_len = (uint32_t)kl;
+		d->order[d->n_order++] = nd;
+	}
+	qsort(d->order, d->n_order, sizeof *d->order, cmp_leaf);
+
+	/* 3. count and total-size limits, deterministically in tree order */
+	k = 0;
+	for (size_t i = 0; i < d->n_order; i++) {
+		struct digest_node *nd = d->order[i];
+		if (files + 1 > d->opt.max_files) {
+			drop_body(d, nd, DIGEST_FILE_LIMIT);
+			continue;
+		}
+		if (nd->type == DIGEST_FILE && total + nd->size > d->opt.max_total) {
+			drop_body(d, nd, DIGEST_TOTAL_LIMIT);
+			continue;
+		}
+		files++;
+		total += nd->size;
+		d->order[k++] = nd;
+	}
+	d->n_order = k;
+	d->files_analyzed = files;
+
+	/* 4. tree and token figure */
+	if ((e = build_tree(d, root_name)) != 0)
+		return e;
+	d->tokens = count_tokens(d->tree, d->tree_len);
+	for (size_t i = 0; i < d->n_order; i++)
+		d->tokens += header_tokens(d->order[i]) + d->order[i]->tokens;
+	d->finished = 1;
+	return 0;
+}
+
+/* ------------------------------------------------------------ output */
+
+int
+digest_summary(const struct digest *d, const char *header, struct buf *out)
+{
+	char t[32];
+
+	tokens_format(d->tokens, t, sizeof t);
+	if (buf_puts(out, header) || buf_printf(out,
+	    "Files analyzed: %llu\n\nEstimated tokens: %s",
+	    (unsigned long long)d->files_analyzed, t))
+		return ERR_NOMEM;
+	return 0;
+}
+
+int
+digest_write_tree(struct digest *d, struct out *o)
+{
+	return out_write(o, d->tree, d->tree_len);
+}
+
+static int
+write_chunk(void *ctx, const uint8_t *p, size_t n)
+{
+	struct out *o = ctx;
+
+	out_write(o, p, n);
+	/* stop reading the store once the cap has cut the output */
+	return out_full(o) ? (o->err ? o->err : -1) : 0;
+}
+
+int
+digest_write_content(struct digest *d, struct out *o)
+{
+	for (size_t i = 0; i < d->n_order && !out_full(o); i++) {
+		const struct digest_node *nd = d->order[i];
+		if (i > 0)
+			out_write(o, "\n", 1);
+		out_write(o, SEP "\n", sizeof SEP);
+		if (nd->type == DIGEST_SYMLINK) {
+			const char *x;
+			size_t xl;
+			link_display(nd->link, nd->link_len, &x, &xl);
+			out_write(o, "SYMLINK: ", 9);
+			out_write(o, nd->path, nd->path_len);
+			out_write(o, " -> ", 4);
+			out_write(o, x, xl);
+		} else {
+			out_write(o, "FILE: ", 6);
+			out_write(o, nd->path, nd->path_len);
+		}
+		out_write(o, "\n" SEP "\n", sizeof SEP + 1);
+		if (nd->body == BODY_TEXT) {
+			int e = store_read(d->store, &nd->sf, write_chunk, o);
+			if (e > 0)
+				return e;
+		} else {
+			out_puts(o, literal_body(nd));
+		}
+		out_write(o, "\n\n", 2);
+	}
+	return o->err;
+}
+
+/* JSON string with escapes; bytes that are not valid UTF-8 become U+FFFD. */
+static void
+json_str(FILE *f, const char *s, size_t n)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = (uint8_t)s[i];
+		if (c == '"' || c == '\\') {
+			fputc('\\', f);
+			fputc(c, f);
+		} else if (c < 0x20 || c == 0x7f) {
+			fprintf(f, "\\u%04x", c);
+		} else if (c < 0x80) {
+			fputc(c, f);
+		} else {
+			size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+			if (len > 1 && i + len <= n &&
+			    utf8_valid((const uint8_t *)s + i, len)) {
+				fwrite(s + i, 1, len, f);
+				i += len - 1;
+			} else {
+				fputs("\\ufffd", f);
+			}
+		}
+	}
+	fputc('"', f);
+}
+
+int
+digest_report_json(const struct digest *d, FILE *f)
+{
+	int first = 1;
+	uint64_t skipped = 0;
+
+	fprintf(f, "{\n  \"files_analyzed\": %llu,\n  \"estimated_tokens\": %llu,\n"
+	    "  \"included\": [",
+	    (unsigned long long)d->files_analyzed, (unsigned long long)d->tokens);
+	for (size_t i = 0; i < d->n_order; i++) {
+		const struct digest_node *nd = d->order[i];
+		fputs(first ? "\n    {\"path\": " : ",\n    {\"path\": ", f);
+		first = 0;
+		json_str(f, nd->path, nd->path_len);
+		fprintf(f, ", \"type\": \"%s\", \"bytes\": %llu, \"tokens\": %llu",
+		    nd->type == DIGEST_SYMLINK ? "symlink" :
+		    nd->body == BODY_BINARY ? "binary" :
+		    nd->body == BODY_ERROR ? "unreadable" : "text",
+		    (unsigned long long)nd->size,
+		    (unsigned long long)(nd->tokens + header_tokens(nd)));
+		fputc('}', f);
+	}
+	fputs(first ? "],\n  \"skipped\": [" : "\n  ],\n  \"skipped\": [", f);
+	first = 1;
+	for (size_t i = 0; i < d->n; i++) {
+		const struct digest_node *nd = &d->nodes[i];
+		if (nd->type == DIGEST_DIR || nd->reason == DIGEST_KEPT)
+			continue;
+		skipped++;
+		fputs(first ? "\n    {\"path\": " : ",\n    {\"path\": ", f);
+		first = 0;
+		json_str(f, nd->path, nd->path_len);
+		fprintf(f, ", \"bytes\": %llu, \"reason\": \"%s\"}",
+		    (unsigned long long)nd->size, digest_reason_str(nd->reason));
+	}
+	fputs(first ? "],\n" : "\n  ],\n", f);
+	fprintf(f, "  \"skipped_count\": %llu,\n  \"ignore_file_bad_lines\": %llu\n}\n",
+	    (unsigned long long)skipped, (unsigned long long)d->ignore_bad_lines);
+	return ferror(f) ? ERR_OUTPUT : 0;
+}

@@ -1,0 +1,150 @@
+/*
+ * digest.h - the digest builder: entries in, gitingest's summary, tree and content
+ * out (../shared/spec/gitingest-format.md).
+ *
+ * Push-style: the caller (source.c) reports entries in any order, each followed by
+ * its data in any split, and then asks for the result. The builder applies the
+ * filters (ignore set, include patterns, sizes, depth, count and total limits),
+ * decides each body (text with universal newlines, [Binary file], [Empty file],
+ * notebook conversion, decode error), keeps bodies in the content store, sorts in
+ * gitingest's tree order and renders. Where gitingest depends on filesystem or
+ * hash order we are deterministic instead (see digest.c's top comment).
+ *
+ * Every entry ends up either kept or left out with a reason; digest_report_json()
+ * lists both (gitingest drops files silently).
+ */
+#ifndef DIGEST_H
+#define DIGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ignore.h"
+#include "out.h"
+#include "store.h"
+
+/* gitingest's limits (spec 7) */
+#define DIGEST_MAX_FILE_SIZE  (10ull << 20)
+#define DIGEST_MAX_FILES      10000u
+#define DIGEST_MAX_TOTAL      (500ull << 20)
+#define DIGEST_MAX_DEPTH      20
+/* ours: bodies kept raw up to this, LZ4 beyond (store.h) */
+#define DIGEST_RAW_BUDGET     (24ull << 20)
+/* ours: hard cap on memory held for bodies */
+#define DIGEST_MEM_CAP        (768ull << 20)
+/* ours: entries tracked per archive (each costs a path); more is an error */
+#define DIGEST_MAX_ENTRIES    500000u
+/* ours: .gitignore / .gitingestignore bytes read per file */
+#define DIGEST_IGNORE_FILE_MAX (1u << 20)
+
+enum digest_type {
+	DIGEST_FILE = 0,
+	DIGEST_DIR,
+	DIGEST_SYMLINK,
+	DIGEST_OTHER            /* fifo, device, hard link: left out */
+};
+
+/* Why an entry is not in the digest. */
+#define DIGEST_REASONS(X) \
+	X(KEPT,          "kept") \
+	X(IGNORED,       "ignored") \
+	X(NOT_INCLUDED,  "not matched by an include pattern") \
+	X(TOO_LARGE,     "larger than the file size limit") \
+	X(DEPTH,         "deeper than the depth limit") \
+	X(FILE_LIMIT,    "file count limit reached") \
+	X(TOTAL_LIMIT,   "total size limit reached") \
+	X(OTHER_TYPE,    "not a regular file or symlink") \
+	X(DROPPED_EARLY, "excluded before a later ignore rule re-included it")
+
+enum digest_reason {
+#define DIGEST_REASON_ENUM(name, text) DIGEST_##name,
+	DIGEST_REASONS(DIGEST_REASON_ENUM)
+#undef DIGEST_REASON_ENUM
+};
+
+struct digest_opts {
+	uint64_t max_file_size;         /* -s; 0 = default */
+	uint32_t max_files;             /* 0 = default */
+	uint64_t max_total;             /* 0 = default */
+	int max_depth;                  /* < 0 = default */
+	int use_ignore_files;           /* honour .gitignore/.gitingestignore */
+	const char *const *includes;    /* -i patterns (split), NULL-terminated or NULL */
+	const char *const *excludes;    /* -e patterns (split), NULL-terminated or NULL */
+	uint64_t raw_budget;            /* 0 = DIGEST_RAW_BUDGET */
+	uint64_t mem_cap;               /* 0 = DIGEST_MEM_CAP */
+};
+
+struct digest_node;                     /* see digest.c */
+struct digest_cur;
+
+struct digest {
+	struct digest_opts opt;
+	struct ignore ig;               /* defaults + -e - includes + ignore files */
+	struct ignore inc;              /* include patterns */
+	int n_includes;
+	struct digest_node *nodes;
+	size_t n, cap;
+	struct digest_node **order;     /* kept leaves in tree order (after finish) */
+	size_t n_order;
+	struct digest_cur *cur;         /* entry being streamed (internal) */
+	struct store *store;
+	uint64_t files_analyzed;
+	uint64_t tokens;
+	uint64_t dropped_early;         /* entries that hit DIGEST_DROPPED_EARLY */
+	uint64_t ignore_bad_lines;      /* non-UTF-8 lines skipped in ignore files */
+	int finished;
+	int prescanned;                 /* ignore files were supplied up front */
+	char *tree;                     /* rendered tree string, after finish */
+	size_t tree_len;
+};
+
+/* Set up with options (copied; pattern arrays must outlive d). Returns 0 or error. */
+int digest_init(struct digest *d, const struct digest_opts *o);
+void digest_free(struct digest *d);
+
+/*
+ * Add the patterns of an ignore file ahead of time (directory sources scan for
+ * them first, so every rule is known before any file is judged). dir is the
+ * file's directory relative to the root ("" for the root).
+ */
+int digest_add_ignore_file(struct digest *d, const char *dir, size_t dirlen,
+    const uint8_t *data, size_t len);
+
+/* 1 if a directory at path would be excluded (callers may skip walking it). */
+int digest_dir_excluded(const struct digest *d, const char *path, size_t len);
+
+/*
+ * Report one entry: path relative to the root ('/'-separated, normalised, no
+ * trailing '/'), its type, its size (bytes of data that will follow, for files),
+ * and for symlinks the link text. Data for a file follows through digest_data(),
+ * then digest_entry_end(). Returns 0 or an error (ERR_LIMIT for too many entries,
+ * ERR_NOMEM, ERR_DIGEST_MEM).
+ */
+int digest_entry(struct digest *d, enum digest_type type, const char *path,
+    size_t pathlen, uint64_t size, const char *link, size_t linklen);
+int digest_data(struct digest *d, const uint8_t *p, size_t n);
+/* 1 if the current entry's data is needed (sources may skip reading it). */
+int digest_wants_data(const struct digest *d);
+int digest_entry_end(struct digest *d);
+
+/* All entries are in: filter, sort, decide limits, render the tree, count tokens. */
+int digest_finish(struct digest *d, const char *root_name);
+
+/*
+ * Summary lines: header (e.g. "Directory: x\n" or "Repository: o/r\nCommit: sha\n",
+ * each line ending in '\n') followed by "Files analyzed: N\n\nEstimated tokens: T".
+ */
+int digest_summary(const struct digest *d, const char *header, struct buf *out);
+
+/* Write the tree string; then the content string (blocks in tree order). */
+int digest_write_tree(struct digest *d, struct out *o);
+int digest_write_content(struct digest *d, struct out *o);
+
+/* JSON run report of every entry: kept ones with bytes and tokens, the others
+ * with their reason. */
+int digest_report_json(const struct digest *d, FILE *f);
+
+const char *digest_reason_str(int reason);
+
+#endif

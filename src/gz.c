@@ -1,0 +1,362 @@
+/*
+ * gz.c - gzip push stage: RFC 1952 framing parsed here, deflate left to zlib.
+ *
+ * Data flow: gz_push() takes compressed bytes in any split. The member header
+ * (magic, method, flags, FEXTRA, FNAME, FCOMMENT, FHCRC) is parsed one byte at
+ * a time by a small state machine, so a header cut at any offset needs no
+ * buffering beyond the 8-byte scratch in struct gz. The body goes to zlib's raw
+ * inflate (no zlib/gzip wrapper: we check the framing ourselves so the errors
+ * are ours and exact), and its output goes straight into the caller's buffer
+ * while we keep the CRC-32 and the size for the 8-byte trailer. After a member
+ * comes another member, zero padding, or the end of input.
+ *
+ * Limits: a total output cap (max_out) and an expansion-ratio cap judged only
+ * past ratio_floor bytes, both checked after every inflate call, so a gzip bomb
+ * is stopped after at most one output buffer past the limit. FNAME/FCOMMENT
+ * have no length cap because they are skipped, never stored: they cost time
+ * linear in the input and no memory.
+ */
+#include <string.h>
+
+#include "err.h"
+#include "gz.h"
+
+/* RFC 1952 section 2.3.1 */
+#define GZ_ID1      0x1f
+#define GZ_ID2      0x8b
+#define GZ_CM_DEFL  8
+#define GZ_FTEXT    0x01
+#define GZ_FHCRC    0x02
+#define GZ_FEXTRA   0x04
+#define GZ_FNAME    0x08
+#define GZ_FCOMMENT 0x10
+#define GZ_FRESERVED 0xe0
+
+/* Largest slice handed to zlib at once: its counters are 32-bit (uInt). */
+#define GZ_ZCHUNK   (1u << 30)
+
+enum {
+	ST_ID1 = 0,     /* first member: must be 1f */
+	ST_ID2,         /* 8b */
+	ST_FIXED,       /* CM FLG MTIME(4) XFL OS: 8 bytes into hbuf */
+	ST_XLEN,        /* 2 bytes */
+	ST_EXTRA,       /* hskip bytes */
+	ST_NAME,        /* up to and including NUL */
+	ST_COMMENT,     /* up to and including NUL */
+	ST_HCRC,        /* 2 bytes */
+	ST_BODY,        /* raw deflate through zlib */
+	ST_TRAILER,     /* CRC32 + ISIZE, little-endian */
+	ST_AFTER,       /* a member ended: next member, padding or EOF */
+	ST_PADDING      /* only zero bytes may follow */
+};
+
+static uint32_t
+le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static int
+fail(struct gz *g, int code)
+{
+	g->err = code;
+	g->err_offset = g->in_total;
+	return code;
+}
+
+/* see gz.h */
+int
+gz_is_gzip(const uint8_t *p, size_t n)
+{
+	return n >= 2 && p[0] == GZ_ID1 && p[1] == GZ_ID2;
+}
+
+/* see gz.h */
+int
+gz_init(struct gz *g, const struct gz_limits *lim)
+{
+	memset(g, 0, sizeof *g);
+	if (lim != NULL) {
+		g->lim = *lim;
+	} else {
+		g->lim.max_ratio = GZ_DEFAULT_MAX_RATIO;
+		g->lim.ratio_floor = GZ_DEFAULT_RATIO_FLOOR;
+	}
+	/* Negative window bits: raw deflate, 32 KiB window (the RFC 1951 max). */
+	if (inflateInit2(&g->zs, -15) != Z_OK) {
+		g->err = ERR_NOMEM;
+		return ERR_NOMEM;
+	}
+	g->zinit = 1;
+	g->state = ST_ID1;
+	return 0;
+}
+
+/* see gz.h */
+void
+gz_free(struct gz *g)
+{
+	if (g->zinit)
+		inflateEnd(&g->zs);
+	g->zinit = 0;
+}
+
+/* Start of a new member's header (the magic has been seen). */
+static void
+member_start(struct gz *g)
+{
+	static const uint8_t magic[2] = { GZ_ID1, GZ_ID2 };
+
+	g->hlen = 0;
+	g->hflags = 0;
+	g->hskip = 0;
+	g->crc = crc32(0L, Z_NULL, 0);
+	g->isize = 0;
+	g->hcrc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), magic, 2);
+}
+
+/* The header is complete (or the next optional part is absent): move on. */
+static void
+header_next(struct gz *g)
+{
+	if (g->state < ST_XLEN && (g->hflags & GZ_FEXTRA)) {
+		g->state = ST_XLEN;
+		g->hlen = 0;
+	} else if (g->state < ST_NAME && (g->hflags & GZ_FNAME)) {
+		g->state = ST_NAME;
+	} else if (g->state < ST_COMMENT && (g->hflags & GZ_FCOMMENT)) {
+		g->state = ST_COMMENT;
+	} else if (g->state < ST_HCRC && (g->hflags & GZ_FHCRC)) {
+		g->state = ST_HCRC;
+		g->hlen = 0;
+	} else {
+		g->state = ST_BODY;
+	}
+}
+
+/*
+ * One byte of framing (everything but the body). Returns 0 or an error code;
+ * the caller has already counted the byte in in_total. The header CRC covers
+ * every header byte before the CRC16 itself (RFC 1952 2.3.1, FHCRC).
+ */
+static int
+frame_byte(struct gz *g, uint8_t b)
+{
+	if (g->state >= ST_FIXED && g->state < ST_HCRC)
+		g->hcrc = (uint32_t)crc32(g->hcrc, &b, 1);
+
+	switch (g->state) {
+	case ST_ID1:
+		if (b != GZ_ID1)
+			return ERR_GZ_MAGIC;
+		g->state = ST_ID2;
+		return 0;
+	case ST_AFTER:
+		/* gzip(1) accepts concatenated members (RFC 1952 2.2) and
+		 * ignores zero padding after the last one. */
+		if (b == GZ_ID1)
+			g->state = ST_ID2;
+		else if (b == 0)
+			g->state = ST_PADDING;
+		else
+			return ERR_GZ_MAGIC;
+		return 0;
+	case ST_PADDING:
+		return b == 0 ? 0 : ERR_GZ_MAGIC;
+	case ST_ID2:
+		if (b != GZ_ID2)
+			return ERR_GZ_MAGIC;
+		member_start(g);
+		g->state = ST_FIXED;
+		return 0;
+	case ST_FIXED:
+		g->hbuf[g->hlen++] = b;
+		if (g->hlen < 8)
+			return 0;
+		if (g->hbuf[0] != GZ_CM_DEFL)
+			return ERR_GZ_HEADER;
+		/* Reserved flag bits must be zero: a decoder that sees them
+		 * cannot know what fields follow (RFC 1952 2.3.1.2). */
+		if (g->hbuf[1] & GZ_FRESERVED)
+			return ERR_GZ_HEADER;
+		g->hflags = g->hbuf[1];
+		header_next(g);
+		return 0;
+	case ST_XLEN:
+		g->hbuf[g->hlen++] = b;
+		if (g->hlen < 2)
+			return 0;
+		g->hskip = (uint32_t)g->hbuf[0] | (uint32_t)g->hbuf[1] << 8;
+		if (g->hskip > 0)
+			g->state = ST_EXTRA;
+		else
+			header_next(g);
+		return 0;
+	case ST_EXTRA:
+		if (--g->hskip == 0)
+			header_next(g);
+		return 0;
+	case ST_NAME:
+	case ST_COMMENT:
+		if (b == 0)
+			header_next(g);
+		return 0;
+	case ST_HCRC:
+		g->hbuf[g->hlen++] = b;
+		if (g->hlen < 2)
+			return 0;
+		if (((uint32_t)g->hbuf[0] | (uint32_t)g->hbuf[1] << 8) !=
+		    (g->hcrc & 0xffffu))
+			return ERR_GZ_HEADER;
+		g->state = ST_BODY;
+		return 0;
+	case ST_TRAILER:
+		g->hbuf[g->hlen++] = b;
+		if (g->hlen < 8)
+			return 0;
+		if (le32(g->hbuf) != g->crc)
+			return ERR_GZ_CRC;
+		if (le32(g->hbuf + 4) != g->isize)
+			return ERR_GZ_SIZE;
+		g->members++;
+		g->state = ST_AFTER;
+		return 0;
+	default:
+		return ERR_GZ_HEADER;
+	}
+}
+
+/* Judge the output so far against the limits. */
+static int
+check_limits(const struct gz *g)
+{
+	const struct gz_limits *l = &g->lim;
+
+	if (l->max_out != 0 && g->out_total > l->max_out)
+		return ERR_GZ_TOO_BIG;
+	/* out > in * ratio, written so the product cannot overflow. */
+	if (l->max_ratio != 0 && g->out_total > l->ratio_floor &&
+	    g->in_total <= UINT64_MAX / l->max_ratio &&
+	    g->out_total > g->in_total * l->max_ratio)
+		return ERR_GZ_RATIO;
+	return 0;
+}
+
+/*
+ * One inflate call over the body. Returns 0 or an error; *in_used and *out_used
+ * say what zlib took and gave (both may be 0: then no progress is possible).
+ */
+static int
+body(struct gz *g, const uint8_t *in, size_t inlen, uint8_t *out,
+    size_t outcap, size_t *in_used, size_t *out_used)
+{
+	uInt ain = inlen > GZ_ZCHUNK ? GZ_ZCHUNK : (uInt)inlen;
+	uInt aout = outcap > GZ_ZCHUNK ? GZ_ZCHUNK : (uInt)outcap;
+	int r;
+
+	/* Never produce more than one byte past max_out: the overshoot is
+	 * detected without writing a whole buffer of bomb output. */
+	if (g->lim.max_out != 0) {
+		uint64_t room = g->out_total < g->lim.max_out ?
+		    g->lim.max_out - g->out_total + 1 : 1;
+		if ((uint64_t)aout > room)
+			aout = (uInt)room;
+	}
+	/* zlib does not write through next_in; the cast only drops const. */
+	g->zs.next_in = (Bytef *)(uintptr_t)in;
+	g->zs.avail_in = ain;
+	g->zs.next_out = out;
+	g->zs.avail_out = aout;
+	r = inflate(&g->zs, Z_NO_FLUSH);
+	*in_used = ain - g->zs.avail_in;
+	*out_used = aout - g->zs.avail_out;
+	g->zs.next_in = Z_NULL;
+	g->zs.next_out = Z_NULL;
+
+	g->in_total += *in_used;
+	g->out_total += *out_used;
+	if (*out_used > 0) {
+		g->crc = (uint32_t)crc32(g->crc, out, (uInt)*out_used);
+		g->isize += (uint32_t)*out_used;
+	}
+	switch (r) {
+	case Z_OK:
+	case Z_BUF_ERROR:       /* no progress possible: not an error here */
+		break;
+	case Z_STREAM_END:
+		if (inflateReset(&g->zs) != Z_OK)
+			return ERR_GZ_DATA;
+		g->state = ST_TRAILER;
+		g->hlen = 0;
+		break;
+	case Z_MEM_ERROR:
+		return ERR_NOMEM;
+	default:                /* Z_DATA_ERROR, Z_NEED_DICT, Z_STREAM_ERROR */
+		return ERR_GZ_DATA;
+	}
+	return check_limits(g);
+}
+
+/* see gz.h */
+int
+gz_push(struct gz *g, const uint8_t *in, size_t inlen, size_t *consumed,
+    uint8_t *out, size_t outcap, size_t *produced)
+{
+	size_t ci = 0, co = 0;
+	int r = 0;
+
+	*consumed = 0;
+	*produced = 0;
+	if (g->err != 0)
+		return g->err;
+	if (!g->zinit)
+		return fail(g, ERR_NOMEM);
+
+	/*
+	 * Loop until no progress is possible: out of input for the framing,
+	 * or out of output room (or input) for the body. zlib may still hold
+	 * output with no input left (a long match), so the body is tried with
+	 * empty input as long as there is output room.
+	 */
+	for (;;) {
+		if (g->state == ST_BODY) {
+			size_t iu, ou;
+
+			if (co == outcap)
+				break;
+			r = body(g, in + ci, inlen - ci, out + co, outcap - co,
+			    &iu, &ou);
+			ci += iu;
+			co += ou;
+			if (r != 0)
+				break;
+			if (iu == 0 && ou == 0 && g->state == ST_BODY)
+				break;
+		} else {
+			if (ci == inlen)
+				break;
+			r = frame_byte(g, in[ci]);
+			if (r != 0)
+				break;
+			ci++;
+			g->in_total++;
+		}
+	}
+	*consumed = ci;
+	*produced = co;
+	if (r != 0)
+		return fail(g, r);
+	return 0;
+}
+
+/* see gz.h */
+int
+gz_finish(struct gz *g)
+{
+	if (g->err != 0)
+		return g->err;
+	if (g->members > 0 && (g->state == ST_AFTER || g->state == ST_PADDING))
+		return 0;
+	return fail(g, ERR_GZ_TRUNCATED);
+}

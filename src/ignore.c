@@ -1,0 +1,975 @@
+/*
+ * ignore.c - gitignore-style patterns, matched the way gitingest 0.3.1 matches
+ * them through pathspec 0.12.1's GitWildMatchPattern.
+ *
+ * pathspec turns each pattern into a Python regular expression and calls
+ * re.match() on the relative path. We do not carry a regex engine: each pattern
+ * is translated, at ignore_add() time, into the same expression but as a tiny
+ * linear NFA (struct inode), and ignore_match() runs a Thompson simulation over
+ * it with two bitsets. Every epsilon edge points forward, so one ascending pass
+ * computes a closure; the work per (pattern, path) is O(nodes * path length)
+ * whatever the pattern (a*a*a*a*a*b against "aaaa..." included): no
+ * backtracking, no memo, no recursion.
+ *
+ * Data flow: text -> strip/negate/split into '/' segments -> pathspec's
+ * normalisation (collapse "**" runs, "**" + "/" override, leading '/' removed,
+ * single segment gets a "**" prefix, trailing '/' becomes "**") -> nodes.
+ * The translation rules, in regex terms (pathspec 0.12.1):
+ *     "**" alone        [^/]+(?:/.*)?       "**" first   (?:.+/)?
+ *     "**" last         /.*                 "**" inner   (?:/.+)?
+ *     "*"               [^/]+               other glob   * [^/]*  ? [^/]
+ *     last non-"**" segment gets (?:/.*)?   "**" + "/"   ^.+/.*$
+ * and the regex ends in '$'. Python regex details that show through and that
+ * we reproduce on purpose: '.' does not match '\n'; '$' also matches before a
+ * final '\n'; a bracket expression is a Python character set, so "[!a]"
+ * matches '/' too, a backslash inside brackets is a literal backslash, and a
+ * reversed range ("[z-a]") does not compile. Paths and patterns are compared
+ * as code points: valid UTF-8 decodes normally, every other byte stands for
+ * itself as U+DC80..U+DCFF (Python's surrogateescape, which is how gitingest
+ * sees undecodable file names), so '?' eats one character, not one byte.
+ *
+ * Deliberate differences from gitingest (each would otherwise abort a run or
+ * be nondeterministic):
+ *   - Order: gitingest keeps all patterns in one Python set, so "last match
+ *     wins" follows hash order. We use insertion order, as git does.
+ *   - A pattern that pathspec rejects ("!" alone, a trailing unescaped
+ *     backslash, a reversed bracket range) raises in gitingest and kills the
+ *     whole run. ignore_add() returns ERR_PATTERN; ignore_add_file() skips the
+ *     line and counts it in *bad_lines.
+ *   - An ignore file that is not UTF-8 aborts gitingest; we skip only the bad
+ *     lines and count them.
+ *   - Limits: IGNORE_PATTERN_MAX bytes per pattern, IGNORE_MAX_PATTERNS
+ *     patterns and IGNORE_MAX_BYTES of compiled patterns per set.
+ *
+ * Memory: one malloc'd block per pattern (nodes, character-set ranges, text),
+ * plus the growing array of struct ignore_pat, all released by ignore_free().
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "ignore.h"
+
+/* ------------------------------------------------------------ NFA nodes */
+
+enum {
+	OP_CHAR,        /* consume one code point of class, go to i+1 */
+	OP_STAR,        /* consume any number of class, then go to i+1 */
+	OP_OPT,         /* epsilon to i+1 and to arg (arg > i) */
+	OP_END          /* regex '$' */
+};
+
+enum {
+	CL_LIT,         /* arg is the code point */
+	CL_NOSLASH,     /* [^/] */
+	CL_DOT,         /* Python '.': anything but '\n' */
+	CL_SET          /* arg indexes ranges[]: header, then lo/hi pairs */
+};
+
+struct inode {
+	uint8_t op;
+	uint8_t cls;
+	uint16_t pad;
+	uint32_t arg;
+};
+
+#define SET_NEG 0x80000000u     /* in a set header: negated set */
+
+/*
+ * Node bound for a pattern of n code points: every code point yields at most
+ * one node except "*" and "**" segments and '/', which yield at most two per
+ * code point, plus a constant for the "**" prefix, the suffix and END.
+ */
+#define NODES_FOR(n)  (2 * (n) + 16)
+#define NODES_MAX     NODES_FOR(IGNORE_PATTERN_MAX)
+#define WORDS_MAX     ((NODES_MAX + 63) / 64 + 1)
+
+struct ignore_pat {
+	const struct inode *nodes;
+	const uint32_t *ranges;
+	const char *text;       /* as given to ignore_add(), for ignore_remove() */
+	uint32_t nnodes;        /* including the END node */
+	uint32_t len;           /* of text */
+	int negate;             /* pattern started with '!' */
+	size_t bytes;           /* size of the block, for IGNORE_MAX_BYTES */
+	void *block;            /* owns nodes, ranges and text */
+};
+
+/* ------------------------------------------------------------ characters */
+
+#define DECODE_BAD 0x10000000u  /* flag: byte was not part of valid UTF-8 */
+
+/*
+ * Decode one code point from p[0..n) (n >= 1) strictly, as Python's UTF-8
+ * codec does: no overlong forms, no surrogates, nothing past U+10FFFF. A byte
+ * that does not start a valid sequence stands for U+DC00 + byte, with
+ * DECODE_BAD or'ed in. Returns the number of bytes used (1..4).
+ */
+static size_t
+decode(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	unsigned c = p[0];
+	unsigned lo = 0x80, hi = 0xbf;
+	size_t need, i;
+	uint32_t v;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		need = 1;
+		v = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		need = 2;
+		v = c & 0x0f;
+		if (c == 0xe0)
+			lo = 0xa0;              /* overlong */
+		else if (c == 0xed)
+			hi = 0x9f;              /* surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 3;
+		v = c & 0x07;
+		if (c == 0xf0)
+			lo = 0x90;              /* overlong */
+		else if (c == 0xf4)
+			hi = 0x8f;              /* past U+10FFFF */
+	} else {
+		goto bad;
+	}
+	if (n < need + 1)
+		goto bad;
+	for (i = 1; i <= need; i++) {
+		unsigned b = p[i];
+		if (b < (i == 1 ? lo : 0x80) || b > (i == 1 ? hi : 0xbf))
+			goto bad;
+		v = v << 6 | (b & 0x3f);
+	}
+	*cp = v;
+	return need + 1;
+bad:
+	*cp = (0xdc00 + c) | DECODE_BAD;
+	return 1;
+}
+
+/* Python's str.isspace() (used by str.strip() and by \s in re). */
+static int
+py_space(uint32_t c)
+{
+	return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) ||
+	    c == 0x85 || c == 0xa0 || c == 0x1680 ||
+	    (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
+	    c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+/*
+ * Python str.strip() on bytes: set *b..*e to the part of p[0..n) without
+ * leading and trailing whitespace characters. Undecodable bytes are never
+ * whitespace.
+ */
+static void
+strip_bytes(const char *p, size_t n, size_t *b, size_t *e)
+{
+	size_t i = 0, first = n, last = 0, k;
+	uint32_t c;
+
+	while (i < n) {
+		k = decode((const unsigned char *)p + i, n - i, &c);
+		if (!py_space(c)) {     /* DECODE_BAD values are never space */
+			if (first == n)
+				first = i;
+			last = i + k;
+		}
+		i += k;
+	}
+	if (first == n) {
+		*b = *e = 0;
+		return;
+	}
+	*b = first;
+	*e = last;
+}
+
+/* ------------------------------------------------------------ compiler */
+
+/* One '/'-separated piece of the pattern, as code point offsets. */
+struct seg {
+	uint32_t off, len;
+	int dstar;              /* exactly "**" */
+};
+
+struct comp {
+	uint32_t *cp;           /* the pattern's code points */
+	size_t ncp;
+	struct inode *nodes;
+	size_t nn, nodecap;
+	uint32_t *ranges;
+	size_t nr, rangecap;
+	struct seg *segs;
+	size_t nseg;
+};
+
+static int
+emit(struct comp *c, int op, int cls, uint32_t arg)
+{
+	if (c->nn >= c->nodecap)
+		return ERR_PATTERN;     /* cannot happen: NODES_FOR() bounds it */
+	c->nodes[c->nn].op = (uint8_t)op;
+	c->nodes[c->nn].cls = (uint8_t)cls;
+	c->nodes[c->nn].pad = 0;
+	c->nodes[c->nn].arg = arg;
+	c->nn++;
+	return 0;
+}
+
+static int
+emit_range(struct comp *c, uint32_t lo, uint32_t hi)
+{
+	if (c->nr + 2 > c->rangecap)
+		return ERR_PATTERN;
+	c->ranges[c->nr++] = lo;
+	c->ranges[c->nr++] = hi;
+	return 0;
+}
+
+/*
+ * A bracket expression: cp[i..j) is what pathspec copies into the regex after
+ * its '[' (and after the negation mark), ending with the closing ']'. Parse
+ * it as Python's sre_parse parses a set: a ']' first is literal, "x-y" is a
+ * range (an error if y < x), "x-]" is x and '-', everything else literal
+ * (backslashes were doubled by pathspec, so they are literal too).
+ */
+static int
+emit_set(struct comp *c, size_t i, size_t j, int neg)
+{
+	size_t hdr = c->nr, items = 0;
+	uint32_t a, b;
+	int e;
+
+	if (c->nr + 1 > c->rangecap)
+		return ERR_PATTERN;
+	c->nr++;
+	while (i < j) {
+		a = c->cp[i++];
+		if (a == ']' && items > 0)
+			break;
+		if (i < j && c->cp[i] == '-') {
+			i++;
+			b = c->cp[i++];         /* i < j: a ']' closes the set */
+			if (b == ']') {
+				if ((e = emit_range(c, a, a)) != 0 ||
+				    (e = emit_range(c, '-', '-')) != 0)
+					return e;
+				items += 2;
+				break;
+			}
+			if (b < a)
+				return ERR_PATTERN;     /* "bad character range" */
+			if ((e = emit_range(c, a, b)) != 0)
+				return e;
+		} else if ((e = emit_range(c, a, a)) != 0) {
+			return e;
+		}
+		items++;
+	}
+	c->ranges[hdr] = (uint32_t)((c->nr - hdr - 1) / 2) | (neg ? SET_NEG : 0);
+	return emit(c, OP_CHAR, CL_SET, (uint32_t)hdr);
+}
+
+/* pathspec's _translate_segment_glob() for cp[off..off+len). */
+static int
+emit_glob(struct comp *c, size_t off, size_t len)
+{
+	size_t i = off, end = off + len, j;
+	uint32_t ch;
+	int e, neg;
+
+	while (i < end) {
+		ch = c->cp[i++];
+		if (ch == '\\') {
+			if (i == end)
+				return ERR_PATTERN;     /* escape with nothing after */
+			e = emit(c, OP_CHAR, CL_LIT, c->cp[i++]);
+		} else if (ch == '*') {
+			e = emit(c, OP_STAR, CL_NOSLASH, 0);
+		} else if (ch == '?') {
+			e = emit(c, OP_CHAR, CL_NOSLASH, 0);
+		} else if (ch == '[') {
+			j = i;
+			if (j < end && (c->cp[j] == '!' || c->cp[j] == '^'))
+				j++;
+			if (j < end && c->cp[j] == ']')
+				j++;
+			while (j < end && c->cp[j] != ']')
+				j++;
+			if (j < end) {
+				j++;
+				neg = c->cp[i] == '!' || c->cp[i] == '^';
+				e = emit_set(c, i + (neg ? 1 : 0), j, neg);
+				i = j;
+			} else {
+				e = emit(c, OP_CHAR, CL_LIT, '[');
+			}
+		} else {
+			e = emit(c, OP_CHAR, CL_LIT, ch);
+		}
+		if (e != 0)
+			return e;
+	}
+	return 0;
+}
+
+/* (?:/.*)? - everything below what the pattern matched. */
+static int
+emit_below(struct comp *c)
+{
+	int e;
+
+	if ((e = emit(c, OP_OPT, 0, (uint32_t)c->nn + 3)) != 0 ||
+	    (e = emit(c, OP_CHAR, CL_LIT, '/')) != 0)
+		return e;
+	return emit(c, OP_STAR, CL_DOT, 0);
+}
+
+static int
+seg_is(const struct comp *c, const struct seg *s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if (s->len != n)
+		return 0;
+	for (size_t k = 0; k < n; k++)
+		if (c->cp[s->off + k] != (unsigned char)lit[k])
+			return 0;
+	return 1;
+}
+
+/* The segment loop of pathspec's pattern_to_regex(). */
+static int
+emit_segs(struct comp *c)
+{
+	size_t end = c->nseg - 1, opt;
+	int need_slash = 0, e = 0;
+
+	for (size_t i = 0; i < c->nseg && e == 0; i++) {
+		struct seg *s = &c->segs[i];
+
+		if (s->dstar && i == 0 && i == end) {
+			/* [^/]+(?:/.*)? */
+			if ((e = emit(c, OP_CHAR, CL_NOSLASH, 0)) == 0 &&
+			    (e = emit(c, OP_STAR, CL_NOSLASH, 0)) == 0)
+				e = emit_below(c);
+		} else if (s->dstar && i == 0) {
+			/* (?:.+/)? */
+			opt = c->nn;
+			if ((e = emit(c, OP_OPT, 0, 0)) == 0 &&
+			    (e = emit(c, OP_CHAR, CL_DOT, 0)) == 0 &&
+			    (e = emit(c, OP_STAR, CL_DOT, 0)) == 0 &&
+			    (e = emit(c, OP_CHAR, CL_LIT, '/')) == 0)
+				c->nodes[opt].arg = (uint32_t)c->nn;
+			need_slash = 0;
+		} else if (s->dstar && i == end) {
+			/* /.* */
+			if ((e = emit(c, OP_CHAR, CL_LIT, '/')) == 0)
+				e = emit(c, OP_STAR, CL_DOT, 0);
+		} else if (s->dstar) {
+			/* (?:/.+)? */
+			opt = c->nn;
+			if ((e = emit(c, OP_OPT, 0, 0)) == 0 &&
+			    (e = emit(c, OP_CHAR, CL_LIT, '/')) == 0 &&
+			    (e = emit(c, OP_CHAR, CL_DOT, 0)) == 0 &&
+			    (e = emit(c, OP_STAR, CL_DOT, 0)) == 0)
+				c->nodes[opt].arg = (uint32_t)c->nn;
+			need_slash = 1;
+		} else {
+			if (need_slash)
+				e = emit(c, OP_CHAR, CL_LIT, '/');
+			if (e == 0 && seg_is(c, s, "*")) {
+				/* [^/]+ */
+				if ((e = emit(c, OP_CHAR, CL_NOSLASH, 0)) == 0)
+					e = emit(c, OP_STAR, CL_NOSLASH, 0);
+			} else if (e == 0) {
+				e = emit_glob(c, s->off, s->len);
+			}
+			if (e == 0 && i == end)
+				e = emit_below(c);
+			need_slash = 1;
+		}
+	}
+	return e;
+}
+
+static void
+seg_del(struct comp *c, size_t i)
+{
+	memmove(&c->segs[i], &c->segs[i + 1],
+	    (c->nseg - i - 1) * sizeof c->segs[0]);
+	c->nseg--;
+}
+
+/*
+ * pathspec's pattern_to_regex() on cp[0..ncp), which must already be
+ * stripped and have its '!' removed. Fills c->nodes (ending in OP_END).
+ */
+static int
+translate(struct comp *c, const uint32_t *cp, size_t n)
+{
+	size_t i, start;
+	int override = 0, e;
+
+	/* Split on '/'. There is room for n + 2 segments (one spare for the
+	 * "**" that a single segment gets in front). */
+	c->nseg = 0;
+	start = 0;
+	for (i = 0; i <= n; i++) {
+		if (i == n || cp[i] == '/') {
+			struct seg *s = &c->segs[c->nseg++];
+			s->off = (uint32_t)(cp - c->cp + start);
+			s->len = (uint32_t)(i - start);
+			s->dstar = s->len == 2 && cp[start] == '*' &&
+			    cp[start + 1] == '*';
+			start = i + 1;
+		}
+	}
+
+	/* Collapse runs of "**" segments to one. */
+	for (i = c->nseg - 1; i > 0; i--)
+		if (c->segs[i - 1].dstar && c->segs[i].dstar)
+			seg_del(c, i);
+
+	/* "**" followed by '/' only: everything below the root's entries. */
+	if (c->nseg == 2 && c->segs[0].dstar && c->segs[1].len == 0)
+		override = 1;
+
+	if (c->segs[0].len == 0) {
+		/* Leading '/': relative to the root. */
+		seg_del(c, 0);
+	} else if (c->nseg == 1 || (c->nseg == 2 && c->segs[1].len == 0)) {
+		/* No inner slash: any depth, as if "**" came first. */
+		if (!c->segs[0].dstar) {
+			memmove(&c->segs[1], &c->segs[0],
+			    c->nseg * sizeof c->segs[0]);
+			c->segs[0].off = 0;
+			c->segs[0].len = 2;
+			c->segs[0].dstar = 1;
+			c->nseg++;
+		}
+	}
+	if (c->nseg == 0)
+		return ERR_PATTERN;     /* "Invalid git pattern" ("!" alone) */
+
+	/* Trailing '/': everything inside, i.e. "**" last. */
+	if (c->segs[c->nseg - 1].len == 0 && c->nseg > 1) {
+		c->segs[c->nseg - 1].len = 2;
+		c->segs[c->nseg - 1].dstar = 1;
+	}
+
+	c->nn = 0;
+	c->nr = 0;
+	if (override) {
+		/* ^.+/.*$ */
+		if ((e = emit(c, OP_CHAR, CL_DOT, 0)) != 0 ||
+		    (e = emit(c, OP_STAR, CL_DOT, 0)) != 0 ||
+		    (e = emit(c, OP_CHAR, CL_LIT, '/')) != 0 ||
+		    (e = emit(c, OP_STAR, CL_DOT, 0)) != 0)
+			return e;
+	} else if ((e = emit_segs(c)) != 0) {
+		return e;
+	}
+	return emit(c, OP_END, 0, 0);
+}
+
+/*
+ * Compile pat[0..len) into *out (a fresh block). Returns 0, ERR_PATTERN,
+ * ERR_NOMEM, or -1 for a pattern that pathspec treats as a no-op (blank,
+ * comment, "/"), which is not stored.
+ */
+static int
+compile(const char *pat, size_t len, struct ignore_pat *out)
+{
+	struct comp c;
+	size_t i, n, b, e;
+	const uint32_t *cp;
+	int rc, negate = 0;
+	char *blk;
+
+	if (len > IGNORE_PATTERN_MAX)
+		return ERR_PATTERN;
+	memset(&c, 0, sizeof c);
+	/* One scratch allocation: code points, segments, nodes, ranges. */
+	c.nodecap = NODES_FOR(len);
+	c.rangecap = 3 * len + 4;
+	blk = malloc((len + 1) * sizeof(uint32_t) +
+	    (len + 3) * sizeof(struct seg) +
+	    c.nodecap * sizeof(struct inode) + c.rangecap * sizeof(uint32_t));
+	if (blk == NULL)
+		return ERR_NOMEM;
+	c.nodes = (struct inode *)blk;
+	c.ranges = (uint32_t *)(c.nodes + c.nodecap);
+	c.cp = c.ranges + c.rangecap;
+	c.segs = (struct seg *)(c.cp + len + 1);
+
+	for (i = 0, n = 0; i < len; n++) {
+		i += decode((const unsigned char *)pat + i, len - i, &c.cp[n]);
+		c.cp[n] &= ~DECODE_BAD;
+	}
+	c.ncp = n;
+
+	/* A pattern ending in "\ " keeps its trailing space (pathspec 0.11.2). */
+	b = 0;
+	e = n;
+	while (b < e && py_space(c.cp[b]))
+		b++;
+	if (!(n >= 2 && c.cp[n - 1] == ' ' && c.cp[n - 2] == '\\'))
+		while (e > b && py_space(c.cp[e - 1]))
+			e--;
+	cp = c.cp + b;
+	n = e - b;
+	if (n == 0 || cp[0] == '#' || (n == 1 && cp[0] == '/')) {
+		free(blk);
+		return -1;
+	}
+	if (cp[0] == '!') {
+		negate = 1;
+		cp++;
+		n--;
+	}
+	if ((rc = translate(&c, cp, n)) != 0) {
+		free(blk);
+		return rc;
+	}
+
+	/* Final block: nodes, ranges, text. */
+	out->bytes = c.nn * sizeof(struct inode) + c.nr * sizeof(uint32_t) +
+	    len + 1;
+	if ((out->block = malloc(out->bytes)) == NULL) {
+		free(blk);
+		return ERR_NOMEM;
+	}
+	memcpy(out->block, c.nodes, c.nn * sizeof(struct inode));
+	out->nodes = out->block;
+	memcpy((char *)out->block + c.nn * sizeof(struct inode), c.ranges,
+	    c.nr * sizeof(uint32_t));
+	out->ranges = (const uint32_t *)((char *)out->block +
+	    c.nn * sizeof(struct inode));
+	out->text = (char *)out->block + c.nn * sizeof(struct inode) +
+	    c.nr * sizeof(uint32_t);
+	memcpy((char *)out->text, pat, len);
+	((char *)out->text)[len] = '\0';
+	out->nnodes = (uint32_t)c.nn;
+	out->len = (uint32_t)len;
+	out->negate = negate;
+	free(blk);
+	return 0;
+}
+
+/* ------------------------------------------------------------ matcher */
+
+static int
+class_match(const struct ignore_pat *p, const struct inode *nd, uint32_t ch)
+{
+	const uint32_t *r;
+	uint32_t k, cnt;
+	int hit = 0;
+
+	switch (nd->cls) {
+	case CL_LIT:
+		return ch == nd->arg;
+	case CL_NOSLASH:
+		return ch != '/';
+	case CL_DOT:
+		return ch != '\n';
+	default:
+		r = p->ranges + nd->arg;
+		cnt = r[0] & ~SET_NEG;
+		for (k = 0; k < cnt && !hit; k++)
+			hit = ch >= r[1 + 2 * k] && ch <= r[2 + 2 * k];
+		return hit ^ ((r[0] & SET_NEG) != 0);
+	}
+}
+
+/* Add node j to v and follow its epsilon edges (all point forward). */
+static void
+closure(const struct ignore_pat *p, uint64_t *v, size_t nw)
+{
+	for (size_t w = 0; w < nw; w++) {
+		uint64_t todo = v[w];
+		while (todo) {
+			size_t i = w * 64 + (size_t)__builtin_ctzll(todo);
+			uint32_t t[2];
+			int nt = 0;
+
+			todo &= todo - 1;
+			if (p->nodes[i].op == OP_STAR || p->nodes[i].op == OP_OPT)
+				t[nt++] = (uint32_t)i + 1;
+			if (p->nodes[i].op == OP_OPT)
+				t[nt++] = p->nodes[i].arg;
+			for (int k = 0; k < nt; k++) {
+				uint64_t bit = 1ull << (t[k] % 64);
+				if (v[t[k] / 64] & bit)
+					continue;
+				v[t[k] / 64] |= bit;
+				if (t[k] / 64 == w)
+					todo |= bit;
+			}
+		}
+	}
+}
+
+/* re.match(regex, path) is not None. */
+static int
+pat_match(const struct ignore_pat *p, const char *path, size_t len)
+{
+	uint64_t a[WORDS_MAX], b[WORDS_MAX], *cur = a, *nxt = b, *t;
+	size_t nw = (p->nnodes + 63) / 64, pos = 0, k, endn = p->nnodes - 1;
+	uint32_t ch;
+
+	memset(a, 0, nw * sizeof a[0]);
+	a[0] = 1;
+	closure(p, cur, nw);
+	for (;;) {
+		if (cur[endn / 64] & (1ull << (endn % 64))) {
+			/* '$': at the end, or before a final newline */
+			if (pos == len || (pos + 1 == len && path[pos] == '\n'))
+				return 1;
+		}
+		if (pos == len)
+			return 0;
+		k = decode((const unsigned char *)path + pos, len - pos, &ch);
+		ch &= ~DECODE_BAD;
+		pos += k;
+		memset(nxt, 0, nw * sizeof nxt[0]);
+		int any = 0;
+		for (size_t w = 0; w < nw; w++) {
+			uint64_t bits = cur[w];
+			while (bits) {
+				size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
+				const struct inode *nd = &p->nodes[i];
+
+				bits &= bits - 1;
+				if (nd->op != OP_CHAR && nd->op != OP_STAR)
+					continue;
+				if (!class_match(p, nd, ch))
+					continue;
+				if (nd->op == OP_CHAR)
+					i++;
+				nxt[i / 64] |= 1ull << (i % 64);
+				any = 1;
+			}
+		}
+		if (!any)
+			return 0;
+		closure(p, nxt, nw);
+		t = cur;
+		cur = nxt;
+		nxt = t;
+	}
+}
+
+/* ------------------------------------------------------------ the set */
+
+/* gitingest 0.3.1 DEFAULT_IGNORE_PATTERNS (spec 7.1), in its source order. */
+static const char *const default_patterns[] = {
+	"*.pyc", "*.pyo", "*.pyd", "__pycache__", ".pytest_cache", ".coverage",
+	".tox", ".nox", ".mypy_cache", ".ruff_cache", ".hypothesis",
+	"poetry.lock", "Pipfile.lock",
+	"node_modules", "bower_components", "package-lock.json", "yarn.lock",
+	".npm", ".yarn", ".pnpm-store", "bun.lock", "bun.lockb",
+	"*.class", "*.jar", "*.war", "*.ear", "*.nar", ".gradle/", "build/",
+	".settings/", ".classpath", "gradle-app.setting", "*.gradle",
+	".project",
+	"*.o", "*.obj", "*.dll", "*.dylib", "*.exe", "*.lib", "*.out", "*.a",
+	"*.pdb",
+	"*.bin",
+	".build/", "*.xcodeproj/", "*.xcworkspace/", "*.pbxuser", "*.mode1v3",
+	"*.mode2v3", "*.perspectivev3", "*.xcuserstate", "xcuserdata/",
+	".swiftpm/",
+	"*.gem", ".bundle/", "vendor/bundle", "Gemfile.lock", ".ruby-version",
+	".ruby-gemset", ".rvmrc",
+	"Cargo.lock", "**/*.rs.bk",
+	"target/",
+	"pkg/",
+	"obj/", "*.suo", "*.user", "*.userosscache", "*.sln.docstates",
+	"*.nupkg",
+	"bin/",
+	".git", ".svn", ".hg", ".gitignore", ".gitattributes", ".gitmodules",
+	"*.svg", "*.png", "*.jpg", "*.jpeg", "*.gif", "*.ico", "*.pdf", "*.mov",
+	"*.mp4", "*.mp3", "*.wav",
+	"venv", ".venv", "env", ".env", "virtualenv",
+	".idea", ".vscode", ".vs", "*.swo", "*.swn", ".settings", "*.sublime-*",
+	"*.log", "*.bak", "*.swp", "*.tmp", "*.temp", ".cache", ".sass-cache",
+	".eslintcache", ".DS_Store", "Thumbs.db", "desktop.ini",
+	"build", "dist", "target", "out", "*.egg-info", "*.egg", "*.whl", "*.so",
+	"site-packages", ".docusaurus", ".next", ".nuxt",
+	"*.db", "*.sqlite", "*.sqlite3",
+	"*.min.js", "*.min.css", "*.map", "*.tfstate*", "vendor/",
+	"digest.txt",
+};
+
+/* see ignore.h */
+void
+ignore_init(struct ignore *ig)
+{
+	memset(ig, 0, sizeof *ig);
+}
+
+/* see ignore.h */
+void
+ignore_free(struct ignore *ig)
+{
+	for (size_t i = 0; i < ig->n; i++)
+		free(ig->pats[i].block);
+	free(ig->pats);
+	memset(ig, 0, sizeof *ig);
+}
+
+/* see ignore.h */
+int
+ignore_add_defaults(struct ignore *ig)
+{
+	size_t n = sizeof default_patterns / sizeof default_patterns[0];
+	int e;
+
+	for (size_t i = 0; i < n; i++) {
+		e = ignore_add(ig, default_patterns[i],
+		    strlen(default_patterns[i]));
+		if (e != 0)
+			return e;
+	}
+	return 0;
+}
+
+/* see ignore.h */
+size_t
+ignore_default_count(void)
+{
+	return sizeof default_patterns / sizeof default_patterns[0];
+}
+
+/* see ignore.h */
+int
+ignore_add(struct ignore *ig, const char *pat, size_t len)
+{
+	struct ignore_pat p;
+	int e;
+
+	if (len == 0)
+		return 0;
+	if (ig->n >= IGNORE_MAX_PATTERNS)
+		return ERR_PATTERN_COUNT;
+	e = compile(pat, len, &p);
+	if (e < 0)
+		return 0;               /* comment, blank or "/": a no-op */
+	if (e != 0)
+		return e;
+	if (p.bytes > IGNORE_MAX_BYTES - ig->bytes) {
+		free(p.block);
+		return ERR_PATTERN_COUNT;
+	}
+	if (ig->n == ig->cap) {
+		size_t cap = ig->cap ? ig->cap * 2 : 64;
+		struct ignore_pat *np;
+
+		if (cap > IGNORE_MAX_PATTERNS)
+			cap = IGNORE_MAX_PATTERNS;
+		np = realloc(ig->pats, cap * sizeof *np);
+		if (np == NULL) {
+			free(p.block);
+			return ERR_NOMEM;
+		}
+		ig->pats = np;
+		ig->cap = cap;
+	}
+	ig->pats[ig->n++] = p;
+	ig->bytes += p.bytes;
+	if (p.negate)
+		ig->has_negation = 1;
+	return 0;
+}
+
+/* see ignore.h */
+void
+ignore_remove(struct ignore *ig, const char *pat, size_t len)
+{
+	size_t i, j;
+
+	ig->has_negation = 0;
+	for (i = 0, j = 0; i < ig->n; i++) {
+		struct ignore_pat *p = &ig->pats[i];
+
+		if (p->len == len && memcmp(p->text, pat, len) == 0) {
+			ig->bytes -= p->bytes;
+			free(p->block);
+			continue;
+		}
+		if (p->negate)
+			ig->has_negation = 1;
+		ig->pats[j++] = *p;
+	}
+	ig->n = j;
+}
+
+/* see ignore.h */
+int
+ignore_match(const struct ignore *ig, const char *path, size_t len)
+{
+	/* Last match wins: look from the end and stop at the first hit. */
+	for (size_t i = ig->n; i-- > 0;)
+		if (pat_match(&ig->pats[i], path, len))
+			return !ig->pats[i].negate;
+	return 0;
+}
+
+/* see ignore.h */
+int
+ignore_match_one(const char *pat, size_t patlen, const char *path, size_t len)
+{
+	struct ignore_pat p;
+	int r;
+
+	if (compile(pat, patlen, &p) != 0)
+		return 0;
+	r = pat_match(&p, path, len);
+	free(p.block);
+	return r;
+}
+
+/* ------------------------------------------------------------ files */
+
+/*
+ * Append the '/'-separated components of s[0..n) to out as pathlib does when
+ * it parses a path: empty and "." components dropped. Returns the new length,
+ * or (size_t)-1 if it would pass cap.
+ */
+static size_t
+join_parts(char *out, size_t o, size_t cap, const char *s, size_t n)
+{
+	size_t i = 0, j;
+
+	while (i < n) {
+		for (j = i; j < n && s[j] != '/'; j++)
+			;
+		if (j > i && !(j - i == 1 && s[i] == '.')) {
+			if (o + (o > 0) + (j - i) > cap)
+				return (size_t)-1;
+			if (o > 0)
+				out[o++] = '/';
+			memcpy(out + o, s + i, j - i);
+			o += j - i;
+		}
+		i = j + 1;
+	}
+	return o;
+}
+
+/* One line of an ignore file, as gitingest's _parse_ignore_file(). */
+static int
+add_line(struct ignore *ig, const char *dir, size_t dirlen, const char *s,
+    size_t n, size_t *bad)
+{
+	char buf[IGNORE_PATTERN_MAX + 2];
+	size_t b, e, i, k, o;
+	uint32_t ch;
+	int neg, rc;
+
+	for (i = 0; i < n; i += k) {
+		k = decode((const unsigned char *)s + i, n - i, &ch);
+		if (ch & DECODE_BAD) {
+			(*bad)++;               /* gitingest: UnicodeDecodeError */
+			return 0;
+		}
+	}
+	strip_bytes(s, n, &b, &e);
+	s += b;
+	n = e - b;
+	if (n == 0 || s[0] == '#')
+		return 0;
+	neg = s[0] == '!';
+	if (neg) {
+		s++;
+		n--;
+	}
+	/* lstrip('/'): "/x" is not re-anchored (spec 7.4) */
+	while (n > 0 && s[0] == '/') {
+		s++;
+		n--;
+	}
+	/* (base_dir / line).as_posix(), behind the '!' */
+	o = neg ? 1 : 0;
+	buf[0] = '!';
+	b = o;
+	if ((o = join_parts(buf + b, 0, IGNORE_PATTERN_MAX, dir, dirlen)) ==
+	    (size_t)-1 ||
+	    (o = join_parts(buf + b, o, IGNORE_PATTERN_MAX, s, n)) ==
+	    (size_t)-1) {
+		(*bad)++;
+		return 0;
+	}
+	if (o == 0)
+		buf[b + o++] = '.';     /* pathlib's empty path */
+	rc = ignore_add(ig, buf, b + o);
+	if (rc == ERR_PATTERN) {
+		(*bad)++;
+		return 0;
+	}
+	return rc;
+}
+
+/* see ignore.h */
+int
+ignore_add_file(struct ignore *ig, const char *dir, size_t dirlen,
+    const char *data, size_t len, size_t *bad_lines)
+{
+	size_t i = 0, j, bad = 0;
+	int rc = 0;
+
+	/* Python text files split lines at "\n", "\r\n" and a lone "\r". */
+	while (i < len && rc == 0) {
+		for (j = i; j < len && data[j] != '\n' && data[j] != '\r'; j++)
+			;
+		rc = add_line(ig, dir, dirlen, data + i, j - i, &bad);
+		if (j < len && data[j] == '\r' && j + 1 < len &&
+		    data[j + 1] == '\n')
+			j++;
+		i = j + 1;
+	}
+	if (bad_lines != NULL)
+		*bad_lines = bad;
+	return rc;
+}
+
+/* see ignore.h */
+int
+ignore_split_user(const char *arg, size_t len,
+    int (*fn)(void *ctx, const char *pat, size_t len), void *ctx)
+{
+	char buf[IGNORE_PATTERN_MAX];
+	size_t i = 0, k, n = 0;
+	uint32_t ch;
+	int rc;
+
+	/* re.split(r"[,\s]+", arg.strip()), empties dropped, '\' -> '/' */
+	for (;;) {
+		int sep = 1;
+
+		k = 0;
+		if (i < len) {
+			k = decode((const unsigned char *)arg + i, len - i, &ch);
+			sep = ch == ',' || (!(ch & DECODE_BAD) && py_space(ch));
+		}
+		if (sep) {
+			if (n > 0 && (rc = fn(ctx, buf, n)) != 0)
+				return rc;
+			n = 0;
+			if (i >= len)
+				return 0;
+		} else {
+			if (n + k > sizeof buf)
+				return ERR_PATTERN;
+			for (size_t m = 0; m < k; m++)
+				buf[n++] = arg[i + m] == '\\' ? '/' : arg[i + m];
+		}
+		i += k;
+	}
+}

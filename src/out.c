@@ -1,0 +1,159 @@
+/*
+ * out.c - capped output writer. See out.h.
+ *
+ * Bytes are passed through until the cap. The chunk that crosses it is cut at the
+ * cap, then backed off to the start of the last UTF-8 character if that character
+ * would be split: a cut never leaves half a character (the stored digest must stay
+ * valid UTF-8 for downstream JSON and search indexers).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "out.h"
+
+static int
+raw_write(struct out *o, const void *p, size_t n)
+{
+	const uint8_t *s = p;
+
+	if (o->err)
+		return o->err;
+	if (o->fd < 0) {
+		int e = buf_append(o->mem, p, n);
+		if (e)
+			o->err = e;
+		return o->err;
+	}
+	if (o->wlen + n > sizeof o->wbuf) {
+		if (out_flush(o))
+			return o->err;
+		if (n >= sizeof o->wbuf) {
+			while (n > 0) {
+				ssize_t w = write(o->fd, s, n);
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w <= 0)
+					return o->err = ERR_OUTPUT;
+				s += w;
+				n -= (size_t)w;
+			}
+			return 0;
+		}
+	}
+	memcpy(o->wbuf + o->wlen, s, n);
+	o->wlen += n;
+	return 0;
+}
+
+/* see out.h */
+int
+out_flush(struct out *o)
+{
+	size_t at = 0;
+
+	if (o->fd < 0 || o->err)
+		return o->err;
+	while (at < o->wlen) {
+		ssize_t w = write(o->fd, o->wbuf + at, o->wlen - at);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return o->err = ERR_OUTPUT;
+		at += (size_t)w;
+	}
+	o->wlen = 0;
+	return 0;
+}
+
+void
+out_init_fd(struct out *o, int fd, uint64_t cap)
+{
+	memset(o, 0, sizeof *o - sizeof o->wbuf);
+	o->fd = fd;
+	o->cap = cap;
+}
+
+void
+out_init_mem(struct out *o, struct buf *mem, uint64_t cap)
+{
+	memset(o, 0, sizeof *o - sizeof o->wbuf);
+	o->fd = -1;
+	o->mem = mem;
+	o->cap = cap;
+}
+
+/*
+ * Length of the longest prefix of p[0..n) that does not end inside a UTF-8
+ * character, given that the full text continues after it. Looks back at most 3
+ * bytes for a lead byte whose sequence would run past n.
+ */
+static size_t
+char_boundary(const uint8_t *p, size_t n)
+{
+	size_t i, back;
+
+	for (back = 1; back <= 4 && back <= n; back++) {
+		uint8_t c = p[n - back];
+		size_t need;
+		if ((c & 0xC0) == 0x80)
+			continue;       /* continuation: keep looking for the lead */
+		if (c < 0x80)
+			need = 1;
+		else if ((c & 0xE0) == 0xC0)
+			need = 2;
+		else if ((c & 0xF0) == 0xE0)
+			need = 3;
+		else if ((c & 0xF8) == 0xF0)
+			need = 4;
+		else
+			return n;       /* not UTF-8 anyway: cut where asked */
+		i = n - back;
+		return need > back ? i : n;
+	}
+	return n;
+}
+
+int
+out_write(struct out *o, const void *p, size_t n)
+{
+	char notice[96];
+	size_t keep;
+
+	if (o->err || o->truncated || n == 0)
+		return o->err;
+	if (o->cap == 0 || o->written + n <= o->cap) {
+		o->written += n;
+		return raw_write(o, p, n);
+	}
+	/* This chunk crosses the cap. */
+	keep = (size_t)(o->cap - o->written);
+	keep = char_boundary(p, keep);
+	/*
+	 * Callers write whole strings and whole stored chunks, and the content
+	 * store cuts its chunks at character boundaries, so a character never
+	 * straddles two calls and looking inside this chunk is enough.
+	 */
+	if (raw_write(o, p, keep))
+		return o->err;
+	o->written += keep;
+	snprintf(notice, sizeof notice,
+	    "\n\n[... Summary truncated at %lluKB limit ...]",
+	    (unsigned long long)(o->cap / 1024));
+	o->truncated = 1;
+	return raw_write(o, notice, strlen(notice));
+}
+
+int
+out_puts(struct out *o, const char *s)
+{
+	return out_write(o, s, strlen(s));
+}
+
+int
+out_full(const struct out *o)
+{
+	return o->truncated || o->err;
+}

@@ -1,0 +1,40 @@
+/*
+ * out.h - where rendered bytes go: a file descriptor or a memory buffer, with an
+ * optional byte cap.
+ *
+ * The cap implements the seed's truncation rule (design.md, "Body"): once more than
+ * cap bytes would be written, the output is cut at the last UTF-8 character
+ * boundary at or below the cap and "\n\n[... Summary truncated at NKB limit ...]"
+ * is appended (N = cap / 1024). Everything written after that is dropped, so a
+ * renderer can stop early by checking out_full().
+ */
+#ifndef OUT_H
+#define OUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+struct out {
+	int fd;                 /* >= 0: write here */
+	struct buf *mem;        /* else append here */
+	uint64_t cap;           /* 0 = no cap */
+	uint64_t written;       /* bytes accepted so far (before any notice) */
+	int truncated;          /* the cap was hit and the notice written */
+	int err;                /* sticky: ERR_OUTPUT / ERR_NOMEM / ERR_LIMIT */
+	uint8_t wbuf[65536];    /* write-behind buffer for fd output */
+	size_t wlen;
+};
+
+void out_init_fd(struct out *o, int fd, uint64_t cap);
+void out_init_mem(struct out *o, struct buf *mem, uint64_t cap);
+/* Write n bytes (subject to the cap). Returns 0 or the sticky error. */
+int out_write(struct out *o, const void *p, size_t n);
+int out_puts(struct out *o, const char *s);
+/* 1 once the cap was reached: nothing more will be written. */
+int out_full(const struct out *o);
+/* Flush buffered bytes to the fd. Returns 0 or the sticky error. */
+int out_flush(struct out *o);
+
+#endif

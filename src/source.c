@@ -1,0 +1,745 @@
+/*
+ * source.c - local sources into the digest. See source.h.
+ *
+ * Archive path: read(2) 64 KiB at a time -> gz_push (if the stream starts with the
+ * gzip magic) -> tar_push -> digest_entry/digest_data. Each stage works on the
+ * slice it was given; the only buffers are the fixed ones below, so memory does
+ * not depend on the archive's size (bodies kept for rendering live in the
+ * digest's store).
+ *
+ * Directory path: ignore files are gathered first (so every rule is known before
+ * a file is judged), then the tree is walked depth-first in byte order of names
+ * with lstat(2): symlinks are reported, never followed; directories the ignore
+ * rules exclude are not entered (as gitingest), nor are those past the depth
+ * limit.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gz.h"
+#include "source.h"
+#include "tar.h"
+#include "utf8.h"
+
+#define READ_CHUNK 65536
+#define WALK_PATH_MAX 4096
+#define WALK_MAX_DEPTH 256      /* ignore-file scan: deeper trees are hostile */
+/*
+ * Gzip bomb guard: source tarballs inflate 4-10x, repositories of generated data
+ * rarely past 50x; deflate's ceiling is about 1030x. Judged only past 32 MiB of
+ * output so small, very regular archives pass.
+ */
+#define SOURCE_MAX_RATIO 250u
+#define SOURCE_RATIO_FLOOR (32ull << 20)
+
+static void
+set_source(struct err_ctx *ec, const char *src)
+{
+	memset(ec, 0, sizeof *ec);
+	err_field(ec->source, sizeof ec->source, src, strlen(src));
+}
+
+static void
+lower_ascii(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+/* ------------------------------------------------------------ archives */
+
+struct arc {
+	struct digest *d;
+	const struct source_opts *so;
+	struct tar tar;
+	struct err_ctx *ec;
+	int strip;              /* -1 undecided, 0, 1 */
+	char top[TAR_PATH_MAX + 1];
+	size_t top_len;
+	int ended;
+	int in_entry;
+};
+
+static enum digest_type
+map_type(enum tar_type t)
+{
+	switch (t) {
+	case TAR_FILE:
+		return DIGEST_FILE;
+	case TAR_DIR:
+		return DIGEST_DIR;
+	case TAR_SYMLINK:
+		return DIGEST_SYMLINK;
+	default:
+		return DIGEST_OTHER;
+	}
+}
+
+static int
+on_entry(struct arc *a, const struct tar_entry *te)
+{
+	const char *p = te->path;
+	size_t n = te->path_len;
+
+	if (a->strip < 0) {
+		/* auto: a first entry that is a directory with one component is
+		 * the archive's top directory (GitHub, git archive --prefix) */
+		a->strip = te->type == TAR_DIR && memchr(p, '/', n) == NULL;
+		if (a->strip) {
+			memcpy(a->top, p, n);
+			a->top_len = n;
+			a->top[n] = '\0';
+			return 0;
+		}
+	} else if (a->strip == 1 && a->top_len == 0) {
+		/* forced: take the first component of the first entry */
+		const char *sl = memchr(p, '/', n);
+		a->top_len = sl ? (size_t)(sl - p) : n;
+		memcpy(a->top, p, a->top_len);
+		a->top[a->top_len] = '\0';
+	}
+	if (a->strip == 1) {
+		if (n == a->top_len && memcmp(p, a->top, n) == 0)
+			return 0;       /* the top directory itself */
+		if (n <= a->top_len || p[a->top_len] != '/' ||
+		    memcmp(p, a->top, a->top_len) != 0) {
+			err_field(a->ec->entry, sizeof a->ec->entry, p, n);
+			return err_set(a->ec, ERR_TAR_PATH,
+			    "more than one top-level entry; try --strip-components 0");
+		}
+		p += a->top_len + 1;
+		n -= a->top_len + 1;
+	}
+	if (n == 0)
+		return 0;
+	a->in_entry = 1;
+	return digest_entry(a->d, map_type(te->type), p, n, te->size, te->link,
+	    te->link_len);
+}
+
+/* Push tar bytes; returns 0 or an error (ec filled). */
+static int
+tar_feed(struct arc *a, const uint8_t *p, size_t n)
+{
+	struct tar_ev ev;
+	int e;
+
+	while (!a->ended) {
+		size_t used = tar_push(&a->tar, p, n, &ev);
+		p += used;
+		n -= used;
+		switch (ev.type) {
+		case TAR_EV_NONE:
+			if (n == 0)
+				return 0;
+			break;
+		case TAR_EV_ENTRY:
+			if ((e = on_entry(a, ev.entry)) != 0) {
+				if (a->ec->code == 0)
+					err_set(a->ec, e, NULL);
+				if (a->ec->entry[0] == '\0')
+					err_field(a->ec->entry, sizeof a->ec->entry,
+					    ev.entry->path, ev.entry->path_len);
+				return e;
+			}
+			break;
+		case TAR_EV_DATA:
+			if (a->in_entry && (e = digest_data(a->d, ev.data,
+			    ev.len)) != 0)
+				return err_set(a->ec, e, NULL);
+			break;
+		case TAR_EV_ENTRY_END:
+			if (a->in_entry && (e = digest_entry_end(a->d)) != 0)
+				return err_set(a->ec, e, NULL);
+			a->in_entry = 0;
+			break;
+		case TAR_EV_END:
+			a->ended = 1;
+			return 0;
+		case TAR_EV_ERROR:
+			a->ec->offset = tar_error_offset(&a->tar);
+			a->ec->has_offset = 1;
+			return err_set(a->ec, ev.err, NULL);
+		}
+		if (n == 0 && ev.type == TAR_EV_NONE)
+			return 0;
+	}
+	return 0;
+}
+
+static int
+read_full(int fd, uint8_t *p, size_t n, size_t *got)
+{
+	*got = 0;
+	while (*got < n) {
+		ssize_t r = read(fd, p + *got, n - *got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		*got += (size_t)r;
+	}
+	return 0;
+}
+
+static int
+archive_digest(int fd, const char *src, const struct source_opts *so,
+    struct digest *d, struct source_info *info, struct err_ctx *ec)
+{
+	static const size_t outcap = READ_CHUNK * 2;
+	uint8_t *in = NULL, *out = NULL;
+	struct gz *gz = NULL;
+	struct arc *a = NULL;
+	struct gz_limits gl = { so->max_archive ? so->max_archive :
+	    SOURCE_MAX_ARCHIVE, SOURCE_MAX_RATIO, SOURCE_RATIO_FLOOR };
+	struct tar_limits tl = { 0, so->max_archive ? so->max_archive :
+	    SOURCE_MAX_ARCHIVE, 0 };
+	int e = 0, first = 1, compressed = 0;
+	size_t got;
+
+	in = malloc(READ_CHUNK);
+	out = malloc(outcap);
+	a = calloc(1, sizeof *a);
+	gz = calloc(1, sizeof *gz);
+	if (!in || !out || !a || !gz) {
+		e = err_set(ec, ERR_NOMEM, NULL);
+		goto done;
+	}
+	a->d = d;
+	a->so = so;
+	a->ec = ec;
+	a->strip = so->strip;
+	tar_init(&a->tar, &tl);
+	for (;;) {
+		if (read_full(fd, in, READ_CHUNK, &got) != 0) {
+			ec->sys_errno = errno;
+			e = err_set(ec, ERR_IO, NULL);
+			goto done;
+		}
+		info->bytes_in += got;
+		if (first) {
+			first = 0;
+			if (got == 0) {
+				e = err_set(ec, ERR_UNSUPPORTED, "empty input");
+				goto done;
+			}
+			compressed = gz_is_gzip(in, got);
+			if (compressed && (e = gz_init(gz, &gl)) != 0) {
+				err_set(ec, e, NULL);
+				goto done;
+			}
+			if (!compressed && !tar_is_tar(in, got)) {
+				e = err_set(ec, ERR_UNSUPPORTED,
+				    "not a tar or tar.gz archive");
+				goto done;
+			}
+		}
+		if (got == 0)
+			break;
+		if (!compressed) {
+			if ((e = tar_feed(a, in, got)) != 0)
+				goto done;
+		} else {
+			size_t at = 0;
+			/* drain: one input chunk may inflate to many output chunks */
+			while (at < got || !a->ended) {
+				size_t used = 0, made = 0;
+				e = gz_push(gz, in + at, got - at, &used, out, outcap,
+				    &made);
+				if (e) {
+					ec->offset = gz->err_offset;
+					ec->has_offset = 1;
+					err_set(ec, e, NULL);
+					goto done;
+				}
+				at += used;
+				if (made && (e = tar_feed(a, out, made)) != 0)
+					goto done;
+				if (used == 0 && made == 0)
+					break;
+			}
+		}
+		if (got < READ_CHUNK)
+			break;
+	}
+	if (compressed && (e = gz_finish(gz)) != 0) {
+		/* data after the tar end marker is not inflated further; a
+		 * stream cut short before it is an error */
+		if (!(a->ended && e == ERR_GZ_TRUNCATED)) {
+			ec->offset = info->bytes_in;
+			ec->has_offset = 1;
+			err_set(ec, e, NULL);
+			goto done;
+		}
+		e = 0;
+	}
+	if (!a->ended && (e = tar_finish(&a->tar)) != 0) {
+		ec->offset = tar_error_offset(&a->tar);
+		ec->has_offset = 1;
+		err_set(ec, e, NULL);
+		goto done;
+	}
+	if (tar_commit(&a->tar) != NULL)
+		err_field(info->commit, sizeof info->commit, tar_commit(&a->tar),
+		    strlen(tar_commit(&a->tar)));
+	if (so->repo == NULL && so->name == NULL) {
+		if (a->strip == 1 && a->top_len > 0) {
+			err_field(info->root, sizeof info->root, a->top, a->top_len);
+		} else {
+			/* the file name without its archive extensions */
+			const char *b = strrchr(src, '/');
+			size_t bl;
+			b = b ? b + 1 : src;
+			bl = strlen(b);
+			static const char *const ext[] = { ".tar.gz", ".tgz",
+			    ".tar", ".gz" };
+			for (size_t i = 0; i < sizeof ext / sizeof *ext; i++) {
+				size_t el = strlen(ext[i]);
+				if (bl > el && strcmp(b + bl - el, ext[i]) == 0) {
+					bl -= el;
+					break;
+				}
+			}
+			if (strcmp(src, "-") == 0)
+				b = "stdin", bl = 5;
+			err_field(info->root, sizeof info->root, b, bl);
+		}
+	}
+done:
+	if (gz)
+		gz_free(gz);
+	free(in);
+	free(out);
+	free(gz);
+	free(a);
+	return e;
+}
+
+/* ------------------------------------------------------------ directories */
+
+struct walk {
+	struct digest *d;
+	struct err_ctx *ec;
+	char path[WALK_PATH_MAX + 1];   /* absolute-or-given root + "/" + rel */
+	size_t root_len;                /* bytes of path before the relative part */
+	uint8_t *io;
+	/* ignore files found by the scan */
+	char **ig;
+	size_t n_ig, cap_ig;
+};
+
+static int
+names_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* List a directory's names (without . and ..), sorted by bytes. */
+static int
+list_dir(const char *path, char ***out, size_t *n)
+{
+	DIR *dir = opendir(path);
+	struct dirent *de;
+	char **v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	if (dir == NULL)
+		return -1;
+	while ((de = readdir(dir)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (*n == cap) {
+			size_t nc = cap ? cap * 2 : 32;
+			char **nv = realloc(v, nc * sizeof *nv);
+			if (nv == NULL)
+				goto fail;
+			v = nv;
+			cap = nc;
+		}
+		if ((v[*n] = strdup(de->d_name)) == NULL)
+			goto fail;
+		(*n)++;
+	}
+	closedir(dir);
+	if (*n > 0)
+		qsort(v, *n, sizeof *v, names_cmp);
+	*out = v;
+	return 0;
+fail:
+	closedir(dir);
+	for (size_t i = 0; i < *n; i++)
+		free(v[i]);
+	free(v);
+	errno = ENOMEM;
+	return -1;
+}
+
+static void
+free_names(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int
+walk_err(struct walk *w, int code, int sys)
+{
+	const char *rel = w->path + w->root_len;
+
+	if (*rel == '/')
+		rel++;
+	err_field(w->ec->entry, sizeof w->ec->entry, rel, strlen(rel));
+	w->ec->sys_errno = sys;
+	return err_set(w->ec, code, NULL);
+}
+
+/* Append "/name" to w->path; returns the old length or -1 if too long. */
+static long
+push_name(struct walk *w, const char *name)
+{
+	size_t len = strlen(w->path), nl = strlen(name);
+
+	if (len + 1 + nl > WALK_PATH_MAX)
+		return -1;
+	w->path[len] = '/';
+	memcpy(w->path + len + 1, name, nl + 1);
+	return (long)len;
+}
+
+static const char *
+rel_path(const struct walk *w, size_t *len)
+{
+	const char *r = w->path + w->root_len + 1;
+
+	*len = strlen(r);
+	return r;
+}
+
+/* Pass 1: find every .gitignore/.gitingestignore, not through symlinks. */
+static int
+scan_ignores(struct walk *w, int depth)
+{
+	char **names;
+	size_t n;
+	int e = 0;
+
+	if (depth > WALK_MAX_DEPTH)
+		return 0;
+	if (list_dir(w->path, &names, &n) != 0)
+		return 0;       /* unreadable directories show up in pass 2 */
+	for (size_t i = 0; i < n && e == 0; i++) {
+		struct stat st;
+		long old = push_name(w, names[i]);
+		if (old < 0)
+			continue;
+		if (lstat(w->path, &st) == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				e = scan_ignores(w, depth + 1);
+			} else if (S_ISREG(st.st_mode) &&
+			    (strcmp(names[i], ".gitignore") == 0 ||
+			    strcmp(names[i], ".gitingestignore") == 0)) {
+				size_t rl;
+				const char *r = rel_path(w, &rl);
+				if (w->n_ig == w->cap_ig) {
+					size_t nc = w->cap_ig ? w->cap_ig * 2 : 8;
+					char **nv = realloc(w->ig, nc * sizeof *nv);
+					if (nv == NULL) {
+						e = ERR_NOMEM;
+						break;
+					}
+					w->ig = nv;
+					w->cap_ig = nc;
+				}
+				if ((w->ig[w->n_ig] = strndup(r, rl)) == NULL)
+					e = ERR_NOMEM;
+				else
+					w->n_ig++;
+			}
+		}
+		w->path[old] = '\0';
+	}
+	free_names(names, n);
+	return e;
+}
+
+static size_t
+depth_of(const char *s)
+{
+	size_t c = 0;
+
+	for (; *s; s++)
+		c += *s == '/';
+	return c;
+}
+
+/* Shallow files first, then byte order: git's precedence (deeper wins). */
+static int
+ig_cmp(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	size_t dx = depth_of(x), dy = depth_of(y);
+
+	if (dx != dy)
+		return dx < dy ? -1 : 1;
+	return strcmp(x, y);
+}
+
+static int
+load_ignores(struct walk *w)
+{
+	int e = 0;
+
+	qsort(w->ig, w->n_ig, sizeof *w->ig, ig_cmp);
+	for (size_t i = 0; i < w->n_ig && e == 0; i++) {
+		char full[WALK_PATH_MAX + 2];
+		const char *rel = w->ig[i], *sl = strrchr(rel, '/');
+		size_t dl = sl ? (size_t)(sl - rel) : 0, got;
+		int fd;
+
+		snprintf(full, sizeof full, "%.*s/%s", (int)w->root_len, w->path,
+		    rel);
+		if ((fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+			continue;
+		if (read_full(fd, w->io, DIGEST_IGNORE_FILE_MAX, &got) == 0)
+			e = digest_add_ignore_file(w->d, rel, dl, w->io, got);
+		close(fd);
+	}
+	return e;
+}
+
+static int
+feed_file(struct walk *w)
+{
+	int fd = open(w->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int e = 0;
+
+	if (fd < 0)
+		return walk_err(w, ERR_IO, errno);
+	for (;;) {
+		ssize_t r = read(fd, w->io, READ_CHUNK);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			e = walk_err(w, ERR_IO, errno);
+			break;
+		}
+		if (r == 0)
+			break;
+		if ((e = digest_data(w->d, w->io, (size_t)r)) != 0) {
+			walk_err(w, e, 0);
+			break;
+		}
+	}
+	close(fd);
+	return e;
+}
+
+/* Pass 2: report entries. */
+static int
+walk_dir(struct walk *w, int depth)
+{
+	char **names;
+	size_t n;
+	int e = 0;
+
+	if (list_dir(w->path, &names, &n) != 0)
+		return walk_err(w, errno == ENOENT ? ERR_NOENT : ERR_IO, errno);
+	for (size_t i = 0; i < n && e == 0; i++) {
+		struct stat st;
+		size_t rl;
+		const char *rel;
+		long old = push_name(w, names[i]);
+
+		if (old < 0) {
+			e = walk_err(w, ERR_TAR_PATH_LEN, 0);
+			break;
+		}
+		rel = rel_path(w, &rl);
+		if (lstat(w->path, &st) != 0) {
+			e = walk_err(w, ERR_IO, errno);
+		} else if (S_ISDIR(st.st_mode)) {
+			/* gitingest does not enter excluded directories nor
+			 * those past the depth limit (root = depth 0) */
+			if (!digest_dir_excluded(w->d, rel, rl) &&
+			    depth + 1 <= w->d->opt.max_depth) {
+				e = digest_entry(w->d, DIGEST_DIR, rel, rl, 0, NULL, 0);
+				if (e == 0)
+					e = walk_dir(w, depth + 1);
+			}
+		} else if (S_ISLNK(st.st_mode)) {
+			char link[WALK_PATH_MAX];
+			ssize_t ll = readlink(w->path, link, sizeof link);
+			if (ll < 0)
+				e = walk_err(w, ERR_IO, errno);
+			else
+				e = digest_entry(w->d, DIGEST_SYMLINK, rel, rl, 0,
+				    link, (size_t)ll);
+		} else if (S_ISREG(st.st_mode)) {
+			e = digest_entry(w->d, DIGEST_FILE, rel, rl,
+			    (uint64_t)st.st_size, NULL, 0);
+			if (e == 0 && digest_wants_data(w->d))
+				e = feed_file(w);
+			if (e == 0)
+				e = digest_entry_end(w->d);
+		} else {
+			e = digest_entry(w->d, DIGEST_OTHER, rel, rl, 0, NULL, 0);
+		}
+		if (e != 0 && w->ec->code == 0)
+			walk_err(w, e, 0);
+		w->path[old] = '\0';
+	}
+	free_names(names, n);
+	return e;
+}
+
+static int
+dir_digest(const char *src, struct digest *d, const struct source_opts *so,
+    struct source_info *info, struct err_ctx *ec)
+{
+	struct walk *w = calloc(1, sizeof *w);
+	char *real;
+	size_t sl;
+	int e = 0;
+
+	if (w == NULL)
+		return err_set(ec, ERR_NOMEM, NULL);
+	w->d = d;
+	w->ec = ec;
+	w->io = malloc(DIGEST_IGNORE_FILE_MAX > READ_CHUNK ?
+	    DIGEST_IGNORE_FILE_MAX : READ_CHUNK);
+	sl = strlen(src);
+	while (sl > 1 && src[sl - 1] == '/')
+		sl--;
+	if (w->io == NULL || sl > WALK_PATH_MAX - 2) {
+		e = err_set(ec, w->io ? ERR_TAR_PATH_LEN : ERR_NOMEM, NULL);
+		goto done;
+	}
+	memcpy(w->path, src, sl);
+	w->path[sl] = '\0';
+	w->root_len = sl;
+	if (d->opt.use_ignore_files) {
+		if ((e = scan_ignores(w, 0)) == 0)
+			e = load_ignores(w);
+		if (e) {
+			err_set(ec, e, NULL);
+			goto done;
+		}
+		d->prescanned = 1;
+	}
+	if ((e = walk_dir(w, 0)) != 0)
+		goto done;
+	if (so->name == NULL) {
+		/* root: the directory's own name; slug: the argument with its
+		 * leading and trailing '/' removed, "." -> the directory's name */
+		const char *b;
+		if ((real = realpath(src, NULL)) == NULL) {
+			e = err_set(ec, ERR_IO, NULL);
+			goto done;
+		}
+		b = strrchr(real, '/');
+		b = b && b[1] ? b + 1 : real;
+		err_field(info->root, sizeof info->root, b, strlen(b));
+		free(real);
+	}
+done:
+	for (size_t i = 0; i < w->n_ig; i++)
+		free(w->ig[i]);
+	free(w->ig);
+	free(w->io);
+	free(w);
+	return e;
+}
+
+/* ------------------------------------------------------------ entry point */
+
+static void
+slug_of(const char *src, const char *root, char *out, size_t cap)
+{
+	const char *s = src;
+	size_t n;
+
+	while (*s == '/')
+		s++;
+	n = strlen(s);
+	while (n > 0 && s[n - 1] == '/')
+		n--;
+	if (n == 0 || (n == 1 && s[0] == '.'))
+		snprintf(out, cap, "%s", root);
+	else
+		err_field(out, cap, s, n);
+}
+
+int
+source_digest(const char *src, const struct source_opts *so,
+    struct digest *d, struct source_info *info, struct err_ctx *ec)
+{
+	struct stat st;
+	char slug[512];
+	int e, fd, is_dir = 0;
+
+	memset(info, 0, sizeof *info);
+	set_source(ec, src);
+	if (strcmp(src, "-") == 0) {
+		e = archive_digest(0, src, so, d, info, ec);
+	} else if (stat(src, &st) != 0) {
+		ec->sys_errno = errno;
+		return err_set(ec, errno == ENOENT ? ERR_NOENT : ERR_IO, NULL);
+	} else if (S_ISDIR(st.st_mode)) {
+		is_dir = 1;
+		e = dir_digest(src, d, so, info, ec);
+	} else {
+		if ((fd = open(src, O_RDONLY | O_CLOEXEC)) < 0) {
+			ec->sys_errno = errno;
+			return err_set(ec, ERR_IO, NULL);
+		}
+		e = archive_digest(fd, src, so, d, info, ec);
+		close(fd);
+	}
+	if (e)
+		return e;
+
+	if (so->repo != NULL) {
+		/* remote flavour: "Repository: owner/repo", root "owner-repo",
+		 * both lower-cased as gitingest does */
+		char r[256];
+		const char *sl = strchr(so->repo, '/');
+		snprintf(r, sizeof r, "%s", so->repo);
+		lower_ascii(r);
+		snprintf(info->header, sizeof info->header, "Repository: %s\n", r);
+		if (info->commit[0])
+			snprintf(info->header + strlen(info->header),
+			    sizeof info->header - strlen(info->header),
+			    "Commit: %s\n", info->commit);
+		if (sl != NULL)
+			r[sl - so->repo] = '-';
+		snprintf(info->root, sizeof info->root, "%s", r);
+	} else {
+		if (so->name != NULL)
+			snprintf(info->root, sizeof info->root, "%s", so->name);
+		if (is_dir && so->name == NULL)
+			slug_of(src, info->root, slug, sizeof slug);
+		else
+			snprintf(slug, sizeof slug, "%s", info->root);
+		snprintf(info->header, sizeof info->header, "Directory: %s\n", slug);
+		if (info->commit[0])
+			snprintf(info->header + strlen(info->header),
+			    sizeof info->header - strlen(info->header),
+			    "Commit: %s\n", info->commit);
+	}
+	if ((e = digest_finish(d, info->root)) != 0) {
+		ec->entry[0] = '\0';
+		return err_set(ec, e, NULL);
+	}
+	return 0;
+}

@@ -1,0 +1,43 @@
+/*
+ * source.h - feed a digest from a local source: a directory, a .tar or .tar.gz
+ * file, or standard input ("-", tar or tar.gz told apart by magic bytes).
+ *
+ * Archives stream through gz (when compressed) and tar into the digest; nothing is
+ * extracted or written to disk. A single top-level directory (GitHub's
+ * "Owner-Repo-sha/", git archive --prefix) is stripped automatically; a pax global
+ * header's commit id is kept for the summary. Directories are walked in byte order
+ * of names, without following symlinks, skipping excluded directories.
+ */
+#ifndef SOURCE_H
+#define SOURCE_H
+
+#include <stdint.h>
+
+#include "digest.h"
+#include "err.h"
+
+struct source_opts {
+	const char *repo;       /* "owner/repo": remote flavour (summary, root name) */
+	const char *name;       /* override the root name / slug */
+	int strip;              /* -1 auto, 0 never, 1 always strip the top dir */
+	uint64_t max_archive;   /* inflated archive bytes allowed; 0 = default */
+};
+
+/* Default cap on the inflated size of one archive (tar bytes). */
+#define SOURCE_MAX_ARCHIVE (8ull << 30)
+
+struct source_info {
+	char root[512];         /* tree root name */
+	char header[1024];      /* summary header lines, each ending in '\n' */
+	char commit[64];        /* from the archive, or "" */
+	uint64_t bytes_in;      /* bytes read from the source */
+};
+
+/*
+ * Read src into d and call digest_finish(). On error returns the code and fills
+ * ec (source name, entry, offset) for err_format().
+ */
+int source_digest(const char *src, const struct source_opts *so,
+    struct digest *d, struct source_info *info, struct err_ctx *ec);
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * store.c - chunked, optionally LZ4-compressed body store. See store.h.
+ *
+ * Each file is a singly linked list of chunks; each chunk holds up to STORE_CHUNK
+ * body bytes, raw or as one LZ4 block. Chunks are allocated exactly to size, so a
+ * small file costs its length plus a 24-byte header. Cutting at character
+ * boundaries: when the stage fills mid-file, up to 3 trailing bytes of an
+ * incomplete UTF-8 sequence are carried over to the next chunk.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <lz4.h>
+
+#include "err.h"
+#include "store.h"
+
+struct store_chunk {
+	struct store_chunk *next;
+	uint32_t raw_len;       /* body bytes this chunk holds */
+	uint32_t stored_len;    /* bytes in data[] */
+	uint32_t lz4;           /* data[] is one LZ4 block */
+	uint8_t data[];
+};
+
+/* see store.h */
+void
+store_init(struct store *s, uint64_t raw_budget, uint64_t mem_cap)
+{
+	s->raw_budget = raw_budget;
+	s->mem_cap = mem_cap;
+	s->raw_total = 0;
+	s->mem_used = 0;
+	s->mem_peak = 0;
+	s->cur = NULL;
+	s->stage_len = 0;
+}
+
+void
+store_begin(struct store *s, struct store_file *f)
+{
+	f->head = f->tail = NULL;
+	f->len = 0;
+	s->cur = f;
+	s->stage_len = 0;
+}
+
+/*
+ * Number of bytes at the end of p[0..n) that start a UTF-8 sequence which is
+ * not complete within n (0..3). Invalid bytes count as complete: their file is
+ * discarded later anyway (it becomes an error body).
+ */
+static size_t
+incomplete_tail(const uint8_t *p, size_t n)
+{
+	size_t back;
+
+	for (back = 1; back <= 3 && back <= n; back++) {
+		uint8_t c = p[n - back];
+		size_t need;
+		if ((c & 0xC0) == 0x80)
+			continue;
+		if ((c & 0xE0) == 0xC0)
+			need = 2;
+		else if ((c & 0xF0) == 0xE0)
+			need = 3;
+		else if ((c & 0xF8) == 0xF0)
+			need = 4;
+		else
+			return 0;
+		return need > back ? back : 0;
+	}
+	return 0;
+}
+
+static int
+flush_stage(struct store *s, size_t n)
+{
+	struct store_chunk *c;
+	const uint8_t *src = s->stage;
+	size_t stored = n;
+	int lz = 0;
+
+	if (n == 0)
+		return 0;
+	if (s->raw_total >= s->raw_budget) {
+		int k = LZ4_compress_default((const char *)s->stage,
+		    (char *)s->scratch, (int)n, (int)sizeof s->scratch);
+		/* Keep it raw when LZ4 does not pay (already dense data). */
+		if (k > 0 && (size_t)k < n - n / 16) {
+			src = s->scratch;
+			stored = (size_t)k;
+			lz = 1;
+		}
+	}
+	if (s->mem_cap != 0 && s->mem_used + stored + sizeof *c > s->mem_cap)
+		return ERR_DIGEST_MEM;
+	c = malloc(sizeof *c + stored);
+	if (c == NULL)
+		return ERR_NOMEM;
+	c->next = NULL;
+	c->raw_len = (uint32_t)n;
+	c->stored_len = (uint32_t)stored;
+	c->lz4 = (uint32_t)lz;
+	memcpy(c->data, src, stored);
+	if (s->cur->tail)
+		s->cur->tail->next = c;
+	else
+		s->cur->head = c;
+	s->cur->tail = c;
+	s->raw_total += n;
+	s->mem_used += sizeof *c + stored;
+	if (s->mem_used > s->mem_peak)
+		s->mem_peak = s->mem_used;
+	/* carry the bytes that were not flushed to the front */
+	memmove(s->stage, s->stage + n, s->stage_len - n);
+	s->stage_len -= n;
+	return 0;
+}
+
+int
+store_append(struct store *s, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	int e;
+
+	while (n > 0) {
+		size_t room = sizeof s->stage - s->stage_len;
+		size_t k = n < room ? n : room;
+		memcpy(s->stage + s->stage_len, b, k);
+		s->stage_len += k;
+		s->cur->len += k;
+		b += k;
+		n -= k;
+		if (s->stage_len == sizeof s->stage) {
+			size_t cut = s->stage_len -
+			    incomplete_tail(s->stage, s->stage_len);
+			if ((e = flush_stage(s, cut)) != 0)
+				return e;
+		}
+	}
+	return 0;
+}
+
+int
+store_end(struct store *s)
+{
+	int e = 0;
+
+	if (s->cur != NULL)
+		e = flush_stage(s, s->stage_len);
+	s->cur = NULL;
+	s->stage_len = 0;
+	return e;
+}
+
+void
+store_drop(struct store *s, struct store_file *f)
+{
+	struct store_chunk *c = f->head, *next;
+
+	for (; c != NULL; c = next) {
+		next = c->next;
+		s->mem_used -= sizeof *c + c->stored_len;
+		free(c);
+	}
+	f->head = f->tail = NULL;
+	f->len = 0;
+}
+
+int
+store_read(struct store *s, const struct store_file *f,
+    int (*fn)(void *ctx, const uint8_t *p, size_t n), void *ctx)
+{
+	const struct store_chunk *c;
+	int e;
+
+	for (c = f->head; c != NULL; c = c->next) {
+		if (c->lz4) {
+			int k = LZ4_decompress_safe((const char *)c->data,
+			    (char *)s->scratch, (int)c->stored_len,
+			    (int)sizeof s->scratch);
+			if (k < 0 || (uint32_t)k != c->raw_len)
+				return ERR_DIGEST_MEM;  /* cannot happen: our own data */
+			e = fn(ctx, s->scratch, (size_t)k);
+		} else {
+			e = fn(ctx, c->data, c->raw_len);
+		}
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+void
+store_free(struct store *s)
+{
+	s->cur = NULL;
+	s->stage_len = 0;
+}

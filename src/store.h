@@ -1,0 +1,60 @@
+/*
+ * store.h - in-memory content store for file bodies waiting to be rendered.
+ *
+ * gitingest's content section is in tree order, not archive order, so bodies are
+ * held until the whole archive has been read (design.md, "Memory without temp
+ * files"). Bodies are appended as they stream in and cut into chunks of at most
+ * STORE_CHUNK bytes, always at UTF-8 character boundaries (so an output cap never
+ * splits a character). The first raw_budget bytes are kept as they are; past that
+ * every chunk is LZ4-compressed (about 3x on source code at several hundred MB/s),
+ * which keeps a whole-repository digest within tens of MiB without a temp file.
+ * Total memory held is capped (mem_cap): going over is ERR_DIGEST_MEM, never an
+ * unbounded allocation.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_CHUNK 65536      /* one LZ4 block; also the read-back scratch size */
+
+struct store_chunk;
+
+struct store_file {
+	struct store_chunk *head, *tail;
+	uint64_t len;           /* body bytes stored (uncompressed) */
+};
+
+struct store {
+	uint64_t raw_budget;    /* bytes kept uncompressed before LZ4 starts */
+	uint64_t mem_cap;       /* hard cap on chunk memory; 0 = none */
+	uint64_t raw_total;     /* uncompressed bytes appended, all files */
+	uint64_t mem_used;      /* bytes held in chunks now */
+	uint64_t mem_peak;
+	struct store_file *cur; /* file being appended to */
+	size_t stage_len;
+	uint8_t stage[STORE_CHUNK];
+	uint8_t scratch[STORE_CHUNK + STORE_CHUNK / 255 + 32]; /* LZ4 bound */
+};
+
+void store_init(struct store *s, uint64_t raw_budget, uint64_t mem_cap);
+/* Start appending to f (zeroed by the caller or by store_drop()). */
+void store_begin(struct store *s, struct store_file *f);
+/* Append body bytes to the current file. Returns 0, ERR_NOMEM or ERR_DIGEST_MEM. */
+int store_append(struct store *s, const void *p, size_t n);
+/* Finish the current file (flushes the staged tail). */
+int store_end(struct store *s);
+/* Free f's chunks; f becomes empty. */
+void store_drop(struct store *s, struct store_file *f);
+/*
+ * Call fn with f's body in order, chunk by chunk (decompressing into an internal
+ * scratch buffer, so this is not re-entrant per store). Stops at fn's first
+ * non-zero return and returns it; 0 when done.
+ */
+int store_read(struct store *s, const struct store_file *f,
+    int (*fn)(void *ctx, const uint8_t *p, size_t n), void *ctx);
+/* Free everything (all files must have been dropped or are abandoned here). */
+void store_free(struct store *s);
+
+#endif

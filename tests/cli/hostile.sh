@@ -1,0 +1,56 @@
+#!/bin/sh
+# hostile.sh BINARY - hostile and broken archives end with one clear line naming
+# the source and the cause, exit 1, in bounded time (30 s each) and nothing on
+# stdout.
+BIN=$1
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$W/good/top/src"
+printf 'hello\n' > "$W/good/top/README.md"
+printf 'int x;\n' > "$W/good/top/src/x.c"
+(cd "$W/good" && tar czf "$W/good.tar.gz" top)
+
+# not an archive at all
+printf 'just some text\n' > "$W/text.tar.gz"
+expect_fail "not an archive" 1 "text.tar.gz: unsupported input (not a tar" "$BIN" digest "$W/text.tar.gz"
+# empty input
+: > "$W/empty.tar"
+expect_fail "empty" 1 "empty.tar: unsupported input (empty input)" "$BIN" digest "$W/empty.tar"
+# truncated gzip stream
+head -c 100 "$W/good.tar.gz" > "$W/trunc.tar.gz"
+expect_fail "truncated gzip" 1 "trunc.tar.gz: truncated" "$BIN" digest "$W/trunc.tar.gz"
+# corrupt deflate data: flip bytes in the middle
+sz=$(wc -c < "$W/good.tar.gz")
+{ head -c 20 "$W/good.tar.gz"; printf '\377\377\377\377\377\377\377\377'; tail -c $((sz - 28)) "$W/good.tar.gz"; } > "$W/corrupt.tar.gz"
+expect_fail "corrupt gzip" 1 "corrupt.tar.gz: " "$BIN" digest "$W/corrupt.tar.gz"
+# truncated tar (uncompressed, cut inside a header)
+gzip -dc "$W/good.tar.gz" | head -c 1300 > "$W/trunc.tar"
+expect_fail "truncated tar" 1 "trunc.tar: truncated tar archive" "$BIN" digest "$W/trunc.tar"
+# "../" and absolute names (GNU tar -P keeps them)
+mkdir -p "$W/evil/a"; printf 'x\n' > "$W/evil/x.txt"
+(cd "$W/evil/a" && tar -cPf "$W/dotdot.tar" ../x.txt)
+expect_fail "dotdot" 1 "unsafe path in archive" "$BIN" digest "$W/dotdot.tar"
+tar -cPf "$W/abs.tar" "$W/evil/x.txt" 2>/dev/null
+expect_fail "absolute" 1 "unsafe path in archive" "$BIN" digest "$W/abs.tar"
+# a giant pax header (over the 64 KiB cap)
+big=$(head -c 70000 /dev/zero | tr '\0' a)
+(cd "$W/good" && tar --format=pax --pax-option="repodigest.junk=$big" -cf "$W/pax.tar" top)
+expect_fail "giant pax" 1 "pax.tar: pax/long-name header over the size limit" "$BIN" digest "$W/pax.tar"
+# gzip bomb: 128 MiB of zeros in one file compresses about 1000:1 (cap: 250:1)
+mkdir -p "$W/bomb/top"; head -c 134217728 /dev/zero > "$W/bomb/top/zeros"
+(cd "$W/bomb" && tar cf - top | gzip -9 > "$W/bomb.tar.gz"); rm -rf "$W/bomb"
+expect_fail "gzip bomb" 1 "bomb.tar.gz: gzip expansion ratio too high" "$BIN" digest "$W/bomb.tar.gz"
+# symlinks pointing out are shown, never followed
+mkdir -p "$W/ln/top"; ln -s /etc/passwd "$W/ln/top/passwd"; ln -s ../../outside "$W/ln/top/up"
+(cd "$W/ln" && tar czf "$W/links.tar.gz" top)
+expect_ok "outward symlinks" "$BIN" digest -q "$W/links.tar.gz"
+if grep -q '^SYMLINK: passwd -> passwd$' "$W/out" && ! grep -q 'root:' "$W/out"; then ok; else bad "symlink shown, not followed"; fi
+# two top-level entries with forced stripping
+(cd "$W/good/top" && tar cf "$W/flat.tar" README.md src)
+expect_ok "flat archive (no top dir)" "$BIN" digest -q "$W/flat.tar"
+grep -q '^└── flat/$' "$W/out" && ok || bad "flat archive root name"
+expect_fail "forced strip on flat archive" 1 "more than one top-level entry" "$BIN" digest --strip-components 1 "$W/flat.tar"
+# nothing is written to -o on failure
+expect_fail "no output on failure" 1 "trunc.tar.gz" "$BIN" digest "$W/trunc.tar.gz" -o "$W/never.txt"
+if [ -e "$W/never.txt" ] || ls "$W"/never.txt.tmp.* >/dev/null 2>&1; then bad "output file created on failure"; else ok; fi
+finish

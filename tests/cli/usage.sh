@@ -1,0 +1,53 @@
+#!/bin/sh
+# usage.sh BINARY - help, version, usage errors (exit 2), output files.
+BIN=$1
+. "$(dirname "$0")/lib.sh"
+
+expect_ok "version" "$BIN" version && grep -q '^repodigest [0-9]' "$W/out" && ok || bad "version text"
+expect_ok "--help" "$BIN" --help && grep -q 'digest SOURCE' "$W/out" && ok || bad "help text"
+expect_ok "digest --help" "$BIN" digest --help && grep -q -- '--max-output' "$W/out" && ok || bad "digest help"
+expect_fail "no command" 2 "usage" "$BIN"
+expect_fail "unknown command" 2 "unknown command: frob" "$BIN" frob
+expect_fail "no source" 2 "missing SOURCE" "$BIN" digest
+expect_fail "two sources" 2 "more than one SOURCE" "$BIN" digest a b
+expect_fail "unknown option" 2 "unknown option: --frob" "$BIN" digest --frob x
+expect_fail "missing value" 2 "option needs a value" "$BIN" digest x -o
+expect_fail "bad size" 2 "max-size needs a positive" "$BIN" digest x -s 12k
+expect_fail "bad format" 2 "format must be" "$BIN" digest x --format xml
+expect_fail "bad repo" 2 "repo must be OWNER/REPO" "$BIN" digest x --repo a/b/c
+expect_fail "missing source" 1 "nope: no such file or directory" "$BIN" digest "$W/nope"
+
+# a small tree
+mkdir -p "$W/t/src"
+printf 'hello\n' > "$W/t/README.md"
+printf 'int x;\n' > "$W/t/src/x.c"
+expect_ok "-o writes a file" "$BIN" digest -q "$W/t" -o "$W/t.txt"
+if [ -s "$W/t.txt" ] && [ ! -s "$W/out" ] && grep -q '^FILE: src/x.c$' "$W/t.txt"; then ok; else bad "-o content"; fi
+if ls "$W"/t.txt.tmp.* >/dev/null 2>&1; then bad "temp file left behind"; else ok; fi
+expect_fail "-o into a missing dir" 1 "cannot create" "$BIN" digest -q "$W/t" -o "$W/no/such/dir/x.txt"
+
+# --format json is valid JSON with the three strings
+expect_ok "json" "$BIN" digest "$W/t" --format json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert set(d)=={"summary","tree","content"}; assert "FILE: README.md" in d["content"]' "$W/out" 2>/dev/null; then ok; else bad "json output"; fi
+
+# --max-output: cut at a character boundary, with the seed's notice
+i=0; : > "$W/t/big.txt"; while [ $i -lt 300 ]; do printf 'caf\303\251 %04d\n' $i >> "$W/t/big.txt"; i=$((i + 1)); done
+expect_ok "max-output" "$BIN" digest -q "$W/t" --max-output 2048
+if tail -c 45 "$W/out" | grep -q '\[... Summary truncated at 2KB limit ...\]' &&
+   [ "$(wc -c < "$W/out")" -le $((2048 + 45)) ]; then ok; else bad "max-output notice/size: $(wc -c < "$W/out")"; fi
+if python3 -c 'import sys; open(sys.argv[1],"rb").read().decode("utf-8")' "$W/out" 2>/dev/null; then ok; else bad "max-output cut inside a character"; fi
+
+# --report lists kept and skipped files with reasons
+printf 'x\n' > "$W/t/app.log"
+expect_ok "report" "$BIN" digest -q "$W/t" --report "$W/r.json" -s 100
+if python3 - "$W/r.json" <<'PY' 2>/dev/null; then ok; else bad "report content"; fi
+import json, sys
+r = json.load(open(sys.argv[1]))
+inc = {f["path"] for f in r["included"]}
+skip = {f["path"]: f["reason"] for f in r["skipped"]}
+assert {"README.md", "src/x.c"} <= inc, inc
+assert skip["app.log"] == "ignored", skip
+assert skip["big.txt"] == "larger than the file size limit", skip
+assert r["files_analyzed"] == len(r["included"])
+PY
+finish

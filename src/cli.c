@@ -419,6 +419,7 @@ cmd_digest(int argc, char **argv)
 	o.use_ignore_files = da.use_ignore_files;
 	o.includes = da.n_inc ? da.inc : NULL;
 	o.excludes = da.n_exc ? da.exc : NULL;
+	o.max_output = da.max_output;
 	memset(&so, 0, sizeof so);
 	so.repo = da.repo;
 	so.name = da.name;
@@ -506,7 +507,8 @@ cli_main(int argc, char **argv)
 	const char *cmd;
 
 	if (argc < 2) {
-		fputs(usage_main, stderr);
+		fputs("repodigest: missing command (digest, version, help)\n"
+		    "Run 'repodigest --help' for usage.\n", stderr);
 		return EXIT_USAGE;
 	}
 	cmd = argv[1];
@@ -519,7 +521,7 @@ cli_main(int argc, char **argv)
 		fputs(usage_main, stdout);
 		return 0;
 	}
-	fprintf(stderr, "repodigest: unknown command: %s\n", cmd);
-	fputs(usage_main, stderr);
+	fprintf(stderr, "repodigest: unknown command: %s\n"
+	    "Run 'repodigest --help' for usage.\n", cmd);
 	return EXIT_USAGE;
 }

@@ -58,6 +58,8 @@ struct digest_node {
 	uint8_t reason;         /* enum digest_reason */
 	uint8_t body;           /* enum body */
 	uint8_t early;          /* body discarded when the entry arrived */
+	size_t ig_gen;          /* patterns known when the entry was judged */
+	uint8_t evicted;        /* body discarded: it lies past the output cap */
 	uint64_t size;          /* size declared by the source */
 	uint64_t tokens;        /* estimate for the body */
 	struct store_file sf;
@@ -66,7 +68,8 @@ struct digest_node {
 struct digest_cur {
 	size_t idx;             /* node being streamed */
 	int active;
-	int storing;            /* the body goes to the store */
+	int storing;            /* the body is processed (tokens, body kind) */
+	int discard;            /* ... but not kept: it lies past the output cap */
 	int notebook;           /* buffer raw JSON, convert at the end */
 	int capture;            /* this is an ignore file: keep its bytes */
 	int decided, text;
@@ -86,6 +89,9 @@ struct digest_cur {
 struct dircache {
 	uint64_t gen;
 };
+
+static int cmp_leaf(const void *pa, const void *pb);
+static int make_lkey(struct digest_node *nd);
 
 static const char *const reason_text[] = {
 #define DIGEST_REASON_TEXT(name, text) text,
@@ -180,6 +186,7 @@ digest_free(struct digest *d)
 	}
 	free(d->nodes);
 	free(d->order);
+	free(d->heap);
 	free(d->tree);
 	if (d->cur) {
 		buf_free(&d->cur->nb);
@@ -199,21 +206,78 @@ digest_free(struct digest *d)
 /*
  * gitingest tests each path as it walks: an excluded directory is not descended,
  * so a path is excluded when any ancestor directory or the path itself matches.
+ * Ancestors are looked up through a per-level cache of the last directory seen:
+ * archives list a directory's entries together, so nearly every lookup reuses
+ * the levels of the previous path and matches only the entry itself. The cache
+ * is keyed by the number of patterns (patterns are only ever added after init).
  */
 static int
-path_excluded(const struct ignore *ig, const char *path, size_t len)
+ancestors_excluded(struct digest *d, const char *path, size_t dirlen)
 {
-	for (size_t i = 0; i < len; i++)
-		if (path[i] == '/' && ignore_match(ig, path, i))
-			return 1;
-	return ignore_match(ig, path, len);
+	struct digest_dcache *c = &d->dc;
+	size_t lv = 0, i;
+	int hit = 0;
+
+	if (dirlen == 0)
+		return 0;
+	if (c->gen != d->ig.n || dirlen > DIGEST_DCACHE_PATH) {
+		c->gen = d->ig.n;
+		c->levels = 0;
+		c->len = 0;
+	}
+	/* reuse the cached levels that are a prefix of this directory */
+	while (lv < c->levels) {
+		size_t end = c->ends[lv];
+		if (end > dirlen || (end < dirlen && path[end] != '/') ||
+		    memcmp(c->path, path, end) != 0)
+			break;
+		hit |= c->hit[lv];
+		lv++;
+	}
+	i = lv > 0 ? c->ends[lv - 1] + 1 : 0;
+	if (dirlen > DIGEST_DCACHE_PATH) {
+		/* too long to cache: plain lookups */
+		for (; i <= dirlen; i++)
+			if ((i == dirlen || path[i] == '/') &&
+			    ignore_match(&d->ig, path, i))
+				hit = 1;
+		return hit;
+	}
+	memcpy(c->path, path, dirlen);
+	c->len = dirlen;
+	for (; i <= dirlen && lv < DIGEST_DCACHE_LEVELS; i++) {
+		if (i < dirlen && path[i] != '/')
+			continue;
+		c->ends[lv] = (uint16_t)i;
+		c->hit[lv] = (uint8_t)ignore_match(&d->ig, path, i);
+		hit |= c->hit[lv];
+		lv++;
+	}
+	c->levels = lv;
+	/* levels past the cache's depth (hostile nesting) are looked up plainly */
+	for (; i <= dirlen; i++)
+		if ((i == dirlen || path[i] == '/') && ignore_match(&d->ig, path, i))
+			hit = 1;
+	return hit;
+}
+
+static int
+path_excluded(struct digest *d, const char *path, size_t len)
+{
+	size_t dl = len;
+
+	while (dl > 0 && path[dl - 1] != '/')
+		dl--;
+	if (dl > 0 && ancestors_excluded(d, path, dl - 1))
+		return 1;
+	return ignore_match(&d->ig, path, len);
 }
 
 /* see digest.h */
 int
-digest_dir_excluded(const struct digest *d, const char *path, size_t len)
+digest_dir_excluded(struct digest *d, const char *path, size_t len)
 {
-	return path_excluded(&d->ig, path, len);
+	return path_excluded(d, path, len);
 }
 
 int
@@ -254,6 +318,95 @@ is_ignore_file_name(const char *b, size_t n)
 {
 	return (n == 10 && memcmp(b, ".gitignore", 10) == 0) ||
 	    (n == 16 && memcmp(b, ".gitingestignore", 16) == 0);
+}
+
+/* ------------------------------------------------------------ output cap */
+
+/*
+ * With an output cap, bodies that can never be shown need not be held. The
+ * stored bodies form a max-heap in tree order; the latest one is evicted while
+ * the others alone already fill the cap (bodies alone are a lower bound on the
+ * output before it, so an evicted body always starts past the cap). Memory is
+ * then about the cap plus one file, whatever the repository's size.
+ */
+static int
+node_cmp(const struct digest *d, size_t a, size_t b)
+{
+	const struct digest_node *pa = &d->nodes[a], *pb = &d->nodes[b];
+
+	return cmp_leaf(&pa, &pb);
+}
+
+static void
+heap_swap(struct digest *d, size_t i, size_t j)
+{
+	size_t t = d->heap[i];
+
+	d->heap[i] = d->heap[j];
+	d->heap[j] = t;
+}
+
+static int
+heap_push(struct digest *d, size_t idx)
+{
+	size_t i;
+
+	if (d->heap_n == d->heap_cap) {
+		size_t nc = d->heap_cap ? d->heap_cap * 2 : 64;
+		size_t *nh = realloc(d->heap, nc * sizeof *nh);
+		if (nh == NULL)
+			return ERR_NOMEM;
+		d->heap = nh;
+		d->heap_cap = nc;
+	}
+	i = d->heap_n++;
+	d->heap[i] = idx;
+	while (i > 0 && node_cmp(d, d->heap[(i - 1) / 2], d->heap[i]) < 0) {
+		heap_swap(d, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+	return 0;
+}
+
+static void
+heap_pop(struct digest *d)
+{
+	size_t i = 0;
+
+	d->heap[0] = d->heap[--d->heap_n];
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < d->heap_n && node_cmp(d, d->heap[l], d->heap[m]) > 0)
+			m = l;
+		if (r < d->heap_n && node_cmp(d, d->heap[r], d->heap[m]) > 0)
+			m = r;
+		if (m == i)
+			break;
+		heap_swap(d, i, m);
+		i = m;
+	}
+}
+
+static void
+evict(struct digest *d)
+{
+	while (d->heap_n > 0) {
+		struct digest_node *top = &d->nodes[d->heap[0]];
+		if (d->heap_bytes - top->sf.len < d->opt.max_output)
+			break;
+		d->heap_bytes -= top->sf.len;
+		store_drop(d->store, &top->sf);
+		top->evicted = 1;
+		heap_pop(d);
+	}
+}
+
+/* Would a body for node idx be evicted at once? Then it is not stored at all. */
+static int
+past_cap(const struct digest *d, size_t idx)
+{
+	return d->heap_n > 0 && d->heap_bytes >= d->opt.max_output &&
+	    node_cmp(d, idx, d->heap[0]) > 0;
 }
 
 /* ------------------------------------------------------------ entries */
@@ -334,7 +487,8 @@ digest_entry(struct digest *d, enum digest_type type, const char *path,
 		nd->reason = DIGEST_DEPTH;
 		return 0;
 	}
-	if (path_excluded(&d->ig, path, pathlen)) {
+	nd->ig_gen = d->ig.n;
+	if (path_excluded(d, path, pathlen)) {
 		nd->reason = DIGEST_IGNORED;
 		/* a later negation could bring it back: remember the body was
 		 * never kept */
@@ -359,7 +513,14 @@ digest_entry(struct digest *d, enum digest_type type, const char *path,
 		c->notebook = 1;
 	utf8v_init(&c->v);
 	tokens_init(&c->tk);
-	store_begin(d->store, &nd->sf);
+	if (d->opt.max_output > 0) {
+		int e = make_lkey(nd);
+		if (e)
+			return e;
+		c->discard = past_cap(d, c->idx);
+	}
+	if (!c->discard)
+		store_begin(d->store, &nd->sf);
 	return 0;
 }
 
@@ -368,6 +529,8 @@ static int
 emit(struct digest *d, const uint8_t *p, size_t n)
 {
 	tokens_feed(&d->cur->tk, p, n);
+	if (d->cur->discard)
+		return 0;
 	return store_append(d->store, p, n);
 }
 
@@ -545,6 +708,13 @@ digest_entry_end(struct digest *d)
 	}
 	if (nd->body == BODY_TEXT) {
 		nd->tokens = tokens_end(&c->tk);
+		if (c->discard) {
+			nd->evicted = 1;
+		} else if (d->opt.max_output > 0 && e == 0) {
+			d->heap_bytes += nd->sf.len;
+			e = heap_push(d, c->idx);
+			evict(d);
+		}
 	} else {
 		const char *lit = literal_body(nd);
 		store_drop(d->store, &nd->sf);
@@ -554,6 +724,23 @@ digest_entry_end(struct digest *d)
 }
 
 /* ------------------------------------------------------------ order */
+
+static int
+make_lkey(struct digest_node *nd)
+{
+	size_t cap = (size_t)nd->path_len * 3 + 1, kl;
+
+	if (nd->lkey != NULL)
+		return 0;
+	if ((nd->lkey = malloc(cap)) == NULL)
+		return ERR_NOMEM;
+	kl = utf8_lower_key((const uint8_t *)nd->path, nd->path_len,
+	    (uint8_t *)nd->lkey, cap);
+	if (kl == (size_t)-1)
+		return ERR_NOMEM;
+	nd->lkey_len = (uint32_t)kl;
+	return 0;
+}
 
 /* A component of a path: [off, off+len) in the raw path and the lower-cased key. */
 static int
@@ -998,12 +1185,15 @@ digest_finish(struct digest *d, const char *root_name)
 		if (nd->type != DIGEST_FILE && nd->type != DIGEST_SYMLINK)
 			continue;
 		if (nd->reason == DIGEST_KEPT) {
-			if (path_excluded(&d->ig, nd->path, nd->path_len)) {
+			/* judged with every pattern already: nothing to redo */
+			if (nd->ig_gen != d->ig.n &&
+			    path_excluded(d, nd->path, nd->path_len)) {
 				drop_body(d, nd, DIGEST_IGNORED);
 				continue;
 			}
 		} else if (nd->early && nd->reason == DIGEST_IGNORED) {
-			if (!path_excluded(&d->ig, nd->path, nd->path_len)) {
+			if (nd->ig_gen != d->ig.n &&
+			    !path_excluded(d, nd->path, nd->path_len)) {
 				nd->reason = DIGEST_DROPPED_EARLY;
 				d->dropped_early++;
 			}
@@ -1037,18 +1227,11 @@ digest_finish(struct digest *d, const char *root_name)
 	d->n_order = 0;
 	for (size_t i = 0; i < d->n; i++) {
 		struct digest_node *nd = &d->nodes[i];
-		size_t cap;
 		if (nd->reason != DIGEST_KEPT ||
 		    (nd->type != DIGEST_FILE && nd->type != DIGEST_SYMLINK))
 			continue;
-		cap = (size_t)nd->path_len * 3 + 1;
-		if ((nd->lkey = malloc(cap)) == NULL)
-			return ERR_NOMEM;
-		size_t kl = utf8_lower_key((const uint8_t *)nd->path, nd->path_len,
-		    (uint8_t *)nd->lkey, cap);
-		if (kl == (size_t)-1)
-			return ERR_NOMEM;
-		nd->lkey_len = (uint32_t)kl;
+		if ((e = make_lkey(nd)) != 0)
+			return e;
 		d->order[d->n_order++] = nd;
 	}
 	qsort(d->order, d->n_order, sizeof *d->order, cmp_leaf);
@@ -1071,6 +1254,23 @@ digest_finish(struct digest *d, const char *root_name)
 	}
 	d->n_order = k;
 	d->files_analyzed = files;
+
+	/* an evicted body must lie past the cap; a late ignore rule that removed
+	 * earlier bodies could break that, and we must not render a hole */
+	if (d->opt.max_output > 0) {
+		uint64_t off = 0;
+		for (size_t i = 0; i < d->n_order; i++) {
+			struct digest_node *nd = d->order[i];
+			off += (i > 0) + 2 * sizeof SEP + 8 + nd->path_len;
+			if (nd->evicted && off < d->opt.max_output)
+				return ERR_DIGEST_EVICTED;
+			if (off >= d->opt.max_output)
+				break;
+			off += nd->body == BODY_TEXT ? nd->sf.len :
+			    strlen(literal_body(nd));
+			off += 2;
+		}
+	}
 
 	/* 4. tree and token figure */
 	if ((e = build_tree(d, root_name)) != 0)
@@ -1134,7 +1334,10 @@ digest_write_content(struct digest *d, struct out *o)
 			out_write(o, nd->path, nd->path_len);
 		}
 		out_write(o, "\n" SEP "\n", sizeof SEP + 1);
-		if (nd->body == BODY_TEXT) {
+		if (nd->body == BODY_TEXT && nd->evicted) {
+			/* digest_finish() proved this is past the cap */
+			return ERR_DIGEST_EVICTED;
+		} else if (nd->body == BODY_TEXT) {
 			int e = store_read(d->store, &nd->sf, write_chunk, o);
 			if (e > 0)
 				return e;

@@ -30,7 +30,7 @@
 #define DIGEST_MAX_TOTAL      (500ull << 20)
 #define DIGEST_MAX_DEPTH      20
 /* ours: bodies kept raw up to this, LZ4 beyond (store.h) */
-#define DIGEST_RAW_BUDGET     (24ull << 20)
+#define DIGEST_RAW_BUDGET     (8ull << 20)
 /* ours: hard cap on memory held for bodies */
 #define DIGEST_MEM_CAP        (768ull << 20)
 /* ours: entries tracked per archive (each costs a path); more is an error */
@@ -73,9 +73,22 @@ struct digest_opts {
 	const char *const *excludes;    /* -e patterns (split), NULL-terminated or NULL */
 	uint64_t raw_budget;            /* 0 = DIGEST_RAW_BUDGET */
 	uint64_t mem_cap;               /* 0 = DIGEST_MEM_CAP */
+	uint64_t max_output;            /* cap on the rendered output, 0 = none:
+	                                 * bodies past it are not kept */
 };
 
 struct digest_node;                     /* see digest.c */
+
+/* Per-level cache of ancestor-directory exclusion (digest.c, path_excluded). */
+#define DIGEST_DCACHE_PATH   4096
+#define DIGEST_DCACHE_LEVELS 128
+struct digest_dcache {
+	size_t gen;                     /* pattern count the cache is valid for */
+	size_t len, levels;
+	uint16_t ends[DIGEST_DCACHE_LEVELS];
+	uint8_t hit[DIGEST_DCACHE_LEVELS];
+	char path[DIGEST_DCACHE_PATH + 1];
+};
 struct digest_cur;
 
 struct digest {
@@ -88,12 +101,16 @@ struct digest {
 	struct digest_node **order;     /* kept leaves in tree order (after finish) */
 	size_t n_order;
 	struct digest_cur *cur;         /* entry being streamed (internal) */
+	size_t *heap;                   /* stored bodies, max-heap in tree order */
+	size_t heap_n, heap_cap;
+	uint64_t heap_bytes;            /* body bytes held by the heap's files */
 	struct store *store;
 	uint64_t files_analyzed;
 	uint64_t tokens;
 	uint64_t dropped_early;         /* entries that hit DIGEST_DROPPED_EARLY */
 	uint64_t ignore_bad_lines;      /* non-UTF-8 lines skipped in ignore files */
 	int finished;
+	struct digest_dcache dc;
 	int prescanned;                 /* ignore files were supplied up front */
 	char *tree;                     /* rendered tree string, after finish */
 	size_t tree_len;
@@ -112,7 +129,7 @@ int digest_add_ignore_file(struct digest *d, const char *dir, size_t dirlen,
     const uint8_t *data, size_t len);
 
 /* 1 if a directory at path would be excluded (callers may skip walking it). */
-int digest_dir_excluded(const struct digest *d, const char *path, size_t len);
+int digest_dir_excluded(struct digest *d, const char *path, size_t len);
 
 /*
  * Report one entry: path relative to the root ('/'-separated, normalised, no

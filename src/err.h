@@ -56,6 +56,7 @@
 	/* digest */ \
 	X(ERR_DIGEST_DEPTH,  ERR_PERM,  "path nesting too deep") \
 	X(ERR_DIGEST_MEM,    ERR_PERM,  "digest memory budget exceeded") \
+	X(ERR_DIGEST_EVICTED, ERR_PERM, "an ignore rule arrived after bodies past the output cap were discarded; retry without --max-output") \
 	X(ERR_OUTPUT,        ERR_PERM,  "cannot write output")
 
 enum err_code {

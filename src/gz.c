@@ -83,7 +83,7 @@ gz_init(struct gz *g, const struct gz_limits *lim)
 		g->lim.max_ratio = GZ_DEFAULT_MAX_RATIO;
 		g->lim.ratio_floor = GZ_DEFAULT_RATIO_FLOOR;
 	}
-	/* Negative window bits: raw deflate, 32 KiB window (the RFC 1951 max). */
+	/* Negative window bits: raw deflate, 32 KiB window (RFC 1951 max). */
 	if (inflateInit2(&g->zs, -15) != Z_OK) {
 		g->err = ERR_NOMEM;
 		return ERR_NOMEM;

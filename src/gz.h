@@ -31,7 +31,7 @@ struct gz_limits {
 struct gz {
 	z_stream zs;
 	int zinit;              /* inflateInit2 done */
-	int state;              /* internal: header byte / body / trailer / after member */
+	int state;              /* internal: see gz.c */
 	int err;                /* sticky enum err_code, 0 = none */
 	struct gz_limits lim;
 	uint64_t in_total;      /* compressed bytes consumed */
@@ -39,7 +39,7 @@ struct gz {
 	uint64_t err_offset;    /* input offset where err was detected */
 	uint32_t members;       /* completed members */
 	/* header/trailer parsing scratch (fixed size, no allocation) */
-	uint8_t hbuf[8];        /* fixed header fields, XLEN, HCRC or the trailer */
+	uint8_t hbuf[8];        /* fixed header fields, XLEN, HCRC, trailer */
 	size_t hlen;            /* bytes in hbuf */
 	uint32_t hflags;        /* FLG of this member */
 	uint32_t hskip;         /* bytes of FEXTRA still to skip */

@@ -25,14 +25,14 @@
 
 #define IGNORE_MAX_PATTERNS 65536   /* across all ignore files of one repository */
 #define IGNORE_PATTERN_MAX  4096    /* one pattern, after prefixing with its dir */
-#define IGNORE_MAX_BYTES    (32u << 20) /* compiled patterns of one set: ~2x text */
+#define IGNORE_MAX_BYTES    (32u << 20) /* compiled patterns of one set */
 
 struct ignore_pat;                  /* opaque: see ignore.c */
 
 struct ignore {
 	struct ignore_pat *pats;
 	size_t n, cap;
-	size_t bytes;                   /* compiled size, capped at IGNORE_MAX_BYTES */
+	size_t bytes;                   /* compiled size, <= IGNORE_MAX_BYTES */
 	int has_negation;               /* some pattern starts with '!' */
 };
 

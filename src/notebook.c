@@ -25,13 +25,14 @@
  * strings, leading zeros...), then cJSON builds the tree. cJSON keeps numbers
  * only as doubles, so each number node's valueint is set to the offset of its
  * token in the text: type (int/float), str() and truthiness come from the
- * token itself, as Python's would. NaN/Infinity (accepted by Python, not by
+ * token itself, as Python's would (string nodes get their decoded length
+ * there the same way). NaN/Infinity (accepted by Python, not by
  * cJSON) and number tokens longer than cJSON's 63-byte buffer are blanked to
  * "0" in a private copy before cJSON sees it.
  *
  * Known deviations (all need hand-made JSON, not a Jupyter notebook): a
- * "\u0000" escape ends the string (cJSON strings are C strings); lone
- * surrogate escapes and nesting deeper than CJSON_NESTING_LIMIT (1000) give
+ * "\u0000" escape in an object *key* ends the key (cJSON keys are C strings;
+ * string values keep it, see mark_tokens()); lone surrogate escapes and nesting deeper than CJSON_NESTING_LIMIT (1000) give
  * the invalid-JSON body (Python: a string with a surrogate / RecursionError);
  * repr() of a string treats every non-ASCII character above U+00A0 as
  * printable (Python escapes unassigned and format characters).
@@ -130,7 +131,7 @@ pv_of(const struct nb *nb, const cJSON *j)
 	} else if (cJSON_IsString(j)) {
 		v.t = PY_STR;
 		v.s = j->valuestring;
-		v.n = strlen(j->valuestring);
+		v.n = (size_t)j->valueint;     /* see mark_tokens() */
 	} else if (cJSON_IsArray(j)) {
 		v.t = PY_LIST;
 	} else if (cJSON_IsObject(j)) {
@@ -1012,28 +1013,34 @@ blank_numbers(char *p, size_t n)
 	}
 }
 
-/* Pre-order walk: number nodes get the offset of their token in the text. */
-struct numwalk {
+/*
+ * Pre-order walk of the tree against the text: every string and number token
+ * is met in document order (an object member's key token, then its value).
+ * Number nodes get the offset of their token in valueint; string nodes get
+ * their decoded length there, because cJSON keeps a "\u0000" escape as a
+ * NUL byte inside valuestring and strlen() would stop at it.
+ */
+struct tokwalk {
 	const char *p;
 	size_t n, i;
 };
 
+/* Offset of the next string or number token, moving past it. */
 static size_t
-next_number(struct numwalk *w)
+next_token(struct tokwalk *w)
 {
 	while (w->i < w->n) {
-		char c = w->p[w->i];
+		size_t at = w->i;
+		char c = w->p[at];
 
 		if (c == '"') {
 			for (w->i++; w->i < w->n && w->p[w->i] != '"'; w->i++)
 				if (w->p[w->i] == '\\')
 					w->i++;
 			w->i++;
-			continue;
+			return at;
 		}
 		if (c != '\0' && strchr("-0123456789NI", c) != NULL) {
-			size_t at = w->i;
-
 			w->i += number_len(w->p + at);
 			return at;
 		}
@@ -1042,14 +1049,64 @@ next_number(struct numwalk *w)
 	return w->n;            /* not reached for a validated text */
 }
 
+static unsigned
+hex4(const char *p)
+{
+	unsigned v = 0;
+
+	for (int k = 0; k < 4; k++) {
+		char c = p[k];
+
+		v = v << 4 | (unsigned)(c <= '9' ? c - '0' :
+		    (c | 0x20) - 'a' + 10);
+	}
+	return v;
+}
+
+/* Decoded UTF-8 length of the (validated) string token at p. */
+static size_t
+string_len(const char *p)
+{
+	size_t len = 0;
+
+	for (p++; *p != '"'; len++) {
+		unsigned cp;
+
+		if (*p != '\\') {
+			p++;
+			continue;
+		}
+		if (p[1] != 'u') {
+			p += 2;
+			continue;
+		}
+		cp = hex4(p + 2);
+		p += 6;
+		if (cp >= 0xD800 && cp <= 0xDBFF) {
+			/* a pair (cJSON rejects lone surrogates): 4 bytes */
+			p += 6;
+			len += 3;
+		} else if (cp >= 0x800) {
+			len += 2;
+		} else if (cp >= 0x80) {
+			len += 1;
+		}
+	}
+	return len;
+}
+
 static void
-mark_numbers(cJSON *j, struct numwalk *w)
+mark_tokens(cJSON *j, int in_object, struct tokwalk *w)
 {
 	for (; j != NULL; j = j->next) {
+		if (in_object)
+			(void)next_token(w);            /* the key */
 		if (cJSON_IsNumber(j))
-			j->valueint = (int)next_number(w);
+			j->valueint = (int)next_token(w);
+		else if (cJSON_IsString(j))
+			j->valueint = (int)string_len(w->p + next_token(w));
 		else if (j->child != NULL)
-			mark_numbers(j->child, w);
+			mark_tokens(j->child, cJSON_IsObject(j), w);
 	}
 }
 
@@ -1058,11 +1115,14 @@ mark_numbers(cJSON *j, struct numwalk *w)
 static int
 put_error(struct buf *out, const char *msg, size_t len)
 {
+	size_t mark = out->len;
 	int rc;
 
-	if ((rc = buf_puts(out, ERR_PREFIX)) != ERR_OK)
-		return rc;
-	return buf_append(out, msg, len);
+	if ((rc = buf_puts(out, ERR_PREFIX)) == ERR_OK &&
+	    (rc = buf_append(out, msg, len)) == ERR_OK)
+		return ERR_OK;
+	out->len = mark;
+	return rc;
 }
 
 /* see notebook.h */
@@ -1075,7 +1135,7 @@ notebook_convert(const char *json, size_t n, struct buf *out)
 	struct nb nb;
 	cJSON *root;
 	char *copy = NULL;
-	size_t mark = out->len;
+	size_t mark = out->len, room;
 	int ok, rc;
 
 	/* Python opens the file as UTF-8 and reads it whole: the first
@@ -1126,12 +1186,16 @@ notebook_convert(const char *json, size_t n, struct buf *out)
 		return buf_puts(out, ERR_PREFIX "Invalid JSON in notebook");
 	}
 	{
-		struct numwalk w = { copy, n, 0 };
+		struct tokwalk w = { copy, n, 0 };
 
-		mark_numbers(root, &w);
+		mark_tokens(root, 0, &w);
 	}
 
-	buf_init(&res, out->cap - out->len);
+	/* Slack: an empty cell's "\n\n" lead is written, then taken back,
+	 * so the script may briefly pass the room left in out. The final
+	 * append to out enforces the real cap. */
+	room = out->cap - out->len;
+	buf_init(&res, room > SIZE_MAX - 16 ? room : room + 16);
 	buf_init(&emsg, out->cap);
 	nb.emsg = &emsg;
 	rc = process(&nb, pv_of(&nb, root), &res);

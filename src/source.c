@@ -500,7 +500,8 @@ load_ignores(struct walk *w)
 {
 	int e = 0;
 
-	qsort(w->ig, w->n_ig, sizeof *w->ig, ig_cmp);
+	if (w->n_ig > 1)
+		qsort(w->ig, w->n_ig, sizeof *w->ig, ig_cmp);
 	for (size_t i = 0; i < w->n_ig && e == 0; i++) {
 		char full[WALK_PATH_MAX + 2];
 		const char *rel = w->ig[i], *sl = strrchr(rel, '/');

@@ -511,7 +511,10 @@ header(struct tar *t, struct tar_ev *ev)
 		t->pax_need = size;
 		t->pax_len = 0;
 		t->pad = pad_of(size);
-		t->pending = 1;
+		/* 'g' applies to the archive, not to a next entry: an
+		 * empty git archive is a global header and the end marker. */
+		if (flag != 'g')
+			t->pending = 1;
 		t->state = ST_META;
 		return 0;
 	}

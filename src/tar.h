@@ -55,10 +55,10 @@ struct tar_entry {
 	size_t path_len;
 	/* Link target, NUL-terminated. Symlinks: as written (relative to the
 	 * link; may be absolute or hold ".." - never follow it blindly).
-	 * Hardlinks: an archive member, so normalised and stripped like path. */
+	 * Hardlinks: an archive member: normalised and stripped like path. */
 	char link[TAR_PATH_MAX + 1];
 	size_t link_len;
-	uint64_t size;          /* data bytes DATA events will carry (0 unless file) */
+	uint64_t size;          /* bytes DATA events carry (0 unless a file) */
 	uint32_t mode;          /* permission bits (07777) */
 };
 
@@ -101,7 +101,7 @@ struct tar {
 	int has_next_size;
 	char top[256];          /* stripped top-level name, when strip_top */
 	size_t top_len;
-	char commit[65];        /* pax global comment if 40 (or 64) hex digits */
+	char commit[65];        /* pax global comment: 40 (or 64) hex digits */
 	size_t commit_len;
 	struct tar_entry cur;
 };

@@ -28,7 +28,9 @@ struct tokens {
 	uint8_t state;          /* splitter state (internal) */
 	uint8_t prev;           /* class of the previous character (internal) */
 	uint8_t feat;           /* features of the piece in progress (internal) */
-	uint8_t first;          /* first punctuation byte, to tell "===" from "();" */
+	uint8_t first;          /* first byte of the piece, to find "=====" runs */
+	uint8_t last;           /* word: previous letter, lower-cased, or 0 */
+	int32_t adj;            /* word: letter-pair adjustment, 1/1000 token */
 };
 
 void tokens_init(struct tokens *t);

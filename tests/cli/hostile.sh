@@ -3,7 +3,7 @@
 # the source and the cause, exit 1, in bounded time (30 s each) and nothing on
 # stdout.
 BIN=$1
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.inc"
 
 mkdir -p "$W/good/top/src"
 printf 'hello\n' > "$W/good/top/README.md"

@@ -1,12 +1,12 @@
 #!/bin/sh
 # usage.sh BINARY - help, version, usage errors (exit 2), output files.
 BIN=$1
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.inc"
 
 expect_ok "version" "$BIN" version && grep -q '^repodigest [0-9]' "$W/out" && ok || bad "version text"
 expect_ok "--help" "$BIN" --help && grep -q 'digest SOURCE' "$W/out" && ok || bad "help text"
 expect_ok "digest --help" "$BIN" digest --help && grep -q -- '--max-output' "$W/out" && ok || bad "digest help"
-expect_fail "no command" 2 "usage" "$BIN"
+expect_fail "no command" 2 "missing command" "$BIN"
 expect_fail "unknown command" 2 "unknown command: frob" "$BIN" frob
 expect_fail "no source" 2 "missing SOURCE" "$BIN" digest
 expect_fail "two sources" 2 "more than one SOURCE" "$BIN" digest a b

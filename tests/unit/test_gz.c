@@ -59,7 +59,8 @@ zraw(const void *src, size_t n, uint8_t *dst, size_t cap)
 	size_t len;
 
 	memset(&zs, 0, sizeof zs);
-	if (deflateInit2(&zs, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (deflateInit2(&zs, 6, Z_DEFLATED, -15, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
 		abort();
 	zs.next_in = (Bytef *)(uintptr_t)src;
 	zs.avail_in = (uInt)n;

@@ -206,7 +206,8 @@ drive(struct tar *t, const uint8_t *p, size_t n)
 			break;
 		case TAR_EV_ENTRY:
 			if (ev.entry->link_len > 0)
-				k = snprintf(line, sizeof line, "%c %s -> %s %llu:",
+				k = snprintf(line, sizeof line,
+				    "%c %s -> %s %llu:",
 				    tc[ev.entry->type], ev.entry->path,
 				    ev.entry->link,
 				    (unsigned long long)ev.entry->size);
@@ -273,8 +274,8 @@ all_ways(const char *what, int strip, int want, const char *exp)
 	CHECK(r == want, "%s: whole: got %d (%s), want %d (%s)", what, r,
 	    err_str(r), want, err_str(want));
 	if (exp != NULL)
-		CHECK(strcmp(T, exp) == 0, "%s: whole: transcript\n%s\nwant\n%s",
-		    what, T, exp);
+		CHECK(strcmp(T, exp) == 0,
+		    "%s: whole: transcript\n%s\nwant\n%s", what, T, exp);
 	r = parse(A, An, BYTES, 0, &lim);
 	CHECK(r == want, "%s: bytes: got %d, want %d", what, r, want);
 	if (exp != NULL)
@@ -508,6 +509,16 @@ test_global(void)
 	all_ways("global comment, no strip", 0, 0,
 	    "d Owner-Repo-0123456 0:|\nf Owner-Repo-0123456/README 2:hi|\n"
 	    "END\n");
+
+	/* git archive of an empty tree: global header, then the end */
+	a_reset();
+	n = rec(recs, "comment", sha, 40);
+	pax('g', recs, n);
+	end();
+	all_ways("global only", 1, 0, "END\n");
+	CHECK(tar_commit(&Tr) != NULL, "commit from a global-only archive");
+	An -= 1024;
+	all_ways("global only, no end marker", 1, 0, "");
 
 	/* not a commit id: ignored; global path: ignored */
 	a_reset();

@@ -1,0 +1,364 @@
+/*
+ * test_digest.c - the digest builder, the content store and the capped writer,
+ * driven with synthetic entries (the golden tests cover real fixtures).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "digest.h"
+#include "err.h"
+#include "out.h"
+#include "store.h"
+#include "t.h"
+
+struct ent {
+	int type;
+	const char *path;
+	const char *data;       /* file body or symlink text */
+};
+
+#define SEP "================================================"
+
+/* Build a digest from ents and render tree + "\n" + content into *out. */
+static int
+run(const struct ent *ents, size_t n, const struct digest_opts *o0,
+    uint64_t cap, struct buf *out, struct digest **dp)
+{
+	struct digest_opts o;
+	struct digest *d = malloc(sizeof *d);
+	struct out *w = malloc(sizeof *w);
+	int e;
+
+	memset(&o, 0, sizeof o);
+	if (o0)
+		o = *o0;
+	else
+		o.use_ignore_files = 1;
+	o.max_depth = o0 ? o0->max_depth : -1;
+	o.max_output = cap;
+	if ((e = digest_init(d, &o)) != 0)
+		return e;
+	for (size_t i = 0; i < n; i++) {
+		const struct ent *x = &ents[i];
+		size_t dl = x->data ? strlen(x->data) : 0;
+		e = digest_entry(d, x->type, x->path, strlen(x->path), dl,
+		    x->type == DIGEST_SYMLINK ? x->data : NULL,
+		    x->type == DIGEST_SYMLINK ? dl : 0);
+		if (e == 0 && x->type == DIGEST_FILE)
+			e = digest_data(d, (const uint8_t *)x->data, dl);
+		if (e == 0)
+			e = digest_entry_end(d);
+		if (e)
+			return e;
+	}
+	if ((e = digest_finish(d, "root")) != 0)
+		return e;
+	buf_init(out, 1 << 26);
+	out_init_mem(w, out, cap);
+	digest_write_tree(d, w);
+	out_write(w, "\n", 1);
+	e = digest_write_content(d, w);
+	free(w);
+	if (dp)
+		*dp = d;
+	else {
+		digest_free(d);
+		free(d);
+	}
+	return e;
+}
+
+static int
+contains(const struct buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i + n <= b->len; i++)
+		if (memcmp(b->p + i, s, n) == 0)
+			return 1;
+	return 0;
+}
+
+static long
+index_of(const struct buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i + n <= b->len; i++)
+		if (memcmp(b->p + i, s, n) == 0)
+			return (long)i;
+	return -1;
+}
+
+static void
+test_order_and_tree(void)
+{
+	/* archive order scrambled on purpose */
+	static const struct ent ents[] = {
+		{ DIGEST_FILE, "src/b.c", "b\n" },
+		{ DIGEST_FILE, ".hidden", "h\n" },
+		{ DIGEST_SYMLINK, "link", "src/b.c" },
+		{ DIGEST_FILE, "Zed.txt", "z\n" },
+		{ DIGEST_FILE, "README.md", "r\n" },
+		{ DIGEST_FILE, "a.txt", "a\n" },
+		{ DIGEST_FILE, ".cfg/x", "x\n" },
+		{ DIGEST_FILE, "src/A.c", "A\n" },
+	};
+	static const char tree[] =
+	    "Directory structure:\n"
+	    "\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 root/\n"
+	    "    \xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 README.md\n"
+	    "    \xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 a.txt\n"
+	    "    \xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 Zed.txt\n"
+	    "    \xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 .hidden\n"
+	    "    \xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 link -> b.c\n"
+	    "    \xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 src/\n"
+	    "    \xe2\x94\x82   \xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 A.c\n"
+	    "    \xe2\x94\x82   \xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 b.c\n"
+	    "    \xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 .cfg/\n"
+	    "        \xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 x\n";
+	struct buf out;
+	int e = run(ents, sizeof ents / sizeof *ents, NULL, 0, &out, NULL);
+	CHECK(e == 0, "run: %s", err_str(e));
+	CHECK(out.len >= sizeof tree - 1 && memcmp(out.p, tree, sizeof tree - 1) == 0,
+	    "tree:\n%.*s", (int)out.len, (const char *)out.p);
+	CHECK(index_of(&out, "FILE: README.md") < index_of(&out, "FILE: a.txt"),
+	    "content follows tree order");
+	CHECK(index_of(&out, "SYMLINK: link -> b.c") < index_of(&out, "FILE: src/A.c"),
+	    "symlinks sort with directories");
+	buf_free(&out);
+}
+
+/* Bodies: universal newlines, binary, empty, late decode error, notebook name. */
+static void
+test_bodies(void)
+{
+	char late[1600];
+	static struct ent ents[] = {
+		{ DIGEST_FILE, "crlf.txt", "a\r\nb\rc\r" },
+		{ DIGEST_FILE, "bin.dat", "\xff\xfe\x00x" },
+		{ DIGEST_FILE, "empty.txt", "" },
+		{ DIGEST_FILE, "late.txt", NULL },
+	};
+	struct buf out;
+	int e;
+
+	memset(late, 'a', sizeof late - 1);
+	late[sizeof late - 1] = '\0';
+	late[1500] = (char)0xff;
+	ents[3].data = late;
+	e = run(ents, 4, NULL, 0, &out, NULL);
+	CHECK(e == 0, "run: %s", err_str(e));
+	CHECK(contains(&out, "FILE: crlf.txt\n" SEP "\na\nb\nc\n\n\n"),
+	    "CRLF, lone CR and a final CR become LF");
+	CHECK(contains(&out, "FILE: bin.dat\n" SEP "\n[Binary file]\n\n"), "binary");
+	CHECK(contains(&out, "FILE: empty.txt\n" SEP "\n[Empty file]\n\n"), "empty");
+	CHECK(contains(&out, "Error reading file with 'UTF-8': 'utf-8' codec can't "
+	    "decode byte 0xff in position 1500: invalid start byte"),
+	    "late decode error names the absolute offset");
+	CHECK(!contains(&out, "aaaaaaaaaaaaaaaaaaaa\n" SEP), "no partial body kept");
+	buf_free(&out);
+}
+
+/* A capped digest equals the uncapped one cut at the cap, while bodies past the
+ * cap are evicted (many files, scrambled order, LZ4 in use from byte 0). */
+static void
+test_cap_eviction(void)
+{
+	enum { N = 400 };
+	static struct ent ents[N];
+	static char paths[N][32], bodies[N][700];
+	struct digest_opts o;
+	struct buf full, capped;
+	struct digest *d;
+	uint64_t caps[] = { 1000, 4096, 65536, 100000 };
+	int e;
+
+	for (int i = 0; i < N; i++) {
+		int k = (i * 7919) % N;         /* scrambled archive order */
+		snprintf(paths[i], sizeof paths[i], "d%02d/f%03d.txt", k % 13, k);
+		for (int j = 0; j < 699; j++)
+			bodies[i][j] = (char)('a' + (k + j) % 26);
+		/* multibyte characters so cuts land inside them */
+		memcpy(bodies[i] + 100, "\xc3\xa9\xe2\x82\xac", 5);
+		bodies[i][699] = '\0';
+		ents[i].type = DIGEST_FILE;
+		ents[i].path = paths[i];
+		ents[i].data = bodies[i];
+	}
+	memset(&o, 0, sizeof o);
+	o.max_depth = -1;
+	o.raw_budget = 1;       /* compress everything */
+	e = run(ents, N, &o, 0, &full, NULL);
+	CHECK(e == 0, "full: %s", err_str(e));
+	for (size_t c = 0; c < sizeof caps / sizeof *caps; c++) {
+		e = run(ents, N, &o, caps[c], &capped, &d);
+		CHECK(e == 0, "capped %llu: %s", (unsigned long long)caps[c],
+		    err_str(e));
+		CHECK(d->store->mem_peak < caps[c] + 3 * 4096 + 64 * 1024,
+		    "cap %llu: store peak %llu", (unsigned long long)caps[c],
+		    (unsigned long long)d->store->mem_peak);
+		/* capped = prefix of full (cut at a character boundary) + notice */
+		size_t body = capped.len;
+		const char *nt = "\n\n[... Summary truncated at ";
+		long at = index_of(&capped, nt);
+		CHECK(at >= 0, "cap %llu: notice", (unsigned long long)caps[c]);
+		if (at >= 0)
+			body = (size_t)at;
+		CHECK(body <= caps[c] && body + 4 > caps[c], "cut near the cap");
+		CHECK(memcmp(capped.p, full.p, body) == 0,
+		    "cap %llu: capped output is a prefix of the full one",
+		    (unsigned long long)caps[c]);
+		CHECK(d->files_analyzed == N, "all files counted");
+		digest_free(d);
+		free(d);
+		buf_free(&capped);
+	}
+	buf_free(&full);
+}
+
+/* An ignore file that comes after the entries it hides still hides them. */
+static void
+test_late_ignore_file(void)
+{
+	static const struct ent ents[] = {
+		{ DIGEST_FILE, "-early.txt", "x\n" },
+		{ DIGEST_FILE, "keep.txt", "k\n" },
+		{ DIGEST_FILE, "sub/a.tmp", "t\n" },
+		{ DIGEST_FILE, ".gitignore", "*.tmp\n-early.txt\n" },
+	};
+	struct buf out;
+	int e = run(ents, 4, NULL, 0, &out, NULL);
+
+	CHECK(e == 0, "run: %s", err_str(e));
+	CHECK(!contains(&out, "early.txt"), "late .gitignore applied:\n%.*s", (int)out.len, (const char *)out.p);
+	CHECK(!contains(&out, "a.tmp"), "late .gitignore applied below");
+	CHECK(!contains(&out, "sub/"), "emptied directory omitted");
+	CHECK(contains(&out, "FILE: keep.txt"), "others kept");
+	buf_free(&out);
+}
+
+/* File-count and depth limits cut deterministically, in tree order. */
+static void
+test_limits(void)
+{
+	static const struct ent ents[] = {
+		{ DIGEST_FILE, "z.txt", "z\n" },
+		{ DIGEST_FILE, "a.txt", "a\n" },
+		{ DIGEST_FILE, "m.txt", "m\n" },
+		{ DIGEST_FILE, "d1/d2/deep.txt", "d\n" },
+	};
+	struct digest_opts o;
+	struct digest *d;
+	struct buf out;
+	int e;
+
+	memset(&o, 0, sizeof o);
+	o.max_files = 2;
+	o.max_depth = 1;
+	e = run(ents, 4, &o, 0, &out, &d);
+	CHECK(e == 0, "run: %s", err_str(e));
+	CHECK(contains(&out, "FILE: a.txt") && contains(&out, "FILE: m.txt") &&
+	    !contains(&out, "FILE: z.txt"), "first two in tree order kept");
+	CHECK(!contains(&out, "deep.txt"), "depth limit");
+	CHECK(d->files_analyzed == 2, "count %llu",
+	    (unsigned long long)d->files_analyzed);
+	digest_free(d);
+	free(d);
+	buf_free(&out);
+}
+
+/* The writer cuts at a character boundary, never inside one. */
+static void
+test_out_cap(void)
+{
+	struct buf b;
+	struct out *o = malloc(sizeof *o);
+	const char *s = "ab\xe2\x82\xac";      /* "ab" + euro sign (3 bytes) */
+
+	for (uint64_t cap = 1; cap <= 5; cap++) {
+		buf_init(&b, 1024);
+		out_init_mem(o, &b, cap);
+		out_write(o, s, 5);
+		out_write(o, "more", 4);
+		size_t want = cap < 2 ? cap : cap < 5 ? 2 : 5;
+		char notice[80];
+		snprintf(notice, sizeof notice,
+		    "\n\n[... Summary truncated at 0KB limit ...]");
+		CHECK(b.len == want + (cap < 9 ? strlen(notice) : 0),
+		    "cap %llu: len %zu", (unsigned long long)cap, b.len);
+		CHECK(memcmp(b.p, s, want) == 0, "prefix");
+		CHECK(out_full(o), "full after the cap");
+		buf_free(&b);
+	}
+	free(o);
+}
+
+/* Store: chunks split at character boundaries, raw and LZ4 read back equal. */
+static int
+collect(void *ctx, const uint8_t *p, size_t n)
+{
+	struct buf *b = ctx;
+
+	/* a chunk never starts with a continuation byte */
+	if (n > 0 && (p[0] & 0xC0) == 0x80)
+		return 99;
+	return buf_append(b, p, n);
+}
+
+static void
+test_store(void)
+{
+	struct store *s = malloc(sizeof *s);
+	struct store_file f;
+	struct buf in, back;
+	int e;
+
+	buf_init(&in, 1 << 22);
+	for (int i = 0; i < 200000; i++)
+		buf_append(&in, i % 3 ? "x" : "\xe2\x82\xac", i % 3 ? 1 : 3);
+	for (int raw = 0; raw < 2; raw++) {
+		store_init(s, raw ? (uint64_t)1 << 40 : 0, 0);
+		store_begin(s, &f);
+		/* odd-sized appends */
+		for (size_t at = 0; at < in.len;) {
+			size_t k = in.len - at < 777 ? in.len - at : 777;
+			store_append(s, in.p + at, k);
+			at += k;
+		}
+		e = store_end(s);
+		CHECK(e == 0, "store_end");
+		buf_init(&back, 1 << 22);
+		e = store_read(s, &f, collect, &back);
+		CHECK(e == 0, "store_read %d", e);
+		CHECK(back.len == in.len && memcmp(back.p, in.p, in.len) == 0,
+		    "round trip (%s)", raw ? "raw" : "lz4");
+		if (!raw)
+			CHECK(s->mem_peak < in.len / 2, "lz4 compresses: %llu",
+			    (unsigned long long)s->mem_peak);
+		store_drop(s, &f);
+		CHECK(s->mem_used == 0, "all freed");
+		buf_free(&back);
+	}
+	/* the memory cap is an error, not an allocation */
+	store_init(s, 0, 1000);
+	store_begin(s, &f);
+	e = store_append(s, in.p, in.len);
+	CHECK(e == ERR_DIGEST_MEM, "mem cap: %d", e);
+	store_drop(s, &f);
+	buf_free(&in);
+	free(s);
+}
+
+int
+main(void)
+{
+	test_order_and_tree();
+	test_bodies();
+	test_cap_eviction();
+	test_late_ignore_file();
+	test_limits();
+	test_out_cap();
+	test_store();
+	return T_DONE();
+}

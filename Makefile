@@ -7,6 +7,7 @@ CC       = musl-gcc
 CLANG    = clang
 CFLAGS   = -O2
 LDFLAGS  =
+LDLIBS   = -pthread
 PREFIX   = /usr/local
 BINDIR   = $(PREFIX)/bin
 DESTDIR  =
@@ -95,26 +96,26 @@ build/fuzz/%.o: %.c $(STAMP)
 
 # ---------------------------------------------------------------- link
 build/repodigest: build/musl/src/main.o $(M_LIB)
-	$(CC) -static -s $(LDFLAGS) -o $@.tmp $^ && mv $@.tmp $@
+	$(CC) -static -s $(LDFLAGS) -o $@.tmp $^ $(LDLIBS) && mv $@.tmp $@
 
 build/asan/repodigest: build/asan/src/main.o $(A_LIB)
-	$(CLANG) $(SANFLAGS) $(LDFLAGS) -o $@ $^
+	$(CLANG) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 build/musl/tests/%: build/musl/tests/unit/%.o $(M_LIB)
 	@mkdir -p $(@D)
-	$(CC) -static $(LDFLAGS) -o $@ $^
+	$(CC) -static $(LDFLAGS) -o $@ $^ $(LDLIBS)
 build/asan/tests/%: build/asan/tests/unit/%.o $(A_LIB)
 	@mkdir -p $(@D)
-	$(CLANG) $(SANFLAGS) $(LDFLAGS) -o $@ $^
+	$(CLANG) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Fuzz targets: libFuzzer binaries for `make fuzz`, and replay binaries (ASan, no
 # libFuzzer) that run the committed corpora in `make test`.
 build/fuzz/bin/%: build/fuzz/tests/fuzz/%.o $(F_LIB)
 	@mkdir -p $(@D)
-	$(CLANG) -fsanitize=fuzzer,address,undefined $(LDFLAGS) -o $@ $^
+	$(CLANG) -fsanitize=fuzzer,address,undefined $(LDFLAGS) -o $@ $^ $(LDLIBS)
 build/asan/replay/%: build/asan/tests/fuzz/%.o build/asan/tests/fuzz/replay.o $(A_LIB)
 	@mkdir -p $(@D)
-	$(CLANG) $(SANFLAGS) $(LDFLAGS) -o $@ $^
+	$(CLANG) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # ---------------------------------------------------------------- targets
 MUSL_TESTS = $(addprefix build/musl/tests/,$(TESTS))

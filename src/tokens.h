@@ -19,16 +19,16 @@
 #include <stdint.h>
 
 struct tokens {
-	uint64_t milli;         /* estimate of the pieces closed, in 1/1000 token */
+	uint64_t milli;         /* estimate of closed pieces, 1/1000 token */
 	uint32_t plen;          /* characters in the piece in progress */
-	uint32_t aux;           /* blank run: characters through its last newline;
+	uint32_t aux;           /* blank run: characters to its last newline;
 	                         * punctuation: trailing newlines */
 	uint32_t cp;            /* UTF-8 character being decoded */
 	uint8_t need;           /* continuation bytes it still needs */
 	uint8_t state;          /* splitter state (internal) */
-	uint8_t prev;           /* class of the previous character (internal) */
-	uint8_t feat;           /* features of the piece in progress (internal) */
-	uint8_t first;          /* first byte of the piece, to find "=====" runs */
+	uint8_t prev;           /* class of the previous character */
+	uint8_t feat;           /* features of the piece in progress */
+	uint8_t first;          /* first byte of the piece ("=====" runs) */
 	uint8_t last;           /* word: previous letter, lower-cased, or 0 */
 	int32_t adj;            /* word: letter-pair adjustment, 1/1000 token */
 };

@@ -125,10 +125,13 @@ REPLAYS    = $(addprefix build/asan/replay/,$(FUZZERS))
 setup:
 	./scripts/setup
 
-test-build: build/repodigest build/asan/repodigest $(MUSL_TESTS) $(ASAN_TESTS) $(REPLAYS)
+FUZZ_BINS  = $(addprefix build/fuzz/bin/,$(FUZZERS))
+
+test-build: build/repodigest build/asan/repodigest $(MUSL_TESTS) $(ASAN_TESTS) $(REPLAYS) \
+	$(FUZZ_BINS) build/musl/libbearssl.a
 
 test check: setup
-	$(MAKE) --no-print-directory test-build
+	$(MAKE) --no-print-directory -j2 test-build
 	SHARED=$(SHARED) ./tests/run
 
 static: build/repodigest

@@ -420,6 +420,7 @@ cmd_digest(int argc, char **argv)
 	o.includes = da.n_inc ? da.inc : NULL;
 	o.excludes = da.n_exc ? da.exc : NULL;
 	o.max_output = da.max_output;
+	o.token_thread = 1;
 	memset(&so, 0, sizeof so);
 	so.repo = da.repo;
 	so.name = da.name;

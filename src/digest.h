@@ -33,8 +33,9 @@
 #define DIGEST_RAW_BUDGET     (8ull << 20)
 /* ours: hard cap on memory held for bodies */
 #define DIGEST_MEM_CAP        (768ull << 20)
-/* ours: entries tracked per archive (each costs a path); more is an error */
-#define DIGEST_MAX_ENTRIES    500000u
+/* ours: entries tracked per archive (each costs a node and a path, ~150 bytes;
+ * the Linux kernel has ~90k): more is an error, so memory stays bounded */
+#define DIGEST_MAX_ENTRIES    200000u
 /* ours: .gitignore / .gitingestignore bytes read per file */
 #define DIGEST_IGNORE_FILE_MAX (1u << 20)
 
@@ -73,11 +74,13 @@ struct digest_opts {
 	const char *const *excludes;    /* -e patterns (split), NULL-terminated or NULL */
 	uint64_t raw_budget;            /* 0 = DIGEST_RAW_BUDGET */
 	uint64_t mem_cap;               /* 0 = DIGEST_MEM_CAP */
+	int token_thread;               /* count tokens on a second thread */
 	uint64_t max_output;            /* cap on the rendered output, 0 = none:
 	                                 * bodies past it are not kept */
 };
 
 struct digest_node;                     /* see digest.c */
+struct tokq;
 
 /* Per-level cache of ancestor-directory exclusion (digest.c, path_excluded). */
 #define DIGEST_DCACHE_PATH   4096
@@ -105,6 +108,7 @@ struct digest {
 	size_t heap_n, heap_cap;
 	uint64_t heap_bytes;            /* body bytes held by the heap's files */
 	struct store *store;
+	struct tokq *tq;                /* token thread, when opt.token_thread */
 	uint64_t files_analyzed;
 	uint64_t tokens;
 	uint64_t dropped_early;         /* entries that hit DIGEST_DROPPED_EARLY */
@@ -135,7 +139,7 @@ int digest_dir_excluded(struct digest *d, const char *path, size_t len);
  * Report one entry: path relative to the root ('/'-separated, normalised, no
  * trailing '/'), its type, its size (bytes of data that will follow, for files),
  * and for symlinks the link text. Data for a file follows through digest_data(),
- * then digest_entry_end(). Returns 0 or an error (ERR_LIMIT for too many entries,
+ * then digest_entry_end(). Returns 0 or an error (ERR_TAR_ENTRIES for too many entries,
  * ERR_NOMEM, ERR_DIGEST_MEM).
  */
 int digest_entry(struct digest *d, enum digest_type type, const char *path,

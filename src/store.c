@@ -15,6 +15,14 @@
 #include "err.h"
 #include "store.h"
 
+/* Arena slabs (uncapped digests): chunks are carved one after another. */
+#define SLAB_SIZE (1u << 20)
+struct store_slab {
+	struct store_slab *next;
+	size_t used, cap;
+	uint8_t data[];
+};
+
 struct store_chunk {
 	struct store_chunk *next;
 	uint32_t raw_len;       /* body bytes this chunk holds */
@@ -34,6 +42,40 @@ store_init(struct store *s, uint64_t raw_budget, uint64_t mem_cap)
 	s->mem_peak = 0;
 	s->cur = NULL;
 	s->stage_len = 0;
+	s->arena = 0;
+	s->slabs = NULL;
+}
+
+void
+store_use_arena(struct store *s)
+{
+	s->arena = 1;
+}
+
+/*
+ * Memory for one chunk. In arena mode it comes from 1 MiB slabs (malloc'ing
+ * thousands of 64 KiB blocks made musl map and unmap each one: a third of the
+ * run went to the kernel); slabs are only freed by store_free().
+ */
+static struct store_chunk *
+chunk_alloc(struct store *s, size_t size)
+{
+	struct store_slab *sl = s->slabs;
+
+	if (!s->arena)
+		return malloc(size);
+	size = (size + 15) & ~(size_t)15;
+	if (sl == NULL || sl->cap - sl->used < size) {
+		size_t cap = size > SLAB_SIZE ? size : SLAB_SIZE;
+		if ((sl = malloc(sizeof *sl + cap)) == NULL)
+			return NULL;
+		sl->next = s->slabs;
+		sl->used = 0;
+		sl->cap = cap;
+		s->slabs = sl;
+	}
+	sl->used += size;
+	return (struct store_chunk *)(void *)(sl->data + sl->used - size);
 }
 
 void
@@ -84,8 +126,8 @@ flush_stage(struct store *s, size_t n)
 	if (n == 0)
 		return 0;
 	if (s->raw_total >= s->raw_budget) {
-		int k = LZ4_compress_default((const char *)s->stage,
-		    (char *)s->scratch, (int)n, (int)sizeof s->scratch);
+		int k = LZ4_compress_fast((const char *)s->stage,
+		    (char *)s->scratch, (int)n, (int)sizeof s->scratch, 1);
 		/* Keep it raw when LZ4 does not pay (already dense data). */
 		if (k > 0 && (size_t)k < n - n / 16) {
 			src = s->scratch;
@@ -95,7 +137,7 @@ flush_stage(struct store *s, size_t n)
 	}
 	if (s->mem_cap != 0 && s->mem_used + stored + sizeof *c > s->mem_cap)
 		return ERR_DIGEST_MEM;
-	c = malloc(sizeof *c + stored);
+	c = chunk_alloc(s, sizeof *c + stored);
 	if (c == NULL)
 		return ERR_NOMEM;
 	c->next = NULL;
@@ -162,7 +204,8 @@ store_drop(struct store *s, struct store_file *f)
 	for (; c != NULL; c = next) {
 		next = c->next;
 		s->mem_used -= sizeof *c + c->stored_len;
-		free(c);
+		if (!s->arena)
+			free(c);
 	}
 	f->head = f->tail = NULL;
 	f->len = 0;
@@ -197,4 +240,9 @@ store_free(struct store *s)
 {
 	s->cur = NULL;
 	s->stage_len = 0;
+	while (s->slabs != NULL) {
+		struct store_slab *next = s->slabs->next;
+		free(s->slabs);
+		s->slabs = next;
+	}
 }

@@ -20,6 +20,7 @@
 #define STORE_CHUNK 65536      /* one LZ4 block; also the read-back scratch size */
 
 struct store_chunk;
+struct store_slab;
 
 struct store_file {
 	struct store_chunk *head, *tail;
@@ -33,12 +34,20 @@ struct store {
 	uint64_t mem_used;      /* bytes held in chunks now */
 	uint64_t mem_peak;
 	struct store_file *cur; /* file being appended to */
+	int arena;              /* chunks come from slabs (see store_use_arena) */
+	struct store_slab *slabs;
 	size_t stage_len;
 	uint8_t stage[STORE_CHUNK];
 	uint8_t scratch[STORE_CHUNK + STORE_CHUNK / 255 + 32]; /* LZ4 bound */
 };
 
 void store_init(struct store *s, uint64_t raw_budget, uint64_t mem_cap);
+/*
+ * Carve chunks from 1 MiB slabs instead of one malloc each: much cheaper, but a
+ * dropped chunk's memory is only reclaimed by store_free(). For digests that
+ * keep (nearly) every body to the end; capped digests evict, so they do not.
+ */
+void store_use_arena(struct store *s);
 /* Start appending to f (zeroed by the caller or by store_drop()). */
 void store_begin(struct store *s, struct store_file *f);
 /* Append body bytes to the current file. Returns 0, ERR_NOMEM or ERR_DIGEST_MEM. */

@@ -53,4 +53,18 @@ expect_fail "forced strip on flat archive" 1 "more than one top-level entry" "$B
 # nothing is written to -o on failure
 expect_fail "no output on failure" 1 "trunc.tar.gz" "$BIN" digest "$W/trunc.tar.gz" -o "$W/never.txt"
 if [ -e "$W/never.txt" ] || ls "$W"/never.txt.tmp.* >/dev/null 2>&1; then bad "output file created on failure"; else ok; fi
+# 250,000 tiny entries (the cap is 200,000): a clear error in bounded memory
+python3 - "$W/many.tar.gz" <<'PY'
+import gzip, io, sys, tarfile
+with gzip.open(sys.argv[1], "wb", compresslevel=1) as g:
+    with tarfile.open(fileobj=g, mode="w|", format=tarfile.USTAR_FORMAT) as t:
+        ti = tarfile.TarInfo("top"); ti.type = tarfile.DIRTYPE; t.addfile(ti)
+        for i in range(250000):
+            ti = tarfile.TarInfo("top/d%03d/f%06d" % (i % 500, i)); ti.size = 0
+            t.addfile(ti)
+PY
+expect_fail "many entries" 1 "many.tar.gz: entry \"top/d" "$BIN" digest "$W/many.tar.gz"
+grep -q "too many entries in archive" "$W/err" && ok || bad "many entries: cause not named: $(cat "$W/err")"
+m=$(/usr/bin/time -f %M "$BIN" digest -q "$W/many.tar.gz" 2>&1 >/dev/null | tail -1)
+[ "$m" -lt 150000 ] && ok || bad "many entries: peak RSS $m KiB"
 finish

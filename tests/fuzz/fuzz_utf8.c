@@ -29,8 +29,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	utf8v_init(&part);
 	while (at < size) {
-		/* piece sizes 0..15 from the data itself: deterministic */
-		size_t step = data[k++ % size] & 15;
+		/* piece sizes 1..16 from the data itself: deterministic (a zero
+		 * step would loop forever on inputs like F0 F0 F0) */
+		size_t step = (data[k++ % size] & 15) + 1;
 
 		if (step > size - at)
 			step = size - at;

@@ -39,7 +39,9 @@ VENDOR_C = $(ZLIB_C) $(CJSON_C) $(LZ4_C)
 TEST_C   = $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_C   = $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
+ITEST_C  = $(sort $(wildcard tests/integration/*.c))
 TESTS    = $(patsubst tests/unit/%.c,%,$(TEST_C))
+ITESTS   = $(patsubst tests/integration/%.c,%,$(ITEST_C))
 FUZZERS  = $(patsubst tests/fuzz/%.c,%,$(FUZZ_C))
 
 # Flavours: build/musl (shipped, static), build/asan (clang ASan+UBSan, glibc),
@@ -60,17 +62,30 @@ $(STAMP): vendor/manifest scripts/vendor-fetch
 $(VENDOR_C): $(STAMP)
 	@test -f $@ || { echo "missing $@ (vendor/manifest out of date?)" >&2; exit 1; }
 
-# BearSSL: every source file of the library, compiled with musl into one archive.
+# BearSSL: every source file of the library, compiled per flavour into one
+# archive (musl for the shipped binary; clang with the sanitizers for tests).
 BEARSSL_C = $(sort $(shell test -f $(STAMP) && find $(V)/bearssl/src -name '*.c'))
-build/musl/libbearssl.a: $(STAMP)
-	@mkdir -p build/musl/bearssl
-	$(MAKE) --no-print-directory BEARSSL_BUILD=1 build/musl/bearssl/.built
-	rm -f $@.tmp && ar rcs $@.tmp $$(find build/musl/bearssl -name '*.o' | sort) && mv $@.tmp $@
-build/musl/bearssl/.built: $(patsubst $(V)/bearssl/src/%.c,build/musl/bearssl/%.o,$(BEARSSL_C))
+BEARSSL_INC = -I$(V)/bearssl/inc -I$(V)/bearssl/src
+bearssl_objs = $(patsubst $(V)/bearssl/src/%.c,build/$(1)/bearssl/%.o,$(BEARSSL_C))
+
+build/musl/libbearssl.a build/asan/libbearssl.a build/fuzz/libbearssl.a: $(STAMP)
+	$(MAKE) --no-print-directory BEARSSL_BUILD=1 $(@D)/bearssl/.built
+	rm -f $@.tmp && ar rcs $@.tmp $$(find $(@D)/bearssl -name '*.o' | sort) && mv $@.tmp $@
+build/musl/bearssl/.built: $(call bearssl_objs,musl)
+	touch $@
+build/asan/bearssl/.built: $(call bearssl_objs,asan)
+	touch $@
+build/fuzz/bearssl/.built: $(call bearssl_objs,fuzz)
 	touch $@
 build/musl/bearssl/%.o: $(V)/bearssl/src/%.c
 	@mkdir -p $(@D)
-	$(CC) -Os -w -I$(V)/bearssl/inc -I$(V)/bearssl/src -c $< -o $@
+	$(CC) -Os -w $(BEARSSL_INC) -c $< -o $@
+build/asan/bearssl/%.o: $(V)/bearssl/src/%.c
+	@mkdir -p $(@D)
+	$(CLANG) -O1 -g -w -fsanitize=address,undefined -fno-sanitize-recover=undefined $(BEARSSL_INC) -c $< -o $@
+build/fuzz/bearssl/%.o: $(V)/bearssl/src/%.c
+	@mkdir -p $(@D)
+	$(CLANG) -O1 -g -w $(FUZZFLAGS) $(BEARSSL_INC) -c $< -o $@
 
 # ---------------------------------------------------------------- compile
 build/musl/vendor/%.o: vendor/%.c $(STAMP)
@@ -95,25 +110,35 @@ build/fuzz/%.o: %.c $(STAMP)
 	$(CLANG) $(ALL_CFLAGS) $(FUZZFLAGS) -c $< -o $@
 
 # ---------------------------------------------------------------- link
-build/repodigest: build/musl/src/main.o $(M_LIB)
+build/repodigest: build/musl/src/main.o $(M_LIB) build/musl/libbearssl.a
 	$(CC) -static -s $(LDFLAGS) -o $@.tmp $^ $(LDLIBS) && mv $@.tmp $@
 
-build/asan/repodigest: build/asan/src/main.o $(A_LIB)
+build/asan/repodigest: build/asan/src/main.o $(A_LIB) build/asan/libbearssl.a
 	$(CLANG) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-build/musl/tests/%: build/musl/tests/unit/%.o $(M_LIB)
+build/musl/tests/%: build/musl/tests/unit/%.o $(M_LIB) build/musl/libbearssl.a
 	@mkdir -p $(@D)
 	$(CC) -static $(LDFLAGS) -o $@ $^ $(LDLIBS)
-build/asan/tests/%: build/asan/tests/unit/%.o $(A_LIB)
+build/asan/tests/%: build/asan/tests/unit/%.o $(A_LIB) build/asan/libbearssl.a
+	@mkdir -p $(@D)
+	$(CLANG) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Integration test drivers (tests/integration/*.c): small programs the
+# integration scripts run against real servers.
+build/musl/itests/%: build/musl/tests/integration/%.o $(M_LIB) build/musl/libbearssl.a
+	@mkdir -p $(@D)
+	$(CC) -static $(LDFLAGS) -o $@ $^ $(LDLIBS)
+build/asan/itests/%: build/asan/tests/integration/%.o $(A_LIB) build/asan/libbearssl.a
 	@mkdir -p $(@D)
 	$(CLANG) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Fuzz targets: libFuzzer binaries for `make fuzz`, and replay binaries (ASan, no
 # libFuzzer) that run the committed corpora in `make test`.
-build/fuzz/bin/%: build/fuzz/tests/fuzz/%.o $(F_LIB)
+build/fuzz/bin/%: build/fuzz/tests/fuzz/%.o $(F_LIB) build/fuzz/libbearssl.a
 	@mkdir -p $(@D)
 	$(CLANG) -fsanitize=fuzzer,address,undefined $(LDFLAGS) -o $@ $^ $(LDLIBS)
-build/asan/replay/%: build/asan/tests/fuzz/%.o build/asan/tests/fuzz/replay.o $(A_LIB)
+build/asan/replay/%: build/asan/tests/fuzz/%.o build/asan/tests/fuzz/replay.o $(A_LIB) \
+    build/asan/libbearssl.a
 	@mkdir -p $(@D)
 	$(CLANG) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -126,9 +151,10 @@ setup:
 	./scripts/setup
 
 FUZZ_BINS  = $(addprefix build/fuzz/bin/,$(FUZZERS))
+ITEST_BINS = $(addprefix build/musl/itests/,$(ITESTS)) $(addprefix build/asan/itests/,$(ITESTS))
 
 test-build: build/repodigest build/asan/repodigest $(MUSL_TESTS) $(ASAN_TESTS) $(REPLAYS) \
-	$(FUZZ_BINS) build/musl/libbearssl.a
+	$(FUZZ_BINS) $(ITEST_BINS)
 
 test check: setup
 	$(MAKE) --no-print-directory -j2 test-build

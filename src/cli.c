@@ -11,12 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "digest.h"
 #include "err.h"
 #include "out.h"
+#include "sink.h"
 #include "source.h"
 
 #define DIGEST_FORMAT_VERSION "1"
@@ -67,7 +70,9 @@ static const char usage_digest[] =
 struct digest_args {
 	const char *source;
 	const char *output;
+	const char *out;
 	const char *format;
+	int format_set;
 	const char *report;
 	const char *repo;
 	const char *name;
@@ -155,6 +160,17 @@ opt_match(int argc, char **argv, int *i, const char *lng, char shrt,
 	return 0;
 }
 
+/* --out DEST names a directory if it exists as one or ends in '/'. */
+static int
+out_is_dir(const char *dest)
+{
+	struct stat st;
+	size_t n = strlen(dest);
+
+	return (n > 0 && dest[n - 1] == '/') ||
+	    (stat(dest, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
 static int
 parse_digest(int argc, char **argv, struct digest_args *da)
 {
@@ -193,6 +209,11 @@ parse_digest(int argc, char **argv, struct digest_args *da)
 			if (r < 0)
 				goto missing;
 			da->format = v;
+			da->format_set = 1;
+		} else if (OPT("out", 0, 1)) {
+			if (r < 0)
+				goto missing;
+			da->out = v;
 		} else if (OPT("include-pattern", 'i', 1)) {
 			if (r < 0)
 				goto missing;
@@ -264,36 +285,23 @@ missing:
 	}
 	if (da->repo != NULL && da->name != NULL)
 		return usage_error("digest", "--repo and --name conflict", NULL);
-	return 0;
-}
-
-/* ------------------------------------------------------------ output files */
-
-/*
- * Open PATH.tmp.PID for writing; the caller renames it over PATH when complete,
- * so a reader never sees half a digest.
- */
-static int
-open_tmp(const char *path, char *tmp, size_t cap)
-{
-	snprintf(tmp, cap, "%s.tmp.%ld", path, (long)getpid());
-	return open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-}
-
-static int
-commit_tmp(int fd, const char *tmp, const char *path)
-{
-	if (fsync(fd) != 0 && errno != EINVAL) {
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	if (close(fd) != 0 || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return -1;
+	if (da->out != NULL && da->output != NULL)
+		return usage_error("digest", "-o and --out conflict", NULL);
+	if (da->out != NULL && strncmp(da->out, "s3://", 5) == 0)
+		return usage_error("digest", "S3 output is not available yet "
+		    "(issue: S3/R2 storage)", da->out);
+	if (da->out != NULL && out_is_dir(da->out)) {
+		if (da->repo == NULL)
+			return usage_error("digest",
+			    "--out DIR needs --repo OWNER/REPO (the object key)",
+			    da->out);
+		if (!da->format_set)
+			da->format = "full";
 	}
 	return 0;
 }
+
+/* ------------------------------------------------------------ output */
 
 static void
 json_escape(struct out *o, const uint8_t *p, size_t n)
@@ -321,81 +329,138 @@ json_escape(struct out *o, const uint8_t *p, size_t n)
 	out_write(o, p + start, n - start);
 }
 
+struct render_ctx {
+	struct digest *d;
+	const struct digest_args *da;
+	const struct buf *summary;
+};
+
+/* The output in the chosen format, capped at --max-output (sink_render_fn). */
 static int
-write_output(struct digest *d, const struct digest_args *da,
-    const struct buf *summary, int fd)
+render_body(void *ctx, struct out *o)
 {
-	struct out *o = malloc(sizeof *o);
+	struct render_ctx *rc = ctx;
+	struct digest *d = rc->d;
+	const struct digest_args *da = rc->da;
 	int e;
 
-	if (o == NULL)
-		return ERR_NOMEM;
 	if (strcmp(da->format, "json") == 0) {
 		/* the cap applies to the content string; JSON stays valid */
 		struct buf content;
 		struct out *co = malloc(sizeof *co);
-		buf_init(&content, (size_t)2 << 30);
-		if (co == NULL) {
-			free(o);
+		if (co == NULL)
 			return ERR_NOMEM;
-		}
+		buf_init(&content, (size_t)2 << 30);
 		out_init_mem(co, &content, da->max_output);
 		e = digest_write_content(d, co);
 		free(co);
-		out_init_fd(o, fd, 0);
 		if (e == 0) {
 			out_puts(o, "{\"summary\":\"");
-			json_escape(o, summary->p, summary->len);
+			json_escape(o, rc->summary->p, rc->summary->len);
 			out_puts(o, "\",\"tree\":\"");
 			json_escape(o, (const uint8_t *)d->tree, d->tree_len);
 			out_puts(o, "\",\"content\":\"");
 			json_escape(o, content.p, content.len);
 			out_puts(o, "\"}\n");
-			e = out_flush(o);
+			e = o->err;
 		}
 		buf_free(&content);
-		free(o);
 		return e;
 	}
-	out_init_fd(o, fd, da->max_output);
+	o->cap = da->max_output;
 	if (strcmp(da->format, "full") == 0) {
-		out_write(o, summary->p, summary->len);
+		out_write(o, rc->summary->p, rc->summary->len);
 		out_write(o, "\n", 1);
 	}
 	digest_write_tree(d, o);
 	out_write(o, "\n", 1);
-	digest_write_content(d, o);
-	e = out_flush(o);
-	free(o);
+	e = digest_write_content(d, o);
+	return e ? e : o->err;
+}
+
+static void
+iso_now(char *buf, size_t cap)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Write the digest where the user asked: stdout, -o FILE, or --out DEST. */
+static int
+write_output(struct render_ctx *rc, const struct source_info *info)
+{
+	const struct digest_args *da = rc->da;
+	struct err_ctx ec;
+	char msg[1024];
+	int e;
+
+	memset(&ec, 0, sizeof ec);
+	if (da->out != NULL && out_is_dir(da->out)) {
+		struct sink s;
+		struct sink_meta m;
+		char owner[64], url[256], now[32], gen[64];
+		const char *repo = strchr(da->repo, '/') + 1;
+		snprintf(owner, sizeof owner, "%.*s",
+		    (int)(repo - 1 - da->repo), da->repo);
+		snprintf(url, sizeof url, "https://github.com/%s", da->repo);
+		snprintf(gen, sizeof gen, "repodigest/%s digest/%s",
+		    REPODIGEST_VERSION, DIGEST_FORMAT_VERSION);
+		iso_now(now, sizeof now);
+		memset(&m, 0, sizeof m);
+		m.pushedat = "";
+		m.url = url;
+		m.processedat = now;
+		m.commit = info->commit;
+		m.generator = gen;
+		m.content_type = "text/plain";
+		if ((e = sink_open_local(&s, da->out, &ec)) == 0)
+			e = sink_put(&s, owner, repo, render_body, rc, &m, &ec);
+		sink_close(&s);
+	} else if (da->out != NULL || (da->output != NULL &&
+	    strcmp(da->output, "-") != 0)) {
+		e = sink_write_file(da->out ? da->out : da->output, render_body,
+		    rc, &ec);
+	} else {
+		struct out *o = malloc(sizeof *o);
+		if (o == NULL)
+			return ERR_NOMEM;
+		out_init_fd(o, 1, 0);
+		e = render_body(rc, o);
+		if (e == 0)
+			e = out_flush(o);
+		free(o);
+		if (e)
+			err_set(&ec, e, NULL);
+		snprintf(ec.source, sizeof ec.source, "stdout");
+	}
+	if (e) {
+		err_format(&ec, msg, sizeof msg);
+		fprintf(stderr, "repodigest: %s\n", msg);
+	}
 	return e;
 }
 
 static int
-write_report(const struct digest *d, const char *path)
+render_report(void *ctx, struct out *o)
 {
-	char tmp[4200];
-	int fd = open_tmp(path, tmp, sizeof tmp);
-	FILE *f;
+	const struct digest *d = ctx;
+	char *p = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&p, &n);
 	int e;
 
-	if (fd < 0)
-		return -1;
-	if ((f = fdopen(fd, "w")) == NULL) {
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
+	if (f == NULL)
+		return ERR_NOMEM;
 	e = digest_report_json(d, f);
-	if (fflush(f) != 0 || e != 0) {
-		fclose(f);
-		unlink(tmp);
-		return -1;
-	}
-	if (fsync(fileno(f)) != 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	if (fclose(f) != 0 && e == 0)
+		e = ERR_NOMEM;
+	if (e == 0)
+		e = out_write(o, p, n);
+	free(p);
+	return e;
 }
 
 static int
@@ -408,8 +473,9 @@ cmd_digest(int argc, char **argv)
 	struct err_ctx ec;
 	struct digest *d;
 	struct buf summary;
-	char msg[1024], tmp[4200];
-	int r, e, fd = 1, status = 0;
+	struct render_ctx rc;
+	char msg[1024];
+	int r, e, status = 0;
 
 	if ((r = parse_digest(argc, argv, &da)) != 0)
 		return r < 0 ? 0 : r;
@@ -450,33 +516,21 @@ cmd_digest(int argc, char **argv)
 		status = 1;
 		goto done;
 	}
-	if (da.output != NULL && strcmp(da.output, "-") != 0) {
-		if ((fd = open_tmp(da.output, tmp, sizeof tmp)) < 0) {
-			fprintf(stderr, "repodigest: %s: cannot create: %s\n",
-			    da.output, strerror(errno));
-			status = 1;
-			goto done;
-		}
-	}
-	e = write_output(d, &da, &summary, fd);
-	if (fd != 1) {
-		if (e != 0) {
-			close(fd);
-			unlink(tmp);
-		} else if (commit_tmp(fd, tmp, da.output) != 0) {
-			e = ERR_OUTPUT;
-		}
-	}
-	if (e != 0) {
-		fprintf(stderr, "repodigest: %s: %s: %s\n",
-		    da.output ? da.output : "stdout", err_str(e), strerror(errno));
+	rc.d = d;
+	rc.da = &da;
+	rc.summary = &summary;
+	if (write_output(&rc, &info) != 0) {
 		status = 1;
 		goto done;
 	}
-	if (da.report != NULL && write_report(d, da.report) != 0) {
-		fprintf(stderr, "repodigest: %s: cannot write report: %s\n",
-		    da.report, strerror(errno));
-		status = 1;
+	if (da.report != NULL) {
+		struct err_ctx rec;
+		memset(&rec, 0, sizeof rec);
+		if (sink_write_file(da.report, render_report, d, &rec) != 0) {
+			err_format(&rec, msg, sizeof msg);
+			fprintf(stderr, "repodigest: %s\n", msg);
+			status = 1;
+		}
 	}
 	if (!da.quiet && strcmp(da.format, "text") == 0) {
 		fwrite(summary.p, 1, summary.len, stderr);

@@ -60,6 +60,8 @@ struct digest_node {
 	uint8_t body;           /* enum body */
 	uint8_t early;          /* body discarded when the entry arrived */
 	size_t ig_gen;          /* patterns known when the entry was judged */
+	uint64_t text_len;      /* text body bytes (for token scaling) */
+	uint64_t tok_fed;       /* bytes of it the token count saw */
 	uint8_t evicted;        /* body discarded: it lies past the output cap */
 	uint64_t size;          /* size declared by the source */
 	uint64_t tokens;        /* estimate for the body */
@@ -72,6 +74,9 @@ struct digest_cur {
 	int storing;            /* the body is processed (tokens, body kind) */
 	int discard;            /* ... but not kept: it lies past the output cap */
 	int notebook;           /* buffer raw JSON, convert at the end */
+	int nb_too_big;         /* over DIGEST_NOTEBOOK_MAX: not converted */
+	uint64_t text_len;      /* body bytes produced */
+	uint64_t tok_fed;       /* ... of which counted for tokens */
 	int capture;            /* this is an ignore file: keep its bytes */
 	int decided, text;
 	uint64_t seen;
@@ -325,6 +330,20 @@ is_ignore_file_name(const char *b, size_t n)
 	    (n == 16 && memcmp(b, ".gitingestignore", 16) == 0);
 }
 
+/*
+ * The token figure of a body counted only in part: the count of the sample
+ * scaled by bytes. Counting is the costliest step per byte, bodies past 256 KiB
+ * are rare and mostly uniform (translations, generated tables, data), and the
+ * figure is printed rounded to three digits.
+ */
+static uint64_t
+scale_tokens(uint64_t counted, uint64_t text_len, uint64_t fed)
+{
+	if (fed == 0 || text_len <= fed)
+		return counted;
+	return (uint64_t)((double)counted * (double)text_len / (double)fed + 0.5);
+}
+
 /* ------------------------------------------------------------ token thread */
 
 /*
@@ -534,7 +553,8 @@ tokq_finish(struct digest *d)
 	for (size_t i = 0; i < q->nres; i++) {
 		struct digest_node *nd = &d->nodes[q->res[i].idx];
 		if (nd->body == BODY_TEXT)
-			nd->tokens = q->res[i].tokens;
+			nd->tokens = scale_tokens(q->res[i].tokens, nd->text_len,
+			    nd->tok_fed);
 	}
 	e = q->err;
 	pthread_mutex_destroy(&q->mu);
@@ -760,11 +780,22 @@ digest_entry(struct digest *d, enum digest_type type, const char *path,
 static int
 emit(struct digest *d, const uint8_t *p, size_t n)
 {
-	if (d->tq != NULL)
-		tokq_feed(d->tq, d->cur->idx, p, n);
-	else
-		tokens_feed(&d->cur->tk, p, n);
-	if (d->cur->discard)
+	struct digest_cur *c = d->cur;
+	size_t k = n;
+
+	/* tokens of a large body are estimated from its first
+	 * DIGEST_TOKEN_SAMPLE bytes (see scale_tokens) */
+	if (c->tok_fed + k > DIGEST_TOKEN_SAMPLE)
+		k = (size_t)(DIGEST_TOKEN_SAMPLE - c->tok_fed);
+	if (k > 0) {
+		if (d->tq != NULL)
+			tokq_feed(d->tq, c->idx, p, k);
+		else
+			tokens_feed(&c->tk, p, k);
+		c->tok_fed += k;
+	}
+	c->text_len += n;
+	if (c->discard)
 		return 0;
 	return store_append(d->store, p, n);
 }
@@ -821,8 +852,14 @@ digest_data(struct digest *d, const uint8_t *p, size_t n)
 	if (!c->storing)
 		return 0;
 	c->seen += n;
-	if (c->notebook)
+	if (c->notebook) {
+		/* cJSON's tree costs ~64 bytes per JSON value: cap the input */
+		if (c->nb.len + n > DIGEST_NOTEBOOK_MAX) {
+			c->nb_too_big = 1;
+			return 0;
+		}
 		return buf_append(&c->nb, p, n);
+	}
 	if (!c->decided) {
 		size_t k = HEAD_LEN - c->head_len;
 		if (k > n)
@@ -901,7 +938,12 @@ digest_entry_end(struct digest *d)
 	if (c->notebook) {
 		struct buf conv;
 		buf_init(&conv, 4 * DIGEST_MAX_FILE_SIZE);
-		e = notebook_convert((const char *)c->nb.p, c->nb.len, &conv);
+		if (c->nb_too_big)
+			e = buf_puts(&conv, "Error processing notebook: notebook "
+			    "larger than the 4 MiB conversion limit");
+		else
+			e = notebook_convert((const char *)c->nb.p, c->nb.len,
+			    &conv);
 		if (e == 0)
 			e = emit(d, conv.p, conv.len);
 		buf_free(&conv);
@@ -943,9 +985,12 @@ digest_entry_end(struct digest *d)
 	}
 	if (d->tq != NULL)
 		tokq_end(d->tq, c->idx);        /* applied in digest_finish() */
+	nd->text_len = c->text_len;
+	nd->tok_fed = c->tok_fed;
 	if (nd->body == BODY_TEXT) {
 		if (d->tq == NULL)
-			nd->tokens = tokens_end(&c->tk);
+			nd->tokens = scale_tokens(tokens_end(&c->tk), c->text_len,
+			    c->tok_fed);
 		if (c->discard) {
 			nd->evicted = 1;
 		} else if (d->opt.max_output > 0 && e == 0) {

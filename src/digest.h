@@ -36,6 +36,10 @@
 /* ours: entries tracked per archive (each costs a node and a path, ~150 bytes;
  * the Linux kernel has ~90k): more is an error, so memory stays bounded */
 #define DIGEST_MAX_ENTRIES    200000u
+/* ours: token counting reads at most this much of one body and scales */
+#define DIGEST_TOKEN_SAMPLE   (256u << 10)
+/* ours: largest notebook converted (cJSON holds ~64 bytes per JSON value) */
+#define DIGEST_NOTEBOOK_MAX   (4u << 20)
 /* ours: .gitignore / .gitingestignore bytes read per file */
 #define DIGEST_IGNORE_FILE_MAX (1u << 20)
 

@@ -57,7 +57,91 @@
 	X(ERR_DIGEST_DEPTH,  ERR_PERM,  "path nesting too deep") \
 	X(ERR_DIGEST_MEM,    ERR_PERM,  "digest memory budget exceeded") \
 	X(ERR_DIGEST_EVICTED, ERR_PERM, "an ignore rule arrived after bodies past the output cap were discarded; retry without --max-output") \
-	X(ERR_OUTPUT,        ERR_PERM,  "cannot write output")
+	X(ERR_OUTPUT,        ERR_PERM,  "cannot write output") \
+	/* sigv4 and s3 */ \
+	X(ERR_SIGV4_DATE,    ERR_PERM,  "malformed x-amz-date (want YYYYMMDDTHHMMSSZ)") \
+	X(ERR_SIGV4_CRED,    ERR_PERM,  "malformed credentials (access key, secret, region or service)") \
+	X(ERR_SIGV4_METHOD,  ERR_PERM,  "malformed HTTP method") \
+	X(ERR_SIGV4_PATH,    ERR_PERM,  "request path does not start with '/'") \
+	X(ERR_SIGV4_QUERY,   ERR_PERM,  "malformed query string (raw '+', bad %-escape or control byte)") \
+	X(ERR_SIGV4_HEADER_NAME, ERR_PERM, "malformed header name") \
+	X(ERR_SIGV4_HEADER_VALUE, ERR_PERM, "control byte in header value") \
+	X(ERR_SIGV4_HEADER_CONFLICT, ERR_PERM, "header differs from the signing date, payload hash or session token") \
+	X(ERR_SIGV4_NO_HOST, ERR_PERM,  "no Host header to sign") \
+	X(ERR_SIGV4_PAYLOAD_HASH, ERR_PERM, "payload hash is neither 64 lower-case hex digits nor UNSIGNED-PAYLOAD") \
+	X(ERR_SIGV4_TOO_MANY, ERR_PERM, "too many headers or query parameters to sign") \
+	X(ERR_SIGV4_OVERFLOW, ERR_PERM, "signing output does not fit its buffer") \
+	X(ERR_S3_XML,        ERR_PERM,  "malformed S3 error body") \
+	X(ERR_S3_XML_EMPTY,  ERR_PERM,  "S3 error response has no body") \
+	X(ERR_S3_XML_NOT_ERROR, ERR_PERM, "S3 response body is not an <Error> document") \
+	X(ERR_S3_XML_TRUNCATED, ERR_PERM, "truncated S3 error body") \
+	X(ERR_S3_XML_DEPTH,  ERR_PERM,  "S3 error body nested too deeply") \
+	X(ERR_S3_XML_ENTITY, ERR_PERM,  "invalid entity or character reference in S3 error body") \
+	X(ERR_S3_XML_SIZE,   ERR_PERM,  "S3 error body over the size limit") \
+	/* http and url */ \
+	X(ERR_HTTP_REQUEST_SIZE, ERR_PERM, "HTTP request head does not fit the buffer") \
+	X(ERR_HTTP_REQUEST_FIELD, ERR_PERM, "bad byte (CR, LF, NUL, control) or reserved name in an HTTP request field") \
+	X(ERR_HTTP_STATUS_LINE, ERR_PERM, "malformed HTTP status line") \
+	X(ERR_HTTP_VERSION,  ERR_PERM,  "unsupported HTTP version") \
+	X(ERR_HTTP_HEADER,   ERR_PERM,  "malformed HTTP header line") \
+	X(ERR_HTTP_HEADER_SIZE, ERR_PERM, "HTTP header section over the size limit") \
+	X(ERR_HTTP_HEADER_COUNT, ERR_PERM, "too many HTTP header fields") \
+	X(ERR_HTTP_FOLDING,  ERR_PERM,  "obsolete HTTP header line folding") \
+	X(ERR_HTTP_CONTENT_LENGTH, ERR_PERM, "invalid or conflicting Content-Length") \
+	X(ERR_HTTP_TRANSFER_ENCODING, ERR_PERM, "unsupported Transfer-Encoding") \
+	X(ERR_HTTP_CHUNK,    ERR_PERM,  "malformed chunked encoding") \
+	X(ERR_HTTP_CHUNK_SIZE, ERR_PERM, "chunk size overflows") \
+	X(ERR_HTTP_TRAILER_SIZE, ERR_PERM, "chunked trailer section over the size limit") \
+	X(ERR_HTTP_TRUNCATED, ERR_RETRY, "truncated body") \
+	X(ERR_HTTP_TRUNCATED_HEAD, ERR_RETRY, "connection closed inside the HTTP response head") \
+	X(ERR_HTTP_NO_RESPONSE, ERR_RETRY, "connection closed before any response") \
+	X(ERR_HTTP_TIMEOUT,  ERR_RETRY, "HTTP request timed out") \
+	X(ERR_HTTP_RESET,    ERR_RETRY, "connection reset") \
+	X(ERR_HTTP_LOCATION, ERR_PERM,  "redirect without a usable Location") \
+	X(ERR_HTTP_REDIRECTS, ERR_PERM, "too many redirects") \
+	X(ERR_HTTP_REDIRECT_SCHEME, ERR_PERM, "redirect to a non-https URL refused") \
+	X(ERR_HTTP_NOT_FOUND, ERR_PERM, "HTTP 404 not found") \
+	X(ERR_HTTP_CLIENT,   ERR_PERM,  "HTTP client error status (4xx)") \
+	X(ERR_HTTP_THROTTLED, ERR_RETRY, "HTTP request throttled (408/429)") \
+	X(ERR_HTTP_SERVER,   ERR_RETRY, "HTTP server error status (5xx)") \
+	X(ERR_HTTP_STATUS,   ERR_PERM,  "unexpected HTTP status") \
+	X(ERR_URL_SYNTAX,    ERR_PERM,  "malformed URL") \
+	X(ERR_URL_TOO_LONG,  ERR_PERM,  "URL too long") \
+	X(ERR_URL_SCHEME,    ERR_PERM,  "unsupported URL scheme") \
+	X(ERR_URL_USERINFO,  ERR_PERM,  "credentials in URLs are not allowed") \
+	X(ERR_URL_HOST,      ERR_PERM,  "invalid host in URL") \
+	X(ERR_URL_PORT,      ERR_PERM,  "invalid port in URL") \
+	X(ERR_URL_ESCAPE,    ERR_PERM,  "invalid percent-escape in URL") \
+	X(ERR_URL_SOURCE,    ERR_PERM,  "not a GitHub repository source") \
+	X(ERR_URL_OWNER,     ERR_PERM,  "invalid GitHub owner name") \
+	X(ERR_URL_REPO,      ERR_PERM,  "invalid GitHub repository name") \
+	X(ERR_URL_REF,       ERR_PERM,  "invalid git ref") \
+	X(ERR_URL_TEMPLATE,  ERR_PERM,  "bad archive URL template") \
+	/* net and tls */ \
+	X(ERR_NET_RESOLVE_SPEC, ERR_PERM, "malformed --resolve entry (want HOST:PORT:ADDR)") \
+	X(ERR_NET_DNS_NONAME, ERR_PERM, "host name not found") \
+	X(ERR_NET_DNS,       ERR_RETRY, "name resolution failed") \
+	X(ERR_NET_REFUSED,   ERR_RETRY, "connection refused") \
+	X(ERR_NET_UNREACHABLE, ERR_RETRY, "network or host unreachable") \
+	X(ERR_NET_CONNECT_TIMEOUT, ERR_RETRY, "connect timed out") \
+	X(ERR_NET_READ_TIMEOUT, ERR_RETRY, "read timed out") \
+	X(ERR_NET_WRITE_TIMEOUT, ERR_RETRY, "write timed out") \
+	X(ERR_NET_RESET,     ERR_RETRY, "connection reset by peer") \
+	X(ERR_NET_CLOSED,    ERR_RETRY, "connection closed by peer") \
+	X(ERR_TLS_UNTRUSTED, ERR_PERM,  "TLS: server certificate is untrusted (unknown CA)") \
+	X(ERR_TLS_NAME,      ERR_PERM,  "TLS: server certificate does not match the host name") \
+	X(ERR_TLS_EXPIRED,   ERR_PERM,  "TLS: server certificate expired or not yet valid") \
+	X(ERR_TLS_CERT,      ERR_PERM,  "TLS: invalid server certificate") \
+	X(ERR_TLS_VERSION,   ERR_PERM,  "TLS: server does not support TLS 1.2 (unsupported protocol version)") \
+	X(ERR_TLS_HANDSHAKE, ERR_PERM,  "TLS: handshake failed") \
+	X(ERR_TLS_ALERT,     ERR_PERM,  "TLS: server sent a fatal alert") \
+	X(ERR_TLS_PROTOCOL,  ERR_RETRY, "TLS: protocol error") \
+	X(ERR_TLS_TRUNCATED, ERR_RETRY, "TLS: connection closed without close_notify (truncated)") \
+	X(ERR_TLS_CLOSED,    ERR_RETRY, "TLS: session already closed") \
+	X(ERR_TLS_CA_PEM,    ERR_PERM,  "malformed PEM in CA file") \
+	X(ERR_TLS_CA_CERT,   ERR_PERM,  "CA certificate cannot be decoded") \
+	X(ERR_TLS_CA_NONE,   ERR_PERM,  "no certificates in CA file") \
+	X(ERR_TLS_CA_LIMIT,  ERR_PERM,  "too many CA certificates")
 
 enum err_code {
 #define ERR_ENUM(name, cls, msg) name,

@@ -26,16 +26,18 @@
  * only as doubles, so each number node's valueint is set to the offset of its
  * token in the text: type (int/float), str() and truthiness come from the
  * token itself, as Python's would (string nodes get their decoded length
- * there the same way). NaN/Infinity (accepted by Python, not by
- * cJSON) and number tokens longer than cJSON's 63-byte buffer are blanked to
- * "0" in a private copy before cJSON sees it.
+ * there the same way). NaN/Infinity (accepted by Python, not by cJSON) and
+ * number tokens longer than cJSON's 63-byte buffer are blanked to "0" in a
+ * private copy before cJSON sees it.
  *
  * Known deviations (all need hand-made JSON, not a Jupyter notebook): a
- * "\u0000" escape in an object *key* ends the key (cJSON keys are C strings;
- * string values keep it, see mark_tokens()); lone surrogate escapes and nesting deeper than CJSON_NESTING_LIMIT (1000) give
- * the invalid-JSON body (Python: a string with a surrogate / RecursionError);
- * repr() of a string treats every non-ASCII character above U+00A0 as
- * printable (Python escapes unassigned and format characters).
+ * "\u0000" escape in an object *key* ends the key (cJSON keys are C
+ * strings; string values keep it, see mark_tokens()); lone surrogate
+ * escapes give the invalid-JSON body (Python keeps the surrogate); the
+ * RecursionError body comes at nesting 1001 (cJSON's limit), where Python's
+ * own threshold depends on its call stack (about 950..990); repr() of a
+ * string treats every non-ASCII character above U+00A0 as printable (Python
+ * escapes unassigned and format characters).
  *
  * Limits: the input must be under INT_MAX bytes (offsets live in valueint);
  * memory is cJSON's tree (about 64 bytes per JSON value) plus the output,
@@ -685,8 +687,8 @@ cell_outputs(struct nb *nb, struct pv outputs, struct buf *res)
 					/* reported after collecting, as
 					 * join() would; first one wins */
 					if (nb->emsg->len == 0)
-						rc = nb_raise(nb, "sequence item "
-						    "%zu: expected str "
+						rc = nb_raise(nb, "sequence "
+						    "item %zu: expected str "
 						    "instance, %s found",
 						    nlines,
 						    type_names[line.t]);
@@ -817,6 +819,7 @@ struct scan {
 	const char *p;
 	size_t n, i;
 	int blank;
+	char deep;              /* '[' or '{' that passed the nesting cap */
 };
 
 static void
@@ -935,8 +938,10 @@ scan_value(struct scan *s, int depth)
 	default:
 		return scan_number(s);
 	}
-	if (depth >= CJSON_NESTING_LIMIT)
+	if (depth >= CJSON_NESTING_LIMIT) {
+		s->deep = s->p[s->i];
 		return 0;
+	}
 	close = s->p[s->i] == '{' ? '}' : ']';
 	s->i++;
 	skip_ws(s);
@@ -1130,7 +1135,7 @@ int
 notebook_convert(const char *json, size_t n, struct buf *out)
 {
 	struct utf8v v;
-	struct scan s = { json, n, 0, 0 };
+	struct scan s = { json, n, 0, 0, 0 };
 	struct buf res, emsg;
 	struct nb nb;
 	cJSON *root;
@@ -1155,6 +1160,15 @@ notebook_convert(const char *json, size_t n, struct buf *out)
 	if (ok) {
 		skip_ws(&s);
 		ok = s.i == n;
+	}
+	if (!ok && s.deep != 0) {
+		/* Python's scanner recurses per level and hits the recursion
+		 * limit before it reads further: RecursionError, which is no
+		 * JSONDecodeError. Python's real depth is the limit minus its
+		 * call stack (about 950..990), ours is cJSON's 1000. */
+		return buf_printf(out, ERR_PREFIX "maximum recursion depth "
+		    "exceeded while decoding a JSON %s from a unicode string",
+		    s.deep == '[' ? "array" : "object");
 	}
 	if (!ok)
 		return buf_puts(out, ERR_PREFIX "Invalid JSON in notebook");

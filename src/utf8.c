@@ -3,11 +3,12 @@
  * str.lower() sort key. See utf8.h.
  *
  * Validation is one small state machine shared by the one-shot and the
- * streaming checker: a lead byte fixes the sequence length and the allowed range
- * of the *second* byte (that is where overlongs, surrogates and code points above
- * U+10FFFF are excluded, RFC 3629 section 4); later bytes only need to be
- * continuation bytes. The streaming checker keeps at most 3 pending bytes, so a
- * file can be fed in any split and the verdict and message do not change.
+ * streaming checker: a lead byte fixes the sequence length and the allowed
+ * range of the *second* byte (that is where overlongs, surrogates and code
+ * points above U+10FFFF are excluded, RFC 3629 section 4); later bytes only
+ * need to be continuation bytes. The streaming checker keeps at most 3
+ * pending bytes, so a file can be fed in any split and the verdict and
+ * message do not change.
  *
  * Error ranges follow CPython's decoder (Objects/stringlib/codecs.h and
  * unicode_decode_utf8() in unicodeobject.c): an invalid start byte is a range
@@ -136,14 +137,23 @@ utf8v_feed(struct utf8v *v, const uint8_t *p, size_t n)
 		uint8_t c = p[i];
 
 		if (v->seqlen == 0) {
-			/* ASCII fast path: most text files are mostly ASCII */
+			/* ASCII fast path: most text files are mostly ASCII;
+			 * skip 8 bytes at a time while no high bit is set */
 			if (c < 0x80) {
 				i++;
+				while (i + 8 <= n) {
+					uint64_t w;
+					memcpy(&w, p + i, 8);
+					if (w & 0x8080808080808080ull)
+						break;
+					i += 8;
+				}
 				continue;
 			}
 			v->need = seq_len(c);
 			if (v->need == 0) {
-				v_fail(v, v->pos + i, 1, c, "invalid start byte");
+				v_fail(v, v->pos + i, 1, c,
+				    "invalid start byte");
 				break;
 			}
 			v->seq[0] = c;
@@ -290,6 +300,19 @@ lower1(uint32_t cp)
 	return cp;
 }
 
+/* The one-to-many lower case of cp (U+0130 only, in Unicode 14), or NULL. */
+static const uint8_t *
+lower_multi(uint32_t cp, size_t *len)
+{
+	for (size_t m = 0; m < NELEM(utf8_lower_multis); m++) {
+		if (utf8_lower_multis[m].cp == cp) {
+			*len = utf8_lower_multis[m].len;
+			return utf8_lower_multis[m].utf8;
+		}
+	}
+	return NULL;
+}
+
 /*
  * Python's Final_Sigma context (unicodeobject.c handle_capital_sigma): the
  * capital sigma at [i, i+len) becomes final sigma when, skipping
@@ -355,18 +378,9 @@ utf8_lower_key(const uint8_t *name, size_t n, uint8_t *out, size_t cap)
 			if (cp == 0x03A3) {
 				tlen = encode(final_sigma(name, n, i, len) ?
 				    0x03C2 : 0x03C3, tmp);
-			} else {
-				tlen = 0;
-				for (size_t m = 0; m < NELEM(utf8_lower_multis);
-				    m++) {
-					if (utf8_lower_multis[m].cp == cp) {
-						src = utf8_lower_multis[m].utf8;
-						tlen = utf8_lower_multis[m].len;
-						break;
-					}
-				}
-				if (tlen == 0)
-					tlen = encode(lower1(cp), tmp);
+			} else if ((src = lower_multi(cp, &tlen)) == NULL) {
+				src = tmp;
+				tlen = encode(lower1(cp), tmp);
 			}
 		}
 		if (tlen > cap - o)

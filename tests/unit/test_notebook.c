@@ -243,6 +243,31 @@ check_case(const char *in, size_t n, const char *want, const char *name)
 	buf_free(&out);
 }
 
+/*
+ * Nesting: 1000 levels are JSON to both; at 1001 cJSON stops, and we give
+ * Python's RecursionError text (Python's own threshold is a little lower
+ * and depends on its call stack; see notebook.c).
+ */
+static void
+test_nesting(void)
+{
+	static char deep[2 * 1001 + 2];
+
+	memset(deep, '[', 1000);
+	memset(deep + 1000, ']', 1000);
+	check_case(deep, 2000, "Error processing notebook: 'list' object has "
+	    "no attribute 'get'", "1000 levels");
+	memset(deep, '[', 1001);
+	memset(deep + 1001, ']', 1001);
+	check_case(deep, 2002, "Error processing notebook: maximum recursion "
+	    "depth exceeded while decoding a JSON array from a unicode string",
+	    "1001 levels");
+	deep[1000] = '{';
+	check_case(deep, 1001, "Error processing notebook: maximum recursion "
+	    "depth exceeded while decoding a JSON object from a unicode "
+	    "string", "1001st is an object, truncated");
+}
+
 static void
 test_limits(void)
 {
@@ -276,6 +301,7 @@ main(void)
 		snprintf(name, sizeof name, "case %zu", i);
 		check_case(cases[i].in, cases[i].n, cases[i].body, name);
 	}
+	test_nesting();
 	test_limits();
 	return T_DONE();
 }

@@ -1,0 +1,1239 @@
+/*
+ * http.c - HTTP/1.1 request heads and a push response parser (RFC 9110,
+ * RFC 9112). No I/O, no allocation.
+ *
+ * Data flow: http_resp_push() copies the response head (status line and
+ * header section) into r->head, one line at a time, and indexes each field
+ * by offsets; when the blank line arrives it decides the body framing
+ * (RFC 9112 section 6.3) and reports HTTP_EV_HEADERS. Body bytes are never
+ * copied: HTTP_EV_BODY points into the caller's input; for chunked bodies
+ * the size lines, CRLFs and trailers are stepped over byte by byte and only
+ * the chunk data is reported. Each push reports at most one event.
+ *
+ * Limits (http.h): HTTP_HEAD_MAX bytes of head, HTTP_LINE_MAX per line,
+ * HTTP_FIELDS_MAX fields, HTTP_INTERIM_MAX 1xx responses, chunk-size lines
+ * of HTTP_CHUNK_LINE_MAX bytes and HTTP_TRAILER_MAX bytes of trailers. A
+ * hostile server therefore costs sizeof(struct http_resp_parser) and linear
+ * time; a never-ending body is the caller's to bound (deadline, size cap).
+ *
+ * Framing is strict where leniency lets two parsers disagree about where a
+ * message ends (request smuggling / response splitting, RFC 9112 section
+ * 11): CRLF only, no obs-fold, no whitespace before the colon, one
+ * Content-Length value, only chunked/identity transfer codings, chunked
+ * last. Everything else the client does not act on (reason phrase, unknown
+ * fields) is accepted as long as it holds no control bytes.
+ */
+#include <string.h>
+
+#include "err.h"
+#include "http.h"
+
+enum {
+	ST_STATUS = 0,  /* reading the status line */
+	ST_FIELDS,      /* reading field lines */
+	ST_LENGTH,      /* Content-Length body */
+	ST_CLOSE,       /* body until EOF */
+	ST_CH_SIZE,     /* chunk-size hex digits */
+	ST_CH_EXT,      /* chunk extensions: ignored up to CR */
+	ST_CH_SIZE_LF,  /* LF after the size line */
+	ST_CH_DATA,     /* chunk data */
+	ST_CH_DATA_CR,  /* CR after chunk data */
+	ST_CH_DATA_LF,  /* LF after chunk data */
+	ST_TR_LINE,     /* a trailer line (skipped) */
+	ST_TR_LF,       /* LF ending a trailer line */
+	ST_DONE_OWED,   /* complete; DONE not reported yet */
+	ST_DONE,
+	ST_ERROR
+};
+
+enum {
+	BODY_NONE = 0,
+	BODY_LENGTH,
+	BODY_CHUNKED,
+	BODY_CLOSE
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static int
+lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+/* tchar (RFC 9110 section 5.6.2) */
+static int
+is_tchar(int c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return 1;
+	return c != 0 && memchr("!#$%&'*+-.^_`|~", c, 15) != NULL;
+}
+
+/* field-vchar / SP / HTAB: field values and reason phrases may hold
+ * obs-text but no CTL (RFC 9110 section 5.5; CR, LF and NUL are the
+ * dangerous ones, the rest no real server sends). */
+static int
+is_vbyte(int c)
+{
+	return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
+static int
+is_ows(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = lower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Case-insensitive compare of a slice against a lower-case C literal. */
+static int
+eq_ci(const uint8_t *p, size_t n, const char *s, size_t sn)
+{
+	if (n != sn)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (lower(p[i]) != lower((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+#define EQ(p, n, lit) eq_ci((p), (n), (lit), sizeof(lit) - 1)
+
+/*
+ * Unsigned decimal: all digits, at least one, at most 2^63 - 1 (so it fits
+ * int64_t/off_t for whoever gets it next). 0 or -1.
+ */
+static int
+parse_u63(const uint8_t *p, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n == 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		if (v > (UINT64_C(0x7fffffffffffffff) - (uint64_t)(p[i] - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * Walk a comma-separated list (RFC 9110 section 5.6.1): *at is the cursor;
+ * the next element, trimmed of OWS, goes to *e/*en. Empty elements are
+ * returned as such (callers decide). 0 when the list is exhausted.
+ */
+static int
+list_next(const uint8_t *p, size_t n, size_t *at, const uint8_t **e,
+    size_t *en)
+{
+	size_t s, t;
+
+	if (*at > n)
+		return 0;
+	s = *at;
+	t = s;
+	while (t < n && p[t] != ',')
+		t++;
+	*at = t + 1;
+	while (s < t && is_ows(p[s]))
+		s++;
+	while (t > s && is_ows(p[t - 1]))
+		t--;
+	*e = p + s;
+	*en = t - s;
+	return 1;
+}
+
+/* ------------------------------------------------------------ request */
+
+struct out {
+	char *p;
+	size_t cap, len;
+	int over;
+};
+
+static void
+put(struct out *o, const void *s, size_t n)
+{
+	if (o->over || n > o->cap - o->len) {
+		o->over = 1;
+		return;
+	}
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+}
+
+#define PUTLIT(o, lit) put((o), (lit), sizeof(lit) - 1)
+
+static void
+put_u64(struct out *o, uint64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof tmp;
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	put(o, tmp + i, sizeof tmp - i);
+}
+
+static int
+ok_token(const char *s, size_t n)
+{
+	if (s == NULL || n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!is_tchar((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* Host as url.c produces it: reg-name letters, digits, '-', '.', '_', or
+ * an IPv6 literal's hex digits, ':' and '.'. Anything else (space, '@',
+ * '/', CR, LF) could retarget or split the request. */
+static int
+ok_host(const char *s, size_t n)
+{
+	if (s == NULL || n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == ':'))
+			return 0;
+	}
+	return 1;
+}
+
+/* request-target: visible ASCII only, no fragment (RFC 9112 section 3.2). */
+static int
+ok_target(const char *s, size_t n)
+{
+	if (s == NULL || n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)s[i];
+		if (c <= 0x20 || c >= 0x7f || c == '#')
+			return 0;
+	}
+	return 1;
+}
+
+static int
+ok_value(const char *s, size_t n)
+{
+	if (s == NULL && n != 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!is_vbyte((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* Fields whose framing meaning we own: a caller-supplied copy could
+ * contradict ours and desynchronise the connection. */
+static int
+reserved_name(const char *s, size_t n)
+{
+	const uint8_t *p = (const uint8_t *)s;
+
+	return EQ(p, n, "host") || EQ(p, n, "content-length") ||
+	    EQ(p, n, "transfer-encoding") || EQ(p, n, "connection");
+}
+
+/* see http.h */
+int
+http_write_request(const struct http_request *rq, char *out, size_t cap,
+    size_t *len)
+{
+	struct out o = { out, cap, 0, 0 };
+	int v6;
+
+	*len = 0;
+	if (!ok_token(rq->method, rq->method_len) ||
+	    !ok_host(rq->host, rq->host_len) ||
+	    !ok_target(rq->target, rq->target_len))
+		return ERR_HTTP_REQUEST_FIELD;
+	for (size_t i = 0; i < rq->nfields; i++) {
+		const struct http_field *f = &rq->fields[i];
+		if (!ok_token(f->name, f->name_len) ||
+		    reserved_name(f->name, f->name_len) ||
+		    !ok_value(f->value, f->value_len))
+			return ERR_HTTP_REQUEST_FIELD;
+	}
+	v6 = memchr(rq->host, ':', rq->host_len) != NULL;
+
+	put(&o, rq->method, rq->method_len);
+	PUTLIT(&o, " ");
+	put(&o, rq->target, rq->target_len);
+	PUTLIT(&o, " HTTP/1.1\r\nHost: ");
+	/* RFC 9110 section 7.2: Host is uri-host [":" port]; an IPv6
+	 * literal goes in brackets, the port only when not the default. */
+	if (v6)
+		PUTLIT(&o, "[");
+	put(&o, rq->host, rq->host_len);
+	if (v6)
+		PUTLIT(&o, "]");
+	if (rq->port != 0 && rq->port != rq->default_port) {
+		PUTLIT(&o, ":");
+		put_u64(&o, rq->port);
+	}
+	PUTLIT(&o, "\r\n");
+	for (size_t i = 0; i < rq->nfields; i++) {
+		const struct http_field *f = &rq->fields[i];
+		put(&o, f->name, f->name_len);
+		PUTLIT(&o, ": ");
+		put(&o, f->value, f->value_len);
+		PUTLIT(&o, "\r\n");
+	}
+	if (rq->has_body) {
+		PUTLIT(&o, "Content-Length: ");
+		put_u64(&o, rq->body_len);
+		PUTLIT(&o, "\r\n");
+	}
+	if (rq->close)
+		PUTLIT(&o, "Connection: close\r\n\r\n");
+	else
+		PUTLIT(&o, "Connection: keep-alive\r\n\r\n");
+	if (o.over)
+		return ERR_HTTP_REQUEST_SIZE;
+	*len = o.len;
+	return 0;
+}
+
+/* ------------------------------------------------------------ response head */
+
+/* see http.h */
+void
+http_resp_init(struct http_resp_parser *r, int flags)
+{
+	/* The 64 KiB head buffer is left as is: only head[0..head_len)
+	 * is ever read. */
+	r->flags = flags;
+	r->state = ST_STATUS;
+	r->err = 0;
+	r->offset = 0;
+	r->status = 0;
+	r->minor = 0;
+	r->reason = r->reason_len = 0;
+	r->interim = 0;
+	r->head_len = 0;
+	r->line_start = 0;
+	r->nfields = 0;
+	r->body_mode = BODY_NONE;
+	r->has_length = 0;
+	r->length = 0;
+	r->te_chunked = r->te_seen = 0;
+	r->conn_close = r->conn_keep = 0;
+	r->remaining = 0;
+	r->body_bytes = 0;
+	r->chunk_size = 0;
+	r->chunk_line = 0;
+	r->chunk_digits = 0;
+	r->trailer_bytes = 0;
+	r->trailer_line = 0;
+}
+
+/* Forget a 1xx response's head before the next status line. */
+static void
+head_reset(struct http_resp_parser *r)
+{
+	r->status = 0;
+	r->reason = r->reason_len = 0;
+	r->head_len = 0;
+	r->line_start = 0;
+	r->nfields = 0;
+	r->has_length = 0;
+	r->length = 0;
+	r->te_chunked = r->te_seen = 0;
+	r->conn_close = r->conn_keep = 0;
+}
+
+/*
+ * status-line = HTTP-version SP status-code SP [ reason-phrase ]
+ * (RFC 9112 section 4). "HTTP" is case-sensitive (section 2.3). HTTP/1.x
+ * with x > 1 is treated as 1.1 (a later minor is backwards compatible);
+ * any other major is refused. A missing SP before an empty reason is
+ * tolerated: some servers send "HTTP/1.1 200\r\n".
+ */
+static int
+status_line(struct http_resp_parser *r, const uint8_t *l, size_t n)
+{
+	int code;
+
+	if (n < 12 || memcmp(l, "HTTP/", 5) != 0)
+		return ERR_HTTP_STATUS_LINE;
+	if (l[5] < '0' || l[5] > '9' || l[6] != '.' || l[7] < '0' ||
+	    l[7] > '9' || l[8] != ' ')
+		return ERR_HTTP_STATUS_LINE;
+	if (l[5] != '1')
+		return ERR_HTTP_VERSION;
+	for (size_t i = 9; i < 12; i++)
+		if (l[i] < '0' || l[i] > '9')
+			return ERR_HTTP_STATUS_LINE;
+	code = (l[9] - '0') * 100 + (l[10] - '0') * 10 + (l[11] - '0');
+	if (code < 100 || code > 599)
+		return ERR_HTTP_STATUS_LINE;
+	if (n > 12 && l[12] != ' ')
+		return ERR_HTTP_STATUS_LINE;
+	for (size_t i = 13; i < n; i++)
+		if (!is_vbyte(l[i]))
+			return ERR_HTTP_STATUS_LINE;
+	r->status = code;
+	r->minor = l[7] == '0' ? 0 : 1;
+	r->reason = n > 13 ? (uint32_t)(l - r->head) + 13 : 0;
+	r->reason_len = n > 13 ? (uint32_t)(n - 13) : 0;
+	return 0;
+}
+
+/* Content-Length (RFC 9110 section 8.6): a list of identical values is
+ * one value; different ones (here or across fields) are an error, since
+ * each would frame the message differently (RFC 9112 section 6.3 item 5). */
+static int
+content_length(struct http_resp_parser *r, const uint8_t *v, size_t vn)
+{
+	size_t at = 0, en;
+	const uint8_t *e;
+	uint64_t x;
+
+	while (list_next(v, vn, &at, &e, &en)) {
+		if (parse_u63(e, en, &x) != 0)
+			return ERR_HTTP_CONTENT_LENGTH;
+		if (r->has_length && x != r->length)
+			return ERR_HTTP_CONTENT_LENGTH;
+		r->has_length = 1;
+		r->length = x;
+	}
+	return 0;
+}
+
+/* Transfer-Encoding (RFC 9112 section 6.1): we decode chunked only, so
+ * any other coding (gzip, compress, deflate) is refused rather than passed
+ * on mislabelled; identity (RFC 2616) is a no-op. chunked must be last and
+ * once: "chunked, gzip" or "chunked, chunked" frame nothing we can trust. */
+static int
+transfer_encoding(struct http_resp_parser *r, const uint8_t *v, size_t vn)
+{
+	size_t at = 0, en;
+	const uint8_t *e;
+
+	r->te_seen = 1;
+	while (list_next(v, vn, &at, &e, &en)) {
+		if (en == 0)
+			continue;
+		if (r->te_chunked)
+			return ERR_HTTP_TRANSFER_ENCODING;
+		if (EQ(e, en, "chunked"))
+			r->te_chunked = 1;
+		else if (!EQ(e, en, "identity"))
+			return ERR_HTTP_TRANSFER_ENCODING;
+	}
+	return 0;
+}
+
+static void
+connection(struct http_resp_parser *r, const uint8_t *v, size_t vn)
+{
+	size_t at = 0, en;
+	const uint8_t *e;
+
+	while (list_next(v, vn, &at, &e, &en)) {
+		if (EQ(e, en, "close"))
+			r->conn_close = 1;
+		else if (EQ(e, en, "keep-alive"))
+			r->conn_keep = 1;
+	}
+}
+
+/*
+ * field-line = field-name ":" OWS field-value OWS (RFC 9112 section 5).
+ * A leading SP/HTAB is obs-fold (section 5.2) or whitespace after the
+ * start-line (section 2.2): both refused. Whitespace before the colon is
+ * refused (section 5.1).
+ */
+static int
+field_line(struct http_resp_parser *r, const uint8_t *l, size_t n)
+{
+	size_t i = 0, vs, ve;
+	struct http_field_ix *f;
+	int e = 0;
+
+	if (is_ows(l[0]))
+		return ERR_HTTP_FOLDING;
+	while (i < n && is_tchar(l[i]))
+		i++;
+	if (i == 0 || i == n || l[i] != ':')
+		return ERR_HTTP_HEADER;
+	vs = i + 1;
+	ve = n;
+	while (vs < ve && is_ows(l[vs]))
+		vs++;
+	while (ve > vs && is_ows(l[ve - 1]))
+		ve--;
+	for (size_t k = vs; k < ve; k++)
+		if (!is_vbyte(l[k]))
+			return ERR_HTTP_HEADER;
+	if (r->nfields == HTTP_FIELDS_MAX)
+		return ERR_HTTP_HEADER_COUNT;
+	f = &r->fields[r->nfields++];
+	f->name = (uint32_t)(l - r->head);
+	f->name_len = (uint32_t)i;
+	f->value = (uint32_t)(l - r->head + vs);
+	f->value_len = (uint32_t)(ve - vs);
+
+	/* Interim responses' framing fields describe nothing we read. */
+	if (r->status < 200)
+		return 0;
+	if (EQ(l, i, "content-length"))
+		e = content_length(r, l + vs, ve - vs);
+	else if (EQ(l, i, "transfer-encoding"))
+		e = transfer_encoding(r, l + vs, ve - vs);
+	else if (EQ(l, i, "connection"))
+		connection(r, l + vs, ve - vs);
+	return e;
+}
+
+/* RFC 9112 section 6.3, in its order. 1 if the head is final. */
+static int
+head_end(struct http_resp_parser *r)
+{
+	int s = r->status;
+
+	if (s >= 100 && s < 200 && s != 101)
+		return 0;
+	if (s < 200 || s == 204 || s == 304 || (r->flags & HTTP_RESP_HEAD) ||
+	    ((r->flags & HTTP_RESP_CONNECT) && s < 300))
+		r->body_mode = BODY_NONE;
+	else if (r->te_chunked)
+		r->body_mode = BODY_CHUNKED;
+	else if (r->has_length)
+		r->body_mode = BODY_LENGTH;
+	else
+		r->body_mode = BODY_CLOSE;
+
+	switch (r->body_mode) {
+	case BODY_NONE:
+		r->state = ST_DONE_OWED;
+		break;
+	case BODY_LENGTH:
+		r->remaining = r->length;
+		r->state = r->length == 0 ? ST_DONE_OWED : ST_LENGTH;
+		break;
+	case BODY_CHUNKED:
+		r->state = ST_CH_SIZE;
+		break;
+	default:
+		r->state = ST_CLOSE;
+		break;
+	}
+	return 1;
+}
+
+/*
+ * One complete line (with its CRLF) sits at head[line_start..head_len).
+ * Returns 0, 1 when the final head is complete, or an error.
+ */
+static int
+head_line(struct http_resp_parser *r)
+{
+	uint8_t *l = r->head + r->line_start;
+	size_t n = r->head_len - r->line_start;
+	int e;
+
+	if (n < 2 || l[n - 2] != '\r')
+		return r->state == ST_STATUS ? ERR_HTTP_STATUS_LINE :
+		    ERR_HTTP_HEADER;
+	n -= 2;
+	if (memchr(l, '\r', n) != NULL)
+		return r->state == ST_STATUS ? ERR_HTTP_STATUS_LINE :
+		    ERR_HTTP_HEADER;
+	if (r->state == ST_STATUS) {
+		if ((e = status_line(r, l, n)) != 0)
+			return e;
+		r->state = ST_FIELDS;
+		r->line_start = r->head_len;
+		return 0;
+	}
+	if (n > 0) {
+		if ((e = field_line(r, l, n)) != 0)
+			return e;
+		r->line_start = r->head_len;
+		return 0;
+	}
+	if (head_end(r))
+		return 1;
+	/* A 1xx (100 Continue, 103 Early Hints): the real answer follows. */
+	if (++r->interim > HTTP_INTERIM_MAX)
+		return ERR_HTTP_HEADER_SIZE;
+	head_reset(r);
+	r->state = ST_STATUS;
+	return 0;
+}
+
+static size_t
+fail(struct http_resp_parser *r, int e, size_t used, struct http_ev *ev)
+{
+	r->state = ST_ERROR;
+	r->err = e;
+	r->offset += used;
+	ev->type = HTTP_EV_ERROR;
+	ev->err = e;
+	return used;
+}
+
+static size_t
+head_push(struct http_resp_parser *r, const uint8_t *p, size_t n,
+    struct http_ev *ev)
+{
+	size_t used = 0;
+
+	while (used < n) {
+		const uint8_t *lf = memchr(p + used, '\n', n - used);
+		size_t take = lf ? (size_t)(lf - (p + used)) + 1 : n - used;
+		size_t line = r->head_len - r->line_start;
+		int e;
+
+		if (take > HTTP_HEAD_MAX - r->head_len ||
+		    take > HTTP_LINE_MAX + 2 - line)
+			return fail(r, ERR_HTTP_HEADER_SIZE, used, ev);
+		memcpy(r->head + r->head_len, p + used, take);
+		r->head_len += take;
+		used += take;
+		if (lf == NULL)
+			break;
+		if ((e = head_line(r)) < 0 || e > 1)
+			return fail(r, e, used, ev);
+		if (e == 1) {
+			r->offset += used;
+			ev->type = HTTP_EV_HEADERS;
+			return used;
+		}
+	}
+	r->offset += used;
+	ev->type = HTTP_EV_NONE;
+	return used;
+}
+
+/* ------------------------------------------------------------ body */
+
+static size_t
+body_event(struct http_resp_parser *r, const uint8_t *p, size_t skip,
+    size_t take, struct http_ev *ev)
+{
+	r->body_bytes += take;
+	r->offset += skip + take;
+	ev->type = HTTP_EV_BODY;
+	ev->data = p + skip;
+	ev->len = take;
+	return skip + take;
+}
+
+/*
+ * chunked-body (RFC 9112 section 7.1): chunk-size [ chunk-ext ] CRLF,
+ * chunk-data CRLF, ..., last-chunk, trailer-section, CRLF. Size lines are
+ * capped (a server could otherwise stream extensions forever), sizes
+ * checked for overflow before each shift, trailers skipped but counted
+ * (section 7.1.2: we have no use for them and must not merge them into
+ * the head).
+ */
+static size_t
+chunked_push(struct http_resp_parser *r, const uint8_t *p, size_t n,
+    struct http_ev *ev)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		int c = p[i], h;
+
+		switch (r->state) {
+		case ST_CH_SIZE:
+			if (++r->chunk_line > HTTP_CHUNK_LINE_MAX)
+				return fail(r, ERR_HTTP_CHUNK, i, ev);
+			if ((h = hexval(c)) >= 0) {
+				if (r->chunk_size >> 60 != 0)
+					return fail(r, ERR_HTTP_CHUNK_SIZE, i, ev);
+				r->chunk_size = r->chunk_size << 4 | (uint64_t)h;
+				r->chunk_digits = 1;
+			} else if (!r->chunk_digits) {
+				return fail(r, ERR_HTTP_CHUNK, i, ev);
+			} else if (c == '\r') {
+				r->state = ST_CH_SIZE_LF;
+			} else if (c == ';' || is_ows(c)) {
+				/* chunk-ext, with BWS before ';' */
+				r->state = ST_CH_EXT;
+			} else {
+				return fail(r, ERR_HTTP_CHUNK, i, ev);
+			}
+			i++;
+			break;
+		case ST_CH_EXT:
+			/* Extensions are ignored (section 7.1.1), but may
+			 * hold no CTL: a bare LF here is a framing lie. */
+			if (++r->chunk_line > HTTP_CHUNK_LINE_MAX)
+				return fail(r, ERR_HTTP_CHUNK, i, ev);
+			if (c == '\r')
+				r->state = ST_CH_SIZE_LF;
+			else if (!is_vbyte(c))
+				return fail(r, ERR_HTTP_CHUNK, i, ev);
+			i++;
+			break;
+		case ST_CH_SIZE_LF:
+			if (c != '\n')
+				return fail(r, ERR_HTTP_CHUNK, i, ev);
+			i++;
+			if (r->chunk_size == 0) {
+				r->state = ST_TR_LINE;
+				r->trailer_line = 0;
+			} else {
+				r->state = ST_CH_DATA;
+				r->remaining = r->chunk_size;
+			}
+			r->chunk_size = 0;
+			r->chunk_digits = 0;
+			r->chunk_line = 0;
+			break;
+		case ST_CH_DATA: {
+			size_t take = n - i;
+			if (take > r->remaining)
+				take = (size_t)r->remaining;
+			r->remaining -= take;
+			if (r->remaining == 0)
+				r->state = ST_CH_DATA_CR;
+			return body_event(r, p, i, take, ev);
+		}
+		case ST_CH_DATA_CR:
+			if (c != '\r')
+				return fail(r, ERR_HTTP_CHUNK, i, ev);
+			r->state = ST_CH_DATA_LF;
+			i++;
+			break;
+		case ST_CH_DATA_LF:
+			if (c != '\n')
+				return fail(r, ERR_HTTP_CHUNK, i, ev);
+			r->state = ST_CH_SIZE;
+			i++;
+			break;
+		case ST_TR_LINE:
+			if (++r->trailer_bytes > HTTP_TRAILER_MAX)
+				return fail(r, ERR_HTTP_TRAILER_SIZE, i, ev);
+			if (c == '\r')
+				r->state = ST_TR_LF;
+			else if (c == '\n' || c == 0)
+				return fail(r, ERR_HTTP_CHUNK, i, ev);
+			else
+				r->trailer_line++;
+			i++;
+			break;
+		case ST_TR_LF:
+			if (c != '\n')
+				return fail(r, ERR_HTTP_CHUNK, i, ev);
+			i++;
+			if (r->trailer_line == 0) {
+				r->state = ST_DONE;
+				r->offset += i;
+				ev->type = HTTP_EV_DONE;
+				return i;
+			}
+			r->trailer_line = 0;
+			r->state = ST_TR_LINE;
+			break;
+		default:
+			return fail(r, ERR_HTTP_CHUNK, i, ev);
+		}
+	}
+	r->offset += i;
+	ev->type = HTTP_EV_NONE;
+	return i;
+}
+
+/* see http.h */
+size_t
+http_resp_push(struct http_resp_parser *r, const uint8_t *p, size_t n,
+    struct http_ev *ev)
+{
+	size_t take;
+
+	ev->type = HTTP_EV_NONE;
+	ev->data = NULL;
+	ev->len = 0;
+	ev->err = 0;
+	switch (r->state) {
+	case ST_ERROR:
+		ev->type = HTTP_EV_ERROR;
+		ev->err = r->err;
+		return 0;
+	case ST_DONE_OWED:
+		r->state = ST_DONE;
+		/* FALLTHROUGH */
+	case ST_DONE:
+		ev->type = HTTP_EV_DONE;
+		return 0;
+	case ST_STATUS:
+	case ST_FIELDS:
+		return head_push(r, p, n, ev);
+	case ST_LENGTH:
+		if (n == 0)
+			return 0;
+		take = n;
+		if (take > r->remaining)
+			take = (size_t)r->remaining;
+		r->remaining -= take;
+		if (r->remaining == 0)
+			r->state = ST_DONE_OWED;
+		return body_event(r, p, 0, take, ev);
+	case ST_CLOSE:
+		if (n == 0)
+			return 0;
+		return body_event(r, p, 0, n, ev);
+	default:
+		return chunked_push(r, p, n, ev);
+	}
+}
+
+/* see http.h */
+int
+http_resp_eof(struct http_resp_parser *r)
+{
+	int e;
+
+	switch (r->state) {
+	case ST_ERROR:
+		return r->err;
+	case ST_DONE_OWED:
+	case ST_DONE:
+	case ST_CLOSE:
+		/* RFC 9112 section 6.3 item 8: close ends the body. */
+		r->state = ST_DONE;
+		return 0;
+	case ST_STATUS:
+		e = r->head_len == 0 && r->interim == 0 && r->offset == 0 ?
+		    ERR_HTTP_NO_RESPONSE : ERR_HTTP_TRUNCATED_HEAD;
+		break;
+	case ST_FIELDS:
+		e = ERR_HTTP_TRUNCATED_HEAD;
+		break;
+	default:
+		/* Content-Length short, or chunked before its last chunk
+		 * (section 8: an incomplete message). */
+		e = ERR_HTTP_TRUNCATED;
+		break;
+	}
+	r->state = ST_ERROR;
+	r->err = e;
+	return e;
+}
+
+/* ------------------------------------------------------------ accessors */
+
+/* see http.h */
+int
+http_resp_done(const struct http_resp_parser *r)
+{
+	return r->state == ST_DONE || r->state == ST_DONE_OWED;
+}
+
+int
+http_resp_error(const struct http_resp_parser *r)
+{
+	return r->state == ST_ERROR ? r->err : 0;
+}
+
+uint64_t
+http_resp_offset(const struct http_resp_parser *r)
+{
+	return r->offset;
+}
+
+int
+http_resp_status(const struct http_resp_parser *r)
+{
+	return r->status;
+}
+
+int
+http_resp_minor(const struct http_resp_parser *r)
+{
+	return r->minor;
+}
+
+struct slice
+http_resp_reason(const struct http_resp_parser *r)
+{
+	struct slice s;
+
+	s.p = r->head + r->reason;
+	s.n = r->reason_len;
+	return s;
+}
+
+uint64_t
+http_resp_body_bytes(const struct http_resp_parser *r)
+{
+	return r->body_bytes;
+}
+
+int
+http_resp_content_length(const struct http_resp_parser *r, uint64_t *len)
+{
+	if (!r->has_length)
+		return 0;
+	*len = r->length;
+	return 1;
+}
+
+int
+http_resp_chunked(const struct http_resp_parser *r)
+{
+	return r->body_mode == BODY_CHUNKED;
+}
+
+int
+http_resp_keep_alive(const struct http_resp_parser *r)
+{
+	if (r->state == ST_ERROR || r->state <= ST_FIELDS)
+		return 0;
+	if (r->status == 101 ||
+	    ((r->flags & HTTP_RESP_CONNECT) && r->status >= 200 &&
+	    r->status < 300))
+		return 0;
+	if (r->body_mode == BODY_CLOSE)
+		return 0;
+	/* Both framings present: a sign of smuggling (RFC 9112 6.3 item 3);
+	 * the next response's start cannot be trusted. */
+	if (r->te_seen && r->has_length)
+		return 0;
+	if (r->conn_close)
+		return 0;
+	return r->minor >= 1 || r->conn_keep;
+}
+
+size_t
+http_resp_field_count(const struct http_resp_parser *r)
+{
+	return r->nfields;
+}
+
+int
+http_resp_field(const struct http_resp_parser *r, size_t i,
+    struct slice *name, struct slice *value)
+{
+	const struct http_field_ix *f;
+
+	if (i >= r->nfields)
+		return 0;
+	f = &r->fields[i];
+	name->p = r->head + f->name;
+	name->n = f->name_len;
+	value->p = r->head + f->value;
+	value->n = f->value_len;
+	return 1;
+}
+
+int
+http_resp_get(const struct http_resp_parser *r, const char *name,
+    struct slice *value)
+{
+	size_t nl = strlen(name);       /* ours, not the peer's */
+
+	for (size_t i = 0; i < r->nfields; i++) {
+		const struct http_field_ix *f = &r->fields[i];
+		if (eq_ci(r->head + f->name, f->name_len, name, nl)) {
+			value->p = r->head + f->value;
+			value->n = f->value_len;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int
+http_resp_location(const struct http_resp_parser *r, char *out, size_t cap,
+    size_t *len)
+{
+	struct slice v = { NULL, 0 };
+	int seen = 0;
+
+	if (cap > 0)
+		out[0] = '\0';
+	*len = 0;
+	/* Two different Locations: which one the server meant is a guess,
+	 * and a guess here picks the next host we talk to. */
+	for (size_t i = 0; i < r->nfields; i++) {
+		const struct http_field_ix *f = &r->fields[i];
+		if (!EQ(r->head + f->name, f->name_len, "location"))
+			continue;
+		if (seen && (f->value_len != v.n ||
+		    memcmp(r->head + f->value, v.p, v.n) != 0))
+			return ERR_HTTP_LOCATION;
+		v.p = r->head + f->value;
+		v.n = f->value_len;
+		seen = 1;
+	}
+	if (!seen || v.n == 0 || v.n > HTTP_LOCATION_MAX || cap == 0 ||
+	    v.n > cap - 1)
+		return ERR_HTTP_LOCATION;
+	memcpy(out, v.p, v.n);
+	out[v.n] = '\0';
+	*len = v.n;
+	return 0;
+}
+
+int
+http_resp_retry_after(const struct http_resp_parser *r, time_t now,
+    uint64_t *secs)
+{
+	struct slice v;
+	uint64_t d;
+	time_t t;
+	size_t i;
+
+	if (!http_resp_get(r, "retry-after", &v) || v.n == 0)
+		return 0;
+	for (i = 0; i < v.n && v.p[i] >= '0' && v.p[i] <= '9'; i++)
+		;
+	if (i == v.n) {
+		/* delta-seconds: any number of digits; saturate rather
+		 * than reject a server that says "wait very long". */
+		if (parse_u63(v.p, v.n, &d) != 0 || d > HTTP_RETRY_AFTER_MAX)
+			d = HTTP_RETRY_AFTER_MAX;
+		*secs = d;
+		return 1;
+	}
+	if (http_parse_date(v.p, v.n, &t) != 0)
+		return 0;
+	if (t <= now)
+		d = 0;
+	else if ((uint64_t)(t - now) > HTTP_RETRY_AFTER_MAX)
+		d = HTTP_RETRY_AFTER_MAX;
+	else
+		d = (uint64_t)(t - now);
+	*secs = d;
+	return 1;
+}
+
+int
+http_resp_get_uint(const struct http_resp_parser *r, const char *name,
+    uint64_t *v)
+{
+	struct slice s;
+
+	if (!http_resp_get(r, name, &s))
+		return 0;
+	return parse_u63(s.p, s.n, v) == 0;
+}
+
+int
+http_resp_date(const struct http_resp_parser *r, time_t *t)
+{
+	struct slice v;
+
+	if (!http_resp_get(r, "date", &v))
+		return 0;
+	return http_parse_date(v.p, v.n, t) == 0;
+}
+
+int
+http_resp_etag(const struct http_resp_parser *r, struct slice *v)
+{
+	return http_resp_get(r, "etag", v);
+}
+
+int
+http_resp_content_type(const struct http_resp_parser *r, struct slice *v)
+{
+	return http_resp_get(r, "content-type", v);
+}
+
+/* ------------------------------------------------------------ dates */
+
+struct cur {
+	const uint8_t *p;
+	size_t n, i;
+};
+
+static int
+c_lit(struct cur *c, const char *s)
+{
+	size_t k = strlen(s);
+
+	if (c->n - c->i < k || memcmp(c->p + c->i, s, k) != 0)
+		return -1;
+	c->i += k;
+	return 0;
+}
+
+/* exactly k digits */
+static int
+c_num(struct cur *c, size_t k, int *out)
+{
+	int v = 0;
+
+	if (c->n - c->i < k)
+		return -1;
+	for (size_t j = 0; j < k; j++) {
+		uint8_t d = c->p[c->i + j];
+		if (d < '0' || d > '9')
+			return -1;
+		v = v * 10 + (d - '0');
+	}
+	c->i += k;
+	*out = v;
+	return 0;
+}
+
+static const char months[12][4] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+};
+static const char *const wdays[7] = {
+	"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+	"Sunday"
+};
+
+static int
+c_month(struct cur *c, int *m)
+{
+	for (int k = 0; k < 12; k++)
+		if (c_lit(c, months[k]) == 0) {
+			*m = k + 1;
+			return 0;
+		}
+	return -1;
+}
+
+/* day-name (3 letters) or, with full set, day-name-l (RFC 850). */
+static int
+c_wday(struct cur *c, int full)
+{
+	for (int k = 0; k < 7; k++) {
+		char abbr[4];
+		memcpy(abbr, wdays[k], 3);
+		abbr[3] = '\0';
+		if (c_lit(c, full ? wdays[k] : abbr) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+static int
+c_time(struct cur *c, int *h, int *mi, int *s)
+{
+	if (c_num(c, 2, h) || c_lit(c, ":") || c_num(c, 2, mi) ||
+	    c_lit(c, ":") || c_num(c, 2, s))
+		return -1;
+	return 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's
+ * days_from_civil): no timegm(), no TZ, no locale. */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int
+mdays(int y, int m)
+{
+	static const int dm[12] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return dm[m - 1];
+}
+
+/* see http.h */
+int
+http_parse_date(const uint8_t *p, size_t n, time_t *t)
+{
+	struct cur c = { p, n, 0 };
+	int y = 0, m = 0, d = 0, h = 0, mi = 0, s = 0, ok = 0;
+
+	/* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
+	if (c_wday(&c, 0) == 0 && c_lit(&c, ", ") == 0 &&
+	    c_num(&c, 2, &d) == 0 && c_lit(&c, " ") == 0 &&
+	    c_month(&c, &m) == 0 && c_lit(&c, " ") == 0 &&
+	    c_num(&c, 4, &y) == 0 && c_lit(&c, " ") == 0 &&
+	    c_time(&c, &h, &mi, &s) == 0 && c_lit(&c, " GMT") == 0)
+		ok = 1;
+	if (!ok) {
+		/* rfc850-date: "Sunday, 06-Nov-94 08:49:37 GMT" */
+		c.i = 0;
+		if (c_wday(&c, 1) == 0 && c_lit(&c, ", ") == 0 &&
+		    c_num(&c, 2, &d) == 0 && c_lit(&c, "-") == 0 &&
+		    c_month(&c, &m) == 0 && c_lit(&c, "-") == 0 &&
+		    c_num(&c, 2, &y) == 0 && c_lit(&c, " ") == 0 &&
+		    c_time(&c, &h, &mi, &s) == 0 && c_lit(&c, " GMT") == 0) {
+			y += y < 70 ? 2000 : 1900;
+			ok = 1;
+		}
+	}
+	if (!ok) {
+		/* asctime-date: "Sun Nov  6 08:49:37 1994" */
+		c.i = 0;
+		if (c_wday(&c, 0) == 0 && c_lit(&c, " ") == 0 &&
+		    c_month(&c, &m) == 0 && c_lit(&c, " ") == 0) {
+			if (c_lit(&c, " ") == 0)
+				ok = c_num(&c, 1, &d) == 0;
+			else
+				ok = c_num(&c, 2, &d) == 0;
+			ok = ok && c_lit(&c, " ") == 0 &&
+			    c_time(&c, &h, &mi, &s) == 0 &&
+			    c_lit(&c, " ") == 0 && c_num(&c, 4, &y) == 0;
+		}
+	}
+	if (!ok || c.i != n)
+		return ERR_HTTP_HEADER;
+	/* second 60: a leap second (RFC 5322 section 3.3) */
+	if (d < 1 || d > mdays(y, m) || h > 23 || mi > 59 || s > 60)
+		return ERR_HTTP_HEADER;
+	*t = (time_t)(days_from_civil(y, m, d) * 86400 + h * 3600 +
+	    mi * 60 + s);
+	return 0;
+}
+
+/* ------------------------------------------------------------ status */
+
+/* see http.h */
+int
+http_status_err(int status)
+{
+	if (status >= 100 && status < 400)
+		return 0;
+	if (status == 404)
+		return ERR_HTTP_NOT_FOUND;
+	if (status == 408 || status == 429)
+		return ERR_HTTP_THROTTLED;
+	if (status >= 400 && status < 500)
+		return ERR_HTTP_CLIENT;
+	if (status >= 500 && status < 600)
+		return ERR_HTTP_SERVER;
+	return ERR_HTTP_STATUS;
+}

@@ -21,8 +21,8 @@ WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 DEFS     = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DREPODIGEST_VERSION='"$(VERSION)"'
 INC      = -Isrc -I$(V)/zlib -I$(V)/cjson -I$(V)/lz4/lib -I$(V)/bearssl/inc
 # Our flags come first and user CFLAGS last, so CFLAGS cannot drop the warnings.
-ALL_CFLAGS    = $(WARN) $(DEFS) $(INC) -MMD -MP $(CFLAGS)
-VENDOR_CFLAGS = -w $(INC) $(CFLAGS)
+ALL_CFLAGS    = $(WARN) $(DEFS) $(INC) -MMD -MP -ffunction-sections -fdata-sections $(CFLAGS)
+VENDOR_CFLAGS = -w $(INC) -ffunction-sections -fdata-sections $(CFLAGS)
 
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
            -fno-omit-frame-pointer -g -O1
@@ -52,6 +52,35 @@ M_LIB  = $(call obj,musl,$(LIB_C) $(VENDOR_C))
 A_LIB  = $(call obj,asan,$(LIB_C) $(VENDOR_C))
 F_LIB  = $(call obj,fuzz,$(LIB_C) $(VENDOR_C))
 
+# ---------------------------------------------------------------- trust anchors
+# The built-in CA set (src/tls.h): tools/mkanchors, a build-host program made
+# with $(CC) against the musl BearSSL archive, turns Debian's bundle
+# (package ca-certificates) into build/gen/anchors.c, which every flavour
+# compiles into its library objects. Generated, never committed; the binary
+# carries its anchors, so a FROM-scratch image needs no CA file. Explicit
+# rules: the build/FLAVOUR/%.o pattern rules would look for gen/anchors.c.
+CA_BUNDLE = /etc/ssl/certs/ca-certificates.crt
+M_LIB += build/musl/gen/anchors.o
+A_LIB += build/asan/gen/anchors.o
+F_LIB += build/fuzz/gen/anchors.o
+
+build/musl/tools/mkanchors: tools/mkanchors.c build/musl/libbearssl.a
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(DEFS) $(INC) $(CFLAGS) -static $(LDFLAGS) -o $@ \
+	    tools/mkanchors.c build/musl/libbearssl.a
+build/gen/anchors.c: build/musl/tools/mkanchors $(CA_BUNDLE)
+	@mkdir -p $(@D)
+	build/musl/tools/mkanchors $(CA_BUNDLE) > $@.tmp && mv $@.tmp $@
+build/musl/gen/anchors.o: build/gen/anchors.c $(STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+build/asan/gen/anchors.o: build/gen/anchors.c $(STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) $(ALL_CFLAGS) $(SANFLAGS) -c $< -o $@
+build/fuzz/gen/anchors.o: build/gen/anchors.c $(STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) $(ALL_CFLAGS) $(FUZZFLAGS) -c $< -o $@
+
 all: build/repodigest build/musl/libbearssl.a
 
 # ---------------------------------------------------------------- vendor
@@ -79,13 +108,16 @@ build/fuzz/bearssl/.built: $(call bearssl_objs,fuzz)
 	touch $@
 build/musl/bearssl/%.o: $(V)/bearssl/src/%.c
 	@mkdir -p $(@D)
-	$(CC) -Os -w $(BEARSSL_INC) -c $< -o $@
+	$(CC) -Os -w -ffunction-sections -fdata-sections $(BEARSSL_INC) -c $< -o $@
+# BearSSL reads unaligned words on x86 on purpose; UBSan would abort on it, so
+# the sanitizer builds use its portable (aligned) code paths.
+BEARSSL_SAN = -DBR_LE_UNALIGNED=0 -DBR_BE_UNALIGNED=0
 build/asan/bearssl/%.o: $(V)/bearssl/src/%.c
 	@mkdir -p $(@D)
-	$(CLANG) -O1 -g -w -fsanitize=address,undefined -fno-sanitize-recover=undefined $(BEARSSL_INC) -c $< -o $@
+	$(CLANG) -O1 -g -w -fsanitize=address,undefined -fno-sanitize-recover=undefined $(BEARSSL_SAN) $(BEARSSL_INC) -c $< -o $@
 build/fuzz/bearssl/%.o: $(V)/bearssl/src/%.c
 	@mkdir -p $(@D)
-	$(CLANG) -O1 -g -w $(FUZZFLAGS) $(BEARSSL_INC) -c $< -o $@
+	$(CLANG) -O1 -g -w $(FUZZFLAGS) $(BEARSSL_SAN) $(BEARSSL_INC) -c $< -o $@
 
 # ---------------------------------------------------------------- compile
 build/musl/vendor/%.o: vendor/%.c $(STAMP)
@@ -111,7 +143,7 @@ build/fuzz/%.o: %.c $(STAMP)
 
 # ---------------------------------------------------------------- link
 build/repodigest: build/musl/src/main.o $(M_LIB) build/musl/libbearssl.a
-	$(CC) -static -s $(LDFLAGS) -o $@.tmp $^ $(LDLIBS) && mv $@.tmp $@
+	$(CC) -static -s -Wl,--gc-sections $(LDFLAGS) -o $@.tmp $^ $(LDLIBS) && mv $@.tmp $@
 
 build/asan/repodigest: build/asan/src/main.o $(A_LIB) build/asan/libbearssl.a
 	$(CLANG) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

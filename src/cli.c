@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "cli.h"
 #include "digest.h"
 #include "err.h"
+#include "fetch.h"
 #include "out.h"
 #include "sink.h"
 #include "source.h"
@@ -42,7 +44,11 @@ static const char usage_digest[] =
 "usage: repodigest digest SOURCE [options]\n"
 "\n"
 "SOURCE is a directory, a .tar or .tar.gz archive (a single top directory,\n"
-"as in GitHub's tarballs, is stripped), or - for an archive on stdin.\n"
+"as in GitHub's tarballs, is stripped), - for an archive on stdin, an\n"
+"archive URL (https://, http://, file://), or a GitHub repository:\n"
+"https://github.com/OWNER/REPO[/tree/REF], OWNER/REPO or OWNER/REPO@REF.\n"
+"Environment: GITHUB_TOKEN (private repositories; sent to api.github.com\n"
+"only), SSL_CERT_FILE (extra CA certificates).\n"
 "By default the digest (tree + content) goes to stdout, the summary to stderr.\n"
 "\n"
 "Options:\n"
@@ -60,6 +66,14 @@ static const char usage_digest[] =
 "      --repo OWNER/REPO      treat an archive as that GitHub repository\n"
 "                             (summary 'Repository:', root 'owner-repo')\n"
 "      --name NAME            name of the tree root (and summary slug)\n"
+"      --resolve HOST:PORT:ADDR  connect to ADDR for HOST:PORT (as curl)\n"
+"      --cacert FILE          trust the CA certificates in FILE too (PEM)\n"
+"      --archive-url TEMPLATE download GitHub sources from a mirror:\n"
+"                             {owner} {repo} {ref} placeholders\n"
+"      --api-url URL          GitHub API base for GITHUB_TOKEN downloads\n"
+"                             (default https://api.github.com; Enterprise)\n"
+"      --timeout SECS         whole download (default 300)\n"
+"      --connect-timeout SECS each connection (default 30)\n"
 "      --strip-components N   0 or 1: strip the archive's top directory\n"
 "                             (default: automatic)\n"
 "  -q, --quiet                do not print the summary on stderr\n"
@@ -81,6 +95,14 @@ struct digest_args {
 	int n_inc, n_exc;
 	uint64_t max_size;
 	uint64_t max_output;
+	const char *resolve[16];
+	int n_resolve;
+	const char *cacert[8];
+	int n_cacert;
+	const char *archive_url;
+	const char *api_url;
+	uint64_t timeout_s;
+	uint64_t connect_timeout_s;
 	int strip;
 	int use_ignore_files;
 	int quiet;
@@ -179,6 +201,8 @@ parse_digest(int argc, char **argv, struct digest_args *da)
 
 	memset(da, 0, sizeof *da);
 	da->strip = -1;
+	da->timeout_s = 300;
+	da->connect_timeout_s = 30;
 	da->use_ignore_files = 1;
 	da->format = "text";
 	for (int i = 1; i < argc; i++) {
@@ -258,6 +282,43 @@ parse_digest(int argc, char **argv, struct digest_args *da)
 				return usage_error("digest",
 				    "--strip-components takes 0 or 1", v);
 			da->strip = v[0] - '0';
+		} else if (OPT("resolve", 0, 1)) {
+			if (r < 0)
+				goto missing;
+			if (da->n_resolve == 16)
+				return usage_error("digest", "too many --resolve", NULL);
+			da->resolve[da->n_resolve++] = v;
+		} else if (OPT("cacert", 0, 1)) {
+			if (r < 0)
+				goto missing;
+			if (da->n_cacert == 8)
+				return usage_error("digest", "too many --cacert", NULL);
+			da->cacert[da->n_cacert++] = v;
+		} else if (OPT("archive-url", 0, 1)) {
+			if (r < 0)
+				goto missing;
+			da->archive_url = v;
+		} else if (OPT("api-url", 0, 1)) {
+			if (r < 0)
+				goto missing;
+			if (strncmp(v, "https://", 8) != 0)
+				return usage_error("digest",
+				    "--api-url must be an https:// URL", v);
+			da->api_url = v;
+		} else if (OPT("timeout", 0, 1)) {
+			if (r < 0)
+				goto missing;
+			if (parse_u64(v, &da->timeout_s) != 0 || da->timeout_s == 0 ||
+			    da->timeout_s > 86400)
+				return usage_error("digest",
+				    "--timeout needs seconds (1 to 86400)", v);
+		} else if (OPT("connect-timeout", 0, 1)) {
+			if (r < 0)
+				goto missing;
+			if (parse_u64(v, &da->connect_timeout_s) != 0 ||
+			    da->connect_timeout_s == 0 || da->connect_timeout_s > 3600)
+				return usage_error("digest",
+				    "--connect-timeout needs seconds (1 to 3600)", v);
 		} else if (OPT("include-gitignored", 0, 0)) {
 			da->use_ignore_files = 0;
 		} else if (OPT("quiet", 'q', 0)) {
@@ -471,7 +532,7 @@ cmd_digest(int argc, char **argv)
 	struct source_opts so;
 	struct source_info info;
 	struct err_ctx ec;
-	struct digest *d;
+	struct digest *d = NULL;
 	struct buf summary;
 	struct render_ctx rc;
 	char msg[1024];
@@ -492,15 +553,49 @@ cmd_digest(int argc, char **argv)
 	so.name = da.name;
 	so.strip = da.strip;
 
+	/* network settings, for URL and GitHub sources */
+	struct tls_anchors anchors;
+	struct net_resolve res[16];
+	struct fetch_opts fo;
+	struct err_ctx aec;
+	const char *certfile = getenv("SSL_CERT_FILE");
+	tls_anchors_init(&anchors);
+	memset(&aec, 0, sizeof aec);
+	for (int i = 0; i < da.n_cacert; i++)
+		if (tls_anchors_add_pem_file(&anchors, da.cacert[i], &aec) != 0)
+			goto anchor_fail;
+	if (certfile != NULL && certfile[0] != '\0' &&
+	    tls_anchors_add_pem_file(&anchors, certfile, &aec) != 0)
+		goto anchor_fail;
+	for (int i = 0; i < da.n_resolve; i++)
+		if (net_resolve_parse(&res[i], da.resolve[i]) != 0) {
+			tls_anchors_free(&anchors);
+			return usage_error("digest",
+			    "--resolve wants HOST:PORT:ADDR", da.resolve[i]);
+		}
+	memset(&fo, 0, sizeof fo);
+	fo.connect_ms = (int)da.connect_timeout_s * 1000;
+	fo.io_ms = 60000;
+	fo.total_ms = (int)da.timeout_s * 1000;
+	fo.resolve = res;
+	fo.nresolve = (size_t)da.n_resolve;
+	fo.anchors = &anchors;
+	so.fetch = &fo;
+	so.archive_url = da.archive_url;
+	so.token = getenv("GITHUB_TOKEN");
+	so.api_base = da.api_url;
+
 	d = malloc(sizeof *d);
 	if (d == NULL) {
 		fprintf(stderr, "repodigest digest: %s\n", err_str(ERR_NOMEM));
+		tls_anchors_free(&anchors);
 		return 1;
 	}
 	if ((e = digest_init(d, &o)) != 0) {
 		fprintf(stderr, "repodigest digest: %s\n", err_str(e));
 		digest_free(d);
 		free(d);
+		tls_anchors_free(&anchors);
 		return e == ERR_PATTERN || e == ERR_PATTERN_COUNT ? EXIT_USAGE : 1;
 	}
 	if ((e = source_digest(da.source, &so, d, &info, &ec)) != 0) {
@@ -508,6 +603,7 @@ cmd_digest(int argc, char **argv)
 		fprintf(stderr, "repodigest: %s\n", msg);
 		digest_free(d);
 		free(d);
+		tls_anchors_free(&anchors);
 		return 1;
 	}
 	buf_init(&summary, 1 << 20);
@@ -544,7 +640,13 @@ done:
 	buf_free(&summary);
 	digest_free(d);
 	free(d);
+	tls_anchors_free(&anchors);
 	return status;
+anchor_fail:
+	err_format(&aec, msg, sizeof msg);
+	fprintf(stderr, "repodigest: %s\n", msg);
+	tls_anchors_free(&anchors);
+	return 1;
 }
 
 static int
@@ -561,6 +663,9 @@ cli_main(int argc, char **argv)
 {
 	const char *cmd;
 
+	/* writes to a closed pipe (a download whose reader stopped, `| head`)
+	 * must be errors, not a silent death */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		fputs("repodigest: missing command (digest, version, help)\n"
 		    "Run 'repodigest --help' for usage.\n", stderr);

@@ -118,16 +118,18 @@ eq_ci(const uint8_t *p, size_t n, const char *s, size_t sn)
 static int
 parse_u63(const uint8_t *p, size_t n, uint64_t *out)
 {
-	uint64_t v = 0;
+	const uint64_t max = UINT64_C(0x7fffffffffffffff);
+	uint64_t v = 0, d;
 
 	if (n == 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		if (p[i] < '0' || p[i] > '9')
 			return -1;
-		if (v > (UINT64_C(0x7fffffffffffffff) - (uint64_t)(p[i] - '0')) / 10)
+		d = (uint64_t)(p[i] - '0');
+		if (v > (max - d) / 10)
 			return -1;
-		v = v * 10 + (uint64_t)(p[i] - '0');
+		v = v * 10 + d;
 	}
 	*out = v;
 	return 0;
@@ -135,7 +137,7 @@ parse_u63(const uint8_t *p, size_t n, uint64_t *out)
 
 /*
  * Walk a comma-separated list (RFC 9110 section 5.6.1): *at is the cursor;
- * the next element, trimmed of OWS, goes to *e/*en. Empty elements are
+ * the next element, trimmed of OWS, goes to (*e, *en). Empty elements are
  * returned as such (callers decide). 0 when the list is exhausted.
  */
 static int
@@ -549,10 +551,10 @@ head_end(struct http_resp_parser *r)
 
 /*
  * One complete line (with its CRLF) sits at head[line_start..head_len).
- * Returns 0, 1 when the final head is complete, or an error.
+ * Returns 0 or an error; *final = 1 when the final head is complete.
  */
 static int
-head_line(struct http_resp_parser *r)
+head_line(struct http_resp_parser *r, int *final)
 {
 	uint8_t *l = r->head + r->line_start;
 	size_t n = r->head_len - r->line_start;
@@ -578,8 +580,10 @@ head_line(struct http_resp_parser *r)
 		r->line_start = r->head_len;
 		return 0;
 	}
-	if (head_end(r))
-		return 1;
+	if (head_end(r)) {
+		*final = 1;
+		return 0;
+	}
 	/* A 1xx (100 Continue, 103 Early Hints): the real answer follows. */
 	if (++r->interim > HTTP_INTERIM_MAX)
 		return ERR_HTTP_HEADER_SIZE;
@@ -609,7 +613,7 @@ head_push(struct http_resp_parser *r, const uint8_t *p, size_t n,
 		const uint8_t *lf = memchr(p + used, '\n', n - used);
 		size_t take = lf ? (size_t)(lf - (p + used)) + 1 : n - used;
 		size_t line = r->head_len - r->line_start;
-		int e;
+		int e, final = 0;
 
 		if (take > HTTP_HEAD_MAX - r->head_len ||
 		    take > HTTP_LINE_MAX + 2 - line)
@@ -619,9 +623,9 @@ head_push(struct http_resp_parser *r, const uint8_t *p, size_t n,
 		used += take;
 		if (lf == NULL)
 			break;
-		if ((e = head_line(r)) < 0 || e > 1)
+		if ((e = head_line(r, &final)) != 0)
 			return fail(r, e, used, ev);
-		if (e == 1) {
+		if (final) {
 			r->offset += used;
 			ev->type = HTTP_EV_HEADERS;
 			return used;
@@ -669,8 +673,10 @@ chunked_push(struct http_resp_parser *r, const uint8_t *p, size_t n,
 				return fail(r, ERR_HTTP_CHUNK, i, ev);
 			if ((h = hexval(c)) >= 0) {
 				if (r->chunk_size >> 60 != 0)
-					return fail(r, ERR_HTTP_CHUNK_SIZE, i, ev);
-				r->chunk_size = r->chunk_size << 4 | (uint64_t)h;
+					return fail(r, ERR_HTTP_CHUNK_SIZE, i,
+					    ev);
+				r->chunk_size = r->chunk_size << 4 |
+				    (uint64_t)h;
 				r->chunk_digits = 1;
 			} else if (!r->chunk_digits) {
 				return fail(r, ERR_HTTP_CHUNK, i, ev);

@@ -54,7 +54,7 @@ struct http_request {
 	size_t method_len;
 	const char *host;       /* bare host; IPv6 is bracketed for us */
 	size_t host_len;
-	uint16_t port;          /* written as ":port" unless 0 or default_port */
+	uint16_t port;          /* ":port" unless 0 or default_port */
 	uint16_t default_port;  /* 80 or 443 */
 	const char *target;     /* "/path?query", or "host:port" for CONNECT */
 	size_t target_len;
@@ -230,9 +230,10 @@ int http_resp_content_type(const struct http_resp_parser *r, struct slice *v);
  * Parse an HTTP-date (RFC 9110 5.6.7): IMF-fixdate
  * "Sun, 06 Nov 1994 08:49:37 GMT", and the obsolete RFC 850
  * "Sunday, 06-Nov-94 08:49:37 GMT" and asctime "Sun Nov  6 08:49:37 1994"
- * forms recipients must accept. Two-digit years follow RFC 9110 (more than
- * 50 years ahead means the previous century, judged against 2000+yy here).
- * Weekday names are checked for form, not agreement. 0 or ERR_HTTP_HEADER.
+ * forms recipients must accept. A two-digit year yy is 20yy below 70 and
+ * 19yy otherwise (RFC 9110's "not more than 50 years ahead" rule needs a
+ * clock; this one is fixed until 2069). Weekday names are checked for
+ * form, not agreement with the date. 0 or ERR_HTTP_HEADER.
  */
 int http_parse_date(const uint8_t *p, size_t n, time_t *t);
 

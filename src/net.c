@@ -235,11 +235,12 @@ try_connect(const struct addrinfo *ai, int ms, int64_t deadline, int *fdp,
 	for (;;) {
 		tmo = wait_ms(start, ms, deadline, &by_deadline);
 		if (tmo == 0) {
-			snprintf(what, sizeof what, "%s %d ms",
-			    by_deadline ? "deadline passed after" : "no answer in",
+			snprintf(what, sizeof what, "%s %d ms", by_deadline ?
+			    "deadline passed after" : "no answer in",
 			    (int)(net_now_ms() - start));
 			close(fd);
-			return set_err(e, ERR_NET_CONNECT_TIMEOUT, 0, peer, what);
+			return set_err(e, ERR_NET_CONNECT_TIMEOUT, 0, peer,
+			    what);
 		}
 		pfd.fd = fd;
 		pfd.events = POLLOUT;
@@ -366,7 +367,7 @@ wait_io(struct net_conn *c, short events, int64_t since, int tcode,
 		pfd.revents = 0;
 		rc = poll(&pfd, 1, tmo);
 		if (rc > 0)
-			return 0;       /* ready, or HUP/ERR: the syscall tells */
+			return 0;       /* ready, or HUP/ERR: the call tells */
 		if (rc < 0 && errno != EINTR)
 			return set_err(e, ERR_IO, errno, c->peer, "poll");
 	}

@@ -34,7 +34,7 @@ struct net_resolve {
 
 struct net_opts {
 	int connect_ms;         /* per address tried; <= 0: 30000 */
-	int io_ms;              /* stall timeout for reads and writes; <= 0: 60000 */
+	int io_ms;              /* read/write stall timeout; <= 0: 60000 */
 	const struct net_resolve *resolve;      /* overrides, may be NULL */
 	size_t nresolve;
 };
@@ -45,7 +45,7 @@ struct net_conn {
 	int fd;                 /* -1 when closed */
 	int io_ms;              /* stall timeout, from net_opts */
 	int64_t deadline;       /* absolute net_now_ms() limit, 0 = none */
-	char peer[NET_ADDR_MAX + 8];    /* "addr:port" or "[v6]:port", for messages */
+	char peer[NET_ADDR_MAX + 8];    /* "addr:port" / "[v6]:port" */
 };
 
 /* Monotonic clock in milliseconds. */
@@ -74,7 +74,8 @@ int net_read(struct net_conn *c, void *buf, size_t cap, size_t *got,
     struct err_ctx *e);
 
 /* Write at least one and at most n bytes (n > 0), same limits as net_read.
- * Errors: ERR_NET_WRITE_TIMEOUT, ERR_NET_CLOSED (EPIPE), ERR_NET_RESET, ERR_IO. */
+ * Errors: ERR_NET_WRITE_TIMEOUT, ERR_NET_CLOSED (EPIPE), ERR_NET_RESET,
+ * ERR_IO. */
 int net_write(struct net_conn *c, const void *buf, size_t n, size_t *put,
     struct err_ctx *e);
 

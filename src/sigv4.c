@@ -225,8 +225,10 @@ qit_next(struct qit *it)
 		return -1;
 	c = (unsigned char)it->p[it->i];
 	if (c == '%' && it->n - it->i >= 3) {
-		c = (unsigned char)(hexval((unsigned char)it->p[it->i + 1]) * 16 +
-		    hexval((unsigned char)it->p[it->i + 2]));
+		int hi = hexval((unsigned char)it->p[it->i + 1]);
+		int lo = hexval((unsigned char)it->p[it->i + 2]);
+
+		c = (unsigned char)(hi * 16 + lo);
 		it->i += 3;
 	} else {
 		it->i++;
@@ -454,7 +456,9 @@ check_payload_hash(const char *h)
 	if (strcmp(h, SIGV4_UNSIGNED_PAYLOAD) == 0)
 		return 0;
 	for (int i = 0; i < SIGV4_HEX_LEN; i++) {
-		if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
+		/* lower-case only: the value is compared byte for byte */
+		if (!((h[i] >= '0' && h[i] <= '9') ||
+		    (h[i] >= 'a' && h[i] <= 'f')))
 			return ERR_SIGV4_PAYLOAD_HASH;
 	}
 	return h[SIGV4_HEX_LEN] == '\0' ? 0 : ERR_SIGV4_PAYLOAD_HASH;
@@ -594,7 +598,8 @@ sigv4_added_headers(const struct sigv4_req *req,
 		    req->payload_hash);
 	if (cred != NULL && cred->session_token != NULL &&
 	    cred->session_token[0] != '\0') {
-		r = has_header(req, "x-amz-security-token", cred->session_token);
+		r = has_header(req, "x-amz-security-token",
+		    cred->session_token);
 		if (r < 0)
 			return ERR_SIGV4_HEADER_CONFLICT;
 		if (r == 0)
@@ -645,8 +650,9 @@ prepare(const struct sigv4_req *req, const struct sigv4_cred *cred,
 		return r;
 	if (req->nheaders > SIGV4_MAX_HEADERS)
 		return ERR_SIGV4_TOO_MANY;
-	if ((r = sigv4_added_headers(req, cred, amz_date, add, &nadd)) != 0)
-		return r;
+	if (req->nheaders > 0 && req->headers == NULL)
+		return ERR_SIGV4_HEADER_NAME;
+	/* every slice checked before anything compares them */
 	for (size_t i = 0; i < req->nheaders; i++) {
 		if ((r = check_header(&req->headers[i])) != 0)
 			return r;
@@ -656,6 +662,8 @@ prepare(const struct sigv4_req *req, const struct sigv4_cred *cred,
 	}
 	if (!host)
 		return ERR_SIGV4_NO_HOST;
+	if ((r = sigv4_added_headers(req, cred, amz_date, add, &nadd)) != 0)
+		return r;
 	for (size_t i = 0; i < nadd; i++)
 		pr->hs.h[n++] = add[i];
 	pr->hs.n = n;
@@ -735,9 +743,7 @@ emit_creq(struct emit *e, const struct sigv4_req *req, const struct prep *pr)
 	emit_query(e, &pr->qs);
 	emit_c(e, '\n');
 	for (size_t i = 0; i < hs->n; i++) {
-		int same = i > 0 && name_cmp(hs->h[i - 1].name, hs->h[i].name) == 0;
-
-		if (same) {
+		if (i > 0 && name_cmp(hs->h[i - 1].name, hs->h[i].name) == 0) {
 			emit_c(e, ',');
 		} else {
 			if (i > 0)
@@ -975,7 +981,8 @@ sigv4_sign(const struct sigv4_req *req, const struct sigv4_cred *cred,
     const char *amz_date, char *auth_out, size_t cap)
 {
 	/* algorithm + date + scope (<= 3 * 64 + 30) + hash: fits easily */
-	char sts[64 + SIGV4_DATE_LEN + 3 * SIGV4_SCOPE_PART_MAX + SIGV4_HEX_LEN];
+	char sts[64 + SIGV4_DATE_LEN + 3 * SIGV4_SCOPE_PART_MAX +
+	    SIGV4_HEX_LEN];
 	char hx[SIGV4_HEX_LEN + 1], sig[SIGV4_HEX_LEN + 1];
 	unsigned char d[32];
 	br_sha256_context sha;

@@ -1,5 +1,5 @@
 /*
- * sigv4.h - AWS Signature Version 4, Authorization-header form, with S3's rules.
+ * sigv4.h - AWS Signature Version 4, Authorization-header form, S3 rules.
  *
  * Pure functions: no I/O, no allocation, no logging. Inputs are (ptr, len)
  * slices; outputs go to caller buffers with explicit caps, always
@@ -36,9 +36,11 @@
  * are 40 bytes, R2's 64. Region and service are at most 64 bytes each. */
 #define SIGV4_SECRET_MAX  128
 #define SIGV4_SCOPE_PART_MAX 64
-/* Enough for an Authorization value signing SIGV4_MAX_HEADERS headers
- * whose names are up to 64 bytes; a real S3 one is under 400 bytes. */
-#define SIGV4_AUTH_MAX    4608
+/* Enough for an Authorization value signing SIGV4_MAX_HEADERS + 3 headers
+ * whose names are up to 64 bytes (4,355) plus the fixed parts with the
+ * longest key id, region and service (about 330); a real S3 one is under
+ * 400 bytes. */
+#define SIGV4_AUTH_MAX    4864
 
 #define SIGV4_UNSIGNED_PAYLOAD "UNSIGNED-PAYLOAD"
 /* hex SHA-256 of zero bytes: the payload hash of GET, HEAD and DELETE */
@@ -62,10 +64,10 @@ struct sigv4_header {
 struct sigv4_req {
 	struct sigv4_slice method;      /* "GET", "PUT", ... (A-Z only) */
 	struct sigv4_slice path;        /* raw, NOT encoded: "/bucket/a b+c" */
-	struct sigv4_slice query;       /* wire form without '?', may be empty */
+	struct sigv4_slice query;       /* wire form without '?'; may be "" */
 	const struct sigv4_header *headers;     /* must include Host */
 	size_t nheaders;                /* <= SIGV4_MAX_HEADERS */
-	const char *payload_hash;       /* 64 lower-case hex, or UNSIGNED-PAYLOAD */
+	const char *payload_hash;       /* 64 lower hex or UNSIGNED-PAYLOAD */
 	unsigned flags;                 /* SIGV4_F_* */
 };
 
@@ -115,7 +117,8 @@ int sigv4_amz_date(time_t t, char out[SIGV4_DATE_LEN + 1]);
  * The headers that signing adds to req and that the caller must send too,
  * in this order, each only when req->headers lacks it (any case):
  *   x-amz-date: amz_date
- *   x-amz-content-sha256: req->payload_hash   (unless SIGV4_F_NO_CONTENT_SHA256)
+ *   x-amz-content-sha256: req->payload_hash
+ *                         (unless SIGV4_F_NO_CONTENT_SHA256)
  *   x-amz-security-token: cred->session_token (if set)
  * Values point into amz_date, req and cred (not copied). Sets *n (0..3).
  * Headers already in req must equal these values, or ERR_SIGV4_HEADER_CONFLICT.
@@ -153,11 +156,13 @@ int sigv4_signature(const struct sigv4_cred *cred, const char *amz_date,
     const char *sts, size_t sts_len, char out[SIGV4_HEX_LEN + 1]);
 
 /*
- * The Authorization header value into auth_out (SIGV4_AUTH_MAX is
- * enough unless header names are longer than 64 bytes): "AWS4-HMAC-SHA256 Credential=AKID/yyyymmdd/region/service/
- * aws4_request, SignedHeaders=a;b;c, Signature=hex". The canonical request is
- * hashed as it is produced, never stored, so there is no cap on its size.
- * Errors: as sigv4_canonical_request(); auth_out is "" on error.
+ * The Authorization header value into auth_out:
+ *   AWS4-HMAC-SHA256 Credential=AKID/yyyymmdd/region/service/aws4_request,
+ *   SignedHeaders=a;b;c, Signature=<64 hex>
+ * (one line, ", " between the parts). SIGV4_AUTH_MAX is enough unless
+ * header names are longer than 64 bytes. The canonical request is hashed
+ * as it is produced, never stored, so its size has no cap. Errors: as
+ * sigv4_canonical_request(); auth_out is "" on any error.
  */
 int sigv4_sign(const struct sigv4_req *req, const struct sigv4_cred *cred,
     const char *amz_date, char *auth_out, size_t cap);

@@ -810,6 +810,173 @@ done:
 	return e;
 }
 
+/* ------------------------------------------------------------ remote */
+
+/*
+ * A download runs on its own thread and writes the body into a pipe; the
+ * archive path reads the other end exactly as it reads a file or stdin. The
+ * pipe holds at most 64 KiB, so the download proceeds at the pace of the
+ * digest and is never stored whole.
+ */
+struct remote {
+	char auth[512];                 /* "token ..."; wiped before free */
+	char auth_host[URL_HOST_MAX + 1];
+	struct fetch_client fc;
+	struct fetch_req rq;
+	struct fetch_resp rs;
+	struct err_ctx ec;
+	int wfd;
+	int err;
+};
+
+static int
+pipe_body(void *ctx, const uint8_t *p, size_t n)
+{
+	struct remote *r = ctx;
+
+	while (n > 0) {
+		ssize_t w = write(r->wfd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return ERR_IO;  /* the reader stopped (it has the cause) */
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void *
+remote_main(void *arg)
+{
+	struct remote *r = arg;
+
+	r->err = fetch_do(&r->fc, &r->rq, &r->rs, pipe_body, r, &r->ec);
+	close(r->wfd);
+	return NULL;
+}
+
+static int
+remote_digest(const char *url, int github, const struct source_opts *so,
+    struct digest *d, struct source_info *info, struct err_ctx *ec)
+{
+	struct remote *r;
+	pthread_t th;
+	int fds[2], e, ae;
+
+	if (so->fetch == NULL)
+		return err_set(ec, ERR_UNSUPPORTED, "network sources are disabled");
+	if ((r = calloc(1, sizeof *r)) == NULL)
+		return err_set(ec, ERR_NOMEM, NULL);
+	if ((e = fetch_init(&r->fc, so->fetch)) != 0) {
+		fetch_free(&r->fc);
+		free(r);
+		return err_set(ec, e, NULL);
+	}
+	r->rq.method = "GET";
+	r->rq.url = url;
+	if (github && so->token != NULL && so->token[0] != '\0') {
+		static const struct http_field api_fields[] = {
+			{ "Accept", 6, "application/vnd.github+json", 27 },
+			{ "X-GitHub-Api-Version", 20, "2022-11-28", 10 },
+		};
+		struct url *api = malloc(sizeof *api);
+		const char *base = so->api_base ? so->api_base : SOURCE_API_BASE;
+		snprintf(r->auth, sizeof r->auth, "token %s", so->token);
+		r->rq.auth = r->auth;
+		/* the token goes to the API host and nowhere else */
+		if (api != NULL && url_parse((const uint8_t *)base, strlen(base),
+		    api) == 0) {
+			snprintf(r->auth_host, sizeof r->auth_host, "%s", api->host);
+			r->rq.auth_host = r->auth_host;
+		}
+		free(api);
+		r->rq.fields = api_fields;
+		r->rq.nfields = 2;
+	}
+	if (pipe(fds) != 0) {
+		fetch_free(&r->fc);
+		free(r);
+		ec->sys_errno = errno;
+		return err_set(ec, ERR_IO, "pipe");
+	}
+	r->wfd = fds[1];
+	if (pthread_create(&th, NULL, remote_main, r) != 0) {
+		close(fds[0]);
+		close(fds[1]);
+		fetch_free(&r->fc);
+		free(r);
+		return err_set(ec, ERR_NOMEM, "cannot start the download thread");
+	}
+	ae = archive_digest(fds[0], url, so, d, info, ec);
+	close(fds[0]);          /* a writer still running gets EPIPE and stops */
+	pthread_join(th, NULL);
+	/* the download's failure is the cause of whatever the reader saw */
+	e = r->err;
+	if (e != 0 && e != ERR_IO) {
+		*ec = r->ec;
+	} else if (r->rs.status != 0 && (r->rs.status < 200 ||
+	    r->rs.status >= 300)) {
+		memset(ec, 0, sizeof *ec);
+		fetch_safe_url(url, ec->source, sizeof ec->source);
+		e = http_status_err(r->rs.status);
+		if (r->rs.status == 404 && github)
+			err_set(ec, e, "or private: set GITHUB_TOKEN");
+		else if (r->rs.has_retry_after)
+			err_set(ec, e, "HTTP %d, retry after %llu s", r->rs.status,
+			    (unsigned long long)r->rs.retry_after);
+		else if (r->rs.has_rl_remaining && r->rs.rl_remaining == 0 &&
+		    r->rs.has_rl_reset)
+			err_set(ec, e, "HTTP %d, rate limit resets at %llu",
+			    r->rs.status, (unsigned long long)r->rs.rl_reset);
+		else
+			err_set(ec, e, "HTTP %d", r->rs.status);
+	} else {
+		e = ae;
+	}
+	fetch_resp_free(&r->rs);
+	fetch_free(&r->fc);
+	for (volatile char *p = r->auth; p < r->auth + sizeof r->auth; p++)
+		*p = 0;
+	free(r);
+	return e;
+}
+
+/* Work out what a non-local source names; fills url (archive URL). */
+static int
+remote_url(const char *src, const struct source_opts *so, char *url,
+    size_t cap, int *github, char *repo, size_t repocap, struct err_ctx *ec)
+{
+	struct url_github g;
+	size_t len;
+	int e;
+
+	*github = 0;
+	if (url_github_source((const uint8_t *)src, strlen(src), &g) == 0) {
+		*github = 1;
+		snprintf(repo, repocap, "%s/%s", g.owner, g.repo);
+		if (so->archive_url != NULL)
+			e = url_template(so->archive_url, strlen(so->archive_url),
+			    &g, NULL, 0, url, cap, &len);
+		else if (so->token != NULL && so->token[0] != '\0')
+			e = snprintf(url, cap, "%s/repos/%s/%s/tarball/%s",
+			    so->api_base ? so->api_base : SOURCE_API_BASE, g.owner,
+			    g.repo, g.ref_len ? g.ref : "HEAD") >= (int)cap ?
+			    ERR_URL_TOO_LONG : 0;
+		else
+			e = url_codeload(&g, url, cap, &len);
+		return e ? err_set(ec, e, NULL) : 0;
+	}
+	if (strncmp(src, "https://", 8) == 0 || strncmp(src, "http://", 7) == 0 ||
+	    strncmp(src, "file://", 7) == 0) {
+		if (strlen(src) >= cap)
+			return err_set(ec, ERR_URL_TOO_LONG, NULL);
+		snprintf(url, cap, "%s", src);
+		return 0;
+	}
+	return -1;
+}
+
 /* ------------------------------------------------------------ entry point */
 
 static void
@@ -837,13 +1004,31 @@ source_digest(const char *src, const struct source_opts *so,
 	char slug[512];
 	int e, fd, is_dir = 0;
 
+	struct source_opts ro;
+	char url[URL_MAX + 1], repo[160];
+	int github = 0;
+
 	memset(info, 0, sizeof *info);
 	set_source(ec, src);
 	if (strcmp(src, "-") == 0) {
 		e = archive_digest(0, src, so, d, info, ec);
 	} else if (stat(src, &st) != 0) {
-		ec->sys_errno = errno;
-		return err_set(ec, errno == ENOENT ? ERR_NOENT : ERR_IO, NULL);
+		int se = errno;
+		e = remote_url(src, so, url, sizeof url, &github, repo,
+		    sizeof repo, ec);
+		if (e < 0) {
+			ec->sys_errno = se;
+			return err_set(ec, se == ENOENT ? ERR_NOENT : ERR_IO, NULL);
+		}
+		if (e > 0)
+			return e;
+		/* a GitHub source gets the remote flavour of the summary */
+		ro = *so;
+		if (github && ro.repo == NULL && ro.name == NULL)
+			ro.repo = repo;
+		so = &ro;
+		fetch_safe_url(url, ec->source, sizeof ec->source);
+		e = remote_digest(url, github, so, d, info, ec);
 	} else if (S_ISDIR(st.st_mode)) {
 		is_dir = 1;
 		e = dir_digest(src, d, so, info, ec);

@@ -15,13 +15,22 @@
 
 #include "digest.h"
 #include "err.h"
+#include "fetch.h"
 
 struct source_opts {
 	const char *repo;       /* "owner/repo": remote flavour (summary, root name) */
 	const char *name;       /* override the root name / slug */
 	int strip;              /* -1 auto, 0 never, 1 always strip the top dir */
 	uint64_t max_archive;   /* inflated archive bytes allowed; 0 = default */
+	/* remote sources */
+	const struct fetch_opts *fetch; /* network settings (NULL: no network) */
+	const char *archive_url;        /* mirror template ({owner} {repo} {ref}) */
+	const char *token;              /* GITHUB_TOKEN: sent to the API host only */
+	const char *api_base;           /* NULL: SOURCE_API_BASE (GitHub Enterprise,
+	                                 * tests: another base) */
 };
+
+#define SOURCE_API_BASE "https://api.github.com"
 
 /* Default cap on the inflated size of one archive (tar bytes). */
 #define SOURCE_MAX_ARCHIVE (8ull << 30)
@@ -34,8 +43,12 @@ struct source_info {
 };
 
 /*
- * Read src into d and call digest_finish(). On error returns the code and fills
- * ec (source name, entry, offset) for err_format().
+ * Read src into d and call digest_finish(). src is a local directory or
+ * archive, "-", an archive URL (https://, http://, file://), or a GitHub
+ * repository (https://github.com/OWNER/REPO[/tree/REF], OWNER/REPO[@REF]),
+ * downloaded as a tarball (codeload; the API endpoint with a token; or the
+ * archive_url template) and streamed straight into the digest. On error returns
+ * the code and fills ec (source name, entry, offset) for err_format().
  */
 int source_digest(const char *src, const struct source_opts *so,
     struct digest *d, struct source_info *info, struct err_ctx *ec);

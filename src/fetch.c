@@ -1,0 +1,436 @@
+/*
+ * fetch.c - HTTP/1.1 client glue. See fetch.h.
+ *
+ * One connection is kept alive between calls (the batch run talks to one
+ * mirror or one S3 endpoint at a time); a request to another origin closes it
+ * and opens a new one. A kept connection the server has closed meanwhile shows
+ * up as EOF before any response byte: the request is then sent once more on a
+ * fresh connection (safe: we only send idempotent methods).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "fetch.h"
+
+#define RBUF_SIZE  65536
+#define HEAD_MAX   16384        /* our request heads */
+#define MAX_FIELDS 32
+
+struct fetch_conn {
+	int open;
+	int scheme;
+	char host[URL_HOST_MAX + 1];
+	uint16_t port;
+	struct net_conn nc;
+	struct tls *tls;                /* https only (57 KiB: on the heap) */
+};
+
+/* see fetch.h */
+void
+fetch_safe_url(const char *url, char *out, size_t cap)
+{
+	size_t n = strcspn(url, "?#");
+
+	if (cap == 0)
+		return;
+	if (n > cap - 1)
+		n = cap - 1;
+	memcpy(out, url, n);
+	out[n] = '\0';
+}
+
+int
+fetch_init(struct fetch_client *c, const struct fetch_opts *o)
+{
+	memset(c, 0, sizeof *c);
+	c->opt = *o;
+	c->conn = calloc(1, sizeof *c->conn);
+	c->parser = malloc(sizeof *c->parser);
+	c->rbuf = malloc(RBUF_SIZE);
+	if (c->conn == NULL || c->parser == NULL || c->rbuf == NULL)
+		return ERR_NOMEM;
+	return 0;
+}
+
+static void
+conn_close(struct fetch_conn *k)
+{
+	struct err_ctx ignore;
+
+	if (!k->open)
+		return;
+	if (k->tls != NULL) {
+		memset(&ignore, 0, sizeof ignore);
+		tls_close(k->tls, &ignore);
+		free(k->tls);
+		k->tls = NULL;
+	}
+	net_close(&k->nc);
+	k->open = 0;
+}
+
+void
+fetch_free(struct fetch_client *c)
+{
+	if (c->conn != NULL)
+		conn_close(c->conn);
+	free(c->conn);
+	free(c->parser);
+	free(c->rbuf);
+	memset(c, 0, sizeof *c);
+}
+
+void
+fetch_resp_free(struct fetch_resp *rs)
+{
+	buf_free(&rs->errbody);
+}
+
+static int
+conn_open(struct fetch_client *c, const struct url *u, int64_t deadline,
+    struct err_ctx *ec)
+{
+	struct fetch_conn *k = c->conn;
+	struct net_opts no;
+	int e;
+
+	conn_close(k);
+	memset(&no, 0, sizeof no);
+	no.connect_ms = c->opt.connect_ms;
+	no.io_ms = c->opt.io_ms;
+	no.resolve = c->opt.resolve;
+	no.nresolve = c->opt.nresolve;
+	if ((e = net_connect(&k->nc, u->host, u->port, &no, deadline, ec)) != 0)
+		return e;
+	if (u->scheme == URL_HTTPS) {
+		if ((k->tls = malloc(sizeof *k->tls)) == NULL) {
+			net_close(&k->nc);
+			return err_set(ec, ERR_NOMEM, NULL);
+		}
+		e = tls_connect(k->tls, &k->nc, u->host, c->opt.anchors, deadline,
+		    ec);
+		if (e) {
+			free(k->tls);
+			k->tls = NULL;
+			net_close(&k->nc);
+			return e;
+		}
+	}
+	k->open = 1;
+	k->scheme = u->scheme;
+	k->port = u->port;
+	snprintf(k->host, sizeof k->host, "%s", u->host);
+	c->connections++;
+	return 0;
+}
+
+static int
+conn_write(struct fetch_conn *k, const void *p, size_t n, struct err_ctx *ec)
+{
+	if (k->tls != NULL)
+		return tls_write(k->tls, p, n, ec);
+	return net_write_all(&k->nc, p, n, ec);
+}
+
+static int
+conn_read(struct fetch_conn *k, void *p, size_t cap, size_t *got,
+    struct err_ctx *ec)
+{
+	if (k->tls != NULL)
+		return tls_read(k->tls, p, cap, got, ec);
+	return net_read(&k->nc, p, cap, got, ec);
+}
+
+/* file:// URLs: the local file is the body (air-gapped mirrors). */
+static int
+fetch_file(struct fetch_client *c, const struct url *u, struct fetch_resp *rs,
+    fetch_body_fn fn, void *ctx, struct err_ctx *ec)
+{
+	char path[URL_MAX + 1];
+	size_t len;
+	int fd, e = 0;
+
+	if ((e = url_file_path(u, path, sizeof path, &len)) != 0)
+		return err_set(ec, e, NULL);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		ec->sys_errno = errno;
+		return err_set(ec, errno == ENOENT ? ERR_NOENT : ERR_IO, NULL);
+	}
+	rs->status = 200;
+	for (;;) {
+		ssize_t r = read(fd, c->rbuf, RBUF_SIZE);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ec->sys_errno = errno;
+			e = err_set(ec, ERR_IO, NULL);
+			break;
+		}
+		if (r == 0)
+			break;
+		rs->body_bytes += (uint64_t)r;
+		if (fn != NULL && (e = fn(ctx, c->rbuf, (size_t)r)) != 0)
+			break;
+	}
+	close(fd);
+	return e;
+}
+
+static int
+is_redirect(int status)
+{
+	return status == 301 || status == 302 || status == 303 ||
+	    status == 307 || status == 308;
+}
+
+/* Send the request head (and body) on the current connection. */
+static int
+send_request(struct fetch_client *c, const struct fetch_req *rq,
+    const char *method, const struct url *u, int with_auth,
+    struct err_ctx *ec)
+{
+	struct http_field f[MAX_FIELDS];
+	struct http_request hr;
+	char head[HEAD_MAX], ua[64];
+	size_t nf = 0, len;
+	int e;
+
+	if (rq->nfields > MAX_FIELDS - 2)
+		return err_set(ec, ERR_HTTP_REQUEST_SIZE, "too many header fields");
+	snprintf(ua, sizeof ua, "repodigest/%s", REPODIGEST_VERSION);
+	f[nf].name = "User-Agent";
+	f[nf].name_len = 10;
+	f[nf].value = c->opt.user_agent ? c->opt.user_agent : ua;
+	f[nf].value_len = strlen(f[nf].value);
+	nf++;
+	if (with_auth) {
+		f[nf].name = "Authorization";
+		f[nf].name_len = 13;
+		f[nf].value = rq->auth;
+		f[nf].value_len = strlen(rq->auth);
+		nf++;
+	}
+	for (size_t i = 0; i < rq->nfields; i++)
+		f[nf++] = rq->fields[i];
+	memset(&hr, 0, sizeof hr);
+	hr.method = method;
+	hr.method_len = strlen(method);
+	hr.host = u->host;
+	hr.host_len = u->host_len;
+	hr.port = u->port;
+	hr.default_port = url_default_port(u->scheme);
+	hr.target = u->target;
+	hr.target_len = u->target_len;
+	hr.fields = f;
+	hr.nfields = nf;
+	hr.has_body = rq->has_body && strcmp(method, "GET") != 0;
+	hr.body_len = hr.has_body ? rq->body_len : 0;
+	e = http_write_request(&hr, head, sizeof head, &len);
+	/* the head may hold the Authorization value: wipe our copy */
+	if (e == 0)
+		e = conn_write(c->conn, head, len, ec);
+	else
+		err_set(ec, e, NULL);
+	for (volatile char *p = head; p < head + sizeof head; p++)
+		*p = 0;
+	if (e == 0 && hr.has_body && rq->body_len > 0)
+		e = conn_write(c->conn, rq->body, rq->body_len, ec);
+	return e;
+}
+
+/*
+ * Read one response. Returns 0 with the parser DONE, or an error. *stale is set
+ * when the connection gave EOF before any byte (a kept connection the server
+ * had closed).
+ */
+static int
+read_response(struct fetch_client *c, struct fetch_resp *rs, int is_head,
+    int follow, fetch_body_fn fn, void *ctx, int *stale, struct err_ctx *ec)
+{
+	struct http_resp_parser *p = c->parser;
+	int deliver = 0, e;
+
+	*stale = 0;
+	http_resp_init(p, is_head ? HTTP_RESP_HEAD : 0);
+	for (;;) {
+		size_t got = 0, at = 0;
+		if ((e = conn_read(c->conn, c->rbuf, RBUF_SIZE, &got, ec)) != 0) {
+			if (http_resp_offset(p) == 0)
+				*stale = 1;
+			return e;
+		}
+		if (got == 0) {
+			if (http_resp_offset(p) == 0) {
+				*stale = 1;
+				return err_set(ec, ERR_HTTP_NO_RESPONSE, NULL);
+			}
+			if ((e = http_resp_eof(p)) != 0)
+				return err_set(ec, e, "after %llu body bytes",
+				    (unsigned long long)http_resp_body_bytes(p));
+			return 0;
+		}
+		/* push until the parser asks for more input: DONE may come
+		 * after the call that consumed the last body byte */
+		for (;;) {
+			struct http_ev ev;
+			at += http_resp_push(p, c->rbuf + at, got - at, &ev);
+			if (ev.type == HTTP_EV_NONE)
+				break;
+			switch (ev.type) {
+			case HTTP_EV_HEADERS:
+				rs->status = http_resp_status(p);
+				/* 2xx bodies go to the caller; a redirect's
+				 * body is dropped; others are kept (S3 XML) */
+				deliver = rs->status >= 200 && rs->status < 300 ? 1 :
+				    follow && is_redirect(rs->status) ? 0 : 2;
+				break;
+			case HTTP_EV_BODY:
+				rs->body_bytes += ev.len;
+				if (deliver == 1 && fn != NULL &&
+				    (e = fn(ctx, ev.data, ev.len)) != 0)
+					return e;
+				if (deliver == 2) {
+					size_t room = FETCH_ERRBODY_MAX -
+					    rs->errbody.len;
+					buf_append(&rs->errbody, ev.data,
+					    ev.len < room ? ev.len : room);
+				}
+				break;
+			case HTTP_EV_DONE:
+				return 0;
+			case HTTP_EV_ERROR:
+				ec->offset = http_resp_offset(p);
+				ec->has_offset = 1;
+				return err_set(ec, ev.err, NULL);
+			case HTTP_EV_NONE:
+				break;
+			}
+		}
+	}
+}
+
+static void
+collect_head(struct fetch_client *c, struct fetch_resp *rs)
+{
+	struct http_resp_parser *p = c->parser;
+
+	rs->head = p;
+	/* these accessors return 1 when the header is there */
+	rs->has_retry_after = http_resp_retry_after(p, time(NULL),
+	    &rs->retry_after) == 1;
+	rs->has_rl_remaining = http_resp_get_uint(p, "x-ratelimit-remaining",
+	    &rs->rl_remaining) == 1;
+	rs->has_rl_reset = http_resp_get_uint(p, "x-ratelimit-reset",
+	    &rs->rl_reset) == 1;
+	rs->has_date = http_resp_date(p, &rs->date) == 1;
+}
+
+int
+fetch_do(struct fetch_client *c, const struct fetch_req *rq,
+    struct fetch_resp *rs, fetch_body_fn fn, void *ctx, struct err_ctx *ec)
+{
+	struct url *u = NULL, *next = NULL;
+	const char *method = rq->method;
+	int64_t deadline = c->opt.total_ms > 0 ?
+	    net_now_ms() + c->opt.total_ms : 0;
+	int with_auth, e = 0;
+
+	memset(rs, 0, sizeof *rs);
+	buf_init(&rs->errbody, FETCH_ERRBODY_MAX);
+	memset(ec, 0, sizeof *ec);
+	fetch_safe_url(rq->url, ec->source, sizeof ec->source);
+	u = malloc(sizeof *u);
+	next = malloc(sizeof *next);
+	if (u == NULL || next == NULL) {
+		e = err_set(ec, ERR_NOMEM, NULL);
+		goto out;
+	}
+	if ((e = url_parse((const uint8_t *)rq->url, strlen(rq->url), u)) != 0) {
+		err_set(ec, e, NULL);
+		goto out;
+	}
+	if (u->scheme == URL_FILE) {
+		e = fetch_file(c, u, rs, fn, ctx, ec);
+		goto out;
+	}
+	with_auth = rq->auth != NULL && rq->auth_host != NULL &&
+	    strcasecmp(u->host, rq->auth_host) == 0;
+	for (;;) {
+		struct fetch_conn *k = c->conn;
+		int reused, stale = 0;
+
+		size_t ul;
+		url_format(u, rs->url, sizeof rs->url, &ul);
+		fetch_safe_url(rs->url, rs->url, sizeof rs->url);
+		fetch_safe_url(rs->url, ec->source, sizeof ec->source);
+		reused = k->open && k->scheme == u->scheme && k->port == u->port &&
+		    strcasecmp(k->host, u->host) == 0;
+		for (int attempt = 0; attempt < 2; attempt++) {
+			if (!reused && (e = conn_open(c, u, deadline, ec)) != 0)
+				goto out;
+			e = send_request(c, rq, method, u, with_auth, ec);
+			if (e == 0)
+				e = read_response(c, rs, strcmp(method, "HEAD") == 0,
+				    !rq->no_redirect, fn, ctx, &stale, ec);
+			if (e == 0 || !reused || !stale || rs->status != 0)
+				break;
+			/* the kept connection was closed by the server */
+			conn_close(k);
+			reused = 0;
+			memset(ec, 0, sizeof *ec);
+			fetch_safe_url(rs->url, ec->source, sizeof ec->source);
+		}
+		if (e != 0) {
+			conn_close(k);
+			goto out;
+		}
+		if (!http_resp_keep_alive(c->parser))
+			conn_close(k);
+		collect_head(c, rs);
+		if (rq->no_redirect || !is_redirect(rs->status))
+			break;
+		/* follow the redirect */
+		{
+			char loc[HTTP_LOCATION_MAX + 1];
+			size_t ll;
+			if (++rs->redirects > FETCH_MAX_REDIRECTS) {
+				e = err_set(ec, ERR_HTTP_REDIRECTS, "more than %d",
+				    FETCH_MAX_REDIRECTS);
+				goto out;
+			}
+			if (http_resp_location(c->parser, loc, sizeof loc, &ll) != 0 ||
+			    url_resolve(u, (const uint8_t *)loc, ll, next) != 0) {
+				e = err_set(ec, ERR_HTTP_LOCATION, NULL);
+				goto out;
+			}
+			if (u->scheme == URL_HTTPS && next->scheme != URL_HTTPS) {
+				e = err_set(ec, ERR_HTTP_REDIRECT_SCHEME, NULL);
+				goto out;
+			}
+			if (next->scheme == URL_FILE) {
+				e = err_set(ec, ERR_HTTP_REDIRECT_SCHEME,
+				    "redirect to a file URL");
+				goto out;
+			}
+			/* credentials never follow to another host, and once
+			 * dropped they stay dropped */
+			if (strcasecmp(next->host, u->host) != 0)
+				with_auth = 0;
+			if (rs->status == 303)
+				method = "GET";
+			memcpy(u, next, sizeof *u);
+			buf_reset(&rs->errbody);
+			rs->body_bytes = 0;
+			rs->status = 0;
+		}
+	}
+out:
+	free(u);
+	free(next);
+	return e;
+}

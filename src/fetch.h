@@ -1,0 +1,100 @@
+/*
+ * fetch.h - the HTTP/1.1 client: one request at a time over a kept-alive
+ * connection (plain TCP or BearSSL TLS), redirects, timeouts, file:// URLs.
+ *
+ * Built from the protocol parts in http.c (request writer, push response
+ * parser), url.c, net.c and tls.c. The response body is pushed to a callback
+ * as it arrives (the download streams into gz/tar/digest without being stored).
+ *
+ * Credentials: the caller's Authorization value is sent only while the request
+ * goes to auth_host; the first redirect to any other host drops it for good
+ * (GitHub's API redirects to codeload with a pre-authorised URL). Redirects are
+ * followed at most FETCH_MAX_REDIRECTS times, and never from https to http.
+ * Neither the Authorization value nor a redirect's query string (it may hold a
+ * token) is ever put into an error message.
+ */
+#ifndef FETCH_H
+#define FETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "err.h"
+#include "http.h"
+#include "net.h"
+#include "tls.h"
+#include "url.h"
+
+#define FETCH_MAX_REDIRECTS 5
+#define FETCH_ERRBODY_MAX   65536       /* body kept from a non-2xx answer */
+
+struct fetch_opts {
+	int connect_ms;                 /* per connect; <= 0: 30 s */
+	int io_ms;                      /* a stalled read or write; <= 0: 60 s */
+	int total_ms;                   /* whole request incl. redirects; 0: none */
+	const struct net_resolve *resolve;
+	size_t nresolve;
+	const struct tls_anchors *anchors;
+	const char *user_agent;         /* default "repodigest/VERSION" */
+};
+
+struct fetch_req {
+	const char *method;             /* "GET", "HEAD", "PUT" */
+	const char *url;
+	const struct http_field *fields;        /* extra request headers */
+	size_t nfields;
+	const char *auth;               /* Authorization value, or NULL */
+	const char *auth_host;          /* the only host that may receive it */
+	const uint8_t *body;            /* request body (PUT) */
+	size_t body_len;
+	int has_body;
+	int no_redirect;                /* return 3xx answers as they are */
+};
+
+struct fetch_resp {
+	int status;
+	char url[URL_MAX + 1];          /* final URL, query removed (loggable) */
+	int redirects;
+	int has_retry_after;
+	uint64_t retry_after;           /* seconds */
+	int has_rl_remaining, has_rl_reset;
+	uint64_t rl_remaining, rl_reset;
+	int has_date;
+	time_t date;
+	uint64_t body_bytes;
+	struct buf errbody;             /* up to FETCH_ERRBODY_MAX of a non-2xx body */
+	struct http_resp_parser *head;  /* the final head; valid until the next call */
+};
+
+/* Body sink: return non-zero to abort (that value is returned by fetch_do). */
+typedef int (*fetch_body_fn)(void *ctx, const uint8_t *p, size_t n);
+
+struct fetch_conn;
+
+struct fetch_client {
+	struct fetch_opts opt;
+	struct fetch_conn *conn;        /* the kept-alive connection, if any */
+	struct http_resp_parser *parser;
+	uint8_t *rbuf;
+	uint64_t connections;           /* opened so far (keep-alive tests) */
+};
+
+int fetch_init(struct fetch_client *c, const struct fetch_opts *o);
+void fetch_free(struct fetch_client *c);
+
+/*
+ * Perform rq. A 2xx body goes to fn (may be NULL); a non-2xx body is kept in
+ * rs->errbody (S3 error XML). Returns 0 when a final response was read
+ * completely, whatever its status (check rs->status), or an error code with ec
+ * filled (source = the URL without its query). rs->errbody must be released
+ * with fetch_resp_free().
+ */
+int fetch_do(struct fetch_client *c, const struct fetch_req *rq,
+    struct fetch_resp *rs, fetch_body_fn fn, void *ctx, struct err_ctx *ec);
+void fetch_resp_free(struct fetch_resp *rs);
+
+/* The URL for messages: scheme://host[:port]/path, no query, no fragment. */
+void fetch_safe_url(const char *url, char *out, size_t cap);
+
+#endif

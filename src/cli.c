@@ -21,6 +21,7 @@
 #include "err.h"
 #include "fetch.h"
 #include "out.h"
+#include "s3.h"
 #include "sink.h"
 #include "source.h"
 
@@ -53,6 +54,9 @@ static const char usage_digest[] =
 "\n"
 "Options:\n"
 "  -o, --output FILE          write to FILE (atomically) instead of stdout\n"
+"      --out DEST             store as an object: DIR (DIR/gitingest/OWNER/\n"
+"                             REPO/summary.txt + metadata) or\n"
+"                             s3://BUCKET[/PREFIX]; needs --repo\n"
 "      --format FMT           text (default: tree + content, as gitingest -o),\n"
 "                             full (summary + tree + content, the stored body)\n"
 "                             or json ({\"summary\",\"tree\",\"content\"})\n"
@@ -70,6 +74,9 @@ static const char usage_digest[] =
 "      --cacert FILE          trust the CA certificates in FILE too (PEM)\n"
 "      --archive-url TEMPLATE download GitHub sources from a mirror:\n"
 "                             {owner} {repo} {ref} placeholders\n"
+"      --s3-endpoint URL      S3 endpoint for --out s3:// (else from the\n"
+"                             environment, see README)\n"
+"      --s3-region REGION     signing region (default auto, as R2)\n"
 "      --api-url URL          GitHub API base for GITHUB_TOKEN downloads\n"
 "                             (default https://api.github.com; Enterprise)\n"
 "      --timeout SECS         whole download (default 300)\n"
@@ -101,6 +108,8 @@ struct digest_args {
 	int n_cacert;
 	const char *archive_url;
 	const char *api_url;
+	const char *s3_endpoint;
+	const char *s3_region;
 	uint64_t timeout_s;
 	uint64_t connect_timeout_s;
 	int strip;
@@ -298,6 +307,14 @@ parse_digest(int argc, char **argv, struct digest_args *da)
 			if (r < 0)
 				goto missing;
 			da->archive_url = v;
+		} else if (OPT("s3-endpoint", 0, 1)) {
+			if (r < 0)
+				goto missing;
+			da->s3_endpoint = v;
+		} else if (OPT("s3-region", 0, 1)) {
+			if (r < 0)
+				goto missing;
+			da->s3_region = v;
 		} else if (OPT("api-url", 0, 1)) {
 			if (r < 0)
 				goto missing;
@@ -348,10 +365,8 @@ missing:
 		return usage_error("digest", "--repo and --name conflict", NULL);
 	if (da->out != NULL && da->output != NULL)
 		return usage_error("digest", "-o and --out conflict", NULL);
-	if (da->out != NULL && strncmp(da->out, "s3://", 5) == 0)
-		return usage_error("digest", "S3 output is not available yet "
-		    "(issue: S3/R2 storage)", da->out);
-	if (da->out != NULL && out_is_dir(da->out)) {
+	if (da->out != NULL && (strncmp(da->out, "s3://", 5) == 0 ||
+	    out_is_dir(da->out))) {
 		if (da->repo == NULL)
 			return usage_error("digest",
 			    "--out DIR needs --repo OWNER/REPO (the object key)",
@@ -449,9 +464,78 @@ iso_now(char *buf, size_t cap)
 	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/*
+ * --out s3://BUCKET[/PREFIX]: the body is rendered into memory (its length and
+ * SHA-256 are signed before it is sent) and PUT whole: the object is either
+ * the new digest or still the old one.
+ */
+static int
+write_s3(struct render_ctx *rc, const struct source_info *info,
+    const struct fetch_opts *fo, struct err_ctx *ec)
+{
+	const struct digest_args *da = rc->da;
+	struct s3_client *s3;
+	struct s3_config *cfg;
+	struct buf body;
+	struct out *o;
+	struct s3_meta m[5];
+	char owner[64], key[256], url[256], now[32], gen[64];
+	const char *repo = strchr(da->repo, '/') + 1;
+	int e;
+
+	snprintf(owner, sizeof owner, "%.*s", (int)(repo - 1 - da->repo),
+	    da->repo);
+	if (!sink_name_ok(owner, repo))
+		return err_set(ec, ERR_USAGE, "unsafe owner/repo name");
+	cfg = malloc(sizeof *cfg);
+	s3 = malloc(sizeof *s3);
+	o = malloc(sizeof *o);
+	if (cfg == NULL || s3 == NULL || o == NULL) {
+		free(cfg);
+		free(s3);
+		free(o);
+		return err_set(ec, ERR_NOMEM, NULL);
+	}
+	e = s3_config_env(cfg, da->out, ec);
+	if (e == 0 && da->s3_endpoint != NULL)
+		snprintf(cfg->endpoint, sizeof cfg->endpoint, "%s", da->s3_endpoint);
+	if (e == 0 && da->s3_region != NULL)
+		snprintf(cfg->region, sizeof cfg->region, "%s", da->s3_region);
+	buf_init(&body, (size_t)1 << 30);
+	if (e == 0) {
+		out_init_mem(o, &body, 0);
+		e = render_body(rc, o);
+		if (e)
+			err_set(ec, e, "rendering");
+	}
+	if (e == 0 && (e = s3_init(s3, cfg, fo)) != 0)
+		err_set(ec, e, NULL);
+	if (e == 0) {
+		snprintf(key, sizeof key, "gitingest/%s/%s/summary.txt", owner, repo);
+		snprintf(url, sizeof url, "https://github.com/%s", da->repo);
+		snprintf(gen, sizeof gen, "repodigest/%s digest/%s",
+		    REPODIGEST_VERSION, DIGEST_FORMAT_VERSION);
+		iso_now(now, sizeof now);
+		m[0].name = "pushedat"; m[0].value = "";
+		m[1].name = "url"; m[1].value = url;
+		m[2].name = "processedat"; m[2].value = now;
+		m[3].name = "commit"; m[3].value = info->commit;
+		m[4].name = "generator"; m[4].value = gen;
+		e = s3_put(s3, key, body.p, body.len, "text/plain", m, 5, ec);
+		s3_free(s3);
+	}
+	s3_config_wipe(cfg);
+	buf_free(&body);
+	free(cfg);
+	free(s3);
+	free(o);
+	return e;
+}
+
 /* Write the digest where the user asked: stdout, -o FILE, or --out DEST. */
 static int
-write_output(struct render_ctx *rc, const struct source_info *info)
+write_output(struct render_ctx *rc, const struct source_info *info,
+    const struct fetch_opts *fo)
 {
 	const struct digest_args *da = rc->da;
 	struct err_ctx ec;
@@ -459,7 +543,9 @@ write_output(struct render_ctx *rc, const struct source_info *info)
 	int e;
 
 	memset(&ec, 0, sizeof ec);
-	if (da->out != NULL && out_is_dir(da->out)) {
+	if (da->out != NULL && strncmp(da->out, "s3://", 5) == 0) {
+		e = write_s3(rc, info, fo, &ec);
+	} else if (da->out != NULL && out_is_dir(da->out)) {
 		struct sink s;
 		struct sink_meta m;
 		char owner[64], url[256], now[32], gen[64];
@@ -615,7 +701,7 @@ cmd_digest(int argc, char **argv)
 	rc.d = d;
 	rc.da = &da;
 	rc.summary = &summary;
-	if (write_output(&rc, &info) != 0) {
+	if (write_output(&rc, &info, &fo) != 0) {
 		status = 1;
 		goto done;
 	}

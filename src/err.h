@@ -141,7 +141,11 @@
 	X(ERR_TLS_CA_PEM,    ERR_PERM,  "malformed PEM in CA file") \
 	X(ERR_TLS_CA_CERT,   ERR_PERM,  "CA certificate cannot be decoded") \
 	X(ERR_TLS_CA_NONE,   ERR_PERM,  "no certificates in CA file") \
-	X(ERR_TLS_CA_LIMIT,  ERR_PERM,  "too many CA certificates")
+	X(ERR_TLS_CA_LIMIT,  ERR_PERM,  "too many CA certificates") \
+	/* s3 requests */ \
+	X(ERR_S3_ERROR,      ERR_PERM,  "S3 request refused") \
+	X(ERR_S3_RETRYABLE,  ERR_RETRY, "S3 request failed (retryable)") \
+	X(ERR_S3_META,       ERR_PERM,  "S3 metadata refused before sending")
 
 enum err_code {
 #define ERR_ENUM(name, cls, msg) name,

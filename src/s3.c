@@ -1,0 +1,449 @@
+/*
+ * s3.c - signed S3 requests over the fetch client. See s3.h.
+ *
+ * One request: build the raw path /BUCKET/PREFIX/KEY, encode it once for the
+ * URL (the same encoding SigV4 canonicalises, so what is signed is what is
+ * sent), hash the body, sign Host + Content-Type + x-amz-meta-* + the headers
+ * SigV4 adds (x-amz-date, x-amz-content-sha256, x-amz-security-token), send.
+ * The Authorization value is handed to fetch with the endpoint's host as the
+ * only host allowed to receive it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "s3.h"
+#include "s3xml.h"
+#include "sigv4.h"
+
+#define MAX_META 16
+
+static const char *
+env_first(const char *a, const char *b, const char *c, const char *d)
+{
+	const char *names[4] = { a, b, c, d };
+
+	for (int i = 0; i < 4; i++) {
+		const char *v = names[i] ? getenv(names[i]) : NULL;
+		if (v != NULL && v[0] != '\0')
+			return v;
+	}
+	return NULL;
+}
+
+static int
+copy_field(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= cap)
+		return -1;
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+/* S3 bucket names: 3-63 of [a-z0-9.-] (R2 and radosgw accept the same). */
+static int
+bucket_ok(const char *b, size_t n)
+{
+	if (n < 3 || n > 63)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char ch = b[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		    ch == '.' || ch == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* see s3.h */
+int
+s3_config_env(struct s3_config *c, const char *dest, struct err_ctx *ec)
+{
+	const char *ep, *ak, *sk, *tok, *rg, *rest, *sl;
+	size_t bl, pl;
+
+	memset(c, 0, sizeof *c);
+	err_field(ec->source, sizeof ec->source, dest, strlen(dest));
+	if (strncmp(dest, "s3://", 5) != 0)
+		return err_set(ec, ERR_USAGE, "not an s3:// destination");
+	rest = dest + 5;
+	sl = strchr(rest, '/');
+	bl = sl ? (size_t)(sl - rest) : strlen(rest);
+	if (!bucket_ok(rest, bl))
+		return err_set(ec, ERR_USAGE,
+		    "bucket name must be 3-63 of a-z 0-9 . -");
+	memcpy(c->bucket, rest, bl);
+	if (sl != NULL) {
+		const char *p = sl;
+		while (*p == '/')
+			p++;
+		pl = strlen(p);
+		while (pl > 0 && p[pl - 1] == '/')
+			pl--;
+		if (pl >= sizeof c->prefix)
+			return err_set(ec, ERR_USAGE, "key prefix too long");
+		memcpy(c->prefix, p, pl);
+	}
+	ep = env_first("REPODIGEST_S3_ENDPOINT", "R2_ENDPOINT",
+	    "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
+	ak = env_first("REPODIGEST_S3_ACCESS_KEY", "R2_ACCESS_KEY",
+	    "AWS_ACCESS_KEY_ID", NULL);
+	sk = env_first("REPODIGEST_S3_SECRET_KEY", "R2_SECRET_KEY",
+	    "AWS_SECRET_ACCESS_KEY", NULL);
+	tok = env_first("REPODIGEST_S3_SESSION_TOKEN", "AWS_SESSION_TOKEN", NULL,
+	    NULL);
+	rg = env_first("REPODIGEST_S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION",
+	    NULL);
+	if (copy_field(c->region, sizeof c->region, rg ? rg : "auto") != 0)
+		return err_set(ec, ERR_USAGE, "region too long");
+	if (ep != NULL) {
+		size_t n = strlen(ep);
+		while (n > 0 && ep[n - 1] == '/')
+			n--;
+		if (n >= sizeof c->endpoint)
+			return err_set(ec, ERR_USAGE, "endpoint URL too long");
+		memcpy(c->endpoint, ep, n);
+	} else if (strcmp(c->region, "auto") != 0) {
+		snprintf(c->endpoint, sizeof c->endpoint,
+		    "https://s3.%s.amazonaws.com", c->region);
+	}
+	if (ak == NULL || sk == NULL)
+		return err_set(ec, ERR_USAGE, "no S3 credentials: set R2_ACCESS_KEY "
+		    "and R2_SECRET_KEY, or AWS_ACCESS_KEY_ID and "
+		    "AWS_SECRET_ACCESS_KEY");
+	if (copy_field(c->access_key, sizeof c->access_key, ak) != 0 ||
+	    copy_field(c->secret, sizeof c->secret, sk) != 0 ||
+	    (tok != NULL && copy_field(c->session_token,
+	    sizeof c->session_token, tok) != 0))
+		return err_set(ec, ERR_USAGE, "S3 credential too long");
+	return 0;
+}
+
+void
+s3_config_wipe(struct s3_config *c)
+{
+	volatile char *p = (volatile char *)c;
+
+	for (size_t i = 0; i < sizeof *c; i++)
+		p[i] = 0;
+}
+
+int
+s3_init(struct s3_client *s, const struct s3_config *cfg,
+    const struct fetch_opts *fo)
+{
+	const char *ts = getenv("REPODIGEST_TEST_CLOCK_SKEW");
+
+	memset(s, 0, sizeof *s);
+	s->cfg = *cfg;
+	/* test hook: pretend our clock is off by this many seconds, so tests
+	 * can prove the skew correction against a real server */
+	if (ts != NULL)
+		s->test_skew = strtoll(ts, NULL, 10);
+	return fetch_init(&s->fc, fo);
+}
+
+void
+s3_free(struct s3_client *s)
+{
+	fetch_free(&s->fc);
+	s3_config_wipe(&s->cfg);
+}
+
+/* The error of a non-2xx answer, from its XML body (or its status). */
+static int
+answer_error(const struct fetch_resp *rs, struct err_ctx *ec)
+{
+	struct s3xml_error x;
+	char msg[sizeof ec->detail];
+	int r;
+
+	memset(&x, 0, sizeof x);
+	if (rs->errbody.len > 0)
+		s3xml_parse(rs->errbody.p, rs->errbody.len, &x);
+	s3xml_format(&x, rs->status, msg, sizeof msg);
+	r = s3_error_retryable(x.code[0] ? x.code : NULL, rs->status);
+	return err_set(ec, r == S3_RETRY_YES || r == S3_RETRY_ONCE ?
+	    ERR_S3_RETRYABLE : ERR_S3_ERROR, "%s", msg);
+}
+
+static int
+is_skew(const struct fetch_resp *rs)
+{
+	struct s3xml_error x;
+
+	memset(&x, 0, sizeof x);
+	if (rs->status != 403 || rs->errbody.len == 0)
+		return 0;
+	s3xml_parse(rs->errbody.p, rs->errbody.len, &x);
+	return strcmp(x.code, "RequestTimeTooSkewed") == 0;
+}
+
+struct req {
+	const char *method;
+	const char *key;
+	const uint8_t *body;
+	size_t len;
+	int has_body;
+	const char *content_type;
+	const struct s3_meta *meta;
+	size_t nmeta;
+};
+
+static int
+request(struct s3_client *s, const struct req *q, struct fetch_resp *rs,
+    fetch_body_fn fn, void *ctx, struct err_ctx *ec)
+{
+	char path[2200], enc[6700], url[URL_MAX + 1], host[URL_HOST_MAX + 8];
+	char hash[SIGV4_HEX_LEN + 1], date[SIGV4_DATE_LEN + 1];
+	char auth[SIGV4_AUTH_MAX], mnames[MAX_META][64];
+	struct sigv4_header h[4 + MAX_META];
+	struct sigv4_header added[SIGV4_ADDED_MAX];
+	struct http_field f[2 + MAX_META + SIGV4_ADDED_MAX];
+	struct sigv4_req sr;
+	struct sigv4_cred cr;
+	struct fetch_req fr;
+	struct url *eu;
+	size_t nh = 0, nf = 0, na = 0, el;
+	int e;
+
+	if (s->cfg.endpoint[0] == '\0')
+		return err_set(ec, ERR_USAGE, "no S3 endpoint: set R2_ENDPOINT "
+		    "or AWS_ENDPOINT_URL (or AWS_REGION for AWS)");
+	if (q->nmeta > MAX_META)
+		return err_set(ec, ERR_S3_META, "too many metadata fields");
+	if (snprintf(path, sizeof path, "/%s/%s%s%s", s->cfg.bucket,
+	    s->cfg.prefix, s->cfg.prefix[0] ? "/" : "", q->key) >=
+	    (int)sizeof path)
+		return err_set(ec, ERR_USAGE, "object key too long");
+	if ((e = sigv4_uri_encode(path, strlen(path), 1, enc, sizeof enc, &el)))
+		return err_set(ec, e, NULL);
+	if (snprintf(url, sizeof url, "%s%s", s->cfg.endpoint, enc) >=
+	    (int)sizeof url)
+		return err_set(ec, ERR_URL_TOO_LONG, NULL);
+	if ((eu = malloc(sizeof *eu)) == NULL)
+		return err_set(ec, ERR_NOMEM, NULL);
+	e = url_parse((const uint8_t *)url, strlen(url), eu);
+	if (e == 0) {
+		/* Host exactly as http_write_request() will send it */
+		if (eu->port_explicit && eu->port != url_default_port(eu->scheme))
+			snprintf(host, sizeof host, eu->host_kind == URL_HOST_IPV6 ?
+			    "[%s]:%u" : "%s:%u", eu->host, (unsigned)eu->port);
+		else
+			snprintf(host, sizeof host, eu->host_kind == URL_HOST_IPV6 ?
+			    "[%s]" : "%s", eu->host);
+	}
+	free(eu);
+	if (e)
+		return err_set(ec, e, "S3 endpoint");
+
+	sigv4_payload_hash(q->body, q->has_body ? q->len : 0, hash);
+	sigv4_amz_date(time(NULL) + s->skew + s->test_skew, date);
+	h[nh].name.p = "host";
+	h[nh].name.n = 4;
+	h[nh].value.p = host;
+	h[nh].value.n = strlen(host);
+	nh++;
+	if (q->content_type != NULL) {
+		h[nh].name.p = "content-type";
+		h[nh].name.n = 12;
+		h[nh].value.p = q->content_type;
+		h[nh].value.n = strlen(q->content_type);
+		f[nf].name = "Content-Type";
+		f[nf].name_len = 12;
+		f[nf].value = q->content_type;
+		f[nf].value_len = strlen(q->content_type);
+		nh++, nf++;
+	}
+	for (size_t i = 0; i < q->nmeta; i++) {
+		snprintf(mnames[i], sizeof mnames[i], "x-amz-meta-%s",
+		    q->meta[i].name);
+		h[nh].name.p = mnames[i];
+		h[nh].name.n = strlen(mnames[i]);
+		h[nh].value.p = q->meta[i].value;
+		h[nh].value.n = strlen(q->meta[i].value);
+		f[nf].name = mnames[i];
+		f[nf].name_len = strlen(mnames[i]);
+		f[nf].value = q->meta[i].value;
+		f[nf].value_len = strlen(q->meta[i].value);
+		nh++, nf++;
+	}
+	memset(&sr, 0, sizeof sr);
+	sr.method.p = q->method;
+	sr.method.n = strlen(q->method);
+	sr.path.p = path;
+	sr.path.n = strlen(path);
+	sr.query.p = "";
+	sr.query.n = 0;
+	sr.headers = h;
+	sr.nheaders = nh;
+	sr.payload_hash = hash;
+	memset(&cr, 0, sizeof cr);
+	cr.access_key = s->cfg.access_key;
+	cr.secret = s->cfg.secret;
+	cr.session_token = s->cfg.session_token[0] ? s->cfg.session_token : NULL;
+	cr.region = s->cfg.region;
+	cr.service = "s3";
+	if ((e = sigv4_added_headers(&sr, &cr, date, added, &na)) != 0 ||
+	    (e = sigv4_sign(&sr, &cr, date, auth, sizeof auth)) != 0)
+		return err_set(ec, e, "signing");
+	for (size_t i = 0; i < na; i++) {
+		f[nf].name = added[i].name.p;
+		f[nf].name_len = added[i].name.n;
+		f[nf].value = added[i].value.p;
+		f[nf].value_len = added[i].value.n;
+		nf++;
+	}
+	memset(&fr, 0, sizeof fr);
+	fr.method = q->method;
+	fr.url = url;
+	fr.fields = f;
+	fr.nfields = nf;
+	fr.auth = auth;
+	fr.auth_host = host;    /* with port: compared with the URL's host */
+	{
+		/* fetch compares the bare host */
+		char *colon = strrchr(host, ':');
+		if (colon != NULL && host[0] != '[')
+			*colon = '\0';
+		else if (host[0] == '[') {
+			memmove(host, host + 1, strlen(host));
+			if ((colon = strchr(host, ']')) != NULL)
+				*colon = '\0';
+		}
+	}
+	fr.body = q->body;
+	fr.body_len = q->len;
+	fr.has_body = q->has_body;
+	fr.no_redirect = 1;
+	e = fetch_do(&s->fc, &fr, rs, fn, ctx, ec);
+	for (volatile char *p = auth; p < auth + sizeof auth; p++)
+		*p = 0;
+	return e;
+}
+
+/* Send; correct the clock once on RequestTimeTooSkewed; map the answer. */
+static int
+request_checked(struct s3_client *s, const struct req *q, int *found,
+    fetch_body_fn fn, void *ctx, struct fetch_resp *rs, struct err_ctx *ec)
+{
+	int e;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		e = request(s, q, rs, fn, ctx, ec);
+		if (e != 0)
+			return e;
+		if (rs->status >= 200 && rs->status < 300) {
+			if (found)
+				*found = 1;
+			return 0;
+		}
+		if (rs->status == 404 && found != NULL) {
+			*found = 0;
+			return 0;
+		}
+		if (attempt == 0 && !s->skew_corrected && rs->has_date &&
+		    (is_skew(rs) || (rs->status == 403 && rs->errbody.len == 0 &&
+		    strcmp(q->method, "HEAD") == 0))) {
+			int64_t ours = (int64_t)time(NULL) + s->skew + s->test_skew;
+			int64_t off = (int64_t)rs->date - ours;
+			/* a HEAD 403 has no body to say why: only a large
+			 * difference counts as skew (S3 allows 15 minutes) */
+			if (is_skew(rs) || off > 600 || off < -600) {
+				s->skew += off;
+				s->skew_corrected = 1;
+				fprintf(stderr, "repodigest: %s: server clock differs by "
+				    "%lld s; corrected once\n", ec->source,
+				    (long long)off);
+				fetch_resp_free(rs);
+				continue;
+			}
+		}
+		return answer_error(rs, ec);
+	}
+	return answer_error(rs, ec);
+}
+
+int
+s3_put(struct s3_client *s, const char *key, const uint8_t *body,
+    size_t len, const char *content_type, const struct s3_meta *meta,
+    size_t nmeta, struct err_ctx *ec)
+{
+	struct fetch_resp rs;
+	struct req q;
+	size_t total = 0;
+	int e;
+
+	/* S3 signs and stores metadata as ASCII headers; refuse what would be
+	 * mangled, and the 2 KB limit, before anything is sent */
+	for (size_t i = 0; i < nmeta; i++) {
+		for (const char *p = meta[i].value; *p; p++)
+			if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+				return err_set(ec, ERR_S3_META, "metadata %s is not "
+				    "printable ASCII", meta[i].name);
+		total += strlen(meta[i].name) + strlen(meta[i].value);
+	}
+	if (total > S3_META_MAX)
+		return err_set(ec, ERR_S3_META, "%zu bytes of metadata, limit %d",
+		    total, S3_META_MAX);
+	memset(&q, 0, sizeof q);
+	q.method = "PUT";
+	q.key = key;
+	q.body = body;
+	q.len = len;
+	q.has_body = 1;
+	q.content_type = content_type;
+	q.meta = meta;
+	q.nmeta = nmeta;
+	memset(&rs, 0, sizeof rs);
+	e = request_checked(s, &q, NULL, NULL, NULL, &rs, ec);
+	fetch_resp_free(&rs);
+	return e;
+}
+
+int
+s3_head(struct s3_client *s, const char *key, int *found,
+    const char *const *names, char (*values)[128], size_t n,
+    struct err_ctx *ec)
+{
+	struct fetch_resp rs;
+	struct req q;
+	int e;
+
+	memset(&q, 0, sizeof q);
+	q.method = "HEAD";
+	q.key = key;
+	memset(&rs, 0, sizeof rs);
+	e = request_checked(s, &q, found, NULL, NULL, &rs, ec);
+	for (size_t i = 0; i < n; i++) {
+		char hn[80];
+		struct slice v;
+		values[i][0] = '\0';
+		snprintf(hn, sizeof hn, "x-amz-meta-%s", names[i]);
+		if (e == 0 && *found && rs.head != NULL &&
+		    http_resp_get(rs.head, hn, &v) == 1)
+			err_field(values[i], sizeof values[i], v.p, v.n);
+	}
+	fetch_resp_free(&rs);
+	return e;
+}
+
+int
+s3_get(struct s3_client *s, const char *key, int *found, fetch_body_fn fn,
+    void *ctx, struct err_ctx *ec)
+{
+	struct fetch_resp rs;
+	struct req q;
+	int e;
+
+	memset(&q, 0, sizeof q);
+	q.method = "GET";
+	q.key = key;
+	memset(&rs, 0, sizeof rs);
+	e = request_checked(s, &q, found, fn, ctx, &rs, ec);
+	fetch_resp_free(&rs);
+	return e;
+}

@@ -1,0 +1,78 @@
+/*
+ * s3.h - S3/R2 object requests signed by ourselves: PUT, HEAD, GET.
+ *
+ * Path-style addressing (https://ENDPOINT/BUCKET/KEY), which R2, MinIO and
+ * radosgw accept for custom endpoints. Every request is signed with AWS
+ * Signature V4 (sigv4.c) over the real SHA-256 of the body. Errors are the
+ * server's XML parsed into "Code: Message (request id X)" (s3xml.c);
+ * RequestTimeTooSkewed is corrected once from the server's Date header; 5xx and
+ * SlowDown come back as retryable codes for the batch run.
+ *
+ * Secrets (the secret key, the session token) are kept in struct s3_config
+ * only, never formatted into messages, and wiped by s3_config_wipe().
+ */
+#ifndef S3_H
+#define S3_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "fetch.h"
+
+#define S3_META_MAX 2048        /* AWS's limit on all user metadata, bytes */
+
+struct s3_config {
+	char endpoint[URL_MAX + 1];     /* scheme://host[:port], no path */
+	char bucket[64];
+	char prefix[1024];              /* key prefix, no leading/trailing '/' */
+	char region[64];
+	char access_key[129];
+	char secret[129];
+	char session_token[4096];
+};
+
+/* Fill from the environment (see README: REPODIGEST_S3_* > R2_* > AWS_*) and
+ * the destination "s3://BUCKET[/PREFIX]". Flags override by setting fields
+ * afterwards. Returns 0 or ERR_USAGE with ec naming what is missing. */
+int s3_config_env(struct s3_config *c, const char *dest, struct err_ctx *ec);
+void s3_config_wipe(struct s3_config *c);
+
+struct s3_meta {
+	const char *name;               /* "pushedat": sent as x-amz-meta-pushedat */
+	const char *value;              /* printable ASCII only (see s3_put) */
+};
+
+struct s3_client {
+	struct s3_config cfg;
+	struct fetch_client fc;
+	int64_t skew;                   /* seconds to add to our clock */
+	int skew_corrected;
+	int64_t test_skew;              /* REPODIGEST_TEST_CLOCK_SKEW (tests) */
+};
+
+int s3_init(struct s3_client *s, const struct s3_config *cfg,
+    const struct fetch_opts *fo);
+void s3_free(struct s3_client *s);
+
+/*
+ * PUT the whole body at key (the prefix is added). Metadata values must be
+ * printable ASCII and all metadata together at most S3_META_MAX bytes: S3
+ * would mangle or refuse anything else, so it is refused here (ERR_S3_META)
+ * before anything is sent. A PUT is whole or absent on the server.
+ */
+int s3_put(struct s3_client *s, const char *key, const uint8_t *body,
+    size_t len, const char *content_type, const struct s3_meta *meta,
+    size_t nmeta, struct err_ctx *ec);
+
+/* HEAD key: *found = 0 on 404; else the named metadata values are copied
+ * (value[i] for name[i], empty when absent). */
+int s3_head(struct s3_client *s, const char *key, int *found,
+    const char *const *names, char (*values)[128], size_t n,
+    struct err_ctx *ec);
+
+/* GET key into fn. *found = 0 on 404. */
+int s3_get(struct s3_client *s, const char *key, int *found, fetch_body_fn fn,
+    void *ctx, struct err_ctx *ec);
+
+#endif

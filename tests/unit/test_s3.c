@@ -1,0 +1,113 @@
+/*
+ * test_s3.c - S3 configuration precedence and the checks made before any
+ * request is sent (the real requests are tested against radosgw in
+ * tests/integration/s3.sh).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "s3.h"
+#include "t.h"
+
+static void
+clear_env(void)
+{
+	static const char *const v[] = { "REPODIGEST_S3_ENDPOINT", "R2_ENDPOINT",
+	    "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "REPODIGEST_S3_ACCESS_KEY",
+	    "R2_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "REPODIGEST_S3_SECRET_KEY",
+	    "R2_SECRET_KEY", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+	    "REPODIGEST_S3_SESSION_TOKEN", "REPODIGEST_S3_REGION", "AWS_REGION",
+	    "AWS_DEFAULT_REGION", "REPODIGEST_TEST_CLOCK_SKEW" };
+
+	for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+		unsetenv(v[i]);
+}
+
+int
+main(void)
+{
+	struct s3_config *c = malloc(sizeof *c);
+	struct s3_client *s = malloc(sizeof *s);
+	struct err_ctx ec;
+	struct fetch_opts fo;
+	struct s3_meta m[2];
+	char big[3000];
+	int e;
+
+	/* the seed's R2_* variables */
+	clear_env();
+	setenv("R2_ENDPOINT", "https://acct.r2.cloudflarestorage.com/", 1);
+	setenv("R2_ACCESS_KEY", "AK", 1);
+	setenv("R2_SECRET_KEY", "SK", 1);
+	memset(&ec, 0, sizeof ec);
+	e = s3_config_env(c, "s3://digests/some/prefix/", &ec);
+	CHECK(e == 0, "r2 env: %d %s", e, ec.detail);
+	CHECK(strcmp(c->endpoint, "https://acct.r2.cloudflarestorage.com") == 0,
+	    "endpoint without trailing /: %s", c->endpoint);
+	CHECK(strcmp(c->bucket, "digests") == 0, "bucket %s", c->bucket);
+	CHECK(strcmp(c->prefix, "some/prefix") == 0, "prefix %s", c->prefix);
+	CHECK(strcmp(c->region, "auto") == 0, "region auto for R2: %s", c->region);
+	CHECK(strcmp(c->access_key, "AK") == 0 && strcmp(c->secret, "SK") == 0,
+	    "r2 keys");
+	/* REPODIGEST_* beats R2_* beats AWS_* */
+	setenv("AWS_ACCESS_KEY_ID", "AWSAK", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "AWSSK", 1);
+	setenv("REPODIGEST_S3_ACCESS_KEY", "RDAK", 1);
+	setenv("AWS_REGION", "eu-west-2", 1);
+	e = s3_config_env(c, "s3://digests", &ec);
+	CHECK(e == 0 && strcmp(c->access_key, "RDAK") == 0 &&
+	    strcmp(c->secret, "SK") == 0, "precedence: %s %s", c->access_key,
+	    c->secret);
+	CHECK(strcmp(c->region, "eu-west-2") == 0, "AWS_REGION");
+	/* AWS only: endpoint from the region */
+	clear_env();
+	setenv("AWS_ACCESS_KEY_ID", "AWSAK", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "AWSSK", 1);
+	setenv("AWS_DEFAULT_REGION", "us-east-2", 1);
+	setenv("AWS_SESSION_TOKEN", "TOKEN", 1);
+	e = s3_config_env(c, "s3://my.bucket-1", &ec);
+	CHECK(e == 0 && strcmp(c->endpoint, "https://s3.us-east-2.amazonaws.com") == 0,
+	    "aws endpoint: %s", c->endpoint);
+	CHECK(strcmp(c->session_token, "TOKEN") == 0, "session token");
+	/* bad destinations and missing credentials */
+	CHECK(s3_config_env(c, "s3://A_B", &ec) == ERR_USAGE, "bad bucket");
+	CHECK(s3_config_env(c, "s3://ab", &ec) == ERR_USAGE, "short bucket");
+	CHECK(s3_config_env(c, "http://x/y", &ec) == ERR_USAGE, "not s3://");
+	clear_env();
+	CHECK(s3_config_env(c, "s3://digests", &ec) == ERR_USAGE &&
+	    strstr(ec.detail, "credentials") != NULL, "no credentials: %s",
+	    ec.detail);
+	/* secrets are wiped */
+	setenv("R2_ACCESS_KEY", "AK", 1);
+	setenv("R2_SECRET_KEY", "SECRETVALUE", 1);
+	setenv("R2_ENDPOINT", "http://127.0.0.1:9", 1);
+	s3_config_env(c, "s3://digests", &ec);
+	/* metadata checks happen before any request: port 9 is never used */
+	memset(&fo, 0, sizeof fo);
+	fo.connect_ms = 500;
+	CHECK(s3_init(s, c, &fo) == 0, "init");
+	m[0].name = "url";
+	m[0].value = "caf\xc3\xa9";
+	e = s3_put(s, "k", (const uint8_t *)"x", 1, "text/plain", m, 1, &ec);
+	CHECK(e == ERR_S3_META, "non-ASCII metadata refused: %d", e);
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	m[0].value = "ok";
+	m[1].name = "big";
+	m[1].value = big;
+	e = s3_put(s, "k", (const uint8_t *)"x", 1, "text/plain", m, 2, &ec);
+	CHECK(e == ERR_S3_META && strstr(ec.detail, "limit 2048") != NULL,
+	    "2 KB limit: %d %s", e, ec.detail);
+	CHECK(strstr(ec.detail, "SECRETVALUE") == NULL, "no secret in errors");
+	s3_free(s);
+	s3_config_wipe(c);
+	for (size_t i = 0; i < sizeof *c; i++)
+		if (((unsigned char *)c)[i] != 0) {
+			CHECK(0, "config not wiped at byte %zu", i);
+			break;
+		}
+	CHECK(1, "wipe checked");
+	free(c);
+	free(s);
+	return T_DONE();
+}

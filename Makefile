@@ -5,7 +5,11 @@
 
 CC       = musl-gcc
 CLANG    = clang
-CFLAGS   = -O2
+CFLAGS   =
+# Size matters (the static binary must stay under 512 KiB): -Os by default,
+# -O2 for the modules every byte of every repository goes through.
+OPT      = -Os
+FAST     = tokens utf8 digest store gz tar ignore out
 LDFLAGS  =
 LDLIBS   = -pthread
 PREFIX   = /usr/local
@@ -21,8 +25,8 @@ WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 DEFS     = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DREPODIGEST_VERSION='"$(VERSION)"'
 INC      = -Isrc -I$(V)/zlib -I$(V)/cjson -I$(V)/lz4/lib -I$(V)/bearssl/inc
 # Our flags come first and user CFLAGS last, so CFLAGS cannot drop the warnings.
-ALL_CFLAGS    = $(WARN) $(DEFS) $(INC) -MMD -MP -ffunction-sections -fdata-sections $(CFLAGS)
-VENDOR_CFLAGS = -w $(INC) -ffunction-sections -fdata-sections $(CFLAGS)
+ALL_CFLAGS    = $(WARN) $(DEFS) $(INC) -MMD -MP -ffunction-sections -fdata-sections $(OPT) $(CFLAGS)
+VENDOR_CFLAGS = -w $(INC) -ffunction-sections -fdata-sections $(OPT) $(CFLAGS)
 
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
            -fno-omit-frame-pointer -g -O1
@@ -118,6 +122,9 @@ build/asan/bearssl/%.o: $(V)/bearssl/src/%.c
 build/fuzz/bearssl/%.o: $(V)/bearssl/src/%.c
 	@mkdir -p $(@D)
 	$(CLANG) -O1 -g -w $(FUZZFLAGS) $(BEARSSL_SAN) $(BEARSSL_INC) -c $< -o $@
+
+$(foreach f,$(FAST),build/musl/src/$(f).o): OPT = -O2
+build/musl/vendor/src/zlib/%.o build/musl/vendor/src/lz4/lib/%.o: OPT = -O2
 
 # ---------------------------------------------------------------- compile
 build/musl/vendor/%.o: vendor/%.c $(STAMP)

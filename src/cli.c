@@ -21,6 +21,7 @@
 #include "err.h"
 #include "fetch.h"
 #include "out.h"
+#include "pipeline.h"
 #include "s3.h"
 #include "sink.h"
 #include "source.h"
@@ -35,7 +36,8 @@ static const char usage_main[] =
 "\n"
 "Commands:\n"
 "  digest SOURCE   digest one repository: a directory, a .tar/.tar.gz file,\n"
-"                  or - (tar or tar.gz on standard input)\n"
+"                  - (stdin), an archive URL, or a GitHub repository\n"
+"  run [FEED]      digest a whole repos.json feed as a batch\n"
 "  version         print the version\n"
 "  help            this text\n"
 "\n"
@@ -610,6 +612,49 @@ render_report(void *ctx, struct out *o)
 	return e;
 }
 
+/*
+ * Trust anchors (built in + --cacert + SSL_CERT_FILE), --resolve pins and
+ * timeouts into fo. Returns 0, or the exit code after printing the error.
+ */
+static int
+setup_net(const char *cmd, const char *const *resolve, int nres,
+    const char *const *cacert, int ncacert, int connect_s, int total_s,
+    struct tls_anchors *anchors, struct net_resolve *res,
+    struct fetch_opts *fo)
+{
+	const char *certfile = getenv("SSL_CERT_FILE");
+	struct err_ctx aec;
+	char msg[1024];
+
+	tls_anchors_init(anchors);
+	memset(&aec, 0, sizeof aec);
+	for (int i = 0; i < ncacert + 1; i++) {
+		const char *f = i < ncacert ? cacert[i] : certfile;
+		if (f == NULL || f[0] == '\0')
+			continue;
+		if (tls_anchors_add_pem_file(anchors, f, &aec) != 0) {
+			err_format(&aec, msg, sizeof msg);
+			fprintf(stderr, "repodigest: %s\n", msg);
+			tls_anchors_free(anchors);
+			return 1;
+		}
+	}
+	for (int i = 0; i < nres; i++)
+		if (net_resolve_parse(&res[i], resolve[i]) != 0) {
+			tls_anchors_free(anchors);
+			return usage_error(cmd, "--resolve wants HOST:PORT:ADDR",
+			    resolve[i]);
+		}
+	memset(fo, 0, sizeof *fo);
+	fo->connect_ms = connect_s * 1000;
+	fo->io_ms = 60000;
+	fo->total_ms = total_s * 1000;
+	fo->resolve = res;
+	fo->nresolve = (size_t)nres;
+	fo->anchors = anchors;
+	return 0;
+}
+
 static int
 cmd_digest(int argc, char **argv)
 {
@@ -643,29 +688,10 @@ cmd_digest(int argc, char **argv)
 	struct tls_anchors anchors;
 	struct net_resolve res[16];
 	struct fetch_opts fo;
-	struct err_ctx aec;
-	const char *certfile = getenv("SSL_CERT_FILE");
-	tls_anchors_init(&anchors);
-	memset(&aec, 0, sizeof aec);
-	for (int i = 0; i < da.n_cacert; i++)
-		if (tls_anchors_add_pem_file(&anchors, da.cacert[i], &aec) != 0)
-			goto anchor_fail;
-	if (certfile != NULL && certfile[0] != '\0' &&
-	    tls_anchors_add_pem_file(&anchors, certfile, &aec) != 0)
-		goto anchor_fail;
-	for (int i = 0; i < da.n_resolve; i++)
-		if (net_resolve_parse(&res[i], da.resolve[i]) != 0) {
-			tls_anchors_free(&anchors);
-			return usage_error("digest",
-			    "--resolve wants HOST:PORT:ADDR", da.resolve[i]);
-		}
-	memset(&fo, 0, sizeof fo);
-	fo.connect_ms = (int)da.connect_timeout_s * 1000;
-	fo.io_ms = 60000;
-	fo.total_ms = (int)da.timeout_s * 1000;
-	fo.resolve = res;
-	fo.nresolve = (size_t)da.n_resolve;
-	fo.anchors = &anchors;
+	if ((r = setup_net("digest", da.resolve, da.n_resolve, da.cacert,
+	    da.n_cacert, (int)da.connect_timeout_s, (int)da.timeout_s, &anchors,
+	    res, &fo)) != 0)
+		return r;
 	so.fetch = &fo;
 	so.archive_url = da.archive_url;
 	so.token = getenv("GITHUB_TOKEN");
@@ -728,11 +754,170 @@ done:
 	free(d);
 	tls_anchors_free(&anchors);
 	return status;
-anchor_fail:
-	err_format(&aec, msg, sizeof msg);
-	fprintf(stderr, "repodigest: %s\n", msg);
+}
+
+static const char usage_run[] =
+"usage: repodigest run [FEED] [options]\n"
+"\n"
+"Digest every repository of a repos.json feed (a file, an https:// URL or -;\n"
+"default: the UK public-sector feed) and store each digest with its metadata.\n"
+"\n"
+"Options:\n"
+"      --out DEST             DIR (default ./digests) or s3://BUCKET[/PREFIX]\n"
+"  -j, --jobs N               worker threads (default 8)\n"
+"      --shard I/N            this process's share (stable hash of owner/repo)\n"
+"      --batch-size N --offset K  the seed's sharding: record i if i %% N == K\n"
+"                             (default: JOB_COMPLETION_INDEX, CLOUD_RUN_TASK_*,\n"
+"                             AWS_BATCH_JOB_ARRAY_INDEX with REPODIGEST_SHARDS)\n"
+"      --force                ignore the cache (stored pushedat = feed's pushedAt)\n"
+"      --dry-run              say what would be fetched and stored; touch nothing\n"
+"      --timeout SECS         per repo, every attempt (default 300)\n"
+"      --retries N            attempts per repo (default 3)\n"
+"      --max-failures N       exit 1 when more repos fail (default unlimited)\n"
+"      --max-output BYTES     cap each digest (default 524288, 0 = none)\n"
+"      --archive-url TEMPLATE download from a mirror ({owner} {repo} {ref};\n"
+"                             https://, http:// or file://: air-gapped runs)\n"
+"      --report FILE          JSON run report\n"
+"      --state FILE           state file (default repodigest-state.json)\n"
+"      --resume FILE          skip what FILE (a state file) lists as done\n"
+"      --grace SECS           after SIGTERM/SIGINT, time for repos in flight\n"
+"                             (default 25)\n"
+"      --log-format json|text (default json, as the seed)\n"
+"      --resolve, --cacert, --api-url, --s3-endpoint, --s3-region,\n"
+"      --connect-timeout      as for digest\n"
+"\n"
+"Exit status: 0 finished, 1 fatal or too many failures, 2 usage, 130\n"
+"interrupted.\n";
+
+static int
+cmd_run(int argc, char **argv)
+{
+	struct run_opts ro;
+	const char *resolve[16], *cacert[8], *v = NULL;
+	int nres = 0, ncacert = 0, r, have_feed = 0;
+	uint64_t n, timeout_s = 300, connect_s = 30;
+	struct tls_anchors anchors;
+	struct net_resolve res[16];
+	struct fetch_opts fo;
+
+	memset(&ro, 0, sizeof ro);
+	ro.out = "digests";
+	ro.feed = PIPELINE_DEFAULT_FEED;
+	ro.jobs = 8;
+	ro.attempts = 3;
+	ro.max_failures = -1;
+	ro.max_output = 524288;
+	ro.grace_s = 25;
+	ro.log_json = 1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+#define OPT(l, s, hv) ((r = opt_match(argc, argv, &i, l, s, hv, &v)) != 0)
+#define NEED() do { if (r < 0) \
+		return usage_error("run", "option needs a value", a); } while (0)
+#define NUM(lo, hi) do { NEED(); if (parse_u64(v, &n) != 0 || \
+		n + 1 < (uint64_t)(lo) + 1 || n > (hi)) \
+		return usage_error("run", "bad number", a); } while (0)
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage_run, stdout);
+			return 0;
+		} else if (a[0] != '-' || strcmp(a, "-") == 0) {
+			if (have_feed++)
+				return usage_error("run", "more than one FEED", a);
+			ro.feed = a;
+		} else if (OPT("out", 0, 1)) {
+			NEED();
+			ro.out = v;
+		} else if (OPT("jobs", 'j', 1)) {
+			NUM(1, 256);
+			ro.jobs = (int)n;
+		} else if (OPT("shard", 0, 1)) {
+			NEED();
+			ro.shard = v;
+		} else if (OPT("batch-size", 0, 1)) {
+			NEED();
+			ro.batch_size = v;
+		} else if (OPT("offset", 0, 1)) {
+			NEED();
+			ro.offset = v;
+		} else if (OPT("force", 0, 0)) {
+			ro.force = 1;
+		} else if (OPT("dry-run", 0, 0)) {
+			ro.dry_run = 1;
+		} else if (OPT("timeout", 0, 1)) {
+			NUM(1, 86400);
+			timeout_s = n;
+		} else if (OPT("connect-timeout", 0, 1)) {
+			NUM(1, 3600);
+			connect_s = n;
+		} else if (OPT("retries", 0, 1)) {
+			NUM(1, 20);
+			ro.attempts = (int)n;
+		} else if (OPT("max-failures", 0, 1)) {
+			NUM(0, 100000000);
+			ro.max_failures = (long)n;
+		} else if (OPT("max-output", 0, 1)) {
+			NUM(0, (uint64_t)1 << 40);
+			ro.max_output = n;
+		} else if (OPT("archive-url", 0, 1)) {
+			NEED();
+			ro.archive_url = v;
+		} else if (OPT("api-url", 0, 1)) {
+			NEED();
+			ro.api_base = v;
+		} else if (OPT("s3-endpoint", 0, 1)) {
+			NEED();
+			ro.s3_endpoint = v;
+		} else if (OPT("s3-region", 0, 1)) {
+			NEED();
+			ro.s3_region = v;
+		} else if (OPT("report", 0, 1)) {
+			NEED();
+			ro.report = v;
+		} else if (OPT("state", 0, 1)) {
+			NEED();
+			ro.state = v;
+		} else if (OPT("resume", 0, 1)) {
+			NEED();
+			ro.resume = v;
+		} else if (OPT("grace", 0, 1)) {
+			NUM(0, 3600);
+			ro.grace_s = (int)n;
+		} else if (OPT("log-format", 0, 1)) {
+			NEED();
+			if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0)
+				return usage_error("run", "--log-format json or text", v);
+			ro.log_json = strcmp(v, "json") == 0;
+		} else if (OPT("resolve", 0, 1)) {
+			NEED();
+			if (nres == 16)
+				return usage_error("run", "too many --resolve", NULL);
+			resolve[nres++] = v;
+		} else if (OPT("cacert", 0, 1)) {
+			NEED();
+			if (ncacert == 8)
+				return usage_error("run", "too many --cacert", NULL);
+			cacert[ncacert++] = v;
+		} else {
+			return usage_error("run", "unknown option", a);
+		}
+#undef OPT
+#undef NEED
+#undef NUM
+	}
+	if ((ro.batch_size == NULL) != (ro.offset == NULL))
+		return usage_error("run", "--batch-size and --offset go together",
+		    NULL);
+	if (ro.shard != NULL && ro.batch_size != NULL)
+		return usage_error("run", "--shard and --batch-size conflict", NULL);
+	if ((r = setup_net("run", resolve, nres, cacert, ncacert, (int)connect_s,
+	    (int)timeout_s, &anchors, res, &fo)) != 0)
+		return r;
+	ro.fetch = &fo;
+	ro.timeout_s = (int)timeout_s;
+	ro.token = getenv("GITHUB_TOKEN");
+	r = pipeline_run(&ro);
 	tls_anchors_free(&anchors);
-	return 1;
+	return r;
 }
 
 static int
@@ -753,13 +938,15 @@ cli_main(int argc, char **argv)
 	 * must be errors, not a silent death */
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
-		fputs("repodigest: missing command (digest, version, help)\n"
+		fputs("repodigest: missing command (digest, run, version, help)\n"
 		    "Run 'repodigest --help' for usage.\n", stderr);
 		return EXIT_USAGE;
 	}
 	cmd = argv[1];
 	if (strcmp(cmd, "digest") == 0)
 		return cmd_digest(argc - 1, argv + 1);
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)
 		return cmd_version();
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||

@@ -145,7 +145,15 @@
 	/* s3 requests */ \
 	X(ERR_S3_ERROR,      ERR_PERM,  "S3 request refused") \
 	X(ERR_S3_RETRYABLE,  ERR_RETRY, "S3 request failed (retryable)") \
-	X(ERR_S3_META,       ERR_PERM,  "S3 metadata refused before sending")
+	X(ERR_S3_META,       ERR_PERM,  "S3 metadata refused before sending") \
+	/* feed and shard */ \
+	X(ERR_FEED_JSON,     ERR_PERM,  "feed is not valid JSON") \
+	X(ERR_FEED_NOT_ARRAY, ERR_PERM, "feed is not a JSON array of records") \
+	X(ERR_FEED_TOO_BIG,  ERR_PERM,  "feed over the size or record-count limit") \
+	X(ERR_SHARD_SPEC,    ERR_PERM,  "malformed shard setting (want --shard I/N, 0 <= I < N)") \
+	X(ERR_SHARD_BATCH,   ERR_PERM,  "malformed --batch-size/--offset (want N >= 1, 0 <= K < N)") \
+	X(ERR_SHARD_CONFLICT, ERR_PERM, "--shard and --batch-size/--offset cannot be combined") \
+	X(ERR_SHARD_ENV,     ERR_PERM,  "shard settings in the environment are incomplete or invalid")
 
 enum err_code {
 #define ERR_ENUM(name, cls, msg) name,
@@ -166,6 +174,7 @@ struct err_ctx {
 	uint64_t offset;        /* byte offset in the input stream, if has_offset */
 	int has_offset;
 	int sys_errno;          /* errno for ERR_IO/ERR_NOENT, else 0 */
+	uint64_t retry_after;   /* seconds the server asked us to wait, or 0 */
 	char detail[160];       /* free text, e.g. "limit 10485760 bytes" */
 };
 

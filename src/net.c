@@ -272,7 +272,7 @@ connect_list(struct net_conn *c, const struct addrinfo *list, int ms,
     int64_t deadline, struct err_ctx *e)
 {
 	const struct addrinfo *ai;
-	int rc = ERR_NET_DNS_NONAME, fd;
+	int rc = ERR_NET_DNS_NONAME, fd = -1;
 
 	for (ai = list; ai != NULL; ai = ai->ai_next) {
 		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)

@@ -1,0 +1,53 @@
+/*
+ * pipeline.h - `repodigest run`: a whole feed as a batch.
+ *
+ * feed (file | https | stdin) -> feed_parse -> this shard's jobs -> a pool of
+ * worker threads; per job: cache check (sidecar or S3 HEAD: stored pushedat
+ * equals the feed's pushedAt and the generator is ours -> skip), download and
+ * digest (retried on transient errors, bounded by a per-repo timeout), store
+ * (atomic local write or one S3 PUT). JSON log lines on stdout, progress every
+ * 100 repos, the seed's final "Pipeline complete: ..." line, a JSON report and
+ * an atomically written state file; SIGTERM/SIGINT stop taking jobs and give
+ * in-flight ones a grace period.
+ *
+ * Exit codes (the seed's): 0 finished (failures allowed up to max_failures),
+ * 1 fatal (feed unreadable, sink unusable) or too many failures, 130
+ * interrupted.
+ */
+#ifndef PIPELINE_H
+#define PIPELINE_H
+
+#include <stdint.h>
+
+#include "fetch.h"
+
+#define PIPELINE_DEFAULT_FEED \
+	"https://uk-x-gov-software-community.github.io/" \
+	"xgov-opensource-repo-scraper/repos.json"
+#define PIPELINE_DEFAULT_STATE "repodigest-state.json"
+
+struct run_opts {
+	const char *feed;               /* file, https:// URL, or "-" */
+	const char *out;                /* directory or s3://BUCKET[/PREFIX] */
+	const char *archive_url;        /* mirror template, or NULL */
+	const char *api_base;
+	const char *token;              /* GITHUB_TOKEN */
+	const char *s3_endpoint, *s3_region;
+	const struct fetch_opts *fetch;
+	int jobs;                       /* worker threads */
+	int force, dry_run;
+	int timeout_s;                  /* per repo, every attempt */
+	int attempts;                   /* tries per repo */
+	long max_failures;              /* < 0: unlimited */
+	uint64_t max_output;            /* body cap; 0: none */
+	const char *report, *state, *resume;
+	int grace_s;
+	int log_json;
+	const char *shard;              /* "I/N" or NULL */
+	const char *batch_size, *offset; /* seed mode (strings, as typed), or NULL */
+};
+
+/* Run the batch; returns the process exit code. */
+int pipeline_run(const struct run_opts *o);
+
+#endif

@@ -1,0 +1,245 @@
+/*
+ * shard.c - pick this process's share of the jobs.
+ *
+ * shard_config() runs once at start-up: flags, then REPODIGEST_SHARD, then
+ * the platform's task-index variables, each parsed strictly (a typo in a
+ * shard setting must stop the run: silently processing every job in every
+ * task would multiply the work by N). shard_keep() is then a pure function
+ * of the job, so any number of workers may call it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shard.h"
+
+/* Far above any real task count; keeps every value exact in 32 bits. */
+#define SHARD_NUM_MAX 1000000000ull
+
+/* see shard.h */
+uint64_t
+shard_hash(const char *owner, const char *repo)
+{
+	uint64_t h = 14695981039346656037ull;
+	const char *parts[3] = { owner, "/", repo };
+
+	for (int k = 0; k < 3; k++) {
+		for (const unsigned char *c = (const unsigned char *)parts[k];
+		    *c != '\0'; c++) {
+			unsigned v = *c >= 'A' && *c <= 'Z' ? *c + 32u : *c;
+			h = (h ^ v) * 1099511628211ull;
+		}
+	}
+	return h;
+}
+
+/* Strict decimal: [0-9]+, value <= SHARD_NUM_MAX; s[0..n). 1 on success. */
+static int
+num(const char *s, size_t n, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		x = x * 10 + (uint64_t)(s[i] - '0');
+		if (x > SHARD_NUM_MAX)
+			return 0;       /* checked each step: no overflow */
+	}
+	*v = x;
+	return 1;
+}
+
+static int
+num_str(const char *s, uint64_t *v)
+{
+	return num(s, strlen(s), v);
+}
+
+/* "I/N" with I < N. */
+static int
+parse_spec(const char *s, uint64_t *i, uint64_t *n)
+{
+	const char *slash = strchr(s, '/');
+
+	return slash != NULL && num(s, (size_t)(slash - s), i) &&
+	    num_str(slash + 1, n) && *n >= 1 && *i < *n;
+}
+
+/* getenv with "" treated as unset. */
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/* Quote a user value in a detail, bounded so a huge value cannot flood. */
+#define Q(s) (int)(strlen(s) > 40 ? 40 : strlen(s)), (s)
+
+static void
+set_all(struct shard *s)
+{
+	memset(s, 0, sizeof *s);
+	s->mode = SHARD_ALL;
+	s->count = 1;
+}
+
+static int
+from_env(struct shard *s, struct err_ctx *ec)
+{
+	static const struct {
+		const char *index, *count;
+	} plat[] = {
+		{ "JOB_COMPLETION_INDEX", "JOB_COMPLETIONS" },
+		{ "CLOUD_RUN_TASK_INDEX", "CLOUD_RUN_TASK_COUNT" },
+		{ "AWS_BATCH_JOB_ARRAY_INDEX", "AWS_BATCH_JOB_ARRAY_SIZE" },
+	};
+	const char *v, *iv = NULL, *cv, *iname = NULL, *cname;
+	uint64_t i, n;
+
+	if ((v = env("REPODIGEST_SHARD")) != NULL) {
+		if (!parse_spec(v, &i, &n))
+			return err_set(ec, ERR_SHARD_SPEC,
+			    "REPODIGEST_SHARD=\"%.*s\"", Q(v));
+		s->mode = SHARD_HASH;
+		s->index = i;
+		s->count = n;
+		snprintf(s->origin, sizeof s->origin, "REPODIGEST_SHARD=%s",
+		    v);
+		return ERR_OK;
+	}
+	for (size_t k = 0; k < sizeof plat / sizeof plat[0]; k++) {
+		if ((iv = env(plat[k].index)) != NULL) {
+			iname = plat[k].index;
+			cname = plat[k].count;
+			break;
+		}
+	}
+	cv = env("REPODIGEST_SHARDS");
+	if (iname == NULL) {
+		if (cv != NULL)
+			return err_set(ec, ERR_SHARD_ENV, "REPODIGEST_SHARDS=%.*s"
+			    " but no task index (JOB_COMPLETION_INDEX, "
+			    "CLOUD_RUN_TASK_INDEX or AWS_BATCH_JOB_ARRAY_INDEX)",
+			    Q(cv));
+		return ERR_OK;
+	}
+	if (cv != NULL)
+		cname = "REPODIGEST_SHARDS";
+	else if ((cv = env(cname)) == NULL)
+		return err_set(ec, ERR_SHARD_ENV, "%s=%.*s needs "
+		    "REPODIGEST_SHARDS (the shard count; the platform does "
+		    "not expose it)", iname, Q(iv));
+	if (!num_str(iv, &i))
+		return err_set(ec, ERR_SHARD_ENV, "%s=\"%.*s\": not a number",
+		    iname, Q(iv));
+	if (!num_str(cv, &n) || n == 0)
+		return err_set(ec, ERR_SHARD_ENV,
+		    "%s=\"%.*s\": not a count >= 1", cname, Q(cv));
+	if (i >= n)
+		return err_set(ec, ERR_SHARD_ENV, "%s=%.*s is not below "
+		    "%s=%.*s", iname, Q(iv), cname, Q(cv));
+	s->mode = SHARD_HASH;
+	s->index = i;
+	s->count = n;
+	snprintf(s->origin, sizeof s->origin, "%s=%s, %s=%s", iname, iv,
+	    cname, cv);
+	return ERR_OK;
+}
+
+/* see shard.h */
+int
+shard_config(struct shard *s, const char *flag_shard,
+    const char *batch_size, const char *offset, struct err_ctx *ec)
+{
+	struct err_ctx dummy;
+	uint64_t i, n;
+	int rc;
+
+	if (ec == NULL)
+		ec = &dummy;
+	ec->has_offset = 0;
+	set_all(s);
+	if (flag_shard != NULL && (batch_size != NULL || offset != NULL))
+		return err_set(ec, ERR_SHARD_CONFLICT, NULL);
+	if (flag_shard != NULL) {
+		if (!parse_spec(flag_shard, &i, &n))
+			return err_set(ec, ERR_SHARD_SPEC, "--shard \"%.*s\"",
+			    Q(flag_shard));
+		s->mode = SHARD_HASH;
+		s->index = i;
+		s->count = n;
+		snprintf(s->origin, sizeof s->origin, "--shard %s",
+		    flag_shard);
+		return ERR_OK;
+	}
+	if (batch_size != NULL || offset != NULL) {
+		if (batch_size == NULL)
+			return err_set(ec, ERR_SHARD_BATCH,
+			    "--offset needs --batch-size");
+		if (!num_str(batch_size, &n) || n == 0)
+			return err_set(ec, ERR_SHARD_BATCH,
+			    "--batch-size \"%.*s\"", Q(batch_size));
+		/* the seed's default offset is the first batch */
+		i = 0;
+		if (offset != NULL && !num_str(offset, &i))
+			return err_set(ec, ERR_SHARD_BATCH, "--offset \"%.*s\"",
+			    Q(offset));
+		if (i >= n)
+			return err_set(ec, ERR_SHARD_BATCH, "--offset %.*s is "
+			    "not below --batch-size %.*s", Q(offset),
+			    Q(batch_size));
+		s->mode = SHARD_SEED;
+		s->index = i;
+		s->count = n;
+		snprintf(s->origin, sizeof s->origin,
+		    "--batch-size %s --offset %s", batch_size,
+		    offset != NULL ? offset : "0");
+		return ERR_OK;
+	}
+	if ((rc = from_env(s, ec)) != ERR_OK)
+		set_all(s);
+	return rc;
+}
+
+/* see shard.h */
+const char *
+shard_describe(const struct shard *s, char *buf, size_t cap)
+{
+	if (cap == 0)
+		return buf;
+	switch (s->mode) {
+	case SHARD_HASH:
+		snprintf(buf, cap, "shard %llu/%llu (%s)",
+		    (unsigned long long)s->index, (unsigned long long)s->count,
+		    s->origin);
+		break;
+	case SHARD_SEED:
+		snprintf(buf, cap, "records i %% %llu == %llu (%s)",
+		    (unsigned long long)s->count, (unsigned long long)s->index,
+		    s->origin);
+		break;
+	default:
+		snprintf(buf, cap, "all jobs (no shard configured)");
+		break;
+	}
+	return buf;
+}
+
+/* see shard.h */
+int
+shard_keep(const struct shard *s, const struct feed_job *j)
+{
+	switch (s->mode) {
+	case SHARD_HASH:
+		return shard_hash(j->owner, j->repo) % s->count == s->index;
+	case SHARD_SEED:
+		return (uint64_t)j->index % s->count == s->index;
+	default:
+		return 1;
+	}
+}

@@ -1,0 +1,276 @@
+#!/bin/sh
+# s3.sh BINARY - `repodigest digest --out s3://BUCKET[/PREFIX]` against a real,
+# signature-checking S3 server (Ceph radosgw on 127.0.0.1, ../shared/scripts/
+# s3-server), musl and ASan builds. Debian's boto3 is the independent client:
+# it makes the buckets and reads back every object (body byte for byte equal to
+# `digest --format full`, Content-Type, the five metadata fields).
+# Checks: the R2_* and AWS_* variable sets (and REPODIGEST_S3_* precedence,
+# flag overrides), prefixes, atomic overwrite, clock-skew correction, and
+# failures that print one line, exit 1 and store nothing: wrong secret
+# (SignatureDoesNotMatch), missing bucket (NoSuchBucket), endpoint down
+# (connection refused), unsafe --repo names. Finally no secret and no
+# GITHUB_TOKEN in anything repodigest printed.
+cd "$(dirname "$0")/../.." || exit 1
+BIN=${1:-build/repodigest}
+. tests/cli/lib.inc
+SHARED=${SHARED:-../shared}
+S3SRV=$SHARED/scripts/s3-server
+# ours_left: PIDs of processes run with our server's config ($W/s3/ceph.conf),
+# e.g. a daemon started but not yet recorded when we were killed mid-start
+ours_left() {
+	for d in /proc/[0-9]*; do
+		case "$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null)" in
+		*" $W/s3/ceph.conf "*) echo "${d#/proc/}" ;;
+		esac
+	done
+}
+cleanup() {
+	if [ -d "$W/s3" ]; then
+		"$S3SRV" stop "$W/s3" >/dev/null 2>&1
+		left=$(ours_left)
+		if [ -n "$left" ]; then
+			kill $left 2>/dev/null
+			i=0; while [ $i -lt 30 ] && [ -n "$(ours_left)" ]; do sleep 0.1; i=$((i + 1)); done
+			left=$(ours_left); [ -n "$left" ] && kill -9 $left 2>/dev/null
+		fi
+	fi
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+
+BUILD=$(dirname "$BIN")
+BINS="$BIN $BUILD/asan/repodigest"
+for b in $BINS; do [ -x "$b" ] || { bad "missing $b (make test-build)"; finish; exit 1; }; done
+"$S3SRV" install >"$W/install.log" 2>&1 || { bad "s3-server install: $(tail -3 "$W/install.log")"; finish; exit 1; }
+scripts/setup python3-boto3 >"$W/setup.log" 2>&1 || { bad "setup python3-boto3: $(tail -3 "$W/setup.log")"; finish; exit 1; }
+PY=/usr/bin/python3     # Debian's python3, where python3-boto3 lives
+
+# a hermetic environment: no S3 configuration from the caller, loopback only
+for v in REPODIGEST_S3_ENDPOINT R2_ENDPOINT AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL \
+	REPODIGEST_S3_ACCESS_KEY R2_ACCESS_KEY AWS_ACCESS_KEY_ID \
+	REPODIGEST_S3_SECRET_KEY R2_SECRET_KEY AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN \
+	REPODIGEST_S3_REGION AWS_REGION AWS_DEFAULT_REGION REPODIGEST_TEST_CLOCK_SKEW \
+	AWS_PROFILE AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE \
+	http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy; do
+	unset "$v"
+done
+export NO_PROXY=127.0.0.1,localhost,::1 no_proxy=127.0.0.1,localhost,::1
+export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null   # boto3: no ~/.aws
+rnd() { head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+export GITHUB_TOKEN="ghp_testtoken_$(rnd)"
+WRONG_SECRET="wrongsecret$(rnd)"
+
+if ! S3_SERVER_TTL=600 "$S3SRV" start "$W/s3" >"$W/s3.env" 2>"$W/s3.err"; then
+	bad "s3-server start: $(tail -5 "$W/s3.err")"; finish; exit 1
+fi
+. "$W/s3.env"
+case $S3_ENDPOINT in http://127.0.0.1:*) ;; *) bad "endpoint not on loopback: $S3_ENDPOINT"; finish; exit 1 ;; esac
+
+# boto3 helper: s3.py CMD ARGS (server from S3_* in the environment)
+#   mb BUCKET...                          create buckets
+#   verify BUCKET KEY REF COMMIT O/R TOL  one "ok NAME" / "FAIL NAME: why" line per check
+#   empty BUCKET                          exit 0 if the bucket holds no object
+#   nobucket BUCKET                       exit 0 if the bucket does not exist
+cat >"$W/s3.py" <<'PY'
+import datetime, os, re, sys
+import boto3, botocore
+from botocore.config import Config
+
+c = boto3.client("s3", endpoint_url=os.environ["S3_ENDPOINT"],
+                 aws_access_key_id=os.environ["S3_ACCESS_KEY"],
+                 aws_secret_access_key=os.environ["S3_SECRET_KEY"],
+                 region_name=os.environ["S3_REGION"],
+                 config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                               retries={"max_attempts": 2}, connect_timeout=10, read_timeout=30))
+
+def code(e):
+    return e.response.get("Error", {}).get("Code", "?")
+
+cmd, args = sys.argv[1], sys.argv[2:]
+if cmd == "mb":
+    for b in args:
+        c.create_bucket(Bucket=b)
+elif cmd == "empty":
+    keys = [o["Key"] for o in c.list_objects_v2(Bucket=args[0]).get("Contents", [])]
+    if keys:
+        print("stored:", " ".join(keys))
+        sys.exit(1)
+elif cmd == "nobucket":
+    try:
+        c.head_bucket(Bucket=args[0])
+    except botocore.exceptions.ClientError as e:
+        sys.exit(0 if code(e) in ("404", "NoSuchBucket") else 1)
+    print("bucket exists:", args[0])
+    sys.exit(1)
+elif cmd == "verify":
+    bucket, key, ref, commit, repo, tol = args
+    def check(name, cond, why=""):
+        print(("ok   %s" % name) if cond else ("FAIL %s: %s" % (name, why)))
+    try:
+        h = c.head_object(Bucket=bucket, Key=key)
+        body = c.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except botocore.exceptions.ClientError as e:
+        check("object s3://%s/%s exists" % (bucket, key), False, code(e))
+        sys.exit(0)
+    want = open(ref, "rb").read()
+    if body == want:
+        check("body", True)
+    else:
+        i = next((i for i, (a, b) in enumerate(zip(body, want)) if a != b), min(len(body), len(want)))
+        check("body", False, "%d bytes, want %d, first difference at %d" % (len(body), len(want), i))
+    check("content-type", h.get("ContentType") == "text/plain", repr(h.get("ContentType")))
+    m = h["Metadata"]
+    names = {"pushedat", "url", "processedat", "commit", "generator"}
+    check("metadata names", set(m) == names, "got %s" % sorted(m))
+    check("pushedat", m.get("pushedat") == "", repr(m.get("pushedat")))
+    check("url", m.get("url") == "https://github.com/" + repo, repr(m.get("url")))
+    p = m.get("processedat", "")
+    ok = re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", p) is not None
+    if ok:
+        t = datetime.datetime.strptime(p[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc)
+        off = abs((datetime.datetime.now(datetime.timezone.utc) - t).total_seconds())
+        ok = off <= float(tol)
+    check("processedat", ok, repr(p))
+    check("commit", m.get("commit") == commit, repr(m.get("commit")))
+    check("generator", m.get("generator", "").startswith("repodigest/"), repr(m.get("generator")))
+else:
+    sys.exit("s3.py: unknown command " + cmd)
+PY
+s3py() { timeout 60 "$PY" "$W/s3.py" "$@"; }
+
+# fixtures and their commit ids ("NAME SHA" lines)
+bash "$SHARED/testdata/gitingest/make-fixtures.sh" --tar "$W/fx" >"$W/fx.ids" || { bad "make-fixtures"; finish; exit 1; }
+sha() { awk -v n="$1" '$1 == n { print $2 }' "$W/fx.ids"; }
+SHA_BASIC=$(sha basic) SHA_MIXED=$(sha mixed)
+echo "$SHA_BASIC" | grep -q '^[0-9a-f]\{40\}$' && echo "$SHA_MIXED" | grep -q '^[0-9a-f]\{40\}$' ||
+	{ bad "fixture commit ids: $(cat "$W/fx.ids")"; finish; exit 1; }
+
+# a TCP port on 127.0.0.1 that nothing listens on
+DOWN=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+# Everything repodigest prints is kept under $W/cap for the secrets check.
+mkdir -p "$W/cap"
+nrun=0
+keep() { nrun=$((nrun + 1)); cp "$W/out" "$W/cap/$nrun.out"; cp "$W/err" "$W/cap/$nrun.err"; }
+# put NAME CMD... : CMD exits 0 (expect_ok), output kept
+put() { expect_ok "$@"; r=$?; keep; return $r; }
+# putfail NAME RC PATTERN CMD... : CMD exits RC within 30 s with exactly one
+# line on stderr matching PATTERN
+putfail() {
+	n=$1 want=$2 pat=$3; shift 3
+	timeout 30 "$@" >"$W/out" 2>"$W/err"
+	rc=$?; keep
+	if [ "$rc" -ne "$want" ]; then bad "$n: exit $rc, want $want: $(head -3 "$W/err")"; return 1; fi
+	if ! grep -q -- "$pat" "$W/err"; then bad "$n: stderr lacks '$pat': $(head -3 "$W/err")"; return 1; fi
+	if [ "$(grep -c '' "$W/err")" -ne 1 ]; then bad "$n: not one line: $(head -5 "$W/err")"; return 1; fi
+	ok
+}
+# verify TAG BUCKET KEY REF COMMIT OWNER/REPO [TOLERANCE_S]: boto3 reads the object back
+verify() {
+	s3py verify "$2" "$3" "$4" "$5" "$6" "${7:-900}" >"$W/verify" 2>&1 || { bad "$1: boto3: $(tail -3 "$W/verify")"; return; }
+	[ -s "$W/verify" ] || { bad "$1: boto3 said nothing"; return; }
+	while read -r st rest; do
+		case $st in ok) ok ;; *) bad "$1: $rest" ;; esac
+	done <"$W/verify"
+}
+# stored_nothing TAG BUCKET: the bucket is still empty
+stored_nothing() {
+	if s3py empty "$2" >"$W/empty" 2>&1; then ok; else bad "$1: $(head -3 "$W/empty")"; fi
+}
+
+K=gitingest/RepoDigest/basic/summary.txt
+for B in $BINS; do
+	case $B in */asan/*) t=asan ;; *) t=musl ;; esac
+	tag=$t/$(basename "$B")
+	ok_bk=rd-$t-ok err_bk=rd-$t-err
+	s3py mb "$ok_bk" "$err_bk" >"$W/mb" 2>&1 || { bad "$tag: create buckets: $(tail -3 "$W/mb")"; continue; }
+
+	# the references: the same source as --format full on stdout
+	"$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic --format full >"$W/cap/$t.basic.ref" 2>"$W/cap/$t.basic.ref.err" ||
+		bad "$tag: reference digest (basic)"
+	"$B" digest -q "$W/fx/mixed.tar.gz" --repo RepoDigest/basic --format full >"$W/cap/$t.mixed-as-basic.ref" 2>"$W/cap/$t.mixed.ref.err" ||
+		bad "$tag: reference digest (mixed)"
+	"$B" digest -q "$W/fx/mixed.tar.gz" --repo RepoDigest/mixed --format full >"$W/cap/$t.mixed.ref" 2>>"$W/cap/$t.mixed.ref.err" ||
+		bad "$tag: reference digest (mixed)"
+
+	# R2_* variables, as the seed system's users write them; no region: "auto"; no prefix
+	put "$tag R2_* env" env R2_ENDPOINT="$S3_ENDPOINT" R2_ACCESS_KEY="$S3_ACCESS_KEY" R2_SECRET_KEY="$S3_SECRET_KEY" \
+		"$B" digest "$W/fx/basic.tar.gz" --repo RepoDigest/basic --out "s3://$ok_bk" &&
+		verify "$tag R2_*" "$ok_bk" "$K" "$W/cap/$t.basic.ref" "$SHA_BASIC" RepoDigest/basic
+
+	# AWS_* variables (AWS_ENDPOINT_URL), region from AWS_REGION, a prefix with a trailing '/'
+	put "$tag AWS_* env" env AWS_ENDPOINT_URL="$S3_ENDPOINT" AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY" \
+		AWS_SECRET_ACCESS_KEY="$S3_SECRET_KEY" AWS_REGION="$S3_REGION" \
+		"$B" digest "$W/fx/mixed.tar.gz" --repo RepoDigest/mixed --out "s3://$ok_bk/pre/fix/" &&
+		verify "$tag AWS_*" "$ok_bk" "pre/fix/gitingest/RepoDigest/mixed/summary.txt" "$W/cap/$t.mixed.ref" "$SHA_MIXED" RepoDigest/mixed
+
+	# AWS_ENDPOINT_URL_S3 wins over AWS_ENDPOINT_URL (down), AWS_DEFAULT_REGION
+	put "$tag AWS_ENDPOINT_URL_S3" env AWS_ENDPOINT_URL_S3="$S3_ENDPOINT" AWS_ENDPOINT_URL="http://127.0.0.1:$DOWN" \
+		AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$S3_SECRET_KEY" AWS_DEFAULT_REGION="$S3_REGION" \
+		"$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic --out "s3://$ok_bk/aws-s3" &&
+		verify "$tag AWS_ENDPOINT_URL_S3" "$ok_bk" "aws-s3/$K" "$W/cap/$t.basic.ref" "$SHA_BASIC" RepoDigest/basic
+
+	# REPODIGEST_S3_* beat R2_* (wrong secret, endpoint down) and AWS_*
+	put "$tag REPODIGEST_S3_* precedence" env REPODIGEST_S3_ENDPOINT="$S3_ENDPOINT" REPODIGEST_S3_ACCESS_KEY="$S3_ACCESS_KEY" \
+		REPODIGEST_S3_SECRET_KEY="$S3_SECRET_KEY" REPODIGEST_S3_REGION="$S3_REGION" \
+		R2_ENDPOINT="http://127.0.0.1:$DOWN" R2_ACCESS_KEY="$S3_ACCESS_KEY" R2_SECRET_KEY="$WRONG_SECRET" \
+		AWS_SECRET_ACCESS_KEY="$WRONG_SECRET" \
+		"$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic --out "s3://$ok_bk/prec" &&
+		verify "$tag REPODIGEST_S3_*" "$ok_bk" "prec/$K" "$W/cap/$t.basic.ref" "$SHA_BASIC" RepoDigest/basic
+
+	# R2_* beat AWS_* (wrong secret, endpoint down)
+	put "$tag R2_* over AWS_*" env R2_ENDPOINT="$S3_ENDPOINT" R2_ACCESS_KEY="$S3_ACCESS_KEY" R2_SECRET_KEY="$S3_SECRET_KEY" \
+		AWS_ENDPOINT_URL="http://127.0.0.1:$DOWN" AWS_ACCESS_KEY_ID="WRONGKEY" AWS_SECRET_ACCESS_KEY="$WRONG_SECRET" \
+		"$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic --out "s3://$ok_bk/r2-over-aws" &&
+		verify "$tag R2_* over AWS_*" "$ok_bk" "r2-over-aws/$K" "$W/cap/$t.basic.ref" "$SHA_BASIC" RepoDigest/basic
+
+	# flags override the environment: --s3-endpoint over a down endpoint, --s3-region
+	put "$tag --s3-endpoint/--s3-region" env REPODIGEST_S3_ENDPOINT="http://127.0.0.1:$DOWN" \
+		REPODIGEST_S3_ACCESS_KEY="$S3_ACCESS_KEY" REPODIGEST_S3_SECRET_KEY="$S3_SECRET_KEY" REPODIGEST_S3_REGION=bogus-region-1 \
+		"$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic --out "s3://$ok_bk/flags" \
+		--s3-endpoint "$S3_ENDPOINT" --s3-region "$S3_REGION" &&
+		verify "$tag flags" "$ok_bk" "flags/$K" "$W/cap/$t.basic.ref" "$SHA_BASIC" RepoDigest/basic
+
+	# overwrite: another source at the same key replaces the object whole
+	put "$tag overwrite" env R2_ENDPOINT="$S3_ENDPOINT" R2_ACCESS_KEY="$S3_ACCESS_KEY" R2_SECRET_KEY="$S3_SECRET_KEY" \
+		"$B" digest -q "$W/fx/mixed.tar.gz" --repo RepoDigest/basic --out "s3://$ok_bk" &&
+		verify "$tag overwrite" "$ok_bk" "$K" "$W/cap/$t.mixed-as-basic.ref" "$SHA_MIXED" RepoDigest/basic
+
+	# clock skew: our clock an hour behind, corrected once from the server's Date
+	put "$tag clock skew" env REPODIGEST_TEST_CLOCK_SKEW=-3600 \
+		R2_ENDPOINT="$S3_ENDPOINT" R2_ACCESS_KEY="$S3_ACCESS_KEY" R2_SECRET_KEY="$S3_SECRET_KEY" \
+		"$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic --out "s3://$ok_bk/skew" &&
+		{ grep -qi clock "$W/err" && ok || bad "$tag clock skew: stderr does not mention the correction: $(head -3 "$W/err")"; } &&
+		verify "$tag clock skew" "$ok_bk" "skew/$K" "$W/cap/$t.basic.ref" "$SHA_BASIC" RepoDigest/basic 7200
+
+	# failures: one line, exit 1, nothing stored (the error bucket stays empty)
+	putfail "$tag wrong secret" 1 SignatureDoesNotMatch env R2_ENDPOINT="$S3_ENDPOINT" R2_ACCESS_KEY="$S3_ACCESS_KEY" \
+		R2_SECRET_KEY="$WRONG_SECRET" "$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic --out "s3://$err_bk"
+	stored_nothing "$tag wrong secret stored something" "$err_bk"
+	nb=rd-$t-missing-$(rnd)
+	putfail "$tag missing bucket" 1 NoSuchBucket env R2_ENDPOINT="$S3_ENDPOINT" R2_ACCESS_KEY="$S3_ACCESS_KEY" \
+		R2_SECRET_KEY="$S3_SECRET_KEY" "$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic --out "s3://$nb"
+	if s3py nobucket "$nb" >"$W/nb" 2>&1; then ok; else bad "$tag missing bucket: $(head -3 "$W/nb")"; fi
+	s=$(date +%s)
+	putfail "$tag endpoint down" 1 "[Cc]onnection refused" env R2_ENDPOINT="http://127.0.0.1:$DOWN" R2_ACCESS_KEY="$S3_ACCESS_KEY" \
+		R2_SECRET_KEY="$S3_SECRET_KEY" "$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic --out "s3://$err_bk"
+	[ $(( $(date +%s) - s )) -le 20 ] && ok || bad "$tag endpoint down: took too long"
+	stored_nothing "$tag endpoint down stored something" "$err_bk"
+	for r in ../x owner/..; do
+		timeout 30 env R2_ENDPOINT="$S3_ENDPOINT" R2_ACCESS_KEY="$S3_ACCESS_KEY" R2_SECRET_KEY="$S3_SECRET_KEY" \
+			"$B" digest -q "$W/fx/basic.tar.gz" --repo "$r" --out "s3://$err_bk" >"$W/out" 2>"$W/err"
+		rc=$?; keep
+		case $rc in 1|2) [ -s "$W/err" ] && ok || bad "$tag --repo $r: refused silently" ;;
+		*) bad "$tag --repo $r: exit $rc, want 1 or 2: $(head -3 "$W/err")" ;; esac
+		stored_nothing "$tag --repo $r stored something" "$err_bk"
+	done
+done
+
+# secrets: nothing repodigest printed holds a secret or the GitHub token
+if grep -r -l -F -e "$S3_SECRET_KEY" -e "$WRONG_SECRET" -e "$GITHUB_TOKEN" "$W/cap" >"$W/leaks"; then
+	bad "secret or token in repodigest's output: $(tr '\n' ' ' <"$W/leaks")"
+elif [ "$(ls "$W/cap" | grep -c '')" -lt 10 ]; then
+	bad "secrets check: too few captured outputs"
+else ok; fi
+finish

@@ -1,0 +1,599 @@
+/*
+ * test_feed.c - feed parser: the shared sample feed (exact jobs), every file
+ * in $SHARED/feeds/bad/ with its exact outcome (fatal code, or each skipped
+ * record's index, identity and reason), inline hostile records (NUL and
+ * surrogate escapes, duplicate keys, huge fields, deep nesting, trailing
+ * data), and tables for the url, name and timestamp checks.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "feed.h"
+#include "t.h"
+
+/* ------------------------------------------------------------ harness */
+
+#define MAX_SKIPS 64
+
+struct skips {
+	size_t n;
+	size_t index[MAX_SKIPS];
+	char who[MAX_SKIPS][160];
+	char reason[MAX_SKIPS][128];
+};
+
+static void
+on_skip(void *ctx, size_t index, const char *who, const char *reason)
+{
+	struct skips *s = ctx;
+
+	if (s->n < MAX_SKIPS) {
+		s->index[s->n] = index;
+		snprintf(s->who[s->n], sizeof s->who[0], "%s", who);
+		snprintf(s->reason[s->n], sizeof s->reason[0], "%s", reason);
+	}
+	s->n++;
+}
+
+struct run {
+	int rc;
+	struct feed_job *jobs;
+	size_t njobs, nrec;
+	struct skips sk;
+	struct err_ctx ec;
+};
+
+static void
+run_mem(struct run *r, const char *p, size_t n)
+{
+	memset(r, 0, sizeof *r);
+	r->rc = feed_parse(p, n, &r->jobs, &r->njobs, &r->nrec, on_skip,
+	    &r->sk, &r->ec);
+}
+
+static char *
+slurp(const char *rel, size_t *n)
+{
+	const char *shared = getenv("SHARED");
+	char path[1024];
+	FILE *f;
+	char *p;
+	long sz;
+
+	snprintf(path, sizeof path, "%s/feeds/%s",
+	    shared ? shared : "../shared", rel);
+	if ((f = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "cannot open %s\n", path);
+		return NULL;
+	}
+	fseek(f, 0, SEEK_END);
+	sz = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	p = malloc((size_t)sz + 1);
+	if (p == NULL || fread(p, 1, (size_t)sz, f) != (size_t)sz) {
+		fclose(f);
+		free(p);
+		return NULL;
+	}
+	fclose(f);
+	*n = (size_t)sz;
+	return p;
+}
+
+static int
+run_file(struct run *r, const char *rel)
+{
+	size_t n;
+	char *p = slurp(rel, &n);
+
+	CHECK(p != NULL, "read %s", rel);
+	if (p == NULL)
+		return 0;
+	run_mem(r, p, n);
+	free(p);
+	return 1;
+}
+
+static void
+run_str(struct run *r, const char *s)
+{
+	run_mem(r, s, strlen(s));
+}
+
+/* One expected skip: index, who, reason. */
+struct want {
+	size_t index;
+	const char *who, *reason;
+};
+
+static void
+check_skips(const struct run *r, const char *name, const struct want *w,
+    size_t nw)
+{
+	CHECK(r->sk.n == nw, "%s: %zu skips, want %zu", name, r->sk.n, nw);
+	for (size_t i = 0; i < nw && i < r->sk.n; i++) {
+		CHECK(r->sk.index[i] == w[i].index, "%s: skip %zu index %zu",
+		    name, i, r->sk.index[i]);
+		CHECK(strcmp(r->sk.who[i], w[i].who) == 0,
+		    "%s: skip %zu who \"%s\"", name, i, r->sk.who[i]);
+		CHECK(strcmp(r->sk.reason[i], w[i].reason) == 0,
+		    "%s: skip %zu reason \"%s\", want \"%s\"", name, i,
+		    r->sk.reason[i], w[i].reason);
+	}
+}
+
+#define NW(a) (sizeof(a) / sizeof((a)[0]))
+#define BADURL "url is not https://github.com/OWNER/NAME"
+
+/* ------------------------------------------------------------ sample */
+
+static void
+test_sample(void)
+{
+	struct run r;
+	const struct feed_job *j;
+	static const struct want w[] = {
+		{ 27, "sample-research-lab/climate-model",
+		    "duplicate of record 24" },
+		{ 28, "sample-research-lab/paper-2021-code",
+		    "duplicate of record 25" },
+		{ 29, "sample-research-lab/UPPERCASE-REPO",
+		    "duplicate of record 26" },
+	};
+
+	if (!run_file(&r, "sample-repos.json"))
+		return;
+	CHECK(r.rc == ERR_OK, "rc %d", r.rc);
+	/* README: 30 records, the 3-record sample-research-lab block twice */
+	CHECK(r.nrec == 30, "records %zu", r.nrec);
+	CHECK(r.njobs == 27, "jobs %zu", r.njobs);
+	check_skips(&r, "sample", w, NW(w));
+	for (size_t i = 0; i < r.njobs; i++)
+		CHECK(r.jobs[i].index == i, "job %zu index %zu", i,
+		    r.jobs[i].index);
+	if (r.njobs != 27) {
+		free(r.jobs);
+		return;
+	}
+	j = &r.jobs[0];
+	CHECK(strcmp(j->owner, "example-dept") == 0 &&
+	    strcmp(j->repo, "frontend-toolkit") == 0 &&
+	    strcmp(j->url, "https://github.com/example-dept/frontend-toolkit")
+	    == 0 && j->has_pushed_at &&
+	    strcmp(j->pushed_at, "2026-03-20T17:44:18Z") == 0, "job 0");
+	j = &r.jobs[4];
+	CHECK(strcmp(j->repo, ".github") == 0, "leading dot %s", j->repo);
+	j = &r.jobs[15];
+	CHECK(strcmp(j->owner, "SampleAgency") == 0 &&
+	    strcmp(j->repo, "Case.Management.API") == 0, "mixed case %s/%s",
+	    j->owner, j->repo);
+	j = &r.jobs[18];
+	CHECK(strcmp(j->repo, "hello-world") == 0 && !j->has_pushed_at &&
+	    j->pushed_at[0] == '\0', "null pushedAt %s", j->repo);
+	j = &r.jobs[22];
+	CHECK(strcmp(j->repo, "111-online-triage") == 0, "digit %s", j->repo);
+	j = &r.jobs[26];
+	CHECK(strcmp(j->repo, "UPPERCASE-REPO") == 0 &&
+	    strcmp(j->pushed_at, "2019-09-10T08:30:00Z") == 0, "last %s",
+	    j->repo);
+	free(r.jobs);
+}
+
+/* ------------------------------------------------------------ bad/ */
+
+static void
+test_bad_fatal(void)
+{
+	struct run r;
+
+	/* stops inside the second record: whole feed rejected */
+	if (run_file(&r, "bad/truncated.json")) {
+		CHECK(r.rc == ERR_FEED_JSON, "truncated rc %d", r.rc);
+		CHECK(r.jobs == NULL && r.njobs == 0 && r.nrec == 0 &&
+		    r.sk.n == 0, "truncated: no output");
+		CHECK(r.ec.has_offset && r.ec.offset > 600, "offset %llu",
+		    (unsigned long long)r.ec.offset);
+	}
+	/* {"repos": [...], "count": 2} */
+	if (run_file(&r, "bad/top-level-object.json")) {
+		CHECK(r.rc == ERR_FEED_NOT_ARRAY, "object rc %d", r.rc);
+		CHECK(strcmp(r.ec.detail, "top level is object") == 0, "%s",
+		    r.ec.detail);
+		CHECK(r.jobs == NULL && r.sk.n == 0, "object: no output");
+	}
+}
+
+static void
+test_bad_records(void)
+{
+	struct run r;
+	static const struct want utf8[] = {
+		/* raw C3 28, C0 AF, FF, E2 82 in name, description, url */
+		{ 0, "sample-council", "invalid UTF-8 in name" },
+		/* "\ud800" in the description: cJSON alone rejects the feed */
+		{ 1, "sample-council/lone-surrogate",
+		    "invalid UTF-8 in description" },
+	};
+	static const struct want types[] = {
+		{ 0, "example-dept/number-url", "wrong type for url (number)" },
+		{ 1, "example-dept/number-pushedat",
+		    "wrong type for pushedAt (number)" },
+		{ 2, "", "wrong type for owner (array)" },
+		{ 3, "example-dept", "wrong type for name (object)" },
+		{ 5, "example-dept/bool-pushedat",
+		    "wrong type for pushedAt (boolean)" },
+		{ 6, "", "record is not an object (string)" },
+		{ 7, "", "record is not an object (null)" },
+		{ 8, "", "record is not an object (number)" },
+	};
+	static const struct want missing[] = {
+		{ 0, "sample-council/no-url", "missing url" },
+		{ 1, "sample-council/null-url", "missing url" },
+		{ 2, "sample-council/empty-url", "empty url" },
+	};
+	static const struct want trav[] = {
+		{ 0, "example-dept", "unsafe name" },
+		{ 1, "", "unsafe owner" },
+		{ 2, "example-dept", "unsafe name" },
+		{ 3, "example-dept", "unsafe name" },
+		{ 4, "example-dept", "unsafe name" },
+		/* "\u0000" in name and url */
+		{ 5, "example-dept", "invalid UTF-8 in name" },
+		{ 6, "example-dept", "unsafe name" },
+		{ 7, "", "unsafe owner" },
+	};
+	static const struct want host[] = {
+		{ 0, "example-dept/on-gitlab", BADURL },
+		{ 1, "example-dept/lookalike", BADURL },
+		{ 2, "example-dept/userinfo", BADURL },
+		{ 3, "example-dept/plain-http", BADURL },
+		{ 4, "example-dept/file-scheme", BADURL },
+		{ 5, "example-dept/ip-literal", BADURL },
+		{ 6, "example-dept/port", BADURL },
+		{ 7, "example-dept/mismatch", BADURL },
+	};
+	static const struct want huge[] = {
+		{ 0, "example-dept", "unsafe name" },
+	};
+
+	if (run_file(&r, "bad/invalid-utf8.json")) {
+		CHECK(r.rc == ERR_OK && r.nrec == 2 && r.njobs == 0,
+		    "utf8 rc %d rec %zu jobs %zu", r.rc, r.nrec, r.njobs);
+		check_skips(&r, "invalid-utf8", utf8, NW(utf8));
+		free(r.jobs);
+	}
+	if (run_file(&r, "bad/wrong-types.json")) {
+		CHECK(r.rc == ERR_OK && r.nrec == 9 && r.njobs == 1,
+		    "types rc %d rec %zu jobs %zu", r.rc, r.nrec, r.njobs);
+		check_skips(&r, "wrong-types", types, NW(types));
+		CHECK(r.njobs == 1 && r.jobs[0].index == 4 &&
+		    strcmp(r.jobs[0].repo, "string-archived") == 0,
+		    "unused wrong types ignored");
+		free(r.jobs);
+	}
+	if (run_file(&r, "bad/missing-url.json")) {
+		CHECK(r.rc == ERR_OK && r.nrec == 4 && r.njobs == 1,
+		    "missing rc %d rec %zu jobs %zu", r.rc, r.nrec, r.njobs);
+		check_skips(&r, "missing-url", missing, NW(missing));
+		CHECK(r.njobs == 1 && r.jobs[0].index == 3 &&
+		    strcmp(r.jobs[0].owner, "sample-council") == 0 &&
+		    strcmp(r.jobs[0].repo, "ok-repo") == 0, "ok-repo kept");
+		free(r.jobs);
+	}
+	if (run_file(&r, "bad/path-traversal.json")) {
+		CHECK(r.rc == ERR_OK && r.nrec == 8 && r.njobs == 0,
+		    "trav rc %d rec %zu jobs %zu", r.rc, r.nrec, r.njobs);
+		check_skips(&r, "path-traversal", trav, NW(trav));
+		free(r.jobs);
+	}
+	if (run_file(&r, "bad/non-github-host.json")) {
+		CHECK(r.rc == ERR_OK && r.nrec == 8 && r.njobs == 0,
+		    "host rc %d rec %zu jobs %zu", r.rc, r.nrec, r.njobs);
+		check_skips(&r, "non-github-host", host, NW(host));
+		free(r.jobs);
+	}
+	if (run_file(&r, "bad/huge-string.json")) {
+		CHECK(r.rc == ERR_OK && r.nrec == 1 && r.njobs == 0,
+		    "huge rc %d rec %zu jobs %zu", r.rc, r.nrec, r.njobs);
+		check_skips(&r, "huge-string", huge, NW(huge));
+		free(r.jobs);
+	}
+}
+
+/* ------------------------------------------------------------ inline */
+
+#define REC(o, n, u, extra) \
+	"{\"owner\":\"" o "\",\"name\":\"" n "\",\"url\":\"" u "\"" extra "}"
+
+static void
+test_inline(void)
+{
+	struct run r;
+	static char big[1 << 16];
+	char *p;
+	size_t n, k;
+
+	/* both producer timestamp forms, verbatim; a missing pushedAt */
+	run_str(&r, "[" REC("a", "b", "https://github.com/a/b",
+	    ",\"pushedAt\":\"2015-02-19T22:33:33.000Z\"") ","
+	    REC("a", "c", "https://github.com/a/c",
+	    ",\"pushedAt\":\"2015-02-19T22:33:33Z\"") ","
+	    REC("a", "d", "https://github.com/a/d", "") "]");
+	CHECK(r.rc == ERR_OK && r.njobs == 3, "forms rc %d jobs %zu", r.rc,
+	    r.njobs);
+	if (r.njobs == 3) {
+		CHECK(strcmp(r.jobs[0].pushed_at,
+		    "2015-02-19T22:33:33.000Z") == 0, "ms form");
+		CHECK(strcmp(r.jobs[1].pushed_at, "2015-02-19T22:33:33Z") == 0,
+		    "s form");
+		CHECK(!r.jobs[2].has_pushed_at && r.jobs[2].pushed_at[0] == 0,
+		    "missing pushedAt");
+	}
+	free(r.jobs);
+
+	/* duplicates compared case-insensitively; the first is kept */
+	run_str(&r, "[" REC("Org", "Repo", "https://github.com/Org/Repo", "")
+	    "," REC("a", "b", "https://github.com/a/b", "") ","
+	    REC("ORG", "repo", "https://github.com/org/REPO.git", "") "]");
+	{
+		static const struct want w[] = {
+			{ 2, "ORG/repo", "duplicate of record 0" },
+		};
+		CHECK(r.rc == ERR_OK && r.njobs == 2, "dup jobs %zu", r.njobs);
+		check_skips(&r, "dup", w, NW(w));
+		if (r.njobs == 2)
+			CHECK(strcmp(r.jobs[0].owner, "Org") == 0 &&
+			    strcmp(r.jobs[0].url, "https://github.com/Org/Repo")
+			    == 0, "first kept verbatim");
+	}
+	free(r.jobs);
+
+	/* hostile records, one problem each */
+	run_str(&r, "["
+	    REC("a", "b", "https://github.com/a/b", ",\"url\":\"x\"") ","
+	    REC("a", "n\\u0000", "https://github.com/a/n", "") ","
+	    REC("a", "b", "https://github.com/a/b",
+	    ",\"description\":\"\\udc00 low alone\"") ","
+	    REC("a", "b", "https://github.com/a/b",
+	    ",\"description\":\"\\ud800\\u0041 high then A\"") ","
+	    REC("a", "e", "https://github.com/a/e",
+	    ",\"pushedAt\":\"2026-01-01T00:00:00Z\\r\\nX-Evil: 1\"") ","
+	    REC("a", "f", "https://github.com/a/f", ",\"pushedAt\":\"\"") ","
+	    REC("a", "g", "https://github.com/a/g",
+	    ",\"x\":{\"y\":[\"\\u0000\"]}") ","
+	    "{\"owner\":\"\",\"name\":\"h\",\"url\":\"u\"},"
+	    "{\"name\":\"i\",\"url\":\"u\"},"
+	    REC("a", "j", "https://github.com/a/j",
+	    ",\"description\":\"pair \\ud83d\\ude00 ok\","
+	    "\"Owner\":[1],\"pushedAt\":null") "]");
+	{
+		static const struct want w[] = {
+			{ 0, "a/b", "url given twice" },
+			{ 1, "a", "invalid UTF-8 in name" },
+			{ 2, "a/b", "invalid UTF-8 in description" },
+			{ 3, "a/b", "invalid UTF-8 in description" },
+			{ 4, "a/e", "pushedAt is not an ISO 8601 timestamp" },
+			{ 5, "a/f", "pushedAt is not an ISO 8601 timestamp" },
+			{ 6, "a/g", "invalid UTF-8 in x" },
+			{ 7, "", "empty owner" },
+			{ 8, "", "missing owner" },
+		};
+		CHECK(r.rc == ERR_OK && r.nrec == 10 && r.njobs == 1,
+		    "hostile rc %d rec %zu jobs %zu", r.rc, r.nrec, r.njobs);
+		check_skips(&r, "hostile", w, NW(w));
+		if (r.njobs == 1)
+			CHECK(r.jobs[0].index == 9 && !r.jobs[0].has_pushed_at,
+			    "valid pair and unknown fields kept");
+	}
+	free(r.jobs);
+
+	/* a raw NUL byte inside a string must not cut the name */
+	{
+		static const char raw[] = "[" REC("a", "b\0c",
+		    "https://github.com/a/b", "") "]";
+		static const struct want w[] = {
+			{ 0, "a", "invalid UTF-8 in name" },
+		};
+		run_mem(&r, raw, sizeof raw - 1);
+		CHECK(r.rc == ERR_OK && r.njobs == 0, "raw nul jobs %zu",
+		    r.njobs);
+		check_skips(&r, "raw-nul", w, NW(w));
+		free(r.jobs);
+	}
+
+	/* whole-feed errors */
+	run_str(&r, "");
+	CHECK(r.rc == ERR_FEED_JSON, "empty rc %d", r.rc);
+	run_str(&r, "   ");
+	CHECK(r.rc == ERR_FEED_JSON, "blank rc %d", r.rc);
+	run_str(&r, "[] x");
+	CHECK(r.rc == ERR_FEED_JSON && r.ec.has_offset && r.ec.offset == 3,
+	    "trailing rc %d off %llu", r.rc, (unsigned long long)r.ec.offset);
+	run_str(&r, "\"repos\"");
+	CHECK(r.rc == ERR_FEED_NOT_ARRAY, "string rc %d", r.rc);
+	run_str(&r, "null");
+	CHECK(r.rc == ERR_FEED_NOT_ARRAY, "null rc %d", r.rc);
+	run_str(&r, "[1,]");
+	CHECK(r.rc == ERR_FEED_JSON && r.ec.offset == 3, "comma off %llu",
+	    (unsigned long long)r.ec.offset);
+	run_mem(&r, big, FEED_MAX_BYTES + 1);   /* refused before reading */
+	CHECK(r.rc == ERR_FEED_TOO_BIG, "too big rc %d", r.rc);
+	run_str(&r, "[]\n");
+	CHECK(r.rc == ERR_OK && r.nrec == 0 && r.njobs == 0 &&
+	    r.jobs == NULL, "empty array");
+
+	/* nesting: 1001 levels is cJSON's limit; 900 inside a record is ok */
+	memset(big, '[', 1001);
+	memset(big + 1001, ']', 1001);
+	run_mem(&r, big, 2002);
+	CHECK(r.rc == ERR_FEED_JSON, "deep rc %d", r.rc);
+	n = (size_t)snprintf(big, sizeof big, "[{\"owner\":\"a\",\"name\":"
+	    "\"b\",\"url\":\"https://github.com/a/b\",\"x\":");
+	for (k = 0; k < 900; k++)
+		big[n++] = '[';
+	for (k = 0; k < 900; k++)
+		big[n++] = ']';
+	memcpy(big + n, "}]", 2);
+	run_mem(&r, big, n + 2);
+	CHECK(r.rc == ERR_OK && r.njobs == 1, "900 deep rc %d", r.rc);
+	free(r.jobs);
+
+	/* 10 MB description ignored; 10 MB owner refused, never copied */
+	n = 10u << 20;
+	p = malloc(2 * n + 256);
+	if (p != NULL) {
+		static const struct want w[] = {
+			{ 1, "", "unsafe owner" },
+		};
+		size_t m = (size_t)sprintf(p, "[" REC("a", "b",
+		    "https://github.com/a/b", ",\"description\":\""));
+		memset(p + m, 'x', n);
+		m += n;
+		m += (size_t)sprintf(p + m, "\"},{\"owner\":\"");
+		memset(p + m, 'y', n);
+		m += n;
+		m += (size_t)sprintf(p + m,
+		    "\",\"name\":\"b\",\"url\":\"u\"}]");
+		run_mem(&r, p, m);
+		CHECK(r.rc == ERR_OK && r.njobs == 1, "10 MB rc %d jobs %zu",
+		    r.rc, r.njobs);
+		check_skips(&r, "10mb", w, NW(w));
+		free(r.jobs);
+		free(p);
+	}
+}
+
+/* ------------------------------------------------------------ tables */
+
+static void
+test_url_table(void)
+{
+	static const struct {
+		const char *owner, *repo, *url;
+		int ok;
+	} t[] = {
+		{ "a", "b", "https://github.com/a/b", 1 },
+		{ "a", "b", "https://github.com/a/b/", 1 },
+		{ "a", "b", "https://github.com/a/b.git", 1 },
+		{ "a", "b", "https://github.com/a/b.GIT", 1 },
+		{ "Org", "Repo", "HTTPS://GitHub.COM/org/REPO", 1 },
+		{ "a", "b.git", "https://github.com/a/b.git", 1 },
+		{ "a", "b.git", "https://github.com/a/b.git.git", 1 },
+		{ "a", "b", "https://github.com/a/b.git/", 0 },
+		{ "a", "b", "https://github.com/a/b//", 0 },
+		{ "a", "b", "https://github.com/a/b/tree/main", 0 },
+		{ "a", "b", "https://github.com/a/b?x=1", 0 },
+		{ "a", "b", "https://github.com/a/b#x", 0 },
+		{ "a", "b", "https://github.com/a/bc", 0 },
+		{ "a", "bc", "https://github.com/a/b", 0 },
+		{ "a", "b", "https://github.com/a//b", 0 },
+		{ "a", "b", "https://github.com/a/%62", 0 },
+		{ "a", "b", "https://github.com/a/../a/b", 0 },
+		{ "a", "b", "http://github.com/a/b", 0 },
+		{ "a", "b", "https://www.github.com/a/b", 0 },
+		{ "a", "b", "https://github.com:443/a/b", 0 },
+		{ "a", "b", "https://x@github.com/a/b", 0 },
+		{ "a", "b", "https://github.com@evil.example/a/b", 0 },
+		{ "a", "b", "https://github.com.evil.example/a/b", 0 },
+		{ "a", "b", "https://github.com/a/b ", 0 },
+		{ "a", "b", " https://github.com/a/b", 0 },
+		{ "a", "b", "https://github.com/a/b\\", 0 },
+		{ "a", "b", "//github.com/a/b", 0 },
+		{ "a", "b", "github.com/a/b", 0 },
+		{ "a", "b", "", 0 },
+	};
+
+	for (size_t i = 0; i < NW(t); i++)
+		CHECK(feed_check_url(t[i].owner, t[i].repo, t[i].url,
+		    strlen(t[i].url)) == t[i].ok, "url %s/%s %s", t[i].owner,
+		    t[i].repo, t[i].url);
+	/* the length given wins over an embedded NUL */
+	CHECK(!feed_check_url("a", "b", "https://github.com/a/b\0x", 24),
+	    "embedded NUL");
+}
+
+static void
+test_name_table(void)
+{
+	static const struct {
+		const char *s;
+		int owner, repo;
+	} t[] = {
+		{ "a", 1, 1 },
+		{ "UKHomeOffice", 1, 1 },
+		{ "DFE-Digital", 1, 1 },
+		{ "123", 1, 1 },
+		{ ".github", 0, 1 },
+		{ "a.b_c-d", 0, 1 },
+		{ ".", 0, 0 },
+		{ "..", 0, 0 },
+		{ "...", 0, 1 },
+		{ "", 0, 0 },
+		{ "a/b", 0, 0 },
+		{ "a\\b", 0, 0 },
+		{ "a b", 0, 0 },
+		{ "%2e", 0, 0 },
+		{ "caf\xc3\xa9", 0, 0 },
+		{ "a\nb", 0, 0 },
+		/* 39 and 40 characters */
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1, 1 },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 0, 1 },
+	};
+	char r100[102];
+
+	for (size_t i = 0; i < NW(t); i++) {
+		CHECK(feed_check_owner(t[i].s, strlen(t[i].s)) == t[i].owner,
+		    "owner \"%s\"", t[i].s);
+		CHECK(feed_check_repo(t[i].s, strlen(t[i].s)) == t[i].repo,
+		    "repo \"%s\"", t[i].s);
+	}
+	memset(r100, 'r', sizeof r100);
+	CHECK(feed_check_repo(r100, 100) && !feed_check_repo(r100, 101),
+	    "repo length 100/101");
+}
+
+static void
+test_time_table(void)
+{
+	static const struct {
+		const char *s;
+		int ok;
+	} t[] = {
+		{ "2015-02-19T22:33:33Z", 1 },
+		{ "2015-02-19T22:33:33.000Z", 1 },
+		{ "2015-02-19T22:33:33.1Z", 1 },
+		{ "2015-02-19T22:33:33.123456789Z", 1 },
+		{ "2015-02-19T22:33:33+01:00", 1 },
+		{ "2015-02-19T22:33:33.5-05:30", 1 },
+		{ "2015-02-19T22:33:33.1234567890Z", 0 },
+		{ "2015-02-19T22:33:33.Z", 0 },
+		{ "2015-02-19T22:33:33", 0 },
+		{ "2015-02-19 22:33:33Z", 0 },
+		{ "2015-02-19T22:33:33z", 0 },
+		{ "2015-02-19T22:33:33ZZ", 0 },
+		{ "2015-02-19T22:33:33+0100", 0 },
+		{ "2015-2-19T22:33:33Z", 0 },
+		{ "2015-02-19T22:33:33Z\r\n", 0 },
+		{ "1767225600", 0 },
+		{ "", 0 },
+	};
+
+	for (size_t i = 0; i < NW(t); i++)
+		CHECK(feed_check_time(t[i].s, strlen(t[i].s)) == t[i].ok,
+		    "time \"%s\"", t[i].s);
+}
+
+int
+main(void)
+{
+	test_sample();
+	test_bad_fatal();
+	test_bad_records();
+	test_inline();
+	test_url_table();
+	test_name_table();
+	test_time_table();
+	return T_DONE();
+}

@@ -1,9 +1,9 @@
 /*
  * feed.c - repos.json feed to jobs.
  *
- * Data flow: (ptr, len) -> scrub (only when needed: a private copy with
- * U+0000 and lone-surrogate escapes and raw NUL bytes inside strings
- * overwritten by 0xFF) -> cJSON tree -> one record at a time: detach it from
+ * Data flow: (ptr, len) -> private NUL-terminated copy -> scrub (U+0000
+ * and lone-surrogate escapes and raw NUL bytes inside strings overwritten
+ * by 0xFF) -> cJSON tree -> one record at a time: detach it from
  * the array, check it, copy the four fields we use into a struct feed_job,
  * free its subtree -> duplicate check in an open-addressing table keyed on
  * lower-case "owner/name".
@@ -65,7 +65,7 @@ hex4(const uint8_t *p, size_t n, size_t i, unsigned *v)
 }
 
 /*
- * Find (and, when w is not NULL, overwrite in w, a copy of p) the
+ * Find (and, when w is not NULL, overwrite in w, which may be p) the
  * sequences cJSON mishandles; returns how many. The string tracking matches
  * cJSON's own scan (a backslash always skips the next byte), so on any
  * document cJSON accepts we agree on what is inside a string. Escapes with
@@ -471,7 +471,7 @@ feed_parse(const char *p, size_t n, struct feed_job **jobs,
 {
 	struct err_ctx dummy;
 	uint8_t *copy = NULL;
-	const char *text = p, *end = NULL;
+	const char *text, *end = NULL;
 	cJSON *root = NULL, *rec;
 	struct feed_job *out = NULL, *grown;
 	size_t count, kept = 0, alloc = 0, *slot = NULL, mask, idx;
@@ -490,13 +490,19 @@ feed_parse(const char *p, size_t n, struct feed_job **jobs,
 		    n, FEED_MAX_BYTES);
 	if (n == 0)
 		return fail_json(ec, p, NULL, "empty feed");
-	if (scrub((const uint8_t *)p, n, NULL) != 0) {
-		if ((copy = malloc(n)) == NULL)
-			return err_set(ec, ERR_NOMEM, "feed copy");
-		memcpy(copy, p, n);
-		scrub((const uint8_t *)p, n, copy);
-		text = (const char *)copy;
-	}
+	/*
+	 * Always parse a private copy with a NUL after the last byte:
+	 * cJSON 1.7.15's parse_object reads the byte after a trailing ","
+	 * (found by fuzz_feed) without a length check; the sentinel keeps
+	 * that read inside our allocation, where it fails cleanly. The copy
+	 * is also where scrub() may write.
+	 */
+	if ((copy = malloc(n + 1)) == NULL)
+		return err_set(ec, ERR_NOMEM, "feed copy of %zu bytes", n);
+	memcpy(copy, p, n);
+	copy[n] = '\0';
+	scrub(copy, n, copy);
+	text = (const char *)copy;
 	/*
 	 * cJSON_ParseWithLengthOpts reports the stop position through end
 	 * (no reliance on the global cJSON_GetErrorPtr, which threads share).

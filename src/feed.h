@@ -70,9 +70,11 @@ typedef void feed_skip_fn(void *ctx, size_t index, const char *who,
  * Errors: ERR_FEED_TOO_BIG (input or record count over the budget),
  * ERR_FEED_JSON (syntax, nesting deeper than 1000, trailing data; ec->offset
  * is the byte where cJSON stopped), ERR_FEED_NOT_ARRAY, ERR_NOMEM. Outputs
- * are zeroed/NULL on error. Peak memory is cJSON's tree (~7x n) plus
- * sizeof(struct feed_job) (~370 bytes) per kept record; each record's
- * subtree is freed as soon as it is converted.
+ * are zeroed/NULL on error. Peak memory is a private copy of the input
+ * (n + 1) plus cJSON's tree (~7x n) plus sizeof(struct feed_job) (~370
+ * bytes) per kept record; each record's subtree is freed as soon as it is
+ * converted. Not thread-safe only in that cJSON's global error pointer
+ * is written; nothing here reads it.
  */
 int feed_parse(const char *p, size_t n, struct feed_job **jobs,
     size_t *njobs, size_t *nrecords, feed_skip_fn *on_skip, void *ctx,

@@ -5,11 +5,12 @@
 # it makes the buckets and reads back every object (body byte for byte equal to
 # `digest --format full`, Content-Type, the five metadata fields).
 # Checks: the R2_* and AWS_* variable sets (and REPODIGEST_S3_* precedence,
-# flag overrides), prefixes, atomic overwrite, clock-skew correction, and
-# failures that print one line, exit 1 and store nothing: wrong secret
-# (SignatureDoesNotMatch), missing bucket (NoSuchBucket), endpoint down
-# (connection refused), unsafe --repo names. Finally no secret and no
-# GITHUB_TOKEN in anything repodigest printed.
+# flag overrides), prefixes (none, needing URI encoding, extra slashes), atomic
+# overwrite, clock-skew correction, and failures that print one line, exit 1
+# and store nothing: wrong secret (SignatureDoesNotMatch), missing bucket
+# (NoSuchBucket), endpoint down (connection refused), unsafe --repo names.
+# Finally: no secret, session token or GITHUB_TOKEN in anything repodigest
+# printed. One server for the run (TTL 600 s), stopped by the EXIT trap.
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
@@ -29,7 +30,7 @@ cleanup() {
 		"$S3SRV" stop "$W/s3" >/dev/null 2>&1
 		left=$(ours_left)
 		if [ -n "$left" ]; then
-			kill $left 2>/dev/null
+			kill $left 2>/dev/null     # a list of PIDs
 			i=0; while [ $i -lt 30 ] && [ -n "$(ours_left)" ]; do sleep 0.1; i=$((i + 1)); done
 			left=$(ours_left); [ -n "$left" ] && kill -9 $left 2>/dev/null
 		fi
@@ -58,8 +59,9 @@ done
 export NO_PROXY=127.0.0.1,localhost,::1 no_proxy=127.0.0.1,localhost,::1
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null   # boto3: no ~/.aws
 rnd() { head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
-export GITHUB_TOKEN="ghp_testtoken_$(rnd)"
+GITHUB_TOKEN="ghp_testtoken_$(rnd)"; export GITHUB_TOKEN
 WRONG_SECRET="wrongsecret$(rnd)"
+SESSION_TOKEN="sessiontoken$(rnd)"
 
 if ! S3_SERVER_TTL=600 "$S3SRV" start "$W/s3" >"$W/s3.env" 2>"$W/s3.err"; then
 	bad "s3-server start: $(tail -5 "$W/s3.err")"; finish; exit 1
@@ -180,6 +182,7 @@ stored_nothing() {
 }
 
 K=gitingest/RepoDigest/basic/summary.txt
+ODD="sp ace/+p=e(1)!*'~ሴ.x"
 for B in $BINS; do
 	case $B in */asan/*) t=asan ;; *) t=musl ;; esac
 	tag=$t/$(basename "$B")
@@ -204,6 +207,15 @@ for B in $BINS; do
 		AWS_SECRET_ACCESS_KEY="$S3_SECRET_KEY" AWS_REGION="$S3_REGION" \
 		"$B" digest "$W/fx/mixed.tar.gz" --repo RepoDigest/mixed --out "s3://$ok_bk/pre/fix/" &&
 		verify "$tag AWS_*" "$ok_bk" "pre/fix/gitingest/RepoDigest/mixed/summary.txt" "$W/cap/$t.mixed.ref" "$SHA_MIXED" RepoDigest/mixed
+
+	# a prefix whose bytes need SigV4 URI encoding (space, + = ( ) ! * ' ~, UTF-8),
+	# and one with leading, trailing and inner '//' (inner ones stay: S3 keeps them)
+	put "$tag encoded prefix" env R2_ENDPOINT="$S3_ENDPOINT" R2_ACCESS_KEY="$S3_ACCESS_KEY" R2_SECRET_KEY="$S3_SECRET_KEY" \
+		"$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic --out "s3://$ok_bk/$ODD" &&
+		verify "$tag encoded prefix" "$ok_bk" "$ODD/$K" "$W/cap/$t.basic.ref" "$SHA_BASIC" RepoDigest/basic
+	put "$tag slashes in prefix" env R2_ENDPOINT="$S3_ENDPOINT" R2_ACCESS_KEY="$S3_ACCESS_KEY" R2_SECRET_KEY="$S3_SECRET_KEY" \
+		"$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic --out "s3://$ok_bk//sl//ash//" &&
+		verify "$tag slashes in prefix" "$ok_bk" "sl//ash/$K" "$W/cap/$t.basic.ref" "$SHA_BASIC" RepoDigest/basic
 
 	# AWS_ENDPOINT_URL_S3 wins over AWS_ENDPOINT_URL (down), AWS_DEFAULT_REGION
 	put "$tag AWS_ENDPOINT_URL_S3" env AWS_ENDPOINT_URL_S3="$S3_ENDPOINT" AWS_ENDPOINT_URL="http://127.0.0.1:$DOWN" \
@@ -242,7 +254,7 @@ for B in $BINS; do
 		R2_ENDPOINT="$S3_ENDPOINT" R2_ACCESS_KEY="$S3_ACCESS_KEY" R2_SECRET_KEY="$S3_SECRET_KEY" \
 		"$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic --out "s3://$ok_bk/skew" &&
 		{ grep -qi clock "$W/err" && ok || bad "$tag clock skew: stderr does not mention the correction: $(head -3 "$W/err")"; } &&
-		verify "$tag clock skew" "$ok_bk" "skew/$K" "$W/cap/$t.basic.ref" "$SHA_BASIC" RepoDigest/basic 7200
+		verify "$tag clock skew" "$ok_bk" "skew/$K" "$W/cap/$t.basic.ref" "$SHA_BASIC" RepoDigest/basic
 
 	# failures: one line, exit 1, nothing stored (the error bucket stays empty)
 	putfail "$tag wrong secret" 1 SignatureDoesNotMatch env R2_ENDPOINT="$S3_ENDPOINT" R2_ACCESS_KEY="$S3_ACCESS_KEY" \
@@ -254,7 +266,7 @@ for B in $BINS; do
 	if s3py nobucket "$nb" >"$W/nb" 2>&1; then ok; else bad "$tag missing bucket: $(head -3 "$W/nb")"; fi
 	s=$(date +%s)
 	putfail "$tag endpoint down" 1 "[Cc]onnection refused" env R2_ENDPOINT="http://127.0.0.1:$DOWN" R2_ACCESS_KEY="$S3_ACCESS_KEY" \
-		R2_SECRET_KEY="$S3_SECRET_KEY" "$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic --out "s3://$err_bk"
+		R2_SECRET_KEY="$S3_SECRET_KEY" AWS_SESSION_TOKEN="$SESSION_TOKEN" "$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic --out "s3://$err_bk"
 	[ $(( $(date +%s) - s )) -le 20 ] && ok || bad "$tag endpoint down: took too long"
 	stored_nothing "$tag endpoint down stored something" "$err_bk"
 	for r in ../x owner/..; do
@@ -267,10 +279,11 @@ for B in $BINS; do
 	done
 done
 
-# secrets: nothing repodigest printed holds a secret or the GitHub token
-if grep -r -l -F -e "$S3_SECRET_KEY" -e "$WRONG_SECRET" -e "$GITHUB_TOKEN" "$W/cap" >"$W/leaks"; then
+# secrets: nothing repodigest printed holds a secret (the server's, the wrong
+# one, the session token) or the GitHub token
+if grep -r -l -F -e "$S3_SECRET_KEY" -e "$WRONG_SECRET" -e "$SESSION_TOKEN" -e "$GITHUB_TOKEN" "$W/cap" >"$W/leaks"; then
 	bad "secret or token in repodigest's output: $(tr '\n' ' ' <"$W/leaks")"
-elif [ "$(ls "$W/cap" | grep -c '')" -lt 10 ]; then
+elif [ "$(find "$W/cap" -type f | grep -c '')" -lt 10 ]; then
 	bad "secrets check: too few captured outputs"
 else ok; fi
 finish

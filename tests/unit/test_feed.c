@@ -415,6 +415,9 @@ test_inline(void)
 	CHECK(r.rc == ERR_FEED_NOT_ARRAY, "string rc %d", r.rc);
 	run_str(&r, "null");
 	CHECK(r.rc == ERR_FEED_NOT_ARRAY, "null rc %d", r.rc);
+	/* cJSON 1.7.15 read past the end here (fuzz_feed); ASan flavour */
+	run_str(&r, "[{\"a\":1,");
+	CHECK(r.rc == ERR_FEED_JSON, "object comma at end rc %d", r.rc);
 	run_str(&r, "[1,]");
 	CHECK(r.rc == ERR_FEED_JSON && r.ec.offset == 3, "comma off %llu",
 	    (unsigned long long)r.ec.offset);

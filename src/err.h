@@ -26,7 +26,7 @@
 	X(ERR_OK,            ERR_PERM,  "success") \
 	X(ERR_NOMEM,         ERR_PERM,  "out of memory") \
 	X(ERR_IO,            ERR_PERM,  "I/O error") \
-	X(ERR_USAGE,         ERR_PERM,  "usage error") \
+	X(ERR_USAGE,         ERR_PERM,  "invalid setting") \
 	X(ERR_NOENT,         ERR_PERM,  "no such file or directory") \
 	X(ERR_UNSUPPORTED,   ERR_PERM,  "unsupported input") \
 	X(ERR_LIMIT,         ERR_PERM,  "limit exceeded") \

@@ -18,8 +18,9 @@
  *
  * Limits: FEED_MAX_BYTES, FEED_MAX_RECORDS, cJSON's nesting limit (1000),
  * field lengths checked with strnlen against the name/url caps so a 10 MB
- * owner costs one bounded scan. Memory: measured 108 MB peak RSS for a
- * 15 MB, 25k-record feed (cJSON's tree dominates; see feed.h).
+ * owner costs one bounded scan. Measured on a 13.2 MB, 25k-record feed in
+ * the real format: peak RSS 81 MB including the caller's 13 MB input
+ * (cJSON's tree dominates), 0.5 s (glibc malloc) / 0.8 s (musl).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -170,9 +171,11 @@ eat(const char **s, size_t *n, const char *lit, size_t m)
 {
 	if (*n < m)
 		return 0;
-	for (size_t i = 0; i < m; i++)
-		if (lower((unsigned char)(*s)[i]) != lower((unsigned char)lit[i]))
+	for (size_t i = 0; i < m; i++) {
+		int a = lower((unsigned char)(*s)[i]);
+		if (a != lower((unsigned char)lit[i]))
 			return 0;
+	}
 	*s += m;
 	*n -= m;
 	return 1;

@@ -17,7 +17,7 @@
 /*
  * Budgets. The real feed is ~15 MB and ~25k records (2026); 256 MiB and one
  * million records leave a 16x/40x margin while bounding cJSON's tree (about
- * 7x the input size) and the job array.
+ * 5x the input size) and the job array.
  */
 #define FEED_MAX_BYTES   ((size_t)256 << 20)
 #define FEED_MAX_RECORDS ((size_t)1000000)
@@ -71,7 +71,7 @@ typedef void feed_skip_fn(void *ctx, size_t index, const char *who,
  * ERR_FEED_JSON (syntax, nesting deeper than 1000, trailing data; ec->offset
  * is the byte where cJSON stopped), ERR_FEED_NOT_ARRAY, ERR_NOMEM. Outputs
  * are zeroed/NULL on error. Peak memory is a private copy of the input
- * (n + 1) plus cJSON's tree (~7x n) plus sizeof(struct feed_job) (~370
+ * (n + 1) plus cJSON's tree (~4x n) plus sizeof(struct feed_job) (~370
  * bytes) per kept record; each record's subtree is freed as soon as it is
  * converted. Not thread-safe only in that cJSON's global error pointer
  * is written; nothing here reads it.

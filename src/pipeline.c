@@ -190,7 +190,10 @@ load_resume(struct run *r, const char *path, struct err_ctx *ec)
 	while ((n = read(fd, tmp, sizeof tmp)) > 0)
 		buf_append(&b, tmp, (size_t)n);
 	close(fd);
-	root = cJSON_ParseWithLength((const char *)b.p, b.len);
+	/* cJSON 1.7.15 may read one byte past the length (feed.c): parse a
+	 * NUL-terminated buffer */
+	root = buf_cstr(&b) ? cJSON_ParseWithLength((const char *)b.p, b.len) :
+	    NULL;
 	buf_free(&b);
 	if (root == NULL || !cJSON_IsArray(done = cJSON_GetObjectItem(root,
 	    "done"))) {

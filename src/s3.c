@@ -86,6 +86,20 @@ s3_config_env(struct s3_config *c, const char *dest, struct err_ctx *ec)
 		if (pl >= sizeof c->prefix)
 			return err_set(ec, ERR_USAGE, "key prefix too long");
 		memcpy(c->prefix, p, pl);
+		/* URLs drop "." and ".." segments (RFC 3986 5.2.4) while the
+		 * signature covers the raw key: such a prefix would be signed for
+		 * one key and sent for another, even outside the prefix */
+		for (size_t i = 0; i <= pl; i++) {
+			size_t j = i;
+			while (j < pl && c->prefix[j] != '/')
+				j++;
+			if ((j - i == 1 && c->prefix[i] == '.') ||
+			    (j - i == 2 && c->prefix[i] == '.' &&
+			    c->prefix[i + 1] == '.'))
+				return err_set(ec, ERR_USAGE, "key prefix must not "
+				    "have . or .. segments");
+			i = j;
+		}
 	}
 	ep = env_first("REPODIGEST_S3_ENDPOINT", "R2_ENDPOINT",
 	    "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");

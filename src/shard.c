@@ -122,10 +122,10 @@ from_env(struct shard *s, struct err_ctx *ec)
 	cv = env("REPODIGEST_SHARDS");
 	if (iname == NULL) {
 		if (cv != NULL)
-			return err_set(ec, ERR_SHARD_ENV, "REPODIGEST_SHARDS=%.*s"
-			    " but no task index (JOB_COMPLETION_INDEX, "
-			    "CLOUD_RUN_TASK_INDEX or AWS_BATCH_JOB_ARRAY_INDEX)",
-			    Q(cv));
+			return err_set(ec, ERR_SHARD_ENV,
+			    "REPODIGEST_SHARDS=%.*s but no task index "
+			    "(JOB_COMPLETION_INDEX, CLOUD_RUN_TASK_INDEX or "
+			    "AWS_BATCH_JOB_ARRAY_INDEX)", Q(cv));
 		return ERR_OK;
 	}
 	if (cv != NULL)

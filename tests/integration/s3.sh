@@ -20,7 +20,7 @@ S3SRV=$SHARED/scripts/s3-server
 # e.g. a daemon started but not yet recorded when we were killed mid-start
 ours_left() {
 	for d in /proc/[0-9]*; do
-		case "$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null)" in
+		case "$( { tr '\0' ' ' <"$d/cmdline"; } 2>/dev/null)" in
 		*" $W/s3/ceph.conf "*) echo "${d#/proc/}" ;;
 		esac
 	done

@@ -73,6 +73,14 @@ main(void)
 	CHECK(s3_config_env(c, "s3://A_B", &ec) == ERR_USAGE, "bad bucket");
 	CHECK(s3_config_env(c, "s3://ab", &ec) == ERR_USAGE, "short bucket");
 	CHECK(s3_config_env(c, "http://x/y", &ec) == ERR_USAGE, "not s3://");
+	setenv("R2_ACCESS_KEY", "AK", 1);
+	setenv("R2_SECRET_KEY", "SK", 1);
+	CHECK(s3_config_env(c, "s3://digests/a/./b", &ec) == ERR_USAGE &&
+	    strstr(ec.detail, "segments") != NULL, "dot segment refused");
+	CHECK(s3_config_env(c, "s3://digests/x/..", &ec) == ERR_USAGE,
+	    "dot-dot segment refused");
+	CHECK(s3_config_env(c, "s3://digests/a.b/..c/d..", &ec) == 0,
+	    "dots inside names are fine: %s", ec.detail);
 	clear_env();
 	CHECK(s3_config_env(c, "s3://digests", &ec) == ERR_USAGE &&
 	    strstr(ec.detail, "credentials") != NULL, "no credentials: %s",

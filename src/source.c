@@ -926,17 +926,18 @@ remote_digest(const char *url, int github, const struct source_opts *so,
 		else if (r->rs.has_retry_after)
 			err_set(ec, e, "HTTP %d, retry after %llu s", r->rs.status,
 			    (unsigned long long)r->rs.retry_after);
-		if (r->rs.has_retry_after)
-			ec->retry_after = r->rs.retry_after;
-		else if (r->rs.has_rl_remaining && r->rs.rl_remaining == 0 &&
-		    r->rs.has_rl_reset && r->rs.rl_reset > (uint64_t)time(NULL))
-			ec->retry_after = r->rs.rl_reset - (uint64_t)time(NULL);
 		else if (r->rs.has_rl_remaining && r->rs.rl_remaining == 0 &&
 		    r->rs.has_rl_reset)
 			err_set(ec, e, "HTTP %d, rate limit resets at %llu",
 			    r->rs.status, (unsigned long long)r->rs.rl_reset);
 		else
 			err_set(ec, e, "HTTP %d", r->rs.status);
+		/* what the batch run's retry waits for */
+		if (r->rs.has_retry_after)
+			ec->retry_after = r->rs.retry_after;
+		else if (r->rs.has_rl_remaining && r->rs.rl_remaining == 0 &&
+		    r->rs.has_rl_reset && r->rs.rl_reset > (uint64_t)time(NULL))
+			ec->retry_after = r->rs.rl_reset - (uint64_t)time(NULL);
 	} else {
 		e = ae;
 	}

@@ -1437,19 +1437,27 @@ drop_body(struct digest *d, struct digest_node *nd, int reason)
 static uint64_t
 header_tokens(const struct digest_node *nd)
 {
-	char h[256];
-	size_t n;
-	uint64_t t;
+	struct tokens t;
+	const char *x = "";
+	size_t xl = 0;
 
-	/* the header's cost is dominated by the two separators; the path is
-	 * counted on its own so long paths are charged properly */
-	n = (size_t)snprintf(h, sizeof h, "%s\n%s: ", SEP,
-	    nd->type == DIGEST_SYMLINK ? "SYMLINK" : "FILE");
-	t = count_tokens(h, n);
-	t += count_tokens(nd->path, nd->path_len);
-	n = (size_t)snprintf(h, sizeof h, "\n%s\n", SEP);
-	t += count_tokens(h, n);
-	return t + 1;   /* the "\n\n" after the body and the joining "\n" */
+	/* the block's header exactly as rendered, counted in one stream (the
+	 * newlines after the body join the body's last whitespace run) */
+	tokens_init(&t);
+	tokens_feed(&t, (const uint8_t *)SEP "\n", sizeof SEP);
+	if (nd->type == DIGEST_SYMLINK) {
+		link_display(nd->link, nd->link_len, &x, &xl);
+		tokens_feed(&t, (const uint8_t *)"SYMLINK: ", 9);
+	} else {
+		tokens_feed(&t, (const uint8_t *)"FILE: ", 6);
+	}
+	tokens_feed(&t, (const uint8_t *)nd->path, nd->path_len);
+	if (xl > 0) {
+		tokens_feed(&t, (const uint8_t *)" -> ", 4);
+		tokens_feed(&t, (const uint8_t *)x, xl);
+	}
+	tokens_feed(&t, (const uint8_t *)"\n" SEP "\n", sizeof SEP + 1);
+	return tokens_end(&t);
 }
 
 int

@@ -36,4 +36,7 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 /* NUL-terminate (not counted in len) and return p; NULL on ERR_NOMEM/ERR_LIMIT. */
 const char *buf_cstr(struct buf *b);
 
+/* Value of a hex digit (0-9, a-f, A-F) as 0..15, or -1 for any other byte. */
+int buf_hexval(int c);
+
 #endif

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cJSON.h"
 #include "feed.h"
 #include "utf8.h"
@@ -34,18 +35,6 @@
 #define REASON_MAX 96
 
 /* ------------------------------------------------------------ scrub */
-
-static int
-hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Read 4 hex digits at p[i..i+4) into *v; 0 if short or not hex. */
 static int
@@ -56,7 +45,7 @@ hex4(const uint8_t *p, size_t n, size_t i, unsigned *v)
 	if (i > n || n - i < 4)
 		return 0;
 	for (size_t k = 0; k < 4; k++) {
-		int h = hexval(p[i + k]);
+		int h = buf_hexval(p[i + k]);
 		if (h < 0)
 			return 0;
 		x = x << 4 | (unsigned)h;

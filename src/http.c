@@ -25,6 +25,7 @@
  */
 #include <string.h>
 
+#include "buf.h"
 #include "err.h"
 #include "http.h"
 
@@ -84,17 +85,6 @@ static int
 is_ows(int c)
 {
 	return c == ' ' || c == '\t';
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 /* Case-insensitive compare of a slice against a lower-case C literal. */
@@ -671,7 +661,7 @@ chunked_push(struct http_resp_parser *r, const uint8_t *p, size_t n,
 		case ST_CH_SIZE:
 			if (++r->chunk_line > HTTP_CHUNK_LINE_MAX)
 				return fail(r, ERR_HTTP_CHUNK, i, ev);
-			if ((h = hexval(c)) >= 0) {
+			if ((h = buf_hexval(c)) >= 0) {
 				if (r->chunk_size >> 60 != 0)
 					return fail(r, ERR_HTTP_CHUNK_SIZE, i,
 					    ev);

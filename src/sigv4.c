@@ -23,6 +23,7 @@
 
 #include <bearssl.h>
 
+#include "buf.h"
 #include "err.h"
 #include "sigv4.h"
 
@@ -56,18 +57,6 @@ hex_lower(const unsigned char *p, size_t n, char *out)
 		out[2 * i + 1] = hexlow[p[i] & 15];
 	}
 	out[2 * n] = '\0';
-}
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* RFC 3986 unreserved: the only bytes UriEncode leaves alone. */
@@ -225,8 +214,8 @@ qit_next(struct qit *it)
 		return -1;
 	c = (unsigned char)it->p[it->i];
 	if (c == '%' && it->n - it->i >= 3) {
-		int hi = hexval((unsigned char)it->p[it->i + 1]);
-		int lo = hexval((unsigned char)it->p[it->i + 2]);
+		int hi = buf_hexval((unsigned char)it->p[it->i + 1]);
+		int lo = buf_hexval((unsigned char)it->p[it->i + 2]);
 
 		c = (unsigned char)(hi * 16 + lo);
 		it->i += 3;
@@ -299,8 +288,8 @@ query_check(const char *q, size_t n)
 		unsigned char c = (unsigned char)q[i];
 
 		if (c == '%') {
-			if (n - i < 3 || hexval((unsigned char)q[i + 1]) < 0 ||
-			    hexval((unsigned char)q[i + 2]) < 0)
+			if (n - i < 3 || buf_hexval((unsigned char)q[i + 1]) < 0 ||
+			    buf_hexval((unsigned char)q[i + 2]) < 0)
 				return ERR_SIGV4_QUERY;
 			i += 2;
 		} else if (c <= 0x20 || c == 0x7f || c == '+' || c == '#') {

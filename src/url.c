@@ -18,6 +18,7 @@
  */
 #include <string.h>
 
+#include "buf.h"
 #include "err.h"
 #include "url.h"
 
@@ -39,17 +40,6 @@ static int
 is_digit(int c)
 {
 	return c >= '0' && c <= '9';
-}
-
-static int
-hexval(int c)
-{
-	if (is_digit(c))
-		return c - '0';
-	c = lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 static int
@@ -90,8 +80,8 @@ escapes_ok(const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (p[i] == '%') {
-			if (n - i < 3 || hexval(p[i + 1]) < 0 ||
-			    hexval(p[i + 2]) < 0)
+			if (n - i < 3 || buf_hexval(p[i + 1]) < 0 ||
+			    buf_hexval(p[i + 2]) < 0)
 				return 0;
 			i += 2;
 		}
@@ -186,7 +176,7 @@ ipv6_ok(const uint8_t *p, size_t n)
 	for (;;) {
 		size_t s = i;
 
-		while (i < n && hexval(p[i]) >= 0 && i - s < 4)
+		while (i < n && buf_hexval(p[i]) >= 0 && i - s < 4)
 			i++;
 		if (i < n && p[i] == '.') {
 			/* the dotted quad must be the last two groups */
@@ -599,8 +589,8 @@ url_file_path(const struct url *u, char *out, size_t cap, size_t *len)
 		if (c == '%') {
 			/* url_parse() checked the two hex digits */
 			const char *x = u->target + i;
-			c = (char)(hexval((unsigned char)x[1]) << 4 |
-			    hexval((unsigned char)x[2]));
+			c = (char)(buf_hexval((unsigned char)x[1]) << 4 |
+			    buf_hexval((unsigned char)x[2]));
 			if (c == '\0')
 				return ERR_URL_ESCAPE;
 			i += 2;
@@ -757,7 +747,7 @@ github_url(const uint8_t *p, size_t n, struct url_github *g)
 			return ERR_URL_REF;
 		if (c == '%') {
 			/* url_parse() checked the escape */
-			c = (uint8_t)(hexval(p[i + 1]) << 4 | hexval(p[i + 2]));
+			c = (uint8_t)(buf_hexval(p[i + 1]) << 4 | buf_hexval(p[i + 2]));
 			i += 2;
 		}
 		ref[refn++] = c;
@@ -843,7 +833,7 @@ sha_ok(const char *s, size_t n)
 	if (s == NULL || (n != 40 && n != 64))
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (hexval((unsigned char)s[i]) < 0)
+		if (buf_hexval((unsigned char)s[i]) < 0)
 			return 0;
 	return 1;
 }

@@ -24,6 +24,11 @@ printf 'int x;\n' > "$W/t/src/x.c"
 expect_ok "-o writes a file" "$BIN" digest -q "$W/t" -o "$W/t.txt"
 if [ -s "$W/t.txt" ] && [ ! -s "$W/out" ] && grep -q '^FILE: src/x.c$' "$W/t.txt"; then ok; else bad "-o content"; fi
 if ls "$W"/t.txt.tmp.* >/dev/null 2>&1; then bad "temp file left behind"; else ok; fi
+# CA files are read only when a connection may be needed: a local digest
+# ignores a broken SSL_CERT_FILE, a remote one names it in its error
+SSL_CERT_FILE="$W/no-such-ca.pem" expect_ok "local digest does not read SSL_CERT_FILE" "$BIN" digest -q "$W/t" -o "$W/t2.txt"
+cmp -s "$W/t.txt" "$W/t2.txt" && ok || bad "digest differs with SSL_CERT_FILE set"
+SSL_CERT_FILE="$W/no-such-ca.pem" expect_fail "remote digest reads SSL_CERT_FILE" 1 "no-such-ca.pem" "$BIN" digest -q https://127.0.0.1:9/x.tar.gz
 expect_fail "-o into a missing dir" 1 "cannot create" "$BIN" digest -q "$W/t" -o "$W/no/such/dir/x.txt"
 
 # --format json is valid JSON with the three strings

@@ -776,7 +776,7 @@ static const char usage_run[] =
 "      --out DEST             DIR (default ./digests) or s3://BUCKET[/PREFIX]\n"
 "  -j, --jobs N               worker threads (default 8)\n"
 "      --shard I/N            this process's share (stable hash of owner/repo)\n"
-"      --batch-size N --offset K  the seed's sharding: record i if i %% N == K\n"
+"      --batch-size N --offset K  the seed's sharding: record i if i % N == K\n"
 "                             (default: JOB_COMPLETION_INDEX, CLOUD_RUN_TASK_*,\n"
 "                             AWS_BATCH_JOB_ARRAY_INDEX with REPODIGEST_SHARDS)\n"
 "      --force                ignore the cache (stored pushedat = feed's pushedAt)\n"

@@ -919,7 +919,12 @@ cmd_run(int argc, char **argv)
 		    NULL);
 	if (ro.shard != NULL && ro.batch_size != NULL)
 		return usage_error("run", "--shard and --batch-size conflict", NULL);
-	if ((r = setup_net("run", resolve, nres, cacert, ncacert, 1,
+	/* CA files only when something may be fetched over the network: an
+	 * air-gapped run (local feed, file:// mirror, local output) needs none */
+	int remote = strstr(ro.feed, "://") != NULL || ro.archive_url == NULL ||
+	    strncmp(ro.archive_url, "file://", 7) != 0 ||
+	    strncmp(ro.out, "s3://", 5) == 0;
+	if ((r = setup_net("run", resolve, nres, cacert, ncacert, remote,
 	    (int)connect_s, (int)timeout_s, &anchors, res, &fo)) != 0)
 		return r;
 	ro.fetch = &fo;

@@ -1,0 +1,72 @@
+#!/bin/sh
+# scratch.sh BINARY - the binary in an empty root, as in the FROM-scratch image
+# (Containerfile.scratch): /repodigest, deploy/rootfs (the writable /work and
+# /tmp) and nothing else: no /etc, no libc, no CA files, no shell. Run with
+# chroot as the image's user 65534; proves that a digest, the batch run with
+# its state file and an HTTPS download (nginx, test CA, --resolve: no
+# resolv.conf) need no file from a base image. Needs root for chroot.
+BIN=$1
+. "$(dirname "$0")/../cli/lib.inc"
+cd "$(dirname "$0")/../.." || exit 1
+SHARED=${SHARED:-../shared}
+if [ "$(id -u)" -ne 0 ]; then
+	bad "needs root for chroot (CI runs as root)"; finish; exit 1
+fi
+case "$W" in *" "*) bad "work dir with a space: $W"; finish; exit 1;; esac
+R=$W/root
+mkdir -p "$R"
+cp "$BIN" "$R/repodigest"
+cp -R deploy/rootfs/. "$R/"
+chown -R 65534:65534 "$R/work" "$R/tmp"
+# what the image holds: exactly these entries
+n=$(find "$R" -mindepth 1 -maxdepth 1 | wc -l)
+[ "$n" -eq 3 ] && ok || bad "rootfs has $n top-level entries, want 3 (repodigest work tmp)"
+# the image has no environment of ours: clear it (SSL_CERT_FILE and the like
+# would name files the root does not have)
+CH="env -i PATH=/ $(command -v chroot) --userspec=65534:65534 $R"
+
+expect_ok "version in an empty root" $CH /repodigest version
+grep -q '^repodigest ' "$W/out" && ok || bad "version output"
+
+# the offline batch run: feed + file:// mirror inside the root, state in /work
+# (chroot starts in /, the image in its WORKDIR /work: the paths say /work)
+mkdir -p "$R/data"
+SHARED=$SHARED scripts/make-mirror "$SHARED/feeds/sample-repos.json" "$R/data/mirror" >/dev/null 2>&1 ||
+	bad "make-mirror"
+rm -rf "$R/data/mirror/.fixtures"
+cp "$SHARED/feeds/sample-repos.json" "$R/data/feed.json"
+chmod -R a+rX "$R/data"
+(cd / && timeout 120 $CH /repodigest run /data/feed.json \
+	--archive-url 'file:///data/mirror/{owner}/{repo}.tar.gz' --log-format json \
+	--out /work/digests --state /work/repodigest-state.json \
+	--report /work/report.json >"$W/run.out" 2>"$W/run.err")
+rc=$?
+[ $rc -eq 0 ] && ok || bad "run in the empty root: exit $rc: $(tail -2 "$W/run.err")"
+[ -s "$R/work/repodigest-state.json" ] && ok || bad "no state file in /work"
+ndig=$(find "$R/work/digests/gitingest" -name summary.txt 2>/dev/null | wc -l)
+[ "$ndig" -ge 20 ] && ok || bad "only $ndig digests in /work/digests"
+grep -q '"message":"Pipeline complete:' "$W/run.out" && ok || bad "no completion line: $(tail -1 "$W/run.out")"
+# a single digest of a tarball, to stdout, matches the same outside the root
+f=$(ls "$R/data/mirror"/*/*.tar.gz | head -1)
+rel=${f#"$R"}
+expect_ok "digest in the empty root" $CH /repodigest digest -q "$rel"
+cp "$W/out" "$W/in-root.txt"
+expect_ok "digest outside" "$BIN" digest -q "$f"
+cmp -s "$W/out" "$W/in-root.txt" && ok || bad "digest differs inside the empty root"
+
+# HTTPS inside the root: nginx with a test CA (the CA file is the only file
+# the root gets; the name is pinned with --resolve)
+NG=$W/nginx
+if NGINX_TTL=120 scripts/test-nginx start "$NG" >"$W/ng.env" 2>"$W/ng.err"; then
+	. "$W/ng.env"
+	trap 'scripts/test-nginx stop "$NG" >/dev/null 2>&1; rm -rf "$W"' EXIT INT TERM
+	cp "$f" "$NGINX_WWW/scratch.tar.gz"
+	cp "$NGINX_CA" "$R/data/ca.pem"; chmod a+r "$R/data/ca.pem"
+	expect_ok "https in the empty root" $CH /repodigest digest -q --cacert /data/ca.pem \
+		--resolve "test.invalid:$NGINX_PORT:127.0.0.1" "https://test.invalid:$NGINX_PORT/scratch.tar.gz"
+	cmp -s "$W/out" "$W/in-root.txt" && ok || bad "https digest differs"
+	scripts/test-nginx stop "$NG" >/dev/null 2>&1
+else
+	bad "nginx did not start: $(tail -2 "$W/ng.err")"
+fi
+finish

@@ -990,23 +990,27 @@ enum {
 #define TOKENS_TRACE(v, len, nchars) ((void)0)
 #endif
 
-/* Charge one piece of kind v and length len (characters in its main part);
- * nchars is its whole length, for the calibration trace only. */
-static void
-charge(struct tokens *t, unsigned v, uint32_t len, uint32_t nchars)
+/* The cost of one piece of kind v and length len (characters in its main
+ * part); nchars is its whole length, for the calibration trace only. */
+static inline uint64_t
+piece_milli(unsigned v, uint32_t len, uint32_t nchars)
 {
 	(void)nchars;
 	TOKENS_TRACE(v, len, nchars);
 	if (len < TOK_NLEN)
-		t->milli += tok_cost[v][len - 1];
-	else
-		t->milli += (uint64_t)tok_cost[v][TOK_NLEN - 1] * len;
+		return tok_cost[v][len - 1];
+	return (uint64_t)tok_cost[v][TOK_NLEN - 1] * len;
+}
+
+static void
+charge(struct tokens *t, unsigned v, uint32_t len, uint32_t nchars)
+{
+	t->milli += piece_milli(v, len, nchars);
 }
 
 /* A run of RUN_MIN or more of the ASCII character ch, plus tail newlines. */
-static void
-charge_run(struct tokens *t, uint8_t ch, uint32_t len, uint32_t nchars,
-    int tail)
+static uint64_t
+run_milli(uint8_t ch, uint32_t len, uint32_t nchars, int tail)
 {
 	const uint32_t *m = tok_run[ch & 0x7f];
 	uint32_t n = tail ? 1 : 0, l;
@@ -1018,32 +1022,34 @@ charge_run(struct tokens *t, uint8_t ch, uint32_t len, uint32_t nchars,
 			n += len / l;
 			len %= l;
 		}
-	t->milli += 1000 * (uint64_t)(n + len);
+	return 1000 * (uint64_t)(n + len);
+}
+
+/* A word's shape by (first letter upper, has lower or is one letter). */
+static const uint8_t word_shape[4] = { SH_LOWER, SH_LOWER, SH_UPPER, SH_CAP };
+
+/* The cost of a word (feat: F_W_* and its lead; adj: the letter pairs'). */
+static uint64_t
+word_milli(unsigned feat, uint32_t plen, int32_t adj, uint8_t first)
+{
+	unsigned lead = feat >> 3 & 3, shape;
+	int64_t cost;
+
+	if (!(feat & F_W_MIXED) && plen >= RUN_MIN)
+		return run_milli(first, plen, plen + (lead != L_NONE), 0);
+	/* a table, not branches: the shape is as unpredictable as the text */
+	shape = word_shape[!!(feat & F_W_UPPER1) << 1 |
+	    ((feat & F_W_LOWER) != 0 || plen == 1)];
+	cost = (int64_t)piece_milli((lead * 3 + shape) * 5 +
+	    (feat & F_W_SCRIPT), plen, plen + (lead != L_NONE)) + adj;
+	/* the pair adjustment, but a word is never less than one token */
+	return (uint64_t)(cost < 1000 ? 1000 : cost);
 }
 
 static void
 end_word(struct tokens *t)
 {
-	unsigned lead = t->feat >> 3 & 3, shape;
-	uint64_t before;
-	int64_t cost;
-
-	if (!(t->feat & F_W_MIXED) && t->plen >= RUN_MIN) {
-		charge_run(t, t->first, t->plen, t->plen + (lead != L_NONE), 0);
-		return;
-	}
-	if (!(t->feat & F_W_UPPER1))
-		shape = SH_LOWER;
-	else if ((t->feat & F_W_LOWER) || t->plen == 1)
-		shape = SH_CAP;
-	else
-		shape = SH_UPPER;
-	before = t->milli;
-	charge(t, (lead * 3 + shape) * 5 + (t->feat & F_W_SCRIPT), t->plen,
-	    t->plen + (lead != L_NONE));
-	/* the pair adjustment, but a word is never less than one token */
-	cost = (int64_t)(t->milli - before) + t->adj;
-	t->milli = before + (uint64_t)(cost < 1000 ? 1000 : cost);
+	t->milli += word_milli(t->feat, t->plen, t->adj, t->first);
 }
 
 /* Kind of a punctuation run of the one character c (ASCII: "same"). */
@@ -1053,18 +1059,23 @@ one_kind(uint8_t c)
 	return CL_S(c) == P_MIXED ? P_SAME : (uint8_t)CL_S(c);
 }
 
+/* The cost of a punctuation run (feat: F_P_*; aux: its trailing newlines). */
+static uint64_t
+punct_milli(unsigned feat, uint32_t plen, uint32_t aux, uint8_t first)
+{
+	unsigned sp = !!(feat & F_P_SPACE), tail = !!(feat & F_P_TAIL);
+	uint32_t nchars = plen + sp + (tail ? aux : 0);
+
+	if ((feat & 3) == P_SAME && plen >= RUN_MIN && first < 0x80)
+		return run_milli(first, plen, nchars, (int)tail);
+	return piece_milli(V_PUNCT + (sp * 2 + tail) * 4 + (feat & 3), plen,
+	    nchars);
+}
+
 static void
 end_punct(struct tokens *t)
 {
-	unsigned sp = !!(t->feat & F_P_SPACE), tail = !!(t->feat & F_P_TAIL);
-
-	if ((t->feat & 3) == P_SAME && t->plen >= RUN_MIN && t->first < 0x80) {
-		charge_run(t, t->first, t->plen,
-		    t->plen + sp + (tail ? t->aux : 0), (int)tail);
-		return;
-	}
-	charge(t, V_PUNCT + (sp * 2 + tail) * 4 + (t->feat & 3), t->plen,
-	    t->plen + sp + (tail ? t->aux : 0));
+	t->milli += punct_milli(t->feat, t->plen, t->aux, t->first);
 }
 
 static void
@@ -1325,29 +1336,519 @@ again:
 	start(t, c, x);
 }
 
-/* Lower-case ASCII letters continuing a word, from p[*i]: step() unrolled. */
-static void
-lower_run(struct tokens *t, const uint8_t *p, size_t n, size_t *i)
-{
-	size_t j = *i;
-	uint32_t len = t->plen;
-	int32_t adj = t->adj;
-	uint8_t last = t->last, feat = t->feat, b = p[j];
+/* ------------------------------------------------------------ ASCII path */
 
-	do {
-		if (b != t->first)
-			feat |= F_W_MIXED;
+/*
+ * The splitter again, for ASCII only, as a hand-made state machine: each
+ * state is a label with its own switch on the class of the next byte, which
+ * the compiler turns into one jump table per state. A piece boundary is then
+ * one indirect jump, predicted from the history of the text, where step() took
+ * a cascade of conditional branches through the state, the class, end_piece()
+ * and start(); and the state lives in registers, not in the struct. This is
+ * the bulk of all text (source code is nearly all ASCII); step() remains the
+ * definition, and does everything else: characters beyond ASCII, and the end
+ * of the text. Both must agree on every input: tests/unit/test_tokens_ref.c
+ * and tests/fuzz/fuzz_tokens.c compare them with a copy of the code before
+ * this path existed.
+ */
+enum { A_HI, A_LL, A_LU, A_DIG, A_SP, A_WS, A_LF, A_CR, A_PUN, A_SLASH };
+
+/* Classes by byte; every byte from 0x80 up is A_HI (0): leave to step(). */
+#define LL A_LL
+#define LU A_LU
+#define DG A_DIG
+#define SP A_SP
+#define WS A_WS
+#define PU A_PUN
+static const uint8_t fast_cls[256] = {
+	PU, PU, PU, PU, PU, PU, PU, PU,	/* 00 */
+	PU, WS, A_LF, WS, WS, A_CR, PU, PU,	/* 08 */
+	PU, PU, PU, PU, PU, PU, PU, PU,	/* 10 */
+	PU, PU, PU, PU, WS, WS, WS, WS,	/* 18 */
+	SP, PU, PU, PU, PU, PU, PU, PU,	/* 20 */
+	PU, PU, PU, PU, PU, PU, PU, A_SLASH,	/* 28 */
+	DG, DG, DG, DG, DG, DG, DG, DG,	/* 30 */
+	DG, DG, PU, PU, PU, PU, PU, PU,	/* 38 */
+	PU, LU, LU, LU, LU, LU, LU, LU,	/* 40 */
+	LU, LU, LU, LU, LU, LU, LU, LU,	/* 48 */
+	LU, LU, LU, LU, LU, LU, LU, LU,	/* 50 */
+	LU, LU, LU, PU, PU, PU, PU, PU,	/* 58 */
+	PU, LL, LL, LL, LL, LL, LL, LL,	/* 60 */
+	LL, LL, LL, LL, LL, LL, LL, LL,	/* 68 */
+	LL, LL, LL, LL, LL, LL, LL, LL,	/* 70 */
+	LL, LL, LL, PU, PU, PU, PU, PU,	/* 78 */
+};
+#undef LL
+#undef LU
+#undef DG
+#undef SP
+#undef WS
+#undef PU
+
+/* The byte at p[i] begins a new piece: go to its start. The cases every
+ * state's switch ends with (A_HI excepted: the states differ there). */
+#define START_CASES \
+	case A_LL: \
+	case A_LU: \
+		lead = L_NONE; \
+		goto new_word; \
+	case A_DIG: \
+		goto start_dig; \
+	case A_SP: \
+		goto start_sp; \
+	case A_WS: \
+		goto start_ws; \
+	case A_LF: \
+	case A_CR: \
+		goto start_nl; \
+	default: \
+		goto start_pun
+
+/*
+ * From p[i] on, while the bytes are ASCII and no UTF-8 sequence is pending
+ * (t->need == 0): exactly what step() would do, byte by byte. Returns where it
+ * stopped: n, or a byte from 0x80 up.
+ */
+static size_t
+feed_ascii(struct tokens *t, const uint8_t *p, size_t i, size_t n)
+{
+	uint64_t milli = t->milli;
+	uint32_t plen = t->plen, aux = t->aux, r;
+	int32_t adj = t->adj;
+	unsigned feat = t->feat, lead, b;
+	uint8_t first = t->first, last = t->last, prev = t->prev, state;
+
+	switch (t->state) {
+	case ST_NONE:
+		goto none;
+	case ST_PRE:
+		if (CL_K(prev) == K_SP)
+			goto pre_sp;
+		if (CL_K(prev) == K_WS)
+			goto pre_ws;
+		goto pre_pun;
+	case ST_WORD:
+		goto word;
+	case ST_NUM:
+		goto num;
+	case ST_PUNCT:
+		goto punct;
+	case ST_PTAIL:
+		goto ptail;
+	default:
+		goto ws;
+	}
+
+none:
+	if (i == n) {
+		state = ST_NONE;
+		goto out;
+	}
+	b = p[i];
+	switch (fast_cls[b]) {
+	case A_HI:
+		state = ST_NONE;
+		goto out;
+	START_CASES;
+	}
+
+	/* Starts: b = p[i] begins a piece (start() and start_word()). */
+new_word:
+	plen = 1;
+	adj = 0;
+	first = (uint8_t)b;
+	last = (uint8_t)(b | 0x20);
+	if (b < 'a') {
+		feat = lead << 3 | F_W_UPPER1;
+		prev = CL(K_LU, S_ASCII);
+	} else {
+		feat = lead << 3;
+		prev = CL(K_LL, S_ASCII);
+	}
+	i++;
+	goto word;
+start_dig:
+	plen = 1;
+	i++;
+	goto num;
+start_nl:
+	plen = 1;
+	aux = 1;
+	feat = b == '\r' ? F_B_CR : 0;
+	prev = CL(K_NL, 0);
+	i++;
+	goto ws;
+start_sp:
+	prev = CL(K_SP, 0);
+	first = (uint8_t)b;
+	i++;
+	goto pre_sp;
+start_ws:
+	prev = CL(K_WS, 0);
+	first = (uint8_t)b;
+	i++;
+	goto pre_ws;
+start_pun:
+	prev = CL(K_PUN, P_MIXED);
+	first = (uint8_t)b;
+	i++;
+	goto pre_pun;
+
+	/* ST_PRE after a space: a word's or punctuation's lead, or blanks */
+pre_sp:
+	if (i == n) {
+		state = ST_PRE;
+		goto out;
+	}
+	b = p[i];
+	switch (fast_cls[b]) {
+	case A_HI:
+		state = ST_PRE;
+		goto out;
+	case A_LL:
+	case A_LU:
+		lead = L_SPACE;
+		goto new_word;
+	case A_PUN:
+	case A_SLASH:
+		plen = 1;
+		first = (uint8_t)b;
+		feat = P_SAME | F_P_SPACE;
+		i++;
+		goto punct;
+	case A_SP:
+		feat = F_B_PEND;
+		aux = 0;
+		goto pre_blank;
+	case A_WS:
+		feat = F_B_OTHER | F_B_PEND;
+		aux = 0;
+		goto pre_blank;
+	case A_LF:
+	case A_CR:
+		feat = F_B_NLWS | (b == '\r' ? F_B_CR : 0);
+		aux = 2;
+		goto pre_blank;
+	default:
+		milli += piece_milli(V_BLANK, 1, 1);
+		goto start_dig;
+	}
+
+	/* ST_PRE after another blank */
+pre_ws:
+	if (i == n) {
+		state = ST_PRE;
+		goto out;
+	}
+	b = p[i];
+	switch (fast_cls[b]) {
+	case A_HI:
+		state = ST_PRE;
+		goto out;
+	case A_LL:
+	case A_LU:
+		lead = L_BLANK;
+		goto new_word;
+	case A_SP:
+	case A_WS:
+		feat = F_B_OTHER | F_B_PEND;
+		aux = 0;
+		goto pre_blank;
+	case A_LF:
+	case A_CR:
+		feat = F_B_NLWS | (b == '\r' ? F_B_CR : 0);
+		aux = 2;
+		goto pre_blank;
+	case A_DIG:
+		milli += piece_milli(V_BLANK + 1, 1, 1);
+		goto start_dig;
+	default:
+		milli += piece_milli(V_BLANK + 1, 1, 1);
+		goto start_pun;
+	}
+
+	/* the blank before is the start of a blank run */
+pre_blank:
+	plen = 2;
+	prev = ascii_cls[b];
+	i++;
+	goto ws;
+
+	/* ST_PRE after punctuation: a word's lead, a run, or a tail */
+pre_pun:
+	if (i == n) {
+		state = ST_PRE;
+		goto out;
+	}
+	b = p[i];
+	switch (fast_cls[b]) {
+	case A_HI:
+		state = ST_PRE;
+		goto out;
+	case A_LL:
+	case A_LU:
+		lead = L_PUNCT;
+		goto new_word;
+	case A_PUN:
+	case A_SLASH:
+		plen = 2;
+		feat = one_kind(prev);
+		if (feat == P_SAME && b != first)
+			feat = P_MIXED;
+		i++;
+		goto punct;
+	case A_LF:
+	case A_CR:
+		plen = 1;
+		aux = 1;
+		feat = one_kind(prev) | F_P_TAIL;
+		i++;
+		goto ptail;
+	case A_DIG:
+		milli += punct_milli(one_kind(prev), 1, 0, first);
+		goto start_dig;
+	case A_SP:
+		milli += punct_milli(one_kind(prev), 1, 0, first);
+		goto start_sp;
+	default:
+		milli += punct_milli(one_kind(prev), 1, 0, first);
+		goto start_ws;
+	}
+
+	/* ST_WORD: letters, and where a capital follows a non-capital, a new
+	 * word */
+word:
+	if (i == n) {
+		state = ST_WORD;
+		goto out;
+	}
+	b = p[i];
+	switch (fast_cls[b]) {
+	case A_HI:
+		state = ST_WORD;
+		goto out;
+	case A_LL:
 		if (last != 0)
 			adj += tok_pair[0][last - 'a'][b - 'a'];
-		last = b;
-		len++;
-	} while (++j < n && (unsigned)((b = p[j]) - 'a') < 26);
-	t->plen = len;
+		feat |= (b != first) << 7 | F_W_LOWER;
+		last = (uint8_t)b;
+		prev = CL(K_LL, S_ASCII);
+		plen++;
+		i++;
+		goto word;
+	case A_LU:
+		if (CL_K(prev) != K_LU) {
+			milli += word_milli(feat, plen, adj, first);
+			lead = L_NONE;
+			goto new_word;
+		}
+		if (last != 0)
+			adj += tok_pair[1][last - 'a'][(b | 0x20) - 'a'];
+		feat |= (b != first) << 7;
+		last = (uint8_t)(b | 0x20);
+		plen++;
+		i++;
+		goto word;
+	case A_DIG:
+		milli += word_milli(feat, plen, adj, first);
+		goto start_dig;
+	case A_SP:
+		milli += word_milli(feat, plen, adj, first);
+		goto start_sp;
+	case A_WS:
+		milli += word_milli(feat, plen, adj, first);
+		goto start_ws;
+	case A_LF:
+	case A_CR:
+		milli += word_milli(feat, plen, adj, first);
+		goto start_nl;
+	default:
+		milli += word_milli(feat, plen, adj, first);
+		goto start_pun;
+	}
+
+	/* ST_NUM: up to three digits */
+num:
+	if (i == n) {
+		state = ST_NUM;
+		goto out;
+	}
+	b = p[i];
+	switch (fast_cls[b]) {
+	case A_HI:
+		state = ST_NUM;
+		goto out;
+	case A_DIG:
+		if (plen < 3) {
+			plen++;
+			i++;
+			goto num;
+		}
+		milli += piece_milli(V_NUM, plen, plen);
+		goto start_dig;
+	case A_LL:
+	case A_LU:
+		milli += piece_milli(V_NUM, plen, plen);
+		lead = L_NONE;
+		goto new_word;
+	case A_SP:
+		milli += piece_milli(V_NUM, plen, plen);
+		goto start_sp;
+	case A_WS:
+		milli += piece_milli(V_NUM, plen, plen);
+		goto start_ws;
+	case A_LF:
+	case A_CR:
+		milli += piece_milli(V_NUM, plen, plen);
+		goto start_nl;
+	default:
+		milli += piece_milli(V_NUM, plen, plen);
+		goto start_pun;
+	}
+
+	/* ST_PUNCT: a punctuation run */
+punct:
+	if (i == n) {
+		state = ST_PUNCT;
+		goto out;
+	}
+	b = p[i];
+	switch (fast_cls[b]) {
+	case A_HI:
+		state = ST_PUNCT;
+		goto out;
+	case A_PUN:
+	case A_SLASH:
+		plen++;
+		if ((feat & 3) == P_SAME && b != first)
+			feat = (feat & ~3u) | P_MIXED;
+		i++;
+		goto punct;
+	case A_LF:
+	case A_CR:
+		feat |= F_P_TAIL;
+		aux = 1;
+		i++;
+		goto ptail;
+	case A_LL:
+	case A_LU:
+		milli += punct_milli(feat, plen, aux, first);
+		lead = L_NONE;
+		goto new_word;
+	case A_DIG:
+		milli += punct_milli(feat, plen, aux, first);
+		goto start_dig;
+	case A_SP:
+		milli += punct_milli(feat, plen, aux, first);
+		goto start_sp;
+	default:
+		milli += punct_milli(feat, plen, aux, first);
+		goto start_ws;
+	}
+
+	/* ST_PTAIL: newlines (and slashes) after punctuation */
+ptail:
+	if (i == n) {
+		state = ST_PTAIL;
+		goto out;
+	}
+	b = p[i];
+	switch (fast_cls[b]) {
+	case A_HI:
+		state = ST_PTAIL;
+		goto out;
+	case A_LF:
+	case A_CR:
+	case A_SLASH:
+		aux++;
+		i++;
+		goto ptail;
+	case A_LL:
+	case A_LU:
+		milli += punct_milli(feat, plen, aux, first);
+		lead = L_NONE;
+		goto new_word;
+	case A_DIG:
+		milli += punct_milli(feat, plen, aux, first);
+		goto start_dig;
+	case A_SP:
+		milli += punct_milli(feat, plen, aux, first);
+		goto start_sp;
+	case A_WS:
+		milli += punct_milli(feat, plen, aux, first);
+		goto start_ws;
+	default:
+		milli += punct_milli(feat, plen, aux, first);
+		goto start_pun;
+	}
+
+	/* ST_WS: blanks and newlines */
+ws:
+	if (i == n) {
+		state = ST_WS;
+		goto out;
+	}
+	b = p[i];
+	switch (fast_cls[b]) {
+	case A_HI:
+		state = ST_WS;
+		goto out;
+	case A_SP:
+		plen++;
+		feat |= F_B_PEND;
+		prev = CL(K_SP, 0);
+		i++;
+		goto ws;
+	case A_WS:
+		plen++;
+		feat |= F_B_PEND | F_B_OTHER;
+		prev = CL(K_WS, 0);
+		i++;
+		goto ws;
+	case A_LF:
+	case A_CR:
+		plen++;
+		aux = plen;
+		if (b == '\r')
+			feat |= F_B_CR;
+		if (feat & F_B_PEND)
+			feat |= F_B_NLWS;
+		feat &= ~(unsigned)(F_B_PEND | F_B_OTHER);
+		prev = CL(K_NL, 0);
+		i++;
+		goto ws;
+	default:
+		break;
+	}
+	/* end_ws(): up to the last newline, then all blanks but the last,
+	 * which waits in ST_PRE for this character */
+	r = plen - aux;
+	if (aux > 0)
+		milli += piece_milli(V_EOL + (feat & (F_B_CR | F_B_NLWS)) /
+		    F_B_CR, aux, aux);
+	if (r == 0) {
+		switch (fast_cls[b]) {
+		START_CASES;
+		}
+	}
+	if (r > 1)
+		milli += piece_milli(V_BLANK + !!(feat & F_B_OTHER), r - 1,
+		    r - 1);
+	if (CL_K(prev) == K_SP)
+		goto pre_sp;
+	goto pre_ws;
+
+out:
+	t->milli = milli;
+	t->plen = plen;
+	t->aux = aux;
 	t->adj = adj;
+	t->feat = (uint8_t)feat;
+	t->first = first;
 	t->last = last;
-	t->feat = feat | F_W_LOWER;
-	t->prev = CL(K_LL, S_ASCII);
-	*i = j;
+	t->prev = prev;
+	t->state = state;
+	return i;
 }
 
 /* ----------------------------------------------------------------- API */
@@ -1377,27 +1878,10 @@ tokens_feed(struct tokens *tp, const uint8_t *p, size_t n)
 	while (i < n) {
 		b = p[i];
 		if (t->need == 0 && b < 0x80) {
-			/*
-			 * Fast paths for the bulk of source text, doing
-			 * exactly what step() would: lower-case letters inside
-			 * a word, and spaces inside a blank run.
-			 */
-			if (t->state == ST_WORD && (unsigned)(b - 'a') < 26) {
-				lower_run(t, p, n, &i);
-				continue;
-			}
-			if (t->state == ST_WS && b == ' ') {
-				do
-					t->plen++;
-				while (++i < n && p[i] == ' ');
-				t->feat |= F_B_PEND;
-				t->prev = CL(K_SP, 0);
-				continue;
-			}
-			c = ascii_cls[b];
-			x = b;
-			i++;
-		} else if (t->need == 0) {
+			i = feed_ascii(t, p, i, n);
+			continue;
+		}
+		if (t->need == 0) {
 			i++;
 			if (b >= 0xc2 && b < 0xf5) {
 				t->need = b < 0xe0 ? 1 : b < 0xf0 ? 2 : 3;

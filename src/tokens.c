@@ -95,41 +95,8 @@ enum { P_SAME, P_MIXED, P_BOX, P_OTHER };
 #define CL_K(c) ((c) & 15)
 #define CL_S(c) ((c) >> 4)
 
-/* The ASCII classes, indexed by byte. Of the controls, only \t \v \f and
- * the separators 1c..1f are \s (CR and LF are newlines); the rest are
- * punctuation. */
-#define LU CL(K_LU, S_ASCII)
-#define LL CL(K_LL, S_ASCII)
-#define DG CL(K_DIG, 0)
-#define SP CL(K_SP, 0)
-#define WS CL(K_WS, 0)
-#define NL CL(K_NL, 0)
-#define PU CL(K_PUN, P_MIXED)
-static const uint8_t ascii_cls[128] = {
-	PU, PU, PU, PU, PU, PU, PU, PU,	/* 00 */
-	PU, WS, NL, WS, WS, NL, PU, PU,	/* 08 */
-	PU, PU, PU, PU, PU, PU, PU, PU,	/* 10 */
-	PU, PU, PU, PU, WS, WS, WS, WS,	/* 18 */
-	SP, PU, PU, PU, PU, PU, PU, PU,	/* 20 */
-	PU, PU, PU, PU, PU, PU, PU, PU,	/* 28 */
-	DG, DG, DG, DG, DG, DG, DG, DG,	/* 30 */
-	DG, DG, PU, PU, PU, PU, PU, PU,	/* 38 */
-	PU, LU, LU, LU, LU, LU, LU, LU,	/* 40 */
-	LU, LU, LU, LU, LU, LU, LU, LU,	/* 48 */
-	LU, LU, LU, LU, LU, LU, LU, LU,	/* 50 */
-	LU, LU, LU, PU, PU, PU, PU, PU,	/* 58 */
-	PU, LL, LL, LL, LL, LL, LL, LL,	/* 60 */
-	LL, LL, LL, LL, LL, LL, LL, LL,	/* 68 */
-	LL, LL, LL, LL, LL, LL, LL, LL,	/* 70 */
-	LL, LL, LL, PU, PU, PU, PU, PU,	/* 78 */
-};
-#undef LU
-#undef LL
-#undef DG
-#undef SP
-#undef WS
-#undef NL
-#undef PU
+/* ASCII has its own table, fast_cls (see feed_ascii()), which step() never
+ * sees: every ASCII character goes through feed_ascii(). */
 
 /*
  * Class of a non-ASCII code point: a coarse map of the Unicode general
@@ -1353,14 +1320,28 @@ again:
  */
 enum { A_HI, A_LL, A_LU, A_DIG, A_SP, A_WS, A_LF, A_CR, A_PUN, A_SLASH };
 
-/* Classes by byte; every byte from 0x80 up is A_HI (0): leave to step(). */
+/*
+ * fast.cls: classes by byte; every byte from 0x80 up is A_HI (0): leave to
+ * step(). Of the controls, only \t \v \f and the separators 1c..1f are \s
+ * (CR and LF are newlines); the rest are punctuation. step()'s classes for
+ * them are K_LU, K_LL (S_ASCII), K_DIG, K_SP, K_WS, K_NL and K_PUN (P_MIXED).
+ *
+ * fast.row[b & 31] for a letter b: where its row of tok_pair starts, less
+ * 'a', so that the pair (b, c) of lower-case letters is pair[row + c]; never
+ * 0, which stands for "no letter before". One struct: one base register.
+ */
 #define LL A_LL
 #define LU A_LU
 #define DG A_DIG
 #define SP A_SP
 #define WS A_WS
 #define PU A_PUN
-static const uint8_t fast_cls[256] = {
+#define PR(n) ((n) * 26 - 'a')
+static const struct {
+	uint8_t cls[256];
+	int16_t row[32];
+} fast = {
+	{
 	PU, PU, PU, PU, PU, PU, PU, PU,	/* 00 */
 	PU, WS, A_LF, WS, WS, A_CR, PU, PU,	/* 08 */
 	PU, PU, PU, PU, PU, PU, PU, PU,	/* 10 */
@@ -1377,6 +1358,11 @@ static const uint8_t fast_cls[256] = {
 	LL, LL, LL, LL, LL, LL, LL, LL,	/* 68 */
 	LL, LL, LL, LL, LL, LL, LL, LL,	/* 70 */
 	LL, LL, LL, PU, PU, PU, PU, PU,	/* 78 */
+	}, {
+	0, PR(0), PR(1), PR(2), PR(3), PR(4), PR(5), PR(6), PR(7), PR(8),
+	PR(9), PR(10), PR(11), PR(12), PR(13), PR(14), PR(15), PR(16), PR(17),
+	PR(18), PR(19), PR(20), PR(21), PR(22), PR(23), PR(24), PR(25),
+	},
 };
 #undef LL
 #undef LU
@@ -1384,471 +1370,650 @@ static const uint8_t fast_cls[256] = {
 #undef SP
 #undef WS
 #undef PU
-
-/* The byte at p[i] begins a new piece: go to its start. The cases every
- * state's switch ends with (A_HI excepted: the states differ there). */
-#define START_CASES \
-	case A_LL: \
-	case A_LU: \
-		lead = L_NONE; \
-		goto new_word; \
-	case A_DIG: \
-		goto start_dig; \
-	case A_SP: \
-		goto start_sp; \
-	case A_WS: \
-		goto start_ws; \
-	case A_LF: \
-	case A_CR: \
-		goto start_nl; \
-	default: \
-		goto start_pun
+#undef PR
 
 /*
  * From p[i] on, while the bytes are ASCII and no UTF-8 sequence is pending
  * (t->need == 0): exactly what step() would do, byte by byte. Returns where it
  * stopped: n, or a byte from 0x80 up.
+ *
+ * Labels stand for more than step()'s states, so that what step() keeps in
+ * fields and tests at every character is where the code is instead: word_lo,
+ * word_up and word_first (after a letter that is not a capital, a capital, a
+ * letter beyond ASCII), num1..num3 (digits so far), ws_sp, ws_ws and ws_nl
+ * (what ended the blank run so far: a space, another blank, a newline). A
+ * word's letter pairs are summed by row (ro: the last letter's row in
+ * tok_pair, 0 for none), and "one repeated letter" is diff == 0 (diff: the
+ * bits in which a letter's row differed from the one before; in word_lo and
+ * word_up the one before has the same case). Each state's x_ label stores
+ * that back in *t. Fields used at piece boundaries only stay in *t.
  */
-static size_t
+static __attribute__((noinline)) size_t
 feed_ascii(struct tokens *t, const uint8_t *p, size_t i, size_t n)
 {
-	uint64_t milli = t->milli;
-	uint32_t plen = t->plen, aux = t->aux, r;
+	const int16_t *pair = (const int16_t *)tok_pair;
+	const uint8_t *s = p + i, *e = p + n;
+	uint32_t plen = t->plen, r;
 	int32_t adj = t->adj;
-	unsigned feat = t->feat, lead, b;
-	uint8_t first = t->first, last = t->last, prev = t->prev, state;
+	unsigned feat = t->feat, diff = 0, lead, b;
+	int ro = t->last ? fast.row[t->last & 31] : 0, nr;
+	uint8_t state;
+
+/* The class of the next byte, b = *s, for a switch; at the end of the bytes,
+ * go to the state's exit x. The mask lets the compiler make a jump table with
+ * no range check (every case list below covers 0..15). */
+#define NEXT(x) \
+	if (s == e) \
+		goto x; \
+	b = *s; \
+	switch (fast.cls[b] & 15)
+/* End the word in progress. */
+#define END_WORD() (t->milli += word_milli(feat | (diff ? F_W_MIXED : 0u), \
+	plen, adj, t->first))
+/* end_ws() with blanks after the last newline: all but the last one. */
+#define END_WS() do { \
+	r = plen - t->aux; \
+	if (t->aux > 0) \
+		t->milli += piece_milli(V_EOL + (feat & (F_B_CR | F_B_NLWS)) / \
+		    F_B_CR, t->aux, t->aux); \
+	if (r > 1) \
+		t->milli += piece_milli(V_BLANK + !!(feat & F_B_OTHER), r - 1, \
+		    r - 1); \
+} while (0)
 
 	switch (t->state) {
 	case ST_NONE:
 		goto none;
 	case ST_PRE:
-		if (CL_K(prev) == K_SP)
+		if (CL_K(t->prev) == K_SP)
 			goto pre_sp;
-		if (CL_K(prev) == K_WS)
+		if (CL_K(t->prev) == K_WS)
 			goto pre_ws;
 		goto pre_pun;
 	case ST_WORD:
-		goto word;
+		if (t->last == 0)
+			goto word_first;
+		if (CL_K(t->prev) == K_LU)
+			goto word_up;
+		goto word_lo;
 	case ST_NUM:
-		goto num;
+		if (plen == 1)
+			goto num1;
+		if (plen == 2)
+			goto num2;
+		goto num3;
 	case ST_PUNCT:
 		goto punct;
 	case ST_PTAIL:
 		goto ptail;
 	default:
-		goto ws;
+		if (CL_K(t->prev) == K_SP)
+			goto ws_sp;
+		if (CL_K(t->prev) == K_WS)
+			goto ws_ws;
+		goto ws_nl;
 	}
 
 none:
-	if (i == n) {
-		state = ST_NONE;
-		goto out;
-	}
-	b = p[i];
-	switch (fast_cls[b]) {
+	NEXT(x_none) {
 	case A_HI:
-		state = ST_NONE;
-		goto out;
-	START_CASES;
+		goto x_none;
+	default:
+		goto begin;
+	}
+	/* b = *s begins a new piece (start()) */
+begin:
+	switch (fast.cls[b] & 15) {
+	case A_LL:
+		lead = L_NONE;
+		goto new_lo;
+	case A_LU:
+		lead = L_NONE;
+		goto new_up;
+	case A_DIG:
+		goto start_dig;
+	case A_SP:
+		goto start_sp;
+	case A_WS:
+		goto start_ws;
+	case A_LF:
+	case A_CR:
+		goto start_nl;
+	default:
+		goto start_pun;
 	}
 
-	/* Starts: b = p[i] begins a piece (start() and start_word()). */
-new_word:
-	plen = 1;
+new_lo:
+	feat = lead << 3;
+	t->first = (uint8_t)b;
 	adj = 0;
-	first = (uint8_t)b;
-	last = (uint8_t)(b | 0x20);
-	if (b < 'a') {
-		feat = lead << 3 | F_W_UPPER1;
-		prev = CL(K_LU, S_ASCII);
-	} else {
-		feat = lead << 3;
-		prev = CL(K_LL, S_ASCII);
-	}
-	i++;
-	goto word;
-start_dig:
+	diff = 0;
+	ro = fast.row[b & 31];
 	plen = 1;
-	i++;
-	goto num;
+	s++;
+	goto word_lo;
+new_up:
+	feat = lead << 3 | F_W_UPPER1;
+	t->first = (uint8_t)b;
+	adj = 0;
+	diff = 0;
+	ro = fast.row[b & 31];
+	plen = 1;
+	s++;
+	goto word_up;
+start_dig:
+	s++;
+	goto num1;
 start_nl:
 	plen = 1;
-	aux = 1;
-	feat = b == '\r' ? F_B_CR : 0;
-	prev = CL(K_NL, 0);
-	i++;
-	goto ws;
+	t->aux = 1;
+	feat = (b == '\r') * F_B_CR;
+	s++;
+	goto ws_nl;
 start_sp:
-	prev = CL(K_SP, 0);
-	first = (uint8_t)b;
-	i++;
+	s++;
 	goto pre_sp;
 start_ws:
-	prev = CL(K_WS, 0);
-	first = (uint8_t)b;
-	i++;
+	s++;
 	goto pre_ws;
 start_pun:
-	prev = CL(K_PUN, P_MIXED);
-	first = (uint8_t)b;
-	i++;
+	t->prev = CL(K_PUN, P_MIXED);
+	t->first = (uint8_t)b;
+	s++;
 	goto pre_pun;
 
 	/* ST_PRE after a space: a word's or punctuation's lead, or blanks */
 pre_sp:
-	if (i == n) {
-		state = ST_PRE;
-		goto out;
-	}
-	b = p[i];
-	switch (fast_cls[b]) {
+	NEXT(x_pre_sp) {
 	case A_HI:
-		state = ST_PRE;
-		goto out;
+		goto x_pre_sp;
 	case A_LL:
+		lead = L_SPACE;
+		goto new_lo;
 	case A_LU:
 		lead = L_SPACE;
-		goto new_word;
-	case A_PUN:
-	case A_SLASH:
-		plen = 1;
-		first = (uint8_t)b;
-		feat = P_SAME | F_P_SPACE;
-		i++;
-		goto punct;
+		goto new_up;
 	case A_SP:
+		plen = 2;
+		t->aux = 0;
 		feat = F_B_PEND;
-		aux = 0;
-		goto pre_blank;
+		s++;
+		goto ws_sp;
 	case A_WS:
+		plen = 2;
+		t->aux = 0;
 		feat = F_B_OTHER | F_B_PEND;
-		aux = 0;
-		goto pre_blank;
+		s++;
+		goto ws_ws;
 	case A_LF:
 	case A_CR:
-		feat = F_B_NLWS | (b == '\r' ? F_B_CR : 0);
-		aux = 2;
-		goto pre_blank;
-	default:
-		milli += piece_milli(V_BLANK, 1, 1);
+		plen = 2;
+		t->aux = 2;
+		feat = F_B_NLWS | (b == '\r') * F_B_CR;
+		s++;
+		goto ws_nl;
+	case A_DIG:
+		t->milli += piece_milli(V_BLANK, 1, 1);
 		goto start_dig;
+	default:
+		goto sp_punct;
 	}
+	/* punctuation with a space before */
+sp_punct:
+	plen = 1;
+	t->first = (uint8_t)b;
+	feat = P_SAME | F_P_SPACE;
+	s++;
+	goto punct;
 
 	/* ST_PRE after another blank */
 pre_ws:
-	if (i == n) {
-		state = ST_PRE;
-		goto out;
-	}
-	b = p[i];
-	switch (fast_cls[b]) {
+	NEXT(x_pre_ws) {
 	case A_HI:
-		state = ST_PRE;
-		goto out;
+		goto x_pre_ws;
 	case A_LL:
+		lead = L_BLANK;
+		goto new_lo;
 	case A_LU:
 		lead = L_BLANK;
-		goto new_word;
+		goto new_up;
 	case A_SP:
-	case A_WS:
+		plen = 2;
+		t->aux = 0;
 		feat = F_B_OTHER | F_B_PEND;
-		aux = 0;
-		goto pre_blank;
+		s++;
+		goto ws_sp;
+	case A_WS:
+		plen = 2;
+		t->aux = 0;
+		feat = F_B_OTHER | F_B_PEND;
+		s++;
+		goto ws_ws;
 	case A_LF:
 	case A_CR:
-		feat = F_B_NLWS | (b == '\r' ? F_B_CR : 0);
-		aux = 2;
-		goto pre_blank;
+		plen = 2;
+		t->aux = 2;
+		feat = F_B_NLWS | (b == '\r') * F_B_CR;
+		s++;
+		goto ws_nl;
 	case A_DIG:
-		milli += piece_milli(V_BLANK + 1, 1, 1);
+		t->milli += piece_milli(V_BLANK + 1, 1, 1);
 		goto start_dig;
 	default:
-		milli += piece_milli(V_BLANK + 1, 1, 1);
+		t->milli += piece_milli(V_BLANK + 1, 1, 1);
 		goto start_pun;
 	}
 
-	/* the blank before is the start of a blank run */
-pre_blank:
-	plen = 2;
-	prev = ascii_cls[b];
-	i++;
-	goto ws;
-
-	/* ST_PRE after punctuation: a word's lead, a run, or a tail */
+	/* ST_PRE after punctuation (t->prev, t->first): a word's lead, a run, or a
+	 * tail */
 pre_pun:
-	if (i == n) {
-		state = ST_PRE;
-		goto out;
-	}
-	b = p[i];
-	switch (fast_cls[b]) {
+	NEXT(x_pre_pun) {
 	case A_HI:
-		state = ST_PRE;
-		goto out;
+		goto x_pre_pun;
 	case A_LL:
+		lead = L_PUNCT;
+		goto new_lo;
 	case A_LU:
 		lead = L_PUNCT;
-		goto new_word;
-	case A_PUN:
-	case A_SLASH:
-		plen = 2;
-		feat = one_kind(prev);
-		if (feat == P_SAME && b != first)
-			feat = P_MIXED;
-		i++;
-		goto punct;
+		goto new_up;
 	case A_LF:
 	case A_CR:
 		plen = 1;
-		aux = 1;
-		feat = one_kind(prev) | F_P_TAIL;
-		i++;
+		t->aux = 1;
+		feat = one_kind(t->prev) | F_P_TAIL;
+		s++;
 		goto ptail;
 	case A_DIG:
-		milli += punct_milli(one_kind(prev), 1, 0, first);
+		t->milli += punct_milli(one_kind(t->prev), 1, 0, t->first);
 		goto start_dig;
 	case A_SP:
-		milli += punct_milli(one_kind(prev), 1, 0, first);
-		goto start_sp;
-	default:
-		milli += punct_milli(one_kind(prev), 1, 0, first);
-		goto start_ws;
-	}
-
-	/* ST_WORD: letters, and where a capital follows a non-capital, a new
-	 * word */
-word:
-	if (i == n) {
-		state = ST_WORD;
-		goto out;
-	}
-	b = p[i];
-	switch (fast_cls[b]) {
-	case A_HI:
-		state = ST_WORD;
-		goto out;
-	case A_LL:
-		if (last != 0)
-			adj += tok_pair[0][last - 'a'][b - 'a'];
-		feat |= (b != first) << 7 | F_W_LOWER;
-		last = (uint8_t)b;
-		prev = CL(K_LL, S_ASCII);
-		plen++;
-		i++;
-		goto word;
-	case A_LU:
-		if (CL_K(prev) != K_LU) {
-			milli += word_milli(feat, plen, adj, first);
-			lead = L_NONE;
-			goto new_word;
-		}
-		if (last != 0)
-			adj += tok_pair[1][last - 'a'][(b | 0x20) - 'a'];
-		feat |= (b != first) << 7;
-		last = (uint8_t)(b | 0x20);
-		plen++;
-		i++;
-		goto word;
-	case A_DIG:
-		milli += word_milli(feat, plen, adj, first);
-		goto start_dig;
-	case A_SP:
-		milli += word_milli(feat, plen, adj, first);
+		t->milli += punct_milli(one_kind(t->prev), 1, 0, t->first);
 		goto start_sp;
 	case A_WS:
-		milli += word_milli(feat, plen, adj, first);
+		t->milli += punct_milli(one_kind(t->prev), 1, 0, t->first);
+		goto start_ws;
+	default:
+		plen = 2;
+		feat = one_kind(t->prev);
+		feat |= feat == P_SAME && b != t->first;   /* P_MIXED */
+		s++;
+		goto punct;
+	}
+
+	/* ST_WORD after a letter that is not a capital: a capital starts a new
+	 * word */
+word_lo:
+	NEXT(x_word_lo) {
+	case A_LL:
+		adj += pair[ro + (int)b];
+		nr = fast.row[b & 31];
+		diff |= nr ^ ro;
+		ro = nr;
+		plen++;
+		s++;
+		goto word_lo;
+	case A_HI:
+		goto x_word_lo;
+	case A_LU:
+		END_WORD();
+		lead = L_NONE;
+		goto new_up;
+	case A_DIG:
+		END_WORD();
+		goto start_dig;
+	case A_SP:
+		END_WORD();
+		goto start_sp;
+	case A_WS:
+		END_WORD();
 		goto start_ws;
 	case A_LF:
 	case A_CR:
-		milli += word_milli(feat, plen, adj, first);
+		END_WORD();
 		goto start_nl;
 	default:
-		milli += word_milli(feat, plen, adj, first);
+		END_WORD();
 		goto start_pun;
+	}
+
+	/* ST_WORD after a capital */
+word_up:
+	NEXT(x_word_up) {
+	case A_LL:
+		/* a lower-case letter after a capital: not a run */
+		adj += pair[ro + (int)b];
+		ro = fast.row[b & 31];
+		diff = 1;
+		feat |= F_W_LOWER;
+		plen++;
+		s++;
+		goto word_lo;
+	case A_LU:
+		/* two capitals: the second table, for the lower-cased pair */
+		adj += pair[26 * 26 + 32 + ro + (int)b];
+		nr = fast.row[b & 31];
+		diff |= nr ^ ro;
+		ro = nr;
+		plen++;
+		s++;
+		goto word_up;
+	case A_HI:
+		goto x_word_up;
+	case A_DIG:
+		END_WORD();
+		goto start_dig;
+	case A_SP:
+		END_WORD();
+		goto start_sp;
+	case A_WS:
+		END_WORD();
+		goto start_ws;
+	case A_LF:
+	case A_CR:
+		END_WORD();
+		goto start_nl;
+	default:
+		END_WORD();
+		goto start_pun;
+	}
+
+	/* ST_WORD after a letter beyond ASCII (no pair), t->prev its class */
+word_first:
+	NEXT(x_word_first) {
+	case A_HI:
+		goto x_word_first;
+	case A_LL:
+		ro = fast.row[b & 31];
+		feat |= F_W_LOWER;
+		plen++;
+		s++;
+		goto word_lo;
+	case A_LU:
+		if (CL_K(t->prev) != K_LU) {
+			END_WORD();
+			lead = L_NONE;
+			goto new_up;
+		}
+		ro = fast.row[b & 31];
+		plen++;
+		s++;
+		goto word_up;
+	default:
+		END_WORD();
+		goto begin;
 	}
 
 	/* ST_NUM: up to three digits */
-num:
-	if (i == n) {
-		state = ST_NUM;
-		goto out;
-	}
-	b = p[i];
-	switch (fast_cls[b]) {
+num1:
+	NEXT(x_num1) {
 	case A_HI:
-		state = ST_NUM;
-		goto out;
+		goto x_num1;
 	case A_DIG:
-		if (plen < 3) {
-			plen++;
-			i++;
-			goto num;
-		}
-		milli += piece_milli(V_NUM, plen, plen);
-		goto start_dig;
-	case A_LL:
-	case A_LU:
-		milli += piece_milli(V_NUM, plen, plen);
-		lead = L_NONE;
-		goto new_word;
-	case A_SP:
-		milli += piece_milli(V_NUM, plen, plen);
-		goto start_sp;
-	case A_WS:
-		milli += piece_milli(V_NUM, plen, plen);
-		goto start_ws;
-	case A_LF:
-	case A_CR:
-		milli += piece_milli(V_NUM, plen, plen);
-		goto start_nl;
+		s++;
+		goto num2;
 	default:
-		milli += piece_milli(V_NUM, plen, plen);
-		goto start_pun;
+		t->milli += piece_milli(V_NUM, 1, 1);
+		goto begin;
+	}
+num2:
+	NEXT(x_num2) {
+	case A_HI:
+		goto x_num2;
+	case A_DIG:
+		s++;
+		goto num3;
+	default:
+		t->milli += piece_milli(V_NUM, 2, 2);
+		goto begin;
+	}
+num3:
+	NEXT(x_num3) {
+	case A_HI:
+		goto x_num3;
+	default:
+		t->milli += piece_milli(V_NUM, 3, 3);
+		goto begin;
 	}
 
 	/* ST_PUNCT: a punctuation run */
 punct:
-	if (i == n) {
-		state = ST_PUNCT;
-		goto out;
-	}
-	b = p[i];
-	switch (fast_cls[b]) {
+	NEXT(x_punct) {
 	case A_HI:
-		state = ST_PUNCT;
-		goto out;
-	case A_PUN:
-	case A_SLASH:
-		plen++;
-		if ((feat & 3) == P_SAME && b != first)
-			feat = (feat & ~3u) | P_MIXED;
-		i++;
-		goto punct;
+		goto x_punct;
 	case A_LF:
 	case A_CR:
 		feat |= F_P_TAIL;
-		aux = 1;
-		i++;
+		t->aux = 1;
+		s++;
 		goto ptail;
 	case A_LL:
-	case A_LU:
-		milli += punct_milli(feat, plen, aux, first);
+		t->milli += punct_milli(feat, plen, t->aux, t->first);
 		lead = L_NONE;
-		goto new_word;
+		goto new_lo;
+	case A_LU:
+		t->milli += punct_milli(feat, plen, t->aux, t->first);
+		lead = L_NONE;
+		goto new_up;
 	case A_DIG:
-		milli += punct_milli(feat, plen, aux, first);
+		t->milli += punct_milli(feat, plen, t->aux, t->first);
 		goto start_dig;
 	case A_SP:
-		milli += punct_milli(feat, plen, aux, first);
+		t->milli += punct_milli(feat, plen, t->aux, t->first);
 		goto start_sp;
-	default:
-		milli += punct_milli(feat, plen, aux, first);
+	case A_WS:
+		t->milli += punct_milli(feat, plen, t->aux, t->first);
 		goto start_ws;
+	default:
+		plen++;
+		feat |= (feat & 3) == P_SAME && b != t->first;     /* P_MIXED */
+		s++;
+		goto punct;
 	}
 
 	/* ST_PTAIL: newlines (and slashes) after punctuation */
 ptail:
-	if (i == n) {
-		state = ST_PTAIL;
-		goto out;
-	}
-	b = p[i];
-	switch (fast_cls[b]) {
+	NEXT(x_ptail) {
 	case A_HI:
-		state = ST_PTAIL;
-		goto out;
+		goto x_ptail;
 	case A_LF:
 	case A_CR:
 	case A_SLASH:
-		aux++;
-		i++;
+		t->aux++;
+		s++;
 		goto ptail;
 	case A_LL:
-	case A_LU:
-		milli += punct_milli(feat, plen, aux, first);
+		t->milli += punct_milli(feat, plen, t->aux, t->first);
 		lead = L_NONE;
-		goto new_word;
+		goto new_lo;
+	case A_LU:
+		t->milli += punct_milli(feat, plen, t->aux, t->first);
+		lead = L_NONE;
+		goto new_up;
 	case A_DIG:
-		milli += punct_milli(feat, plen, aux, first);
+		t->milli += punct_milli(feat, plen, t->aux, t->first);
 		goto start_dig;
 	case A_SP:
-		milli += punct_milli(feat, plen, aux, first);
+		t->milli += punct_milli(feat, plen, t->aux, t->first);
 		goto start_sp;
 	case A_WS:
-		milli += punct_milli(feat, plen, aux, first);
+		t->milli += punct_milli(feat, plen, t->aux, t->first);
 		goto start_ws;
 	default:
-		milli += punct_milli(feat, plen, aux, first);
+		t->milli += punct_milli(feat, plen, t->aux, t->first);
 		goto start_pun;
 	}
 
-	/* ST_WS: blanks and newlines */
-ws:
-	if (i == n) {
-		state = ST_WS;
-		goto out;
-	}
-	b = p[i];
-	switch (fast_cls[b]) {
+	/* ST_WS after a space (F_B_PEND set): the next blank, or end_ws(),
+	 * whose last space leads what follows (ST_PRE after a space) */
+ws_sp:
+	NEXT(x_ws_sp) {
 	case A_HI:
-		state = ST_WS;
-		goto out;
+		goto x_ws_sp;
 	case A_SP:
 		plen++;
-		feat |= F_B_PEND;
-		prev = CL(K_SP, 0);
-		i++;
-		goto ws;
+		s++;
+		goto ws_sp;
 	case A_WS:
 		plen++;
-		feat |= F_B_PEND | F_B_OTHER;
-		prev = CL(K_WS, 0);
-		i++;
-		goto ws;
+		feat |= F_B_OTHER;
+		s++;
+		goto ws_ws;
 	case A_LF:
 	case A_CR:
 		plen++;
-		aux = plen;
-		if (b == '\r')
-			feat |= F_B_CR;
-		if (feat & F_B_PEND)
-			feat |= F_B_NLWS;
-		feat &= ~(unsigned)(F_B_PEND | F_B_OTHER);
-		prev = CL(K_NL, 0);
-		i++;
-		goto ws;
+		t->aux = plen;
+		feat = (feat & F_B_CR) | F_B_NLWS | (b == '\r') * F_B_CR;
+		s++;
+		goto ws_nl;
+	case A_LL:
+		END_WS();
+		lead = L_SPACE;
+		goto new_lo;
+	case A_LU:
+		END_WS();
+		lead = L_SPACE;
+		goto new_up;
+	case A_DIG:
+		END_WS();
+		t->milli += piece_milli(V_BLANK, 1, 1);
+		goto start_dig;
 	default:
-		break;
+		END_WS();
+		goto sp_punct;
 	}
-	/* end_ws(): up to the last newline, then all blanks but the last,
-	 * which waits in ST_PRE for this character */
-	r = plen - aux;
-	if (aux > 0)
-		milli += piece_milli(V_EOL + (feat & (F_B_CR | F_B_NLWS)) /
-		    F_B_CR, aux, aux);
-	if (r == 0) {
-		switch (fast_cls[b]) {
-		START_CASES;
-		}
-	}
-	if (r > 1)
-		milli += piece_milli(V_BLANK + !!(feat & F_B_OTHER), r - 1,
-		    r - 1);
-	if (CL_K(prev) == K_SP)
-		goto pre_sp;
-	goto pre_ws;
 
+	/* ST_WS after another blank (F_B_PEND set) */
+ws_ws:
+	NEXT(x_ws_ws) {
+	case A_HI:
+		goto x_ws_ws;
+	case A_SP:
+		plen++;
+		s++;
+		goto ws_sp;
+	case A_WS:
+		plen++;
+		s++;
+		goto ws_ws;
+	case A_LF:
+	case A_CR:
+		plen++;
+		t->aux = plen;
+		feat = (feat & F_B_CR) | F_B_NLWS | (b == '\r') * F_B_CR;
+		s++;
+		goto ws_nl;
+	case A_LL:
+		END_WS();
+		lead = L_BLANK;
+		goto new_lo;
+	case A_LU:
+		END_WS();
+		lead = L_BLANK;
+		goto new_up;
+	case A_DIG:
+		END_WS();
+		t->milli += piece_milli(V_BLANK + 1, 1, 1);
+		goto start_dig;
+	default:
+		END_WS();
+		t->milli += piece_milli(V_BLANK + 1, 1, 1);
+		goto start_pun;
+	}
+
+	/* ST_WS after a newline (F_B_PEND clear) */
+ws_nl:
+	NEXT(x_ws_nl) {
+	case A_HI:
+		goto x_ws_nl;
+	case A_SP:
+		plen++;
+		feat |= F_B_PEND;
+		s++;
+		goto ws_sp;
+	case A_WS:
+		plen++;
+		feat |= F_B_PEND | F_B_OTHER;
+		s++;
+		goto ws_ws;
+	case A_LF:
+	case A_CR:
+		plen++;
+		t->aux = plen;
+		feat |= (b == '\r') * F_B_CR;
+		s++;
+		goto ws_nl;
+	default:
+		/* end_ws(): no blank after the last newline */
+		t->milli += piece_milli(V_EOL + (feat & (F_B_CR | F_B_NLWS)) /
+		    F_B_CR, t->aux, t->aux);
+		goto begin;
+	}
+
+	/* Exits: the state, and what the label stood for, back in *t. */
+x_none:
+	state = ST_NONE;
+	goto out;
+x_pre_sp:
+	t->prev = CL(K_SP, 0);
+	state = ST_PRE;
+	goto out;
+x_pre_ws:
+	t->prev = CL(K_WS, 0);
+	state = ST_PRE;
+	goto out;
+x_pre_pun:
+	state = ST_PRE;
+	goto out;
+x_word_lo:
+	t->prev = CL(K_LL, S_ASCII);
+	goto x_word;
+x_word_up:
+	t->prev = CL(K_LU, S_ASCII);
+	goto x_word;
+x_word_first:
+x_word:
+	feat |= diff ? F_W_MIXED : 0u;
+	t->last = ro == 0 ? 0 : (uint8_t)((ro + 'a') / 26 + 'a');
+	state = ST_WORD;
+	goto out;
+x_num1:
+	plen = 1;
+	state = ST_NUM;
+	goto out;
+x_num2:
+	plen = 2;
+	state = ST_NUM;
+	goto out;
+x_num3:
+	plen = 3;
+	state = ST_NUM;
+	goto out;
+x_punct:
+	state = ST_PUNCT;
+	goto out;
+x_ptail:
+	state = ST_PTAIL;
+	goto out;
+x_ws_sp:
+	t->prev = CL(K_SP, 0);
+	state = ST_WS;
+	goto out;
+x_ws_ws:
+	t->prev = CL(K_WS, 0);
+	state = ST_WS;
+	goto out;
+x_ws_nl:
+	t->prev = CL(K_NL, 0);
+	state = ST_WS;
 out:
-	t->milli = milli;
 	t->plen = plen;
-	t->aux = aux;
 	t->adj = adj;
 	t->feat = (uint8_t)feat;
-	t->first = first;
-	t->last = last;
-	t->prev = prev;
 	t->state = state;
-	return i;
+	return (size_t)(s - p);
+#undef NEXT
+#undef END_WORD
+#undef END_WS
 }
 
 /* ----------------------------------------------------------------- API */

@@ -57,12 +57,21 @@
  *     a rate from a few sentences and read about 25% high; the CJK test files
  *     (Python's cjkencodings) are within 12%.
  *
- * Speed: a table lookup and a few branches per ASCII character, with tight
- * loops for letters inside words and for indentation; a piece costs a table
- * lookup. About 140 MB/s of source on the 2-core build VM (-O2, CPU time),
- * where a bare byte loop that only counts class changes runs at about 190
- * MB/s: branches at piece boundaries dominate. No allocation; the state is the
- * caller's struct.
+ * Speed. ASCII (nearly all source text) goes through feed_ascii(), the
+ * splitter written out as a state machine of labels, one jump table per
+ * state: inside a piece a byte costs a class lookup, one predicted indirect
+ * jump and a few register operations; a piece boundary costs about one
+ * mispredicted jump and the piece's table lookups. The rest (characters
+ * beyond ASCII, the end of the text) goes through step(), one character at a
+ * time, which defines the split; the two agree exactly (tests/unit/
+ * test_tokens_ref.c and tests/fuzz/fuzz_tokens.c compare every input with
+ * the code before feed_ascii() existed, tests/unit/tokens_ref.c). Against
+ * that code: 1.6 to 2.2 times fewer instructions and 2.1 to 2.5 times fewer
+ * mispredicted branches (callgrind) on C, Python, .po, reST and Markdown, but
+ * only about 1.2 to 1.3 times the throughput (tests/integration/tokbench.c,
+ * about 200 MB/s of C on the shared 2-core VM): the mispredictions at piece
+ * boundaries, one per piece at least, still dominate. No allocation; the
+ * state is the caller's struct.
  */
 #include <stdio.h>
 
@@ -976,7 +985,7 @@ charge(struct tokens *t, unsigned v, uint32_t len, uint32_t nchars)
 }
 
 /* A run of RUN_MIN or more of the ASCII character ch, plus tail newlines. */
-static uint64_t
+static __attribute__((noinline)) uint64_t
 run_milli(uint8_t ch, uint32_t len, uint32_t nchars, int tail)
 {
 	const uint32_t *m = tok_run[ch & 0x7f];
@@ -992,23 +1001,34 @@ run_milli(uint8_t ch, uint32_t len, uint32_t nchars, int tail)
 	return 1000 * (uint64_t)(n + len);
 }
 
-/* A word's shape by (first letter upper, has lower or is one letter). */
-static const uint8_t word_shape[4] = { SH_LOWER, SH_LOWER, SH_UPPER, SH_CAP };
+/*
+ * A word's table row by its features: feat & 0x3f (script, lead, first letter
+ * upper), and bit 6: it has a lower-case letter or is one letter long (so a
+ * capital begins it, "Cap", rather than it being in capitals, "UPPER").
+ */
+#define WSHAPE(i) (!((i) & 0x20) ? SH_LOWER : (i) & 0x40 ? SH_CAP : SH_UPPER)
+#define WK(i) ((uint8_t)((((i) >> 3 & 3) * 3 + WSHAPE(i)) * 5 + ((i) & 7)))
+#define WK4(i) WK(i), WK((i) + 1), WK((i) + 2), WK((i) + 3)
+#define WK16(i) WK4(i), WK4((i) + 4), WK4((i) + 8), WK4((i) + 12)
+#define WK64(i) WK16(i), WK16((i) + 16), WK16((i) + 32), WK16((i) + 48)
+static const uint8_t word_kind[128] = { WK64(0), WK64(64) };
+#undef WSHAPE
+#undef WK
+#undef WK4
+#undef WK16
+#undef WK64
 
 /* The cost of a word (feat: F_W_* and its lead; adj: the letter pairs'). */
-static uint64_t
+static __attribute__((noinline)) uint64_t
 word_milli(unsigned feat, uint32_t plen, int32_t adj, uint8_t first)
 {
-	unsigned lead = feat >> 3 & 3, shape;
+	uint32_t nchars = plen + ((feat & 0x18) != 0);  /* and its lead */
 	int64_t cost;
 
 	if (!(feat & F_W_MIXED) && plen >= RUN_MIN)
-		return run_milli(first, plen, plen + (lead != L_NONE), 0);
-	/* a table, not branches: the shape is as unpredictable as the text */
-	shape = word_shape[!!(feat & F_W_UPPER1) << 1 |
-	    ((feat & F_W_LOWER) != 0 || plen == 1)];
-	cost = (int64_t)piece_milli((lead * 3 + shape) * 5 +
-	    (feat & F_W_SCRIPT), plen, plen + (lead != L_NONE)) + adj;
+		return run_milli(first, plen, nchars, 0);
+	cost = (int64_t)piece_milli(word_kind[(feat & 0x3f) |
+	    ((feat >> 6 | (plen == 1)) & 1) << 6], plen, nchars) + adj;
 	/* the pair adjustment, but a word is never less than one token */
 	return (uint64_t)(cost < 1000 ? 1000 : cost);
 }
@@ -1129,30 +1149,38 @@ start(struct tokens *t, uint8_t c, uint32_t x)
 	}
 }
 
+/* The cost of a blank run of plen characters, aux of them up to its last
+ * newline, less the last blank when blanks follow the newline: that one
+ * leads what follows. */
+static __attribute__((noinline)) uint64_t
+ws_milli(unsigned feat, uint32_t plen, uint32_t aux)
+{
+	uint64_t m = 0;
+	uint32_t r = plen - aux;
+
+	if (aux > 0)
+		m += piece_milli(V_EOL + (feat & (F_B_CR | F_B_NLWS)) / F_B_CR,
+		    aux, aux);
+	if (r > 1)
+		m += piece_milli(V_BLANK + !!(feat & F_B_OTHER), r - 1, r - 1);
+	return m;
+}
+
 /*
  * End a blank run at a non-blank character (c) or at the end (eof). The part
  * up to the last newline is one piece; of the blanks after it, all but the
  * last are one piece and the last one waits for the next character, as for
- * "\s+(?!\S)".
+ * "\s+(?!\S)". At the end, nothing follows: the last blank is counted in
+ * (as if the run were one longer).
  */
 static void
 end_ws(struct tokens *t, int eof)
 {
 	uint32_t r = t->plen - t->aux;
 
-	if (t->aux > 0)
-		charge(t, V_EOL + (t->feat & (F_B_CR | F_B_NLWS)) / F_B_CR,
-		    t->aux, t->aux);
-	t->state = ST_NONE;
-	if (r == 0)
-		return;
-	if (eof) {
-		end_blank(t, r, t->feat & F_B_OTHER);
-		return;
-	}
-	if (r > 1)
-		end_blank(t, r - 1, t->feat & F_B_OTHER);
-	t->state = ST_PRE;      /* t->prev is the last blank's class */
+	t->milli += ws_milli(t->feat, t->plen + !!eof, t->aux);
+	/* t->prev is the last blank's class */
+	t->state = r == 0 || eof ? ST_NONE : ST_PRE;
 }
 
 /* One character x of class c. */
@@ -1393,7 +1421,7 @@ feed_ascii(struct tokens *t, const uint8_t *p, size_t i, size_t n)
 {
 	const int16_t *pair = (const int16_t *)tok_pair;
 	const uint8_t *s = p + i, *e = p + n;
-	uint32_t plen = t->plen, r;
+	uint32_t plen = t->plen;
 	int32_t adj = t->adj;
 	unsigned feat = t->feat, diff = 0, lead, b;
 	int ro = t->last ? fast.row[t->last & 31] : 0, nr;
@@ -1411,15 +1439,7 @@ feed_ascii(struct tokens *t, const uint8_t *p, size_t i, size_t n)
 #define END_WORD() (t->milli += word_milli(feat | (diff ? F_W_MIXED : 0u), \
 	plen, adj, t->first))
 /* end_ws() with blanks after the last newline: all but the last one. */
-#define END_WS() do { \
-	r = plen - t->aux; \
-	if (t->aux > 0) \
-		t->milli += piece_milli(V_EOL + (feat & (F_B_CR | F_B_NLWS)) / \
-		    F_B_CR, t->aux, t->aux); \
-	if (r > 1) \
-		t->milli += piece_milli(V_BLANK + !!(feat & F_B_OTHER), r - 1, \
-		    r - 1); \
-} while (0)
+#define END_WS() (t->milli += ws_milli(feat, plen, t->aux))
 
 	switch (t->state) {
 	case ST_NONE:
@@ -1655,25 +1675,18 @@ word_lo:
 	case A_HI:
 		goto x_word_lo;
 	case A_LU:
-		END_WORD();
-		lead = L_NONE;
-		goto new_up;
+		goto w_up;
 	case A_DIG:
-		END_WORD();
-		goto start_dig;
+		goto w_dig;
 	case A_SP:
-		END_WORD();
-		goto start_sp;
+		goto w_sp;
 	case A_WS:
-		END_WORD();
-		goto start_ws;
+		goto w_ws;
 	case A_LF:
 	case A_CR:
-		END_WORD();
-		goto start_nl;
+		goto w_nl;
 	default:
-		END_WORD();
-		goto start_pun;
+		goto w_pun;
 	}
 
 	/* ST_WORD after a capital */
@@ -1700,21 +1713,16 @@ word_up:
 	case A_HI:
 		goto x_word_up;
 	case A_DIG:
-		END_WORD();
-		goto start_dig;
+		goto w_dig;
 	case A_SP:
-		END_WORD();
-		goto start_sp;
+		goto w_sp;
 	case A_WS:
-		END_WORD();
-		goto start_ws;
+		goto w_ws;
 	case A_LF:
 	case A_CR:
-		END_WORD();
-		goto start_nl;
+		goto w_nl;
 	default:
-		END_WORD();
-		goto start_pun;
+		goto w_pun;
 	}
 
 	/* ST_WORD after a letter beyond ASCII (no pair), t->prev its class */
@@ -1730,17 +1738,14 @@ word_first:
 		goto word_lo;
 	case A_LU:
 		if (CL_K(t->prev) != K_LU) {
-			END_WORD();
-			lead = L_NONE;
-			goto new_up;
+			goto w_up;
 		}
 		ro = fast.row[b & 31];
 		plen++;
 		s++;
 		goto word_up;
 	default:
-		END_WORD();
-		goto begin;
+		goto w_begin;
 	}
 
 	/* ST_NUM: up to three digits */
@@ -1787,22 +1792,15 @@ punct:
 		s++;
 		goto ptail;
 	case A_LL:
-		t->milli += punct_milli(feat, plen, t->aux, t->first);
-		lead = L_NONE;
-		goto new_lo;
+		goto p_lo;
 	case A_LU:
-		t->milli += punct_milli(feat, plen, t->aux, t->first);
-		lead = L_NONE;
-		goto new_up;
+		goto p_up;
 	case A_DIG:
-		t->milli += punct_milli(feat, plen, t->aux, t->first);
-		goto start_dig;
+		goto p_dig;
 	case A_SP:
-		t->milli += punct_milli(feat, plen, t->aux, t->first);
-		goto start_sp;
+		goto p_sp;
 	case A_WS:
-		t->milli += punct_milli(feat, plen, t->aux, t->first);
-		goto start_ws;
+		goto p_ws;
 	default:
 		plen++;
 		feat |= (feat & 3) == P_SAME && b != t->first;     /* P_MIXED */
@@ -1822,25 +1820,17 @@ ptail:
 		s++;
 		goto ptail;
 	case A_LL:
-		t->milli += punct_milli(feat, plen, t->aux, t->first);
-		lead = L_NONE;
-		goto new_lo;
+		goto p_lo;
 	case A_LU:
-		t->milli += punct_milli(feat, plen, t->aux, t->first);
-		lead = L_NONE;
-		goto new_up;
+		goto p_up;
 	case A_DIG:
-		t->milli += punct_milli(feat, plen, t->aux, t->first);
-		goto start_dig;
+		goto p_dig;
 	case A_SP:
-		t->milli += punct_milli(feat, plen, t->aux, t->first);
-		goto start_sp;
+		goto p_sp;
 	case A_WS:
-		t->milli += punct_milli(feat, plen, t->aux, t->first);
-		goto start_ws;
+		goto p_ws;
 	default:
-		t->milli += punct_milli(feat, plen, t->aux, t->first);
-		goto start_pun;
+		goto p_pun;
 	}
 
 	/* ST_WS after a space (F_B_PEND set): the next blank, or end_ws(),
@@ -1944,10 +1934,55 @@ ws_nl:
 		goto ws_nl;
 	default:
 		/* end_ws(): no blank after the last newline */
-		t->milli += piece_milli(V_EOL + (feat & (F_B_CR | F_B_NLWS)) /
-		    F_B_CR, t->aux, t->aux);
+		END_WS();
 		goto begin;
 	}
+
+	/* Ends of a word, then the start of what b begins */
+w_up:
+	END_WORD();
+	lead = L_NONE;
+	goto new_up;
+w_dig:
+	END_WORD();
+	goto start_dig;
+w_sp:
+	END_WORD();
+	goto start_sp;
+w_ws:
+	END_WORD();
+	goto start_ws;
+w_nl:
+	END_WORD();
+	goto start_nl;
+w_pun:
+	END_WORD();
+	goto start_pun;
+w_begin:
+	END_WORD();
+	goto begin;
+
+	/* Ends of a punctuation run, likewise */
+p_lo:
+	t->milli += punct_milli(feat, plen, t->aux, t->first);
+	lead = L_NONE;
+	goto new_lo;
+p_up:
+	t->milli += punct_milli(feat, plen, t->aux, t->first);
+	lead = L_NONE;
+	goto new_up;
+p_dig:
+	t->milli += punct_milli(feat, plen, t->aux, t->first);
+	goto start_dig;
+p_sp:
+	t->milli += punct_milli(feat, plen, t->aux, t->first);
+	goto start_sp;
+p_ws:
+	t->milli += punct_milli(feat, plen, t->aux, t->first);
+	goto start_ws;
+p_pun:
+	t->milli += punct_milli(feat, plen, t->aux, t->first);
+	goto start_pun;
 
 	/* Exits: the state, and what the label stood for, back in *t. */
 x_none:

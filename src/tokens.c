@@ -58,20 +58,20 @@
  *     (Python's cjkencodings) are within 12%.
  *
  * Speed. ASCII (nearly all source text) goes through feed_ascii(), the
- * splitter written out as a state machine of labels, one jump table per
- * state: inside a piece a byte costs a class lookup, one predicted indirect
- * jump and a few register operations; a piece boundary costs about one
- * mispredicted jump and the piece's table lookups. The rest (characters
- * beyond ASCII, the end of the text) goes through step(), one character at a
- * time, which defines the split; the two agree exactly (tests/unit/
- * test_tokens_ref.c and tests/fuzz/fuzz_tokens.c compare every input with
- * the code before feed_ascii() existed, tests/unit/tokens_ref.c). Against
- * that code: 1.6 to 2.2 times fewer instructions and 2.1 to 2.5 times fewer
- * mispredicted branches (callgrind) on C, Python, .po, reST and Markdown, but
- * only about 1.2 to 1.3 times the throughput (tests/integration/tokbench.c,
- * about 200 MB/s of C on the shared 2-core VM): the mispredictions at piece
- * boundaries, one per piece at least, still dominate. No allocation; the
- * state is the caller's struct.
+ * splitter written out as a state machine of labels, one switch per state:
+ * inside a piece a byte costs a class lookup, a few predicted branches and a
+ * few register operations; a piece boundary costs about one mispredicted
+ * branch and the piece's table lookups. The rest (characters beyond ASCII,
+ * the end of the text) goes through step(), one character at a time, which
+ * defines the split; the two agree exactly (tests/unit/test_tokens_ref.c and
+ * tests/fuzz/fuzz_tokens.c compare every input with the code before
+ * feed_ascii() existed, tests/unit/tokens_ref.c). Against that code, on C,
+ * Python, .po, reST, Markdown and text samples of the bench corpus: 1.8 to
+ * 2.3 times fewer instructions and 2.2 to 2.5 times fewer mispredicted
+ * branches (callgrind), 1.3 to 1.8 times the throughput (tests/integration/
+ * tokbench.c; about 250 to 300 MB/s of C on the shared 2-core VM, CPU time).
+ * The mispredictions at piece boundaries, about one per piece, still
+ * dominate. No allocation; the state is the caller's struct.
  */
 #include <stdio.h>
 
@@ -1001,34 +1001,23 @@ run_milli(uint8_t ch, uint32_t len, uint32_t nchars, int tail)
 	return 1000 * (uint64_t)(n + len);
 }
 
-/*
- * A word's table row by its features: feat & 0x3f (script, lead, first letter
- * upper), and bit 6: it has a lower-case letter or is one letter long (so a
- * capital begins it, "Cap", rather than it being in capitals, "UPPER").
- */
-#define WSHAPE(i) (!((i) & 0x20) ? SH_LOWER : (i) & 0x40 ? SH_CAP : SH_UPPER)
-#define WK(i) ((uint8_t)((((i) >> 3 & 3) * 3 + WSHAPE(i)) * 5 + ((i) & 7)))
-#define WK4(i) WK(i), WK((i) + 1), WK((i) + 2), WK((i) + 3)
-#define WK16(i) WK4(i), WK4((i) + 4), WK4((i) + 8), WK4((i) + 12)
-#define WK64(i) WK16(i), WK16((i) + 16), WK16((i) + 32), WK16((i) + 48)
-static const uint8_t word_kind[128] = { WK64(0), WK64(64) };
-#undef WSHAPE
-#undef WK
-#undef WK4
-#undef WK16
-#undef WK64
+/* A word's shape by (first letter upper, has lower or is one letter). */
+static const uint8_t word_shape[4] = { SH_LOWER, SH_LOWER, SH_UPPER, SH_CAP };
 
 /* The cost of a word (feat: F_W_* and its lead; adj: the letter pairs'). */
 static __attribute__((noinline)) uint64_t
 word_milli(unsigned feat, uint32_t plen, int32_t adj, uint8_t first)
 {
-	uint32_t nchars = plen + ((feat & 0x18) != 0);  /* and its lead */
+	unsigned lead = feat >> 3 & 3, shape;
 	int64_t cost;
 
 	if (!(feat & F_W_MIXED) && plen >= RUN_MIN)
-		return run_milli(first, plen, nchars, 0);
-	cost = (int64_t)piece_milli(word_kind[(feat & 0x3f) |
-	    ((feat >> 6 | (plen == 1)) & 1) << 6], plen, nchars) + adj;
+		return run_milli(first, plen, plen + (lead != L_NONE), 0);
+	/* a table, not branches: the shape is as unpredictable as the text */
+	shape = word_shape[!!(feat & F_W_UPPER1) << 1 |
+	    ((feat & F_W_LOWER) != 0 || plen == 1)];
+	cost = (int64_t)piece_milli((lead * 3 + shape) * 5 +
+	    (feat & F_W_SCRIPT), plen, plen + (lead != L_NONE)) + adj;
 	/* the pair adjustment, but a word is never less than one token */
 	return (uint64_t)(cost < 1000 ? 1000 : cost);
 }
@@ -1335,10 +1324,11 @@ again:
 
 /*
  * The splitter again, for ASCII only, as a hand-made state machine: each
- * state is a label with its own switch on the class of the next byte, which
- * the compiler turns into one jump table per state. A piece boundary is then
- * one indirect jump, predicted from the history of the text, where step() took
- * a cascade of conditional branches through the state, the class, end_piece()
+ * state is a label with its own switch on the class of the next byte, and
+ * what step() keeps in fields and tests at every character is mostly where
+ * the code is instead (see feed_ascii()). A piece boundary is then one branch
+ * decision per state, each with its own history in the predictor, where
+ * step() took a cascade of branches through the state, the class, end_piece()
  * and start(); and the state lives in registers, not in the struct. This is
  * the bulk of all text (source code is nearly all ASCII); step() remains the
  * definition, and does everything else: characters beyond ASCII, and the end
@@ -1416,6 +1406,12 @@ static const struct {
  * word_up the one before has the same case). Each state's x_ label stores
  * that back in *t. Fields used at piece boundaries only stay in *t.
  */
+/* GCC: the switches as compare trees, not jump tables, whose indirect jumps
+ * the build VM predicts badly (tokbench on the nginx sources: 320 against
+ * 210 MB/s). Other compilers: as they like. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-jump-tables")))
+#endif
 static __attribute__((noinline)) size_t
 feed_ascii(struct tokens *t, const uint8_t *p, size_t i, size_t n)
 {
@@ -1428,13 +1424,12 @@ feed_ascii(struct tokens *t, const uint8_t *p, size_t i, size_t n)
 	uint8_t state;
 
 /* The class of the next byte, b = *s, for a switch; at the end of the bytes,
- * go to the state's exit x. The mask lets the compiler make a jump table with
- * no range check (every case list below covers 0..15). */
+ * go to the state's exit x. */
 #define NEXT(x) \
 	if (s == e) \
 		goto x; \
 	b = *s; \
-	switch (fast.cls[b] & 15)
+	switch (fast.cls[b])
 /* End the word in progress. */
 #define END_WORD() (t->milli += word_milli(feat | (diff ? F_W_MIXED : 0u), \
 	plen, adj, t->first))
@@ -1475,15 +1470,11 @@ feed_ascii(struct tokens *t, const uint8_t *p, size_t i, size_t n)
 	}
 
 none:
-	NEXT(x_none) {
-	case A_HI:
+	if (s == e || fast.cls[b = *s] == A_HI)
 		goto x_none;
-	default:
-		goto begin;
-	}
 	/* b = *s begins a new piece (start()) */
 begin:
-	switch (fast.cls[b] & 15) {
+	switch (fast.cls[b]) {
 	case A_LL:
 		lead = L_NONE;
 		goto new_lo;
@@ -1663,8 +1654,11 @@ pre_pun:
 	/* ST_WORD after a letter that is not a capital: a capital starts a new
 	 * word */
 word_lo:
-	NEXT(x_word_lo) {
-	case A_LL:
+	if (s == e)
+		goto x_word_lo;
+	b = *s;
+	/* the bulk of all text: tested first */
+	if (fast.cls[b] == A_LL) {
 		adj += pair[ro + (int)b];
 		nr = fast.row[b & 31];
 		diff |= nr ^ ro;
@@ -1672,6 +1666,8 @@ word_lo:
 		plen++;
 		s++;
 		goto word_lo;
+	}
+	switch (fast.cls[b]) {
 	case A_HI:
 		goto x_word_lo;
 	case A_LU:
@@ -1836,13 +1832,18 @@ ptail:
 	/* ST_WS after a space (F_B_PEND set): the next blank, or end_ws(),
 	 * whose last space leads what follows (ST_PRE after a space) */
 ws_sp:
-	NEXT(x_ws_sp) {
-	case A_HI:
+	if (s == e)
 		goto x_ws_sp;
-	case A_SP:
+	b = *s;
+	/* indentation: tested first */
+	if (b == ' ') {
 		plen++;
 		s++;
 		goto ws_sp;
+	}
+	switch (fast.cls[b]) {
+	case A_HI:
+		goto x_ws_sp;
 	case A_WS:
 		plen++;
 		feat |= F_B_OTHER;

@@ -67,7 +67,7 @@
  * tests/fuzz/fuzz_tokens.c compare every input with the code before
  * feed_ascii() existed, tests/unit/tokens_ref.c). Against that code, on C,
  * Python, .po, reST, Markdown and text samples of the bench corpus: 1.8 to
- * 2.3 times fewer instructions and 2.2 to 2.5 times fewer mispredicted
+ * 2.2 times fewer instructions and 2.3 to 2.9 times fewer mispredicted
  * branches (callgrind); 1.5 to 1.8 times the throughput on each bench tree's
  * files concatenated (tests/integration/tokbench.c, CPU time on the shared
  * 2-core VM: 210 MB/s for git, 340 for curl; noisy). The mispredictions at

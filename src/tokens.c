@@ -57,12 +57,22 @@
  *     a rate from a few sentences and read about 25% high; the CJK test files
  *     (Python's cjkencodings) are within 12%.
  *
- * Speed: a table lookup and a few branches per ASCII character, with tight
- * loops for letters inside words and for indentation; a piece costs a table
- * lookup. About 140 MB/s of source on the 2-core build VM (-O2, CPU time),
- * where a bare byte loop that only counts class changes runs at about 190
- * MB/s: branches at piece boundaries dominate. No allocation; the state is the
- * caller's struct.
+ * Speed. ASCII (nearly all source text) goes through feed_ascii(), the
+ * splitter written out as a state machine of labels, one switch per state:
+ * inside a piece a byte costs a class lookup, a few predicted branches and a
+ * few register operations; a piece boundary costs about one mispredicted
+ * branch and the piece's table lookups. The rest (characters beyond ASCII,
+ * the end of the text) goes through step(), one character at a time, which
+ * defines the split; the two agree exactly (tests/unit/test_tokens_ref.c and
+ * tests/fuzz/fuzz_tokens.c compare every input with the code before
+ * feed_ascii() existed, tests/unit/tokens_ref.c). Against that code, on C,
+ * Python, .po, reST, Markdown and text samples of the bench corpus: 1.8 to
+ * 2.2 times fewer instructions and 2.3 to 2.9 times fewer mispredicted
+ * branches (callgrind); 1.5 to 1.8 times the throughput on each bench tree's
+ * files concatenated (tests/integration/tokbench.c, CPU time on the shared
+ * 2-core VM: 210 MB/s for git, 340 for curl; noisy). The mispredictions at
+ * piece boundaries, about one per piece, still dominate. No allocation; the
+ * state is the caller's struct.
  */
 #include <stdio.h>
 
@@ -95,41 +105,8 @@ enum { P_SAME, P_MIXED, P_BOX, P_OTHER };
 #define CL_K(c) ((c) & 15)
 #define CL_S(c) ((c) >> 4)
 
-/* The ASCII classes, indexed by byte. Of the controls, only \t \v \f and
- * the separators 1c..1f are \s (CR and LF are newlines); the rest are
- * punctuation. */
-#define LU CL(K_LU, S_ASCII)
-#define LL CL(K_LL, S_ASCII)
-#define DG CL(K_DIG, 0)
-#define SP CL(K_SP, 0)
-#define WS CL(K_WS, 0)
-#define NL CL(K_NL, 0)
-#define PU CL(K_PUN, P_MIXED)
-static const uint8_t ascii_cls[128] = {
-	PU, PU, PU, PU, PU, PU, PU, PU,	/* 00 */
-	PU, WS, NL, WS, WS, NL, PU, PU,	/* 08 */
-	PU, PU, PU, PU, PU, PU, PU, PU,	/* 10 */
-	PU, PU, PU, PU, WS, WS, WS, WS,	/* 18 */
-	SP, PU, PU, PU, PU, PU, PU, PU,	/* 20 */
-	PU, PU, PU, PU, PU, PU, PU, PU,	/* 28 */
-	DG, DG, DG, DG, DG, DG, DG, DG,	/* 30 */
-	DG, DG, PU, PU, PU, PU, PU, PU,	/* 38 */
-	PU, LU, LU, LU, LU, LU, LU, LU,	/* 40 */
-	LU, LU, LU, LU, LU, LU, LU, LU,	/* 48 */
-	LU, LU, LU, LU, LU, LU, LU, LU,	/* 50 */
-	LU, LU, LU, PU, PU, PU, PU, PU,	/* 58 */
-	PU, LL, LL, LL, LL, LL, LL, LL,	/* 60 */
-	LL, LL, LL, LL, LL, LL, LL, LL,	/* 68 */
-	LL, LL, LL, LL, LL, LL, LL, LL,	/* 70 */
-	LL, LL, LL, PU, PU, PU, PU, PU,	/* 78 */
-};
-#undef LU
-#undef LL
-#undef DG
-#undef SP
-#undef WS
-#undef NL
-#undef PU
+/* ASCII has its own table, fast_cls (see feed_ascii()), which step() never
+ * sees: every ASCII character goes through feed_ascii(). */
 
 /*
  * Class of a non-ASCII code point: a coarse map of the Unicode general
@@ -990,23 +967,27 @@ enum {
 #define TOKENS_TRACE(v, len, nchars) ((void)0)
 #endif
 
-/* Charge one piece of kind v and length len (characters in its main part);
- * nchars is its whole length, for the calibration trace only. */
-static void
-charge(struct tokens *t, unsigned v, uint32_t len, uint32_t nchars)
+/* The cost of one piece of kind v and length len (characters in its main
+ * part); nchars is its whole length, for the calibration trace only. */
+static inline uint64_t
+piece_milli(unsigned v, uint32_t len, uint32_t nchars)
 {
 	(void)nchars;
 	TOKENS_TRACE(v, len, nchars);
 	if (len < TOK_NLEN)
-		t->milli += tok_cost[v][len - 1];
-	else
-		t->milli += (uint64_t)tok_cost[v][TOK_NLEN - 1] * len;
+		return tok_cost[v][len - 1];
+	return (uint64_t)tok_cost[v][TOK_NLEN - 1] * len;
+}
+
+static void
+charge(struct tokens *t, unsigned v, uint32_t len, uint32_t nchars)
+{
+	t->milli += piece_milli(v, len, nchars);
 }
 
 /* A run of RUN_MIN or more of the ASCII character ch, plus tail newlines. */
-static void
-charge_run(struct tokens *t, uint8_t ch, uint32_t len, uint32_t nchars,
-    int tail)
+static __attribute__((noinline)) uint64_t
+run_milli(uint8_t ch, uint32_t len, uint32_t nchars, int tail)
 {
 	const uint32_t *m = tok_run[ch & 0x7f];
 	uint32_t n = tail ? 1 : 0, l;
@@ -1018,32 +999,34 @@ charge_run(struct tokens *t, uint8_t ch, uint32_t len, uint32_t nchars,
 			n += len / l;
 			len %= l;
 		}
-	t->milli += 1000 * (uint64_t)(n + len);
+	return 1000 * (uint64_t)(n + len);
+}
+
+/* A word's shape by (first letter upper, has lower or is one letter). */
+static const uint8_t word_shape[4] = { SH_LOWER, SH_LOWER, SH_UPPER, SH_CAP };
+
+/* The cost of a word (feat: F_W_* and its lead; adj: the letter pairs'). */
+static __attribute__((noinline)) uint64_t
+word_milli(unsigned feat, uint32_t plen, int32_t adj, uint8_t first)
+{
+	unsigned lead = feat >> 3 & 3, shape;
+	int64_t cost;
+
+	if (!(feat & F_W_MIXED) && plen >= RUN_MIN)
+		return run_milli(first, plen, plen + (lead != L_NONE), 0);
+	/* a table, not branches: the shape is as unpredictable as the text */
+	shape = word_shape[!!(feat & F_W_UPPER1) << 1 |
+	    ((feat & F_W_LOWER) != 0 || plen == 1)];
+	cost = (int64_t)piece_milli((lead * 3 + shape) * 5 +
+	    (feat & F_W_SCRIPT), plen, plen + (lead != L_NONE)) + adj;
+	/* the pair adjustment, but a word is never less than one token */
+	return (uint64_t)(cost < 1000 ? 1000 : cost);
 }
 
 static void
 end_word(struct tokens *t)
 {
-	unsigned lead = t->feat >> 3 & 3, shape;
-	uint64_t before;
-	int64_t cost;
-
-	if (!(t->feat & F_W_MIXED) && t->plen >= RUN_MIN) {
-		charge_run(t, t->first, t->plen, t->plen + (lead != L_NONE), 0);
-		return;
-	}
-	if (!(t->feat & F_W_UPPER1))
-		shape = SH_LOWER;
-	else if ((t->feat & F_W_LOWER) || t->plen == 1)
-		shape = SH_CAP;
-	else
-		shape = SH_UPPER;
-	before = t->milli;
-	charge(t, (lead * 3 + shape) * 5 + (t->feat & F_W_SCRIPT), t->plen,
-	    t->plen + (lead != L_NONE));
-	/* the pair adjustment, but a word is never less than one token */
-	cost = (int64_t)(t->milli - before) + t->adj;
-	t->milli = before + (uint64_t)(cost < 1000 ? 1000 : cost);
+	t->milli += word_milli(t->feat, t->plen, t->adj, t->first);
 }
 
 /* Kind of a punctuation run of the one character c (ASCII: "same"). */
@@ -1053,18 +1036,23 @@ one_kind(uint8_t c)
 	return CL_S(c) == P_MIXED ? P_SAME : (uint8_t)CL_S(c);
 }
 
+/* The cost of a punctuation run (feat: F_P_*; aux: its trailing newlines). */
+static uint64_t
+punct_milli(unsigned feat, uint32_t plen, uint32_t aux, uint8_t first)
+{
+	unsigned sp = !!(feat & F_P_SPACE), tail = !!(feat & F_P_TAIL);
+	uint32_t nchars = plen + sp + (tail ? aux : 0);
+
+	if ((feat & 3) == P_SAME && plen >= RUN_MIN && first < 0x80)
+		return run_milli(first, plen, nchars, (int)tail);
+	return piece_milli(V_PUNCT + (sp * 2 + tail) * 4 + (feat & 3), plen,
+	    nchars);
+}
+
 static void
 end_punct(struct tokens *t)
 {
-	unsigned sp = !!(t->feat & F_P_SPACE), tail = !!(t->feat & F_P_TAIL);
-
-	if ((t->feat & 3) == P_SAME && t->plen >= RUN_MIN && t->first < 0x80) {
-		charge_run(t, t->first, t->plen,
-		    t->plen + sp + (tail ? t->aux : 0), (int)tail);
-		return;
-	}
-	charge(t, V_PUNCT + (sp * 2 + tail) * 4 + (t->feat & 3), t->plen,
-	    t->plen + sp + (tail ? t->aux : 0));
+	t->milli += punct_milli(t->feat, t->plen, t->aux, t->first);
 }
 
 static void
@@ -1151,30 +1139,38 @@ start(struct tokens *t, uint8_t c, uint32_t x)
 	}
 }
 
+/* The cost of a blank run of plen characters, aux of them up to its last
+ * newline, less the last blank when blanks follow the newline: that one
+ * leads what follows. */
+static __attribute__((noinline)) uint64_t
+ws_milli(unsigned feat, uint32_t plen, uint32_t aux)
+{
+	uint64_t m = 0;
+	uint32_t r = plen - aux;
+
+	if (aux > 0)
+		m += piece_milli(V_EOL + (feat & (F_B_CR | F_B_NLWS)) / F_B_CR,
+		    aux, aux);
+	if (r > 1)
+		m += piece_milli(V_BLANK + !!(feat & F_B_OTHER), r - 1, r - 1);
+	return m;
+}
+
 /*
  * End a blank run at a non-blank character (c) or at the end (eof). The part
  * up to the last newline is one piece; of the blanks after it, all but the
  * last are one piece and the last one waits for the next character, as for
- * "\s+(?!\S)".
+ * "\s+(?!\S)". At the end, nothing follows: the last blank is counted in
+ * (as if the run were one longer).
  */
 static void
 end_ws(struct tokens *t, int eof)
 {
 	uint32_t r = t->plen - t->aux;
 
-	if (t->aux > 0)
-		charge(t, V_EOL + (t->feat & (F_B_CR | F_B_NLWS)) / F_B_CR,
-		    t->aux, t->aux);
-	t->state = ST_NONE;
-	if (r == 0)
-		return;
-	if (eof) {
-		end_blank(t, r, t->feat & F_B_OTHER);
-		return;
-	}
-	if (r > 1)
-		end_blank(t, r - 1, t->feat & F_B_OTHER);
-	t->state = ST_PRE;      /* t->prev is the last blank's class */
+	t->milli += ws_milli(t->feat, t->plen + !!eof, t->aux);
+	/* t->prev is the last blank's class */
+	t->state = r == 0 || eof ? ST_NONE : ST_PRE;
 }
 
 /* One character x of class c. */
@@ -1325,29 +1321,736 @@ again:
 	start(t, c, x);
 }
 
-/* Lower-case ASCII letters continuing a word, from p[*i]: step() unrolled. */
-static void
-lower_run(struct tokens *t, const uint8_t *p, size_t n, size_t *i)
-{
-	size_t j = *i;
-	uint32_t len = t->plen;
-	int32_t adj = t->adj;
-	uint8_t last = t->last, feat = t->feat, b = p[j];
+/* ------------------------------------------------------------ ASCII path */
 
-	do {
-		if (b != t->first)
-			feat |= F_W_MIXED;
-		if (last != 0)
-			adj += tok_pair[0][last - 'a'][b - 'a'];
-		last = b;
-		len++;
-	} while (++j < n && (unsigned)((b = p[j]) - 'a') < 26);
-	t->plen = len;
-	t->adj = adj;
-	t->last = last;
-	t->feat = feat | F_W_LOWER;
+/*
+ * The splitter again, for ASCII only, as a hand-made state machine: each
+ * state is a label with its own switch on the class of the next byte, and
+ * what step() keeps in fields and tests at every character is mostly where
+ * the code is instead (see feed_ascii()). A piece boundary is then one branch
+ * decision per state, each with its own history in the predictor, where
+ * step() took a cascade of branches through the state, the class, end_piece()
+ * and start(); and the state lives in registers, not in the struct. This is
+ * the bulk of all text (source code is nearly all ASCII); step() remains the
+ * definition, and does everything else: characters beyond ASCII, and the end
+ * of the text. Both must agree on every input: tests/unit/test_tokens_ref.c
+ * and tests/fuzz/fuzz_tokens.c compare them with a copy of the code before
+ * this path existed.
+ */
+enum { A_HI, A_LL, A_LU, A_DIG, A_SP, A_WS, A_LF, A_CR, A_PUN, A_SLASH };
+
+/*
+ * fast.cls: classes by byte; every byte from 0x80 up is A_HI (0): leave to
+ * step(). Of the controls, only \t \v \f and the separators 1c..1f are \s
+ * (CR and LF are newlines); the rest are punctuation. step()'s classes for
+ * them are K_LU, K_LL (S_ASCII), K_DIG, K_SP, K_WS, K_NL and K_PUN (P_MIXED).
+ *
+ * fast.row[b & 31] for a letter b: where its row of tok_pair starts, less
+ * 'a', so that the pair (b, c) of lower-case letters is pair[row + c]; never
+ * 0, which stands for "no letter before". One struct: one base register.
+ */
+#define LL A_LL
+#define LU A_LU
+#define DG A_DIG
+#define SP A_SP
+#define WS A_WS
+#define PU A_PUN
+#define PR(n) ((n) * 26 - 'a')
+static const struct {
+	uint8_t cls[256];
+	int16_t row[32];
+} fast = {
+	{
+	PU, PU, PU, PU, PU, PU, PU, PU,	/* 00 */
+	PU, WS, A_LF, WS, WS, A_CR, PU, PU,	/* 08 */
+	PU, PU, PU, PU, PU, PU, PU, PU,	/* 10 */
+	PU, PU, PU, PU, WS, WS, WS, WS,	/* 18 */
+	SP, PU, PU, PU, PU, PU, PU, PU,	/* 20 */
+	PU, PU, PU, PU, PU, PU, PU, A_SLASH,	/* 28 */
+	DG, DG, DG, DG, DG, DG, DG, DG,	/* 30 */
+	DG, DG, PU, PU, PU, PU, PU, PU,	/* 38 */
+	PU, LU, LU, LU, LU, LU, LU, LU,	/* 40 */
+	LU, LU, LU, LU, LU, LU, LU, LU,	/* 48 */
+	LU, LU, LU, LU, LU, LU, LU, LU,	/* 50 */
+	LU, LU, LU, PU, PU, PU, PU, PU,	/* 58 */
+	PU, LL, LL, LL, LL, LL, LL, LL,	/* 60 */
+	LL, LL, LL, LL, LL, LL, LL, LL,	/* 68 */
+	LL, LL, LL, LL, LL, LL, LL, LL,	/* 70 */
+	LL, LL, LL, PU, PU, PU, PU, PU,	/* 78 */
+	}, {
+	0, PR(0), PR(1), PR(2), PR(3), PR(4), PR(5), PR(6), PR(7), PR(8),
+	PR(9), PR(10), PR(11), PR(12), PR(13), PR(14), PR(15), PR(16), PR(17),
+	PR(18), PR(19), PR(20), PR(21), PR(22), PR(23), PR(24), PR(25),
+	},
+};
+#undef LL
+#undef LU
+#undef DG
+#undef SP
+#undef WS
+#undef PU
+#undef PR
+
+/*
+ * From p[i] on, while the bytes are ASCII and no UTF-8 sequence is pending
+ * (t->need == 0): exactly what step() would do, byte by byte. Returns where it
+ * stopped: n, or a byte from 0x80 up.
+ *
+ * Labels stand for more than step()'s states, so that what step() keeps in
+ * fields and tests at every character is where the code is instead: word_lo,
+ * word_up and word_first (after a letter that is not a capital, a capital, a
+ * letter beyond ASCII), num1..num3 (digits so far), ws_sp, ws_ws and ws_nl
+ * (what ended the blank run so far: a space, another blank, a newline). A
+ * word's letter pairs are summed by row (ro: the last letter's row in
+ * tok_pair, 0 for none), and "one repeated letter" is diff == 0 (diff: the
+ * bits in which a letter's row differed from the one before; in word_lo and
+ * word_up the one before has the same case). Each state's x_ label stores
+ * that back in *t. Fields used at piece boundaries only stay in *t.
+ */
+/* GCC: the switches as compare trees, not jump tables, whose indirect jumps
+ * the build VM predicts badly (tokbench on the nginx sources: 320 against
+ * 210 MB/s). Other compilers: as they like. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-jump-tables")))
+#endif
+static __attribute__((noinline)) size_t
+feed_ascii(struct tokens *t, const uint8_t *p, size_t i, size_t n)
+{
+	const int16_t *pair = (const int16_t *)tok_pair;
+	const uint8_t *s = p + i, *e = p + n;
+	uint32_t plen = t->plen;
+	int32_t adj = t->adj;
+	unsigned feat = t->feat, diff = 0, lead, b;
+	int ro = t->last ? fast.row[t->last & 31] : 0, nr;
+	uint8_t state;
+
+/* The class of the next byte, b = *s, for a switch; at the end of the bytes,
+ * go to the state's exit x. */
+#define NEXT(x) \
+	if (s == e) \
+		goto x; \
+	b = *s; \
+	switch (fast.cls[b])
+/* End the word in progress. */
+#define END_WORD() (t->milli += word_milli(feat | (diff ? F_W_MIXED : 0u), \
+	plen, adj, t->first))
+/* end_ws() with blanks after the last newline: all but the last one. */
+#define END_WS() (t->milli += ws_milli(feat, plen, t->aux))
+
+	switch (t->state) {
+	case ST_NONE:
+		goto none;
+	case ST_PRE:
+		if (CL_K(t->prev) == K_SP)
+			goto pre_sp;
+		if (CL_K(t->prev) == K_WS)
+			goto pre_ws;
+		goto pre_pun;
+	case ST_WORD:
+		if (t->last == 0)
+			goto word_first;
+		if (CL_K(t->prev) == K_LU)
+			goto word_up;
+		goto word_lo;
+	case ST_NUM:
+		if (plen == 1)
+			goto num1;
+		if (plen == 2)
+			goto num2;
+		goto num3;
+	case ST_PUNCT:
+		goto punct;
+	case ST_PTAIL:
+		goto ptail;
+	default:
+		if (CL_K(t->prev) == K_SP)
+			goto ws_sp;
+		if (CL_K(t->prev) == K_WS)
+			goto ws_ws;
+		goto ws_nl;
+	}
+
+none:
+	if (s == e || fast.cls[b = *s] == A_HI)
+		goto x_none;
+	/* b = *s begins a new piece (start()) */
+begin:
+	switch (fast.cls[b]) {
+	case A_LL:
+		lead = L_NONE;
+		goto new_lo;
+	case A_LU:
+		lead = L_NONE;
+		goto new_up;
+	case A_DIG:
+		goto start_dig;
+	case A_SP:
+		goto start_sp;
+	case A_WS:
+		goto start_ws;
+	case A_LF:
+	case A_CR:
+		goto start_nl;
+	default:
+		goto start_pun;
+	}
+
+new_lo:
+	feat = lead << 3;
+	t->first = (uint8_t)b;
+	adj = 0;
+	diff = 0;
+	ro = fast.row[b & 31];
+	plen = 1;
+	s++;
+	goto word_lo;
+new_up:
+	feat = lead << 3 | F_W_UPPER1;
+	t->first = (uint8_t)b;
+	adj = 0;
+	diff = 0;
+	ro = fast.row[b & 31];
+	plen = 1;
+	s++;
+	goto word_up;
+start_dig:
+	s++;
+	goto num1;
+start_nl:
+	plen = 1;
+	t->aux = 1;
+	feat = (b == '\r') * F_B_CR;
+	s++;
+	goto ws_nl;
+start_sp:
+	s++;
+	goto pre_sp;
+start_ws:
+	s++;
+	goto pre_ws;
+start_pun:
+	t->prev = CL(K_PUN, P_MIXED);
+	t->first = (uint8_t)b;
+	s++;
+	goto pre_pun;
+
+	/* ST_PRE after a space: a word's or punctuation's lead, or blanks */
+pre_sp:
+	NEXT(x_pre_sp) {
+	case A_HI:
+		goto x_pre_sp;
+	case A_LL:
+		lead = L_SPACE;
+		goto new_lo;
+	case A_LU:
+		lead = L_SPACE;
+		goto new_up;
+	case A_SP:
+		plen = 2;
+		t->aux = 0;
+		feat = F_B_PEND;
+		s++;
+		goto ws_sp;
+	case A_WS:
+		plen = 2;
+		t->aux = 0;
+		feat = F_B_OTHER | F_B_PEND;
+		s++;
+		goto ws_ws;
+	case A_LF:
+	case A_CR:
+		plen = 2;
+		t->aux = 2;
+		feat = F_B_NLWS | (b == '\r') * F_B_CR;
+		s++;
+		goto ws_nl;
+	case A_DIG:
+		t->milli += piece_milli(V_BLANK, 1, 1);
+		goto start_dig;
+	default:
+		goto sp_punct;
+	}
+	/* punctuation with a space before */
+sp_punct:
+	plen = 1;
+	t->first = (uint8_t)b;
+	feat = P_SAME | F_P_SPACE;
+	s++;
+	goto punct;
+
+	/* ST_PRE after another blank */
+pre_ws:
+	NEXT(x_pre_ws) {
+	case A_HI:
+		goto x_pre_ws;
+	case A_LL:
+		lead = L_BLANK;
+		goto new_lo;
+	case A_LU:
+		lead = L_BLANK;
+		goto new_up;
+	case A_SP:
+		plen = 2;
+		t->aux = 0;
+		feat = F_B_OTHER | F_B_PEND;
+		s++;
+		goto ws_sp;
+	case A_WS:
+		plen = 2;
+		t->aux = 0;
+		feat = F_B_OTHER | F_B_PEND;
+		s++;
+		goto ws_ws;
+	case A_LF:
+	case A_CR:
+		plen = 2;
+		t->aux = 2;
+		feat = F_B_NLWS | (b == '\r') * F_B_CR;
+		s++;
+		goto ws_nl;
+	case A_DIG:
+		t->milli += piece_milli(V_BLANK + 1, 1, 1);
+		goto start_dig;
+	default:
+		t->milli += piece_milli(V_BLANK + 1, 1, 1);
+		goto start_pun;
+	}
+
+	/* ST_PRE after punctuation (t->prev, t->first): a word's lead, a run, or a
+	 * tail */
+pre_pun:
+	NEXT(x_pre_pun) {
+	case A_HI:
+		goto x_pre_pun;
+	case A_LL:
+		lead = L_PUNCT;
+		goto new_lo;
+	case A_LU:
+		lead = L_PUNCT;
+		goto new_up;
+	case A_LF:
+	case A_CR:
+		plen = 1;
+		t->aux = 1;
+		feat = one_kind(t->prev) | F_P_TAIL;
+		s++;
+		goto ptail;
+	case A_DIG:
+		t->milli += punct_milli(one_kind(t->prev), 1, 0, t->first);
+		goto start_dig;
+	case A_SP:
+		t->milli += punct_milli(one_kind(t->prev), 1, 0, t->first);
+		goto start_sp;
+	case A_WS:
+		t->milli += punct_milli(one_kind(t->prev), 1, 0, t->first);
+		goto start_ws;
+	default:
+		plen = 2;
+		feat = one_kind(t->prev);
+		feat |= feat == P_SAME && b != t->first;   /* P_MIXED */
+		s++;
+		goto punct;
+	}
+
+	/* ST_WORD after a letter that is not a capital: a capital starts a new
+	 * word */
+word_lo:
+	if (s == e)
+		goto x_word_lo;
+	b = *s;
+	/* the bulk of all text: tested first */
+	if (fast.cls[b] == A_LL) {
+		adj += pair[ro + (int)b];
+		nr = fast.row[b & 31];
+		diff |= nr ^ ro;
+		ro = nr;
+		plen++;
+		s++;
+		goto word_lo;
+	}
+	switch (fast.cls[b]) {
+	case A_HI:
+		goto x_word_lo;
+	case A_LU:
+		goto w_up;
+	case A_DIG:
+		goto w_dig;
+	case A_SP:
+		goto w_sp;
+	case A_WS:
+		goto w_ws;
+	case A_LF:
+	case A_CR:
+		goto w_nl;
+	default:
+		goto w_pun;
+	}
+
+	/* ST_WORD after a capital */
+word_up:
+	NEXT(x_word_up) {
+	case A_LL:
+		/* a lower-case letter after a capital: not a run */
+		adj += pair[ro + (int)b];
+		ro = fast.row[b & 31];
+		diff = 1;
+		feat |= F_W_LOWER;
+		plen++;
+		s++;
+		goto word_lo;
+	case A_LU:
+		/* two capitals: the second table, for the lower-cased pair */
+		adj += pair[26 * 26 + 32 + ro + (int)b];
+		nr = fast.row[b & 31];
+		diff |= nr ^ ro;
+		ro = nr;
+		plen++;
+		s++;
+		goto word_up;
+	case A_HI:
+		goto x_word_up;
+	case A_DIG:
+		goto w_dig;
+	case A_SP:
+		goto w_sp;
+	case A_WS:
+		goto w_ws;
+	case A_LF:
+	case A_CR:
+		goto w_nl;
+	default:
+		goto w_pun;
+	}
+
+	/* ST_WORD after a letter beyond ASCII (no pair), t->prev its class */
+word_first:
+	NEXT(x_word_first) {
+	case A_HI:
+		goto x_word_first;
+	case A_LL:
+		ro = fast.row[b & 31];
+		feat |= F_W_LOWER;
+		plen++;
+		s++;
+		goto word_lo;
+	case A_LU:
+		if (CL_K(t->prev) != K_LU) {
+			goto w_up;
+		}
+		ro = fast.row[b & 31];
+		plen++;
+		s++;
+		goto word_up;
+	default:
+		goto w_begin;
+	}
+
+	/* ST_NUM: up to three digits */
+num1:
+	NEXT(x_num1) {
+	case A_HI:
+		goto x_num1;
+	case A_DIG:
+		s++;
+		goto num2;
+	default:
+		t->milli += piece_milli(V_NUM, 1, 1);
+		goto begin;
+	}
+num2:
+	NEXT(x_num2) {
+	case A_HI:
+		goto x_num2;
+	case A_DIG:
+		s++;
+		goto num3;
+	default:
+		t->milli += piece_milli(V_NUM, 2, 2);
+		goto begin;
+	}
+num3:
+	NEXT(x_num3) {
+	case A_HI:
+		goto x_num3;
+	default:
+		t->milli += piece_milli(V_NUM, 3, 3);
+		goto begin;
+	}
+
+	/* ST_PUNCT: a punctuation run */
+punct:
+	NEXT(x_punct) {
+	case A_HI:
+		goto x_punct;
+	case A_LF:
+	case A_CR:
+		feat |= F_P_TAIL;
+		t->aux = 1;
+		s++;
+		goto ptail;
+	case A_LL:
+		goto p_lo;
+	case A_LU:
+		goto p_up;
+	case A_DIG:
+		goto p_dig;
+	case A_SP:
+		goto p_sp;
+	case A_WS:
+		goto p_ws;
+	default:
+		plen++;
+		feat |= (feat & 3) == P_SAME && b != t->first;     /* P_MIXED */
+		s++;
+		goto punct;
+	}
+
+	/* ST_PTAIL: newlines (and slashes) after punctuation */
+ptail:
+	NEXT(x_ptail) {
+	case A_HI:
+		goto x_ptail;
+	case A_LF:
+	case A_CR:
+	case A_SLASH:
+		t->aux++;
+		s++;
+		goto ptail;
+	case A_LL:
+		goto p_lo;
+	case A_LU:
+		goto p_up;
+	case A_DIG:
+		goto p_dig;
+	case A_SP:
+		goto p_sp;
+	case A_WS:
+		goto p_ws;
+	default:
+		goto p_pun;
+	}
+
+	/* ST_WS after a space (F_B_PEND set): the next blank, or end_ws(),
+	 * whose last space leads what follows (ST_PRE after a space) */
+ws_sp:
+	if (s == e)
+		goto x_ws_sp;
+	b = *s;
+	/* indentation: tested first */
+	if (b == ' ') {
+		plen++;
+		s++;
+		goto ws_sp;
+	}
+	switch (fast.cls[b]) {
+	case A_HI:
+		goto x_ws_sp;
+	case A_WS:
+		plen++;
+		feat |= F_B_OTHER;
+		s++;
+		goto ws_ws;
+	case A_LF:
+	case A_CR:
+		plen++;
+		t->aux = plen;
+		feat = (feat & F_B_CR) | F_B_NLWS | (b == '\r') * F_B_CR;
+		s++;
+		goto ws_nl;
+	case A_LL:
+		END_WS();
+		lead = L_SPACE;
+		goto new_lo;
+	case A_LU:
+		END_WS();
+		lead = L_SPACE;
+		goto new_up;
+	case A_DIG:
+		END_WS();
+		t->milli += piece_milli(V_BLANK, 1, 1);
+		goto start_dig;
+	default:
+		END_WS();
+		goto sp_punct;
+	}
+
+	/* ST_WS after another blank (F_B_PEND set) */
+ws_ws:
+	NEXT(x_ws_ws) {
+	case A_HI:
+		goto x_ws_ws;
+	case A_SP:
+		plen++;
+		s++;
+		goto ws_sp;
+	case A_WS:
+		plen++;
+		s++;
+		goto ws_ws;
+	case A_LF:
+	case A_CR:
+		plen++;
+		t->aux = plen;
+		feat = (feat & F_B_CR) | F_B_NLWS | (b == '\r') * F_B_CR;
+		s++;
+		goto ws_nl;
+	case A_LL:
+		END_WS();
+		lead = L_BLANK;
+		goto new_lo;
+	case A_LU:
+		END_WS();
+		lead = L_BLANK;
+		goto new_up;
+	case A_DIG:
+		END_WS();
+		t->milli += piece_milli(V_BLANK + 1, 1, 1);
+		goto start_dig;
+	default:
+		END_WS();
+		t->milli += piece_milli(V_BLANK + 1, 1, 1);
+		goto start_pun;
+	}
+
+	/* ST_WS after a newline (F_B_PEND clear) */
+ws_nl:
+	NEXT(x_ws_nl) {
+	case A_HI:
+		goto x_ws_nl;
+	case A_SP:
+		plen++;
+		feat |= F_B_PEND;
+		s++;
+		goto ws_sp;
+	case A_WS:
+		plen++;
+		feat |= F_B_PEND | F_B_OTHER;
+		s++;
+		goto ws_ws;
+	case A_LF:
+	case A_CR:
+		plen++;
+		t->aux = plen;
+		feat |= (b == '\r') * F_B_CR;
+		s++;
+		goto ws_nl;
+	default:
+		/* end_ws(): no blank after the last newline */
+		END_WS();
+		goto begin;
+	}
+
+	/* Ends of a word, then the start of what b begins */
+w_up:
+	END_WORD();
+	lead = L_NONE;
+	goto new_up;
+w_dig:
+	END_WORD();
+	goto start_dig;
+w_sp:
+	END_WORD();
+	goto start_sp;
+w_ws:
+	END_WORD();
+	goto start_ws;
+w_nl:
+	END_WORD();
+	goto start_nl;
+w_pun:
+	END_WORD();
+	goto start_pun;
+w_begin:
+	END_WORD();
+	goto begin;
+
+	/* Ends of a punctuation run, likewise */
+p_lo:
+	t->milli += punct_milli(feat, plen, t->aux, t->first);
+	lead = L_NONE;
+	goto new_lo;
+p_up:
+	t->milli += punct_milli(feat, plen, t->aux, t->first);
+	lead = L_NONE;
+	goto new_up;
+p_dig:
+	t->milli += punct_milli(feat, plen, t->aux, t->first);
+	goto start_dig;
+p_sp:
+	t->milli += punct_milli(feat, plen, t->aux, t->first);
+	goto start_sp;
+p_ws:
+	t->milli += punct_milli(feat, plen, t->aux, t->first);
+	goto start_ws;
+p_pun:
+	t->milli += punct_milli(feat, plen, t->aux, t->first);
+	goto start_pun;
+
+	/* Exits: the state, and what the label stood for, back in *t. */
+x_none:
+	state = ST_NONE;
+	goto out;
+x_pre_sp:
+	t->prev = CL(K_SP, 0);
+	state = ST_PRE;
+	goto out;
+x_pre_ws:
+	t->prev = CL(K_WS, 0);
+	state = ST_PRE;
+	goto out;
+x_pre_pun:
+	state = ST_PRE;
+	goto out;
+x_word_lo:
 	t->prev = CL(K_LL, S_ASCII);
-	*i = j;
+	goto x_word;
+x_word_up:
+	t->prev = CL(K_LU, S_ASCII);
+	goto x_word;
+x_word_first:
+x_word:
+	feat |= diff ? F_W_MIXED : 0u;
+	t->last = ro == 0 ? 0 : (uint8_t)((ro + 'a') / 26 + 'a');
+	state = ST_WORD;
+	goto out;
+x_num1:
+	plen = 1;
+	state = ST_NUM;
+	goto out;
+x_num2:
+	plen = 2;
+	state = ST_NUM;
+	goto out;
+x_num3:
+	plen = 3;
+	state = ST_NUM;
+	goto out;
+x_punct:
+	state = ST_PUNCT;
+	goto out;
+x_ptail:
+	state = ST_PTAIL;
+	goto out;
+x_ws_sp:
+	t->prev = CL(K_SP, 0);
+	state = ST_WS;
+	goto out;
+x_ws_ws:
+	t->prev = CL(K_WS, 0);
+	state = ST_WS;
+	goto out;
+x_ws_nl:
+	t->prev = CL(K_NL, 0);
+	state = ST_WS;
+out:
+	t->plen = plen;
+	t->adj = adj;
+	t->feat = (uint8_t)feat;
+	t->state = state;
+	return (size_t)(s - p);
+#undef NEXT
+#undef END_WORD
+#undef END_WS
 }
 
 /* ----------------------------------------------------------------- API */
@@ -1377,27 +2080,10 @@ tokens_feed(struct tokens *tp, const uint8_t *p, size_t n)
 	while (i < n) {
 		b = p[i];
 		if (t->need == 0 && b < 0x80) {
-			/*
-			 * Fast paths for the bulk of source text, doing
-			 * exactly what step() would: lower-case letters inside
-			 * a word, and spaces inside a blank run.
-			 */
-			if (t->state == ST_WORD && (unsigned)(b - 'a') < 26) {
-				lower_run(t, p, n, &i);
-				continue;
-			}
-			if (t->state == ST_WS && b == ' ') {
-				do
-					t->plen++;
-				while (++i < n && p[i] == ' ');
-				t->feat |= F_B_PEND;
-				t->prev = CL(K_SP, 0);
-				continue;
-			}
-			c = ascii_cls[b];
-			x = b;
-			i++;
-		} else if (t->need == 0) {
+			i = feed_ascii(t, p, i, n);
+			continue;
+		}
+		if (t->need == 0) {
 			i++;
 			if (b >= 0xc2 && b < 0xf5) {
 				t->need = b < 0xe0 ? 1 : b < 0xf0 ? 2 : 3;

@@ -1,0 +1,309 @@
+/*
+ * test_tokens_ref.c - the token estimator against its reference: src/tokens.c
+ * must give exactly the estimate (in thousandths, before rounding) of the code
+ * it replaced, kept in tests/unit/tokens_ref.c, on every input and every way of
+ * splitting it into chunks.
+ *
+ * Inputs: every file under $SHARED/testdata (the gitingest fixtures and goldens,
+ * default ../shared), the committed fuzz corpus of fuzz_tokens, and generated
+ * text (seeded, so a failure repeats): random bytes, random mixes of the ASCII
+ * classes the splitter distinguishes, UTF-8 of every script class with invalid
+ * sequences mixed in, and long runs of one character. Small inputs are also fed
+ * split at every offset and byte by byte.
+ */
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "tokens.h"
+#include "tokens_ref.c"
+#include "t.h"
+
+#define MAX_FILE  (4u << 20)
+#define MAX_DEPTH 8
+
+static int files_seen, mismatches;
+
+/* Thousandths of a token for p fed in chunks of `chunk` bytes (0: whole). */
+static uint64_t
+milli_new(const uint8_t *p, size_t n, size_t chunk)
+{
+	struct tokens t;
+	size_t at, k;
+
+	tokens_init(&t);
+	if (chunk == 0)
+		chunk = n ? n : 1;
+	for (at = 0; at < n; at += k) {
+		k = n - at < chunk ? n - at : chunk;
+		tokens_feed(&t, p + at, k);
+	}
+	tokens_end(&t);
+	return t.milli;
+}
+
+static uint64_t
+milli_ref(const uint8_t *p, size_t n)
+{
+	struct tokens_ref t;
+
+	tokens_ref_init(&t);
+	tokens_ref_feed(&t, p, n);
+	tokens_ref_end(&t);
+	return t.milli;
+}
+
+/* One input: whole, and in chunks of a few sizes; the first mismatches are
+ * reported with the input's name. */
+static int
+same(const char *what, const uint8_t *p, size_t n)
+{
+	static const size_t chunks[] = { 0, 1, 3, 64, 4093 };
+	uint64_t want = milli_ref(p, n), got;
+	size_t i;
+
+	for (i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
+		if (chunks[i] != 0 && chunks[i] >= n)
+			continue;
+		if (chunks[i] == 1 && n > 65536)
+			continue;
+		got = milli_new(p, n, chunks[i]);
+		if (got != want) {
+			if (mismatches++ < 10)
+				fprintf(stderr, "%s (%zu bytes, chunks of %zu): "
+				    "%llu, reference %llu\n", what, n, chunks[i],
+				    (unsigned long long)got,
+				    (unsigned long long)want);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Every split point, and byte by byte (small inputs). */
+static int
+same_splits(const uint8_t *p, size_t n)
+{
+	uint64_t want = milli_ref(p, n);
+	struct tokens t;
+	size_t at;
+
+	for (at = 0; at <= n; at++) {
+		tokens_init(&t);
+		tokens_feed(&t, p, at);
+		tokens_feed(&t, p + at, n - at);
+		tokens_end(&t);
+		if (t.milli != want)
+			return 0;
+	}
+	return milli_new(p, n, 1) == want;
+}
+
+static void
+walk(const char *dir, int depth, int *bad)
+{
+	DIR *d;
+	struct dirent *e;
+	char path[4096];
+	struct stat st;
+
+	if (depth > MAX_DEPTH || (d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' && (e->d_name[1] == 0 ||
+		    (e->d_name[1] == '.' && e->d_name[2] == 0)))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (lstat(path, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			walk(path, depth + 1, bad);
+		} else if (S_ISREG(st.st_mode) && st.st_size <= MAX_FILE) {
+			FILE *f = fopen(path, "rb");
+			uint8_t *p = malloc((size_t)st.st_size + 1);
+			size_t n = 0;
+
+			if (f != NULL && p != NULL)
+				n = fread(p, 1, (size_t)st.st_size, f);
+			if (f != NULL)
+				fclose(f);
+			if (p != NULL) {
+				files_seen++;
+				if (!same(path, p, n))
+					(*bad)++;
+			}
+			free(p);
+		}
+	}
+	closedir(d);
+}
+
+static void
+test_files(const char *shared)
+{
+	char dir[4096];
+	int bad = 0, before;
+
+	snprintf(dir, sizeof dir, "%s/testdata", shared);
+	walk(dir, 0, &bad);
+	CHECK(files_seen >= 50, "%s: only %d files found", dir, files_seen);
+	CHECK(bad == 0, "%d of %d files under %s differ", bad, files_seen, dir);
+	before = files_seen;
+	walk("tests/fuzz/corpus/tokens", 0, &bad);
+	CHECK(files_seen > before, "no fuzz corpus in tests/fuzz/corpus/tokens");
+	CHECK(bad == 0, "%d of %d files differ", bad, files_seen);
+}
+
+/* ------------------------------------------------------------ generated */
+
+static uint64_t rng = 0x9e3779b97f4a7c15u;
+
+static uint32_t
+rnd(uint32_t bound)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)((rng >> 32) % bound);
+}
+
+/* Pieces of text the generators draw from: every ASCII class, the bytes that
+ * decide a run's fate, and UTF-8 of each class uni_cls() tells apart (Latin,
+ * Greek, Cyrillic, marks, digits, blanks, box drawing, CJK, Hangul, full-width,
+ * emoji, variation selectors), plus invalid and cut sequences. */
+static const char *const atoms[] = {
+	"a", "b", "e", "z", "A", "B", "Z", "q", "x", "0", "7", " ", " ", "\t", "\n",
+	"\r", "\r\n", "\v", "\f", "\x1c", "/", "=", "-", "'", "\"", "(", ")", ";",
+	"_", "#", "*", ".", ",", "{", "}", "\x01", "\x7f",
+	"\xc3\xa9", "\xc3\x89", "\xc3\x9f", "\xc2\xa0", "\xc2\xb2", "\xc2\xaa",
+	"\xc3\x97", "\xc4\x80", "\xc4\x81", "\xce\x91", "\xce\xb1", "\xd0\x9f",
+	"\xd1\x80", "\xd2\x80", "\xcc\x81", "\xd9\xa3", "\xe1\xb8\x80",
+	"\xe1\xbc\x80", "\xe2\x80\x83", "\xe2\x80\xa8", "\xe2\x80\x94",
+	"\xe2\x81\xb0", "\xe2\x85\x95", "\xe2\x94\x9c", "\xe2\x94\x80",
+	"\xe2\x83\x90", "\xe3\x80\x80", "\xe3\x80\x81", "\xe4\xb8\xad",
+	"\xea\xb0\x80", "\xef\xbc\xa1", "\xef\xbd\x81", "\xef\xbc\x91",
+	"\xef\xb8\x8f", "\xef\xbb\xbf", "\xf0\x9f\x9a\x80", "\xf0\xa0\x80\x80",
+	"\xf3\xa0\x84\x80", "\xf3\xa0\x80\x81", "\x80", "\xbf", "\xc0\xaf",
+	"\xe4\xb8", "\xf0\x9f\x9a", "\xff", "\xfe", "\xf5\x80", "\xc2",
+};
+#define NATOMS (sizeof atoms / sizeof atoms[0])
+
+/* Fill p with n bytes of kind k; returns the length written. */
+static size_t
+gen(uint8_t *p, size_t n, int k)
+{
+	size_t i = 0, l;
+	const char *a;
+	uint8_t c;
+
+	switch (k) {
+	case 0:         /* random bytes */
+		for (; i < n; i++)
+			p[i] = (uint8_t)rnd(256);
+		return n;
+	case 1:         /* random ASCII */
+		for (; i < n; i++)
+			p[i] = (uint8_t)rnd(128);
+		return n;
+	case 2:         /* atoms, ASCII ones only (the first 37) */
+	case 3:         /* atoms of every kind */
+		while (i < n) {
+			a = atoms[rnd(k == 2 ? 37 : NATOMS)];
+			l = strlen(a);
+			if (l > n - i)
+				break;
+			memcpy(p + i, a, l);
+			i += l;
+		}
+		return i;
+	default:        /* runs of one character, lengths around the limits */
+		while (i < n) {
+			a = atoms[rnd(k == 4 ? 37 : NATOMS)];
+			l = strlen(a);
+			c = (uint8_t)rnd(100);
+			c = c < 50 ? 1 + (uint8_t)rnd(20) : c < 90 ?
+			    14 + (uint8_t)rnd(22) : 90 + (uint8_t)rnd(150);
+			while (c-- > 0 && l <= n - i) {
+				memcpy(p + i, a, l);
+				i += l;
+			}
+			if (l > n - i)
+				break;
+		}
+		return i;
+	}
+}
+
+static void
+test_generated(void)
+{
+	static uint8_t buf[1 << 16];
+	char what[64];
+	int k, r, bad, bad_splits;
+	size_t n;
+
+	for (k = 0; k < 6; k++) {
+		bad = bad_splits = 0;
+		/* large inputs: whole and chunked */
+		for (r = 0; r < 40; r++) {
+			n = gen(buf, 1 + rnd(sizeof buf), k);
+			snprintf(what, sizeof what, "generated kind %d #%d", k, r);
+			if (!same(what, buf, n))
+				bad++;
+		}
+		/* small inputs: every split */
+		for (r = 0; r < 1500; r++) {
+			n = gen(buf, 1 + rnd(48), k);
+			if (!same_splits(buf, n)) {
+				if (bad_splits++ < 3) {
+					size_t j;
+
+					fprintf(stderr, "kind %d: differs:", k);
+					for (j = 0; j < n; j++)
+						fprintf(stderr, " %02x", buf[j]);
+					fputc('\n', stderr);
+				}
+			}
+		}
+		CHECK(bad == 0, "kind %d: %d of 40 large inputs differ", k, bad);
+		CHECK(bad_splits == 0, "kind %d: %d of 1500 small inputs differ "
+		    "when split", k, bad_splits);
+	}
+}
+
+/* A running total: tokens_end() and feeding on, as digest.c does. */
+static void
+test_running_total(void)
+{
+	static const char *s = "  x = foo(BAR, 12345);\n\t// done\n  ";
+	struct tokens t;
+	struct tokens_ref r;
+	int i, bad = 0;
+
+	tokens_init(&t);
+	tokens_ref_init(&r);
+	for (i = 0; i < 5; i++) {
+		tokens_feed(&t, (const uint8_t *)s + i, strlen(s) - (size_t)i);
+		tokens_ref_feed(&r, (const uint8_t *)s + i, strlen(s) - (size_t)i);
+		if (tokens_end(&t) != tokens_ref_end(&r) || t.milli != r.milli)
+			bad++;
+	}
+	CHECK(bad == 0, "running total differs %d times", bad);
+}
+
+int
+main(void)
+{
+	const char *shared = getenv("SHARED");
+
+	if (shared == NULL || *shared == 0)
+		shared = "../shared";
+	test_files(shared);
+	test_generated();
+	test_running_total();
+	printf("%d files compared\n", files_seen);
+	return T_DONE();
+}

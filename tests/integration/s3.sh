@@ -18,6 +18,8 @@
 # Addressing: a DNS-label bucket goes virtual-hosted (BUCKET.s3.REGION.
 # amazonaws.com/KEY), a dotted one path-style, REPODIGEST_S3_ADDRESSING=path
 # forces path-style; radosgw's access log shows which form each request took.
+# Keep-alive: the bench driver itests/s3bench PUTs five objects over one
+# connection.
 # Finally: no secret, session token or GITHUB_TOKEN in anything repodigest
 # printed. One server for the run (TTL 900 s), stopped by the EXIT trap.
 cd "$(dirname "$0")/../.." || exit 1
@@ -108,6 +110,7 @@ RGWLOG=$W/s3/log/client.rgw.log
 #   verify BUCKET KEY REF COMMIT O/R TOL [PUSHEDAT]
 #                                         one "ok NAME" / "FAIL NAME: why" line per check
 #   empty BUCKET                          exit 0 if the bucket holds no object
+#   same BUCKET KEY FILE                  exit 0 if the object's body equals FILE
 #   nobucket BUCKET                       exit 0 if the bucket does not exist
 cat >"$W/s3.py" <<'PY'
 import datetime, os, re, sys
@@ -135,6 +138,9 @@ elif cmd == "empty":
     if keys:
         print("stored:", " ".join(keys))
         sys.exit(1)
+elif cmd == "same":
+    bucket, key, ref = args
+    sys.exit(0 if c.get_object(Bucket=bucket, Key=key)["Body"].read() == open(ref, "rb").read() else 1)
 elif cmd == "nobucket":
     try:
         c.head_bucket(Bucket=args[0])
@@ -403,6 +409,27 @@ for B in $BINS; do
 	# a bad REPODIGEST_S3_ADDRESSING is a usage error
 	putfail "$tag bad addressing" 1 "REPODIGEST_S3_ADDRESSING" env $VENV REPODIGEST_S3_ADDRESSING=dns \
 		"$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic --out "s3://$tb_err"
+done
+
+# keep-alive: the bench driver (itests/s3bench, one s3_client) PUTs five
+# objects over one connection, and they are stored whole
+mkdir -p "$W/kf"
+for i in 1 2 3 4 5; do head -c $((20000 * i)) /dev/urandom | base64 >"$W/kf/f$i.txt"; done
+for SB in "$BUILD/musl/itests/s3bench" "$BUILD/asan/itests/s3bench"; do
+	case $SB in */asan/*) t=asan ;; *) t=musl ;; esac
+	kb=rd-$t-keepalive
+	[ -x "$SB" ] || { bad "missing $SB (make test-build)"; continue; }
+	s3py mb "$kb" >"$W/mb" 2>&1 || { bad "$t s3bench: create bucket: $(tail -3 "$W/mb")"; continue; }
+	if timeout 60 env R2_ENDPOINT="$S3_ENDPOINT" R2_ACCESS_KEY="$S3_ACCESS_KEY" R2_SECRET_KEY="$S3_SECRET_KEY" \
+		"$SB" "s3://$kb" "$W"/kf/f*.txt >"$W/out" 2>"$W/err"; then
+		grep -q '^put 5 objects, .* 1 connections$' "$W/out" && ok || bad "$t s3bench: $(cat "$W/out")"
+	else
+		bad "$t s3bench: $(head -3 "$W/err")"
+	fi
+	keep
+	for i in 1 5; do
+		s3py same "$kb" "bench/f$i.txt" "$W/kf/f$i.txt" >"$W/same" 2>&1 && ok || bad "$t s3bench f$i.txt: $(tail -2 "$W/same")"
+	done
 done
 
 # secrets: nothing repodigest printed holds a secret (the server's, the wrong

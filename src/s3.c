@@ -1,7 +1,8 @@
 /*
  * s3.c - signed S3 requests over the fetch client. See s3.h.
  *
- * One request: build the raw path /BUCKET/PREFIX/KEY, encode it once for the
+ * One request: build the raw path /BUCKET/PREFIX/KEY (or /PREFIX/KEY with
+ * BUCKET. in front of the host when virtual-hosted), encode it once for the
  * URL (the same encoding SigV4 canonicalises, so what is signed is what is
  * sent), hash the body, sign Host + Content-Type + x-amz-meta-* + the headers
  * SigV4 adds (x-amz-date, x-amz-content-sha256, x-amz-security-token), send.
@@ -62,7 +63,8 @@ bucket_ok(const char *b, size_t n)
 int
 s3_config_env(struct s3_config *c, const char *dest, struct err_ctx *ec)
 {
-	const char *ep, *ak, *sk, *tok, *rg, *rest, *sl;
+	static const char addr_env[] = "REPODIGEST_S3_ADDRESSING";
+	const char *ep, *ak, *sk, *tok, *rg, *ad, *rest, *sl;
 	size_t bl, pl;
 
 	memset(c, 0, sizeof *c);
@@ -111,6 +113,16 @@ s3_config_env(struct s3_config *c, const char *dest, struct err_ctx *ec)
 	    NULL);
 	rg = env_first("REPODIGEST_S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION",
 	    NULL);
+	ad = env_first(addr_env, NULL, NULL, NULL);
+	if (ad != NULL && strcmp(ad, "auto") != 0) {
+		if (strcmp(ad, "path") == 0)
+			c->addressing = S3_ADDR_PATH;
+		else if (strcmp(ad, "virtual") == 0)
+			c->addressing = S3_ADDR_VIRTUAL;
+		else
+			return err_set(ec, ERR_USAGE, "%s must be auto, path or "
+			    "virtual", addr_env);
+	}
 	if (copy_field(c->region, sizeof c->region, rg ? rg : "auto") != 0)
 		return err_set(ec, ERR_USAGE, "region too long");
 	if (ep != NULL) {
@@ -207,11 +219,88 @@ struct req {
 	size_t nmeta;
 };
 
+/* A bucket name usable as the first label of a host name (see s3.h). */
+static int
+bucket_dns_ok(const char *b, int https)
+{
+	size_t n = strlen(b);
+
+	if (n < 3 || !((b[0] >= 'a' && b[0] <= 'z') || (b[0] >= '0' &&
+	    b[0] <= '9')) || b[n - 1] == '.' || b[n - 1] == '-')
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (b[i] == '.' && (https || b[i - 1] == '.' || b[i - 1] == '-' ||
+		    b[i + 1] == '-'))
+			return 0;
+	return 1;
+}
+
+/* see s3.h */
+int
+s3_target(const struct s3_config *c, const char *key, struct s3_target *t,
+    struct err_ctx *ec)
+{
+	static const char aws[] = ".amazonaws.com";
+	char enc[3 * S3_PATH_MAX];
+	struct url *eu;
+	size_t el, hl;
+	int e, vh, n, https;
+
+	if ((eu = malloc(sizeof *eu)) == NULL)
+		return err_set(ec, ERR_NOMEM, NULL);
+	e = url_parse((const uint8_t *)c->endpoint, strlen(c->endpoint), eu);
+	if (e != 0) {
+		free(eu);
+		if (c->endpoint[0] == '\0')
+			return err_set(ec, ERR_USAGE, "no S3 endpoint: set "
+			    "R2_ENDPOINT or AWS_ENDPOINT_URL (or AWS_REGION "
+			    "for AWS)");
+		return err_set(ec, e, "S3 endpoint");
+	}
+	/* the signed path must be the whole path sent: no base path */
+	if (eu->scheme == URL_FILE || eu->target_len != 1) {
+		free(eu);
+		return err_set(ec, ERR_USAGE, "S3 endpoint must be "
+		    "http(s)://HOST[:PORT]");
+	}
+	hl = eu->host_len;
+	https = eu->scheme == URL_HTTPS;
+	vh = c->addressing == S3_ADDR_VIRTUAL || (c->addressing ==
+	    S3_ADDR_AUTO && hl > sizeof aws - 1 &&
+	    strcmp(eu->host + hl - (sizeof aws - 1), aws) == 0 &&
+	    bucket_dns_ok(c->bucket, https));
+	if (vh && eu->host_kind != URL_HOST_NAME) {
+		free(eu);
+		return err_set(ec, ERR_USAGE, "virtual-hosted S3 needs a host "
+		    "name");
+	}
+	n = snprintf(t->host, sizeof t->host, eu->host_kind == URL_HOST_IPV6 ?
+	    "%s%s[%s]" : "%s%s%s", vh ? c->bucket : "", vh ? "." : "", eu->host);
+	if (n < (int)sizeof t->host && eu->port_explicit &&
+	    eu->port != url_default_port(eu->scheme))
+		n += snprintf(t->host + n, sizeof t->host - (size_t)n, ":%u",
+		    (unsigned)eu->port);
+	free(eu);
+	t->virtual_host = vh;
+	if (n >= (int)sizeof t->host)
+		return err_set(ec, ERR_URL_HOST, "S3 endpoint");
+	if (snprintf(t->path, sizeof t->path, "/%s%s%s%s%s", vh ? "" : c->bucket,
+	    vh ? "" : "/", c->prefix, c->prefix[0] ? "/" : "", key) >=
+	    (int)sizeof t->path)
+		return err_set(ec, ERR_USAGE, "object key too long");
+	if ((e = sigv4_uri_encode(t->path, strlen(t->path), 1, enc, sizeof enc,
+	    &el)) != 0)
+		return err_set(ec, e, NULL);
+	if (snprintf(t->url, sizeof t->url, "http%s://%s%s", https ? "s" : "",
+	    t->host, enc) >= (int)sizeof t->url)
+		return err_set(ec, ERR_URL_TOO_LONG, NULL);
+	return 0;
+}
+
 static int
 request(struct s3_client *s, const struct req *q, struct fetch_resp *rs,
     fetch_body_fn fn, void *ctx, struct err_ctx *ec)
 {
-	char path[2200], enc[6700], url[URL_MAX + 1], host[URL_HOST_MAX + 8];
 	char hash[SIGV4_HEX_LEN + 1], date[SIGV4_DATE_LEN + 1];
 	char auth[SIGV4_AUTH_MAX], mnames[MAX_META][64];
 	struct sigv4_header h[4 + MAX_META];
@@ -220,39 +309,15 @@ request(struct s3_client *s, const struct req *q, struct fetch_resp *rs,
 	struct sigv4_req sr;
 	struct sigv4_cred cr;
 	struct fetch_req fr;
-	struct url *eu;
-	size_t nh = 0, nf = 0, na = 0, el;
+	struct s3_target t;
+	char *host = t.host, *path = t.path;
+	size_t nh = 0, nf = 0, na = 0;
 	int e;
 
-	if (s->cfg.endpoint[0] == '\0')
-		return err_set(ec, ERR_USAGE, "no S3 endpoint: set R2_ENDPOINT "
-		    "or AWS_ENDPOINT_URL (or AWS_REGION for AWS)");
 	if (q->nmeta > MAX_META)
 		return err_set(ec, ERR_S3_META, "too many metadata fields");
-	if (snprintf(path, sizeof path, "/%s/%s%s%s", s->cfg.bucket,
-	    s->cfg.prefix, s->cfg.prefix[0] ? "/" : "", q->key) >=
-	    (int)sizeof path)
-		return err_set(ec, ERR_USAGE, "object key too long");
-	if ((e = sigv4_uri_encode(path, strlen(path), 1, enc, sizeof enc, &el)))
-		return err_set(ec, e, NULL);
-	if (snprintf(url, sizeof url, "%s%s", s->cfg.endpoint, enc) >=
-	    (int)sizeof url)
-		return err_set(ec, ERR_URL_TOO_LONG, NULL);
-	if ((eu = malloc(sizeof *eu)) == NULL)
-		return err_set(ec, ERR_NOMEM, NULL);
-	e = url_parse((const uint8_t *)url, strlen(url), eu);
-	if (e == 0) {
-		/* Host exactly as http_write_request() will send it */
-		if (eu->port_explicit && eu->port != url_default_port(eu->scheme))
-			snprintf(host, sizeof host, eu->host_kind == URL_HOST_IPV6 ?
-			    "[%s]:%u" : "%s:%u", eu->host, (unsigned)eu->port);
-		else
-			snprintf(host, sizeof host, eu->host_kind == URL_HOST_IPV6 ?
-			    "[%s]" : "%s", eu->host);
-	}
-	free(eu);
-	if (e)
-		return err_set(ec, e, "S3 endpoint");
+	if ((e = s3_target(&s->cfg, q->key, &t, ec)) != 0)
+		return e;
 
 	sigv4_payload_hash(q->body, q->has_body ? q->len : 0, hash);
 	sigv4_amz_date(time(NULL) + s->skew + s->test_skew, date);
@@ -313,7 +378,7 @@ request(struct s3_client *s, const struct req *q, struct fetch_resp *rs,
 	}
 	memset(&fr, 0, sizeof fr);
 	fr.method = q->method;
-	fr.url = url;
+	fr.url = t.url;
 	fr.fields = f;
 	fr.nfields = nf;
 	fr.auth = auth;

@@ -1,8 +1,11 @@
 /*
  * s3.h - S3/R2 object requests signed by ourselves: PUT, HEAD, GET.
  *
- * Path-style addressing (https://ENDPOINT/BUCKET/KEY), which R2, MinIO and
- * radosgw accept for custom endpoints. Every request is signed with AWS
+ * Addressing: virtual-hosted (https://BUCKET.s3.REGION.amazonaws.com/KEY)
+ * for AWS endpoints when the bucket name is a DNS label, path-style
+ * (ENDPOINT/BUCKET/KEY) for custom endpoints (R2, MinIO, radosgw) and for
+ * buckets that cannot be a host name; REPODIGEST_S3_ADDRESSING=path|virtual
+ * overrides (see s3_target()). Every request is signed with AWS
  * Signature V4 (sigv4.c) over the real SHA-256 of the body. Errors are the
  * server's XML parsed into "Code: Message (request id X)" (s3xml.c);
  * RequestTimeTooSkewed is corrected once from the server's Date header; 5xx and
@@ -21,6 +24,13 @@
 #include "fetch.h"
 
 #define S3_META_MAX 2048        /* AWS's limit on all user metadata, bytes */
+#define S3_PATH_MAX 2200        /* raw request path: /BUCKET/PREFIX/KEY */
+
+enum s3_addressing {
+	S3_ADDR_AUTO = 0,       /* virtual-hosted for *.amazonaws.com, else path */
+	S3_ADDR_PATH,
+	S3_ADDR_VIRTUAL
+};
 
 struct s3_config {
 	char endpoint[URL_MAX + 1];     /* scheme://host[:port], no path */
@@ -30,6 +40,7 @@ struct s3_config {
 	char access_key[129];
 	char secret[129];
 	char session_token[4096];
+	int addressing;                 /* enum s3_addressing */
 };
 
 /* Fill from the environment (see README: REPODIGEST_S3_* > R2_* > AWS_*) and
@@ -37,6 +48,27 @@ struct s3_config {
  * afterwards. Returns 0 or ERR_USAGE with ec naming what is missing. */
 int s3_config_env(struct s3_config *c, const char *dest, struct err_ctx *ec);
 void s3_config_wipe(struct s3_config *c);
+
+/* Where a request for a key goes. */
+struct s3_target {
+	char url[URL_MAX + 1];          /* what is sent (path URI-encoded) */
+	char host[URL_HOST_MAX + 72];   /* Host as sent and signed (:port if
+					 * not the default; BUCKET. in front
+					 * when virtual-hosted) */
+	char path[S3_PATH_MAX];         /* raw path SigV4 canonicalises */
+	int virtual_host;
+};
+
+/*
+ * The URL, Host and path of key under c's bucket and prefix. Auto addressing
+ * is virtual-hosted when the endpoint's host ends in .amazonaws.com and the
+ * bucket is a DNS label (letters/digits at both ends, no "..", and no dot at
+ * all under https, where it would not match the wildcard certificate), else
+ * path-style. Errors: ERR_USAGE (no endpoint, an endpoint that is not
+ * http(s)://host[:port], virtual-hosted with a numeric host), URL errors.
+ */
+int s3_target(const struct s3_config *c, const char *key, struct s3_target *t,
+    struct err_ctx *ec);
 
 struct s3_meta {
 	const char *name;               /* "pushedat": sent as x-amz-meta-pushedat */

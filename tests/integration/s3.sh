@@ -9,8 +9,19 @@
 # overwrite, clock-skew correction, and failures that print one line, exit 1
 # and store nothing: wrong secret (SignatureDoesNotMatch), missing bucket
 # (NoSuchBucket), endpoint down (connection refused), unsafe --repo names.
+# Over HTTPS (a test CA and server certificate made here with openssl, radosgw
+# serving TLS too, playing AWS: rgw_dns_name s3.us-east-1.amazonaws.com set
+# through CEPH_ARGS, the names pinned to 127.0.0.1 by --resolve): digest and a
+# two-repo `run` (then its cache hits) with --cacert, read back by boto3
+# verifying the same CA; without --cacert the untrusted certificate is one
+# clear line, exit 1, nothing stored; a name not in the certificate likewise.
+# Addressing: a DNS-label bucket goes virtual-hosted (BUCKET.s3.REGION.
+# amazonaws.com/KEY), a dotted one path-style, REPODIGEST_S3_ADDRESSING=path
+# forces path-style; radosgw's access log shows which form each request took.
+# Keep-alive: the bench driver itests/s3bench PUTs five objects over one
+# connection.
 # Finally: no secret, session token or GITHUB_TOKEN in anything repodigest
-# printed. One server for the run (TTL 600 s), stopped by the EXIT trap.
+# printed. One server for the run (TTL 900 s), stopped by the EXIT trap.
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
@@ -44,7 +55,7 @@ BUILD=$(dirname "$BIN")
 BINS="$BIN $BUILD/asan/repodigest"
 for b in $BINS; do [ -x "$b" ] || { bad "missing $b (make test-build)"; finish; exit 1; }; done
 "$S3SRV" install >"$W/install.log" 2>&1 || { bad "s3-server install: $(tail -3 "$W/install.log")"; finish; exit 1; }
-scripts/setup python3-boto3 >"$W/setup.log" 2>&1 || { bad "setup python3-boto3: $(tail -3 "$W/setup.log")"; finish; exit 1; }
+scripts/setup python3-boto3 openssl >"$W/setup.log" 2>&1 || { bad "setup python3-boto3: $(tail -3 "$W/setup.log")"; finish; exit 1; }
 PY=/usr/bin/python3     # Debian's python3, where python3-boto3 lives
 
 # a hermetic environment: no S3 configuration from the caller, loopback only
@@ -52,6 +63,7 @@ for v in REPODIGEST_S3_ENDPOINT R2_ENDPOINT AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL
 	REPODIGEST_S3_ACCESS_KEY R2_ACCESS_KEY AWS_ACCESS_KEY_ID \
 	REPODIGEST_S3_SECRET_KEY R2_SECRET_KEY AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN \
 	REPODIGEST_S3_REGION AWS_REGION AWS_DEFAULT_REGION REPODIGEST_TEST_CLOCK_SKEW \
+	REPODIGEST_S3_SESSION_TOKEN REPODIGEST_S3_ADDRESSING SSL_CERT_FILE CEPH_ARGS \
 	AWS_PROFILE AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE \
 	http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy; do
 	unset "$v"
@@ -63,23 +75,51 @@ GITHUB_TOKEN="ghp_testtoken_$(rnd)"; export GITHUB_TOKEN
 WRONG_SECRET="wrongsecret$(rnd)"
 SESSION_TOKEN="sessiontoken$(rnd)"
 
-if ! S3_SERVER_TTL=600 "$S3SRV" start "$W/s3" >"$W/s3.env" 2>"$W/s3.err"; then
+# a test CA and a server certificate for the AWS names used below and, for
+# boto3, 127.0.0.1 (P-256 keys: quick to make; BearSSL and OpenSSL both take them)
+VH=s3.us-east-1.amazonaws.com
+mkdir -p "$W/tls"
+if ! { openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-keyout "$W/tls/ca.key" -out "$W/tls/ca.pem" -subj "/CN=repodigest s3.sh test CA" \
+	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" &&
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$W/tls/srv.key" -out "$W/tls/srv.csr" -subj "/CN=$VH" &&
+	printf 'subjectAltName=DNS:%s,DNS:*.%s,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+		"$VH" "$VH" >"$W/tls/ext" &&
+	openssl x509 -req -in "$W/tls/srv.csr" -CA "$W/tls/ca.pem" -CAkey "$W/tls/ca.key" -CAcreateserial \
+	-days 2 -extfile "$W/tls/ext" -out "$W/tls/srv.pem"; } >"$W/tls/log" 2>&1; then
+	bad "openssl: $(tail -3 "$W/tls/log")"; finish; exit 1
+fi
+CA=$W/tls/ca.pem
+
+# rgw_dns_name (s3-server's config says 127.0.0.1) through CEPH_ARGS, which
+# every ceph program reads as if it were on its command line
+if ! CEPH_ARGS="--rgw_dns_name=$VH" S3_TLS_CERT="$W/tls/srv.pem" S3_TLS_KEY="$W/tls/srv.key" \
+	S3_SERVER_TTL=900 "$S3SRV" start "$W/s3" >"$W/s3.env" 2>"$W/s3.err"; then
 	bad "s3-server start: $(tail -5 "$W/s3.err")"; finish; exit 1
 fi
 . "$W/s3.env"
 case $S3_ENDPOINT in http://127.0.0.1:*) ;; *) bad "endpoint not on loopback: $S3_ENDPOINT"; finish; exit 1 ;; esac
+case ${S3_ENDPOINT_HTTPS:-} in https://127.0.0.1:*) ;; *) bad "no HTTPS endpoint on loopback: ${S3_ENDPOINT_HTTPS:-}"; finish; exit 1 ;; esac
+TLS_PORT=${S3_ENDPOINT_HTTPS##*:}
+RGWLOG=$W/s3/log/client.rgw.log
 
-# boto3 helper: s3.py CMD ARGS (server from S3_* in the environment)
+# boto3 helper: s3.py CMD ARGS (server from S3_* in the environment; with
+# S3PY_HTTPS=1 over HTTPS, verifying the certificate with the test CA S3PY_CA)
 #   mb BUCKET...                          create buckets
-#   verify BUCKET KEY REF COMMIT O/R TOL  one "ok NAME" / "FAIL NAME: why" line per check
+#   verify BUCKET KEY REF COMMIT O/R TOL [PUSHEDAT]
+#                                         one "ok NAME" / "FAIL NAME: why" line per check
 #   empty BUCKET                          exit 0 if the bucket holds no object
+#   same BUCKET KEY FILE                  exit 0 if the object's body equals FILE
 #   nobucket BUCKET                       exit 0 if the bucket does not exist
 cat >"$W/s3.py" <<'PY'
 import datetime, os, re, sys
 import boto3, botocore
 from botocore.config import Config
 
-c = boto3.client("s3", endpoint_url=os.environ["S3_ENDPOINT"],
+https = os.environ.get("S3PY_HTTPS") == "1"
+c = boto3.client("s3", endpoint_url=os.environ["S3_ENDPOINT_HTTPS" if https else "S3_ENDPOINT"],
+                 verify=os.environ["S3PY_CA"] if https else None,
                  aws_access_key_id=os.environ["S3_ACCESS_KEY"],
                  aws_secret_access_key=os.environ["S3_SECRET_KEY"],
                  region_name=os.environ["S3_REGION"],
@@ -98,6 +138,9 @@ elif cmd == "empty":
     if keys:
         print("stored:", " ".join(keys))
         sys.exit(1)
+elif cmd == "same":
+    bucket, key, ref = args
+    sys.exit(0 if c.get_object(Bucket=bucket, Key=key)["Body"].read() == open(ref, "rb").read() else 1)
 elif cmd == "nobucket":
     try:
         c.head_bucket(Bucket=args[0])
@@ -106,7 +149,8 @@ elif cmd == "nobucket":
     print("bucket exists:", args[0])
     sys.exit(1)
 elif cmd == "verify":
-    bucket, key, ref, commit, repo, tol = args
+    bucket, key, ref, commit, repo, tol = args[:6]
+    pushedat = args[6] if len(args) > 6 else ""
     def check(name, cond, why=""):
         print(("ok   %s" % name) if cond else ("FAIL %s: %s" % (name, why)))
     try:
@@ -125,7 +169,7 @@ elif cmd == "verify":
     m = h["Metadata"]
     names = {"pushedat", "url", "processedat", "commit", "generator"}
     check("metadata names", set(m) == names, "got %s" % sorted(m))
-    check("pushedat", m.get("pushedat") == "", repr(m.get("pushedat")))
+    check("pushedat", m.get("pushedat") == pushedat, repr(m.get("pushedat")))
     check("url", m.get("url") == "https://github.com/" + repo, repr(m.get("url")))
     p = m.get("processedat", "")
     ok = re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", p) is not None
@@ -168,9 +212,9 @@ putfail() {
 	if [ "$(grep -c '' "$W/err")" -ne 1 ]; then bad "$n: not one line: $(head -5 "$W/err")"; return 1; fi
 	ok
 }
-# verify TAG BUCKET KEY REF COMMIT OWNER/REPO [TOLERANCE_S]: boto3 reads the object back
+# verify TAG BUCKET KEY REF COMMIT OWNER/REPO [TOLERANCE_S [PUSHEDAT]]: boto3 reads the object back
 verify() {
-	s3py verify "$2" "$3" "$4" "$5" "$6" "${7:-900}" >"$W/verify" 2>&1 || { bad "$1: boto3: $(tail -3 "$W/verify")"; return; }
+	s3py verify "$2" "$3" "$4" "$5" "$6" "${7:-900}" "${8:-}" >"$W/verify" 2>&1 || { bad "$1: boto3: $(tail -3 "$W/verify")"; return; }
 	[ -s "$W/verify" ] || { bad "$1: boto3 said nothing"; return; }
 	while read -r st rest; do
 		case $st in ok) ok ;; *) bad "$1: $rest" ;; esac
@@ -276,6 +320,115 @@ for B in $BINS; do
 		case $rc in 1|2) [ -s "$W/err" ] && ok || bad "$tag --repo $r: refused silently" ;;
 		*) bad "$tag --repo $r: exit $rc, want 1 or 2: $(head -3 "$W/err")" ;; esac
 		stored_nothing "$tag --repo $r stored something" "$err_bk"
+	done
+done
+
+# --- HTTPS and virtual-hosted addressing
+# a two-repo feed whose archives are the fixtures (file:// mirror: no network)
+cat >"$W/feed.json" <<EOF
+[{"owner": "RepoDigest", "name": "basic", "url": "https://github.com/RepoDigest/basic", "pushedAt": "2025-03-01T10:00:00Z"},
+ {"owner": "RepoDigest", "name": "mixed", "url": "https://github.com/RepoDigest/mixed", "pushedAt": "2025-03-02T11:00:00Z"}]
+EOF
+MIRROR="file://$W/fx/{repo}.tar.gz"
+# vverify TAG BUCKET KEY REF COMMIT O/R [PUSHEDAT]: verify, boto3 over HTTPS with the test CA
+vverify() { S3PY_HTTPS=1 S3PY_CA=$CA verify "$1" "$2" "$3" "$4" "$5" "$6" 900 "${7:-}"; }
+# logged TAG PATTERN: radosgw's access log gets a line matching PATTERN (its
+# log is written asynchronously: wait up to 10 s)
+logged() {
+	i=0
+	while [ $i -lt 50 ]; do
+		grep -q -- "$2" "$RGWLOG" 2>/dev/null && { ok; return 0; }
+		sleep 0.2; i=$((i + 1))
+	done
+	bad "$1: radosgw's log has no line matching $2"
+}
+# the pipeline's last line
+complete() { grep -o 'Pipeline complete: [^"]*' "$W/out" | tail -1; }
+# radosgw plays AWS: an amazonaws.com endpoint pinned to it by --resolve.
+# (radosgw takes a Host it does not know for a bucket name, and BearSSL
+# matches DNS names only, so HTTPS needs that name, not 127.0.0.1.)
+VENV="AWS_ENDPOINT_URL=https://$VH:$TLS_PORT AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY"
+PIN="$VH:$TLS_PORT:127.0.0.1"
+for B in $BINS; do
+	case $B in */asan/*) t=asan ;; *) t=musl ;; esac
+	tag=$t/$(basename "$B")
+	# dotted buckets cannot be TLS host names: path-style by themselves
+	tb=rd.$t.tls tb_err=rd.$t.tlserr vb=rd-$t-vh
+	s3py mb "$tb" "$tb_err" "$vb" >"$W/mb" 2>&1 || { bad "$tag: create buckets: $(tail -3 "$W/mb")"; continue; }
+
+	# digest over HTTPS, trusting the test CA through --cacert
+	put "$tag https --cacert" env $VENV "$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic \
+		--out "s3://$tb/d" --cacert "$CA" --resolve "$PIN" &&
+		vverify "$tag https" "$tb" "d/$K" "$W/cap/$t.basic.ref" "$SHA_BASIC" RepoDigest/basic
+	logged "$tag dotted bucket path-style" "\"PUT /$tb/d/$K HTTP/1.1\" 200"
+
+	# run over HTTPS: both repos stored with the feed's pushedAt; a second
+	# run finds both in the cache (HEAD over the same TLS setup)
+	put "$tag https run" env $VENV "$B" run "$W/feed.json" --out "s3://$tb/run" --archive-url "$MIRROR" \
+		--cacert "$CA" --resolve "$PIN" --state "$W/state-$t" -j 2 &&
+		{ complete | grep -q '^Pipeline complete: 2 total, 0 cached (0.0%), 2 processed, 0 failed' && ok ||
+		bad "$tag https run: $(complete)"; }
+	vverify "$tag https run basic" "$tb" "run/$K" "$W/cap/$t.basic.ref" "$SHA_BASIC" RepoDigest/basic 2025-03-01T10:00:00Z
+	vverify "$tag https run mixed" "$tb" "run/gitingest/RepoDigest/mixed/summary.txt" "$W/cap/$t.mixed.ref" \
+		"$SHA_MIXED" RepoDigest/mixed 2025-03-02T11:00:00Z
+	put "$tag https run again" env $VENV "$B" run "$W/feed.json" --out "s3://$tb/run" --archive-url "$MIRROR" \
+		--cacert "$CA" --resolve "$PIN" --state "$W/state2-$t" -j 2 &&
+		{ complete | grep -q '^Pipeline complete: 2 total, 2 cached (100.0%), 0 processed, 0 failed' && ok ||
+		bad "$tag https run again: $(complete)"; }
+
+	# without --cacert the certificate is untrusted; a name not in it
+	# (localhost) is refused too: one line, exit 1, nothing stored
+	putfail "$tag https without --cacert" 1 "certificate is untrusted" env $VENV \
+		"$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic --out "s3://$tb_err" --resolve "$PIN"
+	stored_nothing "$tag https without --cacert stored something" "$tb_err"
+	putfail "$tag https wrong name" 1 "does not match the host name" env $VENV AWS_ENDPOINT_URL="https://localhost:$TLS_PORT" \
+		"$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic --out "s3://$tb_err" --cacert "$CA" \
+		--resolve "localhost:$TLS_PORT:127.0.0.1"
+	stored_nothing "$tag https wrong name stored something" "$tb_err"
+
+	# virtual-hosted: an amazonaws.com endpoint and a DNS-label bucket go to
+	# https://BUCKET.s3.us-east-1.amazonaws.com/KEY (the log shows the path
+	# without the bucket); only the bucket's host name is pinned for it
+	put "$tag virtual-hosted" env $VENV "$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic \
+		--out "s3://$vb/v-$t" --cacert "$CA" --resolve "$vb.$VH:$TLS_PORT:127.0.0.1" &&
+		vverify "$tag virtual-hosted" "$vb" "v-$t/$K" "$W/cap/$t.basic.ref" "$SHA_BASIC" RepoDigest/basic
+	logged "$tag virtual-hosted form" "\"PUT /v-$t/$K HTTP/1.1\" 200"
+	# REPODIGEST_S3_ADDRESSING=path: the same endpoint, path-style
+	put "$tag forced path-style" env $VENV REPODIGEST_S3_ADDRESSING=path "$B" digest -q "$W/fx/basic.tar.gz" \
+		--repo RepoDigest/basic --out "s3://$vb/p-$t" --cacert "$CA" --resolve "$PIN" &&
+		vverify "$tag forced path-style" "$vb" "p-$t/$K" "$W/cap/$t.basic.ref" "$SHA_BASIC" RepoDigest/basic
+	logged "$tag forced path-style form" "\"PUT /$vb/p-$t/$K HTTP/1.1\" 200"
+	# a run's HEAD (cache check) and PUT are virtual-hosted too
+	put "$tag virtual-hosted run" env $VENV "$B" run "$W/feed.json" --out "s3://$vb/run-$t" --archive-url "$MIRROR" \
+		--cacert "$CA" --resolve "$vb.$VH:$TLS_PORT:127.0.0.1" --state "$W/state3-$t" -j 2 &&
+		{ complete | grep -q '^Pipeline complete: 2 total, 0 cached (0.0%), 2 processed, 0 failed' && ok ||
+		bad "$tag virtual-hosted run: $(complete)"; }
+	vverify "$tag virtual-hosted run" "$vb" "run-$t/gitingest/RepoDigest/mixed/summary.txt" "$W/cap/$t.mixed.ref" \
+		"$SHA_MIXED" RepoDigest/mixed 2025-03-02T11:00:00Z
+	logged "$tag virtual-hosted run HEAD" "\"HEAD /run-$t/gitingest/RepoDigest/mixed/summary.txt HTTP/1.1\" 404"
+	# a bad REPODIGEST_S3_ADDRESSING is a usage error
+	putfail "$tag bad addressing" 1 "REPODIGEST_S3_ADDRESSING" env $VENV REPODIGEST_S3_ADDRESSING=dns \
+		"$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic --out "s3://$tb_err"
+done
+
+# keep-alive: the bench driver (itests/s3bench, one s3_client) PUTs five
+# objects over one connection, and they are stored whole
+mkdir -p "$W/kf"
+for i in 1 2 3 4 5; do head -c $((20000 * i)) /dev/urandom | base64 >"$W/kf/f$i.txt"; done
+for SB in "$BUILD/musl/itests/s3bench" "$BUILD/asan/itests/s3bench"; do
+	case $SB in */asan/*) t=asan ;; *) t=musl ;; esac
+	kb=rd-$t-keepalive
+	[ -x "$SB" ] || { bad "missing $SB (make test-build)"; continue; }
+	s3py mb "$kb" >"$W/mb" 2>&1 || { bad "$t s3bench: create bucket: $(tail -3 "$W/mb")"; continue; }
+	if timeout 60 env R2_ENDPOINT="$S3_ENDPOINT" R2_ACCESS_KEY="$S3_ACCESS_KEY" R2_SECRET_KEY="$S3_SECRET_KEY" \
+		"$SB" "s3://$kb" "$W"/kf/f*.txt >"$W/out" 2>"$W/err"; then
+		grep -q '^put 5 objects, .* 1 connections$' "$W/out" && ok || bad "$t s3bench: $(cat "$W/out")"
+	else
+		bad "$t s3bench: $(head -3 "$W/err")"
+	fi
+	keep
+	for i in 1 5; do
+		s3py same "$kb" "bench/f$i.txt" "$W/kf/f$i.txt" >"$W/same" 2>&1 && ok || bad "$t s3bench f$i.txt: $(tail -2 "$W/same")"
 	done
 done
 

@@ -1,13 +1,42 @@
 /*
  * test_s3.c - S3 configuration precedence and the checks made before any
  * request is sent (the real requests are tested against radosgw in
- * tests/integration/s3.sh).
+ * tests/integration/s3.sh), and where requests go: URL, Host and signed
+ * path for path-style and virtual-hosted addressing (virtual-hosted is also
+ * exercised against radosgw there, through an amazonaws.com test name).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "s3.h"
 #include "t.h"
+
+/* s3_target() of key under dest with the environment as set; 0 or the error */
+static int
+target(struct s3_config *c, const char *dest, const char *key,
+    struct s3_target *t)
+{
+	struct err_ctx ec;
+	int e;
+
+	memset(&ec, 0, sizeof ec);
+	if ((e = s3_config_env(c, dest, &ec)) != 0)
+		return e;
+	return s3_target(c, key, t, &ec);
+}
+
+/* t is url, host, path, virtual_host */
+static int
+same(const struct s3_target *t, const char *url, const char *host,
+    const char *path, int vh)
+{
+	if (strcmp(t->url, url) == 0 && strcmp(t->host, host) == 0 &&
+	    strcmp(t->path, path) == 0 && t->virtual_host == vh)
+		return 1;
+	fprintf(stderr, "got url %s host %s path %s virtual %d\n", t->url,
+	    t->host, t->path, t->virtual_host);
+	return 0;
+}
 
 static void
 clear_env(void)
@@ -17,7 +46,8 @@ clear_env(void)
 	    "R2_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "REPODIGEST_S3_SECRET_KEY",
 	    "R2_SECRET_KEY", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
 	    "REPODIGEST_S3_SESSION_TOKEN", "REPODIGEST_S3_REGION", "AWS_REGION",
-	    "AWS_DEFAULT_REGION", "REPODIGEST_TEST_CLOCK_SKEW" };
+	    "AWS_DEFAULT_REGION", "REPODIGEST_TEST_CLOCK_SKEW",
+	    "REPODIGEST_S3_ADDRESSING" };
 
 	for (size_t i = 0; i < sizeof v / sizeof *v; i++)
 		unsetenv(v[i]);
@@ -28,6 +58,7 @@ main(void)
 {
 	struct s3_config *c = malloc(sizeof *c);
 	struct s3_client *s = malloc(sizeof *s);
+	struct s3_target *t;
 	struct err_ctx ec;
 	struct fetch_opts fo;
 	struct s3_meta m[2];
@@ -69,6 +100,66 @@ main(void)
 	CHECK(e == 0 && strcmp(c->endpoint, "https://s3.us-east-2.amazonaws.com") == 0,
 	    "aws endpoint: %s", c->endpoint);
 	CHECK(strcmp(c->session_token, "TOKEN") == 0, "session token");
+	/* addressing: AWS endpoints are virtual-hosted when the bucket is a
+	 * DNS label; dots only under http (the wildcard certificate does not
+	 * cover them); everything else is path-style */
+	t = malloc(sizeof *t);
+	CHECK(target(c, "s3://digests/pre/fix", "a b/k.txt", t) == 0 &&
+	    same(t, "https://digests.s3.us-east-2.amazonaws.com/pre/fix/a%20b/k.txt",
+	    "digests.s3.us-east-2.amazonaws.com", "/pre/fix/a b/k.txt", 1),
+	    "aws virtual-hosted");
+	CHECK(target(c, "s3://my.bucket-1", "k", t) == 0 &&
+	    same(t, "https://s3.us-east-2.amazonaws.com/my.bucket-1/k",
+	    "s3.us-east-2.amazonaws.com", "/my.bucket-1/k", 0),
+	    "dotted bucket under https: path-style");
+	setenv("AWS_ENDPOINT_URL", "http://s3.eu-west-1.amazonaws.com:8080/", 1);
+	CHECK(target(c, "s3://my.bucket-1", "k", t) == 0 &&
+	    same(t, "http://my.bucket-1.s3.eu-west-1.amazonaws.com:8080/k",
+	    "my.bucket-1.s3.eu-west-1.amazonaws.com:8080", "/k", 1),
+	    "dotted bucket under http: virtual-hosted");
+	CHECK(target(c, "s3://a..b", "k", t) == 0 && t->virtual_host == 0 &&
+	    target(c, "s3://-ab", "k", t) == 0 && t->virtual_host == 0 &&
+	    target(c, "s3://ab-", "k", t) == 0 && t->virtual_host == 0 &&
+	    target(c, "s3://a.-b", "k", t) == 0 && t->virtual_host == 0,
+	    "not DNS labels: path-style");
+	setenv("AWS_ENDPOINT_URL", "https://s3.amazonaws.com.evil.test", 1);
+	CHECK(target(c, "s3://digests", "k", t) == 0 && t->virtual_host == 0,
+	    "only hosts ending in .amazonaws.com");
+	setenv("REPODIGEST_S3_ADDRESSING", "path", 1);
+	unsetenv("AWS_ENDPOINT_URL");
+	CHECK(target(c, "s3://digests", "k", t) == 0 &&
+	    same(t, "https://s3.us-east-2.amazonaws.com/digests/k",
+	    "s3.us-east-2.amazonaws.com", "/digests/k", 0), "forced path");
+	/* custom endpoints (R2, MinIO, radosgw) are path-style unless forced */
+	setenv("REPODIGEST_S3_ADDRESSING", "auto", 1);
+	setenv("R2_ENDPOINT", "https://acct.r2.cloudflarestorage.com", 1);
+	CHECK(target(c, "s3://digests", "k", t) == 0 &&
+	    same(t, "https://acct.r2.cloudflarestorage.com/digests/k",
+	    "acct.r2.cloudflarestorage.com", "/digests/k", 0), "r2 path-style");
+	setenv("REPODIGEST_S3_ADDRESSING", "virtual", 1);
+	setenv("R2_ENDPOINT", "https://MinIO.test:9000", 1);
+	CHECK(target(c, "s3://digests/p", "k", t) == 0 &&
+	    same(t, "https://digests.minio.test:9000/p/k",
+	    "digests.minio.test:9000", "/p/k", 1), "forced virtual");
+	setenv("R2_ENDPOINT", "http://127.0.0.1:9000", 1);
+	CHECK(target(c, "s3://digests", "k", t) == ERR_USAGE,
+	    "virtual-hosted needs a host name");
+	unsetenv("REPODIGEST_S3_ADDRESSING");
+	setenv("R2_ENDPOINT", "http://[::1]:9000", 1);
+	CHECK(target(c, "s3://digests", "k", t) == 0 &&
+	    same(t, "http://[::1]:9000/digests/k", "[::1]:9000", "/digests/k",
+	    0), "ipv6 endpoint");
+	setenv("R2_ENDPOINT", "https://host.test/base", 1);
+	CHECK(target(c, "s3://digests", "k", t) == ERR_USAGE,
+	    "endpoint with a path refused");
+	setenv("R2_ENDPOINT", "file:///tmp", 1);
+	CHECK(target(c, "s3://digests", "k", t) == ERR_USAGE, "file endpoint");
+	setenv("REPODIGEST_S3_ADDRESSING", "host", 1);
+	CHECK(target(c, "s3://digests", "k", t) == ERR_USAGE,
+	    "bad REPODIGEST_S3_ADDRESSING");
+	unsetenv("REPODIGEST_S3_ADDRESSING");
+	unsetenv("R2_ENDPOINT");
+	free(t);
 	/* bad destinations and missing credentials */
 	CHECK(s3_config_env(c, "s3://A_B", &ec) == ERR_USAGE, "bad bucket");
 	CHECK(s3_config_env(c, "s3://ab", &ec) == ERR_USAGE, "short bucket");

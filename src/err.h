@@ -145,7 +145,7 @@
 	/* proxies (HTTPS_PROXY, HTTP_PROXY) */ \
 	X(ERR_PROXY_URL,     ERR_PERM,  "malformed proxy URL (want http://[user:pass@]host[:port])") \
 	X(ERR_PROXY_SCHEME,  ERR_PERM,  "unsupported proxy scheme (http:// only)") \
-	X(ERR_PROXY_AUTH,    ERR_PERM,  "proxy authentication required (407)") \
+	X(ERR_PROXY_AUTH,    ERR_PERM,  "proxy authentication required or refused") \
 	X(ERR_PROXY_DENIED,  ERR_PERM,  "proxy refused the tunnel") \
 	X(ERR_PROXY_UPSTREAM, ERR_RETRY, "proxy could not reach the server") \
 	X(ERR_PROXY_CLOSED,  ERR_RETRY, "proxy closed the connection") \

@@ -349,12 +349,15 @@ proxy_tunnel(struct net_conn *c, const struct proxy *p, const char *host,
 				struct slice r = http_resp_reason(rp);
 				if (st >= 200 && st < 300)
 					continue;
-				e = st == 407 ? ERR_PROXY_AUTH :
+				/* the target is not reached before a 2xx, so a
+				 * 401 is the proxy's too (tinyproxy sends one for
+				 * wrong credentials) */
+				e = st == 407 || st == 401 ? ERR_PROXY_AUTH :
 				    st >= 500 ? ERR_PROXY_UPSTREAM :
 				    ERR_PROXY_DENIED;
 				return err_set(ec, e, "proxy %s answered %d %.*s%s",
 				    p->name, st, (int)(r.n < 60 ? r.n : 60),
-				    (const char *)r.p, st != 407 ? "" :
+				    (const char *)r.p, e != ERR_PROXY_AUTH ? "" :
 				    p->auth[0] ? ", credentials refused" :
 				    ", no credentials in its URL");
 			}

@@ -88,7 +88,7 @@ const struct proxy *proxy_select(const struct proxy_conf *pc,
  * IP literal, IPv6 without brackets) and read the answer with rp, using
  * buf[0..cap) for input. 0 when the proxy answered 2xx: c is then a raw
  * byte stream to the target. Errors (the detail names the proxy, its status
- * and reason): ERR_PROXY_AUTH (407), ERR_PROXY_UPSTREAM (5xx), ERR_PROXY_DENIED
+ * and reason): ERR_PROXY_AUTH (407, or 401), ERR_PROXY_UPSTREAM (5xx), ERR_PROXY_DENIED
  * (other answers), ERR_PROXY_CLOSED (EOF before the whole answer),
  * ERR_PROXY_PROTOCOL (bytes after a 2xx answer), the parser's ERR_HTTP_*,
  * and ERR_NET_* from the socket.

@@ -7,6 +7,7 @@
 #     tunnel (one CONNECT, one nginx connection); GITHUB_TOKEN reaches the API
 #     host through the tunnel and never the proxy's log
 #   - http through HTTP_PROXY in absolute form (python3's http.server behind)
+#   - `repodigest run` (the batch pipeline) through the tunnel
 #   - NO_PROXY bypass leaves the proxy log untouched
 #   - a second tinyproxy with BasicAuth: 407 without credentials, a refusal
 #     with wrong ones (tinyproxy answers 401 there), success with the right
@@ -32,6 +33,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+# each case sets its own proxy variables; none may leak in from outside
+# (the lower-case names would win over the ones set here)
+unset https_proxy HTTPS_PROXY http_proxy HTTP_PROXY no_proxy NO_PROXY
 SHARED=${SHARED:-../shared}
 EXP=$SHARED/testdata/gitingest/expected
 BUILD=$(dirname "$BIN")
@@ -207,5 +211,17 @@ for B in $BINS; do
 	HTTPS_PROXY=$PX expect_fail "$tag untrusted via proxy" 1 \
 	    "server certificate is untrusted .*via proxy $PX" "$B" digest $R "$URL"
 done
+
+# the batch run honours the proxy too (its fetch clients get the same
+# settings): one repository from a mirror template, through the tunnel
+printf '[{"owner": "RepoDigest", "name": "basic", "url": "https://github.com/RepoDigest/basic", "pushedAt": "2025-01-01T00:00:00Z"}]\n' > "$W/feed.json"
+t0=$(lines "$W/plain.log")
+HTTPS_PROXY=$PX expect_ok "run via proxy" "$BIN" run "$W/feed.json" --out "$W/ro" --state "$W/rs" -j 1 $R $CA \
+    --archive-url "https://codeload.test.invalid:$P/{owner}/{repo}/tar.gz/{ref}"
+grep -q 'Pipeline complete: 1 total, 0 cached (0.0%), 1 processed, 0 failed' "$W/out" && ok ||
+	bad "run via proxy: $(grep -o 'Pipeline complete: [^"]*' "$W/out")"
+[ -s "$W/ro/gitingest/RepoDigest/basic/summary.txt" ] && ok || bad "run via proxy: no object"
+since "$W/plain.log" "$t0" | grep -q ": CONNECT 127.0.0.1:$P HTTP/1.1" && ok || bad "run: no CONNECT in the proxy log"
+
 grep -q "$PASS" "$W/auth.log" "$W/plain.log" && bad "password in a proxy log" || ok
 finish

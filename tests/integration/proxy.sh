@@ -145,6 +145,13 @@ for B in $BINS; do
 	   [ "$(sed 's/.*conn=\([0-9]*\).*/\1/' "$W/reqs" | sort -u | grep -c '')" -eq 1 ]; then ok
 	else bad "$tag tunnel reuse: $c CONNECTs; $(cat "$W/reqs")"; fi
 
+	# --resolve applies to the proxy's own name as well
+	t0=$(lines "$W/plain.log")
+	HTTPS_PROXY=http://proxy.invalid:$PP expect_ok "$tag pinned proxy name" "$B" digest -q $R $CA \
+	    --resolve "proxy.invalid:$PP:127.0.0.1" --repo RepoDigest/basic "$URL" &&
+		{ cmp -s "$W/out" "$W/direct" && ok || bad "$tag pinned proxy name: digest differs"; }
+	[ "$(lines "$W/plain.log")" -gt "$t0" ] && ok || bad "$tag pinned proxy name: the proxy was not used"
+
 	# the GitHub flow through the tunnel: the token reaches the API host,
 	# the proxy never sees it
 	: > "$NGINX_DIR/logs/api.log"

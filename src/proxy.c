@@ -63,7 +63,7 @@ proxy_parse(struct proxy *p, const char *var, const char *value)
 {
 	const char *s = value, *auth, *at, *end, *col;
 	char hp[URL_HOST_MAX + 32], cred[PROXY_CRED_MAX];
-	struct url *u;
+	struct url u;           /* 4.4 KiB: parsed once, on the main thread */
 	size_t clen = 0;
 	int e = 0;
 
@@ -106,24 +106,20 @@ proxy_parse(struct proxy *p, const char *var, const char *value)
 	}
 	/* the host and port through the URL parser (its strict host rules),
 	 * then our default port */
-	if ((size_t)(end - s) + 9 > sizeof hp || end == s ||
-	    (u = malloc(sizeof *u)) == NULL) {
-		e = end == s || (size_t)(end - s) + 9 > sizeof hp ?
-		    ERR_PROXY_URL : ERR_NOMEM;
+	if ((size_t)(end - s) + 9 > sizeof hp || end == s) {
+		e = ERR_PROXY_URL;
 		goto out;
 	}
 	snprintf(hp, sizeof hp, "http://%.*s/", (int)(end - s), s);
-	if (url_parse((const uint8_t *)hp, strlen(hp), u) != 0 ||
-	    u->host_kind == URL_HOST_NONE) {
+	if (url_parse((const uint8_t *)hp, strlen(hp), &u) != 0) {
 		e = ERR_PROXY_URL;
 	} else {
-		memcpy(p->host, u->host, u->host_len + 1);
-		p->port = u->port_explicit ? u->port : 1080;
+		memcpy(p->host, u.host, u.host_len + 1);
+		p->port = u.port_explicit ? u.port : 1080;
 		snprintf(p->name, sizeof p->name,
-		    u->host_kind == URL_HOST_IPV6 ? "http://[%s]:%u" :
+		    u.host_kind == URL_HOST_IPV6 ? "http://[%s]:%u" :
 		    "http://%s:%u", p->host, (unsigned)p->port);
 	}
-	free(u);
 out:
 	/* the password must not linger in a stack copy */
 	for (volatile char *q = cred; q < cred + sizeof cred; q++)
@@ -342,8 +338,7 @@ proxy_tunnel(struct net_conn *c, const struct proxy *p, const char *host,
 			if (ev.type == HTTP_EV_NONE)
 				break;
 			if (ev.type == HTTP_EV_ERROR)
-				return err_set(ec, ev.err, "answer to CONNECT "
-				    "from proxy %s", p->name);
+				return err_set(ec, ev.err, "proxy %s", p->name);
 			if (ev.type == HTTP_EV_HEADERS) {
 				int st = http_resp_status(rp);
 				struct slice r = http_resp_reason(rp);

@@ -90,7 +90,8 @@ tinyproxy_start auth "$PA" "BasicAuth alice $PASS"
 timeout -s TERM 300 python3 -m http.server --bind 127.0.0.1 --directory "$NGINX_WWW" "$HP" \
     </dev/null >"$W/http.out" 2>&1 &
 PIDS="$PIDS $!"
-# a "proxy" that reads the CONNECT and hangs up (tunnel closed)
+# a "proxy" that reads the CONNECT and hangs up (tunnel closed), or, for
+# junk.invalid, says 200 and sends bytes the target cannot have sent
 python3 - "$HUP" <<'PY' &
 import socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -100,7 +101,10 @@ while time.time() < end:
     try: c = s.accept()[0]
     except Exception: break
     c.settimeout(5)
-    try: c.recv(65536)
+    try:
+        if b"junk.invalid" in c.recv(65536):
+            c.sendall(b"HTTP/1.1 200 Connection established\r\n\r\nHTTP/1.1 200 OK\r\n")
+            time.sleep(0.5)
     except Exception: pass
     c.close()
 PY
@@ -214,6 +218,9 @@ for B in $BINS; do
 	    "$B" digest --resolve "test.invalid:$NGINX_PORT_CLOSED:127.0.0.1" $CA "https://test.invalid:$NGINX_PORT_CLOSED/basic.tar.gz"
 	HTTPS_PROXY=http://127.0.0.1:$HUP expect_fail "$tag tunnel closed" 1 \
 	    "basic.tar.gz: proxy closed the connection (proxy http://127.0.0.1:$HUP)" "$B" digest $R $CA "$URL"
+	HTTPS_PROXY=http://127.0.0.1:$HUP expect_fail "$tag bytes after 200" 1 \
+	    "junk.invalid/x.tar.gz: proxy sent data after its CONNECT answer (proxy http://127.0.0.1:$HUP)" \
+	    "$B" digest "https://junk.invalid/x.tar.gz"
 	# the TLS checks still run inside the tunnel
 	HTTPS_PROXY=$PX expect_fail "$tag untrusted via proxy" 1 \
 	    "server certificate is untrusted .*via proxy $PX" "$B" digest $R "$URL"

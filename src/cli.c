@@ -658,6 +658,10 @@ setup_net(const char *cmd, const char *const *resolve, int nres,
 	fo->resolve = res;
 	fo->nresolve = (size_t)nres;
 	fo->anchors = anchors;
+	/* proxies: read once; one configuration for the whole process */
+	static struct proxy_conf proxies;
+	proxy_conf_env(&proxies);
+	fo->proxy = &proxies;
 	return 0;
 }
 

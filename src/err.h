@@ -142,6 +142,14 @@
 	X(ERR_TLS_CA_CERT,   ERR_PERM,  "CA certificate cannot be decoded") \
 	X(ERR_TLS_CA_NONE,   ERR_PERM,  "no certificates in CA file") \
 	X(ERR_TLS_CA_LIMIT,  ERR_PERM,  "too many CA certificates") \
+	/* proxies (HTTPS_PROXY, HTTP_PROXY) */ \
+	X(ERR_PROXY_URL,     ERR_PERM,  "malformed proxy URL (want http://[user:pass@]host[:port])") \
+	X(ERR_PROXY_SCHEME,  ERR_PERM,  "unsupported proxy scheme (http:// only)") \
+	X(ERR_PROXY_AUTH,    ERR_PERM,  "proxy authentication required or refused") \
+	X(ERR_PROXY_DENIED,  ERR_PERM,  "proxy refused the tunnel") \
+	X(ERR_PROXY_UPSTREAM, ERR_RETRY, "proxy could not reach the server") \
+	X(ERR_PROXY_CLOSED,  ERR_RETRY, "proxy closed the connection") \
+	X(ERR_PROXY_PROTOCOL, ERR_PERM, "proxy sent data after its CONNECT answer") \
 	/* s3 requests */ \
 	X(ERR_S3_ERROR,      ERR_PERM,  "S3 request refused") \
 	X(ERR_S3_RETRYABLE,  ERR_RETRY, "S3 request failed (retryable)") \

@@ -26,6 +26,7 @@ struct fetch_conn {
 	int scheme;
 	char host[URL_HOST_MAX + 1];
 	uint16_t port;
+	const struct proxy *via;        /* the proxy it goes through, or NULL */
 	struct net_conn nc;
 	struct tls *tls;                /* https only (57 KiB: on the heap) */
 };
@@ -91,22 +92,57 @@ fetch_resp_free(struct fetch_resp *rs)
 	buf_free(&rs->errbody);
 }
 
+/* The --resolve pin for host:port, or NULL. */
+static const char *
+pinned(const struct fetch_opts *o, const char *host, unsigned port)
+{
+	for (size_t i = 0; i < o->nresolve; i++)
+		if (o->resolve[i].port == port &&
+		    strcasecmp(o->resolve[i].host, host) == 0)
+			return o->resolve[i].addr;
+	return NULL;
+}
+
+static const char *
+user_agent(const struct fetch_client *c, char *ua, size_t cap)
+{
+	snprintf(ua, cap, "repodigest/%s", REPODIGEST_VERSION);
+	return c->opt.user_agent ? c->opt.user_agent : ua;
+}
+
+/* Open a connection for u, through px when not NULL. */
 static int
-conn_open(struct fetch_client *c, const struct url *u, int64_t deadline,
-    struct err_ctx *ec)
+conn_open(struct fetch_client *c, const struct url *u, const struct proxy *px,
+    int64_t deadline, struct err_ctx *ec)
 {
 	struct fetch_conn *k = c->conn;
 	struct net_opts no;
+	char ua[64];
 	int e;
 
 	conn_close(k);
+	if (px != NULL && px->err != 0)
+		return err_set(ec, px->err, "%s", px->var);
 	memset(&no, 0, sizeof no);
 	no.connect_ms = c->opt.connect_ms;
 	no.io_ms = c->opt.io_ms;
 	no.resolve = c->opt.resolve;
 	no.nresolve = c->opt.nresolve;
-	if ((e = net_connect(&k->nc, u->host, u->port, &no, deadline, ec)) != 0)
+	e = px != NULL ?
+	    net_connect(&k->nc, px->host, px->port, &no, deadline, ec) :
+	    net_connect(&k->nc, u->host, u->port, &no, deadline, ec);
+	if (e != 0)
 		return e;
+	if (px != NULL && u->scheme == URL_HTTPS) {
+		const char *pin = pinned(&c->opt, u->host, u->port);
+		e = proxy_tunnel(&k->nc, px, pin ? pin : u->host, u->port,
+		    user_agent(c, ua, sizeof ua), c->parser, c->rbuf,
+		    RBUF_SIZE, ec);
+		if (e != 0) {
+			net_close(&k->nc);
+			return e;
+		}
+	}
 	if (u->scheme == URL_HTTPS) {
 		if ((k->tls = malloc(sizeof *k->tls)) == NULL) {
 			net_close(&k->nc);
@@ -124,6 +160,7 @@ conn_open(struct fetch_client *c, const struct url *u, int64_t deadline,
 	k->open = 1;
 	k->scheme = u->scheme;
 	k->port = u->port;
+	k->via = px;
 	snprintf(k->host, sizeof k->host, "%s", u->host);
 	c->connections++;
 	return 0;
@@ -196,18 +233,32 @@ send_request(struct fetch_client *c, const struct fetch_req *rq,
 {
 	struct http_field f[MAX_FIELDS];
 	struct http_request hr;
-	char head[HEAD_MAX], ua[64];
+	const struct proxy *px = c->conn->via;
+	char head[HEAD_MAX], ua[64], abs[URL_MAX + 1];
 	size_t nf = 0, len;
 	int e;
 
-	if (rq->nfields > MAX_FIELDS - 2)
+	if (rq->nfields > MAX_FIELDS - 3)
 		return err_set(ec, ERR_HTTP_REQUEST_SIZE, "too many header fields");
-	snprintf(ua, sizeof ua, "repodigest/%s", REPODIGEST_VERSION);
 	f[nf].name = "User-Agent";
 	f[nf].name_len = 10;
-	f[nf].value = c->opt.user_agent ? c->opt.user_agent : ua;
+	f[nf].value = user_agent(c, ua, sizeof ua);
 	f[nf].value_len = strlen(f[nf].value);
 	nf++;
+	/* plain http through a proxy: absolute-form, and the proxy's
+	 * credentials in the request itself (no tunnel to carry them) */
+	abs[0] = '\0';
+	if (px != NULL && u->scheme == URL_HTTP) {
+		size_t al;
+		url_format(u, abs, sizeof abs, &al);
+		if (px->auth[0] != '\0') {
+			f[nf].name = "Proxy-Authorization";
+			f[nf].name_len = 19;
+			f[nf].value = px->auth;
+			f[nf].value_len = strlen(px->auth);
+			nf++;
+		}
+	}
 	if (with_auth) {
 		f[nf].name = "Authorization";
 		f[nf].name_len = 13;
@@ -224,8 +275,8 @@ send_request(struct fetch_client *c, const struct fetch_req *rq,
 	hr.host_len = u->host_len;
 	hr.port = u->port;
 	hr.default_port = url_default_port(u->scheme);
-	hr.target = u->target;
-	hr.target_len = u->target_len;
+	hr.target = abs[0] ? abs : u->target;
+	hr.target_len = abs[0] ? strlen(abs) : u->target_len;
 	hr.fields = f;
 	hr.nfields = nf;
 	hr.has_body = rq->has_body && strcmp(method, "GET") != 0;
@@ -335,6 +386,7 @@ fetch_do(struct fetch_client *c, const struct fetch_req *rq,
     struct fetch_resp *rs, fetch_body_fn fn, void *ctx, struct err_ctx *ec)
 {
 	struct url *u = NULL, *next = NULL;
+	const struct proxy *px = NULL;
 	const char *method = rq->method;
 	int64_t deadline = c->opt.total_ms > 0 ?
 	    net_now_ms() + c->opt.total_ms : 0;
@@ -368,10 +420,12 @@ fetch_do(struct fetch_client *c, const struct fetch_req *rq,
 		url_format(u, rs->url, sizeof rs->url, &ul);
 		fetch_safe_url(rs->url, rs->url, sizeof rs->url);
 		fetch_safe_url(rs->url, ec->source, sizeof ec->source);
+		/* a kept connection serves the same origin by the same path */
+		px = proxy_select(c->opt.proxy, u);
 		reused = k->open && k->scheme == u->scheme && k->port == u->port &&
-		    strcasecmp(k->host, u->host) == 0;
+		    strcasecmp(k->host, u->host) == 0 && k->via == px;
 		for (int attempt = 0; attempt < 2; attempt++) {
-			if (!reused && (e = conn_open(c, u, deadline, ec)) != 0)
+			if (!reused && (e = conn_open(c, u, px, deadline, ec)) != 0)
 				goto out;
 			e = send_request(c, rq, method, u, with_auth, ec);
 			if (e == 0)
@@ -430,6 +484,12 @@ fetch_do(struct fetch_client *c, const struct fetch_req *rq,
 		}
 	}
 out:
+	/* connection trouble on a proxied request names the proxy (the
+	 * caller's own errors from fn are left alone) */
+	if (e != 0 && px != NULL && ((e >= ERR_NET_RESOLVE_SPEC &&
+	    e <= ERR_TLS_CLOSED) || (e >= ERR_PROXY_URL &&
+	    e <= ERR_PROXY_PROTOCOL) || e == ERR_HTTP_NO_RESPONSE))
+		proxy_note(ec, px);
 	free(u);
 	free(next);
 	return e;

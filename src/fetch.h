@@ -12,6 +12,13 @@
  * followed at most FETCH_MAX_REDIRECTS times, and never from https to http.
  * Neither the Authorization value nor a redirect's query string (it may hold a
  * token) is ever put into an error message.
+ *
+ * Proxies (opt.proxy, see proxy.h): https targets through a CONNECT tunnel,
+ * http targets in absolute form. --resolve pins apply to the proxy's own
+ * name, and a pin for the target makes the CONNECT ask for the pinned
+ * address (curl's --connect-to), since through a tunnel the proxy is the one
+ * that resolves; TLS still checks the target's name. Errors on a proxied
+ * request name the proxy ("via proxy http://host:port").
  */
 #ifndef FETCH_H
 #define FETCH_H
@@ -23,6 +30,7 @@
 #include "err.h"
 #include "http.h"
 #include "net.h"
+#include "proxy.h"
 #include "tls.h"
 #include "url.h"
 
@@ -37,6 +45,7 @@ struct fetch_opts {
 	size_t nresolve;
 	const struct tls_anchors *anchors;
 	const char *user_agent;         /* default "repodigest/VERSION" */
+	const struct proxy_conf *proxy; /* NULL: always direct */
 };
 
 struct fetch_req {

@@ -291,6 +291,7 @@ digest_job(struct worker *w, const struct feed_job *j, char *commit,
 	memset(&so, 0, sizeof so);
 	snprintf(src, sizeof src, "%s/%s", j->owner, j->repo);
 	so.repo = src;
+	so.remote_only = 1;
 	so.strip = -1;
 	so.fetch = &fo;
 	so.archive_url = r->o->archive_url;

@@ -1019,8 +1019,8 @@ source_digest(const char *src, const struct source_opts *so,
 	set_source(ec, src);
 	if (strcmp(src, "-") == 0) {
 		e = archive_digest(0, src, so, d, info, ec);
-	} else if (stat(src, &st) != 0) {
-		int se = errno;
+	} else if (so->remote_only || stat(src, &st) != 0) {
+		int se = so->remote_only ? ENOENT : errno;
 		e = remote_url(src, so, url, sizeof url, &github, repo,
 		    sizeof repo, ec);
 		if (e < 0) {

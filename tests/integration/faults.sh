@@ -127,6 +127,23 @@ set -- $(gaps fstall_hang)
 # each stalled attempt lasts the 2 s timeout, then the backoff
 [ "${1:-0}" -ge 2500 ] && [ "${2:-0}" -ge 3500 ] && ok || bad "stall attempts ${1:-?} ms, ${2:-?} ms apart, want >= 2.75 s, 3.5 s"
 
+# a directory OWNER/REPO where the run is started is not the repository: the
+# mirror's tarball is (the body equals the first run's)
+mkdir -p "$W/cwd/ok/good-0"
+echo "LOCAL-ONLY-FILE" >"$W/cwd/ok/good-0/local-only.txt"
+python3 - "$W/feed.json" "$W/feed1.json" <<'PY'
+import json, sys
+json.dump([r for r in json.load(open(sys.argv[1])) if r["name"] == "good-0"], open(sys.argv[2], "w"))
+PY
+ABS=$(cd "$(dirname "$B")" && pwd)/$(basename "$B")
+(cd "$W/cwd" && timeout 60 "$ABS" run "$W/feed1.json" --out "$W/o1" $M $NET --timeout 10 \
+	--state "$W/state1.json" --log-format json >"$W/run1.log" 2>&1) ||
+	bad "run in a directory holding ok/good-0: $(tail -3 "$W/run1.log")"
+if grep -q LOCAL-ONLY "$W/o1/gitingest/ok/good-0/summary.txt" 2>/dev/null; then
+	bad "the run read the local directory ok/good-0 instead of the mirror"
+elif cmp -s "$W/o1/gitingest/ok/good-0/summary.txt" "$W/o/gitingest/ok/good-0/summary.txt"; then ok
+else bad "ok/good-0 run from another directory differs"; fi
+
 # --max-failures 0: the same kind of run is a failure (exit 1) with one failed repo
 python3 - "$W/feed.json" "$W/feed2.json" <<'PY'
 import json, sys

@@ -6,7 +6,8 @@
 # Debian's boto3 reads all 200 objects back: body equal to the same feed run
 # into a local --out DIR from a file:// copy of the mirror, Content-Type,
 # metadata pushedat = the feed's pushedAt, url, commit (= the local run's),
-# generator. A second run is 200 cache hits and sends no request at all to
+# generator; the downloads reuse one kept-alive connection per worker. A
+# second run is 200 cache hits and sends no request at all to
 # the mirror (nginx's access log does not grow).
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
@@ -162,8 +163,11 @@ rc=$?
 [ $rc -eq 0 ] && ok || bad "S3 run: exit $rc: $(head -3 "$W/run1.err") $(grep '"level":"error"' "$W/run1.log" | head -3)"
 summary "$W/run1.log" | grep -q '^Pipeline complete: 200 total, 0 cached (0.0%), 200 processed, 0 failed' &&
 	ok || bad "S3 run: $(summary "$W/run1.log")"
-g=$(grep -c ' GET /mirror/.* 200$' "$LOG")
+g=$(grep -c ' GET /mirror/[^ ]* 200 ' "$LOG")
 [ "$g" -eq 200 ] && ok || bad "mirror served $g GETs, want 200"
+# keep-alive: each of the 8 workers reuses its connection from repo to repo
+c=$(awk '{ print $5 }' "$LOG" | sort -u | wc -l)
+[ "$c" -le 16 ] && ok || bad "200 downloads over $c connections, want at most 16 (one kept alive per worker)"
 grep -c '"message":"Progress"' "$W/run1.log" | grep -qx 2 && ok || bad "progress lines: $(grep -c '"message":"Progress"' "$W/run1.log"), want 2"
 
 s3py verify "$BK" "$PFX" "$W/repos.json" "$W/local" >"$W/verify" 2>&1 || bad "boto3: $(tail -3 "$W/verify")"
@@ -205,6 +209,6 @@ timeout 120 "$B" run "$W/repos2.json" --out "s3://$BK/$PFX" $HTTPS $NET -j 8 --t
 summary "$W/run3.log" | grep -q '^Pipeline complete: 200 total, 199 cached (99.5%), 1 processed, 0 failed' &&
 	ok || bad "one changed pushedAt: $(summary "$W/run3.log")"
 a3=$(grep -c '' "$LOG")
-[ $((a3 - after)) -eq 1 ] && tail -1 "$LOG" | grep -q ' GET /mirror/Fleet7/repo-007.tar.gz 200$' && ok ||
+[ $((a3 - after)) -eq 1 ] && tail -1 "$LOG" | grep -q ' GET /mirror/Fleet7/repo-007.tar.gz 200 ' && ok ||
 	bad "one changed pushedAt: mirror saw $(tail -n +$((after + 1)) "$LOG" | head -3)"
 finish

@@ -14,7 +14,8 @@
 # failure: exit 0 with 3 failures counted, the report lists every repo's
 # status and error; --max-failures 0 makes the same kind of run exit 1.
 # Requests are counted twice, independently: njs's arrival log and nginx's
-# access log.
+# access log. Also: a directory OWNER/REPO in the working directory of a run
+# is never read in place of the mirror's tarball.
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
 . tests/cli/lib.inc

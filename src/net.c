@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include "net.h"
@@ -214,6 +215,13 @@ try_connect(const struct addrinfo *ai, int ms, int64_t deadline, int *fdp,
 		rc = set_err(e, ERR_IO, errno, peer, "fcntl");
 		close(fd);
 		return rc;
+	}
+	{
+		/* requests go out whole (a PUT's head, then its body): Nagle
+		 * would hold the body back until the server's delayed ACK,
+		 * 40 ms per S3 PUT on Linux */
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	}
 #ifdef SO_NOSIGPIPE
 	/* BSDs without MSG_NOSIGNAL: the socket option does the same */

@@ -222,6 +222,8 @@ struct worker {
 	struct s3_client *s3;
 	struct sink sink;
 	struct buf body;
+	struct fetch_client fc;         /* downloads: the mirror's connection
+	                                 * kept alive from one repo to the next */
 };
 
 static int
@@ -291,8 +293,10 @@ digest_job(struct worker *w, const struct feed_job *j, char *commit,
 	memset(&so, 0, sizeof so);
 	snprintf(src, sizeof src, "%s/%s", j->owner, j->repo);
 	so.repo = src;
+	so.remote_only = 1;
 	so.strip = -1;
 	so.fetch = &fo;
+	so.client = w->fc.conn != NULL ? &w->fc : NULL;
 	so.archive_url = r->o->archive_url;
 	so.token = r->o->token;
 	so.api_base = r->o->api_base;
@@ -700,6 +704,12 @@ pipeline_run(const struct run_opts *o)
 		ws[i].r = r;
 		buf_init(&ws[i].body, 1u << 30);
 		ws[i].sink.dirfd = -1;
+		if (o->fetch != NULL) {
+			struct fetch_opts fo = *o->fetch;
+			fo.total_ms = o->timeout_s * 1000;      /* as digest_job */
+			if (fetch_init(&ws[i].fc, &fo) != 0)
+				fetch_free(&ws[i].fc);  /* one client per job */
+		}
 		if (r->s3) {
 			ws[i].s3 = malloc(sizeof *ws[i].s3);
 			e = ws[i].s3 ? s3_init(ws[i].s3, &r->s3cfg, o->fetch) :
@@ -796,6 +806,7 @@ join:
 		}
 		sink_close(&ws[i].sink);
 		buf_free(&ws[i].body);
+		fetch_free(&ws[i].fc);
 	}
 out:
 	for (size_t i = 0; r->errmsg != NULL && i < r->njobs; i++)

@@ -822,7 +822,8 @@ done:
 struct remote {
 	char auth[512];                 /* "token ..."; wiped before free */
 	char auth_host[URL_HOST_MAX + 1];
-	struct fetch_client fc;
+	struct fetch_client own;        /* when the caller has no client */
+	struct fetch_client *fc;
 	struct fetch_req rq;
 	struct fetch_resp rs;
 	struct err_ctx ec;
@@ -852,7 +853,7 @@ remote_main(void *arg)
 {
 	struct remote *r = arg;
 
-	r->err = fetch_do(&r->fc, &r->rq, &r->rs, pipe_body, r, &r->ec);
+	r->err = fetch_do(r->fc, &r->rq, &r->rs, pipe_body, r, &r->ec);
 	close(r->wfd);
 	return NULL;
 }
@@ -869,8 +870,10 @@ remote_digest(const char *url, int github, const struct source_opts *so,
 		return err_set(ec, ERR_UNSUPPORTED, "network sources are disabled");
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		return err_set(ec, ERR_NOMEM, NULL);
-	if ((e = fetch_init(&r->fc, so->fetch)) != 0) {
-		fetch_free(&r->fc);
+	/* the caller's client keeps its connection between repositories */
+	r->fc = so->client != NULL ? so->client : &r->own;
+	if (so->client == NULL && (e = fetch_init(&r->own, so->fetch)) != 0) {
+		fetch_free(&r->own);
 		free(r);
 		return err_set(ec, e, NULL);
 	}
@@ -896,7 +899,7 @@ remote_digest(const char *url, int github, const struct source_opts *so,
 		r->rq.nfields = 2;
 	}
 	if (pipe(fds) != 0) {
-		fetch_free(&r->fc);
+		fetch_free(&r->own);
 		free(r);
 		ec->sys_errno = errno;
 		return err_set(ec, ERR_IO, "pipe");
@@ -905,7 +908,7 @@ remote_digest(const char *url, int github, const struct source_opts *so,
 	if (pthread_create(&th, NULL, remote_main, r) != 0) {
 		close(fds[0]);
 		close(fds[1]);
-		fetch_free(&r->fc);
+		fetch_free(&r->own);
 		free(r);
 		return err_set(ec, ERR_NOMEM, "cannot start the download thread");
 	}
@@ -942,7 +945,7 @@ remote_digest(const char *url, int github, const struct source_opts *so,
 		e = ae;
 	}
 	fetch_resp_free(&r->rs);
-	fetch_free(&r->fc);
+	fetch_free(&r->own);
 	for (volatile char *p = r->auth; p < r->auth + sizeof r->auth; p++)
 		*p = 0;
 	free(r);
@@ -1019,8 +1022,8 @@ source_digest(const char *src, const struct source_opts *so,
 	set_source(ec, src);
 	if (strcmp(src, "-") == 0) {
 		e = archive_digest(0, src, so, d, info, ec);
-	} else if (stat(src, &st) != 0) {
-		int se = errno;
+	} else if (so->remote_only || stat(src, &st) != 0) {
+		int se = so->remote_only ? ENOENT : errno;
 		e = remote_url(src, so, url, sizeof url, &github, repo,
 		    sizeof repo, ec);
 		if (e < 0) {

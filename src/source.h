@@ -28,6 +28,12 @@ struct source_opts {
 	const char *token;              /* GITHUB_TOKEN: sent to the API host only */
 	const char *api_base;           /* NULL: SOURCE_API_BASE (GitHub Enterprise,
 	                                 * tests: another base) */
+	struct fetch_client *client;    /* reused (a kept-alive connection) when
+	                                 * not NULL; its options are used, not
+	                                 * fetch's */
+	int remote_only;                /* src is a repository or URL, never a
+	                                 * local path (the batch run: a directory
+	                                 * OWNER/REPO where it runs is not read) */
 };
 
 #define SOURCE_API_BASE "https://api.github.com"

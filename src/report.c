@@ -176,15 +176,18 @@ report_add(struct report *m, const char *file, const void *p, size_t n,
 		m->in = ni;
 	if (txt != NULL && ni != NULL) {
 		memcpy(txt, p, n);
+		/* cJSON stops after the value: without trailing whitespace,
+		 * it must stop at the end */
+		while (n > 0 && memchr(" \t\r\n", txt[n - 1], 4))
+			n--;
 		txt[n] = '\0';
 		root = cJSON_ParseWithLengthOpts(txt, n, &end, 0);
-		/* cJSON stops after the value; only whitespace may follow */
-		while (root && end < txt + n && strchr(" \t\r\n", *end))
-			end++;
 		e = ERR_REPORT_JSON;
+		/* a report is an object: text that does not end in '}' was
+		 * most likely cut short */
 		if (root == NULL || end != txt + n) {
 			err_set(ec, e, n == 0 ? "empty file" : root ?
-			    "text after the JSON value" : end + 1 >= txt + n ?
+			    "text after the JSON value" : txt[n - 1] != '}' ?
 			    "truncated?" : NULL);
 			ec->offset = (uint64_t)(end - txt);
 			ec->has_offset = n > 0;

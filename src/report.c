@@ -108,7 +108,7 @@ check(struct report *m, cJSON *root, struct report_in *in,
 	else if (item(root, "format") && (!fmt || strcmp(fmt, REPORT_FORMAT)))
 		why = "format is not " REPORT_FORMAT;
 	else if (!cJSON_IsArray(repos))
-		why = "no \"repos\" list";
+		why = "no repos list";
 	else if (item(root, "shard") &&
 	    !parse_shard(str(root, "shard"), &in->idx, &in->count))
 		why = "shard is not I/N with I < N";
@@ -128,8 +128,8 @@ check(struct report *m, cJSON *root, struct report_in *in,
 			st++;
 		if (!name || !*name || !s || st == RS__COUNT ||
 		    (er && !cJSON_IsString(er)))
-			return err_set(ec, ERR_REPORT_SHAPE, "repos[%zu]: want "
-			    "{\"repo\", \"status\", \"error\"?} strings, a known "
+			return err_set(ec, ERR_REPORT_SHAPE, "repos[%zu] is "
+			    "not {repo, status[, error]}: strings, a known "
 			    "status", k);
 		ne[k].name = name;
 		ne[k].error = cJSON_GetStringValue(er);
@@ -146,7 +146,7 @@ check(struct report *m, cJSON *root, struct report_in *in,
 		double want = (double)(i < 0 ? k : cnt[i]);
 		if (c != NULL && (!cJSON_IsNumber(c) || c->valuedouble != want))
 			return err_set(ec, ERR_REPORT_SHAPE,
-			    "\"%s\" is not the repos list's %.0f", key, want);
+			    "%s: the repos list says %.0f", key, want);
 	}
 	scrub(root->child);
 	in->root = root;
@@ -183,12 +183,12 @@ report_add(struct report *m, const char *file, const void *p, size_t n,
 		txt[n] = '\0';
 		root = cJSON_ParseWithLengthOpts(txt, n, &end, 0);
 		e = ERR_REPORT_JSON;
-		/* a report is an object: text that does not end in '}' was
-		 * most likely cut short */
+		/* a report is an object: text that does not end in '}', or
+		 * fails at its last byte, was most likely cut short */
 		if (root == NULL || end != txt + n) {
 			err_set(ec, e, n == 0 ? "empty file" : root ?
-			    "text after the JSON value" : txt[n - 1] != '}' ?
-			    "truncated?" : NULL);
+			    "text after the JSON value" : txt[n - 1] != '}' ||
+			    end + 1 >= txt + n ? "truncated?" : NULL);
 			ec->offset = (uint64_t)(end - txt);
 			ec->has_offset = n > 0;
 		} else {

@@ -240,8 +240,8 @@ test_bad(void)
 		{ "{\"repos\":[]} x\n", ERR_REPORT_JSON, 12, "text after" },
 		{ "{\"repos\":[]} \n", 0, -1, NULL },
 		{ "[1,2]", ERR_REPORT_SHAPE, -1, "not a JSON object" },
-		{ "{}", ERR_REPORT_SHAPE, -1, "no \"repos\" list" },
-		{ "{\"repos\":{}}", ERR_REPORT_SHAPE, -1, "no \"repos\" list" },
+		{ "{}", ERR_REPORT_SHAPE, -1, "no repos list" },
+		{ "{\"repos\":{}}", ERR_REPORT_SHAPE, -1, "no repos list" },
 		{ "{\"format\":\"x\",\"repos\":[]}", ERR_REPORT_SHAPE, -1,
 		    "format is not" },
 		{ "{\"format\":1,\"repos\":[]}", ERR_REPORT_SHAPE, -1,
@@ -266,11 +266,11 @@ test_bad(void)
 		{ "{\"repos\":[{\"repo\":\"a/b\",\"status\":\"failed\","
 		    "\"error\":5}]}", ERR_REPORT_SHAPE, -1, "repos[0]" },
 		{ "{\"total\":2,\"repos\":[" R("a/b", "cached") "]}",
-		    ERR_REPORT_SHAPE, -1, "\"total\" is not the repos list's 1" },
+		    ERR_REPORT_SHAPE, -1, "total: the repos list says 1" },
 		{ "{\"failed\":1,\"repos\":[" R("a/b", "cached") "]}",
-		    ERR_REPORT_SHAPE, -1, "\"failed\"" },
+		    ERR_REPORT_SHAPE, -1, "failed: the repos list says 0" },
 		{ "{\"cached\":\"1\",\"repos\":[" R("a/b", "cached") "]}",
-		    ERR_REPORT_SHAPE, -1, "\"cached\"" },
+		    ERR_REPORT_SHAPE, -1, "cached: the repos list says 1" },
 	};
 	struct report m;
 	struct err_ctx ec;

@@ -964,15 +964,13 @@ cmd_report(int argc, char **argv)
 		} else if (strcmp(a, "--json") == 0) {
 			json = 1;
 		} else if ((r = opt_match(argc, argv, &i, "output", 'o', 1,
-		    &v)) == 0) {
-			r = usage_error("report", "unknown option", a);
-			goto done;
-		} else if (r < 0) {
-			r = usage_error("report", "option needs a value", a);
-			goto done;
-		} else {
+		    &v)) > 0) {
 			out = v;
 			r = 0;
+		} else {
+			r = usage_error("report", r < 0 ? "option needs a value" :
+			    "unknown option", a);
+			goto done;
 		}
 	}
 	if (r == 0 && nfiles == 0) {

@@ -36,7 +36,7 @@ log_init(struct log *l, FILE *f, int format)
 	l->json = format == LOG_JSON;
 	l->tty = format == LOG_TTY;
 	l->min = l->tty ? LOG_NOTE : LOG_INFO;
-	l->cols = l->tty ? log_term_cols(STDOUT_FILENO) : 80;
+	l->cols = log_term_cols(STDOUT_FILENO);
 	pthread_mutex_init(&l->mu, NULL);
 }
 
@@ -144,7 +144,7 @@ log_msg(struct log *l, enum log_level lv, const char *operation,
 void
 log_status(struct log *l, const char *s)
 {
-	size_t n = s != NULL ? strlen(s) : 0, max = (size_t)l->cols - 1;
+	size_t n = strlen(s), max = (size_t)l->cols - 1;
 
 	if (!l->tty)
 		return;
@@ -156,7 +156,7 @@ log_status(struct log *l, const char *s)
 		for (n = max; n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
 			;
 	pthread_mutex_lock(&l->mu);
-	memcpy(l->status, s != NULL ? s : "", n);
+	memcpy(l->status, s, n);
 	l->status[n] = '\0';
 	fputs(ERASE_LINE, l->f);
 	fputs(l->status, l->f);

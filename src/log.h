@@ -51,7 +51,7 @@ void log_msg(struct log *l, enum log_level lv, const char *operation,
     const char *message, const char *const *kv);
 /*
  * LOG_TTY only (else ignored): show s as the status line, replacing the one
- * shown (cut to the terminal's width); NULL or "" clears it.
+ * shown (cut to the terminal's width); "" clears it.
  */
 void log_status(struct log *l, const char *s);
 

@@ -465,25 +465,22 @@ progress(struct run *r)
 static void
 status_line(struct run *r)
 {
-	char line[200], tag[64] = "", eta[32] = "--";
-	double el = now_s() - r->t0, rate, left;
+	char line[200], eta[32] = "--";
 	size_t total = r->njobs;
+	double rate;
+	long left;
 
-	if (r->sh.mode != SHARD_ALL)
-		snprintf(tag, sizeof tag, "[shard %llu/%llu] ",
-		    (unsigned long long)r->sh.index,
-		    (unsigned long long)r->sh.count);
 	pthread_mutex_lock(&r->mu);
 	for (size_t i = 0; i < r->njobs; i++)
 		total -= r->state[i] == JOB_SKIPPED_RESUME;
-	rate = el > 0 ? r->n_finished / el : 0;
-	left = rate > 0 ? (double)(total - r->n_finished) / rate : -1;
+	rate = r->n_finished / (now_s() - r->t0);
+	left = rate > 0 ? (long)((total - r->n_finished) / rate) : -1;
 	if (left >= 0)
-		snprintf(eta, sizeof eta, "%dm%02ds", (int)left / 60,
-		    (int)left % 60);
-	snprintf(line, sizeof line, "%s%zu/%zu" DOT "%zu cached" DOT
-	    "%zu failed" DOT "%.1f repos/s" DOT "ETA %s", tag, r->n_finished,
-	    total, r->n_cached, r->n_failed, rate, eta);
+		snprintf(eta, sizeof eta, "%ldm%02lds", left / 60, left % 60);
+	snprintf(line, sizeof line, "[shard %llu/%llu] %zu/%zu" DOT "%zu cached"
+	    DOT "%zu failed" DOT "%.1f repos/s" DOT "ETA %s",
+	    (unsigned long long)r->sh.index, (unsigned long long)r->sh.count,
+	    r->n_finished, total, r->n_cached, r->n_failed, rate, eta);
 	pthread_mutex_unlock(&r->mu);
 	log_status(&r->log, line);
 }
@@ -591,13 +588,10 @@ write_report(struct run *r, const char *path, double elapsed)
 	    "processed", "failed", "done-earlier" };
 	static const char *const mode[] = { "all", "hash", "seed" };
 	char spec[48], desc[256], now[32];
-	size_t n[6] = { 0 };
 	int e;
 
 	/* what `repodigest report` needs to merge shards: which shard (I/N
 	 * and how it was chosen), which feed, which build, when */
-	for (size_t i = 0; i < r->njobs; i++)
-		n[r->state[i]]++;
 	iso_now(now, sizeof now);
 	snprintf(spec, sizeof spec, "%llu/%llu",
 	    (unsigned long long)r->sh.index, (unsigned long long)r->sh.count);
@@ -614,10 +608,6 @@ write_report(struct run *r, const char *path, double elapsed)
 	cJSON_AddNumberToObject(root, "cached", (double)r->n_cached);
 	cJSON_AddNumberToObject(root, "processed", (double)r->n_done);
 	cJSON_AddNumberToObject(root, "failed", (double)r->n_failed);
-	cJSON_AddNumberToObject(root, "pending", (double)(n[JOB_PENDING] +
-	    n[JOB_RUNNING]));
-	cJSON_AddNumberToObject(root, "done_earlier",
-	    (double)n[JOB_SKIPPED_RESUME]);
 	cJSON_AddNumberToObject(root, "elapsed_s", elapsed);
 	repos = cJSON_AddArrayToObject(root, "repos");
 	for (size_t i = 0; i < r->njobs; i++) {
@@ -805,14 +795,14 @@ pipeline_run(const struct run_opts *o)
 				if (o->report)
 					write_report(r, o->report, now_s() - r->t0);
 				pthread_mutex_unlock(&r->mu);
-				log_status(&r->log, NULL);
+				log_status(&r->log, "");
 				fflush(stdout);
 				_exit(130);
 			}
 			/* a few updates a second: enough to read, cheap */
 			if (o->log_format == LOG_TTY && now_s() - shown >= 0.25) {
-				shown = now_s();
 				status_line(r);
+				shown = now_s();
 			}
 			nanosleep(&ts, NULL);
 		}
@@ -826,7 +816,7 @@ join:
 		size_t total = r->njobs;
 		for (size_t i = 0; i < r->njobs; i++)
 			total -= r->state[i] == JOB_SKIPPED_RESUME;
-		log_status(&r->log, NULL);
+		log_status(&r->log, "");
 		write_state(r, o->state ? o->state : PIPELINE_DEFAULT_STATE);
 		if (o->report && write_report(r, o->report, el) != 0) {
 			const char *kv[] = { "file", o->report, NULL };

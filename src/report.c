@@ -39,7 +39,6 @@ report_free(struct report *m)
 		cJSON_Delete(m->in[i].root);
 	free(m->in);
 	free(m->e);
-	free(m->present);
 	memset(m, 0, sizeof *m);
 }
 
@@ -100,7 +99,7 @@ check(struct report *m, cJSON *root, struct report_in *in,
 {
 	cJSON *repos = item(root, "repos"), *it;
 	const char *why = NULL, *fmt = str(root, "format");
-	size_t cnt[RS__COUNT] = { 0 }, k = 0;
+	size_t k = 0;
 	struct report_entry *ne;
 
 	if (!cJSON_IsObject(root))
@@ -135,19 +134,14 @@ check(struct report *m, cJSON *root, struct report_in *in,
 		ne[k].error = cJSON_GetStringValue(er);
 		ne[k].status = (unsigned char)st;
 		ne[k].in = (unsigned)m->nin;
-		cnt[st]++;
 		k++;
 	}
-	/* the counts, where present, must agree with the list: a report
-	 * edited by hand or cut short is caught here, not merged */
-	for (int i = -1; i < RS__COUNT; i++) {
-		const char *key = i < 0 ? "total" : st_count[i];
-		cJSON *c = item(root, key);
-		double want = (double)(i < 0 ? k : cnt[i]);
-		if (c != NULL && (!cJSON_IsNumber(c) || c->valuedouble != want))
-			return err_set(ec, ERR_REPORT_SHAPE,
-			    "%s: the repos list says %.0f", key, want);
-	}
+	/* the list, not the counts, is what is merged; but a list that
+	 * lost entries (edited by hand) is caught here */
+	it = item(root, "total");
+	if (it != NULL && (!cJSON_IsNumber(it) || it->valuedouble != (double)k))
+		return err_set(ec, ERR_REPORT_SHAPE, "total: the repos list "
+		    "says %zu", k);
 	scrub(root->child);
 	in->root = root;
 	in->nrepos = k;
@@ -198,7 +192,7 @@ report_add(struct report *m, const char *file, const void *p, size_t n,
 	free(txt);
 	if (e != 0) {
 		cJSON_Delete(root);
-		return e == ERR_NOMEM ? err_set(ec, e, NULL) : e;
+		return ec->code != 0 ? e : err_set(ec, e, NULL);
 	}
 	m->ne += in.nrepos;
 	m->in[m->nin++] = in;
@@ -222,21 +216,20 @@ report_load(struct report *m, const char *file, struct err_ctx *ec)
 	}
 	buf_init(&b, REPORT_MAX_BYTES);
 	while ((r = read(fd, tmp, sizeof tmp)) > 0 &&
-	    buf_append(&b, tmp, (size_t)r) == 0)
+	    (e = buf_append(&b, tmp, (size_t)r)) == 0)
 		;
 	ec->sys_errno = r < 0 ? errno : 0;
 	close(fd);
-	e = r < 0 ? err_set(ec, ERR_IO, NULL) : r > 0 ? err_set(ec, ERR_LIMIT,
-	    "over %u bytes", REPORT_MAX_BYTES) : report_add(m, file,
-	    b.p != NULL ? b.p : tmp, b.len, ec);
+	e = r != 0 ? err_set(ec, r < 0 ? ERR_IO : e, NULL) :
+	    report_add(m, file, b.p != NULL ? b.p : tmp, b.len, ec);
 	buf_free(&b);
 	return e;
 }
 
 /* ------------------------------------------------------------ merging */
 
-/* By name (case-insensitively), best status first; then a total order so
- * the merge does not depend on qsort's whims. */
+/* By name (case-insensitively), best status first, then the first input:
+ * which entry of a duplicate is kept does not depend on qsort's whims. */
 static int
 cmp_entry(const void *pa, const void *pb)
 {
@@ -245,24 +238,36 @@ cmp_entry(const void *pa, const void *pb)
 
 	if (c == 0)
 		c = (int)a->status - (int)b->status;
-	if (c == 0)
-		c = (a->in > b->in) - (a->in < b->in);
-	return c != 0 ? c : strcmp(a->name, b->name);
+	return c != 0 ? c : (int)a->in - (int)b->in;
 }
 
 static int
-cmp_ulong(const void *pa, const void *pb)
+cmp_in(const void *pa, const void *pb)
 {
-	unsigned long a = *(const unsigned long *)pa,
-	    b = *(const unsigned long *)pb;
+	const struct report_in *a = pa, *b = pb;
 
-	return (a > b) - (a < b);
+	return (a->idx > b->idx) - (a->idx < b->idx);
 }
 
 static const char *
 or_empty(const char *s)
 {
 	return s != NULL ? s : "";
+}
+
+static int
+differ(const struct report_in *a, const struct report_in *b, const char *k)
+{
+	return strcmp(or_empty(report_field(a, k)), or_empty(report_field(b,
+	    k))) != 0;
+}
+
+/* Keep the earliest (sign < 0) or latest (sign > 0) time. */
+static void
+pick(const char **keep, const char *t, int sign)
+{
+	if (t != NULL && (*keep == NULL || strcmp(t, *keep) * sign > 0))
+		*keep = t;
 }
 
 /* see report.h */
@@ -288,29 +293,20 @@ report_finish(struct report *m)
 	m->shards = m->nin > 0;
 	for (size_t i = 0; i < m->nin; i++) {
 		const struct report_in *a = &m->in[i];
-		const char *s = report_field(a, "started"),
-		    *t = report_field(a, "finished");
 		m->shards &= a->count != 0;
 		m->shard_mixed |= a->count && f->count && (a->count !=
-		    f->count || strcmp(or_empty(report_field(a, "shard_mode")),
-		    or_empty(report_field(f, "shard_mode"))) != 0);
-		m->feed_mixed |= strcmp(or_empty(report_field(a, "feed")),
-		    or_empty(report_field(f, "feed"))) != 0;
-		if (s && (!m->started || strcmp(s, m->started) < 0))
-			m->started = s;
-		if (t && (!m->finished || strcmp(t, m->finished) > 0))
-			m->finished = t;
+		    f->count || differ(a, f, "shard_mode"));
+		m->feed_mixed |= differ(a, f, "feed");
+		/* ISO 8601 UTC times compare as strings */
+		pick(&m->started, report_field(a, "started"), -1);
+		pick(&m->finished, report_field(a, "finished"), 1);
 	}
 	m->shards &= !m->shard_mixed;
 	if (m->shards) {
-		if ((m->present = malloc(m->nin * sizeof *m->present)) == NULL)
-			return ERR_NOMEM;
+		/* the entries' input numbers are not needed any more */
+		qsort(m->in, m->nin, sizeof *m->in, cmp_in);
 		for (size_t i = 0; i < m->nin; i++)
-			m->present[i] = m->in[i].idx;
-		qsort(m->present, m->nin, sizeof *m->present, cmp_ulong);
-		for (size_t i = 0; i < m->nin; i++)
-			if (i == 0 || m->present[i] != m->present[m->npresent - 1])
-				m->present[m->npresent++] = m->present[i];
+			m->npresent += i == 0 || m->in[i].idx != m->in[i - 1].idx;
 		m->missing = f->count - m->npresent;
 	}
 	return 0;
@@ -362,12 +358,12 @@ report_print(const struct report *m, FILE *f)
 
 	fprintf(f, "Merged %zu run report(s)%s%s\n", m->nin,
 	    feed && !m->feed_mixed ? " of feed " : "",
-	    feed && !m->feed_mixed ? feed : "");
-	for (size_t i = 0; i < m->nin && i < SHOW_MAX; i++)
+	    m->feed_mixed ? "" : or_empty(feed));
+	for (size_t i = 0; i < m->nin && i < SHOW_MAX; i++) {
+		const char *how = report_field(&m->in[i], "shard_source");
 		fprintf(f, "  %s: %s, %zu repos\n", m->in[i].file,
-		    report_field(&m->in[i], "shard_source") ?
-		    report_field(&m->in[i], "shard_source") : "shard not recorded",
-		    m->in[i].nrepos);
+		    how ? how : "shard not recorded", m->in[i].nrepos);
+	}
 	more(f, m->nin, SHOW_MAX);
 	if (m->feed_mixed)
 		fputs("Warning: the reports name different feeds\n", f);
@@ -380,13 +376,13 @@ report_print(const struct report *m, FILE *f)
 		size_t p = 0, shown = 0;
 		fprintf(f, "Shards: %zu of %lu present (%s)", m->npresent,
 		    m->in->count, or_empty(report_field(m->in, "shard_mode")));
-		/* walk the sorted present list: npresent + SHOW_MAX steps
-		 * even when N is huge */
+		/* walk the inputs, sorted by shard: nin + SHOW_MAX steps even
+		 * when N is huge */
 		for (unsigned long i = 0; i < m->in->count && shown < SHOW_MAX;
 		    i++) {
-			if (p < m->npresent && m->present[p] == i)
+			while (p < m->nin && m->in[p].idx < i)
 				p++;
-			else
+			if (p == m->nin || m->in[p].idx != i)
 				fprintf(f, "%s%lu", shown++ ? " " : ", missing: ", i);
 		}
 		if (m->missing > shown)
@@ -411,10 +407,6 @@ report_print(const struct report *m, FILE *f)
 
 /* ------------------------------------------------------------ JSON */
 
-/* The input fields carried over into the merged report's "merged_from". */
-static const char *const carried[] = { "shard", "shard_mode", "shard_source",
-    "feed", "version", "started", "finished" };
-
 static void
 add_str(cJSON *o, const char *k, const char *v)
 {
@@ -430,32 +422,16 @@ report_json(const struct report *m)
 	char *txt;
 
 	add_str(root, "format", REPORT_FORMAT);
-	add_str(root, "version", REPODIGEST_VERSION);
 	if (!m->feed_mixed && m->nin > 0)
 		add_str(root, "feed", report_field(m->in, "feed"));
 	add_str(root, "started", m->started);
 	add_str(root, "finished", m->finished);
-	a = cJSON_AddArrayToObject(root, "merged_from");
-	for (size_t i = 0; i < m->nin; i++) {
-		cJSON_AddItemToArray(a, it = cJSON_CreateObject());
-		add_str(it, "file", m->in[i].file);
-		for (size_t k = 0; k < sizeof carried / sizeof *carried; k++)
-			add_str(it, carried[k], report_field(&m->in[i],
-			    carried[k]));
-		cJSON_AddNumberToObject(it, "repos", (double)m->in[i].nrepos);
-	}
 	if (m->shards) {
 		cJSON_AddNumberToObject(root, "shard_count",
 		    (double)m->in->count);
-		a = cJSON_AddArrayToObject(root, "shards_present");
-		for (size_t i = 0; i < m->npresent; i++)
-			cJSON_AddItemToArray(a,
-			    cJSON_CreateNumber((double)m->present[i]));
 		cJSON_AddNumberToObject(root, "shards_missing",
 		    (double)m->missing);
 	}
-	cJSON_AddItemToObject(root, "complete",
-	    cJSON_CreateBool(report_complete(m)));
 	cJSON_AddNumberToObject(root, "total", (double)m->ne);
 	for (int s = 0; s < RS__COUNT; s++)
 		cJSON_AddNumberToObject(root, st_count[s], (double)m->n[s]);

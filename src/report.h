@@ -5,11 +5,11 @@
  * A run report (pipeline.c, write_report) is a JSON object:
  *   {"format":"repodigest-run-report/1", "version", "feed", "shard":"I/N",
  *    "shard_mode":"hash"|"seed"|"all", "shard_source", "started", "finished",
- *    "total", "cached", "processed", "failed", "pending", "done_earlier",
- *    "elapsed_s", "repos":[{"repo","status","error"?}]}
+ *    "total", "cached", "processed", "failed", "elapsed_s",
+ *    "repos":[{"repo","status","error"?}]}
  * Only "repos" is required (older reports carry nothing else); every field
- * that is present is checked: counts must equal the repos list, statuses
- * must be known, "shard" must be I/N with I < N. Control characters in its
+ * that is present is checked: "total" must equal the repos list (the counts
+ * are recomputed from the list), statuses must be known, "shard" must be I/N with I < N. Control characters in its
  * strings are replaced by '?' (they reach terminals). A merged report
  * (report_json) has the same shape without "shard", so it can be merged
  * again.
@@ -66,8 +66,8 @@ struct report {
 	int shards;                     /* 1: every input has one, same N and mode */
 	int shard_mixed;                /* inputs disagree on N or mode */
 	int feed_mixed;                 /* inputs name different feeds */
-	unsigned long *present;         /* sorted distinct shard indices */
-	size_t npresent;
+	size_t npresent;                /* distinct shards (inputs sorted by
+	                                 * shard when shards) */
 	unsigned long missing;          /* shards missing (when shards) */
 	const char *started, *finished; /* earliest, latest */
 };
@@ -90,7 +90,10 @@ const char *report_field(const struct report_in *in, const char *key);
 /* Read the file (at most REPORT_MAX_BYTES) and report_add it. */
 int report_load(struct report *m, const char *file, struct err_ctx *ec);
 
-/* Sort, merge duplicates, count, check the shards. Call once, after adding. */
+/*
+ * Sort, merge duplicates, count, check the shards (and sort the inputs by
+ * shard when every one has a shard). Call once, after adding.
+ */
 int report_finish(struct report *m);
 
 /* 1 when nothing failed or is pending and no shard is known to be missing. */

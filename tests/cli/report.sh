@@ -39,7 +39,8 @@ for r in feed:
 got = [r["repo"].lower() for r in merged["repos"]]
 assert len(got) == len(set(got)), "a repo twice"
 assert set(got) == set(want), (sorted(set(want) - set(got)), sorted(set(got) - set(want)))
-assert merged["total"] == len(want) and merged["complete"] is True, merged["total"]
+assert merged["total"] == len(want) and merged["failed"] == merged["pending"] == 0, merged["total"]
+assert merged.get("shards_missing", 0) == 0
 PY
 }
 
@@ -97,7 +98,7 @@ import json, sys
 m, a = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 want = sorted(r["repo"] for r in a["repos"][:2])
 assert sorted(m["duplicates"]) == want, (m["duplicates"], want)
-assert m["total"] == 27 and m["failed"] == 0 and m["complete"] is True, m
+assert m["total"] == 27 and m["failed"] == 0 and m["shards_missing"] == 0, m
 PY
 "$B" report "$W/r0.json" "$W/r1.json" "$W/r2dup.json" | grep -q '^Repos in more than one report (counted once, best status): 2$' && ok || bad "duplicates across shards: text"
 
@@ -111,7 +112,7 @@ done
 grep -q '^Failed: 1$' "$W/out" && ok || bad "failed repo: $(cat "$W/out")"
 grep -q '^  org1/repo-06: .*repo-06.tar.gz.*no such file' "$W/out" && ok || bad "failed repo: error line: $(grep -A1 '^Failed' "$W/out")"
 grep -q '^Total: 90 repos: 89 processed, 0 cached, 0 done earlier, 1 failed, 0 pending$' "$W/out" && ok || bad "failed repo: totals: $(grep Total "$W/out")"
-python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m["failed"]==1 and m["complete"] is False and len(m["repos"])==90' "$W/bm.json" && ok || bad "failed repo: -o JSON"
+python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m["failed"]==1 and len(m["repos"])==90' "$W/bm.json" && ok || bad "failed repo: -o JSON"
 mv "$W/saved.tar.gz" "$W/mirror/org1/repo-06.tar.gz"
 python3 - "$W/b1.json" "$W/b1p.json" <<'PY'
 import json, sys

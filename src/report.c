@@ -211,8 +211,10 @@ report_load(struct report *m, const char *file, struct err_ctx *ec)
 	memset(ec, 0, sizeof *ec);
 	err_field(ec->source, sizeof ec->source, file, strlen(file));
 	if (fd < 0) {
+		if (errno == ENOENT)
+			return err_set(ec, ERR_NOENT, NULL);
 		ec->sys_errno = errno;
-		return err_set(ec, errno == ENOENT ? ERR_NOENT : ERR_IO, NULL);
+		return err_set(ec, ERR_IO, NULL);
 	}
 	buf_init(&b, REPORT_MAX_BYTES);
 	while ((r = read(fd, tmp, sizeof tmp)) > 0 &&

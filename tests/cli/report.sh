@@ -67,7 +67,7 @@ union "$FEED" "$W/m.json" && ok || bad "merged report is not the feed exactly on
 ls "$W" | grep -q '^m\.json\..' && bad "temp file left beside -o" || ok
 # --json prints the same merged report; the merged report merges again
 "$B" report "$W/r2.json" "$W/r0.json" "$W/r1.json" --json > "$W/j.json" && ok || bad "--json: exit $?"
-python3 -c 'import json,sys; a,b=json.load(open(sys.argv[1])),json.load(open(sys.argv[2])); [x.pop("merged_from") for x in (a,b)]; assert a == b' "$W/m.json" "$W/j.json" && ok || bad "--json differs from -o"
+cmp -s "$W/m.json" "$W/j.json" && ok || bad "--json differs from -o"
 expect_ok "merge the merged report" "$B" report "$W/m.json"
 grep -q '^Total: 27 repos: 27 processed' "$W/out" && grep -q '^Shards: not recorded' "$W/out" && ok || bad "re-merge: $(cat "$W/out")"
 
@@ -117,7 +117,7 @@ mv "$W/saved.tar.gz" "$W/mirror/org1/repo-06.tar.gz"
 python3 - "$W/b1.json" "$W/b1p.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-r["repos"][0]["status"] = "pending"; r["processed"] -= 1; r["pending"] += 1
+r["repos"][0]["status"] = "pending"; r["processed"] -= 1
 json.dump(r, open(sys.argv[2], "w"))
 PY
 "$B" report "$W/b0.json" "$W/b1p.json" "$W/b2.json" > "$W/out"; rc=$?
@@ -160,7 +160,7 @@ python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); r["shard"]="3/3"; j
 expect_fail "bad shard" 1 'sh.json: not a repodigest run report (shard is not I/N' "$B" report "$W/sh.json"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); r["format"]="other/2"; json.dump(r, open(sys.argv[2], "w"))' "$W/r0.json" "$W/fmt.json"
 expect_fail "other format" 1 'fmt.json: not a repodigest run report (format is not repodigest-run-report/1)' "$B" report "$W/fmt.json"
-expect_fail "missing file" 1 "nope.json: no such file or directory" "$B" report "$W/r0.json" "$W/nope.json"
+expect_fail "missing file" 1 "nope.json: no such file or directory$" "$B" report "$W/r0.json" "$W/nope.json"
 expect_fail "directory" 1 "repodigest: $W: I/O error" "$B" report "$W"
 [ ! -e "$W/bad-out.json" ] && "$B" report "$W/trunc.json" -o "$W/bad-out.json" >/dev/null 2>&1; [ ! -e "$W/bad-out.json" ] && ok || bad "-o written on bad input"
 expect_fail "-o into a missing directory" 1 "nodir/m.json" "$B" report "$W/r0.json" -o "$W/nodir/m.json"

@@ -20,8 +20,10 @@
 #include "digest.h"
 #include "err.h"
 #include "fetch.h"
+#include "log.h"
 #include "out.h"
 #include "pipeline.h"
+#include "report.h"
 #include "s3.h"
 #include "sink.h"
 #include "source.h"
@@ -38,6 +40,7 @@ static const char usage_main[] =
 "  digest SOURCE   digest one repository: a directory, a .tar/.tar.gz file,\n"
 "                  - (stdin), an archive URL, or a GitHub repository\n"
 "  run [FEED]      digest a whole repos.json feed as a batch\n"
+"  report FILE...  merge the JSON reports of a sharded run, print the totals\n"
 "  version         print the version\n"
 "  help            this text\n"
 "\n"
@@ -796,7 +799,8 @@ static const char usage_run[] =
 "      --resume FILE          skip what FILE (a state file) lists as done\n"
 "      --grace SECS           after SIGTERM/SIGINT, time for repos in flight\n"
 "                             (default 25)\n"
-"      --log-format json|text (default json, as the seed)\n"
+"      --log-format json|text (default json, as the seed; on a terminal a\n"
+"                             status line, warnings and the summary)\n"
 "      --resolve, --cacert, --api-url, --s3-endpoint, --s3-region,\n"
 "      --connect-timeout      as for digest\n"
 "\n"
@@ -822,7 +826,9 @@ cmd_run(int argc, char **argv)
 	ro.max_failures = -1;
 	ro.max_output = 524288;
 	ro.grace_s = 25;
-	ro.log_json = 1;
+	/* a person at a terminal gets a status line, anything else the
+	 * seed's JSON lines */
+	ro.log_format = log_term_cols(STDOUT_FILENO) ? LOG_TTY : LOG_JSON;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 #define OPT(l, s, hv) ((r = opt_match(argc, argv, &i, l, s, hv, &v)) != 0)
@@ -900,7 +906,7 @@ cmd_run(int argc, char **argv)
 			NEED();
 			if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0)
 				return usage_error("run", "--log-format json or text", v);
-			ro.log_json = strcmp(v, "json") == 0;
+			ro.log_format = strcmp(v, "json") == 0 ? LOG_JSON : LOG_TEXT;
 		} else if (OPT("resolve", 0, 1)) {
 			NEED();
 			if (nres == 16)
@@ -939,6 +945,81 @@ cmd_run(int argc, char **argv)
 	return r;
 }
 
+static const char usage_report[] =
+"usage: repodigest report REPORT.json... [-o FILE] [--json]\n"
+"\n"
+"Merge the reports of a sharded run (run --report): totals, duplicates,\n"
+"failed repos, missing shards.\n"
+"  -o, --output FILE   also write the merged report as JSON (atomically)\n"
+"      --json          print it as JSON instead of text\n"
+"Exit status: 0 complete, 1 bad report, 2 usage, 3 incomplete (repos\n"
+"failed or pending, or shards missing).\n";
+
+static int
+render_text(void *ctx, struct out *o)
+{
+	return out_puts(o, ctx);
+}
+
+static int
+cmd_report(int argc, char **argv)
+{
+	struct report m;
+	struct err_ctx ec;
+	const char *out = NULL, *v = NULL;
+	char line[1024], *txt = NULL;
+	int json = 0, r = 0, nfiles = 0;
+
+	report_init(&m);
+	memset(&ec, 0, sizeof ec);
+	for (int i = 1; i < argc && r == 0; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage_report, stdout);
+			goto done;
+		} else if (a[0] != '-') {
+			nfiles++;
+			r = report_load(&m, a, &ec);
+		} else if (strcmp(a, "--json") == 0) {
+			json = 1;
+		} else if ((r = opt_match(argc, argv, &i, "output", 'o', 1,
+		    &v)) > 0) {
+			out = v;
+			r = 0;
+		} else {
+			r = usage_error("report", r < 0 ? "option needs a value" :
+			    "unknown option", a);
+			goto done;
+		}
+	}
+	if (r == 0 && nfiles == 0) {
+		r = usage_error("report", "missing REPORT", NULL);
+		goto done;
+	}
+	if (r == 0 && (r = report_finish(&m)) == 0 && (json || out) &&
+	    (txt = report_json(&m)) == NULL)
+		r = ERR_NOMEM;
+	if (r == 0 && out != NULL)
+		r = sink_write_file(out, render_text, txt, &ec);
+	if (r != 0) {
+		if (ec.code == 0)
+			err_set(&ec, r, NULL);
+		err_format(&ec, line, sizeof line);
+		fprintf(stderr, "repodigest: %s\n", line);
+		r = 1;
+	} else {
+		if (json)
+			fputs(txt, stdout);
+		else
+			report_print(&m, stdout);
+		r = report_complete(&m) ? 0 : EXIT_INCOMPLETE;
+	}
+done:
+	free(txt);
+	report_free(&m);
+	return r;
+}
+
 static int
 cmd_version(void)
 {
@@ -957,7 +1038,8 @@ cli_main(int argc, char **argv)
 	 * must be errors, not a silent death */
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
-		fputs("repodigest: missing command (digest, run, version, help)\n"
+		fputs("repodigest: missing command (digest, run, report, version, "
+		    "help)\n"
 		    "Run 'repodigest --help' for usage.\n", stderr);
 		return EXIT_USAGE;
 	}
@@ -966,6 +1048,8 @@ cli_main(int argc, char **argv)
 		return cmd_digest(argc - 1, argv + 1);
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "report") == 0)
+		return cmd_report(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)
 		return cmd_version();
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||

@@ -3,22 +3,40 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
-static const char *const level_name[] = { "debug", "info", "warn", "error" };
-static const char *const severity_name[] = { "DEBUG", "INFO", "WARNING",
-    "ERROR" };
+static const char *const level_name[] = { "debug", "info", "info", "warn",
+    "error" };
+static const char *const severity_name[] = { "DEBUG", "INFO", "INFO",
+    "WARNING", "ERROR" };
+/* carriage return, then erase to the end of the line (ECMA-48 EL) */
+#define ERASE_LINE "\r\033[K"
+
+/* see log.h */
+int
+log_term_cols(int fd)
+{
+	struct winsize ws;
+
+	if (ioctl(fd, TIOCGWINSZ, &ws) != 0)
+		return 0;
+	return ws.ws_col > 0 ? ws.ws_col : 80;  /* a pty nobody sized */
+}
 
 /* see log.h */
 void
-log_init(struct log *l, FILE *f, int json)
+log_init(struct log *l, FILE *f, int format)
 {
 	memset(l, 0, sizeof *l);
 	l->f = f;
-	l->json = json;
-	l->min = LOG_INFO;
+	l->json = format == LOG_JSON;
+	l->tty = format == LOG_TTY;
+	l->min = l->tty ? LOG_NOTE : LOG_INFO;
+	l->cols = log_term_cols(STDOUT_FILENO);
 	pthread_mutex_init(&l->mu, NULL);
 }
 
@@ -88,6 +106,8 @@ log_msg(struct log *l, enum log_level lv, const char *operation,
 	snprintf(ts + strlen(ts), sizeof ts - strlen(ts), ".%03ldZ",
 	    now.tv_nsec / 1000000);
 	pthread_mutex_lock(&l->mu);
+	if (l->status[0])
+		fputs(ERASE_LINE, l->f);
 	if (l->json) {
 		fprintf(l->f, "{\"timestamp\":\"%s\",\"level\":\"%s\","
 		    "\"severity\":\"%s\",\"message\":", ts, level_name[lv],
@@ -115,6 +135,31 @@ log_msg(struct log *l, enum log_level lv, const char *operation,
 		}
 		fputc('\n', l->f);
 	}
+	fputs(l->status, l->f);         /* the status line stays below */
+	fflush(l->f);
+	pthread_mutex_unlock(&l->mu);
+}
+
+/* see log.h */
+void
+log_status(struct log *l, const char *s)
+{
+	size_t n = strlen(s), max = (size_t)l->cols - 1;
+
+	if (!l->tty)
+		return;
+	if (max >= sizeof l->status)
+		max = sizeof l->status - 1;
+	/* bytes over-count columns, so the line never wraps; never cut a
+	 * UTF-8 sequence in two */
+	if (n > max)
+		for (n = max; n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
+			;
+	pthread_mutex_lock(&l->mu);
+	memcpy(l->status, s, n);
+	l->status[n] = '\0';
+	fputs(ERASE_LINE, l->f);
+	fputs(l->status, l->f);
 	fflush(l->f);
 	pthread_mutex_unlock(&l->mu);
 }

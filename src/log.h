@@ -4,6 +4,11 @@
  * (severity added so Cloud Logging grades lines), or plain text for people.
  * The only module that formats log lines. Thread-safe (one mutex).
  *
+ * LOG_TTY is for a person at a terminal: plain text lines, but only the
+ * notable ones (LOG_NOTE and up: the start, warnings, errors, the summary),
+ * printed above one status line that log_status rewrites in place
+ * ("\r" + erase to end of line). LOG_NOTE lines are "info" in JSON and text.
+ *
  * Redaction: every registered secret (S3 secret key, session token, GitHub
  * token) is replaced by "[REDACTED]" wherever it appears in a message or a
  * value, as a last line of defence: callers never pass secrets on purpose.
@@ -14,20 +19,27 @@
 #include <pthread.h>
 #include <stdio.h>
 
-enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_NOTE, LOG_WARN, LOG_ERROR };
+enum log_format { LOG_TEXT, LOG_JSON, LOG_TTY };
 
 #define LOG_SECRETS_MAX 8
 
 struct log {
 	FILE *f;
 	int json;
+	int tty;                        /* LOG_TTY: status line below the lines */
+	int cols;                       /* terminal width */
+	char status[256];               /* the status line shown, or "" */
 	enum log_level min;
 	pthread_mutex_t mu;
 	const char *secrets[LOG_SECRETS_MAX];
 	size_t nsecrets;
 };
 
-void log_init(struct log *l, FILE *f, int json);
+/* format: enum log_format; LOG_TTY writes to stdout (f must be stdout). */
+void log_init(struct log *l, FILE *f, int format);
+/* Width of the terminal on fd, or 0 when fd is not a terminal. */
+int log_term_cols(int fd);
 void log_free(struct log *l);
 /* Register a secret to redact (ignored if NULL or shorter than 4 bytes). */
 void log_add_secret(struct log *l, const char *s);
@@ -37,5 +49,10 @@ void log_add_secret(struct log *l, const char *s);
  */
 void log_msg(struct log *l, enum log_level lv, const char *operation,
     const char *message, const char *const *kv);
+/*
+ * LOG_TTY only (else ignored): show s as the status line, replacing the one
+ * shown (cut to the terminal's width); "" clears it.
+ */
+void log_status(struct log *l, const char *s);
 
 #endif

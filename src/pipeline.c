@@ -27,6 +27,7 @@
 #include "feed.h"
 #include "log.h"
 #include "pipeline.h"
+#include "report.h"
 #include "s3.h"
 #include "shard.h"
 #include "sink.h"
@@ -61,6 +62,8 @@ struct run {
 	int s3;                         /* sink is S3 */
 	struct s3_config s3cfg;
 	char gen[64];
+	struct shard sh;                /* for the report */
+	char started[32];               /* ISO time, for the report */
 };
 
 static double
@@ -460,6 +463,32 @@ progress(struct run *r)
 	log_msg(&r->log, LOG_INFO, "progress", "Progress", kv);
 }
 
+#define DOT " \xc2\xb7 "          /* U+00B7 middle dot, UTF-8 */
+
+/* The terminal's status line (LOG_TTY), redrawn by the main thread. */
+static void
+status_line(struct run *r)
+{
+	char line[200], eta[32] = "--";
+	size_t total = r->njobs;
+	double rate;
+	long left;
+
+	pthread_mutex_lock(&r->mu);
+	for (size_t i = 0; i < r->njobs; i++)
+		total -= r->state[i] == JOB_SKIPPED_RESUME;
+	rate = r->n_finished / (now_s() - r->t0);
+	left = rate > 0 ? (long)((total - r->n_finished) / rate) : -1;
+	if (left >= 0)
+		snprintf(eta, sizeof eta, "%ldm%02lds", left / 60, left % 60);
+	snprintf(line, sizeof line, "[shard %llu/%llu] %zu/%zu" DOT "%zu cached"
+	    DOT "%zu failed" DOT "%.1f repos/s" DOT "ETA %s",
+	    (unsigned long long)r->sh.index, (unsigned long long)r->sh.count,
+	    r->n_finished, total, r->n_cached, r->n_failed, rate, eta);
+	pthread_mutex_unlock(&r->mu);
+	log_status(&r->log, line);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -558,17 +587,33 @@ write_state(struct run *r, const char *path)
 static int
 write_report(struct run *r, const char *path, double elapsed)
 {
-	cJSON *root = cJSON_CreateObject();
-	cJSON *repos = cJSON_AddArrayToObject(root, "repos");
+	cJSON *root = cJSON_CreateObject(), *repos;
 	static const char *const sname[] = { "pending", "pending", "cached",
 	    "processed", "failed", "done-earlier" };
+	static const char *const mode[] = { "all", "hash", "seed" };
+	char spec[48], desc[256], now[32];
 	int e;
 
+	/* what `repodigest report` needs to merge shards: which shard (I/N
+	 * and how it was chosen), which feed, which build, when */
+	iso_now(now, sizeof now);
+	snprintf(spec, sizeof spec, "%llu/%llu",
+	    (unsigned long long)r->sh.index, (unsigned long long)r->sh.count);
+	cJSON_AddStringToObject(root, "format", REPORT_FORMAT);
+	cJSON_AddStringToObject(root, "version", REPODIGEST_VERSION);
+	cJSON_AddStringToObject(root, "feed", r->o->feed);
+	cJSON_AddStringToObject(root, "shard", spec);
+	cJSON_AddStringToObject(root, "shard_mode", mode[r->sh.mode]);
+	cJSON_AddStringToObject(root, "shard_source", shard_describe(&r->sh,
+	    desc, sizeof desc));
+	cJSON_AddStringToObject(root, "started", r->started);
+	cJSON_AddStringToObject(root, "finished", now);
 	cJSON_AddNumberToObject(root, "total", (double)r->njobs);
 	cJSON_AddNumberToObject(root, "cached", (double)r->n_cached);
 	cJSON_AddNumberToObject(root, "processed", (double)r->n_done);
 	cJSON_AddNumberToObject(root, "failed", (double)r->n_failed);
 	cJSON_AddNumberToObject(root, "elapsed_s", elapsed);
+	repos = cJSON_AddArrayToObject(root, "repos");
 	for (size_t i = 0; i < r->njobs; i++) {
 		cJSON *it = cJSON_CreateObject();
 		cJSON_AddItemToObject(it, "repo", name_item(&r->jobs[i]));
@@ -618,8 +663,9 @@ pipeline_run(const struct run_opts *o)
 		return 1;
 	r->o = o;
 	r->t0 = now_s();
+	iso_now(r->started, sizeof r->started);
 	pthread_mutex_init(&r->mu, NULL);
-	log_init(&r->log, stdout, o->log_json);
+	log_init(&r->log, stdout, o->log_format);
 	log_add_secret(&r->log, o->token);
 	snprintf(r->gen, sizeof r->gen, GENERATOR_FMT, REPODIGEST_VERSION);
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
@@ -629,10 +675,11 @@ pipeline_run(const struct run_opts *o)
 		status = fatal(r, &ec, "Bad shard configuration");
 		goto out;
 	}
+	r->sh = sh;
 	{
 		const char *kv[] = { "shard", shard_describe(&sh, desc, sizeof desc),
 		    "feed", o->feed, "output", o->out, NULL };
-		log_msg(&r->log, LOG_INFO, "startup", "Starting pipeline", kv);
+		log_msg(&r->log, LOG_NOTE, "startup", "Starting pipeline", kv);
 	}
 
 	/* the sink must be usable before any work starts */
@@ -683,7 +730,7 @@ pipeline_run(const struct run_opts *o)
 		snprintf(a, sizeof a, "%zu", nrec);
 		snprintf(b, sizeof b, "%zu", nall);
 		snprintf(c, sizeof c, "%zu", r->njobs);
-		log_msg(&r->log, LOG_INFO, "feed", "Feed loaded", kv);
+		log_msg(&r->log, LOG_NOTE, "feed", "Feed loaded", kv);
 	}
 	if (o->resume != NULL && load_resume(r, o->resume, &ec) != 0) {
 		status = fatal(r, &ec, "Cannot resume");
@@ -730,7 +777,7 @@ pipeline_run(const struct run_opts *o)
 		pthread_create(&th[i], NULL, worker_main, &ws[i]);
 	/* wait: all done, or a stop plus the grace period */
 	{
-		double stop_at = 0;
+		double stop_at = 0, shown = 0;
 		for (;;) {
 			size_t act;
 			struct timespec ts = { 0, 50 * 1000000L };
@@ -758,8 +805,14 @@ pipeline_run(const struct run_opts *o)
 				if (o->report)
 					write_report(r, o->report, now_s() - r->t0);
 				pthread_mutex_unlock(&r->mu);
+				log_status(&r->log, "");
 				fflush(stdout);
 				_exit(130);
+			}
+			/* a few updates a second: enough to read, cheap */
+			if (o->log_format == LOG_TTY && now_s() - shown >= 0.25) {
+				status_line(r);
+				shown = now_s();
 			}
 			nanosleep(&ts, NULL);
 		}
@@ -773,6 +826,7 @@ join:
 		size_t total = r->njobs;
 		for (size_t i = 0; i < r->njobs; i++)
 			total -= r->state[i] == JOB_SKIPPED_RESUME;
+		log_status(&r->log, "");
 		write_state(r, o->state ? o->state : PIPELINE_DEFAULT_STATE);
 		if (o->report && write_report(r, o->report, el) != 0) {
 			const char *kv[] = { "file", o->report, NULL };
@@ -786,7 +840,7 @@ join:
 			    total ? 100.0 * r->n_cached / total : 0.0, r->n_done,
 			    r->n_failed, el);
 			const char *kv[] = { NULL };
-			log_msg(&r->log, interrupted ? LOG_WARN : LOG_INFO, "summary",
+			log_msg(&r->log, interrupted ? LOG_WARN : LOG_NOTE, "summary",
 			    line, kv);
 		}
 	}

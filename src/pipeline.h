@@ -42,7 +42,7 @@ struct run_opts {
 	uint64_t max_output;            /* body cap; 0: none */
 	const char *report, *state, *resume;
 	int grace_s;
-	int log_json;
+	int log_format;                 /* enum log_format (log.h) */
 	const char *shard;              /* "I/N" or NULL */
 	const char *batch_size, *offset; /* seed mode (strings, as typed), or NULL */
 };

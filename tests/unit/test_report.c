@@ -1,0 +1,326 @@
+/*
+ * test_report.c - merging run reports: totals, duplicates counted once with
+ * their best status, missing and repeated shards, mixed shardings and
+ * feeds, the bounded lists of the text account, the merged JSON merging
+ * again to the same totals, and every kind of bad input with its exact
+ * code (and offset for JSON errors). Inputs are fed through a buffer with
+ * no NUL after the last byte, so ASan sees any read past the length.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "report.h"
+#include "t.h"
+
+/* Add a report from a string, copied into an exact-size heap buffer. */
+static int
+add(struct report *m, const char *name, const char *json,
+    struct err_ctx *ec)
+{
+	size_t n = strlen(json);
+	char *p = malloc(n ? n : 1);
+	int e;
+
+	memcpy(p, json, n);
+	e = report_add(m, name, p, n, ec);
+	free(p);
+	return e;
+}
+
+/* A shard report: the "repos" given as a JSON fragment. */
+static char *
+shard(const char *spec, const char *feed, const char *repos)
+{
+	static char buf[8192];
+
+	snprintf(buf, sizeof buf, "{\"format\":\"repodigest-run-report/1\","
+	    "\"version\":\"0.1.0\",\"feed\":\"%s\",\"shard\":\"%s\","
+	    "\"shard_mode\":\"hash\",\"shard_source\":\"shard %s (--shard %s)\","
+	    "\"started\":\"2026-01-0%cT00:00:00Z\","
+	    "\"finished\":\"2026-01-0%cT00:00:09Z\",\"repos\":[%s]}", feed,
+	    spec, spec, spec, spec[0] + 1, spec[0] + 1, repos);
+	return buf;
+}
+
+/* The text account, in a malloc'd string. */
+static char *
+text(const struct report *m)
+{
+	char *p = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&p, &n);
+
+	report_print(m, f);
+	fclose(f);
+	return p;
+}
+
+#define R(name, st) "{\"repo\":\"" name "\",\"status\":\"" st "\"}"
+
+static void
+test_merge(void)
+{
+	struct report m;
+	struct err_ctx ec;
+	char *t, *j;
+
+	report_init(&m);
+	CHECK(add(&m, "a.json", shard("0/3", "f.json", R("o/a", "processed") ","
+	    R("o/b", "cached") "," R("o/c", "failed") ), &ec) == 0, "%d", ec.code);
+	CHECK(add(&m, "b.json", shard("1/3", "f.json", R("o/d", "done-earlier")
+	    "," "{\"repo\":\"o/e\",\"status\":\"failed\",\"error\":\"o/e: HTTP 500\"}"
+	    "," R("o/f", "pending")), &ec) == 0, "%d", ec.code);
+	/* shard 2 lists o/c again (processed there: its best status) and
+	 * O/A in other case (GitHub names are case-insensitive) */
+	CHECK(add(&m, "c.json", shard("2/3", "f.json", R("o/c", "processed") ","
+	    R("O/A", "failed") "," R("o/g", "processed")), &ec) == 0, "%d",
+	    ec.code);
+	CHECK(report_finish(&m) == 0, "finish");
+	CHECK(m.ne == 7, "%zu unique", m.ne);
+	CHECK(m.ndup == 2, "%zu dups", m.ndup);
+	CHECK(m.n[RS_PROCESSED] == 3 && m.n[RS_CACHED] == 1 &&
+	    m.n[RS_EARLIER] == 1 && m.n[RS_FAILED] == 1 && m.n[RS_PENDING] == 1,
+	    "%zu %zu %zu %zu %zu", m.n[0], m.n[1], m.n[2], m.n[3], m.n[4]);
+	CHECK(m.shards && !m.shard_mixed && m.missing == 0 && m.npresent == 3,
+	    "shards");
+	CHECK(!m.feed_mixed, "feed");
+	CHECK(strcmp(m.started, "2026-01-01T00:00:00Z") == 0 &&
+	    strcmp(m.finished, "2026-01-03T00:00:09Z") == 0, "%s %s",
+	    m.started, m.finished);
+	CHECK(!report_complete(&m), "failed + pending: incomplete");
+	t = text(&m);
+	CHECK(strstr(t, "Merged 3 run report(s) of feed f.json\n") != NULL, "%s", t);
+	CHECK(strstr(t, "  b.json: shard 1/3 (--shard 1/3), 3 repos\n") != NULL,
+	    "%s", t);
+	CHECK(strstr(t, "Shards: 3 of 3 present (hash)\n") != NULL, "%s", t);
+	CHECK(strstr(t, "more than one report (counted once, best status): 2\n"
+	    "  o/a (\n") == NULL, "%s", t);
+	CHECK(strstr(t, "Failed: 1\n  o/e: o/e: HTTP 500\n") != NULL, "%s", t);
+	CHECK(strstr(t, "Not done (pending): 1\n  o/f\n") != NULL, "%s", t);
+	CHECK(strstr(t, "Total: 7 repos: 3 processed, 1 cached, 1 done earlier, "
+	    "1 failed, 1 pending\nResult: incomplete\n") != NULL, "%s", t);
+	free(t);
+
+	/* the merged JSON is itself a report: merging it gives the same */
+	j = report_json(&m);
+	CHECK(j != NULL && strstr(j, "\"duplicates\":\t[\"o/a\", \"o/c\"]") != NULL,
+	    "%s", j);
+	{
+		struct report m2;
+		report_init(&m2);
+		CHECK(add(&m2, "merged.json", j, &ec) == 0, "remerge %d %s",
+		    ec.code, ec.detail);
+		CHECK(report_finish(&m2) == 0 && m2.ne == 7 && m2.ndup == 0 &&
+		    memcmp(m2.n, m.n, sizeof m.n) == 0, "remerge counts");
+		CHECK(!m2.shards && !m2.shard_mixed, "merged has no shard");
+		report_free(&m2);
+	}
+	free(j);
+	report_free(&m);
+}
+
+static void
+test_shards(void)
+{
+	struct report m;
+	struct err_ctx ec;
+	char *t;
+
+	/* 2 and 4 of 0..5 present, 2 twice */
+	report_init(&m);
+	add(&m, "x", "{\"shard\":\"4/6\",\"shard_mode\":\"hash\",\"repos\":[]}",
+	    &ec);
+	add(&m, "y", "{\"shard\":\"2/6\",\"shard_mode\":\"hash\",\"repos\":[]}",
+	    &ec);
+	add(&m, "z", "{\"shard\":\"2/6\",\"shard_mode\":\"hash\",\"repos\":[]}",
+	    &ec);
+	CHECK(report_finish(&m) == 0 && m.nin == 3, "finish");
+	CHECK(m.shards && m.npresent == 2 && m.missing == 4, "%zu %lu",
+	    m.npresent, m.missing);
+	CHECK(!report_complete(&m), "missing shards: incomplete");
+	t = text(&m);
+	CHECK(strstr(t, "Shards: 2 of 6 present (hash), missing: 0 1 3 5, 1 "
+	    "duplicate report(s)\n") != NULL, "%s", t);
+	CHECK(strstr(t, "  x: shard not recorded, 0 repos\n") != NULL, "%s", t);
+	free(t);
+	report_free(&m);
+
+	/* a huge N with one shard: the list stops, the count does not */
+	report_init(&m);
+	add(&m, "x", "{\"shard\":\"7/1000000000\",\"repos\":[]}", &ec);
+	CHECK(report_finish(&m) == 0 && m.missing == 999999999ul, "%lu",
+	    m.missing);
+	t = text(&m);
+	CHECK(strstr(t, "missing: 0 1 2 3 4 5 6 8 9 10 11 12 13 14 15 16 17 18 "
+	    "19 20 ... and 999999979 more\n") != NULL, "%s", t);
+	free(t);
+	report_free(&m);
+
+	/* different shardings: cannot tell what is missing */
+	report_init(&m);
+	add(&m, "x", "{\"shard\":\"0/2\",\"shard_mode\":\"hash\",\"repos\":[]}",
+	    &ec);
+	add(&m, "y", "{\"shard\":\"1/3\",\"shard_mode\":\"hash\",\"repos\":[]}",
+	    &ec);
+	CHECK(report_finish(&m) == 0 && m.shard_mixed && !m.shards, "mixed N");
+	CHECK(!report_complete(&m), "mixed: incomplete");
+	report_free(&m);
+	report_init(&m);
+	add(&m, "x", "{\"shard\":\"0/2\",\"shard_mode\":\"hash\",\"repos\":[]}",
+	    &ec);
+	add(&m, "y", "{\"shard\":\"1/2\",\"shard_mode\":\"seed\",\"repos\":[]}",
+	    &ec);
+	CHECK(report_finish(&m) == 0 && m.shard_mixed, "mixed mode");
+	report_free(&m);
+
+	/* one unsharded report ("all" = 0/1) is complete */
+	report_init(&m);
+	add(&m, "x", "{\"shard\":\"0/1\",\"shard_mode\":\"all\",\"repos\":["
+	    R("a/b", "cached") "]}", &ec);
+	CHECK(report_finish(&m) == 0 && report_complete(&m), "all: complete");
+	report_free(&m);
+
+	/* a report without a shard: nothing known missing, said so */
+	report_init(&m);
+	add(&m, "x", "{\"shard\":\"0/2\",\"repos\":[]}", &ec);
+	add(&m, "y", "{\"repos\":[], \"feed\":\"other\"}", &ec);
+	CHECK(report_finish(&m) == 0 && !m.shards && !m.shard_mixed &&
+	    m.feed_mixed, "unknown shard");
+	t = text(&m);
+	CHECK(strstr(t, "Shards: not recorded in every report\n") != NULL &&
+	    strstr(t, "Warning: the reports name different feeds\n") != NULL,
+	    "%s", t);
+	free(t);
+	report_free(&m);
+}
+
+static void
+test_bounded(void)
+{
+	static char buf[65536];
+	struct report m;
+	struct err_ctx ec;
+	size_t at;
+	char *t;
+
+	at = (size_t)snprintf(buf, sizeof buf, "{\"repos\":[");
+	for (int i = 0; i < 25; i++)
+		at += (size_t)snprintf(buf + at, sizeof buf - at, "%s{\"repo\":"
+		    "\"o/r%02d\",\"status\":\"failed\",\"error\":\"boom\\u001b[2J\"}",
+		    i ? "," : "", i);
+	snprintf(buf + at, sizeof buf - at, "],\"failed\":25,\"total\":25}");
+	report_init(&m);
+	CHECK(add(&m, "f", buf, &ec) == 0, "%d %s", ec.code, ec.detail);
+	report_finish(&m);
+	t = text(&m);
+	CHECK(strstr(t, "Failed: 25\n  o/r00: boom?[2J\n") != NULL,
+	    "control bytes replaced: %s", t);
+	CHECK(strstr(t, "  o/r19: boom?[2J\n  ... and 5 more\n") != NULL, "%s", t);
+	CHECK(strstr(t, "o/r20") == NULL, "list bounded");
+	free(t);
+	report_free(&m);
+}
+
+static void
+test_bad(void)
+{
+	static const struct {
+		const char *json;
+		int code;
+		long offset;            /* -1: none */
+		const char *detail;
+	} c[] = {
+		{ "", ERR_REPORT_JSON, -1, "empty file" },
+		{ "{\"repos\":[{\"repo\":\"a/b\",\"sta", ERR_REPORT_JSON, 25,
+		    "truncated?" },
+		{ "{\"repos\":[}", ERR_REPORT_JSON, 10, NULL },
+		{ "   \n", ERR_REPORT_JSON, -1, "empty file" },
+		{ "{\"repos\":[]} x\n", ERR_REPORT_JSON, 12, "text after" },
+		{ "{\"repos\":[]} \n", 0, -1, NULL },
+		{ "[1,2]", ERR_REPORT_SHAPE, -1, "not a JSON object" },
+		{ "{}", ERR_REPORT_SHAPE, -1, "no repos list" },
+		{ "{\"repos\":{}}", ERR_REPORT_SHAPE, -1, "no repos list" },
+		{ "{\"format\":\"x\",\"repos\":[]}", ERR_REPORT_SHAPE, -1,
+		    "format is not" },
+		{ "{\"format\":1,\"repos\":[]}", ERR_REPORT_SHAPE, -1,
+		    "format is not" },
+		{ "{\"shard\":\"3/3\",\"repos\":[]}", ERR_REPORT_SHAPE, -1,
+		    "shard is not" },
+		{ "{\"shard\":\"-1/3\",\"repos\":[]}", ERR_REPORT_SHAPE, -1,
+		    "shard is not" },
+		{ "{\"shard\":\"1/3x\",\"repos\":[]}", ERR_REPORT_SHAPE, -1,
+		    "shard is not" },
+		{ "{\"shard\":\"1/99999999999999999999\",\"repos\":[]}",
+		    ERR_REPORT_SHAPE, -1, "shard is not" },
+		{ "{\"shard\":3,\"repos\":[]}", ERR_REPORT_SHAPE, -1,
+		    "shard is not" },
+		{ "{\"repos\":[1]}", ERR_REPORT_SHAPE, -1, "repos[0]" },
+		{ "{\"repos\":[" R("a/b", "done") "]}", ERR_REPORT_SHAPE, -1,
+		    "repos[0]" },
+		{ "{\"repos\":[" R("a/b", "cached") ",{\"status\":\"cached\"}]}",
+		    ERR_REPORT_SHAPE, -1, "repos[1]" },
+		{ "{\"repos\":[" R("", "cached") "]}", ERR_REPORT_SHAPE, -1,
+		    "repos[0]" },
+		{ "{\"repos\":[{\"repo\":\"a/b\",\"status\":\"failed\","
+		    "\"error\":5}]}", ERR_REPORT_SHAPE, -1, "repos[0]" },
+		{ "{\"total\":2,\"repos\":[" R("a/b", "cached") "]}",
+		    ERR_REPORT_SHAPE, -1, "total: the repos list says 1" },
+		{ "{\"total\":\"1\",\"repos\":[" R("a/b", "cached") "]}",
+		    ERR_REPORT_SHAPE, -1, "total: the repos list says 1" },
+	};
+	struct report m;
+	struct err_ctx ec;
+
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		int e;
+		char line[512];
+		report_init(&m);
+		e = add(&m, "bad.json", c[i].json, &ec);
+		err_format(&ec, line, sizeof line);
+		CHECK(e == c[i].code && ec.code == c[i].code, "case %zu: %d (%s)",
+		    i, e, line);
+		CHECK(e == 0 || (m.nin == 0 && m.ne == 0), "case %zu: m changed", i);
+		CHECK(c[i].offset < 0 || (ec.has_offset &&
+		    (long)ec.offset == c[i].offset), "case %zu: offset %llu", i,
+		    (unsigned long long)ec.offset);
+		CHECK(c[i].detail == NULL || strstr(ec.detail, c[i].detail),
+		    "case %zu: detail %s", i, ec.detail);
+		CHECK(e == 0 || strncmp(line, "bad.json: ", 10) == 0,
+		    "case %zu: %s", i, line);
+		report_free(&m);
+	}
+
+	/* a NUL byte after the value is not whitespace */
+	report_init(&m);
+	CHECK(report_add(&m, "nul", "{\"repos\":[]}\n\0", 14, &ec) ==
+	    ERR_REPORT_JSON && ec.offset == 12, "NUL after: %d", ec.code);
+	report_free(&m);
+
+	/* a bad input leaves earlier ones intact */
+	report_init(&m);
+	CHECK(add(&m, "a", "{\"repos\":[" R("a/b", "cached") "]}", &ec) == 0, "a");
+	CHECK(add(&m, "b", "{\"repos\":[" R("c/d", "nope") "]}", &ec) ==
+	    ERR_REPORT_SHAPE, "b");
+	CHECK(report_finish(&m) == 0 && m.nin == 1 && m.ne == 1 &&
+	    m.n[RS_CACHED] == 1, "after a bad input");
+	report_free(&m);
+
+	/* files */
+	report_init(&m);
+	CHECK(report_load(&m, "/nonexistent/r.json", &ec) == ERR_NOENT,
+	    "noent %d", ec.code);
+	CHECK(report_load(&m, "/", &ec) == ERR_IO, "dir %d", ec.code);
+	report_free(&m);
+}
+
+int
+main(void)
+{
+	test_merge();
+	test_shards();
+	test_bounded();
+	test_bad();
+	return T_DONE();
+}

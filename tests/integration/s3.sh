@@ -26,26 +26,9 @@ cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
 SHARED=${SHARED:-../shared}
-S3SRV=$SHARED/scripts/s3-server
-# ours_left: PIDs of processes run with our server's config ($W/s3/ceph.conf),
-# e.g. a daemon started but not yet recorded when we were killed mid-start
-ours_left() {
-	for d in /proc/[0-9]*; do
-		case "$( { tr '\0' ' ' <"$d/cmdline"; } 2>/dev/null)" in
-		*" $W/s3/ceph.conf "*) echo "${d#/proc/}" ;;
-		esac
-	done
-}
+. tests/integration/s3srv.inc
 cleanup() {
-	if [ -d "$W/s3" ]; then
-		"$S3SRV" stop "$W/s3" >/dev/null 2>&1
-		left=$(ours_left)
-		if [ -n "$left" ]; then
-			kill $left 2>/dev/null     # a list of PIDs
-			i=0; while [ $i -lt 30 ] && [ -n "$(ours_left)" ]; do sleep 0.1; i=$((i + 1)); done
-			left=$(ours_left); [ -n "$left" ] && kill -9 $left 2>/dev/null
-		fi
-	fi
+	s3srv_stop
 	rm -rf "$W"
 }
 trap cleanup EXIT

@@ -764,6 +764,63 @@ test_blowup(void)
 	CHECK(secs < 5.0, "pathological patterns took %.2f s", secs);
 }
 
+/*
+ * The byte and byte-pair prefilter in ignore_match() only skips patterns that
+ * cannot match: the set's answer must equal the last match found by running
+ * every pattern alone (ignore_match_one has no prefilter), over paths made
+ * of fragments that share and miss the patterns' literals.
+ */
+static void
+test_prefilter(void)
+{
+	static const char *const pats[] = {
+		"/git-add", "*.o", "tags", "a?c", "[ab]x", "caf\xc3\xa9",
+		"docs/**/x.md", "!keep.o", "\xff\xfe", "build/", "t/t1*-*.sh",
+		"!t/t1000-x.sh", "Makefile", "*.tar.gz", "x", "ab",
+	};
+	static const char *const frags[] = {
+		"git-add", "git", "-add", "a.o", "keep.o", "tags", "abc", "axc",
+		"bx", "caf\xc3\xa9", "cafe", "docs", "x.md", "\xff\xfe", "\xfe",
+		"build", "t1000-x.sh", "t1234-y.sh", "t", "Makefile", "a.tar.gz",
+		"x", "ab", "ba",
+	};
+	struct ignore ig;
+	char path[128];
+	size_t nf = sizeof frags / sizeof frags[0], np = sizeof pats / sizeof pats[0];
+	int bad = 0, n = 0, hits = 0;
+
+	ignore_init(&ig);
+	for (size_t i = 0; i < np; i++)
+		CHECK(ignore_add(&ig, pats[i], strlen(pats[i])) == 0, "add %s", pats[i]);
+	for (size_t a = 0; a < nf; a++)
+		for (size_t b = 0; b <= nf; b++)
+			for (size_t c = 0; c < 3; c++) {
+				/* a, a/b, b/a, t/a, docs/q/a ... */
+				static const char *const pre[] = { "", "t/", "docs/q/" };
+				int len = b == nf ?
+				    snprintf(path, sizeof path, "%s%s", pre[c], frags[a]) :
+				    snprintf(path, sizeof path, "%s%s/%s", pre[c], frags[a], frags[b]);
+				int want = 0;
+				for (size_t i = np; i-- > 0;) {
+					const char *q = pats[i];
+					int neg = q[0] == '!';
+					if (ignore_match_one(q + neg, strlen(q + neg), path,
+					    (size_t)len)) {
+						want = !neg;
+						break;
+					}
+				}
+				n++;
+				hits += want;
+				if (ignore_match(&ig, path, (size_t)len) != want && bad++ < 5)
+					CHECK(0, "prefilter: %s: want %d", path, want);
+			}
+	CHECK(bad == 0, "prefilter: %d of %d paths differ", bad, n);
+	CHECK(hits > n / 10 && hits < n - n / 10, "prefilter: %d of %d paths "
+	    "ignored: the table should both match and miss", hits, n);
+	ignore_free(&ig);
+}
+
 int
 main(void)
 {
@@ -777,5 +834,6 @@ main(void)
 	test_order();
 	test_limits();
 	test_blowup();
+	test_prefilter();
 	return T_DONE();
 }

@@ -227,7 +227,22 @@ struct worker {
 	struct buf body;
 	struct fetch_client fc;         /* downloads: the mirror's connection
 	                                 * kept alive from one repo to the next */
+	uint32_t rng;                   /* backoff jitter (rand() is not
+	                                 * thread-safe) */
 };
+
+/* xorshift32: the worker's own jitter source, in [0, 1) */
+static double
+jitter(struct worker *w)
+{
+	uint32_t x = w->rng;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	w->rng = x;
+	return (double)x / 4294967296.0;
+}
 
 static int
 render_buf(void *ctx, struct out *o)
@@ -430,7 +445,7 @@ run_job(struct worker *w, size_t i, char *msg, size_t mcap)
 			if (ec.retry_after > 0 && ec.retry_after < 3600)
 				wait = (double)ec.retry_after;
 			else
-				wait *= 0.75 + 0.5 * ((double)rand() / RAND_MAX);
+				wait *= 0.75 + 0.5 * jitter(w);
 			snprintf(a, sizeof a, "%d", attempt);
 			snprintf(ws, sizeof ws, "%.1fs", wait);
 			log_msg(&r->log, LOG_WARN, "process", "Retrying", kv);
@@ -668,7 +683,6 @@ pipeline_run(const struct run_opts *o)
 	log_init(&r->log, stdout, o->log_format);
 	log_add_secret(&r->log, o->token);
 	snprintf(r->gen, sizeof r->gen, GENERATOR_FMT, REPODIGEST_VERSION);
-	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 
 	memset(&ec, 0, sizeof ec);
 	if (shard_config(&sh, o->shard, o->batch_size, o->offset, &ec) != 0) {
@@ -749,6 +763,9 @@ pipeline_run(const struct run_opts *o)
 	th = calloc(nw, sizeof *th);
 	for (size_t i = 0; i < nw; i++) {
 		ws[i].r = r;
+		/* any non-zero seed; differs per worker and per run */
+		ws[i].rng = ((uint32_t)time(NULL) ^ (uint32_t)getpid() * 2654435761u ^
+		    (uint32_t)(i + 1) * 40503u) | 1;
 		buf_init(&ws[i].body, 1u << 30);
 		ws[i].sink.dirfd = -1;
 		if (o->fetch != NULL) {

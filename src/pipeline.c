@@ -64,6 +64,7 @@ struct run {
 	char gen[64];
 	struct shard sh;                /* for the report */
 	char started[32];               /* ISO time, for the report */
+	double pause_until;             /* no download starts before (now_s) */
 };
 
 static double
@@ -391,6 +392,50 @@ nap(double secs)
 	}
 }
 
+/* Rate-limit answers a repo may get without using up its attempts. */
+#define RATE_LIMIT_WAITS 8
+
+/*
+ * A server's Retry-After (or GitHub's rate-limit reset) holds back every
+ * worker, not only the repo that got it: the limit is on us as a client, and
+ * meanwhile the other workers would only collect 429s and use up their
+ * attempts. Downloads wait; cache checks (another host) go on.
+ */
+static void
+pause_downloads(struct run *r, double secs)
+{
+	double until = now_s() + secs;
+	int longer = 0;
+
+	pthread_mutex_lock(&r->mu);
+	if (until > r->pause_until + 0.5) {
+		r->pause_until = until;
+		longer = 1;
+	}
+	pthread_mutex_unlock(&r->mu);
+	if (longer) {
+		char ws[32];
+		const char *kv[] = { "wait", ws, NULL };
+		snprintf(ws, sizeof ws, "%.0fs", secs);
+		log_msg(&r->log, LOG_WARN, "process",
+		    "Rate limited: every worker pauses its downloads", kv);
+	}
+}
+
+static void
+wait_downloads(struct run *r)
+{
+	for (;;) {
+		double left;
+		pthread_mutex_lock(&r->mu);
+		left = r->pause_until - now_s();
+		pthread_mutex_unlock(&r->mu);
+		if (left <= 0 || stop_flag)
+			return;
+		nap(left < 1 ? left : 1);       /* the pause may grow meanwhile */
+	}
+}
+
 /* One job with retries. Returns JOB_CACHED, JOB_DONE or JOB_FAILED. */
 static int
 run_job(struct worker *w, size_t i, char *msg, size_t mcap)
@@ -400,7 +445,7 @@ run_job(struct worker *w, size_t i, char *msg, size_t mcap)
 	struct err_ctx ec;
 	char commit[72] = "";
 	char name[160];
-	int e = 0, c;
+	int e = 0, c, limited = 0, paused;
 
 	snprintf(name, sizeof name, "%s/%s", j->owner, j->repo);
 	memset(&ec, 0, sizeof ec);
@@ -423,6 +468,9 @@ run_job(struct worker *w, size_t i, char *msg, size_t mcap)
 		return JOB_DONE;
 	}
 	for (int attempt = 1; attempt <= r->o->attempts && !stop_flag; attempt++) {
+		wait_downloads(r);
+		if (stop_flag)
+			break;
 		memset(&ec, 0, sizeof ec);
 		e = digest_job(w, j, commit, sizeof commit, &ec);
 		if (e == 0)
@@ -433,6 +481,10 @@ run_job(struct worker *w, size_t i, char *msg, size_t mcap)
 			return JOB_DONE;
 		}
 		err_format(&ec, msg, mcap);
+		/* being told to wait is not a failed attempt (a few times) */
+		if (ec.retry_after > 0 && ec.retry_after <= 3600 &&
+		    err_retryable(e) && limited++ < RATE_LIMIT_WAITS)
+			attempt--;
 		if (!err_retryable(e) || attempt == r->o->attempts)
 			break;
 		{
@@ -442,14 +494,18 @@ run_job(struct worker *w, size_t i, char *msg, size_t mcap)
 			char a[16], ws[32];
 			const char *kv[] = { "repo", name, "attempt", a, "wait", ws,
 			    "error", msg, NULL };
-			if (ec.retry_after > 0 && ec.retry_after < 3600)
+			paused = ec.retry_after > 0 && ec.retry_after <= 3600;
+			if (paused)
 				wait = (double)ec.retry_after;
 			else
 				wait *= 0.75 + 0.5 * jitter(w);
 			snprintf(a, sizeof a, "%d", attempt);
 			snprintf(ws, sizeof ws, "%.1fs", wait);
 			log_msg(&r->log, LOG_WARN, "process", "Retrying", kv);
-			nap(wait);
+			if (paused)     /* waited for at the top, with the others */
+				pause_downloads(r, wait);
+			else
+				nap(wait);
 		}
 	}
 	{

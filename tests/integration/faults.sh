@@ -130,6 +130,35 @@ set -- $(gaps fstall_hang)
 
 # a directory OWNER/REPO where the run is started is not the repository: the
 # mirror's tarball is (the body equals the first run's)
+# A 429 with Retry-After holds back every worker's downloads, not just the
+# repo that got it: 40 quick repos behind one 429 (-j 2). Without the shared
+# pause the second worker would go on downloading during the second after
+# the 429; with it, at most the one download in flight then ends in that
+# window, and the rest start after it.
+python3 - "$W/feedp.json" <<'PY'
+import json, sys
+recs = [{"owner": "f429p", "name": "paused", "url": "https://github.com/f429p/paused",
+         "pushedAt": "2025-03-01T00:00:00Z"}]
+recs += [{"owner": "okp", "name": "q-%02d" % i, "url": "https://github.com/okp/q-%02d" % i,
+          "pushedAt": "2025-03-01T00:00:00Z"} for i in range(40)]
+json.dump(recs, open(sys.argv[1], "w"))
+PY
+scripts/make-mirror "$W/feedp.json" "$NGINX_WWW/mirror" >/dev/null || bad "make-mirror (pause feed)"
+timeout 60 "$B" run "$W/feedp.json" --out "$W/op" $M $NET --timeout 10 -j 2 \
+	--state "$W/statep.json" --log-format json >"$W/runp.log" 2>"$W/runp.err"
+rc=$?
+[ $rc -eq 0 ] && ok || bad "pause run: exit $rc: $(head -3 "$W/runp.err")"
+summary "$W/runp.log" | grep -q '41 total, 0 cached (0.0%), 41 processed, 0 failed' && ok || bad "pause run: $(summary "$W/runp.log")"
+grep -c '"message":"Rate limited: every worker pauses its downloads"' "$W/runp.log" | grep -qx 1 && ok ||
+	bad "pause not logged once: $(grep -c 'Rate limited' "$W/runp.log")"
+awk '$3 ~ /^\/fault\/f429p\// && $4 == 429 { t = $1 }
+     $3 ~ /^\/fault\/okp\// { ok[++n] = $1 }
+     END { if (t == "") { print "no 429"; exit 1 }
+           for (i = 1; i <= n; i++) if (ok[i] > t && ok[i] < t + 0.9) w++
+           after = 0; for (i = 1; i <= n; i++) if (ok[i] >= t + 0.9) after++
+           if (w > 1 || after < 10) { printf "%d downloads ended within 0.9 s after the 429, %d after\n", w, after; exit 1 } }' \
+	"$LOG" >"$W/pause.txt" && ok || bad "shared pause: $(cat "$W/pause.txt")"
+
 mkdir -p "$W/cwd/ok/good-0"
 echo "LOCAL-ONLY-FILE" >"$W/cwd/ok/good-0/local-only.txt"
 python3 - "$W/feed.json" "$W/feed1.json" <<'PY'

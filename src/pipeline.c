@@ -445,7 +445,7 @@ run_job(struct worker *w, size_t i, char *msg, size_t mcap)
 	struct err_ctx ec;
 	char commit[72] = "";
 	char name[160];
-	int e = 0, c, limited = 0, paused;
+	int e = 0, c, limited = 0, paused, tries = 0;
 
 	snprintf(name, sizeof name, "%s/%s", j->owner, j->repo);
 	memset(&ec, 0, sizeof ec);
@@ -472,6 +472,7 @@ run_job(struct worker *w, size_t i, char *msg, size_t mcap)
 		if (stop_flag)
 			break;
 		memset(&ec, 0, sizeof ec);
+		tries++;
 		e = digest_job(w, j, commit, sizeof commit, &ec);
 		if (e == 0)
 			e = store_job(w, j, commit, &ec);
@@ -490,16 +491,17 @@ run_job(struct worker *w, size_t i, char *msg, size_t mcap)
 		{
 			/* 1 s, 2 s, 4 s ... with +-25% jitter, or what the
 			 * server asked for */
-			double wait = (double)(1u << (attempt - 1));
+			double wait;
 			char a[16], ws[32];
 			const char *kv[] = { "repo", name, "attempt", a, "wait", ws,
 			    "error", msg, NULL };
 			paused = ec.retry_after > 0 && ec.retry_after <= 3600;
 			if (paused)
 				wait = (double)ec.retry_after;
-			else
-				wait *= 0.75 + 0.5 * jitter(w);
-			snprintf(a, sizeof a, "%d", attempt);
+			else    /* attempt >= 1 here: only a pause undoes one */
+				wait = (double)(1u << (attempt - 1)) *
+				    (0.75 + 0.5 * jitter(w));
+			snprintf(a, sizeof a, "%d", tries);
 			snprintf(ws, sizeof ws, "%.1fs", wait);
 			log_msg(&r->log, LOG_WARN, "process", "Retrying", kv);
 			if (paused)     /* waited for at the top, with the others */

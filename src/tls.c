@@ -16,11 +16,16 @@
  * a capped DN buffer; each anchor then gets one allocation (DN + key bytes).
  */
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include "tls.h"
+#include "x509ip.h"
 
 /* ------------------------------------------------------------ anchors */
 
@@ -606,6 +611,109 @@ client_init(struct tls *t, const struct tls_anchors *a)
 	br_ssl_engine_set_default_chapol(&cc->eng);
 }
 
+/* ------------------------------------------------------------ by address */
+
+static struct tls *
+ipv_tls(const br_x509_class *const *ctx)
+{
+	return (struct tls *)(void *)((char *)(uintptr_t)ctx -
+	    offsetof(struct tls, ipv));
+}
+
+static void
+ipv_start_chain(const br_x509_class **ctx, const char *server_name)
+{
+	struct tls *t = ipv_tls(ctx);
+
+	t->certs = 0;
+	t->ee_len = 0;
+	t->ee_over = 0;
+	t->xc.vtable->start_chain(&t->xc.vtable, server_name);
+}
+
+static void
+ipv_start_cert(const br_x509_class **ctx, uint32_t length)
+{
+	struct tls *t = ipv_tls(ctx);
+
+	t->certs++;
+	t->xc.vtable->start_cert(&t->xc.vtable, length);
+}
+
+static void
+ipv_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
+{
+	struct tls *t = ipv_tls(ctx);
+
+	if (t->certs == 1) {
+		if (len > sizeof t->ee - t->ee_len) {
+			t->ee_over = 1;
+		} else {
+			memcpy(t->ee + t->ee_len, buf, len);
+			t->ee_len += len;
+		}
+	}
+	t->xc.vtable->append(&t->xc.vtable, buf, len);
+}
+
+static void
+ipv_end_cert(const br_x509_class **ctx)
+{
+	struct tls *t = ipv_tls(ctx);
+
+	t->xc.vtable->end_cert(&t->xc.vtable);
+}
+
+/* The chain as BearSSL judges it (no name check), then the address. */
+static unsigned
+ipv_end_chain(const br_x509_class **ctx)
+{
+	struct tls *t = ipv_tls(ctx);
+	unsigned r = t->xc.vtable->end_chain(&t->xc.vtable);
+
+	if (r == 0 && (t->ee_over ||
+	    !x509_ip_match(t->ee, t->ee_len, t->ip, t->iplen)))
+		return BR_ERR_X509_BAD_SERVER_NAME;
+	return r;
+}
+
+static const br_x509_pkey *
+ipv_get_pkey(const br_x509_class *const *ctx, unsigned *usages)
+{
+	struct tls *t = ipv_tls(ctx);
+
+	return t->xc.vtable->get_pkey(&t->xc.vtable, usages);
+}
+
+static const br_x509_class ipv_class = {
+	sizeof(struct tls), ipv_start_chain, ipv_start_cert, ipv_append,
+	ipv_end_cert, ipv_end_chain, ipv_get_pkey
+};
+
+/* An address literal (IPv6 with or without brackets) into t->ip. */
+static int
+host_ip(struct tls *t, const char *host)
+{
+	char h[64];
+	size_t n = strlen(host);
+
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+		host++;
+		n -= 2;
+	}
+	if (n >= sizeof h)
+		return 0;
+	memcpy(h, host, n);
+	h[n] = '\0';
+	if (inet_pton(AF_INET, h, t->ip) == 1)
+		t->iplen = 4;
+	else if (inet_pton(AF_INET6, h, t->ip) == 1)
+		t->iplen = 16;
+	else
+		t->iplen = 0;
+	return t->iplen != 0;
+}
+
 /* see tls.h */
 int
 tls_connect(struct tls *t, struct net_conn *c, const char *host,
@@ -626,7 +734,12 @@ tls_connect(struct tls *t, struct net_conn *c, const char *host,
 	 * fail clearly than downgrade); BearSSL 0.6 has no 1.3 */
 	br_ssl_engine_set_versions(&t->sc.eng, BR_TLS12, BR_TLS12);
 	br_ssl_engine_set_buffer(&t->sc.eng, t->iobuf, sizeof t->iobuf, 1);
-	if (!br_ssl_client_reset(&t->sc, host, 0))
+	/* an address gets no SNI (RFC 6066) and our iPAddress check */
+	if (host_ip(t, host)) {
+		t->ipv = &ipv_class;
+		br_ssl_engine_set_x509(&t->sc.eng, &t->ipv);
+	}
+	if (!br_ssl_client_reset(&t->sc, t->iplen ? NULL : host, 0))
 		return closed_error(t, e);
 	if (deadline != 0 && (saved == 0 || deadline < saved))
 		c->deadline = deadline;

@@ -72,12 +72,25 @@ struct tls {
 	int err;                /* sticky enum err_code, 0 = none */
 	int established;        /* handshake done */
 	int eof;                /* peer's close_notify received */
+	/* A server reached by address: BearSSL checks DNS names only, so the
+	 * end-entity certificate is kept while xc validates the chain and
+	 * must list the address in its subjectAltName (x509ip.c). ipv is a
+	 * br_x509_class wrapping xc; BearSSL calls it with &ipv. */
+	const br_x509_class *ipv;
+	unsigned char ip[16];
+	size_t iplen;           /* 0: the host is a name */
+	unsigned certs;         /* certificates seen in this chain */
+	size_t ee_len;          /* bytes of the first one in ee */
+	int ee_over;            /* it did not fit */
+	unsigned char ee[8192];
 	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
 };
 
 /*
  * Handshake over the connected c as a client for host (a DNS name, used for
- * SNI and for the certificate name check; never NULL or empty). a must stay
+ * SNI and for the certificate name check; or an IPv4/IPv6 literal, sent
+ * without SNI and matched against the certificate's iPAddress entries; never
+ * NULL or empty). a must stay
  * alive and unchanged while t is in use. deadline (absolute net_now_ms(),
  * 0 = none) bounds the handshake on top of c's own limits.
  * Errors: ERR_TLS_UNTRUSTED, ERR_TLS_NAME, ERR_TLS_EXPIRED, ERR_TLS_CERT,

@@ -81,6 +81,10 @@ for B in $BINS; do
 		expect_ok "$tag $f (chunked)" "$B" digest -q $R $CA --repo RepoDigest/$f "https://test.invalid:$P/chunked/$f.tar.gz" &&
 			{ cmp -s "$W/out" "$EXP/$f/remote-digest.txt" && ok || bad "$tag $f chunked: digest differs"; }
 	done
+	# by address (an S3 endpoint such as https://10.0.0.5:9000): the
+	# certificate's IP:127.0.0.1 entry is what is checked
+	expect_ok "$tag by address" "$B" digest -q $CA --repo RepoDigest/basic "https://127.0.0.1:$P/basic.tar.gz" &&
+		{ cmp -s "$W/out" "$EXP/basic/remote-digest.txt" && ok || bad "$tag by address: digest differs"; }
 	# a redirect on the same host reuses the connection (nginx's connection serial)
 	: > "$NGINX_DIR/logs/test.log.mark"
 	before=$(wc -l < "$NGINX_DIR/logs/test.log")

@@ -81,6 +81,13 @@ for P in $PROBES; do
 	    "$P" $R --cacert "$NGINX_OTHER_CA" $T "$NGINX_PORT" /hello.txt
 	expect_fail "$f wrong name" 1 "$T:$NGINX_PORT_WRONG: TLS: server certificate does not match the host name" \
 	    "$P" --resolve "$T:$NGINX_PORT_WRONG:127.0.0.1" --cacert "$NGINX_CA" $T "$NGINX_PORT_WRONG" /
+	# by address: no SNI, the certificate's iPAddress entry is checked
+	# (BearSSL itself matches DNS names only)
+	if expect_ok "$f by address" "$P" --cacert "$NGINX_CA" -o "$W/hello-ip" 127.0.0.1 "$NGINX_PORT" /hello.txt; then
+		cmp -s "$W/hello-ip" "$NGINX_WWW/hello.txt" && ok || bad "$f by address: $(cat "$W/out")"
+	fi
+	expect_fail "$f address not in the certificate" 1 "127.0.0.1:$NGINX_PORT_WRONG: TLS: server certificate does not match the host name" \
+	    "$P" --cacert "$NGINX_CA" 127.0.0.1 "$NGINX_PORT_WRONG" /
 	expect_fail "$f expired" 1 "TLS: server certificate expired or not yet valid" \
 	    "$P" --resolve "$T:$NGINX_PORT_EXPIRED:127.0.0.1" --cacert "$NGINX_CA" $T "$NGINX_PORT_EXPIRED" /
 	if [ "$TLS10" = yes ]; then

@@ -327,9 +327,9 @@ logged() {
 }
 # the pipeline's last line
 complete() { grep -o 'Pipeline complete: [^"]*' "$W/out" | tail -1; }
-# radosgw plays AWS: an amazonaws.com endpoint pinned to it by --resolve.
-# (radosgw takes a Host it does not know for a bucket name, and BearSSL
-# matches DNS names only, so HTTPS needs that name, not 127.0.0.1.)
+# radosgw plays AWS: an amazonaws.com endpoint pinned to it by --resolve
+# (radosgw takes a Host name it does not know for a bucket name). By address
+# (https://127.0.0.1:PORT) the certificate's IP entry is checked (x509ip.c).
 VENV="AWS_ENDPOINT_URL=https://$VH:$TLS_PORT AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY"
 PIN="$VH:$TLS_PORT:127.0.0.1"
 for B in $BINS; do
@@ -358,6 +358,11 @@ for B in $BINS; do
 		--cacert "$CA" --resolve "$PIN" --state "$W/state2-$t" -j 2 &&
 		{ complete | grep -q '^Pipeline complete: 2 total, 2 cached (100.0%), 0 processed, 0 failed' && ok ||
 		bad "$tag https run again: $(complete)"; }
+
+	# by address, as MinIO is often deployed: the certificate's iPAddress
+	put "$tag https by address" env $VENV AWS_ENDPOINT_URL="https://127.0.0.1:$TLS_PORT" "$B" digest -q \
+		"$W/fx/basic.tar.gz" --repo RepoDigest/basic --out "s3://$tb/ip" --cacert "$CA" &&
+		vverify "$tag https by address" "$tb" "ip/$K" "$W/cap/$t.basic.ref" "$SHA_BASIC" RepoDigest/basic
 
 	# without --cacert the certificate is untrusted; a name not in it
 	# (localhost) is refused too: one line, exit 1, nothing stored

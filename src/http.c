@@ -154,38 +154,6 @@ list_next(const uint8_t *p, size_t n, size_t *at, const uint8_t **e,
 
 /* ------------------------------------------------------------ request */
 
-struct out {
-	char *p;
-	size_t cap, len;
-	int over;
-};
-
-static void
-put(struct out *o, const void *s, size_t n)
-{
-	if (o->over || n > o->cap - o->len) {
-		o->over = 1;
-		return;
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
-}
-
-#define PUTLIT(o, lit) put((o), (lit), sizeof(lit) - 1)
-
-static void
-put_u64(struct out *o, uint64_t v)
-{
-	char tmp[24];
-	size_t i = sizeof tmp;
-
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	put(o, tmp + i, sizeof tmp - i);
-}
-
 static int
 ok_token(const char *s, size_t n)
 {
@@ -256,7 +224,7 @@ int
 http_write_request(const struct http_request *rq, char *out, size_t cap,
     size_t *len)
 {
-	struct out o = { out, cap, 0, 0 };
+	struct fbuf o = { out, cap, 0, 0 };
 	int v6;
 
 	*len = 0;
@@ -273,38 +241,38 @@ http_write_request(const struct http_request *rq, char *out, size_t cap,
 	}
 	v6 = memchr(rq->host, ':', rq->host_len) != NULL;
 
-	put(&o, rq->method, rq->method_len);
-	PUTLIT(&o, " ");
-	put(&o, rq->target, rq->target_len);
-	PUTLIT(&o, " HTTP/1.1\r\nHost: ");
+	fbuf_put(&o, rq->method, rq->method_len);
+	FBUF_LIT(&o, " ");
+	fbuf_put(&o, rq->target, rq->target_len);
+	FBUF_LIT(&o, " HTTP/1.1\r\nHost: ");
 	/* RFC 9110 section 7.2: Host is uri-host [":" port]; an IPv6
 	 * literal goes in brackets, the port only when not the default. */
 	if (v6)
-		PUTLIT(&o, "[");
-	put(&o, rq->host, rq->host_len);
+		FBUF_LIT(&o, "[");
+	fbuf_put(&o, rq->host, rq->host_len);
 	if (v6)
-		PUTLIT(&o, "]");
+		FBUF_LIT(&o, "]");
 	if (rq->port != 0 && rq->port != rq->default_port) {
-		PUTLIT(&o, ":");
-		put_u64(&o, rq->port);
+		FBUF_LIT(&o, ":");
+		fbuf_put_u64(&o, rq->port);
 	}
-	PUTLIT(&o, "\r\n");
+	FBUF_LIT(&o, "\r\n");
 	for (size_t i = 0; i < rq->nfields; i++) {
 		const struct http_field *f = &rq->fields[i];
-		put(&o, f->name, f->name_len);
-		PUTLIT(&o, ": ");
-		put(&o, f->value, f->value_len);
-		PUTLIT(&o, "\r\n");
+		fbuf_put(&o, f->name, f->name_len);
+		FBUF_LIT(&o, ": ");
+		fbuf_put(&o, f->value, f->value_len);
+		FBUF_LIT(&o, "\r\n");
 	}
 	if (rq->has_body) {
-		PUTLIT(&o, "Content-Length: ");
-		put_u64(&o, rq->body_len);
-		PUTLIT(&o, "\r\n");
+		FBUF_LIT(&o, "Content-Length: ");
+		fbuf_put_u64(&o, rq->body_len);
+		FBUF_LIT(&o, "\r\n");
 	}
 	if (rq->close)
-		PUTLIT(&o, "Connection: close\r\n\r\n");
+		FBUF_LIT(&o, "Connection: close\r\n\r\n");
 	else
-		PUTLIT(&o, "Connection: keep-alive\r\n\r\n");
+		FBUF_LIT(&o, "Connection: keep-alive\r\n\r\n");
 	if (o.over)
 		return ERR_HTTP_REQUEST_SIZE;
 	*len = o.len;

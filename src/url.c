@@ -88,44 +88,26 @@ escapes_ok(const uint8_t *p, size_t n)
 	return 1;
 }
 
-struct out {
-	char *p;
-	size_t cap, len;
-	int over;
-};
-
-static void
-put(struct out *o, const void *s, size_t n)
+/*
+ * The URLs written here are NUL-terminated: one byte of the caller's cap is
+ * kept for the NUL, and a zero cap takes nothing at all (not even the NUL).
+ */
+static struct fbuf
+out_init(char *p, size_t cap)
 {
-	/* keep one byte for the NUL */
-	if (o->over || o->cap == 0 || n > o->cap - 1 - o->len) {
-		o->over = 1;
-		return;
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
+	struct fbuf o = { cap > 0 ? p : NULL, cap > 0 ? cap - 1 : 0, 0,
+	    cap == 0 };
+
+	return o;
 }
 
 static int
-done(struct out *o, size_t *len)
+done(struct fbuf *o, size_t *len)
 {
-	if (o->cap > 0)
+	if (o->p != NULL)
 		o->p[o->over ? 0 : o->len] = '\0';
 	*len = o->over ? 0 : o->len;
 	return o->over ? ERR_URL_TOO_LONG : 0;
-}
-
-static void
-put_u16(struct out *o, unsigned v)
-{
-	char tmp[8];
-	size_t i = sizeof tmp;
-
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	put(o, tmp + i, sizeof tmp - i);
 }
 
 /* ------------------------------------------------------------ hosts */
@@ -488,29 +470,29 @@ url_parse(const uint8_t *p, size_t n, struct url *u)
 int
 url_format(const struct url *u, char *out, size_t cap, size_t *len)
 {
-	struct out o = { out, cap, 0, 0 };
+	struct fbuf o = out_init(out, cap);
 
 	switch (u->scheme) {
 	case URL_HTTP:
-		put(&o, "http://", 7);
+		fbuf_put(&o, "http://", 7);
 		break;
 	case URL_HTTPS:
-		put(&o, "https://", 8);
+		fbuf_put(&o, "https://", 8);
 		break;
 	default:
-		put(&o, "file://", 7);
+		fbuf_put(&o, "file://", 7);
 		break;
 	}
 	if (u->host_kind == URL_HOST_IPV6)
-		put(&o, "[", 1);
-	put(&o, u->host, u->host_len);
+		fbuf_put(&o, "[", 1);
+	fbuf_put(&o, u->host, u->host_len);
 	if (u->host_kind == URL_HOST_IPV6)
-		put(&o, "]", 1);
+		fbuf_put(&o, "]", 1);
 	if (u->port_explicit && u->port != url_default_port(u->scheme)) {
-		put(&o, ":", 1);
-		put_u16(&o, u->port);
+		fbuf_put(&o, ":", 1);
+		fbuf_put_u64(&o, u->port);
 	}
-	put(&o, u->target, u->target_len);
+	fbuf_put(&o, u->target, u->target_len);
 	return done(&o, len);
 }
 
@@ -520,7 +502,7 @@ url_resolve(const struct url *base, const uint8_t *ref, size_t n,
     struct url *out)
 {
 	char tmp[2 * URL_MAX + URL_HOST_MAX + 32];
-	struct out o = { tmp, sizeof tmp, 0, 0 };
+	struct fbuf o = out_init(tmp, sizeof tmp);
 	size_t i, pe, qe, blen;
 
 	if (n > URL_MAX)
@@ -539,7 +521,7 @@ url_resolve(const struct url *base, const uint8_t *ref, size_t n,
 		/* network-path: the base's scheme, the ref's authority */
 		o.len = base->scheme == URL_HTTP ? 5 :
 		    base->scheme == URL_HTTPS ? 6 : 5;
-		put(&o, ref, n);
+		fbuf_put(&o, ref, n);
 		return o.over ? ERR_URL_TOO_LONG :
 		    url_parse((const uint8_t *)tmp, o.len, out);
 	}
@@ -551,22 +533,22 @@ url_resolve(const struct url *base, const uint8_t *ref, size_t n,
 		qe++;
 	if (pe == 0) {
 		/* same path; the ref's query if it has one, else the base's */
-		put(&o, base->target, base->path_len);
+		fbuf_put(&o, base->target, base->path_len);
 		if (qe > pe)
-			put(&o, ref, qe);
+			fbuf_put(&o, ref, qe);
 		else
-			put(&o, base->target + base->path_len,
+			fbuf_put(&o, base->target + base->path_len,
 			    base->target_len - base->path_len);
 	} else if (ref[0] == '/') {
-		put(&o, ref, qe);
+		fbuf_put(&o, ref, qe);
 	} else {
 		/* 5.2.3 merge: the base path up to its last '/' (url_parse
 		 * keeps paths non-empty and starting with '/') */
 		size_t k = base->path_len;
 		while (k > 0 && base->target[k - 1] != '/')
 			k--;
-		put(&o, base->target, k);
-		put(&o, ref, qe);
+		fbuf_put(&o, base->target, k);
+		fbuf_put(&o, ref, qe);
 	}
 	if (o.over || o.len > URL_MAX)
 		return ERR_URL_TOO_LONG;
@@ -577,7 +559,7 @@ url_resolve(const struct url *base, const uint8_t *ref, size_t n,
 int
 url_file_path(const struct url *u, char *out, size_t cap, size_t *len)
 {
-	struct out o = { out, cap, 0, 0 };
+	struct fbuf o = out_init(out, cap);
 
 	*len = 0;
 	if (cap > 0)
@@ -595,7 +577,7 @@ url_file_path(const struct url *u, char *out, size_t cap, size_t *len)
 				return ERR_URL_ESCAPE;
 			i += 2;
 		}
-		put(&o, &c, 1);
+		fbuf_put(&o, &c, 1);
 	}
 	return done(&o, len);
 }
@@ -788,26 +770,26 @@ url_github_source(const uint8_t *p, size_t n, struct url_github *g)
 /* Percent-encode a value as path segment bytes: unreserved stays, and '/'
  * when keep_slash; everything else becomes %XX (upper-case, RFC 3986 2.1). */
 static void
-put_enc(struct out *o, const char *s, size_t n, int keep_slash)
+put_enc(struct fbuf *o, const char *s, size_t n, int keep_slash)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (is_unreserved(c) || (keep_slash && c == '/')) {
-			put(o, s + i, 1);
+			fbuf_put(o, s + i, 1);
 		} else {
 			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
-			put(o, e, 3);
+			fbuf_put(o, e, 3);
 		}
 	}
 }
 
 static void
-put_ref(struct out *o, const struct url_github *g)
+put_ref(struct fbuf *o, const struct url_github *g)
 {
 	if (g->ref_len == 0)
-		put(o, "HEAD", 4);
+		fbuf_put(o, "HEAD", 4);
 	else
 		put_enc(o, g->ref, g->ref_len, 1);
 }
@@ -816,13 +798,13 @@ put_ref(struct out *o, const struct url_github *g)
 int
 url_codeload(const struct url_github *g, char *out, size_t cap, size_t *len)
 {
-	struct out o = { out, cap, 0, 0 };
+	struct fbuf o = out_init(out, cap);
 
-	put(&o, "https://codeload.github.com/", 28);
+	fbuf_put(&o, "https://codeload.github.com/", 28);
 	put_enc(&o, g->owner, g->owner_len, 0);
-	put(&o, "/", 1);
+	fbuf_put(&o, "/", 1);
 	put_enc(&o, g->repo, g->repo_len, 0);
-	put(&o, "/tar.gz/", 8);
+	fbuf_put(&o, "/tar.gz/", 8);
 	put_ref(&o, g);
 	return done(&o, len);
 }
@@ -843,7 +825,7 @@ int
 url_template(const char *tmpl, size_t tn, const struct url_github *g,
     const char *sha, size_t sha_len, char *out, size_t cap, size_t *len)
 {
-	struct out o = { out, cap, 0, 0 };
+	struct fbuf o = out_init(out, cap);
 	struct url u;
 	int e;
 
@@ -857,7 +839,7 @@ url_template(const char *tmpl, size_t tn, const struct url_github *g,
 		if (tmpl[i] == '}')
 			return ERR_URL_TEMPLATE;
 		if (tmpl[i] != '{') {
-			put(&o, tmpl + i, 1);
+			fbuf_put(&o, tmpl + i, 1);
 			continue;
 		}
 		b = tmpl + i + 1;
@@ -874,7 +856,7 @@ url_template(const char *tmpl, size_t tn, const struct url_github *g,
 		} else if (k == 3 && memcmp(b, "sha", 3) == 0) {
 			if (!sha_ok(sha, sha_len))
 				return ERR_URL_TEMPLATE;
-			put(&o, sha, sha_len);
+			fbuf_put(&o, sha, sha_len);
 		} else {
 			return ERR_URL_TEMPLATE;
 		}

@@ -113,12 +113,28 @@ struct fdout_ctx {
  * Write render()'s bytes to a new temp file in dirfd and rename it to name.
  * On any failure the temp file is removed and name is untouched.
  */
+/* Render into fd through a buffered writer. Returns 0 or an error code. */
+static int
+render_fd(int fd, sink_render_fn render, void *ctx)
+{
+	struct out *o = malloc(sizeof *o);
+	int e;
+
+	if (o == NULL)
+		return ERR_NOMEM;
+	out_init_fd(o, fd, 0);
+	e = render(ctx, o);
+	if (e == 0)
+		e = out_flush(o);
+	free(o);
+	return e;
+}
+
 static int
 atomic_write(int dirfd, const char *name, sink_render_fn render, void *ctx,
     struct err_ctx *ec)
 {
 	char tmp[256];
-	struct out *o;
 	int fd, e;
 
 	snprintf(tmp, sizeof tmp, ".%s.tmp.%ld", name, (long)getpid());
@@ -126,17 +142,7 @@ atomic_write(int dirfd, const char *name, sink_render_fn render, void *ctx,
 	    O_CLOEXEC, 0644);
 	if (fd < 0)
 		return sys_err(ec, ERR_IO, "cannot create a temporary file");
-	if ((o = malloc(sizeof *o)) == NULL) {
-		close(fd);
-		unlinkat(dirfd, tmp, 0);
-		return err_set(ec, ERR_NOMEM, NULL);
-	}
-	out_init_fd(o, fd, 0);
-	e = render(ctx, o);
-	if (e == 0)
-		e = out_flush(o);
-	free(o);
-	if (e != 0) {
+	if ((e = render_fd(fd, render, ctx)) != 0) {
 		close(fd);
 		unlinkat(dirfd, tmp, 0);
 		return err_set(ec, e, "writing %s", name);
@@ -283,7 +289,8 @@ sink_write_file(const char *path, sink_render_fn render, void *ctx,
 {
 	char dir[SINK_PATH_MAX];
 	const char *slash = strrchr(path, '/'), *name;
-	int dfd, e;
+	struct stat st;
+	int dfd, fd, e;
 
 	err_field(ec->source, sizeof ec->source, path, strlen(path));
 	if (strlen(path) >= sizeof dir)
@@ -300,6 +307,19 @@ sink_write_file(const char *path, sink_render_fn render, void *ctx,
 		return err_set(ec, ERR_USAGE, "path names a directory");
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return sys_err(ec, ERR_IO, "cannot create");
+	/* A device, FIFO or socket (-o /dev/null, /dev/stdout, a named pipe)
+	 * is written into: renaming a temporary file over it would replace
+	 * the device node with a regular file. Only files are made atomic. */
+	if (fstatat(dfd, name, &st, 0) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISDIR(st.st_mode)) {
+		close(dfd);
+		if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+			return sys_err(ec, ERR_IO, "cannot open");
+		e = render_fd(fd, render, ctx);
+		if (close(fd) != 0 && e == 0)
+			return sys_err(ec, ERR_IO, "cannot write");
+		return e ? err_set(ec, e, "writing %s", name) : 0;
+	}
 	e = atomic_write(dfd, name, render, ctx, ec);
 	close(dfd);
 	return e;

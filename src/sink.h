@@ -77,7 +77,8 @@ int sink_head(struct sink *s, const char *owner, const char *repo,
 /*
  * Write a whole file atomically at path (any path the user chose: -o FILE):
  * temp file beside it, fsync, rename. The caller's path is trusted (it is not
- * feed data).
+ * feed data). An existing device, FIFO or socket at path (-o /dev/null, a
+ * named pipe) is written into instead, never replaced.
  */
 int sink_write_file(const char *path, sink_render_fn render, void *ctx,
     struct err_ctx *ec);

@@ -24,6 +24,14 @@ printf 'int x;\n' > "$W/t/src/x.c"
 expect_ok "-o writes a file" "$BIN" digest -q "$W/t" -o "$W/t.txt"
 if [ -s "$W/t.txt" ] && [ ! -s "$W/out" ] && grep -q '^FILE: src/x.c$' "$W/t.txt"; then ok; else bad "-o content"; fi
 if ls "$W"/t.txt.tmp.* >/dev/null 2>&1; then bad "temp file left behind"; else ok; fi
+# -o into a FIFO (as into /dev/null or /dev/stdout): written into, never
+# replaced by a regular file (the atomic rename is for files only)
+mkfifo "$W/fifo"
+(timeout 30 cat "$W/fifo" > "$W/from-fifo") &
+expect_ok "-o a FIFO" "$BIN" digest -q "$W/t" -o "$W/fifo"
+wait
+[ -p "$W/fifo" ] && ok || bad "-o a FIFO replaced the FIFO"
+cmp -s "$W/from-fifo" "$W/t.txt" && ok || bad "-o a FIFO: the reader got something else"
 # CA files are read only when a connection may be needed: a local digest
 # ignores a broken SSL_CERT_FILE, a remote one names it in its error
 SSL_CERT_FILE="$W/no-such-ca.pem" expect_ok "local digest does not read SSL_CERT_FILE" "$BIN" digest -q "$W/t" -o "$W/t2.txt"

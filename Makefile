@@ -3,6 +3,9 @@
 # Override CC CFLAGS LDFLAGS PREFIX BINDIR DESTDIR on the command line or in config.mk.
 -include config.mk
 
+# The first rule in this file is mkanchors's; `make` alone must build the binary.
+.DEFAULT_GOAL := all
+
 CC       = musl-gcc
 CLANG    = clang
 CFLAGS   =

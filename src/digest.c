@@ -33,6 +33,7 @@
 #include "digest.h"
 #include "err.h"
 #include "notebook.h"
+#include "pages.h"
 #include "tokens.h"
 #include "utf8.h"
 
@@ -378,6 +379,7 @@ struct tokq {
 	pthread_cond_t cv;
 	int quit;                       /* producer is done: drain and exit */
 	struct tokq_slot slot[TOKQ_SLOTS];
+	uint8_t *ring;                  /* the slots' buffers (pages.h) */
 	unsigned head, count;           /* filled slots */
 	int filling;                    /* producer holds slot (head+count) */
 	unsigned fi;                    /* ... its index */
@@ -447,9 +449,10 @@ tokq_start(struct digest *d)
 
 	if (q == NULL)
 		return ERR_NOMEM;
+	if ((q->ring = pages_alloc(TOKQ_SLOTS * TOKQ_SLOT)) == NULL)
+		goto fail;
 	for (int i = 0; i < TOKQ_SLOTS; i++)
-		if ((q->slot[i].buf = malloc(TOKQ_SLOT)) == NULL)
-			goto fail;
+		q->slot[i].buf = q->ring + (size_t)i * TOKQ_SLOT;
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->cv, NULL);
 	if (pthread_create(&q->th, NULL, tokq_main, q) != 0) {
@@ -460,8 +463,7 @@ tokq_start(struct digest *d)
 	d->tq = q;
 	return 0;
 fail:
-	for (int i = 0; i < TOKQ_SLOTS; i++)
-		free(q->slot[i].buf);
+	pages_free(q->ring, TOKQ_SLOTS * TOKQ_SLOT);
 	free(q);
 	return ERR_NOMEM;
 }
@@ -559,8 +561,7 @@ tokq_finish(struct digest *d)
 	e = q->err;
 	pthread_mutex_destroy(&q->mu);
 	pthread_cond_destroy(&q->cv);
-	for (int i = 0; i < TOKQ_SLOTS; i++)
-		free(q->slot[i].buf);
+	pages_free(q->ring, TOKQ_SLOTS * TOKQ_SLOT);
 	free(q->res);
 	free(q);
 	d->tq = NULL;

@@ -30,7 +30,7 @@
 #define DIGEST_MAX_TOTAL      (500ull << 20)
 #define DIGEST_MAX_DEPTH      20
 /* ours: bodies kept raw up to this, LZ4 beyond (store.h) */
-#define DIGEST_RAW_BUDGET     (8ull << 20)
+#define DIGEST_RAW_BUDGET     (16ull << 20)
 /* ours: hard cap on memory held for bodies */
 #define DIGEST_MEM_CAP        (768ull << 20)
 /* ours: entries tracked per archive (each costs a node and a path, ~150 bytes;

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "gz.h"
+#include "pages.h"
 #include "source.h"
 #include "tar.h"
 #include "utf8.h"
@@ -198,7 +199,7 @@ read_full(int fd, uint8_t *p, size_t n, size_t *got)
  * source tarball and independent of the rest, so with two cores it runs beside
  * the tar reader and the digest: a ring of PIPE_SLOTS buffers of inflated bytes
  * sits between them (the only shared state, under one mutex). Memory stays
- * fixed: PIPE_SLOTS * PIPE_SLOT bytes.
+ * fixed: PIPE_SLOTS * PIPE_SLOT bytes, in one huge page (pages.h).
  */
 #define PIPE_SLOTS 4
 #define PIPE_SLOT (256 * 1024)
@@ -383,9 +384,11 @@ archive_digest(int fd, const char *src, const struct source_opts *so,
 	}
 	if (compressed) {
 		struct inflater *f = calloc(1, sizeof *f);
-		int ok = f != NULL && gz_init(gz, &gl) == 0;
+		uint8_t *ring = NULL;
+		int ok = f != NULL && gz_init(gz, &gl) == 0 &&
+		    (ring = pages_alloc(PIPE_SLOTS * PIPE_SLOT)) != NULL;
 		for (int i = 0; ok && i < PIPE_SLOTS; i++)
-			ok = (f->slot[i] = malloc(PIPE_SLOT)) != NULL;
+			f->slot[i] = ring + (size_t)i * PIPE_SLOT;
 		if (ok) {
 			pthread_mutex_init(&f->mu, NULL);
 			pthread_cond_init(&f->cv, NULL);
@@ -411,8 +414,7 @@ archive_digest(int fd, const char *src, const struct source_opts *so,
 		} else {
 			e = err_set(ec, ERR_NOMEM, NULL);
 		}
-		for (int i = 0; f != NULL && i < PIPE_SLOTS; i++)
-			free(f->slot[i]);
+		pages_free(ring, PIPE_SLOTS * PIPE_SLOT);
 		free(f);
 		if (e)
 			goto done;
@@ -486,59 +488,118 @@ struct walk {
 	size_t n_ig, cap_ig;
 };
 
+/*
+ * A directory listing: each name is stored after one byte holding its d_type
+ * (DT_UNKNOWN where the file system does not say), so most entries need no
+ * stat at all. The directory stays open while it is walked and its entries
+ * are opened relative to it: one path component to resolve instead of the
+ * whole path (on the bench VM every system call is expensive, and path lookup
+ * alone was a tenth of a directory digest).
+ */
+struct listing {
+	DIR *dir;
+	char **v;               /* v[i][0] = d_type, v[i] + 1 = the name */
+	size_t n;
+};
+
 static int
 names_cmp(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
 }
 
-/* List a directory's names (without . and ..), sorted by bytes. */
-static int
-list_dir(const char *path, char ***out, size_t *n)
+static void
+list_free(struct listing *l)
 {
-	DIR *dir = opendir(path);
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	if (l->dir != NULL)
+		closedir(l->dir);
+	l->dir = NULL;
+	l->v = NULL;
+	l->n = 0;
+}
+
+/*
+ * List directory fd (taken over: list_free() closes it) without . and ..,
+ * sorted by bytes. -1 with errno on failure.
+ */
+static int
+list_dir(int fd, struct listing *l)
+{
 	struct dirent *de;
-	char **v = NULL;
 	size_t cap = 0;
 
-	*n = 0;
-	if (dir == NULL)
+	l->v = NULL;
+	l->n = 0;
+	if (fd < 0 || (l->dir = fdopendir(fd)) == NULL) {
+		int sys = errno;
+		if (fd >= 0)
+			close(fd);
+		errno = sys;
 		return -1;
-	while ((de = readdir(dir)) != NULL) {
+	}
+	while ((de = readdir(l->dir)) != NULL) {
+		size_t nl = strlen(de->d_name);
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (*n == cap) {
+		if (l->n == cap) {
 			size_t nc = cap ? cap * 2 : 32;
-			char **nv = realloc(v, nc * sizeof *nv);
+			char **nv = realloc(l->v, nc * sizeof *nv);
 			if (nv == NULL)
 				goto fail;
-			v = nv;
+			l->v = nv;
 			cap = nc;
 		}
-		if ((v[*n] = strdup(de->d_name)) == NULL)
+		if ((l->v[l->n] = malloc(nl + 2)) == NULL)
 			goto fail;
-		(*n)++;
+		l->v[l->n][0] = (char)de->d_type;
+		memcpy(l->v[l->n] + 1, de->d_name, nl + 1);
+		l->n++;
 	}
-	closedir(dir);
-	if (*n > 0)
-		qsort(v, *n, sizeof *v, names_cmp);
-	*out = v;
+	if (l->n > 0)
+		qsort(l->v, l->n, sizeof *l->v, names_cmp);
 	return 0;
 fail:
-	closedir(dir);
-	for (size_t i = 0; i < *n; i++)
-		free(v[i]);
-	free(v);
+	list_free(l);
 	errno = ENOMEM;
 	return -1;
 }
 
-static void
-free_names(char **v, size_t n)
+/* Open directory entry i of l, not through a symlink. */
+static int
+open_subdir(const struct listing *l, size_t i)
 {
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
+	return openat(dirfd(l->dir), l->v[i] + 1,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/*
+ * The kind of entry i (S_IFDIR, S_IFREG...): from the listing, or from
+ * fstatat where it does not say or where the caller needs st (a regular
+ * file's size). 0 with errno when the entry cannot be stat'ed.
+ */
+static unsigned
+entry_kind(const struct listing *l, size_t i, int need_stat, struct stat *st)
+{
+	switch ((unsigned char)l->v[i][0]) {
+	case DT_DIR:
+		return S_IFDIR;
+	case DT_LNK:
+		return S_IFLNK;
+	case DT_REG:
+		if (!need_stat)
+			return S_IFREG;
+		break;
+	case DT_UNKNOWN:
+		break;
+	default:
+		return S_IFIFO;         /* a device, FIFO or socket: never read */
+	}
+	if (fstatat(dirfd(l->dir), l->v[i] + 1, st, AT_SYMLINK_NOFOLLOW) != 0)
+		return 0;
+	return st->st_mode & S_IFMT;
 }
 
 static int
@@ -577,48 +638,51 @@ rel_path(const struct walk *w, size_t *len)
 
 /* Pass 1: find every .gitignore/.gitingestignore, not through symlinks. */
 static int
-scan_ignores(struct walk *w, int depth)
+scan_ignores(struct walk *w, int fd, int depth)
 {
-	char **names;
-	size_t n;
+	struct listing l;
 	int e = 0;
 
-	if (depth > WALK_MAX_DEPTH)
+	if (depth > WALK_MAX_DEPTH) {
+		close(fd);
 		return 0;
-	if (list_dir(w->path, &names, &n) != 0)
+	}
+	if (list_dir(fd, &l) != 0)
 		return 0;       /* unreadable directories show up in pass 2 */
-	for (size_t i = 0; i < n && e == 0; i++) {
+	for (size_t i = 0; i < l.n && e == 0; i++) {
 		struct stat st;
-		long old = push_name(w, names[i]);
+		const char *name = l.v[i] + 1;
+		int ignore_file = strcmp(name, ".gitignore") == 0 ||
+		    strcmp(name, ".gitingestignore") == 0;
+		unsigned kind = entry_kind(&l, i, 0, &st);
+		long old = push_name(w, name);
 		if (old < 0)
 			continue;
-		if (lstat(w->path, &st) == 0) {
-			if (S_ISDIR(st.st_mode)) {
-				e = scan_ignores(w, depth + 1);
-			} else if (S_ISREG(st.st_mode) &&
-			    (strcmp(names[i], ".gitignore") == 0 ||
-			    strcmp(names[i], ".gitingestignore") == 0)) {
-				size_t rl;
-				const char *r = rel_path(w, &rl);
-				if (w->n_ig == w->cap_ig) {
-					size_t nc = w->cap_ig ? w->cap_ig * 2 : 8;
-					char **nv = realloc(w->ig, nc * sizeof *nv);
-					if (nv == NULL) {
-						e = ERR_NOMEM;
-						break;
-					}
-					w->ig = nv;
-					w->cap_ig = nc;
-				}
-				if ((w->ig[w->n_ig] = strndup(r, rl)) == NULL)
+		if (kind == S_IFDIR) {
+			int sub = open_subdir(&l, i);
+			if (sub >= 0)
+				e = scan_ignores(w, sub, depth + 1);
+		} else if (kind == S_IFREG && ignore_file) {
+			size_t rl;
+			const char *r = rel_path(w, &rl);
+			if (w->n_ig == w->cap_ig) {
+				size_t nc = w->cap_ig ? w->cap_ig * 2 : 8;
+				char **nv = realloc(w->ig, nc * sizeof *nv);
+				if (nv == NULL) {
 					e = ERR_NOMEM;
-				else
-					w->n_ig++;
+					break;
+				}
+				w->ig = nv;
+				w->cap_ig = nc;
 			}
+			if ((w->ig[w->n_ig] = strndup(r, rl)) == NULL)
+				e = ERR_NOMEM;
+			else
+				w->n_ig++;
 		}
 		w->path[old] = '\0';
 	}
-	free_names(names, n);
+	list_free(&l);
 	return e;
 }
 
@@ -668,16 +732,23 @@ load_ignores(struct walk *w)
 	return e;
 }
 
+/*
+ * Read the regular file entry i of l, size bytes as stat'ed: the digest was told
+ * that size, and stopping there saves the read that would only see the end.
+ * O_NONBLOCK: should the entry have become a FIFO since, open does not wait.
+ */
 static int
-feed_file(struct walk *w)
+feed_file(struct walk *w, const struct listing *l, size_t i, uint64_t size)
 {
-	int fd = open(w->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = openat(dirfd(l->dir), l->v[i] + 1,
+	    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	int e = 0;
 
 	if (fd < 0)
 		return walk_err(w, ERR_IO, errno);
-	for (;;) {
-		ssize_t r = read(fd, w->io, READ_CHUNK);
+	while (size > 0) {
+		ssize_t r = read(fd, w->io,
+		    size < READ_CHUNK ? (size_t)size : READ_CHUNK);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -685,7 +756,8 @@ feed_file(struct walk *w)
 			break;
 		}
 		if (r == 0)
-			break;
+			break;          /* shrunk since stat'ed */
+		size -= (uint64_t)r;
 		if ((e = digest_data(w->d, w->io, (size_t)r)) != 0) {
 			walk_err(w, e, 0);
 			break;
@@ -695,51 +767,56 @@ feed_file(struct walk *w)
 	return e;
 }
 
-/* Pass 2: report entries. */
+/* Pass 2: report entries of directory fd (taken over), w->path. */
 static int
-walk_dir(struct walk *w, int depth)
+walk_dir(struct walk *w, int fd, int depth)
 {
-	char **names;
-	size_t n;
+	struct listing l;
 	int e = 0;
 
-	if (list_dir(w->path, &names, &n) != 0)
+	if (list_dir(fd, &l) != 0)
 		return walk_err(w, errno == ENOENT ? ERR_NOENT : ERR_IO, errno);
-	for (size_t i = 0; i < n && e == 0; i++) {
+	for (size_t i = 0; i < l.n && e == 0; i++) {
 		struct stat st;
 		size_t rl;
 		const char *rel;
-		long old = push_name(w, names[i]);
+		long old = push_name(w, l.v[i] + 1);
+		unsigned kind;
 
 		if (old < 0) {
 			e = walk_err(w, ERR_TAR_PATH_LEN, 0);
 			break;
 		}
 		rel = rel_path(w, &rl);
-		if (lstat(w->path, &st) != 0) {
+		kind = entry_kind(&l, i, 1, &st);
+		if (kind == 0) {
 			e = walk_err(w, ERR_IO, errno);
-		} else if (S_ISDIR(st.st_mode)) {
+		} else if (kind == S_IFDIR) {
 			/* gitingest does not enter excluded directories nor
 			 * those past the depth limit (root = depth 0) */
 			if (!digest_dir_excluded(w->d, rel, rl) &&
 			    depth + 1 <= w->d->opt.max_depth) {
 				e = digest_entry(w->d, DIGEST_DIR, rel, rl, 0, NULL, 0);
-				if (e == 0)
-					e = walk_dir(w, depth + 1);
+				if (e == 0) {
+					int sub = open_subdir(&l, i);
+					e = sub < 0 ? walk_err(w, ERR_IO, errno) :
+					    walk_dir(w, sub, depth + 1);
+				}
 			}
-		} else if (S_ISLNK(st.st_mode)) {
+		} else if (kind == S_IFLNK) {
 			char link[WALK_PATH_MAX];
-			ssize_t ll = readlink(w->path, link, sizeof link);
+			ssize_t ll = readlinkat(dirfd(l.dir), l.v[i] + 1, link,
+			    sizeof link);
 			if (ll < 0)
 				e = walk_err(w, ERR_IO, errno);
 			else
 				e = digest_entry(w->d, DIGEST_SYMLINK, rel, rl, 0,
 				    link, (size_t)ll);
-		} else if (S_ISREG(st.st_mode)) {
+		} else if (kind == S_IFREG) {
 			e = digest_entry(w->d, DIGEST_FILE, rel, rl,
 			    (uint64_t)st.st_size, NULL, 0);
 			if (e == 0 && digest_wants_data(w->d))
-				e = feed_file(w);
+				e = feed_file(w, &l, i, (uint64_t)st.st_size);
 			if (e == 0)
 				e = digest_entry_end(w->d);
 		} else {
@@ -749,8 +826,15 @@ walk_dir(struct walk *w, int depth)
 			walk_err(w, e, 0);
 		w->path[old] = '\0';
 	}
-	free_names(names, n);
+	list_free(&l);
 	return e;
+}
+
+/* The root as given: a symlink to a directory is followed there only. */
+static int
+open_root(const struct walk *w)
+{
+	return open(w->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 static int
@@ -779,7 +863,7 @@ dir_digest(const char *src, struct digest *d, const struct source_opts *so,
 	w->path[sl] = '\0';
 	w->root_len = sl;
 	if (d->opt.use_ignore_files) {
-		if ((e = scan_ignores(w, 0)) == 0)
+		if ((e = scan_ignores(w, open_root(w), 0)) == 0)
 			e = load_ignores(w);
 		if (e) {
 			err_set(ec, e, NULL);
@@ -787,7 +871,7 @@ dir_digest(const char *src, struct digest *d, const struct source_opts *so,
 		}
 		d->prescanned = 1;
 	}
-	if ((e = walk_dir(w, 0)) != 0)
+	if ((e = walk_dir(w, open_root(w), 0)) != 0)
 		goto done;
 	if (so->name == NULL) {
 		/* root: the directory's own name; slug: the argument with its

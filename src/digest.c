@@ -352,7 +352,9 @@ scale_tokens(uint64_t counted, uint64_t text_len, uint64_t fed)
  * ~140 MB/s), and it depends on nothing but the text. With opt.token_thread it
  * runs on its own thread: text is copied into a ring of TOKQ_SLOTS buffers,
  * each message tagged with its node, and the thread hands back (node, count)
- * pairs that digest_finish() applies. Without it, counting is inline.
+ * pairs that digest_finish() applies. Without it, counting is inline; with
+ * it, too, until DIGEST_TOKQ_START bytes have been counted, and the thread
+ * starts at the next file (each file is counted wholly on one side).
  */
 #define TOKQ_SLOTS 8
 #define TOKQ_SLOT  65536
@@ -761,7 +763,8 @@ digest_entry(struct digest *d, enum digest_type type, const char *path,
 		c->notebook = 1;
 	utf8v_init(&c->v);
 	tokens_init(&c->tk);
-	if (d->opt.token_thread && d->tq == NULL) {
+	if (d->opt.token_thread && d->tq == NULL &&
+	    d->tok_inline >= DIGEST_TOKQ_START) {
 		int e = tokq_start(d);
 		if (e)
 			return e;
@@ -789,10 +792,12 @@ emit(struct digest *d, const uint8_t *p, size_t n)
 	if (c->tok_fed + k > DIGEST_TOKEN_SAMPLE)
 		k = (size_t)(DIGEST_TOKEN_SAMPLE - c->tok_fed);
 	if (k > 0) {
-		if (d->tq != NULL)
+		if (d->tq != NULL) {
 			tokq_feed(d->tq, c->idx, p, k);
-		else
+		} else {
 			tokens_feed(&c->tk, p, k);
+			d->tok_inline += k;
+		}
 		c->tok_fed += k;
 	}
 	c->text_len += n;

@@ -31,6 +31,9 @@
 #define DIGEST_MAX_DEPTH      20
 /* ours: bodies kept raw up to this, LZ4 beyond (store.h) */
 #define DIGEST_RAW_BUDGET     (16ull << 20)
+/* ours: with opt.token_thread, text counted inline before the thread starts
+ * (a small repository is done before a thread would pay for itself) */
+#define DIGEST_TOKQ_START     (256u << 10)
 /* ours: hard cap on memory held for bodies */
 #define DIGEST_MEM_CAP        (768ull << 20)
 /* ours: entries tracked per archive (each costs a node and a path, ~150 bytes;
@@ -113,6 +116,7 @@ struct digest {
 	uint64_t heap_bytes;            /* body bytes held by the heap's files */
 	struct store *store;
 	struct tokq *tq;                /* token thread, when opt.token_thread */
+	uint64_t tok_inline;            /* text bytes counted on this thread */
 	uint64_t files_analyzed;
 	uint64_t tokens;
 	uint64_t dropped_early;         /* entries that hit DIGEST_DROPPED_EARLY */

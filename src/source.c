@@ -220,6 +220,7 @@ struct inflater {
 	int sys_errno;
 	uint64_t err_offset;
 	uint64_t bytes_in;
+	uint8_t out[16384];             /* inflate_inline()'s output */
 };
 
 /* Producer: wait for a free slot; returns its index or -1 when told to stop. */
@@ -341,6 +342,37 @@ inflate_threaded(struct inflater *f, struct arc *a)
 	return e;
 }
 
+/*
+ * An archive that came whole in the first read (at most READ_CHUNK compressed
+ * bytes) is inflated on this thread: a second thread, with its stack and ring,
+ * costs more than such a repository's whole digest (a fleet run is mostly
+ * small repositories). Same results as inflate_threaded(): the consumer's
+ * error returned, the producer's left in f->err.
+ */
+static int
+inflate_inline(struct inflater *f, struct arc *a)
+{
+	size_t at = 0;
+	int e;
+
+	for (;;) {
+		size_t used = 0, made = 0;
+		f->err = gz_push(f->gz, f->in + at, f->first_len - at, &used,
+		    f->out, sizeof f->out, &made);
+		if (f->err != 0) {
+			f->err_offset = f->gz->err_offset;
+			return 0;
+		}
+		at += used;
+		if (made > 0 && !a->ended && (e = tar_feed(a, f->out, made)) != 0)
+			return e;
+		if (used == 0 && made == 0)
+			break;
+	}
+	f->err = gz_finish(f->gz);
+	return 0;
+}
+
 static int
 archive_digest(int fd, const char *src, const struct source_opts *so,
     struct digest *d, struct source_info *info, struct err_ctx *ec)
@@ -385,9 +417,10 @@ archive_digest(int fd, const char *src, const struct source_opts *so,
 	if (compressed) {
 		struct inflater *f = calloc(1, sizeof *f);
 		uint8_t *ring = NULL;
-		int ok = f != NULL && gz_init(gz, &gl) == 0 &&
-		    (ring = pages_alloc(PIPE_SLOTS * PIPE_SLOT)) != NULL;
-		for (int i = 0; ok && i < PIPE_SLOTS; i++)
+		int small = got < READ_CHUNK;
+		int ok = f != NULL && gz_init(gz, &gl) == 0 && (small ||
+		    (ring = pages_alloc(PIPE_SLOTS * PIPE_SLOT)) != NULL);
+		for (int i = 0; ok && ring != NULL && i < PIPE_SLOTS; i++)
 			f->slot[i] = ring + (size_t)i * PIPE_SLOT;
 		if (ok) {
 			pthread_mutex_init(&f->mu, NULL);
@@ -396,7 +429,8 @@ archive_digest(int fd, const char *src, const struct source_opts *so,
 			f->gz = gz;
 			f->in = in;
 			f->first_len = got;
-			e = inflate_threaded(f, a);
+			e = small ? inflate_inline(f, a) :
+			    inflate_threaded(f, a);
 			info->bytes_in += f->bytes_in;
 			/* the consumer's error first; then the producer's, except
 			 * a stream that stops after the tar end marker */

@@ -794,7 +794,8 @@ static const char usage_run[] =
 "      --max-output BYTES     cap each digest (default 524288, 0 = none)\n"
 "      --archive-url TEMPLATE download from a mirror ({owner} {repo} {ref};\n"
 "                             https://, http:// or file://: air-gapped runs)\n"
-"      --report FILE          JSON run report\n"
+"      --report DEST          JSON run report: FILE or s3://BUCKET/KEY\n"
+"                             ({shard} in DEST: the shard index)\n"
 "      --state FILE           state file (default repodigest-state.json)\n"
 "      --resume FILE          skip what FILE (a state file) lists as done\n"
 "      --grace SECS           after SIGTERM/SIGINT, time for repos in flight\n"
@@ -933,7 +934,8 @@ cmd_run(int argc, char **argv)
 	 * air-gapped run (local feed, file:// mirror, local output) needs none */
 	int remote = strstr(ro.feed, "://") != NULL || ro.archive_url == NULL ||
 	    strncmp(ro.archive_url, "file://", 7) != 0 ||
-	    strncmp(ro.out, "s3://", 5) == 0;
+	    strncmp(ro.out, "s3://", 5) == 0 ||
+	    (ro.report != NULL && strncmp(ro.report, "s3://", 5) == 0);
 	if ((r = setup_net("run", resolve, nres, cacert, ncacert, remote,
 	    (int)connect_s, (int)timeout_s, &anchors, res, &fo)) != 0)
 		return r;
@@ -949,7 +951,8 @@ static const char usage_report[] =
 "usage: repodigest report REPORT.json... [-o FILE] [--json]\n"
 "\n"
 "Merge the reports of a sharded run (run --report): totals, duplicates,\n"
-"failed repos, missing shards.\n"
+"failed repos, missing shards. REPORT: a file, - (stdin) or\n"
+"s3://BUCKET/KEY (S3 settings from the environment, as for run).\n"
 "  -o, --output FILE   also write the merged report as JSON (atomically)\n"
 "      --json          print it as JSON instead of text\n"
 "Exit status: 0 complete, 1 bad report, 2 usage, 3 incomplete (repos\n"
@@ -959,6 +962,38 @@ static int
 render_text(void *ctx, struct out *o)
 {
 	return out_puts(o, ctx);
+}
+
+/*
+ * A report stored by run --report s3://BUCKET/KEY: the S3 settings come from
+ * the environment (as for run: REPODIGEST_S3_ENDPOINT...), the network set up
+ * on first use.
+ */
+static int
+report_load_s3(struct report *m, const char *url, struct err_ctx *ec)
+{
+	static struct tls_anchors anchors;
+	static struct fetch_opts fo;
+	static int ready;
+	struct buf b;
+	int e;
+
+	if (!ready) {
+		if ((e = setup_net("report", NULL, 0, NULL, 0, 1, 30, 300,
+		    &anchors, NULL, &fo)) != 0)
+			return err_set(ec, ERR_USAGE, "cannot set up TLS");
+		ready = 1;
+	}
+	memset(ec, 0, sizeof *ec);
+	buf_init(&b, REPORT_MAX_BYTES);
+	e = s3_object_get(url, NULL, NULL, &fo, &b, ec);
+	if (e == 0)
+		e = report_add(m, url, b.p != NULL ? b.p : (const uint8_t *)"",
+		    b.len, ec);
+	else if (e == ERR_LIMIT)
+		err_set(ec, e, "larger than a run report can be");
+	buf_free(&b);
+	return e;
 }
 
 static int
@@ -977,9 +1012,10 @@ cmd_report(int argc, char **argv)
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(usage_report, stdout);
 			goto done;
-		} else if (a[0] != '-') {
+		} else if (a[0] != '-' || a[1] == '\0') {
 			nfiles++;
-			r = report_load(&m, a, &ec);
+			r = strncmp(a, "s3://", 5) == 0 ?
+			    report_load_s3(&m, a, &ec) : report_load(&m, a, &ec);
 		} else if (strcmp(a, "--json") == 0) {
 			json = 1;
 		} else if ((r = opt_match(argc, argv, &i, "output", 'o', 1,

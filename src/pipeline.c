@@ -657,15 +657,30 @@ write_state(struct run *r, const char *path)
 	return e;
 }
 
+/*
+ * The run report, to a file (atomically) or to s3://BUCKET/KEY (one PUT:
+ * whole or absent), so that pods whose disks go with them leave their shard's
+ * report where `repodigest report` can read it. "{shard}" in the name becomes
+ * the shard's index: every task of a Cloud Run job gets the same arguments.
+ */
 static int
-write_report(struct run *r, const char *path, double elapsed)
+write_report(struct run *r, const char *path, double elapsed,
+    struct err_ctx *ec)
 {
 	cJSON *root = cJSON_CreateObject(), *repos;
 	static const char *const sname[] = { "pending", "pending", "cached",
 	    "processed", "failed", "done-earlier" };
 	static const char *const mode[] = { "all", "hash", "seed" };
-	char spec[48], desc[256], now[32];
+	const char *mark = strstr(path, "{shard}");
+	char spec[48], desc[256], now[32], expanded[1100];
 	int e;
+
+	if (mark != NULL) {
+		snprintf(expanded, sizeof expanded, "%.*s%llu%s",
+		    (int)(mark - path), path, (unsigned long long)r->sh.index,
+		    mark + 7);
+		path = expanded;
+	}
 
 	/* what `repodigest report` needs to merge shards: which shard (I/N
 	 * and how it was chosen), which feed, which build, when */
@@ -695,7 +710,17 @@ write_report(struct run *r, const char *path, double elapsed)
 			cJSON_AddStringToObject(it, "error", r->errmsg[i]);
 		cJSON_AddItemToArray(repos, it);
 	}
-	e = write_json_file(path, root);
+	if (strncmp(path, "s3://", 5) == 0) {
+		char *txt = cJSON_Print(root);
+		e = txt == NULL ? err_set(ec, ERR_NOMEM, NULL) :
+		    s3_object_put(path, r->o->s3_endpoint, r->o->s3_region,
+		    r->o->fetch, (const uint8_t *)txt, strlen(txt),
+		    "application/json", ec);
+		free(txt);
+	} else if ((e = write_json_file(path, root)) != 0) {
+		err_field(ec->source, sizeof ec->source, path, strlen(path));
+		err_set(ec, e, NULL);
+	}
 	cJSON_Delete(root);
 	return e;
 }
@@ -730,6 +755,7 @@ pipeline_run(const struct run_opts *o)
 	size_t nall = 0, nrec = 0, nw;
 	char desc[256], line[512];
 	int status = 0, e, interrupted = 0;
+	char report_err[1024] = "";
 	struct sigaction sa;
 
 	if (r == NULL)
@@ -769,6 +795,18 @@ pipeline_run(const struct run_opts *o)
 			    o->s3_region);
 		log_add_secret(&r->log, r->s3cfg.secret);
 		log_add_secret(&r->log, r->s3cfg.session_token);
+	}
+	/* and the report's, not found missing after hours of work */
+	if (o->report != NULL && strncmp(o->report, "s3://", 5) == 0) {
+		struct s3_config rc;
+		const char *key;
+		e = s3_object_config(&rc, o->report, o->s3_endpoint,
+		    o->s3_region, &key, &ec);
+		s3_config_wipe(&rc);
+		if (e != 0) {
+			status = fatal(r, &ec, "Bad report destination");
+			goto out;
+		}
 	}
 
 	buf_init(&feed, FEED_MAX_BYTES);
@@ -878,7 +916,8 @@ pipeline_run(const struct run_opts *o)
 				write_state(r, o->state ? o->state :
 				    PIPELINE_DEFAULT_STATE);
 				if (o->report)
-					write_report(r, o->report, now_s() - r->t0);
+					write_report(r, o->report, now_s() - r->t0,
+					    &ec);
 				pthread_mutex_unlock(&r->mu);
 				log_status(&r->log, "");
 				fflush(stdout);
@@ -903,8 +942,11 @@ join:
 			total -= r->state[i] == JOB_SKIPPED_RESUME;
 		log_status(&r->log, "");
 		write_state(r, o->state ? o->state : PIPELINE_DEFAULT_STATE);
-		if (o->report && write_report(r, o->report, el) != 0) {
-			const char *kv[] = { "file", o->report, NULL };
+		memset(&ec, 0, sizeof ec);
+		if (o->report && write_report(r, o->report, el, &ec) != 0) {
+			const char *kv[] = { "file", o->report, "error", report_err,
+			    NULL };
+			err_format(&ec, report_err, sizeof report_err);
 			log_msg(&r->log, LOG_ERROR, "report", "Cannot write the report",
 			    kv);
 		}
@@ -919,9 +961,14 @@ join:
 			    line, kv);
 		}
 	}
-	if (status == 0 && interrupted)
+	if (status == 0 && interrupted) {
 		status = 130;
-	else if (status == 0 && o->max_failures >= 0 &&
+	} else if (status == 0 && report_err[0] != '\0') {
+		/* a batch whose account is lost is not a success */
+		fprintf(stderr, "repodigest: cannot write the report: %s\n",
+		    report_err);
+		status = 1;
+	} else if (status == 0 && o->max_failures >= 0 &&
 	    (long)r->n_failed > o->max_failures) {
 		fprintf(stderr, "repodigest: %s\n", line);
 		fprintf(stderr, "repodigest: %zu repos failed, more than "

@@ -206,7 +206,8 @@ report_load(struct report *m, const char *file, struct err_ctx *ec)
 	struct buf b;
 	uint8_t tmp[65536];
 	ssize_t r;
-	int fd = open(file, O_RDONLY | O_CLOEXEC), e;
+	int fd = strcmp(file, "-") == 0 ? STDIN_FILENO :
+	    open(file, O_RDONLY | O_CLOEXEC), e;
 
 	memset(ec, 0, sizeof *ec);
 	err_field(ec->source, sizeof ec->source, file, strlen(file));
@@ -221,7 +222,8 @@ report_load(struct report *m, const char *file, struct err_ctx *ec)
 	    (e = buf_append(&b, tmp, (size_t)r)) == 0)
 		;
 	ec->sys_errno = r < 0 ? errno : 0;
-	close(fd);
+	if (fd != STDIN_FILENO)
+		close(fd);
 	e = r != 0 ? err_set(ec, r < 0 ? ERR_IO : e, NULL) :
 	    report_add(m, file, b.p != NULL ? b.p : tmp, b.len, ec);
 	buf_free(&b);

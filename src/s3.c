@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "s3.h"
 #include "s3xml.h"
 #include "sigv4.h"
@@ -524,5 +525,101 @@ s3_get(struct s3_client *s, const char *key, int *found, fetch_body_fn fn,
 	memset(&rs, 0, sizeof rs);
 	e = request_checked(s, &q, found, fn, ctx, &rs, ec);
 	fetch_resp_free(&rs);
+	return e;
+}
+
+/* ------------------------------------------------------------ one object */
+
+/* see s3.h */
+int
+s3_object_config(struct s3_config *cfg, const char *url, const char *endpoint,
+    const char *region, const char **key, struct err_ctx *ec)
+{
+	const char *sl = strrchr(url, '/');
+	char dest[sizeof cfg->prefix + 80];
+	int e;
+
+	if (strncmp(url, "s3://", 5) != 0 || sl == NULL || sl < url + 5 ||
+	    sl[1] == '\0' || (size_t)(sl - url) >= sizeof dest) {
+		err_field(ec->source, sizeof ec->source, url, strlen(url));
+		return err_set(ec, ERR_USAGE, "not an s3://BUCKET/KEY object");
+	}
+	memcpy(dest, url, (size_t)(sl - url));
+	dest[sl - url] = '\0';
+	*key = sl + 1;
+	e = s3_config_env(cfg, dest, ec);
+	if (e == 0 && endpoint != NULL)
+		snprintf(cfg->endpoint, sizeof cfg->endpoint, "%s", endpoint);
+	if (e == 0 && region != NULL)
+		snprintf(cfg->region, sizeof cfg->region, "%s", region);
+	err_field(ec->source, sizeof ec->source, url, strlen(url));
+	return e;
+}
+
+static int
+object_open(struct s3_client *s, const char *url, const char *endpoint,
+    const char *region, const struct fetch_opts *fo, const char **key,
+    struct err_ctx *ec)
+{
+	struct s3_config *cfg = malloc(sizeof *cfg);
+	int e;
+
+	if (cfg == NULL)
+		return err_set(ec, ERR_NOMEM, NULL);
+	e = s3_object_config(cfg, url, endpoint, region, key, ec);
+	if (e == 0 && (e = s3_init(s, cfg, fo)) != 0)
+		err_set(ec, e, NULL);
+	s3_config_wipe(cfg);
+	free(cfg);
+	return e;
+}
+
+/* see s3.h */
+int
+s3_object_put(const char *url, const char *endpoint, const char *region,
+    const struct fetch_opts *fo, const uint8_t *body, size_t len,
+    const char *content_type, struct err_ctx *ec)
+{
+	struct s3_client *s = malloc(sizeof *s);
+	const char *key;
+	int e;
+
+	if (s == NULL)
+		return err_set(ec, ERR_NOMEM, NULL);
+	if ((e = object_open(s, url, endpoint, region, fo, &key, ec)) == 0) {
+		e = s3_put(s, key, body, len, content_type, NULL, 0, ec);
+		err_field(ec->source, sizeof ec->source, url, strlen(url));
+		s3_free(s);
+	}
+	free(s);
+	return e;
+}
+
+static int
+get_into_buf(void *ctx, const uint8_t *p, size_t n)
+{
+	return buf_append(ctx, p, n);
+}
+
+/* see s3.h */
+int
+s3_object_get(const char *url, const char *endpoint, const char *region,
+    const struct fetch_opts *fo, struct buf *b, struct err_ctx *ec)
+{
+	struct s3_client *s = malloc(sizeof *s);
+	const char *key;
+	int e, found = 1;
+
+	if (s == NULL)
+		return err_set(ec, ERR_NOMEM, NULL);
+	if ((e = object_open(s, url, endpoint, region, fo, &key, ec)) == 0) {
+		e = s3_get(s, key, &found, get_into_buf, b, ec);
+		if (e == 0 && !found)
+			e = err_set(ec, ERR_NOENT, NULL);
+		/* name what the user named, not the request's URL */
+		err_field(ec->source, sizeof ec->source, url, strlen(url));
+		s3_free(s);
+	}
+	free(s);
 	return e;
 }

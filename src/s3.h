@@ -107,4 +107,22 @@ int s3_head(struct s3_client *s, const char *key, int *found,
 int s3_get(struct s3_client *s, const char *key, int *found, fetch_body_fn fn,
     void *ctx, struct err_ctx *ec);
 
+/*
+ * One object named by its URL, s3://BUCKET/KEY (a run report): configured as
+ * --out s3://BUCKET/DIR would be (the environment), with endpoint and region
+ * overrides (NULL: none). put sends the body whole, without metadata; get
+ * appends the object to b (ERR_LIMIT past b's cap; ERR_NOENT on 404).
+ */
+struct buf;
+/* The configuration of url's directory (no request made; checks the URL and
+ * the credentials' presence), and *key: its last part. */
+int s3_object_config(struct s3_config *cfg, const char *url,
+    const char *endpoint, const char *region, const char **key,
+    struct err_ctx *ec);
+int s3_object_put(const char *url, const char *endpoint, const char *region,
+    const struct fetch_opts *fo, const uint8_t *body, size_t len,
+    const char *content_type, struct err_ctx *ec);
+int s3_object_get(const char *url, const char *endpoint, const char *region,
+    const struct fetch_opts *fo, struct buf *b, struct err_ctx *ec);
+
 #endif

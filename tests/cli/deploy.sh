@@ -52,9 +52,14 @@ if kind == "k8s":
     mounts = [m["mountPath"] for m in c.get("volumeMounts", [])]
     for f in ("--state", "--report"):
         v = argval(f)
-        if v:
+        if v and not v.startswith("s3://"):
             out(any(v.startswith(m.rstrip("/") + "/") for m in mounts),
                 "%s %s is on a mounted volume" % (f, v))
+v = argval("--report")
+if v and v.startswith("s3://"):
+    # one object per pod or task: the same argument everywhere, so the key
+    # must carry the shard index
+    out("{shard}" in v, "--report %s has {shard} in its key" % v)
 else:
     out(job["parallelism"] <= job["taskCount"], "parallelism <= taskCount")
     out("REPODIGEST_SHARDS" not in env, "no REPODIGEST_SHARDS (Cloud Run gives the count)")

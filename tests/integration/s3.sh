@@ -163,6 +163,19 @@ elif cmd == "verify":
     check("processedat", ok, repr(p))
     check("commit", m.get("commit") == commit, repr(m.get("commit")))
     check("generator", m.get("generator", "").startswith("repodigest/"), repr(m.get("generator")))
+elif cmd == "runreport":
+    # runreport BUCKET KEY SHARD TOTAL: a run report as `run --report` writes it
+    import json
+    bucket, key, shard, total = args
+    o = c.get_object(Bucket=bucket, Key=key)
+    r = json.loads(o["Body"].read())
+    why = []
+    if o.get("ContentType") != "application/json": why.append("content-type %r" % o.get("ContentType"))
+    if r.get("format") != "repodigest-run-report/1": why.append("format %r" % r.get("format"))
+    if r.get("shard") != shard: why.append("shard %r" % r.get("shard"))
+    if r.get("total") != int(total) or len(r.get("repos", [])) != int(total): why.append("total %r" % r.get("total"))
+    if r.get("failed") != 0: why.append("failed %r" % r.get("failed"))
+    print("ok" if not why else "FAIL " + "; ".join(why))
 else:
     sys.exit("s3.py: unknown command " + cmd)
 PY
@@ -397,6 +410,51 @@ for B in $BINS; do
 	# a bad REPODIGEST_S3_ADDRESSING is a usage error
 	putfail "$tag bad addressing" 1 "REPODIGEST_S3_ADDRESSING" env $VENV REPODIGEST_S3_ADDRESSING=dns \
 		"$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic --out "s3://$tb_err"
+done
+
+# run reports in S3 (pods whose disks go with them): each shard's `run
+# --report s3://BUCKET/shard-{shard}.json` (the same argument for every
+# shard, "{shard}" becoming its index) is read back by boto3 and merged by `repodigest
+# report` from S3, and from stdin; a report that cannot be stored makes the run
+# exit 1 (its digests are stored all the same); a report URL without a key is
+# refused before any work
+R2ENV="R2_ENDPOINT=$S3_ENDPOINT R2_ACCESS_KEY=$S3_ACCESS_KEY R2_SECRET_KEY=$S3_SECRET_KEY"
+for B in $BINS; do
+	case $B in */asan/*) t=asan ;; *) t=musl ;; esac
+	tag=$t/$(basename "$B")
+	rb=rd-$t-reports
+	s3py mb "$rb" >"$W/mb" 2>&1 || { bad "$tag: create bucket: $(tail -3 "$W/mb")"; continue; }
+	for i in 0 1; do
+		put "$tag run --report s3:// shard $i" env $R2ENV "$B" run "$W/feed.json" --out "$W/rep-$t" \
+			--archive-url "$MIRROR" --state "$W/rstate-$t-$i" --shard "$i/2" --report "s3://$rb/reports/shard-{shard}.json"
+	done
+	# the two repos fall into the shards by hash: the totals add up to 2
+	n0=$(grep -o 'Pipeline complete: [0-9]*' "$W/cap/$((nrun - 1)).out" | grep -o '[0-9]*$')
+	n1=$(grep -o 'Pipeline complete: [0-9]*' "$W/cap/$nrun.out" | grep -o '[0-9]*$')
+	[ "$((${n0:-9} + ${n1:-9}))" -eq 2 ] && ok || bad "$tag shard totals: $n0 + $n1"
+	for i in 0 1; do
+		eval "n=\$n$i"
+		v=$(s3py runreport "$rb" "reports/shard-$i.json" "$i/2" "${n:-9}" 2>&1)
+		[ "$v" = ok ] && ok || bad "$tag report shard $i read by boto3: $v"
+	done
+	put "$tag report from s3://" env $R2ENV "$B" report --json "s3://$rb/reports/shard-0.json" "s3://$rb/reports/shard-1.json" &&
+		{ "$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["total"] == 2 and r["processed"] == 2 and r.get("shards_missing") == 0 else 1)' "$W/out" &&
+		ok || bad "$tag merged from s3://: $(head -c 300 "$W/out")"; }
+	env $R2ENV "$B" report --json "s3://$rb/reports/shard-0.json" >"$W/r0.json" 2>"$W/err"
+	# the same report twice (stdin and file): shard 0's repos counted once,
+	# each named as a duplicate (r0.json is a merged report: it names no
+	# shard, so none is missing and the merge is complete)
+	timeout 30 "$B" report --json - "$W/r0.json" <"$W/r0.json" >"$W/out" 2>"$W/err"; rc=$?; keep
+	[ $rc -eq 0 ] && "$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); n=int(sys.argv[2]); sys.exit(0 if r["total"] == n and len(r["duplicates"]) == n else 1)' "$W/out" "${n0:-9}" &&
+		ok || bad "$tag report -: exit $rc: $(head -c 300 "$W/out") $(head -3 "$W/err")"
+	putfail "$tag report: missing object" 1 "s3://$rb/reports/nope.json" env $R2ENV "$B" report "s3://$rb/reports/nope.json"
+	putfail "$tag run --report to a missing bucket" 1 "cannot write the report.*NoSuchBucket" env $R2ENV \
+		"$B" run "$W/feed.json" --out "$W/rep2-$t" --archive-url "$MIRROR" --state "$W/rstate2-$t" \
+		--report "s3://rd-$t-nobucket-$(rnd)/r.json" --log-format json
+	[ -s "$W/rep2-$t/gitingest/RepoDigest/mixed/summary.txt" ] && ok || bad "$tag digests not stored when the report failed"
+	putfail "$tag run --report s3://BUCKET (no key)" 1 "s3://BUCKET/KEY" env $R2ENV \
+		"$B" run "$W/feed.json" --out "$W/rep3-$t" --archive-url "$MIRROR" --state "$W/rstate3-$t" --report "s3://$rb/"
+	[ ! -e "$W/rep3-$t" ] && ok || bad "$tag run with a bad report URL did some work"
 done
 
 # keep-alive: the bench driver (itests/s3bench, one s3_client) PUTs five

@@ -46,6 +46,7 @@
  * Memory: one malloc'd block per pattern (nodes, character-set ranges, text),
  * plus the growing array of struct ignore_pat, all released by ignore_free().
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,7 @@ struct ignore_pat {
 	uint64_t litmask[4];    /* the literal's bytes (litlen 1) or byte pairs
 	                         * (litlen >= 2), hashed: see path_mask() */
 	int negate;             /* pattern started with '!' */
+	int shared;             /* block belongs to the shared defaults */
 	size_t bytes;           /* size of the block, for IGNORE_MAX_BYTES */
 	void *block;            /* owns nodes, ranges and text */
 };
@@ -683,6 +685,7 @@ compile(const char *pat, size_t len, struct ignore_pat *out)
 	out->nnodes = (uint32_t)c.nn;
 	out->len = (uint32_t)len;
 	out->negate = negate;
+	out->shared = 0;
 	free(blk);
 	return 0;
 }
@@ -863,24 +866,78 @@ void
 ignore_free(struct ignore *ig)
 {
 	for (size_t i = 0; i < ig->n; i++)
-		free(ig->pats[i].block);
+		if (!ig->pats[i].shared)
+			free(ig->pats[i].block);
 	free(ig->pats);
 	memset(ig, 0, sizeof *ig);
+}
+
+/* Room for n more patterns in ig. */
+static int
+reserve(struct ignore *ig, size_t n)
+{
+	struct ignore_pat *np;
+	size_t cap = ig->cap ? ig->cap : 64;
+
+	if (n > IGNORE_MAX_PATTERNS - ig->n)
+		return ERR_PATTERN_COUNT;
+	if (ig->n + n <= ig->cap)
+		return 0;
+	while (cap < ig->n + n)
+		cap *= 2;
+	if (cap > IGNORE_MAX_PATTERNS)
+		cap = IGNORE_MAX_PATTERNS;
+	if ((np = realloc(ig->pats, cap * sizeof *np)) == NULL)
+		return ERR_NOMEM;
+	ig->pats = np;
+	ig->cap = cap;
+	return 0;
+}
+
+/*
+ * gitingest's defaults, compiled once per process and shared, read-only, by
+ * every set: a fleet run used to compile them again for each repository, 270
+ * allocations and most of the set-up of a small repository's digest. Never
+ * freed (the process's lifetime; still reachable, so not a leak).
+ */
+static struct ignore defaults_set;
+static int defaults_err;
+static pthread_once_t defaults_once = PTHREAD_ONCE_INIT;
+
+static void
+defaults_build(void)
+{
+	size_t n = sizeof default_patterns / sizeof default_patterns[0];
+
+	for (size_t i = 0; i < n && defaults_err == 0; i++)
+		defaults_err = ignore_add(&defaults_set, default_patterns[i],
+		    strlen(default_patterns[i]));
+	if (defaults_err != 0) {
+		ignore_free(&defaults_set);
+		return;
+	}
+	for (size_t i = 0; i < defaults_set.n; i++)
+		defaults_set.pats[i].shared = 1;
 }
 
 /* see ignore.h */
 int
 ignore_add_defaults(struct ignore *ig)
 {
-	size_t n = sizeof default_patterns / sizeof default_patterns[0];
+	const struct ignore *d = &defaults_set;
 	int e;
 
-	for (size_t i = 0; i < n; i++) {
-		e = ignore_add(ig, default_patterns[i],
-		    strlen(default_patterns[i]));
-		if (e != 0)
-			return e;
-	}
+	pthread_once(&defaults_once, defaults_build);
+	if (defaults_err != 0)
+		return defaults_err;
+	if (d->bytes > IGNORE_MAX_BYTES - ig->bytes)
+		return ERR_PATTERN_COUNT;
+	if ((e = reserve(ig, d->n)) != 0)
+		return e;
+	memcpy(ig->pats + ig->n, d->pats, d->n * sizeof *d->pats);
+	ig->n += d->n;
+	ig->bytes += d->bytes;
+	ig->has_negation |= d->has_negation;
 	return 0;
 }
 
@@ -907,23 +964,13 @@ ignore_add(struct ignore *ig, const char *pat, size_t len)
 		return 0;               /* comment, blank or "/": a no-op */
 	if (e != 0)
 		return e;
-	if (p.bytes > IGNORE_MAX_BYTES - ig->bytes) {
+	if (p.bytes > IGNORE_MAX_BYTES - ig->bytes)
+		e = ERR_PATTERN_COUNT;
+	else
+		e = reserve(ig, 1);
+	if (e != 0) {
 		free(p.block);
-		return ERR_PATTERN_COUNT;
-	}
-	if (ig->n == ig->cap) {
-		size_t cap = ig->cap ? ig->cap * 2 : 64;
-		struct ignore_pat *np;
-
-		if (cap > IGNORE_MAX_PATTERNS)
-			cap = IGNORE_MAX_PATTERNS;
-		np = realloc(ig->pats, cap * sizeof *np);
-		if (np == NULL) {
-			free(p.block);
-			return ERR_NOMEM;
-		}
-		ig->pats = np;
-		ig->cap = cap;
+		return e;
 	}
 	ig->pats[ig->n++] = p;
 	ig->bytes += p.bytes;
@@ -944,7 +991,8 @@ ignore_remove(struct ignore *ig, const char *pat, size_t len)
 
 		if (p->len == len && memcmp(p->text, pat, len) == 0) {
 			ig->bytes -= p->bytes;
-			free(p->block);
+			if (!p->shared)
+				free(p->block);
 			continue;
 		}
 		if (p->negate)

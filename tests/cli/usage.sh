@@ -32,6 +32,26 @@ expect_ok "-o a FIFO" "$BIN" digest -q "$W/t" -o "$W/fifo"
 wait
 [ -p "$W/fifo" ] && ok || bad "-o a FIFO replaced the FIFO"
 cmp -s "$W/from-fifo" "$W/t.txt" && ok || bad "-o a FIFO: the reader got something else"
+# a directory walk types entries from the listing (d_type) and opens them
+# relative to their directory: a FIFO inside is reported, never opened (it
+# would block); a symlink to a directory is shown, not entered; the root
+# itself may be a symlink; a .gitignore deep down still applies
+mkdir -p "$W/dw/src/sub"
+printf 'int x;\n' >"$W/dw/src/sub/a.c"
+printf 'hi\n' >"$W/dw/README.md"
+printf 'x\n' >"$W/dw/src/sub/drop.log"
+printf '*.log\n' >"$W/dw/src/.gitignore"
+mkfifo "$W/dw/src/pipe"
+ln -s sub "$W/dw/src/link"
+ln -s "$W/dw" "$W/dwlink"
+expect_ok "directory: FIFO, symlinked dir, symlinked root" timeout 20 "$BIN" digest -q "$W/dwlink" \
+	--report "$W/dw.json" -o "$W/dw.txt"
+grep -q '^FILE: src/sub/a.c$' "$W/dw.txt" && grep -q '^FILE: README.md$' "$W/dw.txt" && ok ||
+	bad "directory: files missing: $(grep '^FILE' "$W/dw.txt")"
+grep -q '^SYMLINK: src/link -> sub$' "$W/dw.txt" && ok || bad "directory: symlink not shown"
+grep -q 'src/link/a.c\|drop.log' "$W/dw.txt" && bad "directory: entered a symlink or ignored nothing" || ok
+grep -q '"path": "src/pipe", "bytes": 0, "reason": "not a regular file or symlink"' "$W/dw.json" && ok ||
+	bad "directory: the FIFO is not reported: $(cat "$W/dw.json")"
 # CA files are read only when a connection may be needed: a local digest
 # ignores a broken SSL_CERT_FILE, a remote one names it in its error
 SSL_CERT_FILE="$W/no-such-ca.pem" expect_ok "local digest does not read SSL_CERT_FILE" "$BIN" digest -q "$W/t" -o "$W/t2.txt"

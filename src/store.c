@@ -36,6 +36,14 @@ struct store_chunk {
 	uint8_t data[];
 };
 
+/*
+ * LZ4's acceleration: 4 skips more match candidates than the default 1.
+ * Measured on Python 3.11's source tree (70 MB of text): the digest 418 ->
+ * 379 ms, peak RSS 48.8 -> 51.0 MiB (8: 359 ms, 53.0 MiB); the tarball's full
+ * digest stays at 55 MiB, under the 64 MiB plan.
+ */
+#define STORE_LZ4_ACCEL 4
+
 /* see store.h */
 void
 store_init(struct store *s, uint64_t raw_budget, uint64_t mem_cap)
@@ -132,7 +140,8 @@ flush_stage(struct store *s, size_t n)
 		return 0;
 	if (s->raw_total >= s->raw_budget) {
 		int k = LZ4_compress_fast((const char *)s->stage,
-		    (char *)s->scratch, (int)n, (int)sizeof s->scratch, 1);
+		    (char *)s->scratch, (int)n, (int)sizeof s->scratch,
+		    STORE_LZ4_ACCEL);
 		/* Keep it raw when LZ4 does not pay (already dense data). */
 		if (k > 0 && (size_t)k < n - n / 16) {
 			src = s->scratch;

@@ -12,7 +12,10 @@
  *
  * The memory is zeroed and 2 MiB aligned; n is rounded up to 2 MiB.
  * MADV_HUGEPAGE is a hint: where transparent huge pages are off, this is an
- * ordinary mapping of small pages.
+ * ordinary mapping of small pages; where no free huge page is at hand the
+ * kernel falls back to small pages, or (defrag=madvise, Debian's default)
+ * compacts memory first, which can cost a few milliseconds on a fragmented
+ * host: still cheaper than 512 faults.
  */
 #ifndef PAGES_H
 #define PAGES_H

@@ -1,6 +1,8 @@
 /*
  * proxy.c - proxies from the environment and CONNECT tunnels. See proxy.h.
  */
+#include <arpa/inet.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +174,41 @@ proxy_conf_env(struct proxy_conf *pc)
 	proxy_conf_init(pc, hs_var, hs, h_var, h, np);
 }
 
+/*
+ * "ADDR/BITS" (curl's CIDR form, e.g. 10.0.0.0/8, fd00::/8) against a host that
+ * is an address of the same family; names are not resolved.
+ */
+static int
+cidr_match(const char *t, size_t n, const char *host)
+{
+	const char *sl = memchr(t, '/', n), *end = t + n, *d;
+	unsigned char net[16], ip[16];
+	char a[INET6_ADDRSTRLEN + 2];
+	size_t al = (size_t)(sl - t);
+	unsigned bits = 0;
+	int af;
+
+	if (t[0] == '[' && al > 2 && t[al - 1] == ']')
+		t++, al -= 2;
+	if (al == 0 || al >= sizeof a || end - sl < 2 || end - sl > 4)
+		return 0;
+	for (d = sl + 1; d < end; d++) {
+		if (*d < '0' || *d > '9')
+			return 0;
+		bits = bits * 10 + (unsigned)(*d - '0');
+	}
+	memcpy(a, t, al);
+	a[al] = '\0';
+	af = strchr(a, ':') != NULL ? AF_INET6 : AF_INET;
+	if (bits > (af == AF_INET6 ? 128u : 32u) || inet_pton(af, a, net) != 1 ||
+	    inet_pton(af, host, ip) != 1)
+		return 0;
+	if (memcmp(net, ip, bits / 8) != 0)
+		return 0;
+	return bits % 8 == 0 ||
+	    ((net[bits / 8] ^ ip[bits / 8]) & (0xFF00 >> bits % 8)) == 0;
+}
+
 /* One NO_PROXY entry (t[0..n), trimmed, not empty) against host:port. */
 static int
 entry_match(const char *t, size_t n, const char *host, uint16_t port)
@@ -181,6 +218,8 @@ entry_match(const char *t, size_t n, const char *host, uint16_t port)
 
 	if (n == 1 && t[0] == '*')
 		return 1;
+	if (memchr(t, '/', n) != NULL)
+		return cidr_match(t, n, host);
 	/* the optional :PORT: after "]" for bracketed IPv6; otherwise only
 	 * when there is exactly one colon (a bare IPv6 literal has more) */
 	if (t[0] == '[') {

@@ -6,7 +6,7 @@
  * files"). Bodies are appended as they stream in and cut into chunks of at most
  * STORE_CHUNK bytes, always at UTF-8 character boundaries (so an output cap never
  * splits a character). The first raw_budget bytes are kept as they are; past that
- * every chunk is LZ4-compressed (about 3x on source code at several hundred MB/s),
+ * every chunk is LZ4-compressed (2-3x on source code at several hundred MB/s),
  * which keeps a whole-repository digest within tens of MiB without a temp file.
  * Total memory held is capped (mem_cap): going over is ERR_DIGEST_MEM, never an
  * unbounded allocation.

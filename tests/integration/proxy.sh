@@ -8,7 +8,7 @@
 #     host through the tunnel and never the proxy's log
 #   - http through HTTP_PROXY in absolute form (python3's http.server behind)
 #   - `repodigest run` (the batch pipeline) through the tunnel
-#   - NO_PROXY bypass leaves the proxy log untouched
+#   - NO_PROXY bypass leaves the proxy log untouched (names, ports, "*", CIDR blocks)
 #   - a second tinyproxy with BasicAuth: 407 without credentials, a refusal
 #     with wrong ones (tinyproxy answers 401 there), success with the right
 #     ones; the password never appears in stdout, stderr or the proxy logs
@@ -173,6 +173,17 @@ for B in $BINS; do
 		{ cmp -s "$W/out" "$W/direct" && ok || bad "$tag http via proxy: digest differs"; }
 	since "$W/plain.log" "$t0" | grep -q "Request (file descriptor [0-9]*): GET http://127.0.0.1:$HP/basic.tar.gz HTTP/1.1" &&
 		ok || bad "$tag: no absolute-form GET in the proxy log"
+
+	# NO_PROXY CIDR blocks, for a host given as an address: 127.0.0.0/8
+	# goes direct, 10.0.0.0/8 does not cover it
+	t0=$(lines "$W/plain.log")
+	HTTP_PROXY=$PX NO_PROXY=10.0.0.0/8,127.0.0.0/8 expect_ok "$tag NO_PROXY CIDR" "$B" digest -q --repo RepoDigest/basic \
+	    "http://127.0.0.1:$HP/basic.tar.gz" &&
+		{ cmp -s "$W/out" "$W/direct" && ok || bad "$tag NO_PROXY CIDR: digest differs"; }
+	[ "$(lines "$W/plain.log")" -eq "$t0" ] && ok || bad "$tag NO_PROXY=127.0.0.0/8: the proxy was used"
+	HTTP_PROXY=$PX NO_PROXY=10.0.0.0/8 expect_ok "$tag NO_PROXY other block" "$B" digest -q --repo RepoDigest/basic \
+	    "http://127.0.0.1:$HP/basic.tar.gz"
+	[ "$(lines "$W/plain.log")" -gt "$t0" ] && ok || bad "$tag NO_PROXY=10.0.0.0/8 bypassed the proxy"
 
 	# NO_PROXY: the proxy log does not move (domain suffix, then "*")
 	for np in .invalid test.invalid:$P '*'; do

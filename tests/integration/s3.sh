@@ -18,6 +18,8 @@
 # Addressing: a DNS-label bucket goes virtual-hosted (BUCKET.s3.REGION.
 # amazonaws.com/KEY), a dotted one path-style, REPODIGEST_S3_ADDRESSING=path
 # forces path-style; radosgw's access log shows which form each request took.
+# Run reports stored in S3 and merged from there. Through a proxy (Debian's
+# tinyproxy): absolute-form requests over http, a CONNECT tunnel over https.
 # Keep-alive: the bench driver itests/s3bench PUTs five objects over one
 # connection.
 # Finally: no secret, session token or GITHUB_TOKEN in anything repodigest
@@ -27,8 +29,10 @@ BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
 SHARED=${SHARED:-../shared}
 . tests/integration/s3srv.inc
+PIDS=
 cleanup() {
 	s3srv_stop
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -38,7 +42,7 @@ BUILD=$(dirname "$BIN")
 BINS="$BIN $BUILD/asan/repodigest"
 for b in $BINS; do [ -x "$b" ] || { bad "missing $b (make test-build)"; finish; exit 1; }; done
 "$S3SRV" install >"$W/install.log" 2>&1 || { bad "s3-server install: $(tail -3 "$W/install.log")"; finish; exit 1; }
-scripts/setup python3-boto3 openssl >"$W/setup.log" 2>&1 || { bad "setup python3-boto3: $(tail -3 "$W/setup.log")"; finish; exit 1; }
+scripts/setup python3-boto3 openssl tinyproxy >"$W/setup.log" 2>&1 || { bad "setup python3-boto3: $(tail -3 "$W/setup.log")"; finish; exit 1; }
 PY=/usr/bin/python3     # Debian's python3, where python3-boto3 lives
 
 # a hermetic environment: no S3 configuration from the caller, loopback only
@@ -456,6 +460,53 @@ for B in $BINS; do
 		"$B" run "$W/feed.json" --out "$W/rep3-$t" --archive-url "$MIRROR" --state "$W/rstate3-$t" --report "s3://$rb/"
 	[ ! -e "$W/rep3-$t" ] && ok || bad "$tag run with a bad report URL did some work"
 done
+
+# S3 through an HTTP proxy (Debian's tinyproxy, foreground, 300 s TTL): over
+# http the requests go in absolute form and radosgw still accepts the
+# signature (signed for the endpoint's Host and path, not the proxy's);
+# over https through a CONNECT tunnel. The proxy's log shows each, and never
+# the secret
+PXP=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$W/tinyproxy.conf" <<EOF
+Port $PXP
+Listen 127.0.0.1
+Timeout 30
+LogFile "$W/tinyproxy.log"
+LogLevel Info
+MaxClients 16
+Allow 127.0.0.1
+ConnectPort $TLS_PORT
+DisableViaHeader Yes
+EOF
+timeout -s TERM 300 "$(command -v tinyproxy || echo /usr/sbin/tinyproxy)" -d -c "$W/tinyproxy.conf" \
+	</dev/null >"$W/tinyproxy.out" 2>&1 &
+PIDS="$PIDS $!"
+i=0
+until "$PY" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$PXP" 2>/dev/null; do
+	i=$((i + 1)); [ $i -ge 100 ] && break; sleep 0.1
+done
+S3_PORT=${S3_ENDPOINT##*:}
+for B in $BINS; do
+	case $B in */asan/*) t=asan ;; *) t=musl ;; esac
+	tag=$t/$(basename "$B")
+	pb=rd-$t-proxied
+	s3py mb "$pb" >"$W/mb" 2>&1 || { bad "$tag: create bucket: $(tail -3 "$W/mb")"; continue; }
+	put "$tag S3 via HTTP_PROXY" env $R2ENV HTTP_PROXY="http://127.0.0.1:$PXP" NO_PROXY= no_proxy= \
+		"$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic --out "s3://$pb/http" &&
+		verify "$tag S3 via HTTP_PROXY" "$pb" "http/$K" "$W/cap/$t.basic.ref" "$SHA_BASIC" RepoDigest/basic
+	grep -q "PUT http://127.0.0.1:$S3_PORT/$pb/http/$K HTTP/1.1" "$W/tinyproxy.log" && ok ||
+		bad "$tag S3 via HTTP_PROXY: no absolute-form PUT in the proxy's log"
+	put "$tag S3 over https via HTTPS_PROXY" env AWS_ENDPOINT_URL="https://127.0.0.1:$TLS_PORT" AWS_REGION=us-east-1 \
+		AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$S3_SECRET_KEY" \
+		HTTPS_PROXY="http://127.0.0.1:$PXP" NO_PROXY= no_proxy= \
+		"$B" digest -q "$W/fx/basic.tar.gz" --repo RepoDigest/basic --out "s3://$pb/https" --cacert "$CA" &&
+		verify "$tag S3 over https via HTTPS_PROXY" "$pb" "https/$K" "$W/cap/$t.basic.ref" "$SHA_BASIC" RepoDigest/basic
+	grep -q "CONNECT 127.0.0.1:$TLS_PORT HTTP/1.1" "$W/tinyproxy.log" && ok ||
+		bad "$tag S3 over https via HTTPS_PROXY: no CONNECT in the proxy's log"
+done
+if grep -q -F -e "$S3_SECRET_KEY" "$W/tinyproxy.log" "$W/tinyproxy.out"; then
+	bad "the S3 secret reached the proxy"
+else ok; fi
 
 # keep-alive: the bench driver (itests/s3bench, one s3_client) PUTs five
 # objects over one connection, and they are stored whole

@@ -33,7 +33,12 @@
 #include "sink.h"
 #include "source.h"
 
-#define GENERATOR_FMT "repodigest/%s digest/1"
+/*
+ * The generator recorded with every object, and half of the cache check: the
+ * build and every option that changes the stored body (--max-output). A run
+ * with another cap must not take digests made with the old one as current.
+ */
+#define GENERATOR_FMT "repodigest/%s digest/1 max-output/%llu"
 
 enum job_state { JOB_PENDING = 0, JOB_RUNNING, JOB_CACHED, JOB_DONE,
     JOB_FAILED, JOB_SKIPPED_RESUME };
@@ -766,7 +771,8 @@ pipeline_run(const struct run_opts *o)
 	pthread_mutex_init(&r->mu, NULL);
 	log_init(&r->log, stdout, o->log_format);
 	log_add_secret(&r->log, o->token);
-	snprintf(r->gen, sizeof r->gen, GENERATOR_FMT, REPODIGEST_VERSION);
+	snprintf(r->gen, sizeof r->gen, GENERATOR_FMT, REPODIGEST_VERSION,
+	    (unsigned long long)o->max_output);
 
 	memset(&ec, 0, sizeof ec);
 	if (shard_config(&sh, o->shard, o->batch_size, o->offset, &ec) != 0) {

@@ -54,6 +54,14 @@ SSL_CERT_FILE=$W/no-such-ca.pem expect_ok "sample rerun" "$B" run "$FEEDS/sample
 summary "$W/out" | grep -q '^Pipeline complete: 27 total, 26 cached (96.3%), 1 processed, 0 failed' && ok || bad "rerun: $(summary "$W/out")"
 expect_ok "sample --force" "$B" run "$FEEDS/sample-repos.json" --out "$W/o" $M --state "$W/s3" --force
 summary "$W/out" | grep -q ', 0 cached (0.0%), 27 processed' && ok || bad "force: $(summary "$W/out")"
+# another --max-output changes every body: nothing stored with the old cap is
+# current; the generator records the cap, and the next run with it is cached
+expect_ok "sample, another --max-output" "$B" run "$FEEDS/sample-repos.json" --out "$W/o" $M --state "$W/s4" --max-output 4096
+summary "$W/out" | grep -q ', 0 cached (0.0%), 27 processed' && ok || bad "new cap: $(summary "$W/out")"
+grep -q '"generator": "repodigest/[^"]* max-output/4096"' "$W/o/gitingest/"*/*/summary.txt.meta && ok ||
+	bad "the generator does not record the cap: $(head -c 300 "$(ls "$W/o/gitingest/"*/*/summary.txt.meta | head -1)")"
+expect_ok "sample, same --max-output again" "$B" run "$FEEDS/sample-repos.json" --out "$W/o" $M --state "$W/s5" --max-output 4096
+summary "$W/out" | grep -q ', 26 cached (96.3%), 1 processed' && ok || bad "same cap: $(summary "$W/out")"
 
 # --- malformed feeds
 for f in "$FEEDS"/bad/*.json; do

@@ -979,9 +979,9 @@ report_load_s3(struct report *m, const char *url, struct err_ctx *ec)
 	int e;
 
 	if (!ready) {
-		if ((e = setup_net("report", NULL, 0, NULL, 0, 1, 30, 300,
-		    &anchors, NULL, &fo)) != 0)
-			return err_set(ec, ERR_USAGE, "cannot set up TLS");
+		if (setup_net("report", NULL, 0, NULL, 0, 1, 30, 300, &anchors,
+		    NULL, &fo) != 0)
+			return -1;      /* said on stderr already */
 		ready = 1;
 	}
 	memset(ec, 0, sizeof *ec);
@@ -1037,7 +1037,9 @@ cmd_report(int argc, char **argv)
 		r = ERR_NOMEM;
 	if (r == 0 && out != NULL)
 		r = sink_write_file(out, render_text, txt, &ec);
-	if (r != 0) {
+	if (r < 0) {
+		r = 1;
+	} else if (r != 0) {
 		if (ec.code == 0)
 			err_set(&ec, r, NULL);
 		err_format(&ec, line, sizeof line);

@@ -1,6 +1,7 @@
 /*
  * err.c - error messages and the one-line formatter. See err.h.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -122,7 +123,9 @@ err_format(const struct err_ctx *ctx, char *out, size_t cap)
 		put_escaped(out, cap, &at, ctx->detail);
 		put_plain(out, cap, &at, ")");
 	}
-	if (ctx->sys_errno != 0) {
+	/* ERR_NOENT already says what ENOENT would */
+	if (ctx->sys_errno != 0 &&
+	    !(ctx->code == ERR_NOENT && ctx->sys_errno == ENOENT)) {
 		put_plain(out, cap, &at, ": ");
 		put_plain(out, cap, &at, strerror(ctx->sys_errno));
 	}

@@ -792,6 +792,8 @@ static const char usage_run[] =
 "      --retries N            attempts per repo (default 3)\n"
 "      --max-failures N       exit 1 when more repos fail (default unlimited)\n"
 "      --max-output BYTES     cap each digest (default 524288, 0 = none)\n"
+"  -i, -e PAT                 include / exclude patterns in every repo, as\n"
+"                             for digest (part of the cache key)\n"
 "      --archive-url TEMPLATE download from a mirror ({owner} {repo} {ref};\n"
 "                             https://, http:// or file://: air-gapped runs)\n"
 "      --report DEST          JSON run report: FILE or s3://BUCKET/KEY\n"
@@ -813,7 +815,8 @@ cmd_run(int argc, char **argv)
 {
 	struct run_opts ro;
 	const char *resolve[16], *cacert[8], *v = NULL;
-	int nres = 0, ncacert = 0, r, have_feed = 0;
+	const char *inc[MAX_PATTERNS + 1] = { NULL }, *exc[MAX_PATTERNS + 1] = { NULL };
+	int nres = 0, ncacert = 0, r, have_feed = 0, ninc = 0, nexc = 0;
 	uint64_t n, timeout_s = 300, connect_s = 30;
 	struct tls_anchors anchors;
 	struct net_resolve res[16];
@@ -876,6 +879,16 @@ cmd_run(int argc, char **argv)
 		} else if (OPT("max-failures", 0, 1)) {
 			NUM(0, 100000000);
 			ro.max_failures = (long)n;
+		} else if (OPT("include-pattern", 'i', 1)) {
+			NEED();
+			if (ninc == MAX_PATTERNS)
+				return usage_error("run", "too many -i", NULL);
+			inc[ninc++] = v;
+		} else if (OPT("exclude-pattern", 'e', 1)) {
+			NEED();
+			if (nexc == MAX_PATTERNS)
+				return usage_error("run", "too many -e", NULL);
+			exc[nexc++] = v;
 		} else if (OPT("max-output", 0, 1)) {
 			NUM(0, (uint64_t)1 << 40);
 			ro.max_output = n;
@@ -940,6 +953,8 @@ cmd_run(int argc, char **argv)
 	    (int)connect_s, (int)timeout_s, &anchors, res, &fo)) != 0)
 		return r;
 	ro.fetch = &fo;
+	ro.includes = ninc ? inc : NULL;
+	ro.excludes = nexc ? exc : NULL;
 	ro.timeout_s = (int)timeout_s;
 	ro.token = getenv("GITHUB_TOKEN");
 	r = pipeline_run(&ro);

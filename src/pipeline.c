@@ -40,6 +40,25 @@
  */
 #define GENERATOR_FMT "repodigest/%s digest/1 max-output/%llu"
 
+/* -i and -e in the generator: FNV-1a 64 of each list, patterns in order. */
+static uint64_t
+patterns_hash(const struct run_opts *o)
+{
+	const char *const *lists[2] = { o->includes, o->excludes };
+	uint64_t h = 14695981039346656037ull;
+
+	for (int k = 0; k < 2; k++) {
+		for (const char *const *p = lists[k]; p != NULL && *p != NULL; p++)
+			for (const char *c = *p;; c++) {
+				h = (h ^ (unsigned char)*c) * 1099511628211ull;
+				if (*c == '\0')
+					break;
+			}
+		h = (h ^ 0xFF) * 1099511628211ull;     /* end of a list */
+	}
+	return h;
+}
+
 enum job_state { JOB_PENDING = 0, JOB_RUNNING, JOB_CACHED, JOB_DONE,
     JOB_FAILED, JOB_SKIPPED_RESUME };
 
@@ -66,7 +85,7 @@ struct run {
 	double t0;
 	int s3;                         /* sink is S3 */
 	struct s3_config s3cfg;
-	char gen[64];
+	char gen[128];
 	struct shard sh;                /* for the report */
 	char started[32];               /* ISO time, for the report */
 	double pause_until;             /* no download starts before (now_s) */
@@ -312,6 +331,8 @@ digest_job(struct worker *w, const struct feed_job *j, char *commit,
 	dopt.max_depth = -1;
 	dopt.use_ignore_files = 1;
 	dopt.max_output = r->o->max_output;
+	dopt.includes = r->o->includes;
+	dopt.excludes = r->o->excludes;
 	dopt.token_thread = r->o->jobs == 1;
 	fo.total_ms = r->o->timeout_s * 1000;
 	memset(&so, 0, sizeof so);
@@ -732,6 +753,34 @@ write_report(struct run *r, const char *path, double elapsed,
 
 /* ------------------------------------------------------------ run */
 
+/* Each -i and -e pattern compiles; the first that does not is named. */
+static int
+check_patterns(const struct run_opts *o, struct err_ctx *ec)
+{
+	const char *const *lists[2] = { o->includes, o->excludes };
+	struct digest *d = malloc(sizeof *d);
+	int e = d == NULL ? ERR_NOMEM : 0;
+
+	for (int k = 0; k < 2 && e == 0; k++) {
+		for (const char *const *p = lists[k]; p && *p && e == 0; p++) {
+			const char *one[2] = { *p, NULL };
+			struct digest_opts dopt;
+			memset(&dopt, 0, sizeof dopt);
+			dopt.max_depth = -1;
+			dopt.max_output = 1;    /* no arena: nothing is stored */
+			if (k == 0)
+				dopt.includes = one;
+			else
+				dopt.excludes = one;
+			if ((e = digest_init(d, &dopt)) != 0)
+				err_set(ec, e, "%s", *p);
+			digest_free(d);
+		}
+	}
+	free(d);
+	return e;
+}
+
 static int
 fatal(struct run *r, const struct err_ctx *ec, const char *what)
 {
@@ -773,6 +822,9 @@ pipeline_run(const struct run_opts *o)
 	log_add_secret(&r->log, o->token);
 	snprintf(r->gen, sizeof r->gen, GENERATOR_FMT, REPODIGEST_VERSION,
 	    (unsigned long long)o->max_output);
+	if (o->includes != NULL || o->excludes != NULL)
+		snprintf(r->gen + strlen(r->gen), sizeof r->gen - strlen(r->gen),
+		    " patterns/%016llx", (unsigned long long)patterns_hash(o));
 
 	memset(&ec, 0, sizeof ec);
 	if (shard_config(&sh, o->shard, o->batch_size, o->offset, &ec) != 0) {
@@ -801,6 +853,11 @@ pipeline_run(const struct run_opts *o)
 			    o->s3_region);
 		log_add_secret(&r->log, r->s3cfg.secret);
 		log_add_secret(&r->log, r->s3cfg.session_token);
+	}
+	/* the patterns compile (else every repository would fail alike) */
+	if (check_patterns(o, &ec) != 0) {
+		status = fatal(r, &ec, "Bad pattern");
+		goto out;
 	}
 	/* and the report's, not found missing after hours of work */
 	if (o->report != NULL && strncmp(o->report, "s3://", 5) == 0) {

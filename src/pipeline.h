@@ -40,6 +40,8 @@ struct run_opts {
 	int attempts;                   /* tries per repo */
 	long max_failures;              /* < 0: unlimited */
 	uint64_t max_output;            /* body cap; 0: none */
+	const char *const *includes;    /* -i / -e patterns, NULL-terminated, */
+	const char *const *excludes;    /* or NULL (as digest_opts) */
 	const char *report, *state, *resume;
 	int grace_s;
 	int log_format;                 /* enum log_format (log.h) */

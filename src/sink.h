@@ -31,7 +31,7 @@ struct sink_meta {
 	const char *url;                /* https://github.com/OWNER/REPO */
 	const char *processedat;        /* ISO 8601 UTC time of processing */
 	const char *commit;             /* 40 hex, or "" */
-	const char *generator;          /* "repodigest/VERSION digest/N" */
+	const char *generator;          /* "repodigest/VERSION digest/N ..." */
 	const char *content_type;       /* "text/plain" */
 };
 
@@ -39,7 +39,7 @@ struct sink_meta {
 struct sink_meta_read {
 	int found;
 	char pushedat[64];
-	char generator[96];
+	char generator[128];
 	char commit[72];
 };
 

@@ -62,6 +62,21 @@ grep -q '"generator": "repodigest/[^"]* max-output/4096"' "$W/o/gitingest/"*/*/s
 	bad "the generator does not record the cap: $(head -c 300 "$(ls "$W/o/gitingest/"*/*/summary.txt.meta | head -1)")"
 expect_ok "sample, same --max-output again" "$B" run "$FEEDS/sample-repos.json" --out "$W/o" $M --state "$W/s5" --max-output 4096
 summary "$W/out" | grep -q ', 26 cached (96.3%), 1 processed' && ok || bad "same cap: $(summary "$W/out")"
+# -i/-e apply to every repository and are part of the cache key too
+grep -l '^FILE: .*\.c$' "$W/o/gitingest/"*/*/summary.txt >/dev/null && ok || bad "no .c file in the sample digests (test premise)"
+expect_ok "sample -e '*.c'" "$B" run "$FEEDS/sample-repos.json" --out "$W/o" $M --state "$W/s6" -e '*.c'
+summary "$W/out" | grep -q ', 0 cached (0.0%), 27 processed' && ok || bad "-e: $(summary "$W/out")"
+grep -l '^FILE: .*\.c$' "$W/o/gitingest/"*/*/summary.txt >/dev/null && bad "-e '*.c': a .c file was stored" || ok
+grep -q '"generator": "repodigest/[^"]* max-output/524288 patterns/[0-9a-f]\{16\}"' "$W/o/gitingest/"*/*/summary.txt.meta && ok ||
+	bad "the generator does not record the patterns"
+expect_ok "sample -e '*.c' again" "$B" run "$FEEDS/sample-repos.json" --out "$W/o" $M --state "$W/s7" -e '*.c'
+summary "$W/out" | grep -q ', 26 cached (96.3%), 1 processed' && ok || bad "-e again: $(summary "$W/out")"
+expect_ok "sample -e '*.h'" "$B" run "$FEEDS/sample-repos.json" --out "$W/o" $M --state "$W/s8" -e '*.h'
+summary "$W/out" | grep -q ', 0 cached (0.0%), 27 processed' && ok || bad "-e other: $(summary "$W/out")"
+# a pattern that cannot compile stops the run before any work, naming it
+expect_fail "bad -i pattern" 1 'Bad pattern: invalid pattern (\[z-a\])' "$B" run "$FEEDS/sample-repos.json" \
+	--out "$W/o-bad" $M --state "$W/s9" -i '[z-a]'
+[ ! -e "$W/o-bad" ] && ok || bad "a bad pattern still did work"
 
 # --- malformed feeds
 for f in "$FEEDS"/bad/*.json; do

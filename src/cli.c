@@ -963,12 +963,13 @@ cmd_run(int argc, char **argv)
 }
 
 static const char usage_report[] =
-"usage: repodigest report REPORT.json... [-o FILE] [--json]\n"
+"usage: repodigest report REPORT.json... [-o DEST] [--json]\n"
 "\n"
 "Merge the reports of a sharded run (run --report): totals, duplicates,\n"
 "failed repos, missing shards. REPORT: a file, - (stdin) or\n"
 "s3://BUCKET/KEY (S3 settings from the environment, as for run).\n"
-"  -o, --output FILE   also write the merged report as JSON (atomically)\n"
+"  -o, --output DEST   also write the merged report as JSON: a file\n"
+"                      (atomically) or s3://BUCKET/KEY\n"
 "      --json          print it as JSON instead of text\n"
 "Exit status: 0 complete, 1 bad report, 2 usage, 3 incomplete (repos\n"
 "failed or pending, or shards missing).\n";
@@ -984,24 +985,31 @@ render_text(void *ctx, struct out *o)
  * the environment (as for run: REPODIGEST_S3_ENDPOINT...), the network set up
  * on first use.
  */
-static int
-report_load_s3(struct report *m, const char *url, struct err_ctx *ec)
+static const struct fetch_opts *
+report_net(void)
 {
 	static struct tls_anchors anchors;
 	static struct fetch_opts fo;
 	static int ready;
+
+	if (!ready && setup_net("report", NULL, 0, NULL, 0, 1, 30, 300,
+	    &anchors, NULL, &fo) == 0)
+		ready = 1;
+	return ready ? &fo : NULL;
+}
+
+static int
+report_load_s3(struct report *m, const char *url, struct err_ctx *ec)
+{
+	const struct fetch_opts *fo = report_net();
 	struct buf b;
 	int e;
 
-	if (!ready) {
-		if (setup_net("report", NULL, 0, NULL, 0, 1, 30, 300, &anchors,
-		    NULL, &fo) != 0)
-			return -1;      /* said on stderr already */
-		ready = 1;
-	}
+	if (fo == NULL)
+		return -1;      /* said on stderr already */
 	memset(ec, 0, sizeof *ec);
 	buf_init(&b, REPORT_MAX_BYTES);
-	e = s3_object_get(url, NULL, NULL, &fo, &b, ec);
+	e = s3_object_get(url, NULL, NULL, fo, &b, ec);
 	if (e == 0)
 		e = report_add(m, url, b.p != NULL ? b.p : (const uint8_t *)"",
 		    b.len, ec);
@@ -1050,7 +1058,11 @@ cmd_report(int argc, char **argv)
 	if (r == 0 && (r = report_finish(&m)) == 0 && (json || out) &&
 	    (txt = report_json(&m)) == NULL)
 		r = ERR_NOMEM;
-	if (r == 0 && out != NULL)
+	if (r == 0 && out != NULL && strncmp(out, "s3://", 5) == 0)
+		r = report_net() == NULL ? -1 : s3_object_put(out, NULL, NULL,
+		    report_net(), (const uint8_t *)txt, strlen(txt),
+		    "application/json", &ec);
+	else if (r == 0 && out != NULL)
 		r = sink_write_file(out, render_text, txt, &ec);
 	if (r < 0) {
 		r = 1;

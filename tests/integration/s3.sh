@@ -444,6 +444,11 @@ for B in $BINS; do
 	put "$tag report from s3://" env $R2ENV "$B" report --json "s3://$rb/reports/shard-0.json" "s3://$rb/reports/shard-1.json" &&
 		{ "$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["total"] == 2 and r["processed"] == 2 and r.get("shards_missing") == 0 else 1)' "$W/out" &&
 		ok || bad "$tag merged from s3://: $(head -c 300 "$W/out")"; }
+	# the merged report written back to S3 is byte for byte the one written to a file
+	put "$tag report -o s3://" env $R2ENV "$B" report -o "s3://$rb/reports/merged.json" \
+		"s3://$rb/reports/shard-0.json" "s3://$rb/reports/shard-1.json"
+	env $R2ENV "$B" report -o "$W/merged-$t.json" "s3://$rb/reports/shard-0.json" "s3://$rb/reports/shard-1.json" >/dev/null 2>&1
+	s3py same "$rb" reports/merged.json "$W/merged-$t.json" >"$W/same" 2>&1 && ok || bad "$tag report -o s3://: $(tail -2 "$W/same")"
 	env $R2ENV "$B" report --json "s3://$rb/reports/shard-0.json" >"$W/r0.json" 2>"$W/err"
 	# the same report twice (stdin and file): shard 0's repos counted once,
 	# each named as a duplicate (r0.json is a merged report: it names no

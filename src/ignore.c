@@ -44,7 +44,8 @@
  *     patterns and IGNORE_MAX_BYTES of compiled patterns per set.
  *
  * Memory: one malloc'd block per pattern (nodes, character-set ranges, text),
- * plus the growing array of struct ignore_pat, all released by ignore_free().
+ * plus the growing array of struct ignore_pat, all released by ignore_free(),
+ * except the default patterns' blocks: compiled once, shared by every set.
  */
 #include <pthread.h>
 #include <stdint.h>

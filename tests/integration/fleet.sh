@@ -29,18 +29,8 @@ scripts/setup python3-boto3 >"$W/setup.log" 2>&1 || { bad "setup python3-boto3: 
 PY=/usr/bin/python3     # Debian's python3, where python3-boto3 lives
 
 # a hermetic environment: no S3 configuration from the caller, loopback only
-for v in REPODIGEST_S3_ENDPOINT R2_ENDPOINT AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL \
-	REPODIGEST_S3_ACCESS_KEY R2_ACCESS_KEY AWS_ACCESS_KEY_ID \
-	REPODIGEST_S3_SECRET_KEY R2_SECRET_KEY AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN \
-	REPODIGEST_S3_REGION AWS_REGION AWS_DEFAULT_REGION REPODIGEST_TEST_CLOCK_SKEW \
-	AWS_PROFILE AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE GITHUB_TOKEN \
-	JOB_COMPLETION_INDEX CLOUD_RUN_TASK_INDEX CLOUD_RUN_TASK_COUNT \
-	AWS_BATCH_JOB_ARRAY_INDEX REPODIGEST_SHARDS \
-	http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy; do
-	unset "$v"
-done
-export NO_PROXY=127.0.0.1,localhost,::1 no_proxy=127.0.0.1,localhost,::1
-export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null   # boto3: no ~/.aws
+. scripts/hermetic-env.inc
+hermetic_env
 
 # both servers: radosgw (slow to start) in the background meanwhile nginx starts
 S3_SERVER_TTL=600 "$S3SRV" start "$W/s3" >"$W/s3.env" 2>"$W/s3.err" &

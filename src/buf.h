@@ -36,6 +36,14 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 /* NUL-terminate (not counted in len) and return p; NULL on ERR_NOMEM/ERR_LIMIT. */
 const char *buf_cstr(struct buf *b);
 
+/* FNV-1a 64, a byte at a time: h = FNV1A64_INIT, then h = fnv1a64_byte(h, c). */
+#define FNV1A64_INIT 14695981039346656037ull
+static inline uint64_t
+fnv1a64_byte(uint64_t h, unsigned char c)
+{
+	return (h ^ c) * 1099511628211ull;
+}
+
 /* Value of a hex digit (0-9, a-f, A-F) as 0..15, or -1 for any other byte. */
 int buf_hexval(int c);
 

@@ -30,6 +30,7 @@
 #include "buf.h"
 #include "cJSON.h"
 #include "feed.h"
+#include "shard.h"
 #include "utf8.h"
 
 #define REASON_MAX 96
@@ -397,20 +398,6 @@ check_record(const cJSON *rec, struct feed_job *j, char *who, size_t wcap,
 
 /* ------------------------------------------------------------ duplicates */
 
-/* FNV-1a 64 of lower-case "owner/repo"; the names are ASCII here. */
-static uint64_t
-ident_hash(const struct feed_job *j)
-{
-	uint64_t h = 14695981039346656037ull;
-	const char *parts[3] = { j->owner, "/", j->repo };
-
-	for (int k = 0; k < 3; k++)
-		for (const char *c = parts[k]; *c != '\0'; c++)
-			h = (h ^ (uint64_t)lower((unsigned char)*c)) *
-			    1099511628211ull;
-	return h;
-}
-
 static int
 same_ci(const char *a, const char *b)
 {
@@ -430,7 +417,8 @@ static size_t
 dup_find(size_t *slot, size_t mask, const struct feed_job *jobs,
     const struct feed_job *j, size_t ji)
 {
-	size_t i = (size_t)ident_hash(j) & mask;
+	/* the sharding hash: FNV-1a 64 of lower-case "owner/repo" */
+	size_t i = (size_t)shard_hash(j->owner, j->repo) & mask;
 
 	for (; slot[i] != 0; i = (i + 1) & mask) {
 		const struct feed_job *o = &jobs[slot[i] - 1];

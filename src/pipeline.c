@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cJSON.h"
 #include "digest.h"
 #include "feed.h"
@@ -45,16 +46,16 @@ static uint64_t
 patterns_hash(const struct run_opts *o)
 {
 	const char *const *lists[2] = { o->includes, o->excludes };
-	uint64_t h = 14695981039346656037ull;
+	uint64_t h = FNV1A64_INIT;
 
 	for (int k = 0; k < 2; k++) {
 		for (const char *const *p = lists[k]; p != NULL && *p != NULL; p++)
 			for (const char *c = *p;; c++) {
-				h = (h ^ (unsigned char)*c) * 1099511628211ull;
+				h = fnv1a64_byte(h, (unsigned char)*c);
 				if (*c == '\0')
 					break;
 			}
-		h = (h ^ 0xFF) * 1099511628211ull;     /* end of a list */
+		h = fnv1a64_byte(h, 0xFF);     /* end of a list */
 	}
 	return h;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "shard.h"
 
 /* Far above any real task count; keeps every value exact in 32 bits. */
@@ -20,15 +21,14 @@
 uint64_t
 shard_hash(const char *owner, const char *repo)
 {
-	uint64_t h = 14695981039346656037ull;
+	uint64_t h = FNV1A64_INIT;
 	const char *parts[3] = { owner, "/", repo };
 
 	for (int k = 0; k < 3; k++) {
 		for (const unsigned char *c = (const unsigned char *)parts[k];
-		    *c != '\0'; c++) {
-			unsigned v = *c >= 'A' && *c <= 'Z' ? *c + 32u : *c;
-			h = (h ^ v) * 1099511628211ull;
-		}
+		    *c != '\0'; c++)
+			h = fnv1a64_byte(h, *c >= 'A' && *c <= 'Z' ?
+			    (unsigned char)(*c + 32) : *c);
 	}
 	return h;
 }

@@ -501,11 +501,7 @@ write_s3(struct render_ctx *rc, const struct source_info *info,
 		free(o);
 		return err_set(ec, ERR_NOMEM, NULL);
 	}
-	e = s3_config_env(cfg, da->out, ec);
-	if (e == 0 && da->s3_endpoint != NULL)
-		snprintf(cfg->endpoint, sizeof cfg->endpoint, "%s", da->s3_endpoint);
-	if (e == 0 && da->s3_region != NULL)
-		snprintf(cfg->region, sizeof cfg->region, "%s", da->s3_region);
+	e = s3_config_flags(cfg, da->out, da->s3_endpoint, da->s3_region, ec);
 	buf_init(&body, (size_t)1 << 30);
 	if (e == 0) {
 		out_init_mem(o, &body, 0);

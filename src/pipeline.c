@@ -842,16 +842,11 @@ pipeline_run(const struct run_opts *o)
 	/* the sink must be usable before any work starts */
 	if (strncmp(o->out, "s3://", 5) == 0) {
 		r->s3 = 1;
-		if (s3_config_env(&r->s3cfg, o->out, &ec) != 0) {
+		if (s3_config_flags(&r->s3cfg, o->out, o->s3_endpoint,
+		    o->s3_region, &ec) != 0) {
 			status = fatal(r, &ec, "Bad S3 configuration");
 			goto out;
 		}
-		if (o->s3_endpoint)
-			snprintf(r->s3cfg.endpoint, sizeof r->s3cfg.endpoint, "%s",
-			    o->s3_endpoint);
-		if (o->s3_region)
-			snprintf(r->s3cfg.region, sizeof r->s3cfg.region, "%s",
-			    o->s3_region);
 		log_add_secret(&r->log, r->s3cfg.secret);
 		log_add_secret(&r->log, r->s3cfg.session_token);
 	}

@@ -532,6 +532,20 @@ s3_get(struct s3_client *s, const char *key, int *found, fetch_body_fn fn,
 
 /* see s3.h */
 int
+s3_config_flags(struct s3_config *c, const char *dest, const char *endpoint,
+    const char *region, struct err_ctx *ec)
+{
+	int e = s3_config_env(c, dest, ec);
+
+	if (e == 0 && endpoint != NULL)
+		snprintf(c->endpoint, sizeof c->endpoint, "%s", endpoint);
+	if (e == 0 && region != NULL)
+		snprintf(c->region, sizeof c->region, "%s", region);
+	return e;
+}
+
+/* see s3.h */
+int
 s3_object_config(struct s3_config *cfg, const char *url, const char *endpoint,
     const char *region, const char **key, struct err_ctx *ec)
 {
@@ -547,11 +561,7 @@ s3_object_config(struct s3_config *cfg, const char *url, const char *endpoint,
 	memcpy(dest, url, (size_t)(sl - url));
 	dest[sl - url] = '\0';
 	*key = sl + 1;
-	e = s3_config_env(cfg, dest, ec);
-	if (e == 0 && endpoint != NULL)
-		snprintf(cfg->endpoint, sizeof cfg->endpoint, "%s", endpoint);
-	if (e == 0 && region != NULL)
-		snprintf(cfg->region, sizeof cfg->region, "%s", region);
+	e = s3_config_flags(cfg, dest, endpoint, region, ec);
 	err_field(ec->source, sizeof ec->source, url, strlen(url));
 	return e;
 }

@@ -48,6 +48,9 @@ struct s3_config {
  * afterwards. Returns 0 or ERR_USAGE with ec naming what is missing. */
 int s3_config_env(struct s3_config *c, const char *dest, struct err_ctx *ec);
 void s3_config_wipe(struct s3_config *c);
+/* s3_config_env, then --s3-endpoint and --s3-region (NULL: not given) over it. */
+int s3_config_flags(struct s3_config *c, const char *dest, const char *endpoint,
+    const char *region, struct err_ctx *ec);
 
 /* Where a request for a key goes. */
 struct s3_target {

@@ -1054,11 +1054,11 @@ cmd_report(int argc, char **argv)
 	if (r == 0 && (r = report_finish(&m)) == 0 && (json || out) &&
 	    (txt = report_json(&m)) == NULL)
 		r = ERR_NOMEM;
-	if (r == 0 && out != NULL && strncmp(out, "s3://", 5) == 0)
-		r = report_net() == NULL ? -1 : s3_object_put(out, NULL, NULL,
-		    report_net(), (const uint8_t *)txt, strlen(txt),
-		    "application/json", &ec);
-	else if (r == 0 && out != NULL)
+	if (r == 0 && out != NULL && strncmp(out, "s3://", 5) == 0) {
+		const struct fetch_opts *fo = report_net();
+		r = fo == NULL ? -1 : s3_object_put(out, NULL, NULL, fo,
+		    (const uint8_t *)txt, strlen(txt), "application/json", &ec);
+	} else if (r == 0 && out != NULL)
 		r = sink_write_file(out, render_text, txt, &ec);
 	if (r < 0) {
 		r = 1;

@@ -12,7 +12,8 @@ CFLAGS   =
 # Size matters (the static binary must stay under 512 KiB): -Os by default,
 # -O2 for the modules every byte of every repository goes through.
 OPT      = -Os
-FAST     = tokens utf8 digest store gz tar ignore out
+FAST     = digest/tokens digest/utf8 digest/digest digest/store archive/gz archive/tar \
+           digest/ignore base/out
 LDFLAGS  =
 LDLIBS   = -pthread
 PREFIX   = /usr/local
@@ -26,7 +27,8 @@ STAMP    = $(V)/.stamp
 WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wvla -Wformat=2
 DEFS     = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DREPODIGEST_VERSION='"$(VERSION)"'
-INC      = -Isrc -I$(V)/zlib -I$(V)/cjson -I$(V)/lz4/lib -I$(V)/bearssl/inc
+SRCDIRS  = base net archive digest sink batch cli
+INC      = $(addprefix -Isrc/,$(SRCDIRS)) -I$(V)/zlib -I$(V)/cjson -I$(V)/lz4/lib -I$(V)/bearssl/inc
 # Our flags come first and user CFLAGS last, so CFLAGS cannot drop the warnings.
 ALL_CFLAGS    = $(WARN) $(DEFS) $(INC) -MMD -MP -ffunction-sections -fdata-sections $(OPT) $(CFLAGS)
 VENDOR_CFLAGS = -w $(INC) -ffunction-sections -fdata-sections $(OPT) $(CFLAGS)
@@ -36,8 +38,8 @@ SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 FUZZFLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -g -O1
 
 # ---------------------------------------------------------------- sources
-MAIN_C   = src/main.c
-LIB_C    = $(filter-out $(MAIN_C),$(sort $(wildcard src/*.c)))
+MAIN_C   = src/cli/main.c
+LIB_C    = $(filter-out $(MAIN_C),$(sort $(wildcard $(addsuffix /*.c,$(addprefix src/,$(SRCDIRS))))))
 ZLIB_C   = $(addprefix $(V)/zlib/,adler32.c crc32.c inffast.c inflate.c \
            inftrees.c zutil.c deflate.c trees.c)
 CJSON_C  = $(V)/cjson/cJSON.c
@@ -60,7 +62,7 @@ A_LIB  = $(call obj,asan,$(LIB_C) $(VENDOR_C))
 F_LIB  = $(call obj,fuzz,$(LIB_C) $(VENDOR_C))
 
 # ---------------------------------------------------------------- trust anchors
-# The built-in CA set (src/tls.h): tools/mkanchors, a build-host program made
+# The built-in CA set (src/net/tls.h): tools/mkanchors, a build-host program made
 # with $(CC) against the musl BearSSL archive, turns Debian's bundle
 # (package ca-certificates) into build/gen/anchors.c, which every flavour
 # compiles into its library objects. Generated, never committed; the binary
@@ -152,10 +154,10 @@ build/fuzz/%.o: %.c $(STAMP)
 	$(CLANG) $(ALL_CFLAGS) $(FUZZFLAGS) -c $< -o $@
 
 # ---------------------------------------------------------------- link
-build/repodigest: build/musl/src/main.o $(M_LIB) build/musl/libbearssl.a
+build/repodigest: build/musl/src/cli/main.o $(M_LIB) build/musl/libbearssl.a
 	$(CC) -static -s -Wl,--gc-sections $(LDFLAGS) -o $@.tmp $^ $(LDLIBS) && mv $@.tmp $@
 
-build/asan/repodigest: build/asan/src/main.o $(A_LIB) build/asan/libbearssl.a
+build/asan/repodigest: build/asan/src/cli/main.o $(A_LIB) build/asan/libbearssl.a
 	$(CLANG) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 build/musl/tests/%: build/musl/tests/unit/%.o $(M_LIB) build/musl/libbearssl.a

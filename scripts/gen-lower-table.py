@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""gen-lower-table.py - write src/utf8_lower.h, the tables behind utf8_lower_key().
+"""gen-lower-table.py - write src/digest/utf8_lower.h, the tables behind utf8_lower_key().
 
-Usage: python3 scripts/gen-lower-table.py > src/utf8_lower.h.tmp && mv ... src/utf8_lower.h
+Usage: python3 scripts/gen-lower-table.py > src/digest/utf8_lower.h.tmp && mv ... src/digest/utf8_lower.h
 (or give the output path as the only argument).
 
 Everything is measured from the running interpreter's str.lower(), not from the

@@ -1,5 +1,5 @@
 /*
- * tokbench.c - throughput of the token estimator, the current src/tokens.c against
+ * tokbench.c - throughput of the token estimator, the current src/digest/tokens.c against
  * the reference copy of the old one (tests/unit/tokens_ref.c), on real text.
  *
  * Usage: tokbench [-r ROUNDS] [-c CHUNK] [-o new|ref] FILE...
@@ -19,7 +19,7 @@
 #include <time.h>
 
 #include "tokens.h"
-/* The reference at the shipped optimisation level (src/tokens.c is in the
+/* The reference at the shipped optimisation level (src/digest/tokens.c is in the
  * Makefile's FAST list, -O2), not at the -Os this file gets. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("O2")

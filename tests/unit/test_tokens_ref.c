@@ -1,5 +1,5 @@
 /*
- * test_tokens_ref.c - the token estimator against its reference: src/tokens.c
+ * test_tokens_ref.c - the token estimator against its reference: src/digest/tokens.c
  * must give exactly the estimate (in thousandths, before rounding) of the code
  * it replaced, kept in tests/unit/tokens_ref.c, on every input and every way of
  * splitting it into chunks.

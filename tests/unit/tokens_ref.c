@@ -1,6 +1,6 @@
 /*
  * tokens_ref.c - the token estimator as it was before the fast rewrite of
- * src/tokens.c (commit f2b0497), kept verbatim but for names as the oracle the
+ * src/digest/tokens.c (commit f2b0497), kept verbatim but for names as the oracle the
  * new code must agree with on every input: test_tokens_ref.c, fuzz_tokens.c and
  * tokbench.c #include it (it is not a module of its own: struct tokens_ref and
  * tokens_ref_init/feed/end are static to each includer).

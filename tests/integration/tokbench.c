@@ -1,6 +1,7 @@
 /*
- * tokbench.c - throughput of the token estimator, the current src/digest/tokens.c against
- * the reference copy of the old one (tests/unit/tokens_ref.c), on real text.
+ * tokbench.c - throughput of the token estimator, src/digest/tokens.c against its
+ * reference, the same code with the ASCII fast path off (tests/unit/tokens_ref.c),
+ * on real text.
  *
  * Usage: tokbench [-r ROUNDS] [-c CHUNK] [-o new|ref] FILE...
  *
@@ -86,7 +87,7 @@ count_new(size_t chunk)
 static uint64_t
 count_ref(size_t chunk)
 {
-	struct tokens_ref t;
+	struct tokens t;
 	size_t at, k;
 
 	tokens_ref_init(&t);

@@ -1,8 +1,9 @@
 /*
  * test_tokens_ref.c - the token estimator against its reference: src/digest/tokens.c
- * must give exactly the estimate (in thousandths, before rounding) of the code
- * it replaced, kept in tests/unit/tokens_ref.c, on every input and every way of
- * splitting it into chunks.
+ * must give exactly the estimate (in thousandths, before rounding) of the same
+ * code with its ASCII fast path off, every character through step()
+ * (tests/unit/tokens_ref.c), on every input and every way of splitting it into
+ * chunks.
  *
  * Inputs: every file under $SHARED/testdata (the gitingest fixtures and goldens,
  * default ../shared), the committed fuzz corpus of fuzz_tokens, and generated
@@ -48,7 +49,7 @@ milli_new(const uint8_t *p, size_t n, size_t chunk)
 static uint64_t
 milli_ref(const uint8_t *p, size_t n)
 {
-	struct tokens_ref t;
+	struct tokens t;
 
 	tokens_ref_init(&t);
 	tokens_ref_feed(&t, p, n);
@@ -279,8 +280,7 @@ static void
 test_running_total(void)
 {
 	static const char *s = "  x = foo(BAR, 12345);\n\t// done\n  ";
-	struct tokens t;
-	struct tokens_ref r;
+	struct tokens t, r;
 	int i, bad = 0;
 
 	tokens_init(&t);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "utf8cut.h"
 
 static const char *const level_name[] = { "debug", "info", "info", "warn",
     "error" };
@@ -153,8 +154,7 @@ log_status(struct log *l, const char *s)
 	/* bytes over-count columns, so the line never wraps; never cut a
 	 * UTF-8 sequence in two */
 	if (n > max)
-		for (n = max; n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
-			;
+		n = utf8cut(s, max);
 	pthread_mutex_lock(&l->mu);
 	memcpy(l->status, s, n);
 	l->status[n] = '\0';

@@ -26,37 +26,36 @@
 #pragma GCC optimize("O2")
 #endif
 #include "../unit/tokens_ref.c"
+#include "../common/slurp.h"
+
+/* one bench file: the largest file of the bench trees is a few MB */
+#define TOKBENCH_FILE_MAX (256u << 20)
 
 static uint8_t *buf;
 static size_t len, cap;
 
+/* FILE appended to buf (read with slurp(): one way to read files in tests). */
 static int
-slurp(const char *path)
+append_file(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	size_t r;
+	uint8_t *p, *nb;
+	size_t n;
 
-	if (f == NULL) {
+	if ((p = slurp(path, TOKBENCH_FILE_MAX, &n)) == NULL) {
 		perror(path);
 		return -1;
 	}
-	for (;;) {
-		if (cap - len < 65536) {
-			uint8_t *nb;
-
-			cap = cap ? 2 * cap : 1 << 20;
-			if ((nb = realloc(buf, cap)) == NULL) {
-				fclose(f);
-				return -1;
-			}
-			buf = nb;
+	if (cap - len < n) {
+		cap = 2 * (len + n);
+		if ((nb = realloc(buf, cap)) == NULL) {
+			free(p);
+			return -1;
 		}
-		r = fread(buf + len, 1, cap - len, f);
-		len += r;
-		if (r == 0)
-			break;
+		buf = nb;
 	}
-	fclose(f);
+	memcpy(buf + len, p, n);
+	len += n;
+	free(p);
 	return 0;
 }
 
@@ -140,7 +139,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	for (; i < argc; i++)
-		if (slurp(argv[i]) != 0)
+		if (append_file(argv[i]) != 0)
 			return 1;
 	if (len == 0) {
 		fprintf(stderr, "tokbench: no bytes\n");

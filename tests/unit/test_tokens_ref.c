@@ -22,6 +22,7 @@
 #include "tokens.h"
 #include "tokens_ref.c"
 #include "t.h"
+#include "../common/slurp.h"
 
 #define MAX_FILE  (4u << 20)
 #define MAX_DEPTH 8
@@ -123,14 +124,9 @@ walk(const char *dir, int depth, int *bad)
 		if (S_ISDIR(st.st_mode)) {
 			walk(path, depth + 1, bad);
 		} else if (S_ISREG(st.st_mode) && st.st_size <= MAX_FILE) {
-			FILE *f = fopen(path, "rb");
-			uint8_t *p = malloc((size_t)st.st_size + 1);
-			size_t n = 0;
+			size_t n;
+			uint8_t *p = slurp(path, MAX_FILE, &n);
 
-			if (f != NULL && p != NULL)
-				n = fread(p, 1, (size_t)st.st_size, f);
-			if (f != NULL)
-				fclose(f);
 			if (p != NULL) {
 				files_seen++;
 				if (!same(path, p, n))

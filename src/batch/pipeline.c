@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fnv.h"
 #include "cJSON.h"
 #include "digest.h"
 #include "feed.h"

@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "buf.h"
 #include "err.h"
 #include "http.h"
 #include "net.h"

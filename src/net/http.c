@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "fbuf.h"
 #include "err.h"
 #include "http.h"
 

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "fbuf.h"
 #include "err.h"
 #include "url.h"
 

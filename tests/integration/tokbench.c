@@ -68,36 +68,6 @@ cpu_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static uint64_t
-count_new(size_t chunk)
-{
-	struct tokens t;
-	size_t at, k;
-
-	tokens_init(&t);
-	for (at = 0; at < len; at += k) {
-		k = len - at < chunk ? len - at : chunk;
-		tokens_feed(&t, buf + at, k);
-	}
-	tokens_end(&t);
-	return t.milli;
-}
-
-static uint64_t
-count_ref(size_t chunk)
-{
-	struct tokens t;
-	size_t at, k;
-
-	tokens_ref_init(&t);
-	for (at = 0; at < len; at += k) {
-		k = len - at < chunk ? len - at : chunk;
-		tokens_ref_feed(&t, buf + at, k);
-	}
-	tokens_ref_end(&t);
-	return t.milli;
-}
-
 /* Best of rounds: CPU seconds; the estimate in thousandths in *out. */
 static double
 run(int ref, int rounds, size_t chunk, uint64_t *out)
@@ -107,7 +77,7 @@ run(int ref, int rounds, size_t chunk, uint64_t *out)
 
 	for (r = 0; r < rounds; r++) {
 		t0 = cpu_now();
-		*out = ref ? count_ref(chunk) : count_new(chunk);
+		*out = tokens_milli(ref, buf, len, chunk);
 		dt = cpu_now() - t0;
 		if (dt < best)
 			best = dt;

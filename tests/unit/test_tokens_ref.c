@@ -29,42 +29,13 @@
 
 static int files_seen, mismatches;
 
-/* Thousandths of a token for p fed in chunks of `chunk` bytes (0: whole). */
-static uint64_t
-milli_new(const uint8_t *p, size_t n, size_t chunk)
-{
-	struct tokens t;
-	size_t at, k;
-
-	tokens_init(&t);
-	if (chunk == 0)
-		chunk = n ? n : 1;
-	for (at = 0; at < n; at += k) {
-		k = n - at < chunk ? n - at : chunk;
-		tokens_feed(&t, p + at, k);
-	}
-	tokens_end(&t);
-	return t.milli;
-}
-
-static uint64_t
-milli_ref(const uint8_t *p, size_t n)
-{
-	struct tokens t;
-
-	tokens_ref_init(&t);
-	tokens_ref_feed(&t, p, n);
-	tokens_ref_end(&t);
-	return t.milli;
-}
-
 /* One input: whole, and in chunks of a few sizes; the first mismatches are
  * reported with the input's name. */
 static int
 same(const char *what, const uint8_t *p, size_t n)
 {
 	static const size_t chunks[] = { 0, 1, 3, 64, 4093 };
-	uint64_t want = milli_ref(p, n), got;
+	uint64_t want = tokens_milli(1, p, n, 0), got;
 	size_t i;
 
 	for (i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
@@ -72,7 +43,7 @@ same(const char *what, const uint8_t *p, size_t n)
 			continue;
 		if (chunks[i] == 1 && n > 65536)
 			continue;
-		got = milli_new(p, n, chunks[i]);
+		got = tokens_milli(0, p, n, chunks[i]);
 		if (got != want) {
 			if (mismatches++ < 10)
 				fprintf(stderr, "%s (%zu bytes, chunks of %zu): "
@@ -89,7 +60,7 @@ same(const char *what, const uint8_t *p, size_t n)
 static int
 same_splits(const uint8_t *p, size_t n)
 {
-	uint64_t want = milli_ref(p, n);
+	uint64_t want = tokens_milli(1, p, n, 0);
 	struct tokens t;
 	size_t at;
 
@@ -101,7 +72,7 @@ same_splits(const uint8_t *p, size_t n)
 		if (t.milli != want)
 			return 0;
 	}
-	return milli_new(p, n, 1) == want;
+	return tokens_milli(0, p, n, 1) == want;
 }
 
 static void

@@ -18,7 +18,7 @@ struct run_args {
 	const char *out;
 	uint64_t jobs;
 	const char *shard;
-	const char *batch_size, *offset;        /* as typed: seed mode */
+	const char *batch_size, *offset;        /* as typed: by position */
 	int force, dry_run;
 	uint64_t retries;
 	uint64_t max_failures;                  /* UINT64_MAX: unlimited */
@@ -40,8 +40,8 @@ static const struct opt run_opts_table[] = {
 	    "this process's share: the repositories whose\n"
 	    "fnv1a64(lower(\"owner/repo\")) % N == I"),
 	OPT_STR_("batch-size", 0, "N", RA(batch_size), CHK_NONE,
-	    "with --offset, the seed's sharding: the\n"
-	    "records at array positions i % N == K"),
+	    "with --offset, sharding by position, as\n"
+	    "govreposcrape: records i with i % N == K"),
 	OPT_STR_("offset", 0, "K", RA(offset), CHK_NONE, "see --batch-size"),
 	OPT_FLAG_("force", 0, RA(force),
 	    "ignore the cache: process every repository,\n"

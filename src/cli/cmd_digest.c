@@ -397,6 +397,29 @@ render_report(void *ctx, struct out *o)
 	return e;
 }
 
+/* The options into the digest's and the source's settings. */
+static void
+digest_settings(const struct digest_args *da, const struct fetch_opts *fo,
+    struct digest_opts *o, struct source_opts *so)
+{
+	memset(o, 0, sizeof *o);
+	o->max_file_size = da->max_size;
+	o->max_depth = -1;
+	o->use_ignore_files = !da->include_gitignored;
+	o->includes = da->pat.inc.n ? da->pat.inc.v : NULL;
+	o->excludes = da->pat.exc.n ? da->pat.exc.v : NULL;
+	o->max_output = da->max_output;
+	o->token_thread = 1;
+	memset(so, 0, sizeof *so);
+	so->repo = da->repo;
+	so->name = da->name;
+	so->strip = da->strip;
+	so->fetch = fo;
+	so->archive_url = da->gh.archive_url;
+	so->token = getenv("GITHUB_TOKEN");
+	so->api_base = da->gh.api_url;
+}
+
 /* see cmd.h */
 int
 cmd_digest(int argc, char **argv)
@@ -420,28 +443,12 @@ cmd_digest(int argc, char **argv)
 			cmd_digest_help();
 		return r == OPTS_HELP ? 0 : r;
 	}
-	memset(&o, 0, sizeof o);
-	o.max_file_size = da.max_size;
-	o.max_depth = -1;
-	o.use_ignore_files = !da.include_gitignored;
-	o.includes = da.pat.inc.n ? da.pat.inc.v : NULL;
-	o.excludes = da.pat.exc.n ? da.pat.exc.v : NULL;
-	o.max_output = da.max_output;
-	o.token_thread = 1;
-	memset(&so, 0, sizeof so);
-	so.repo = da.repo;
-	so.name = da.name;
-	so.strip = da.strip;
-
 	/* remote: a source that is not a local path, or an S3 destination */
 	int remote = (strcmp(source, "-") != 0 && stat(source, &st) != 0) ||
 	    (da.out != NULL && strncmp(da.out, "s3://", 5) == 0);
 	if (net_setup(&ns, &da.net, remote) != 0)
 		return 1;
-	so.fetch = &ns.fo;
-	so.archive_url = da.gh.archive_url;
-	so.token = getenv("GITHUB_TOKEN");
-	so.api_base = da.gh.api_url;
+	digest_settings(&da, &ns.fo, &o, &so);
 
 	if ((d = malloc(sizeof *d)) == NULL) {
 		fprintf(stderr, "repodigest digest: %s\n", err_str(ERR_NOMEM));

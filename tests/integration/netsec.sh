@@ -142,6 +142,12 @@ for fmt in json text; do
 	grep -q 'feed.json?\*\*\*' "$W/feed.log" && ok || bad "$fmt: feed URL not shown redacted: $(head -2 "$W/feed.log")"
 	grep -q "$SECRET" "$W/feed.log" && bad "$fmt: the feed's token is logged: $(grep "$SECRET" "$W/feed.log" | head -2)" || ok
 done
+# a feed that cannot be parsed: the error line names it, redacted
+printf 'not json' >"$NGINX_WWW/bad.json"
+timeout 30 "$B" run "https://test.invalid:$P/bad.json?token=$SECRET" --out "$W/o-feed" $R $CA \
+	--state "$W/st-feed" --log-format text >"$W/feed.log" 2>&1
+grep -q 'bad.json?\*\*\*' "$W/feed.log" && ok || bad "bad feed: URL not shown redacted: $(head -3 "$W/feed.log")"
+grep -q "$SECRET" "$W/feed.log" && bad "bad feed: the token is printed: $(grep "$SECRET" "$W/feed.log" | head -2)" || ok
 
 # ---------------------------------------------------------------- the 404 hint
 expect_fail "mirror 404" 1 "HTTP 404 not found" "$B" digest $R $CA \

@@ -45,7 +45,11 @@ static void
 set_source(struct err_ctx *ec, const char *src)
 {
 	memset(ec, 0, sizeof *ec);
-	err_field(ec->source, sizeof ec->source, src, strlen(src));
+	/* a URL may carry credentials: they never reach a message */
+	if (strstr(src, "://") != NULL)
+		url_redact(src, ec->source, sizeof ec->source);
+	else
+		err_field(ec->source, sizeof ec->source, src, strlen(src));
 }
 
 static void
@@ -939,7 +943,6 @@ done:
  */
 struct remote {
 	char auth[512];                 /* "token ..."; wiped before free */
-	char auth_host[URL_HOST_MAX + 1];
 	struct fetch_client own;        /* when the caller has no client */
 	struct fetch_client *fc;
 	struct fetch_req rq;
@@ -948,6 +951,20 @@ struct remote {
 	int wfd;
 	int err;
 };
+
+/* Is url GitHub's own (codeload, or the API base in use)? */
+static int
+github_host(const char *url, const struct source_opts *so)
+{
+	static const char codeload[] = "https://codeload.github.com/";
+	const char *base = so->api_base ? so->api_base : SOURCE_API_BASE;
+	size_t bn = strlen(base);
+
+	if (bn > 0 && base[bn - 1] == '/')
+		bn--;
+	return strncmp(url, codeload, sizeof codeload - 1) == 0 ||
+	    (strncmp(url, base, bn) == 0 && url[bn] == '/');
+}
 
 static int
 pipe_body(void *ctx, const uint8_t *p, size_t n)
@@ -1002,17 +1019,11 @@ remote_digest(const char *url, int github, const struct source_opts *so,
 			{ "Accept", 6, "application/vnd.github+json", 27 },
 			{ "X-GitHub-Api-Version", 20, "2022-11-28", 10 },
 		};
-		struct url *api = malloc(sizeof *api);
-		const char *base = so->api_base ? so->api_base : SOURCE_API_BASE;
 		snprintf(r->auth, sizeof r->auth, "token %s", so->token);
 		r->rq.auth = r->auth;
-		/* the token goes to the API host and nowhere else */
-		if (api != NULL && url_parse((const uint8_t *)base, strlen(base),
-		    api) == 0) {
-			snprintf(r->auth_host, sizeof r->auth_host, "%s", api->host);
-			r->rq.auth_host = r->auth_host;
-		}
-		free(api);
+		/* the token goes over https to the API's origin and nowhere
+		 * else (fetch enforces it) */
+		r->rq.auth_origin = so->api_base ? so->api_base : SOURCE_API_BASE;
 		r->rq.fields = api_fields;
 		r->rq.nfields = 2;
 	}
@@ -1040,9 +1051,10 @@ remote_digest(const char *url, int github, const struct source_opts *so,
 	} else if (r->rs.status != 0 && (r->rs.status < 200 ||
 	    r->rs.status >= 300)) {
 		memset(ec, 0, sizeof *ec);
-		fetch_safe_url(url, ec->source, sizeof ec->source);
+		url_redact(url, ec->source, sizeof ec->source);
 		e = http_status_err(r->rs.status);
-		if (r->rs.status == 404 && github)
+		/* the hint is GitHub's: a mirror's 404 is only a 404 */
+		if (r->rs.status == 404 && github && github_host(url, so))
 			err_set(ec, e, "or private: set GITHUB_TOKEN");
 		else if (r->rs.has_retry_after)
 			err_set(ec, e, "HTTP %d, retry after %llu s", r->rs.status,
@@ -1086,13 +1098,18 @@ remote_url(const char *src, const struct source_opts *so, char *url,
 		if (so->archive_url != NULL)
 			e = url_template(so->archive_url, strlen(so->archive_url),
 			    &g, NULL, 0, url, cap, &len);
-		else if (so->token != NULL && so->token[0] != '\0')
-			e = snprintf(url, cap, "%s/repos/%s/%s/tarball/%s",
-			    so->api_base ? so->api_base : SOURCE_API_BASE, g.owner,
-			    g.repo, g.ref_len ? g.ref : "HEAD") >= (int)cap ?
-			    ERR_URL_TOO_LONG : 0;
-		else
+		else if (so->token != NULL && so->token[0] != '\0') {
+			/* through the template expander: the ref is escaped
+			 * ("a#b" is a ref, not "a" and a fragment) */
+			char t[URL_MAX + 1];
+			e = snprintf(t, sizeof t, "%s/repos/{owner}/{repo}/"
+			    "tarball/{ref}", so->api_base ? so->api_base :
+			    SOURCE_API_BASE) >= (int)sizeof t ? ERR_URL_TOO_LONG :
+			    url_template(t, strlen(t), &g, NULL, 0, url, cap,
+			    &len);
+		} else {
 			e = url_codeload(&g, url, cap, &len);
+		}
 		return e ? err_set(ec, e, NULL) : 0;
 	}
 	if (strncmp(src, "https://", 8) == 0 || strncmp(src, "http://", 7) == 0 ||
@@ -1155,7 +1172,7 @@ source_digest(const char *src, const struct source_opts *so,
 		if (github && ro.repo == NULL && ro.name == NULL)
 			ro.repo = repo;
 		so = &ro;
-		fetch_safe_url(url, ec->source, sizeof ec->source);
+		url_redact(url, ec->source, sizeof ec->source);
 		e = remote_digest(url, github, so, d, info, ec);
 	} else if (S_ISDIR(st.st_mode)) {
 		is_dir = 1;

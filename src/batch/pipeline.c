@@ -139,12 +139,22 @@ collect(void *ctx, const uint8_t *p, size_t n)
 	return buf_append(b, p, n) ? ERR_LIMIT : 0;
 }
 
+/* The feed as an error's source: a URL's query may hold a token (url.h). */
+static void
+feed_source(struct err_ctx *ec, const char *feed)
+{
+	if (strstr(feed, "://") != NULL)
+		url_redact(feed, ec->source, sizeof ec->source);
+	else
+		err_field(ec->source, sizeof ec->source, feed, strlen(feed));
+}
+
 /* Read the whole feed (file, "-" or URL) into b. */
 static int
 read_feed(const struct run_opts *o, struct buf *b, struct err_ctx *ec)
 {
 	memset(ec, 0, sizeof *ec);
-	err_field(ec->source, sizeof ec->source, o->feed, strlen(o->feed));
+	feed_source(ec, o->feed);
 	if (strncmp(o->feed, "https://", 8) == 0 ||
 	    strncmp(o->feed, "http://", 7) == 0 ||
 	    strncmp(o->feed, "file://", 7) == 0) {
@@ -879,7 +889,7 @@ pipeline_run(const struct run_opts *o)
 	sk.log = &r->log;
 	sk.skipped = 0;
 	memset(&ec, 0, sizeof ec);
-	err_field(ec.source, sizeof ec.source, o->feed, strlen(o->feed));
+	feed_source(&ec, o->feed);
 	e = feed_parse((const char *)feed.p, feed.len, &all, &nall, &nrec,
 	    on_skip, &sk, &ec);
 	buf_free(&feed);

@@ -927,11 +927,16 @@ run_setup(struct run *r)
 			kv[6] = NULL;
 		log_msg(&r->log, LOG_NOTE, "startup", "Starting pipeline", kv);
 	}
-	/* the sink's settings (an S3 destination's credentials, a directory
-	 * we can create); a dry run creates nothing */
 	memset(&ec, 0, sizeof ec);
-	e = sink_open(&probe, o->out, &r->net, o->dry_run ? SINK_READONLY : 0,
-	    &ec);
+	if (check_patterns(o, &ec) != 0)
+		return fatal(r, &ec, "Bad pattern");
+	memset(&ec, 0, sizeof ec);
+	if (check_template(o->archive_url, &ec) != 0)
+		return fatal(r, &ec, "Bad --archive-url");
+	/* the sink's settings (an S3 destination's credentials); nothing is
+	 * created yet: the workers make the directory once the feed is read */
+	memset(&ec, 0, sizeof ec);
+	e = sink_open(&probe, o->out, &r->net, SINK_READONLY, &ec);
 	if (e == 0 && probe.kind == SINK_S3) {
 		log_add_secret(&r->log, probe.s3.cfg.secret);
 		log_add_secret(&r->log, probe.s3.cfg.session_token);
@@ -940,12 +945,6 @@ run_setup(struct run *r)
 	if (e != 0)
 		return fatal(r, &ec, strncmp(o->out, "s3://", 5) == 0 ?
 		    "Bad S3 configuration" : "Output is unusable");
-	memset(&ec, 0, sizeof ec);
-	if (check_patterns(o, &ec) != 0)
-		return fatal(r, &ec, "Bad pattern");
-	memset(&ec, 0, sizeof ec);
-	if (check_template(o->archive_url, &ec) != 0)
-		return fatal(r, &ec, "Bad --archive-url");
 	/* and the report's, not found missing after hours of work */
 	if (o->report != NULL && strncmp(o->report, "s3://", 5) == 0) {
 		struct s3_config *rc = malloc(sizeof *rc);

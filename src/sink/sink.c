@@ -636,10 +636,12 @@ sink_check(struct sink *s, const struct sink_object *ob, struct err_ctx *ec)
 		return 0;
 	err_field(ec->entry, sizeof ec->entry, ob->key, strlen(ob->key));
 	memset(&m, 0, sizeof m);
-	if ((e = s3_sink_head(s, ob, &m, ec)) != 0 || m.found)
-		return e;
-	/* a HEAD's 404 has no body: a missing key and a missing bucket look
-	 * alike. The GET's answer says which (NoSuchKey / NoSuchBucket). */
+	if ((e = s3_sink_head(s, ob, &m, ec)) == 0 && m.found)
+		return 0;
+	/* an answer to a HEAD has no body: a missing key and a missing
+	 * bucket look alike, and a refusal does not say why. A GET's answer
+	 * does (NoSuchKey, NoSuchBucket, SignatureDoesNotMatch...). */
+	memset(ec, 0, sizeof *ec);
 	return s3_probe(&s->s3, ob->key, discard, NULL, ec);
 }
 

@@ -142,9 +142,10 @@ void sink_close(struct sink *s);
 /*
  * Check, before any work, that a run can use s: for S3 one signed HEAD of
  * ob's key (what the cache check makes anyway, so a key limited to Get/Put on
- * the prefix passes), and when that is 404, one GET of it to tell a missing
- * object (fine) from a missing bucket. Wrong credentials, a missing bucket or
- * an endpoint that does not answer are errors. Local: nothing to do.
+ * the prefix passes); unless that finds the object, one GET of it, whose
+ * answer names the cause a HEAD's cannot (a missing object is fine). Wrong
+ * credentials, a missing bucket or an endpoint that does not answer are
+ * errors naming the server's code. Local: nothing to do.
  */
 int sink_check(struct sink *s, const struct sink_object *ob,
     struct err_ctx *ec);

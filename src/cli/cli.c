@@ -737,8 +737,10 @@ static const char usage_run[] =
 "      --resolve, --cacert, --api-url, --s3-endpoint, --s3-region,\n"
 "      --connect-timeout      as for digest\n"
 "\n"
-"Exit status: 0 finished, 1 fatal or too many failures, 2 usage, 130\n"
-"interrupted.\n";
+"Exit status: 0 finished (not every repo failed, at most --max-failures);\n"
+"1 fatal before any work (feed, output, S3 check, pattern, template), every\n"
+"repo attempted failed, too many failures, or the state or report not\n"
+"written; 2 usage; 130 interrupted.\n";
 
 static int
 cmd_run(int argc, char **argv)
@@ -1045,6 +1047,14 @@ cli_main(int argc, char **argv)
 		return cmd_report(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)
 		return cmd_version();
+	/* help COMMAND: that command's help */
+	if (strcmp(cmd, "help") == 0 && argc > 2 &&
+	    (strcmp(argv[2], "digest") == 0 || strcmp(argv[2], "run") == 0 ||
+	    strcmp(argv[2], "report") == 0)) {
+		char help[] = "--help";
+		char *hv[] = { argv[0], argv[2], help, NULL };
+		return cli_main(3, hv);
+	}
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
 	    strcmp(cmd, "-h") == 0) {
 		fputs(usage_main, stdout);

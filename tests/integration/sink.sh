@@ -184,6 +184,10 @@ grep -q 'Feed loaded' "$W/out" && bad "a bad template: the feed was read first" 
 expect_fail "unknown scheme" 1 "Bad --archive-url: .*unsupported URL scheme" \
 	"$B" run "$SHARED/feeds/sample-repos.json" --out "$W/o4" --archive-url "ftp://mirror/{owner}/{repo}.tar.gz" --state "$W/s4"
 
+# --- exit statuses are documented where users look
+"$B" help run >"$W/out" 2>&1; grep -q '^usage: repodigest run' "$W/out" && ok || bad "help run: $(head -1 "$W/out")"
+grep -q 'every' "$W/out" && grep -q '130 interrupted' "$W/out" && ok || bad "run --help lacks the exit statuses"
+
 # --- --resume: a state of 200 done repos skips exactly them
 python3 - "$W/big.json" "$W/res.json" <<'PY'
 import json, sys

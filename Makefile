@@ -132,12 +132,16 @@ $(foreach f,$(FAST),build/musl/src/$(f).o): OPT = -O2
 build/musl/vendor/src/zlib/%.o build/musl/vendor/src/lz4/lib/%.o: OPT = -O2
 
 # ---------------------------------------------------------------- compile
+# The shipped binary carries no unwind tables (.eh_frame, ~36 KB of the
+# 512 KiB budget): C without exceptions or pthread_cancel never unwinds, and
+# the binary is stripped anyway. The sanitizer builds keep them for traces.
+NOUNWIND = -fno-asynchronous-unwind-tables -fno-unwind-tables
 build/musl/vendor/%.o: vendor/%.c $(STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(VENDOR_CFLAGS) -c $< -o $@
+	$(CC) $(VENDOR_CFLAGS) $(NOUNWIND) -c $< -o $@
 build/musl/%.o: %.c $(STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(NOUNWIND) -c $< -o $@
 
 build/asan/vendor/%.o: vendor/%.c $(STAMP)
 	@mkdir -p $(@D)

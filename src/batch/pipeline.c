@@ -758,7 +758,7 @@ write_state(struct run *r, const char *path, struct err_ctx *ec)
 		err_field(ec->source, sizeof ec->source, path, strlen(path));
 		return err_set(ec, ERR_NOMEM, NULL);
 	}
-	e = sink_write_doc(path, NULL, (const uint8_t *)txt, strlen(txt),
+	e = sink_write_doc(path, &r->net, (const uint8_t *)txt, strlen(txt),
 	    "application/json", ec);
 	free(txt);
 	return e;

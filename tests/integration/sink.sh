@@ -184,6 +184,14 @@ grep -q 'Feed loaded' "$W/out" && bad "a bad template: the feed was read first" 
 expect_fail "unknown scheme" 1 "Bad --archive-url: .*unsupported URL scheme" \
 	"$B" run "$SHARED/feeds/sample-repos.json" --out "$W/o4" --archive-url "ftp://mirror/{owner}/{repo}.tar.gz" --state "$W/s4"
 
+# --- the feed URL's query (a token) is neither logged nor stored in the report
+"$B" run "file://$W/one.json?token=SECRETQ1" --out "$W/o6" $M --state "$W/s6" --report "$W/r6.json" >"$W/out" 2>"$W/err" ||
+	bad "feed URL with a query: $(cat "$W/err")"
+grep -q 'one.json?\*\*\*' "$W/r6.json" && ok || bad "the report does not name the feed: $(grep feed "$W/r6.json")"
+grep -l SECRETQ1 "$W/out" "$W/err" "$W/r6.json" "$W/s6" && bad "the feed URL's token was printed or stored" || ok
+"$B" run "file://$W/none.json?token=SECRETQ2" --out "$W/o6" $M --state "$W/s6" >"$W/out" 2>"$W/err"
+grep -l SECRETQ2 "$W/out" "$W/err" && bad "an unreadable feed's token was printed" || ok
+
 # --- exit statuses are documented where users look
 "$B" help run >"$W/out" 2>&1; grep -q '^usage: repodigest run' "$W/out" && ok || bad "help run: $(head -1 "$W/out")"
 grep -q 'every' "$W/out" && grep -q '130 interrupted' "$W/out" && ok || bad "run --help lacks the exit statuses"

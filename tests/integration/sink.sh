@@ -192,6 +192,25 @@ grep -l SECRETQ1 "$W/out" "$W/err" "$W/r6.json" "$W/s6" && bad "the feed URL's t
 "$B" run "file://$W/none.json?token=SECRETQ2" --out "$W/o6" $M --state "$W/s6" >"$W/out" 2>"$W/err"
 grep -l SECRETQ2 "$W/out" "$W/err" && bad "an unreadable feed's token was printed" || ok
 
+# --- SIGTERM while a download never ends (the mirror's file is a FIFO no one
+# writes): the grace period holds, exit 130, the state says pending
+mkdir -p "$W/fifo/sample-research-lab"
+mkfifo "$W/fifo/sample-research-lab/climate-model.tar.gz"
+"$B" run "$W/one.json" --out "$W/o7" --archive-url "file://$W/fifo/{owner}/{repo}.tar.gz" \
+	--state "$W/s7" --report "$W/r7.json" --grace 1 -j 1 >"$W/out" 2>&1 &
+pid=$!
+sleep 1
+kill -TERM $pid
+s=$(date +%s); wait $pid; rc=$?
+[ $rc -eq 130 ] && ok || bad "grace over: exit $rc, want 130"
+[ $(( $(date +%s) - s )) -le 4 ] && ok || bad "grace over: took $(( $(date +%s) - s )) s"
+python3 - "$W/s7" "$W/r7.json" <<'PY' && ok || bad "grace over: state or report"
+import json, sys
+s, r = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert s["pending"] == ["sample-research-lab/climate-model"] and not s["done"], s
+assert [x["status"] for x in r["repos"]] == ["pending"], r
+PY
+
 # --- exit statuses are documented where users look
 "$B" help run >"$W/out" 2>&1; grep -q '^usage: repodigest run' "$W/out" && ok || bad "help run: $(head -1 "$W/out")"
 grep -q 'every' "$W/out" && grep -q '130 interrupted' "$W/out" && ok || bad "run --help lacks the exit statuses"

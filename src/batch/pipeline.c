@@ -135,6 +135,8 @@ struct run {
 	char feed_shown[1024];          /* the feed URL, secrets redacted */
 	char started[ISOTIME_LEN];      /* ISO time, for the report */
 	double pause_until;             /* no download starts before (now_s) */
+	char s3_secret[129];             /* redacted from log lines */
+	char s3_token[4096];
 	struct worker *ws;
 	pthread_t *th;
 	size_t nw;                      /* workers started */
@@ -938,8 +940,13 @@ run_setup(struct run *r)
 	memset(&ec, 0, sizeof ec);
 	e = sink_open(&probe, o->out, &r->net, SINK_READONLY, &ec);
 	if (e == 0 && probe.kind == SINK_S3) {
-		log_add_secret(&r->log, probe.s3.cfg.secret);
-		log_add_secret(&r->log, probe.s3.cfg.session_token);
+		/* the log keeps pointers: copies that live as long as it */
+		snprintf(r->s3_secret, sizeof r->s3_secret, "%s",
+		    probe.s3.cfg.secret);
+		snprintf(r->s3_token, sizeof r->s3_token, "%s",
+		    probe.s3.cfg.session_token);
+		log_add_secret(&r->log, r->s3_secret);
+		log_add_secret(&r->log, r->s3_token);
 	}
 	sink_close(&probe);
 	if (e != 0)
@@ -1250,6 +1257,12 @@ run_free(struct run *r)
 	free(r->ws);
 	free(r->th);
 	log_free(&r->log);
+	for (volatile char *p = r->s3_secret; p < r->s3_secret +
+	    sizeof r->s3_secret; p++)
+		*p = 0;
+	for (volatile char *p = r->s3_token; p < r->s3_token +
+	    sizeof r->s3_token; p++)
+		*p = 0;
 	pthread_mutex_destroy(&r->mu);
 	free(r);
 }

@@ -10,9 +10,13 @@
  * an atomically written state file; SIGTERM/SIGINT stop taking jobs and give
  * in-flight ones a grace period.
  *
- * Exit codes (the seed's): 0 finished (failures allowed up to max_failures),
- * 1 fatal (feed unreadable, sink unusable) or too many failures, 130
- * interrupted.
+ * Exit codes: 0 finished (failures allowed up to max_failures, but not
+ * every repository attempted); 1 fatal before any work (feed unreadable,
+ * sink unusable or failing its start-up check, bad pattern or template),
+ * every attempted repository failed, too many failures, or the state or
+ * report not written; 130 interrupted. Nothing here exits the process: on
+ * an expired grace period pipeline_run returns 130 with workers still
+ * running, and the caller must exit at once (see pipeline_run).
  */
 #ifndef PIPELINE_H
 #define PIPELINE_H
@@ -49,7 +53,11 @@ struct run_opts {
 	const char *batch_size, *offset; /* seed mode (strings, as typed), or NULL */
 };
 
-/* Run the batch; returns the process exit code. */
+/*
+ * Run the batch; returns the process exit code. When it returns 130 after
+ * the grace period, workers may still run and use memory it did not free:
+ * the caller must end the process (exit) without waiting for them.
+ */
 int pipeline_run(const struct run_opts *o);
 
 #endif

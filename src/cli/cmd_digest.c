@@ -240,80 +240,6 @@ render_body(void *ctx, struct out *o)
 	return e ? e : o->err;
 }
 
-static void
-iso_now(char *buf, size_t cap)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/*
- * --out s3://BUCKET[/PREFIX]: the body is rendered into memory (its length and
- * SHA-256 are signed before it is sent) and PUT whole: the object is either
- * the new digest or still the old one.
- */
-static int
-write_s3(struct render_ctx *rc, const struct source_info *info,
-    const struct fetch_opts *fo, struct err_ctx *ec)
-{
-	const struct digest_args *da = rc->da;
-	struct s3_client *s3;
-	struct s3_config *cfg;
-	struct buf body;
-	struct out *o;
-	struct s3_meta m[5];
-	char owner[64], key[256], url[256], now[32], gen[64];
-	const char *repo = strchr(da->repo, '/') + 1;
-	int e;
-
-	snprintf(owner, sizeof owner, "%.*s", (int)(repo - 1 - da->repo),
-	    da->repo);
-	if (!sink_name_ok(owner, repo))
-		return err_set(ec, ERR_USAGE, "unsafe owner/repo name");
-	cfg = malloc(sizeof *cfg);
-	s3 = malloc(sizeof *s3);
-	o = malloc(sizeof *o);
-	if (cfg == NULL || s3 == NULL || o == NULL) {
-		free(cfg);
-		free(s3);
-		free(o);
-		return err_set(ec, ERR_NOMEM, NULL);
-	}
-	e = s3_config_flags(cfg, da->out, da->s3.endpoint, da->s3.region, ec);
-	buf_init(&body, (size_t)1 << 30);
-	if (e == 0) {
-		out_init_mem(o, &body, 0);
-		e = render_body(rc, o);
-		if (e)
-			err_set(ec, e, "rendering");
-	}
-	if (e == 0 && (e = s3_init(s3, cfg, fo)) != 0)
-		err_set(ec, e, NULL);
-	if (e == 0) {
-		snprintf(key, sizeof key, "gitingest/%s/%s/summary.txt", owner, repo);
-		snprintf(url, sizeof url, "https://github.com/%s", da->repo);
-		snprintf(gen, sizeof gen, "repodigest/%s digest/%s",
-		    REPODIGEST_VERSION, DIGEST_FORMAT_VERSION);
-		iso_now(now, sizeof now);
-		m[0].name = "pushedat"; m[0].value = "";
-		m[1].name = "url"; m[1].value = url;
-		m[2].name = "processedat"; m[2].value = now;
-		m[3].name = "commit"; m[3].value = info->commit;
-		m[4].name = "generator"; m[4].value = gen;
-		e = s3_put(s3, key, body.p, body.len, "text/plain", m, 5, ec);
-		s3_free(s3);
-	}
-	s3_config_wipe(cfg);
-	buf_free(&body);
-	free(cfg);
-	free(s3);
-	free(o);
-	return e;
-}
-
 /*
  * Write the digest where the user asked: stdout, -o FILE, or --out DEST.
  * Returns 0, CMD_PIPE_CLOSED, or an error code after printing it.
@@ -328,29 +254,36 @@ write_output(struct render_ctx *rc, const struct source_info *info,
 	int e;
 
 	memset(&ec, 0, sizeof ec);
-	if (da->out != NULL && strncmp(da->out, "s3://", 5) == 0) {
-		e = write_s3(rc, info, fo, &ec);
-	} else if (da->out != NULL && out_is_dir(da->out)) {
-		struct sink s;
-		struct sink_meta m;
-		char owner[64], url[256], now[32], gen[64];
+	if (da->out != NULL && (strncmp(da->out, "s3://", 5) == 0 ||
+	    out_is_dir(da->out))) {
+		static const char *const fmt_name[] = {
+			[FMT_TEXT] = "text", [FMT_FULL] = "full",
+			[FMT_JSON] = "json" };
+		struct sink *s = malloc(sizeof *s);
+		struct sink_object ob;
+		struct sink_settings st;
+		struct sink_net net = { da->s3.endpoint, da->s3.region, fo };
+		char owner[64];
 		const char *repo = strchr(da->repo, '/') + 1;
 		snprintf(owner, sizeof owner, "%.*s",
 		    (int)(repo - 1 - da->repo), da->repo);
-		snprintf(url, sizeof url, "https://github.com/%s", da->repo);
-		snprintf(gen, sizeof gen, "repodigest/%s digest/%s",
-		    REPODIGEST_VERSION, DIGEST_FORMAT_VERSION);
-		iso_now(now, sizeof now);
-		memset(&m, 0, sizeof m);
-		m.pushedat = "";
-		m.url = url;
-		m.processedat = now;
-		m.commit = info->commit;
-		m.generator = gen;
-		m.content_type = "text/plain";
-		if ((e = sink_open_local(&s, da->out, &ec)) == 0)
-			e = sink_put(&s, owner, repo, render_body, rc, &m, &ec);
-		sink_close(&s);
+		memset(&st, 0, sizeof st);
+		st.format = fmt_name[da->format];
+		st.max_output = da->max_output;
+		st.includes = da->pat.inc.n ? da->pat.inc.v : NULL;
+		st.excludes = da->pat.exc.n ? da->pat.exc.v : NULL;
+		st.max_file_size = da->max_size;
+		st.no_ignore_files = da->include_gitignored;
+		if (s == NULL)
+			e = err_set(&ec, ERR_NOMEM, NULL);
+		else if ((e = sink_object_init(&ob, owner, repo, SINK_SUMMARY,
+		    &st, &ec)) == 0 && (e = sink_open(s, da->out, &net, 0,
+		    &ec)) == 0) {
+			snprintf(ob.commit, sizeof ob.commit, "%s", info->commit);
+			e = sink_put(s, &ob, render_body, rc, &ec);
+			sink_close(s);
+		}
+		free(s);
 	} else if (da->out != NULL || (da->output != NULL &&
 	    strcmp(da->output, "-") != 0)) {
 		e = sink_write_file(da->out ? da->out : da->output, render_body,

@@ -84,12 +84,6 @@ net_get(struct report_net *rn)
 	return rn->ready == 1 ? &rn->ns.fo : NULL;
 }
 
-static int
-render_text(void *ctx, struct out *o)
-{
-	return out_puts(o, ctx);
-}
-
 /* One report from s3://BUCKET/KEY. Returns 0, -1 (said), or an error. */
 static int
 load_s3(struct report *m, struct report_net *rn, const char *url,
@@ -128,14 +122,15 @@ merge(struct report *m, struct report_net *rn, char **files, int n,
 	if (r == 0 && (r = report_finish(m)) == 0 && (ra->json ||
 	    ra->output) && (*txt = report_json(m)) == NULL)
 		r = ERR_NOMEM;
-	if (r == 0 && ra->output != NULL &&
-	    strncmp(ra->output, "s3://", 5) == 0) {
-		const struct fetch_opts *fo = net_get(rn);
-		r = fo == NULL ? -1 : s3_object_put(ra->output, ra->s3.endpoint,
-		    ra->s3.region, fo, (const uint8_t *)*txt, strlen(*txt),
-		    "application/json", ec);
-	} else if (r == 0 && ra->output != NULL) {
-		r = sink_write_file(ra->output, render_text, *txt, ec);
+	if (r == 0 && ra->output != NULL) {
+		struct sink_net net = { ra->s3.endpoint, ra->s3.region, NULL };
+		/* the network only for s3:// (net_get says why it fails) */
+		if (strncmp(ra->output, "s3://", 5) == 0 &&
+		    (net.fetch = net_get(rn)) == NULL)
+			r = -1;
+		else
+			r = sink_write_doc(ra->output, &net, (const uint8_t *)*txt,
+			    strlen(*txt), "application/json", ec);
 	}
 	return r;
 }

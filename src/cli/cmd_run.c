@@ -104,15 +104,17 @@ static const struct opt_cmd run_cmd = {
 	"NO_PROXY, the S3 variables (see README).\n"
 	"\n"
 	"Exit status:\n"
-	"  0    the run finished: every job was stored, skipped or failed, and\n"
-	"       no more than --max-failures failed (failures are in the log, the\n"
-	"       state file and the report)\n"
-	"  1    the run could not do its job: a setup failure (feed unreadable\n"
-	"       or not an array, output unusable, bad shard, pattern or report\n"
-	"       destination), more than --max-failures failed, or the report\n"
-	"       could not be written\n"
+	"  0    the run finished: some repositories may have failed (no more\n"
+	"       than --max-failures), but not every one attempted\n"
+	"  1    the run could not do its job: a setup failure before any work\n"
+	"       (feed unreadable or not an array, output unusable or failing\n"
+	"       its S3 check, bad shard, pattern, template or report\n"
+	"       destination); every repository attempted failed; more than\n"
+	"       --max-failures failed; or the state file or report could not\n"
+	"       be written (the digests are stored all the same)\n"
 	"  2    usage error\n"
-	"  130  interrupted (SIGTERM/SIGINT), after the grace period\n"
+	"  130  interrupted (SIGTERM/SIGINT): the state and report are written\n"
+	"       first, also when the grace period runs out\n"
 };
 
 static void
@@ -200,6 +202,12 @@ cmd_run(int argc, char **argv)
 		return 1;
 	ro.fetch = &ns.fo;
 	r = pipeline_run(&ro);
+	/* 130 after the grace period: workers may still be running on this
+	 * memory (pipeline.h); end the process now, as the grace promised */
+	if (r == 130) {
+		fflush(NULL);
+		_exit(r);
+	}
 	net_teardown(&ns);
 	return r;
 }

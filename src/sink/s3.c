@@ -537,6 +537,33 @@ s3_config_env(struct s3_config *c, const char *dest, struct err_ctx *ec)
 	return config_env(c, dest, NULL, ec);
 }
 
+/* see s3.h */
+int
+s3_probe(struct s3_client *s, const char *key, fetch_body_fn fn, void *ctx,
+    struct err_ctx *ec)
+{
+	struct fetch_resp rs;
+	struct s3xml_error x;
+	struct req q;
+	int e;
+
+	memset(&q, 0, sizeof q);
+	q.method = "GET";
+	q.key = key;
+	memset(&rs, 0, sizeof rs);
+	e = request(s, &q, &rs, fn, ctx, ec);
+	if (e == 0 && (rs.status < 200 || rs.status >= 300)) {
+		memset(&x, 0, sizeof x);
+		if (rs.errbody.len > 0)
+			s3xml_parse(rs.errbody.p, rs.errbody.len, &x);
+		/* only a missing key is fine: a 404 for the bucket is not */
+		if (!(rs.status == 404 && strcmp(x.code, "NoSuchKey") == 0))
+			e = answer_error(&rs, ec);
+	}
+	fetch_resp_free(&rs);
+	return e;
+}
+
 /* ------------------------------------------------------------ one object */
 
 /* see s3.h */

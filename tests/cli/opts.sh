@@ -44,7 +44,7 @@ digest|--timeout|10|0
 digest|--connect-timeout|10|3601
 digest|--s3-endpoint|http://127.0.0.1:9|-
 digest|--s3-region|eu-west-2|-
-run|--out|$W/out|-
+run|--out|$W/digests|-
 run|--jobs|2|0
 run|-j|256|257
 run|--shard|0/1|-

@@ -56,6 +56,15 @@ lower_ascii(char *s)
 			*s = (char)(*s - 'A' + 'a');
 }
 
+/* The tree root's name, escaped as the digest prints names (digest.h). */
+static void
+root_name(struct source_info *info, const char *p, size_t n)
+{
+	size_t len = digest_escape_name(p, n, info->root, sizeof info->root - 1);
+
+	info->root[len < sizeof info->root ? len : sizeof info->root - 1] = '\0';
+}
+
 /* ------------------------------------------------------------ archives */
 
 struct arc {
@@ -112,16 +121,17 @@ on_entry(struct arc *a, const struct tar_entry *te)
 			return digest_tentative_top(a->d, p, n);
 		}
 	} else if (a->strip == 1 && a->top_len == 0) {
-		/* forced: take the first component of the first entry; a top
-		 * that is a symlink or a file is no directory to strip */
+		/* forced: take the first component of the first entry; a
+		 * first entry that is a file or a symlink is no directory */
 		const char *sl = memchr(p, '/', n);
 		if (sl == NULL && te->type != TAR_DIR) {
-			a->strip = 0;
-		} else {
-			a->top_len = sl ? (size_t)(sl - p) : n;
-			memcpy(a->top, p, a->top_len);
-			a->top[a->top_len] = '\0';
+			err_field(a->ec->entry, sizeof a->ec->entry, p, n);
+			return err_set(a->ec, ERR_TAR_TOP, "the first entry is "
+			    "not a directory; use --strip-components 0");
 		}
+		a->top_len = sl ? (size_t)(sl - p) : n;
+		memcpy(a->top, p, a->top_len);
+		a->top[a->top_len] = '\0';
 	}
 	if (a->strip == 1) {
 		int inside = n > a->top_len && p[a->top_len] == '/' &&
@@ -141,7 +151,7 @@ on_entry(struct arc *a, const struct tar_entry *te)
 			err_field(a->ec->entry, sizeof a->ec->entry, p, n);
 			err_field(top, sizeof top, a->top, a->top_len);
 			return err_set(a->ec, ERR_TAR_TOP, "the top directory is "
-			    "\"%s\"; use --strip-components 0", top);
+			    "%s/; use --strip-components 0", top);
 		} else {
 			p += a->top_len + 1;
 			n -= a->top_len + 1;
@@ -507,7 +517,7 @@ archive_digest(int fd, const char *src, const struct source_opts *so,
 		    strlen(tar_commit(&a->tar)));
 	if (so->repo == NULL && so->name == NULL) {
 		if (a->strip == 1 && a->top_len > 0) {
-			err_field(info->root, sizeof info->root, a->top, a->top_len);
+			root_name(info, a->top, a->top_len);
 		} else {
 			/* the file name without its archive extensions */
 			const char *b = strrchr(src, '/');
@@ -525,7 +535,7 @@ archive_digest(int fd, const char *src, const struct source_opts *so,
 			}
 			if (strcmp(src, "-") == 0)
 				b = "stdin", bl = 5;
-			err_field(info->root, sizeof info->root, b, bl);
+			root_name(info, b, bl);
 		}
 	}
 done:
@@ -945,7 +955,7 @@ dir_digest(const char *src, struct digest *d, const struct source_opts *so,
 		}
 		b = strrchr(real, '/');
 		b = b && b[1] ? b + 1 : real;
-		err_field(info->root, sizeof info->root, b, strlen(b));
+		root_name(info, b, strlen(b));
 		free(real);
 	}
 done:

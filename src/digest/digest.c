@@ -1804,6 +1804,101 @@ link_display(const char *l, size_t n, const char **out, size_t *olen)
 	}
 }
 
+/* ------------------------------------------------------------ names */
+
+/*
+ * Names and symlink targets are printed as they are, as gitingest does, unless
+ * they hold a byte that could forge the digest's structure (a newline starting
+ * a "FILE:" line under a "====" rule) or a terminal: C0 controls, DEL, the C1
+ * controls U+0080..U+009F and the line and paragraph separators U+2028/U+2029.
+ * Such a name is printed escaped as a whole: \n \r \t, \xHH for the other
+ * bytes, \uHHHH for the Unicode ones, and '\' as "\\" (so the escaped form
+ * cannot be mistaken for another name's raw bytes).
+ */
+static size_t
+special_at(const uint8_t *p, size_t n, size_t i)
+{
+	if (p[i] < 0x20 || p[i] == 0x7f)
+		return 1;
+	if (p[i] == 0xc2 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)
+		return 2;
+	if (p[i] == 0xe2 && i + 2 < n && p[i + 1] == 0x80 &&
+	    (p[i + 2] == 0xa8 || p[i + 2] == 0xa9))
+		return 3;
+	return 0;
+}
+
+static int
+needs_escape(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (special_at((const uint8_t *)s, n, i))
+			return 1;
+	return 0;
+}
+
+/* see digest.h */
+size_t
+digest_escape_name(const char *s, size_t n, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint8_t *p = (const uint8_t *)s;
+	size_t o = 0;
+
+	if (!needs_escape(s, n)) {
+		if (out != NULL && n <= cap)
+			memcpy(out, s, n);
+		return n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char t[8];
+		size_t tl = 0, k = special_at(p, n, i);
+		unsigned cp = p[i];
+		if (k == 1 && (cp == '\n' || cp == '\r' || cp == '\t')) {
+			t[tl++] = '\\';
+			t[tl++] = cp == '\n' ? 'n' : cp == '\r' ? 'r' : 't';
+		} else if (k == 1) {
+			t[tl++] = '\\';
+			t[tl++] = 'x';
+			t[tl++] = hex[cp >> 4];
+			t[tl++] = hex[cp & 15];
+		} else if (k > 1) {
+			cp = k == 2 ? p[i + 1] : 0x2000u | (p[i + 2] & 0x3fu);
+			t[tl++] = '\\';
+			t[tl++] = 'u';
+			for (int sh = 12; sh >= 0; sh -= 4)
+				t[tl++] = hex[(cp >> sh) & 15];
+			i += k - 1;
+		} else if (cp == '\\') {
+			t[tl++] = '\\';
+			t[tl++] = '\\';
+		} else {
+			t[tl++] = (char)cp;
+		}
+		if (out != NULL && o + tl <= cap)
+			memcpy(out + o, t, tl);
+		o += tl;
+	}
+	return o;
+}
+
+/* A name as printed: s itself, or an escaped copy in *tmp (to free). */
+static const char *
+shown(const char *s, size_t n, size_t *olen, char **tmp)
+{
+	*tmp = NULL;
+	*olen = n;
+	if (!needs_escape(s, n))
+		return s;
+	*olen = digest_escape_name(s, n, NULL, 0);
+	if ((*tmp = malloc(*olen ? *olen : 1)) == NULL) {
+		*olen = 0;
+		return "";
+	}
+	digest_escape_name(s, n, *tmp, *olen);
+	return *tmp;
+}
+
 struct tnode {
 	const char *name;
 	size_t nlen;
@@ -1817,18 +1912,24 @@ tree_line(struct buf *b, const char *prefix, size_t plen, int last,
 {
 	int e = 0;
 
+	const char *x;
+	size_t xl;
+	char *tmp;
+
 	e |= buf_append(b, prefix, plen);
 	e |= buf_puts(b, last ? "\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 " :
 	    "\xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 ");
-	e |= buf_append(b, t->name, t->nlen);
+	x = shown(t->name, t->nlen, &xl, &tmp);
+	e |= buf_append(b, x, xl);
+	free(tmp);
 	if (t->leaf == NULL) {
 		e |= buf_putc(b, '/');
 	} else if (t->leaf->type == DIGEST_SYMLINK) {
-		const char *x;
-		size_t xl;
 		link_display(t->leaf->link, t->leaf->link_len, &x, &xl);
+		x = shown(x, xl, &xl, &tmp);
 		e |= buf_puts(b, " -> ");
 		e |= buf_append(b, x, xl);
+		free(tmp);
 	}
 	e |= buf_putc(b, '\n');
 	return e ? ERR_NOMEM : 0;
@@ -2017,8 +2118,9 @@ static uint64_t
 header_tokens(const struct digest_node *nd)
 {
 	struct tokens t;
-	const char *x = "";
-	size_t xl = 0;
+	const char *x = "", *pth;
+	size_t xl = 0, pl;
+	char *tmp, *tmp2 = NULL;
 
 	/* the block's header exactly as rendered, counted in one stream (the
 	 * newlines after the body join the body's last whitespace run) */
@@ -2026,15 +2128,19 @@ header_tokens(const struct digest_node *nd)
 	tokens_feed(&t, (const uint8_t *)SEP "\n", sizeof SEP);
 	if (nd->type == DIGEST_SYMLINK) {
 		link_display(nd->link, nd->link_len, &x, &xl);
+		x = shown(x, xl, &xl, &tmp2);
 		tokens_feed(&t, (const uint8_t *)"SYMLINK: ", 9);
 	} else {
 		tokens_feed(&t, (const uint8_t *)"FILE: ", 6);
 	}
-	tokens_feed(&t, (const uint8_t *)nd->path, nd->path_len);
+	pth = shown(nd->path, nd->path_len, &pl, &tmp);
+	tokens_feed(&t, (const uint8_t *)pth, pl);
+	free(tmp);
 	if (xl > 0) {
 		tokens_feed(&t, (const uint8_t *)" -> ", 4);
 		tokens_feed(&t, (const uint8_t *)x, xl);
 	}
+	free(tmp2);
 	tokens_feed(&t, (const uint8_t *)"\n" SEP "\n", sizeof SEP + 1);
 	return tokens_end(&t);
 }
@@ -2210,18 +2316,23 @@ digest_write_content(struct digest *d, struct out *o)
 		if (i > 0)
 			out_write(o, "\n", 1);
 		out_write(o, SEP "\n", sizeof SEP);
+		const char *x, *pth;
+		size_t xl, pl;
+		char *tmp, *tmp2;
+		pth = shown(nd->path, nd->path_len, &pl, &tmp);
 		if (nd->type == DIGEST_SYMLINK) {
-			const char *x;
-			size_t xl;
 			link_display(nd->link, nd->link_len, &x, &xl);
+			x = shown(x, xl, &xl, &tmp2);
 			out_write(o, "SYMLINK: ", 9);
-			out_write(o, nd->path, nd->path_len);
+			out_write(o, pth, pl);
 			out_write(o, " -> ", 4);
 			out_write(o, x, xl);
+			free(tmp2);
 		} else {
 			out_write(o, "FILE: ", 6);
-			out_write(o, nd->path, nd->path_len);
+			out_write(o, pth, pl);
 		}
+		free(tmp);
 		out_write(o, "\n" SEP "\n", sizeof SEP + 1);
 		if (nd->body == BODY_TEXT && nd->evicted) {
 			/* digest_finish() proved this is past the cap */

@@ -217,4 +217,13 @@ int digest_report_json(const struct digest *d, FILE *f);
 
 const char *digest_reason_str(int reason);
 
+/*
+ * A name or symlink target as the digest prints it: unchanged, unless it holds
+ * a control character (C0, DEL, C1, U+2028, U+2029), which could forge the
+ * digest's structure; then escaped as a whole (\n \r \t \xHH \uHHHH, '\' as
+ * "\\"). Writes at most cap bytes to out (may be NULL) and returns the full
+ * length.
+ */
+size_t digest_escape_name(const char *s, size_t n, char *out, size_t cap);
+
 #endif

@@ -40,6 +40,19 @@
 #define HEAD_LEN 1024           /* gitingest's binary test reads this much */
 #define SEP "================================================"
 
+/* Why a notebook's body is an error rather than its conversion (--report). */
+enum note {
+	NOTE_NONE = 0,
+	NOTE_NB_SIZE,           /* over DIGEST_NOTEBOOK_MAX */
+	NOTE_NB_TREE            /* its tree over NOTEBOOK_TREE_MAX */
+};
+
+static const char *const note_text[] = {
+	"",
+	"notebook not converted: larger than the 4 MiB conversion limit",
+	"notebook not converted: its JSON tree is over the memory limit",
+};
+
 enum body {
 	BODY_NONE = 0,          /* symlink: empty */
 	BODY_TEXT,              /* in the store */
@@ -65,6 +78,7 @@ struct digest_node {
 	uint8_t has_body;       /* the body was read (files) or needs none */
 	uint8_t in_heap;        /* in the output cap's heap */
 	uint8_t dead;           /* replaced while in the heap: pop, not count */
+	uint8_t note;           /* enum note: why a notebook was not converted */
 	uint64_t ig_gen;        /* d->ig_epoch when the entry was judged */
 	uint64_t text_len;      /* text body bytes (for token scaling) */
 	uint64_t tok_fed;       /* bytes of it the token count saw */
@@ -1485,12 +1499,17 @@ digest_entry_end(struct digest *d)
 	if (c->notebook) {
 		struct buf conv;
 		buf_init(&conv, 4 * DIGEST_MAX_FILE_SIZE);
-		if (c->nb_too_big)
+		int limited = 0;
+		if (c->nb_too_big) {
 			e = buf_puts(&conv, "Error processing notebook: notebook "
 			    "larger than the 4 MiB conversion limit");
-		else
-			e = notebook_convert((const char *)c->nb.p, c->nb.len,
-			    &conv);
+			nd->note = NOTE_NB_SIZE;
+		} else {
+			e = notebook_convert_capped((const char *)c->nb.p,
+			    c->nb.len, &conv, NOTEBOOK_TREE_MAX, &limited);
+			if (limited)
+				nd->note = NOTE_NB_TREE;
+		}
 		if (e == 0)
 			e = emit(d, conv.p, conv.len);
 		buf_free(&conv);
@@ -2397,6 +2416,8 @@ digest_report_json(const struct digest *d, FILE *f)
 		    nd->body == BODY_ERROR ? "unreadable" : "text",
 		    (unsigned long long)nd->size,
 		    (unsigned long long)(nd->tokens + header_tokens(nd)));
+		if (nd->note != NOTE_NONE)
+			fprintf(f, ", \"note\": \"%s\"", note_text[nd->note]);
 		fputc('}', f);
 	}
 	fputs(first ? "],\n  \"skipped\": [" : "\n  ],\n  \"skipped\": [", f);

@@ -18,10 +18,23 @@
  *  - count and total-size limits: applied in tree order, not filesystem order;
  *  - a decode error after the first KiB: Python's message with the absolute
  *    byte offset in the file (gitingest's is relative to its read chunk).
- * Archive-specific: an ignore file that arrives after the entries it affects is
- * still applied to them (bodies are held until the end); only a negation that
- * re-includes an entry whose body was already discarded cannot be honoured, and
- * the entry is reported as DROPPED_EARLY.
+ * Archive-specific, so that a tarball gives its directory's digest:
+ *  - an ignore file that arrives after the entries it affects is still applied
+ *    to them (bodies are held until the end), and ignore files are applied in
+ *    the directory walk's order (shallow first, then bytes), whatever the
+ *    archive's (igf_rebuild);
+ *  - an entry left out on arrival keeps its body while a later ignore file
+ *    could still re-include it (may_reinclude: in a sorted archive only paths
+ *    with a component sorting before ".gitingestignore"), provisionally and
+ *    outside the output cap's heap; only in an unsorted archive can an entry
+ *    judged too early end as DROPPED_EARLY;
+ *  - a top directory is stripped tentatively (digest_tentative_top): bodies
+ *    the unstripped paths would keep are kept too, and digest_reroot() puts
+ *    the directory back when an entry lies outside it;
+ *  - the same path twice keeps the last entry (REPLACED), and members below
+ *    a symlink or file of the archive are left out (UNDER_LINK), as
+ *    extraction would leave them.
+ * Names holding control characters are printed escaped (digest_escape_name).
  *
  * Limits: DIGEST_MAX_ENTRIES entries, paths as the archive reader caps them,
  * bodies within the store's memory cap, 1 MiB per ignore file.

@@ -95,7 +95,7 @@ all: build/repodigest build/musl/libbearssl.a
 # ---------------------------------------------------------------- vendor
 vendor: $(STAMP)
 $(STAMP): vendor/manifest scripts/vendor-fetch
-	SHARED=$(SHARED) ./scripts/vendor-fetch
+	./scripts/vendor-fetch
 	touch $@
 $(VENDOR_C): $(STAMP)
 	@test -f $@ || { echo "missing $@ (vendor/manifest out of date?)" >&2; exit 1; }

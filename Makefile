@@ -209,7 +209,7 @@ static: build/repodigest
 
 demo: setup
 	$(MAKE) --no-print-directory build/repodigest
-	SHARED=$(SHARED) ./scripts/demo
+	./scripts/demo
 
 fuzz: setup
 	$(MAKE) --no-print-directory $(addprefix build/fuzz/bin/,$(FUZZERS))

@@ -226,6 +226,14 @@ install: build/repodigest
 clean:
 	rm -rf build
 
+# ---------------------------------------------------------------- image
+# `make image`: Containerfile.scratch built by scripts/image with buildah (no
+# daemon, offline, reproducible) into build/repodigest-$(VERSION).oci.tar.
+IMAGE = build/repodigest-$(VERSION).oci.tar
+image: build/repodigest
+	./scripts/image build/repodigest $(VERSION)
+.PHONY: image
+
 .PHONY: all vendor setup test-build test check static demo fuzz bench install clean
 .SECONDARY:
 

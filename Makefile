@@ -9,7 +9,7 @@
 CC       = musl-gcc
 CLANG    = clang
 CFLAGS   =
-# Size matters (the static binary must stay under 768 KiB): -Os by default,
+# Size matters (scripts/check-static: at most 768 KiB): -Os by default,
 # -O2 for the modules every byte of every repository goes through.
 OPT      = -Os
 FAST     = digest/tokens digest/utf8 digest/digest digest/store archive/gz archive/tar \
@@ -95,7 +95,7 @@ all: build/repodigest build/musl/libbearssl.a
 # ---------------------------------------------------------------- vendor
 vendor: $(STAMP)
 $(STAMP): vendor/manifest scripts/vendor-fetch
-	SHARED=$(SHARED) ./scripts/vendor-fetch
+	./scripts/vendor-fetch
 	touch $@
 $(VENDOR_C): $(STAMP)
 	@test -f $@ || { echo "missing $@ (vendor/manifest out of date?)" >&2; exit 1; }
@@ -239,7 +239,7 @@ static: build/repodigest
 
 demo: setup
 	$(MAKE) --no-print-directory build/repodigest
-	SHARED=$(SHARED) ./scripts/demo
+	./scripts/demo
 
 fuzz: setup
 	$(MAKE) --no-print-directory $(addprefix build/fuzz/bin/,$(FUZZERS))
@@ -255,6 +255,14 @@ install: build/repodigest
 
 clean:
 	rm -rf build
+
+# ---------------------------------------------------------------- image
+# `make image`: Containerfile.scratch built by scripts/image with buildah (no
+# daemon, offline, reproducible) into build/repodigest-$(VERSION).oci.tar.
+IMAGE = build/repodigest-$(VERSION).oci.tar
+image: build/repodigest
+	./scripts/image build/repodigest $(VERSION)
+.PHONY: image
 
 .PHONY: all vendor setup test-build test check static demo fuzz bench install clean
 .SECONDARY:

@@ -1,8 +1,11 @@
 #!/bin/sh
 # deploy.sh BINARY - the deployment examples in deploy/ stay true to the binary:
-# valid YAML, every option they pass is one `repodigest run` knows, every
-# variable they set is documented, and the shard and grace settings agree with
-# what the platform does (Kubernetes' completions and 30 s termination grace).
+# valid against the Kubernetes API schema (scripts/kube-validate, offline),
+# every option they pass is one `repodigest run` knows, every variable they set
+# is documented, the shard and grace settings agree with what the platform does
+# (Kubernetes' completions and 30 s termination grace, Cloud Run's SIGKILL 10 s
+# after SIGTERM), Pod Security "restricted", per-index retries and a failure
+# policy, and objects at gitingest/{owner}/{repo}/summary.txt.
 BIN=$1
 . "$(dirname "$0")/lib.inc"
 cd "$(dirname "$0")/../.." || exit 1
@@ -49,6 +52,25 @@ if kind == "k8s":
     out(grace < pod["terminationGracePeriodSeconds"],
         "--grace below terminationGracePeriodSeconds")
     out(pod["restartPolicy"] == "Never", "restartPolicy Never")
+    psc, csc = pod.get("securityContext", {}), c.get("securityContext", {})
+    out(psc.get("runAsNonRoot") is True or csc.get("runAsNonRoot") is True, "runAsNonRoot")
+    out(psc.get("runAsUser") == 65534, "runs as the image's user 65534")
+    out((csc.get("seccompProfile") or psc.get("seccompProfile") or {}).get("type") == "RuntimeDefault",
+        "seccompProfile RuntimeDefault")
+    out(csc.get("allowPrivilegeEscalation") is False, "allowPrivilegeEscalation false")
+    out(csc.get("capabilities", {}).get("drop") == ["ALL"], "capabilities drop ALL")
+    out(csc.get("readOnlyRootFilesystem") is True, "read-only root")
+    out(isinstance(job.get("backoffLimitPerIndex"), int) and isinstance(job.get("maxFailedIndexes"), int),
+        "backoffLimitPerIndex and maxFailedIndexes")
+    rules = job.get("podFailurePolicy", {}).get("rules", [])
+    out(any(r["action"] == "FailJob" and r.get("onExitCodes", {}).get("operator") == "In"
+            and 2 in r["onExitCodes"].get("values", []) for r in rules), "exit 2 (usage) fails the job")
+    out(any(r["action"] == "Ignore" and any(p.get("type") == "DisruptionTarget"
+            for p in r.get("onPodConditions", [])) for r in rules), "DisruptionTarget ignored")
+    for f in ("ttlSecondsAfterFinished", "activeDeadlineSeconds"):
+        out(isinstance(job.get(f), int) and job[f] > 0, f)
+    res = c.get("resources", {})
+    out("memory" in res.get("requests", {}) and "memory" in res.get("limits", {}), "memory request and limit")
     mounts = [m["mountPath"] for m in c.get("volumeMounts", [])]
     for f in ("--state", "--report"):
         v = argval(f)
@@ -62,10 +84,16 @@ if v and v.startswith("s3://"):
     out("{shard}" in v, "--report %s has {shard} in its key" % v)
 else:
     out(job["parallelism"] <= job["taskCount"], "parallelism <= taskCount")
+    # Cloud Run: SIGKILL 10 s after SIGTERM; the state and report need ~2 s
+    grace = argval("--grace")
+    out(grace is not None and int(grace) <= 8, "--grace %s <= 8 (SIGKILL 10 s after SIGTERM)" % grace)
     out("REPODIGEST_SHARDS" not in env, "no REPODIGEST_SHARDS (Cloud Run gives the count)")
     v = argval("--state")
     out(v is None or v.startswith("/work/") or v.startswith("/tmp/"),
         "--state is in a directory the image makes writable")
+# repodigest adds gitingest/ itself: the bucket layout is gitingest/{owner}/{repo}/
+v = argval("--out") or ""
+out(v.startswith("s3://") and "gitingest" not in v, "--out %s: objects at gitingest/{owner}/{repo}/summary.txt" % v)
 for n in ("R2_ENDPOINT", "R2_ACCESS_KEY", "R2_SECRET_KEY"):
     out(n in env and "valueFrom" in env[n], "%s comes from a secret" % n)
 PYEOF
@@ -78,8 +106,151 @@ for f in "kubernetes-indexed-job.yaml k8s" "cloud-run-job.yaml cloudrun"; do
 	done < "$W/res"
 done
 
-# the image's writable directories exist in the build context
-for d in work tmp; do
-	[ -d "deploy/rootfs/$d" ] && grep -q "deploy/rootfs/ /" Containerfile.scratch && ok || bad "deploy/rootfs/$d"
+# the Kubernetes API schema, offline (pinned npm packages)
+scripts/kube-validate deploy/kubernetes-indexed-job.yaml deploy/cloud-run-job.yaml > "$W/kv" 2>&1
+[ -s "$W/kv" ] || bad "kube-validate printed nothing"
+while read -r st what; do
+	if [ "$st" = ok ]; then ok; else bad "schema: $what"; fi
+done < "$W/kv"
+# ---- the image run with exactly each manifest's args and env, for every index
+# (tests/integration/image.inc): the feed and the GitHub downloads come from
+# nginx on loopback (the feed argument is the one thing replaced: by the example
+# feed over HTTPS; --archive-url, --resolve and --cacert are added to reach the
+# mirror), the secrets are radosgw's, and each pod or task gets what its platform
+# sets: JOB_COMPLETION_INDEX, or CLOUD_RUN_TASK_INDEX + CLOUD_RUN_TASK_COUNT, and
+# a fresh /work (emptyDir). Every repository of the feed must land once, at
+# gitingest/{owner}/{repo}/summary.txt in the manifests' bucket, and the shard
+# reports in the bucket must merge into a complete batch.
+SHARED=${SHARED:-../shared}
+if readelf -l "$BIN" 2>/dev/null | grep -q INTERP; then
+	# the ASan build links glibc dynamically: the image holds the static one
+	echo "skip: running the image with each manifest (not with $BIN, a dynamic build)"
+	finish; exit $?
+fi
+if [ ! -x "$SHARED/scripts/s3-server" ] || [ "$(id -u)" -ne 0 ]; then
+	echo "skip: running the image with each manifest (needs root and $SHARED/scripts/s3-server)"
+	finish; exit $?
+fi
+chmod 0755 "$W"
+. tests/integration/image.inc
+. tests/integration/s3srv.inc
+. scripts/hermetic-env.inc
+hermetic_env
+trap 'scripts/test-nginx stop "$W/nginx" >/dev/null 2>&1; s3srv_stop; rm -rf "$W"' EXIT
+trap 'exit 1' HUP INT TERM
+"$S3SRV" install >"$W/install.log" 2>&1 || { bad "s3-server install: $(tail -3 "$W/install.log")"; finish; exit 1; }
+scripts/setup python3-boto3 >/dev/null 2>&1 || { bad "setup python3-boto3"; finish; exit 1; }
+S3_SERVER_TTL=600 "$S3SRV" start "$W/s3" >"$W/s3.env" 2>"$W/s3.err" &
+s3pid=$!
+image_unpack "$BIN" || { bad "image: $(tail -3 "$W/image.log")"; wait $s3pid; finish; exit 1; }
+NGINX_TTL=600 scripts/test-nginx start "$W/nginx" >"$W/ng.env" 2>"$W/ng.err" ||
+	{ bad "nginx: $(tail -2 "$W/ng.err")"; wait $s3pid; finish; exit 1; }
+. "$W/ng.env"
+cp examples/repos.json "$NGINX_WWW/repos.json"
+MIRROR_FIXTURES=project scripts/make-mirror examples/repos.json "$NGINX_WWW/mirror" >/dev/null || bad "make-mirror"
+mkdir -p "$W/root/tmp/data"
+cp "$NGINX_CA" "$W/root/tmp/data/ca.pem"
+chmod -R a+rX "$W/root/tmp/data"
+wait $s3pid || { bad "s3-server: $(tail -3 "$W/s3.err")"; finish; exit 1; }
+. "$W/s3.env"
+H=test.invalid:$NGINX_PORT
+EXTRA="--archive-url https://$H/mirror/{owner}/{repo}.tar.gz --resolve $H:127.0.0.1 --cacert /tmp/data/ca.pem"
+want=$(cd "$NGINX_WWW/mirror" && find . -name '*.tar.gz' ! -path './.fixtures/*' |
+	sed 's|^\./|gitingest/|; s|\.tar\.gz$|/summary.txt|' | sort)
+
+cat > "$W/s3.py" <<'PYEOF'
+import os, sys, boto3
+from botocore.config import Config
+c = boto3.client("s3", endpoint_url=os.environ["S3_ENDPOINT"], aws_access_key_id=os.environ["S3_ACCESS_KEY"],
+    aws_secret_access_key=os.environ["S3_SECRET_KEY"], region_name=os.environ["S3_REGION"],
+    config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+cmd, bucket = sys.argv[1], sys.argv[2]
+if cmd == "mb":
+    c.create_bucket(Bucket=bucket)
+keys = [o["Key"] for p in c.get_paginator("list_objects_v2").paginate(Bucket=bucket) for o in p.get("Contents", [])]
+if cmd == "ls":
+    print("\n".join(sorted(keys)))
+elif cmd == "empty":
+    for k in keys:
+        c.delete_object(Bucket=bucket, Key=k)
+PYEOF
+s3py() { S3_ENDPOINT=$S3_ENDPOINT S3_ACCESS_KEY=$S3_ACCESS_KEY S3_SECRET_KEY=$S3_SECRET_KEY \
+	S3_REGION=$S3_REGION timeout 60 /usr/bin/python3 "$W/s3.py" "$@"; }
+
+# spec.py FILE KIND: the container's args (one a line) to $W/args, its env as
+# NAME=VALUE lines to $W/env (secrets: radosgw's; an optional secret: left
+# out, as the platform would), the index count to $W/count
+cat > "$W/spec.py" <<'PYEOF'
+import os, sys, yaml
+path, kind, w = sys.argv[1:4]
+doc = yaml.safe_load(open(path))
+if kind == "k8s":
+    job = doc["spec"]; pod = job["template"]["spec"]; count = job["completions"]
+else:
+    job = doc["spec"]["template"]["spec"]; pod = job["template"]["spec"]; count = job["taskCount"]
+c = pod["containers"][0]
+secrets = {"R2_ENDPOINT": os.environ["S3_ENDPOINT"], "R2_ACCESS_KEY": os.environ["S3_ACCESS_KEY"],
+           "R2_SECRET_KEY": os.environ["S3_SECRET_KEY"]}
+with open(w + "/args", "w") as f:
+    for a in c["args"]:
+        assert "\n" not in a
+        f.write(a + "\n")
+with open(w + "/env", "w") as f:
+    for e in c.get("env", []):
+        if "value" in e:
+            f.write("%s=%s\n" % (e["name"], e["value"]))
+        elif e["name"] in secrets:
+            f.write("%s=%s\n" % (e["name"], secrets[e["name"]]))
+        elif not e["valueFrom"]["secretKeyRef"].get("optional"):
+            sys.exit("%s: no test value for the secret %s" % (path, e["name"]))
+open(w + "/count", "w").write(str(count))
+PYEOF
+for f in "kubernetes-indexed-job.yaml k8s" "cloud-run-job.yaml cloudrun"; do
+	set -- $f
+	m=$1 kind=$2
+	S3_ENDPOINT=$S3_ENDPOINT S3_ACCESS_KEY=$S3_ACCESS_KEY S3_SECRET_KEY=$S3_SECRET_KEY \
+		"$PY" "$W/spec.py" "deploy/$m" "$kind" "$W" >"$W/spec.err" 2>&1 || { bad "$m: $(tail -1 "$W/spec.err")"; continue; }
+	# the bucket the manifest names, emptied between the two manifests
+	bk=$(sed -n '/^--out$/{n;p;}' "$W/args" | sed -n 's|^s3://\([^/]*\).*|\1|p')
+	[ -n "$bk" ] || { bad "$m: no s3:// --out"; continue; }
+	s3py mb "$bk" >/dev/null 2>&1
+	s3py empty "$bk" >"$W/mb.log" 2>&1 && [ -z "$(s3py ls "$bk")" ] && ok || bad "$m: bucket $bk: $(tail -1 "$W/mb.log")"
+	n=$(cat "$W/count")
+	i=0 reports=
+	while [ "$i" -lt "$n" ]; do
+		if [ "$kind" = k8s ]; then plat="JOB_COMPLETION_INDEX=$i"
+		else plat="CLOUD_RUN_TASK_INDEX=$i CLOUD_RUN_TASK_COUNT=$n"; fi
+		# the args: exactly the manifest's, the feed URL replaced, the mirror added
+		set --
+		while read -r a; do
+			case $a in https://*repos.json) a=https://$H/repos.json;; esac
+			set -- "$@" "$a"
+		done < "$W/args"
+		mkdir -p "$W/work$i"; chown 65534:0 "$W/work$i"; chmod 0775 "$W/work$i"
+		# the region is radosgw's (R2 needs none: "auto")
+		IMG_WORK=$W/work$i image_run 65534 65534 $(cat "$W/env") $plat \
+			REPODIGEST_S3_REGION="$S3_REGION" NO_PROXY=127.0.0.1 -- "$@" $EXTRA \
+			>"$W/run$i.out" 2>&1
+		rc=$?
+		[ $rc -eq 0 ] && ok || bad "$m index $i: exit $rc: $(tail -2 "$W/run$i.out")"
+		grep -q "\"shard $i/$n (" "$W/run$i.out" && ok || bad "$m index $i: not shard $i/$n: $(head -1 "$W/run$i.out")"
+		reports="$reports s3://$bk/reports/shard-$i.json"
+		i=$((i + 1))
+	done
+	got=$(s3py ls "$bk" | grep -v '^reports/' | grep -v '\.meta$')
+	[ -n "$want" ] && [ "$got" = "$want" ] && ok ||
+		bad "$m: objects $(echo "$got" | tr '\n' ' ' | cut -c1-200), want $(echo "$want" | tr '\n' ' ' | cut -c1-200)"
+	# the shard reports in the bucket merge into one complete batch, each repo once
+	R2_ENDPOINT=$S3_ENDPOINT R2_ACCESS_KEY=$S3_ACCESS_KEY R2_SECRET_KEY=$S3_SECRET_KEY \
+		REPODIGEST_S3_REGION=$S3_REGION timeout 60 "$BIN" report $reports --json >"$W/merged.json" 2>"$W/merged.err"
+	rc=$?
+	[ $rc -eq 0 ] && ok || bad "$m: report of the shards: exit $rc: $(head -2 "$W/merged.err")"
+	"$PY" - "$W/merged.json" "$(echo "$want" | grep -c .)" <<'PYEOF' && ok || bad "$m: merged report: $(head -c 300 "$W/merged.json")"
+import json, sys
+m = json.load(open(sys.argv[1])); n = int(sys.argv[2])
+assert m["total"] == n and m["processed"] == n and m["failed"] == 0, (m["total"], m["processed"])
+assert m.get("duplicates", []) == [], m["duplicates"]
+assert m.get("shards_missing", 0) in (0, []), m.get("shards_missing")
+PYEOF
 done
 finish

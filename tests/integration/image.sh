@@ -1,0 +1,133 @@
+#!/bin/sh
+# image.sh BINARY - what `make image` builds, tested as platforms run it. The
+# image is built twice from BINARY (scripts/image): the same digest both times,
+# one layer holding exactly /repodigest, /work (65534:0, 0775) and /tmp (1777),
+# the OCI labels. Its root is then run under bwrap with nothing else (no /bin,
+# /etc, /etc/ssl, /dev, /proc; tests/integration/image.inc), loopback peers only,
+# as the image's user 65534 and as an arbitrary uid with group 0 (OpenShift):
+# `version`; an HTTPS digest from the loopback nginx (test CA with --cacert, name
+# pinned with --resolve: no resolv.conf) equal to the same digest outside; a
+# short `run` of the example feed into radosgw (objects at
+# gitingest/OWNER/REPO/summary.txt, state file and report in /work) when
+# $SHARED has the S3 server script (else that section says it is skipped).
+BIN=$1
+. "$(dirname "$0")/../cli/lib.inc"
+cd "$(dirname "$0")/../.." || exit 1
+SHARED=${SHARED:-../shared}
+if [ "$(id -u)" -ne 0 ]; then
+	bad "needs root (setpriv to the image's users; CI runs as root)"; finish; exit 1
+fi
+case "$W" in *" "*) bad "work dir with a space: $W"; finish; exit 1;; esac
+chmod 0755 "$W"    # the image's users must reach $W/root
+. tests/integration/image.inc
+. scripts/hermetic-env.inc
+hermetic_env
+cleanup() {
+	scripts/test-nginx stop "$W/nginx" >/dev/null 2>&1
+	[ -n "${S3SRV:-}" ] && s3srv_stop
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+
+# ---- the build: twice, same digest
+image_unpack "$BIN" || { bad "image build/unpack: $(tail -3 "$W/image.log")"; finish; exit 1; }
+IMAGE_BUILD_DIR=$W/img2 scripts/image "$BIN" "$img_ver" >"$W/b2.log" 2>&1 || bad "second build: $(tail -3 "$W/b2.log")"
+d2=$(sed -n 's/^digest=//p' "$W/img2/image/info")
+[ -n "$d2" ] && [ "$d2" = "$IMG_DIGEST" ] && ok || bad "two builds, two digests: $IMG_DIGEST vs $d2"
+rm -rf "$W/img2"
+echo "image digest $IMG_DIGEST, compressed layer $layer_bytes bytes"
+# exactly three entries, owners and modes as the Containerfile says
+tar -tvzf "$W/img/image/oci/blobs/sha256/${layer#sha256:}" | awk '{print $1, $2, $6}' | sort > "$W/layer.txt"
+printf '%s\n' "-rwxr-xr-x 0/0 repodigest" "drwxrwxr-x 65534/0 work/" "drwxrwxrwt 65534/0 tmp/" | sort > "$W/want.txt"
+cmp -s "$W/layer.txt" "$W/want.txt" && ok || bad "layer entries: $(cat "$W/layer.txt")"
+cfg=$(tr ',' '\n' < "$W/img/image/oci/blobs/sha256/${IMG_DIGEST#sha256:}" | sed -n 's/.*"config":{.*"digest":"sha256:\([0-9a-f]*\)".*/\1/p; s/^"digest":"sha256:\([0-9a-f]*\)"}*$/\1/p' | head -1)
+for l in source version revision licenses description; do
+	grep -q "\"org.opencontainers.image.$l\":\"[^\"]" "$W/img/image/oci/blobs/sha256/$cfg" && ok ||
+		bad "label org.opencontainers.image.$l missing"
+done
+grep -q '"User":"65534:65534"' "$W/img/image/oci/blobs/sha256/$cfg" && ok || bad "image user is not 65534"
+[ "$(find "$W/root" -mindepth 1 -maxdepth 1 | wc -l)" -eq 3 ] && ok || bad "root holds more than 3 entries"
+
+# ---- data for the runs, inside the image's /tmp (the root itself is read-only)
+D=$W/root/tmp/data
+mkdir -p "$D"
+cp examples/repos.json "$D/feed.json"
+MIRROR_FIXTURES=project scripts/make-mirror "$D/feed.json" "$D/mirror" >/dev/null || bad "make-mirror"
+rm -rf "$D/mirror/.fixtures"
+f=$(ls "$D/mirror"/*/*.tar.gz | head -1)
+"$BIN" digest -q "$f" > "$W/outside.txt" || bad "digest outside"
+NG=$W/nginx
+NGINX_TTL=300 scripts/test-nginx start "$NG" >"$W/ng.env" 2>"$W/ng.err" || { bad "nginx: $(tail -2 "$W/ng.err")"; finish; exit 1; }
+. "$W/ng.env"
+cp "$f" "$NGINX_WWW/image.tar.gz"
+cp "$NGINX_CA" "$D/ca.pem"
+chmod -R a+rX "$D"
+URL="https://test.invalid:$NGINX_PORT/image.tar.gz"
+RES="test.invalid:$NGINX_PORT:127.0.0.1"
+
+# ---- as 65534 and as an arbitrary uid with group 0
+for who in "65534 65534" "1000123 0"; do
+	set -- $who
+	u=$1 g=$2
+	image_run "$u" "$g" -- version >"$W/v.out" 2>&1 && grep -q '^repodigest ' "$W/v.out" && ok ||
+		bad "$u:$g version: $(head -2 "$W/v.out")"
+	image_run "$u" "$g" -- digest -q --cacert /tmp/data/ca.pem --resolve "$RES" "$URL" \
+		>"$W/https.out" 2>"$W/https.err" && ok || bad "$u:$g https digest: $(head -2 "$W/https.err")"
+	cmp -s "$W/https.out" "$W/outside.txt" && ok || bad "$u:$g https digest differs from the one outside"
+	# without --cacert: the test CA is not trusted (no silent fallback)
+	image_run "$u" "$g" -- digest -q --resolve "$RES" "$URL" >/dev/null 2>"$W/nocert.err"
+	[ $? -eq 1 ] && ok || bad "$u:$g https without --cacert did not fail"
+	# /work and /tmp writable, as the run's state file and report need
+	image_run "$u" "$g" -- digest -q /tmp/data/mirror/Example-Council/.github.tar.gz \
+		-o /work/probe-$u.txt >/dev/null 2>"$W/w.err" && [ -s "$W/root/work/probe-$u.txt" ] && ok ||
+		bad "$u:$g cannot write /work: $(head -2 "$W/w.err")"
+	image_run "$u" "$g" -- digest -q /tmp/data/mirror/Example-Council/.github.tar.gz \
+		-o /tmp/probe-$u.txt >/dev/null 2>"$W/t.err" && [ -s "$W/root/tmp/probe-$u.txt" ] && ok ||
+		bad "$u:$g cannot write /tmp: $(head -2 "$W/t.err")"
+done
+scripts/test-nginx stop "$NG" >/dev/null 2>&1
+
+# ---- a short run into radosgw, as each user
+if [ ! -x "$SHARED/scripts/s3-server" ]; then
+	echo "skip: the run into radosgw (needs $SHARED/scripts/s3-server)"
+	finish; exit $?
+fi
+. tests/integration/s3srv.inc
+"$S3SRV" install >"$W/install.log" 2>&1 || { bad "s3-server install: $(tail -3 "$W/install.log")"; finish; exit 1; }
+scripts/setup python3-boto3 >/dev/null 2>&1 || { bad "setup python3-boto3"; finish; exit 1; }
+S3_SERVER_TTL=300 "$S3SRV" start "$W/s3" >"$W/s3.env" 2>"$W/s3.err" || { bad "s3-server: $(tail -3 "$W/s3.err")"; finish; exit 1; }
+. "$W/s3.env"
+s3ls() { # BUCKET: the keys, one a line (Debian's boto3); creates BUCKET with "mb"
+	S3_ENDPOINT=$S3_ENDPOINT S3_ACCESS_KEY=$S3_ACCESS_KEY S3_SECRET_KEY=$S3_SECRET_KEY S3_REGION=$S3_REGION \
+	timeout 60 /usr/bin/python3 -c '
+import os, sys, boto3
+from botocore.config import Config
+c = boto3.client("s3", endpoint_url=os.environ["S3_ENDPOINT"], aws_access_key_id=os.environ["S3_ACCESS_KEY"],
+    aws_secret_access_key=os.environ["S3_SECRET_KEY"], region_name=os.environ["S3_REGION"],
+    config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+if sys.argv[1] == "mb":
+    c.create_bucket(Bucket=sys.argv[2])
+else:
+    for p in c.get_paginator("list_objects_v2").paginate(Bucket=sys.argv[2]):
+        for o in p.get("Contents", []): print(o["Key"])
+' "$@"
+}
+want=$(cd "$D/mirror" && find . -name '*.tar.gz' | sed 's|^\./|gitingest/|; s|\.tar\.gz$|/summary.txt|' | sort)
+for who in "65534 65534" "1000123 0"; do
+	set -- $who
+	u=$1 g=$2 bk=image-$1
+	s3ls mb "$bk" >"$W/mb.log" 2>&1 || { bad "create bucket $bk: $(tail -2 "$W/mb.log")"; continue; }
+	rm -f "$W/root/work/state.json" "$W/root/work/report.json"
+	image_run "$u" "$g" R2_ENDPOINT="$S3_ENDPOINT" R2_ACCESS_KEY="$S3_ACCESS_KEY" \
+		R2_SECRET_KEY="$S3_SECRET_KEY" REPODIGEST_S3_REGION="$S3_REGION" NO_PROXY=127.0.0.1 -- \
+		run /tmp/data/feed.json --out "s3://$bk" --archive-url 'file:///tmp/data/mirror/{owner}/{repo}.tar.gz' \
+		--state /work/state.json --report /work/report.json --log-format text >"$W/run.out" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] && ok || bad "$u:$g run into radosgw: exit $rc: $(tail -3 "$W/run.out")"
+	[ -s "$W/root/work/state.json" ] && [ -s "$W/root/work/report.json" ] && ok ||
+		bad "$u:$g no state file or report in /work"
+	got=$(s3ls ls "$bk" | sort)
+	[ -n "$want" ] && [ "$got" = "$want" ] && ok || bad "$u:$g objects: $(echo "$got" | head -3) ... want $(echo "$want" | head -3)"
+done
+finish

@@ -107,8 +107,11 @@ for f in "kubernetes-indexed-job.yaml k8s" "cloud-run-job.yaml cloudrun"; do
 done
 
 # the Kubernetes API schema, offline (pinned npm packages)
-scripts/kube-validate deploy/kubernetes-indexed-job.yaml deploy/cloud-run-job.yaml > "$W/kv" 2>&1
-[ -s "$W/kv" ] || bad "kube-validate printed nothing"
+# (its findings on stdout; set-up messages and npm's errors on stderr)
+scripts/kube-validate deploy/kubernetes-indexed-job.yaml deploy/cloud-run-job.yaml > "$W/kv" 2>"$W/kv.err"
+rc=$?
+[ $rc -eq 0 ] || [ -s "$W/kv" ] || bad "kube-validate: exit $rc: $(tail -3 "$W/kv.err")"
+[ -s "$W/kv" ] || [ $rc -ne 0 ] || bad "kube-validate printed nothing"
 while read -r st what; do
 	if [ "$st" = ok ]; then ok; else bad "schema: $what"; fi
 done < "$W/kv"

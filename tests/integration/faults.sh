@@ -19,16 +19,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
-cleanup() {
-	scripts/test-nginx stop "$W/nginx" 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-SHARED=${SHARED:-../shared}
-export SHARED
-B=$BIN
-[ -x "$B" ] || { bad "missing $B"; finish; exit 1; }
+. tests/integration/nginx.inc
 scripts/setup libnginx-mod-http-js >"$W/setup.log" 2>&1 ||
 	{ bad "setup libnginx-mod-http-js: $(tail -3 "$W/setup.log")"; finish; exit 1; }
 

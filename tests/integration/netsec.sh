@@ -15,16 +15,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
-cleanup() {
-	scripts/test-nginx stop "$W/nginx" 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-SHARED=${SHARED:-../shared}
-export SHARED
-B=$BIN
-[ -x "$B" ] || { bad "missing $B"; finish; exit 1; }
+. tests/integration/nginx.inc
 
 if ! NGINX_TTL=300 NGINX_SLOW_RATE=16384 scripts/test-nginx start "$W/nginx" >"$W/env" 2>"$W/nginx.err"; then
 	bad "nginx: $(tail -5 "$W/nginx.err")"; finish; exit 1

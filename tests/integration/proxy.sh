@@ -24,19 +24,11 @@
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
-PIDS=
-cleanup() {
-	scripts/test-nginx stop "$W/nginx" 2>/dev/null
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. tests/integration/nginx.inc
 
 # each case sets its own proxy variables; none may leak in from outside
 # (the lower-case names would win over the ones set here)
 unset https_proxy HTTPS_PROXY http_proxy HTTP_PROXY no_proxy NO_PROXY
-SHARED=${SHARED:-../shared}
 EXP=$SHARED/testdata/gitingest/expected
 BUILD=$(dirname "$BIN")
 BINS="$BIN $BUILD/asan/repodigest"

@@ -240,7 +240,8 @@ read_full(int fd, uint8_t *p, size_t n, size_t *got)
  * source tarball and independent of the rest, so with two cores it runs beside
  * the tar reader and the digest: a ring of PIPE_SLOTS buffers of inflated bytes
  * sits between them (the only shared state, under one mutex). Memory stays
- * fixed: PIPE_SLOTS * PIPE_SLOT bytes, in one huge page (pages.h).
+ * fixed: PIPE_SLOTS * PIPE_SLOT bytes, from malloc: in a huge page (pages.h)
+ * it held 2 MiB of RSS for 1 MiB, against 256 page faults (~3 ms) once.
  */
 #define PIPE_SLOTS 4
 #define PIPE_SLOT (256 * 1024)
@@ -460,7 +461,7 @@ archive_digest(int fd, const char *src, const struct source_opts *so,
 		uint8_t *ring = NULL;
 		int small = got < READ_CHUNK;
 		int ok = f != NULL && gz_init(gz, &gl) == 0 && (small ||
-		    (ring = pages_alloc(PIPE_SLOTS * PIPE_SLOT)) != NULL);
+		    (ring = malloc(PIPE_SLOTS * PIPE_SLOT)) != NULL);
 		for (int i = 0; ok && ring != NULL && i < PIPE_SLOTS; i++)
 			f->slot[i] = ring + (size_t)i * PIPE_SLOT;
 		if (ok) {
@@ -490,7 +491,7 @@ archive_digest(int fd, const char *src, const struct source_opts *so,
 		} else {
 			e = err_set(ec, ERR_NOMEM, NULL);
 		}
-		pages_free(ring, PIPE_SLOTS * PIPE_SLOT);
+		free(ring);
 		free(f);
 		if (e)
 			goto done;

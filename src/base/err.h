@@ -57,7 +57,7 @@
 	/* digest */ \
 	X(ERR_DIGEST_DEPTH,  ERR_PERM,  "path nesting too deep") \
 	X(ERR_DIGEST_MEM,    ERR_PERM,  "digest memory budget exceeded") \
-	X(ERR_DIGEST_EVICTED, ERR_PERM, "an ignore rule arrived after bodies past the output cap were discarded; retry without --max-output") \
+	X(ERR_DIGEST_EVICTED, ERR_PERM, "a late archive entry (an ignore file after the files it names, or a path given twice) changed which files are kept after bodies that could no longer be printed were let go; exclude it with -e") \
 	X(ERR_OUTPUT,        ERR_PERM,  "cannot write output") \
 	/* sigv4 and s3 */ \
 	X(ERR_SIGV4_DATE,    ERR_PERM,  "malformed x-amz-date (want YYYYMMDDTHHMMSSZ)") \

@@ -38,6 +38,12 @@
  *
  * Limits: DIGEST_MAX_ENTRIES entries, paths as the archive reader caps them,
  * bodies within the store's memory cap, 1 MiB per ignore file.
+ *
+ * Memory: only bodies that can still be printed are held, those before the
+ * output cap and those the file limits cannot cut (see "output cap" and
+ * "file limits"); a body known to be cut on arrival is not even read. What
+ * stays per entry is its node (104 bytes) and its path and sort key in
+ * d->strs (the key is the path itself when lower-casing changes nothing).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -46,7 +52,6 @@
 #include "digest.h"
 #include "err.h"
 #include "notebook.h"
-#include "pages.h"
 #include "tokens.h"
 #include "utf8.h"
 
@@ -74,14 +79,27 @@ enum body {
 	BODY_ERROR              /* msg */
 };
 
+/*
+ * One per archive entry (Linux: 84k), so its size is most of a capped
+ * digest's memory: widest fields first, no holes (104 bytes).
+ */
 struct digest_node {
-	char *path;             /* NUL-terminated copy, relative */
+	char *path;             /* NUL-terminated copy, relative (d->strs) */
 	char *link;             /* symlink text, or NULL */
 	char *msg;              /* BODY_ERROR text, or NULL */
-	char *lkey;             /* lower-cased path (sort key), kept leaves only */
+	char *lkey;             /* lower-cased path (sort key; d->strs, or
+	                         * path itself when lower-casing changes
+	                         * nothing), kept leaves only */
+	uint64_t text_len;      /* text body bytes (for token scaling) */
+	uint64_t size;          /* size declared by the source */
+	uint64_t tokens;        /* estimate for the body */
+	struct store_file sf;
 	uint32_t path_len;
 	uint32_t link_len;
 	uint32_t lkey_len;
+	uint32_t ig_gen;        /* d->ig_epoch when the entry was judged */
+	uint32_t tok_fed;       /* bytes of it the token count saw (at most
+	                         * DIGEST_TOKEN_SAMPLE) */
 	uint8_t type;           /* enum digest_type */
 	uint8_t reason;         /* enum digest_reason */
 	uint8_t body;           /* enum body */
@@ -92,13 +110,11 @@ struct digest_node {
 	uint8_t in_heap;        /* in the output cap's heap */
 	uint8_t dead;           /* replaced while in the heap: pop, not count */
 	uint8_t note;           /* enum note: why a notebook was not converted */
-	uint64_t ig_gen;        /* d->ig_epoch when the entry was judged */
-	uint64_t text_len;      /* text body bytes (for token scaling) */
-	uint64_t tok_fed;       /* bytes of it the token count saw */
-	uint8_t evicted;        /* body discarded: it lies past the output cap */
-	uint64_t size;          /* size declared by the source */
-	uint64_t tokens;        /* estimate for the body */
-	struct store_file sf;
+	uint8_t evicted;        /* body discarded: it lies past the output cap
+	                         * or the file limits cut it */
+	uint8_t in_lim;         /* one of the file limits' firm leaves */
+	uint8_t lim_cut;        /* the file limits cut it: body not kept (and
+	                         * not read when known on arrival) */
 };
 
 struct digest_cur {
@@ -131,7 +147,7 @@ struct dircache {
 
 static int cmp_leaf(const void *pa, const void *pb);
 static int tokq_finish(struct digest *d);
-static int make_lkey(struct digest_node *nd);
+static int make_lkey(struct digest *d, struct digest_node *nd);
 static size_t next_comp(const char *s, size_t n, size_t *at, size_t *len);
 static int memcmp_len(const char *a, size_t an, const char *b, size_t bn);
 
@@ -256,6 +272,51 @@ base_ignore(const struct digest *d, struct ignore *ig)
 	return 0;
 }
 
+/* ------------------------------------------------------------ strings */
+
+/*
+ * Paths and sort keys of every entry, carved from 64 KiB blocks: a malloc
+ * each cost ~16 bytes of allocator overhead on ~38 bytes of path (Linux:
+ * 84k entries). Freed all at once by digest_free(); a string replaced by
+ * digest_reroot() stays until then (once per archive).
+ */
+#define STRS_BLOCK 65536
+struct digest_strs {
+	struct digest_strs *next;
+	size_t used, cap;
+	char data[];
+};
+
+static char *
+str_alloc(struct digest *d, size_t n)
+{
+	struct digest_strs *b = d->strs;
+
+	if (b == NULL || b->cap - b->used < n) {
+		size_t cap = n > STRS_BLOCK ? n : STRS_BLOCK;
+		if ((b = malloc(sizeof *b + cap)) == NULL)
+			return NULL;
+		b->cap = cap;
+		b->used = 0;
+		b->next = d->strs;
+		d->strs = b;
+	}
+	b->used += n;
+	return b->data + b->used - n;
+}
+
+static char *
+str_dup(struct digest *d, const char *p, size_t n)
+{
+	char *s = str_alloc(d, n + 1);
+
+	if (s != NULL) {
+		memcpy(s, p, n);
+		s[n] = '\0';
+	}
+	return s;
+}
+
 /* ------------------------------------------------------------ path map */
 
 /*
@@ -265,7 +326,7 @@ base_ignore(const struct digest *d, struct ignore *ig)
  * Open addressing, slots hold index + 1, at most half full.
  */
 struct digest_pathmap {
-	size_t *slot;
+	uint32_t *slot;         /* entries are fewer than DIGEST_MAX_ENTRIES */
 	size_t cap;             /* power of two */
 	size_t n;
 };
@@ -281,7 +342,7 @@ path_hash(const char *p, size_t n)
 }
 
 /* The slot for path: holding its node, or the empty one where it would go. */
-static size_t *
+static uint32_t *
 pm_slot(const struct digest *d, const char *p, size_t n)
 {
 	const struct digest_pathmap *m = d->pm;
@@ -289,6 +350,7 @@ pm_slot(const struct digest *d, const char *p, size_t n)
 
 	for (;;) {
 		size_t v = m->slot[i];
+
 		if (v == 0)
 			return &m->slot[i];
 		if (d->nodes[v - 1].path_len == n &&
@@ -302,7 +364,7 @@ pm_slot(const struct digest *d, const char *p, size_t n)
 static size_t
 pm_get(const struct digest *d, const char *p, size_t n)
 {
-	size_t *sl;
+	uint32_t *sl;
 
 	if (d->pm == NULL || d->pm->cap == 0)
 		return SIZE_MAX;
@@ -314,7 +376,8 @@ static int
 pm_rehash(struct digest *d, size_t cap)
 {
 	struct digest_pathmap *m = d->pm;
-	size_t *old = m->slot, oldcap = m->cap;
+	uint32_t *old = m->slot;
+	size_t oldcap = m->cap;
 
 	if ((m->slot = calloc(cap, sizeof *m->slot)) == NULL) {
 		m->slot = old;
@@ -337,7 +400,7 @@ static int
 pm_put(struct digest *d, size_t idx)
 {
 	const struct digest_node *nd = &d->nodes[idx];
-	size_t *sl;
+	uint32_t *sl;
 	int e;
 
 	if (d->pm == NULL && (d->pm = calloc(1, sizeof *d->pm)) == NULL)
@@ -348,7 +411,7 @@ pm_put(struct digest *d, size_t idx)
 	sl = pm_slot(d, nd->path, nd->path_len);
 	if (*sl == 0)
 		d->pm->n++;
-	*sl = idx + 1;
+	*sl = (uint32_t)(idx + 1);
 	return 0;
 }
 
@@ -523,14 +586,18 @@ digest_free(struct digest *d)
 		struct digest_node *nd = &d->nodes[i];
 		if (d->store)
 			store_drop(d->store, &nd->sf);
-		free(nd->path);
 		free(nd->link);
 		free(nd->msg);
-		free(nd->lkey);
+	}
+	while (d->strs != NULL) {
+		struct digest_strs *next = d->strs->next;
+		free(d->strs);
+		d->strs = next;
 	}
 	free(d->nodes);
 	free(d->order);
 	free(d->heap);
+	free(d->lim);
 	free(d->tree);
 	if (d->cur) {
 		buf_free(&d->cur->nb);
@@ -556,9 +623,9 @@ digest_free(struct digest *d)
  * is keyed by the number of patterns (patterns are only ever added after init).
  */
 static int
-ancestors_excluded(struct digest *d, const char *path, size_t dirlen)
+ancestors_excluded(struct digest *d, const struct ignore *ig,
+    struct digest_dcache *c, const char *path, size_t dirlen)
 {
-	struct digest_dcache *c = &d->dc;
 	size_t lv = 0, i;
 	int hit = 0;
 
@@ -583,7 +650,7 @@ ancestors_excluded(struct digest *d, const char *path, size_t dirlen)
 		/* too long to cache: plain lookups */
 		for (; i <= dirlen; i++)
 			if ((i == dirlen || path[i] == '/') &&
-			    ignore_match(&d->ig, path, i))
+			    ignore_match(ig, path, i))
 				hit = 1;
 		return hit;
 	}
@@ -593,28 +660,36 @@ ancestors_excluded(struct digest *d, const char *path, size_t dirlen)
 		if (i < dirlen && path[i] != '/')
 			continue;
 		c->ends[lv] = (uint16_t)i;
-		c->hit[lv] = (uint8_t)ignore_match(&d->ig, path, i);
+		c->hit[lv] = (uint8_t)ignore_match(ig, path, i);
 		hit |= c->hit[lv];
 		lv++;
 	}
 	c->levels = lv;
 	/* levels past the cache's depth (hostile nesting) are looked up plainly */
 	for (; i <= dirlen; i++)
-		if ((i == dirlen || path[i] == '/') && ignore_match(&d->ig, path, i))
+		if ((i == dirlen || path[i] == '/') &&
+		    ignore_match(ig, path, i))
 			hit = 1;
 	return hit;
 }
 
 static int
-path_excluded(struct digest *d, const char *path, size_t len)
+path_excluded_in(struct digest *d, const struct ignore *ig,
+    struct digest_dcache *c, const char *path, size_t len)
 {
 	size_t dl = len;
 
 	while (dl > 0 && path[dl - 1] != '/')
 		dl--;
-	if (dl > 0 && ancestors_excluded(d, path, dl - 1))
+	if (dl > 0 && ancestors_excluded(d, ig, c, path, dl - 1))
 		return 1;
-	return ignore_match(&d->ig, path, len);
+	return ignore_match(ig, path, len);
+}
+
+static int
+path_excluded(struct digest *d, const char *path, size_t len)
+{
+	return path_excluded_in(d, &d->ig, &d->dc, path, len);
 }
 
 /* see digest.h */
@@ -715,7 +790,7 @@ struct tokq {
 	pthread_cond_t cv;
 	int quit;                       /* producer is done: drain and exit */
 	struct tokq_slot slot[TOKQ_SLOTS];
-	uint8_t *ring;                  /* the slots' buffers (pages.h) */
+	uint8_t *ring;                  /* the slots' buffers (malloc) */
 	unsigned head, count;           /* filled slots */
 	int filling;                    /* producer holds slot (head+count) */
 	unsigned fi;                    /* ... its index */
@@ -785,7 +860,9 @@ tokq_start(struct digest *d)
 
 	if (q == NULL)
 		return ERR_NOMEM;
-	if ((q->ring = pages_alloc(TOKQ_SLOTS * TOKQ_SLOT)) == NULL)
+	/* malloc, not pages_alloc: a huge page would hold 2 MiB for 512 KiB,
+	 * and 128 page faults cost under 2 ms */
+	if ((q->ring = malloc(TOKQ_SLOTS * TOKQ_SLOT)) == NULL)
 		goto fail;
 	for (int i = 0; i < TOKQ_SLOTS; i++)
 		q->slot[i].buf = q->ring + (size_t)i * TOKQ_SLOT;
@@ -799,7 +876,7 @@ tokq_start(struct digest *d)
 	d->tq = q;
 	return 0;
 fail:
-	pages_free(q->ring, TOKQ_SLOTS * TOKQ_SLOT);
+	free(q->ring);
 	free(q);
 	return ERR_NOMEM;
 }
@@ -897,7 +974,7 @@ tokq_finish(struct digest *d)
 	e = q->err;
 	pthread_mutex_destroy(&q->mu);
 	pthread_cond_destroy(&q->cv);
-	pages_free(q->ring, TOKQ_SLOTS * TOKQ_SLOT);
+	free(q->ring);
 	free(q->res);
 	free(q);
 	d->tq = NULL;
@@ -912,6 +989,9 @@ tokq_finish(struct digest *d)
  * the others alone already fill the cap (bodies alone are a lower bound on the
  * output before it, so an evicted body always starts past the cap). Memory is
  * then about the cap plus one file, whatever the repository's size.
+ *
+ * Without a cap the file limits do the same (see "file limits" below): the
+ * latest body is evicted while the count limit cuts it for sure.
  */
 static int
 node_cmp(const struct digest *d, size_t a, size_t b)
@@ -921,20 +1001,39 @@ node_cmp(const struct digest *d, size_t a, size_t b)
 	return cmp_leaf(&pa, &pb);
 }
 
+/* Max-heap in tree order over h[0..n): restore from i up, or from i down. */
 static void
-heap_swap(struct digest *d, size_t i, size_t j)
+hsift_up(const struct digest *d, size_t *h, size_t i)
 {
-	size_t t = d->heap[i];
+	while (i > 0 && node_cmp(d, h[(i - 1) / 2], h[i]) < 0) {
+		size_t t = h[i];
+		h[i] = h[(i - 1) / 2];
+		h[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
 
-	d->heap[i] = d->heap[j];
-	d->heap[j] = t;
+static void
+hsift_down(const struct digest *d, size_t *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i, t;
+		if (l < n && node_cmp(d, h[l], h[m]) > 0)
+			m = l;
+		if (r < n && node_cmp(d, h[r], h[m]) > 0)
+			m = r;
+		if (m == i)
+			break;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
 }
 
 static int
 heap_push(struct digest *d, size_t idx)
 {
-	size_t i;
-
 	if (d->heap_n == d->heap_cap) {
 		size_t nc = d->heap_cap ? d->heap_cap * 2 : 64;
 		size_t *nh = realloc(d->heap, nc * sizeof *nh);
@@ -943,32 +1042,16 @@ heap_push(struct digest *d, size_t idx)
 		d->heap = nh;
 		d->heap_cap = nc;
 	}
-	i = d->heap_n++;
-	d->heap[i] = idx;
-	while (i > 0 && node_cmp(d, d->heap[(i - 1) / 2], d->heap[i]) < 0) {
-		heap_swap(d, i, (i - 1) / 2);
-		i = (i - 1) / 2;
-	}
+	d->heap[d->heap_n++] = idx;
+	hsift_up(d, d->heap, d->heap_n - 1);
 	return 0;
 }
 
 static void
 heap_pop(struct digest *d)
 {
-	size_t i = 0;
-
 	d->heap[0] = d->heap[--d->heap_n];
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		if (l < d->heap_n && node_cmp(d, d->heap[l], d->heap[m]) > 0)
-			m = l;
-		if (r < d->heap_n && node_cmp(d, d->heap[r], d->heap[m]) > 0)
-			m = r;
-		if (m == i)
-			break;
-		heap_swap(d, i, m);
-		i = m;
-	}
+	hsift_down(d, d->heap, d->heap_n, 0);
 }
 
 /* Pop bodies replaced by a later entry of their path (no longer counted). */
@@ -981,13 +1064,21 @@ heap_clean(struct digest *d)
 	}
 }
 
+static int lim_cuts(const struct digest *d, size_t idx);
+
 static void
 evict(struct digest *d)
 {
 	for (heap_clean(d); d->heap_n > 0; heap_clean(d)) {
 		struct digest_node *top = &d->nodes[d->heap[0]];
-		if (d->heap_bytes - top->sf.len < d->opt.max_output)
+		int cap = d->opt.max_output > 0 &&
+		    d->heap_bytes - top->sf.len >= d->opt.max_output;
+		if (!cap && !lim_cuts(d, d->heap[0]))
 			break;
+		if (!cap) {
+			top->lim_cut = 1;
+			d->lim_evicted++;
+		}
 		d->heap_bytes -= top->sf.len;
 		store_drop(d->store, &top->sf);
 		top->evicted = 1;
@@ -1001,8 +1092,76 @@ static int
 past_cap(struct digest *d, size_t idx)
 {
 	heap_clean(d);
-	return d->heap_n > 0 && d->heap_bytes >= d->opt.max_output &&
+	return d->opt.max_output > 0 && d->heap_n > 0 &&
+	    d->heap_bytes >= d->opt.max_output &&
 	    node_cmp(d, idx, d->heap[0]) > 0;
+}
+
+/* ------------------------------------------------------------ file limits */
+
+/*
+ * digest_finish() keeps the first max_files leaves in tree order (those the
+ * total-size limit does not cut); on a Linux-sized tree that is a tenth of
+ * them, and holding every other body until the end cost 455 MB for a 65 MB
+ * digest. A body is dropped as soon as the count limit is sure to cut it.
+ *
+ * A leaf is firm when nothing still to come can take it out of the digest:
+ * it is kept now, every ignore file that applies to it has arrived (no
+ * may_reinclude), it would be kept were the tentative top directory not
+ * stripped, and no ancestor is a member that is not a directory. d->lim
+ * holds the max_files first firm leaves in tree order (a max-heap: its top
+ * K is the max_files-th). A leaf after K has max_files leaves before it, so
+ * the count limit cuts it unless the total-size limit cuts one of those
+ * first, which it cannot while their sizes plus those of every kept leaf
+ * that is not firm (loose_bytes) fit in max_total. Later entries only add
+ * leaves (K only moves earlier), so a cut stays a cut.
+ *
+ * Only a hostile or unsorted archive takes a firm leaf away (the same path
+ * again, a member turned into a symlink, entries out of order): lim_off then
+ * stops the evictions, and digest_finish() checks that no evicted body would
+ * be printed (ERR_DIGEST_EVICTED), as for the output cap.
+ */
+static int
+lim_cuts(const struct digest *d, size_t idx)
+{
+	return !d->lim_off && d->lim_n == d->opt.max_files &&
+	    d->lim_bytes + d->loose_bytes <= d->opt.max_total &&
+	    node_cmp(d, idx, d->lim[0]) > 0;
+}
+
+static int make_lkey(struct digest *d, struct digest_node *nd);
+
+/* Count firm leaf idx (its lkey made) among the first max_files. */
+static int
+lim_add(struct digest *d, size_t idx)
+{
+	struct digest_node *nd = &d->nodes[idx], *top;
+
+	if (d->lim == NULL) {
+		/* at most one slot per entry there can be */
+		if (d->opt.max_files > DIGEST_MAX_ENTRIES) {
+			d->lim_off = 1;
+			return 0;
+		}
+		d->lim = malloc((size_t)d->opt.max_files * sizeof *d->lim);
+		if (d->lim == NULL)
+			return ERR_NOMEM;
+	}
+	if (d->lim_n < d->opt.max_files) {
+		d->lim[d->lim_n++] = idx;
+		hsift_up(d, d->lim, d->lim_n - 1);
+	} else {
+		top = &d->nodes[d->lim[0]];
+		if (node_cmp(d, idx, d->lim[0]) >= 0)
+			return 0;       /* after K: the count limit cuts it */
+		top->in_lim = 0;
+		d->lim_bytes -= top->size;
+		d->lim[0] = idx;
+		hsift_down(d, d->lim, d->lim_n, 0);
+	}
+	nd->in_lim = 1;
+	d->lim_bytes += nd->size;
+	return 0;
 }
 
 /* ------------------------------------------------------------ entries */
@@ -1029,6 +1188,7 @@ judge(struct digest *d, const struct ignore *ig, const char *path, size_t len,
 	if (components(path, len) - 1 > (size_t)d->opt.max_depth)
 		return DIGEST_DEPTH;
 	if (ig == &d->ig ? path_excluded(d, path, len) :
+	    ig == &d->igalt ? path_excluded_in(d, ig, &d->dc_alt, path, len) :
 	    ig != NULL && excluded_by(ig, path, len))
 		return DIGEST_IGNORED;
 	if (type == DIGEST_SYMLINK)
@@ -1146,6 +1306,66 @@ alt_wants(struct digest *d, const char *path, size_t len, int type,
 	return want;
 }
 
+/*
+ * Is the kept leaf nd firm (see "file limits")? Its ancestors are looked up
+ * in the path map: a member below a symlink or file of the archive is left
+ * out at the end (mark_under_links).
+ */
+static int
+leaf_firm(struct digest *d, const struct digest_node *nd)
+{
+	int firm = 1;
+
+	if (nd->type == DIGEST_SYMLINK && d->n_includes > 0)
+		return 0;       /* judged against the directories at the end */
+	if (may_reinclude(d, nd->path, nd->path_len))
+		return 0;
+	if (d->alt != NULL) {
+		size_t fl = d->alt_len + 1 + nd->path_len;
+		char *fp = malloc(fl);
+		if (fp == NULL)
+			return 0;
+		memcpy(fp, d->alt, d->alt_len);
+		fp[d->alt_len] = '/';
+		memcpy(fp + d->alt_len + 1, nd->path, nd->path_len);
+		firm = judge(d, &d->igalt, fp, fl, nd->type, nd->size) ==
+		    DIGEST_KEPT && !may_reinclude(d, fp, fl);
+		free(fp);
+	}
+	for (size_t j = 1; firm && !d->prescanned && j < nd->path_len; j++) {
+		size_t k;
+		if (nd->path[j] != '/')
+			continue;
+		k = pm_get(d, nd->path, j);
+		if (k != SIZE_MAX && d->nodes[k].type != DIGEST_DIR)
+			firm = 0;
+	}
+	return firm;
+}
+
+/*
+ * A leaf that may be printed, for the file limits: a firm one is counted
+ * among the first max_files (bodies it puts past them are dropped), any
+ * other's size is loose.
+ */
+static int
+lim_note(struct digest *d, size_t idx)
+{
+	struct digest_node *nd = &d->nodes[idx];
+	int e;
+
+	if (d->lim_off)
+		return 0;
+	if (nd->reason == DIGEST_KEPT && !nd->prov && leaf_firm(d, nd)) {
+		if ((e = make_lkey(d, nd)) != 0 || (e = lim_add(d, idx)) != 0)
+			return e;
+		evict(d);
+		return 0;
+	}
+	d->loose_bytes += nd->size;
+	return 0;
+}
+
 /* Drop node j's body and mark it replaced by a later entry of its path. */
 static void
 replace_node(struct digest *d, size_t j)
@@ -1192,21 +1412,31 @@ digest_entry(struct digest *d, enum digest_type type, const char *path,
 		d->nodes = nn;
 		d->cap = nc;
 	}
+	/* the file limits' firm leaves hold only in a sorted archive where a
+	 * member never comes back as something else (here: a non-directory
+	 * after members below it) */
+	if (type != DIGEST_DIR && d->prev_len > pathlen &&
+	    d->prev[pathlen] == '/' && memcmp(d->prev, path, pathlen) == 0)
+		d->lim_off = 1;
 	if ((e = check_order(d, path, pathlen, type)) != 0)
 		return e;
+	if (d->unsorted)
+		d->lim_off = 1;
 	/* the same path again: extraction leaves the last one */
-	if (!d->prescanned && (dup = pm_get(d, path, pathlen)) != SIZE_MAX)
+	if (!d->prescanned && (dup = pm_get(d, path, pathlen)) != SIZE_MAX) {
+		if (d->nodes[dup].in_lim || (d->nodes[dup].type == DIGEST_DIR &&
+		    type != DIGEST_DIR))
+			d->lim_off = 1;
 		replace_node(d, dup);
+	}
 	nd = &d->nodes[d->n];
 	memset(nd, 0, sizeof *nd);
-	if ((nd->path = dupn(path, pathlen)) == NULL)
+	if ((nd->path = str_dup(d, path, pathlen)) == NULL)
 		return ERR_NOMEM;
 	nd->path_len = (uint32_t)pathlen;
 	if (type == DIGEST_SYMLINK) {
-		if ((nd->link = dupn(link ? link : "", linklen)) == NULL) {
-			free(nd->path);
+		if ((nd->link = dupn(link ? link : "", linklen)) == NULL)
 			return ERR_NOMEM;
-		}
 		nd->link_len = (uint32_t)linklen;
 	}
 	nd->type = (uint8_t)type;
@@ -1235,12 +1465,12 @@ digest_entry(struct digest *d, enum digest_type type, const char *path,
 		nd->reason = DIGEST_OTHER_TYPE;
 		return 0;
 	}
-	nd->ig_gen = d->ig_epoch;
+	nd->ig_gen = (uint32_t)d->ig_epoch;
 	nd->reason = (uint8_t)judge(d, &d->ig, path, pathlen, type, size);
 	if (type == DIGEST_SYMLINK) {
 		nd->has_body = 1;
 		nd->body = BODY_NONE;
-		return 0;
+		return nd->reason == DIGEST_KEPT ? lim_note(d, c->idx) : 0;
 	}
 	/*
 	 * Left out for now: keep the body all the same when the decision may
@@ -1260,6 +1490,20 @@ digest_entry(struct digest *d, enum digest_type type, const char *path,
 		return 0;
 	nd->prov = nd->reason != DIGEST_KEPT;
 	nd->has_body = 1;
+	if ((e = lim_note(d, c->idx)) != 0)
+		return e;
+	if (!d->lim_off) {
+		if ((e = make_lkey(d, nd)) != 0)
+			return e;
+		if (lim_cuts(d, c->idx)) {
+			/* the file limits cut it: its body is not even read
+			 * (digest_finish() checks that it is never printed) */
+			nd->lim_cut = 1;
+			nd->evicted = 1;
+			d->lim_evicted++;
+			return 0;
+		}
+	}
 	c->storing = 1;
 	if (blen >= 6 && memcmp(base + blen - 6, ".ipynb", 6) == 0)
 		c->notebook = 1;
@@ -1270,8 +1514,9 @@ digest_entry(struct digest *d, enum digest_type type, const char *path,
 		if ((e = tokq_start(d)) != 0)
 			return e;
 	}
-	if (d->opt.max_output > 0) {
-		if ((e = make_lkey(nd)) != 0)
+	/* bodies are tracked in tree order while something may evict them */
+	if (d->opt.max_output > 0 || !d->lim_off) {
+		if ((e = make_lkey(d, nd)) != 0)
 			return e;
 		c->discard = past_cap(d, c->idx);
 	}
@@ -1322,14 +1567,19 @@ digest_reroot(struct digest *d)
 	for (size_t i = 0; i < d->n; i++) {
 		struct digest_node *nd = &d->nodes[i];
 		int had_key = nd->lkey != NULL;
-		if ((e = prefix_path(&nd->path, &nd->path_len, d->alt,
-		    d->alt_len)) != 0)
-			return e;
-		free(nd->lkey);
+		size_t n = d->alt_len + 1 + nd->path_len;
+		char *np;
+		if (n > UINT32_MAX || (np = str_alloc(d, n + 1)) == NULL)
+			return ERR_NOMEM;
+		memcpy(np, d->alt, d->alt_len);
+		np[d->alt_len] = '/';
+		memcpy(np + d->alt_len + 1, nd->path, nd->path_len + 1);
+		nd->path = np;
+		nd->path_len = (uint32_t)n;
 		nd->lkey = NULL;
-		if (had_key && (e = make_lkey(nd)) != 0)
+		if (had_key && (e = make_lkey(d, nd)) != 0)
 			return e;
-		nd->ig_gen = UINT64_MAX;        /* judged again at finish */
+		nd->ig_gen = UINT32_MAX;        /* judged again at finish */
 	}
 	for (size_t i = 0; i < d->n_igf; i++) {
 		uint32_t pl = (uint32_t)d->igf[i].path_len;
@@ -1565,14 +1815,15 @@ digest_entry_end(struct digest *d)
 	if (d->tq != NULL)
 		tokq_end(d->tq, c->idx);        /* applied in digest_finish() */
 	nd->text_len = c->text_len;
-	nd->tok_fed = c->tok_fed;
+	nd->tok_fed = (uint32_t)c->tok_fed;
 	if (nd->body == BODY_TEXT) {
 		if (d->tq == NULL)
 			nd->tokens = scale_tokens(tokens_end(&c->tk), c->text_len,
 			    c->tok_fed);
 		if (c->discard) {
 			nd->evicted = 1;
-		} else if (d->opt.max_output > 0 && e == 0 && !nd->prov) {
+		} else if (e == 0 && !nd->prov && nd->lkey != NULL &&
+		    (d->opt.max_output > 0 || !d->lim_off)) {
 			/* a provisional body is not counted: it may never
 			 * be shown, and must not push shown ones out */
 			d->heap_bytes += nd->sf.len;
@@ -1590,18 +1841,34 @@ digest_entry_end(struct digest *d)
 
 /* ------------------------------------------------------------ order */
 
+/*
+ * The lower-cased sort key, in d->strs; the path itself when lower-casing
+ * changes nothing (four paths in five in the Linux tree).
+ */
 static int
-make_lkey(struct digest_node *nd)
+make_lkey(struct digest *d, struct digest_node *nd)
 {
 	size_t cap = (size_t)nd->path_len * 3 + 1, kl;
+	char stack[1024], *k = stack;
 
 	if (nd->lkey != NULL)
 		return 0;
-	if ((nd->lkey = malloc(cap)) == NULL)
+	if (cap > sizeof stack && (k = malloc(cap)) == NULL)
 		return ERR_NOMEM;
 	kl = utf8_lower_key((const uint8_t *)nd->path, nd->path_len,
-	    (uint8_t *)nd->lkey, cap);
-	if (kl == (size_t)-1)
+	    (uint8_t *)k, cap);
+	if (kl == (size_t)-1) {
+		if (k != stack)
+			free(k);
+		return ERR_NOMEM;
+	}
+	if (kl == nd->path_len && memcmp(k, nd->path, kl) == 0)
+		nd->lkey = nd->path;
+	else
+		nd->lkey = str_dup(d, k, kl);
+	if (k != stack)
+		free(k);
+	if (nd->lkey == NULL)
 		return ERR_NOMEM;
 	nd->lkey_len = (uint32_t)kl;
 	return 0;
@@ -2209,7 +2476,7 @@ digest_finish(struct digest *d, const char *root_name)
 		if (nd->reason == DIGEST_REPLACED ||
 		    nd->reason == DIGEST_UNDER_LINK)
 			continue;
-		if (nd->prov || nd->ig_gen != d->ig_epoch) {
+		if (nd->prov || nd->ig_gen != (uint32_t)d->ig_epoch) {
 			int r = judge(d, &d->ig, nd->path, nd->path_len,
 			    nd->type, nd->size);
 			if (r == DIGEST_KEPT && !nd->has_body) {
@@ -2219,7 +2486,7 @@ digest_finish(struct digest *d, const char *root_name)
 				continue;
 			}
 			nd->prov = 0;
-			nd->ig_gen = d->ig_epoch;
+			nd->ig_gen = (uint32_t)d->ig_epoch;
 			if (r != DIGEST_KEPT) {
 				drop_body(d, nd, r);
 				continue;
@@ -2257,7 +2524,7 @@ digest_finish(struct digest *d, const char *root_name)
 		if (nd->reason != DIGEST_KEPT ||
 		    (nd->type != DIGEST_FILE && nd->type != DIGEST_SYMLINK))
 			continue;
-		if ((e = make_lkey(nd)) != 0)
+		if ((e = make_lkey(d, nd)) != 0)
 			return e;
 		d->order[d->n_order++] = nd;
 	}
@@ -2282,8 +2549,12 @@ digest_finish(struct digest *d, const char *root_name)
 	d->n_order = k;
 	d->files_analyzed = files;
 
-	/* an evicted body must lie past the cap; a late ignore rule that removed
-	 * earlier bodies could break that, and we must not render a hole */
+	/* an evicted body must lie past the cap, or be cut by the file limits;
+	 * a late ignore rule, or a hostile archive, that removed earlier
+	 * bodies could break that, and we must not render a hole */
+	for (size_t i = 0; i < d->n_order; i++)
+		if (d->order[i]->lim_cut)
+			return ERR_DIGEST_EVICTED;
 	if (d->opt.max_output > 0) {
 		uint64_t off = 0;
 		for (size_t i = 0; i < d->n_order; i++) {

@@ -7,6 +7,7 @@
  * boundaries: when the stage fills mid-file, up to 3 trailing bytes of an
  * incomplete UTF-8 sequence are carried over to the next chunk.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,12 +21,16 @@
 /*
  * Arena slabs (uncapped digests): chunks are carved one after another from
  * 2 MiB huge-page mappings (pages.h: page faults on fresh 4 KiB pages were a
- * tenth of a digest's time).
+ * tenth of a digest's time). A slab counts the bytes of its chunks still
+ * held: once all are dropped (the file limits evict whole runs of bodies)
+ * it goes back to the kernel, unless it is the one being filled. Slabs are
+ * 2 MiB aligned (pages.h), so a chunk finds its slab by its address.
  */
 #define SLAB_SIZE PAGES_HUGE
 struct store_slab {
-	struct store_slab *next;
+	struct store_slab *next, *prev;
 	size_t used, cap;
+	size_t live;            /* bytes of chunks not dropped */
 	uint8_t data[];
 };
 
@@ -55,6 +60,7 @@ store_init(struct store *s, uint64_t raw_budget, uint64_t mem_cap)
 	s->mem_used = 0;
 	s->mem_peak = 0;
 	s->cur = NULL;
+	s->tail = NULL;
 	s->stage_len = 0;
 	s->arena = 0;
 	s->slabs = NULL;
@@ -85,19 +91,44 @@ chunk_alloc(struct store *s, size_t size)
 			return NULL;
 		sl->cap = SLAB_SIZE - sizeof *sl;
 		sl->next = s->slabs;
+		sl->prev = NULL;
+		if (s->slabs != NULL)
+			s->slabs->prev = sl;
 		sl->used = 0;
+		sl->live = 0;
 		s->slabs = sl;
 	}
 	sl->used += size;
+	sl->live += size;
 	return (struct store_chunk *)(void *)(sl->data + sl->used - size);
+}
+
+/* Give an arena chunk back: its slab is unmapped once nothing in it is held. */
+static void
+chunk_release(struct store *s, struct store_chunk *c)
+{
+	struct store_slab *sl;
+	size_t size = (sizeof *c + c->stored_len + 15) & ~(size_t)15;
+
+	sl = (struct store_slab *)(void *)((uintptr_t)c &
+	    ~(uintptr_t)(SLAB_SIZE - 1));
+	sl->live -= size;
+	if (sl->live > 0 || sl == s->slabs)
+		return;         /* the head slab is still being filled */
+	if (sl->prev != NULL)
+		sl->prev->next = sl->next;
+	if (sl->next != NULL)
+		sl->next->prev = sl->prev;
+	pages_free(sl, SLAB_SIZE);
 }
 
 void
 store_begin(struct store *s, struct store_file *f)
 {
-	f->head = f->tail = NULL;
+	f->head = NULL;
 	f->len = 0;
 	s->cur = f;
+	s->tail = NULL;
 	s->stage_len = 0;
 }
 
@@ -132,11 +163,11 @@ flush_stage(struct store *s, size_t n)
 	c->stored_len = (uint32_t)stored;
 	c->lz4 = (uint32_t)lz;
 	memcpy(c->data, src, stored);
-	if (s->cur->tail)
-		s->cur->tail->next = c;
+	if (s->tail)
+		s->tail->next = c;
 	else
 		s->cur->head = c;
-	s->cur->tail = c;
+	s->tail = c;
 	s->raw_total += n;
 	s->mem_used += sizeof *c + stored;
 	if (s->mem_used > s->mem_peak)
@@ -180,6 +211,7 @@ store_end(struct store *s)
 	if (s->cur != NULL)
 		e = flush_stage(s, s->stage_len);
 	s->cur = NULL;
+	s->tail = NULL;
 	s->stage_len = 0;
 	return e;
 }
@@ -194,8 +226,10 @@ store_drop(struct store *s, struct store_file *f)
 		s->mem_used -= sizeof *c + c->stored_len;
 		if (!s->arena)
 			free(c);
+		else
+			chunk_release(s, c);
 	}
-	f->head = f->tail = NULL;
+	f->head = NULL;
 	f->len = 0;
 }
 

@@ -23,7 +23,7 @@ struct store_chunk;
 struct store_slab;
 
 struct store_file {
-	struct store_chunk *head, *tail;
+	struct store_chunk *head;
 	uint64_t len;           /* body bytes stored (uncompressed) */
 };
 
@@ -34,6 +34,8 @@ struct store {
 	uint64_t mem_used;      /* bytes held in chunks now */
 	uint64_t mem_peak;
 	struct store_file *cur; /* file being appended to */
+	struct store_chunk *tail; /* its last chunk (one per store, not per
+	                           * file: a digest holds 84k of those) */
 	int arena;              /* chunks come from slabs (see store_use_arena) */
 	struct store_slab *slabs;
 	size_t stage_len;

@@ -39,7 +39,7 @@ run(const struct ent *ents, size_t n, const struct digest_opts *o0,
 	o.max_output = cap;
 	if ((e = digest_init(d, &o)) != 0)
 		return e;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && e == 0; i++) {
 		const struct ent *x = &ents[i];
 		size_t dl = x->data ? strlen(x->data) : 0;
 		e = digest_entry(d, x->type, x->path, strlen(x->path), dl,
@@ -49,11 +49,15 @@ run(const struct ent *ents, size_t n, const struct digest_opts *o0,
 			e = digest_data(d, (const uint8_t *)x->data, dl);
 		if (e == 0)
 			e = digest_entry_end(d);
-		if (e)
-			return e;
 	}
-	if ((e = digest_finish(d, "root")) != 0)
+	if (e == 0)
+		e = digest_finish(d, "root");
+	if (e != 0) {
+		digest_free(d);
+		free(d);
+		free(w);
 		return e;
+	}
 	buf_init(out, 1 << 26);
 	out_init_mem(w, out, cap);
 	digest_write_tree(d, w);
@@ -452,6 +456,105 @@ test_limits(void)
 	buf_free(&out);
 }
 
+/*
+ * File limits without a cap: bodies past the max_files first leaves in tree
+ * order are dropped as soon as that is sure (git order puts "B/" before "a/",
+ * tree order after it, so bodies already held get evicted too), and the
+ * digest is the one of the same entries out of order (where nothing can be
+ * sure until the end, so nothing is dropped).
+ */
+static void
+test_limit_eviction(void)
+{
+	enum { N = 400, MAXF = 150 };
+	static struct ent sorted[N + 1], scrambled[N + 1];
+	static char paths[N][32], bodies[N][600];
+	struct digest_opts o;
+	struct buf ref, got;
+	struct digest *d;
+	uint64_t all = 0;
+	int e;
+
+	for (int i = 0; i < N; i++) {
+		snprintf(paths[i], sizeof paths[i], "%s/f%03d.txt",
+		    i < N / 2 ? "B" : "a", i % (N / 2));
+		for (int j = 0; j < 599; j++)
+			bodies[i][j] = (char)('a' + (i * 31 + j * 7) % 26);
+		bodies[i][599] = '\0';
+		all += 599;
+		sorted[i].type = DIGEST_FILE;
+		sorted[i].path = paths[i];
+		sorted[i].data = bodies[i];
+	}
+	for (int i = 0; i < N; i++)
+		scrambled[i] = sorted[(i * 7919) % N];
+	memset(&o, 0, sizeof o);
+	o.max_depth = -1;
+	o.max_files = MAXF;
+	o.raw_budget = 1 << 30;         /* raw: the peak counts bodies */
+	for (int cap = 0; cap < 2; cap++) {
+		uint64_t c = cap ? 20000 : 0;
+		e = run(scrambled, N, &o, c, &ref, &d);
+		CHECK(e == 0, "scrambled: %s", err_str(e));
+		CHECK(d->lim_evicted == 0, "out of order: nothing dropped");
+		digest_free(d);
+		free(d);
+		e = run(sorted, N, &o, c, &got, &d);
+		CHECK(e == 0, "sorted: %s", err_str(e));
+		CHECK(got.len == ref.len && memcmp(got.p, ref.p, ref.len) == 0,
+		    "cap %d: same digest as out of order", cap);
+		CHECK(d->files_analyzed == MAXF, "files %llu",
+		    (unsigned long long)d->files_analyzed);
+		/* with the cap, the cap drops most bodies first */
+		CHECK(cap ? d->lim_evicted > 0 : d->lim_evicted >= N - MAXF,
+		    "cap %d: dropped %llu", cap,
+		    (unsigned long long)d->lim_evicted);
+		CHECK(d->store->mem_peak < all / 2, "peak %llu of %llu",
+		    (unsigned long long)d->store->mem_peak,
+		    (unsigned long long)all);
+		CHECK(cap || (contains(&got, "FILE: a/f149.txt") &&
+		    !contains(&got, "FILE: a/f150.txt") &&
+		    !contains(&got, "FILE: B/")), "the first %d in tree order",
+		    MAXF);
+		digest_free(d);
+		free(d);
+		buf_free(&ref);
+		buf_free(&got);
+	}
+
+	/* the total-size limit would cut some of the first MAXF: then the
+	 * count is not sure, and nothing is dropped early */
+	o.max_total = 100 * 599;
+	e = run(scrambled, N, &o, 0, &ref, NULL);
+	CHECK(e == 0, "scrambled, total limit: %s", err_str(e));
+	e = run(sorted, N, &o, 0, &got, &d);
+	CHECK(e == 0, "sorted, total limit: %s", err_str(e));
+	CHECK(got.len == ref.len && memcmp(got.p, ref.p, ref.len) == 0,
+	    "total limit: same digest");
+	CHECK(d->lim_evicted == 0, "total limit: nothing dropped early");
+	digest_free(d);
+	free(d);
+	buf_free(&ref);
+	buf_free(&got);
+	o.max_total = 0;
+
+	/* a hostile archive takes a counted leaf away after bodies were
+	 * dropped (the same path again, now too large): a/f150.txt, dropped,
+	 * would be printed. An error, never a hole in the digest */
+	{
+		static char big[700];
+		memset(big, 'x', sizeof big - 1);
+		sorted[N].type = DIGEST_FILE;
+		sorted[N].path = "a/f000.txt";
+		sorted[N].data = big;
+		o.max_file_size = 600;
+		e = run(sorted, N + 1, &o, 0, &got, NULL);
+		CHECK(e == ERR_DIGEST_EVICTED, "replaced: %s", err_str(e));
+		if (e == 0)
+			buf_free(&got);
+	}
+}
+
 /* The writer cuts at a character boundary, never inside one. */
 static void
 test_out_cap(void)
@@ -547,6 +650,7 @@ main(void)
 	test_reroot();
 	test_escape_names();
 	test_limits();
+	test_limit_eviction();
 	test_out_cap();
 	test_store();
 	return T_DONE();

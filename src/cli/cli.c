@@ -20,6 +20,7 @@
 #include "digest.h"
 #include "err.h"
 #include "fetch.h"
+#include "jsonl.h"
 #include "log.h"
 #include "out.h"
 #include "pipeline.h"
@@ -65,6 +66,13 @@ static const char usage_digest[] =
 "      --format FMT           text (default: tree + content, as gitingest -o),\n"
 "                             full (summary + tree + content, the stored body)\n"
 "                             or json ({\"summary\",\"tree\",\"content\"})\n"
+"                             or chunks (JSON lines, one chunk each: files\n"
+"                             split as LangChain's code splitter does; see\n"
+"                             README, Chunks)\n"
+"      --chunk-size N         chunks of at most N characters (UTF-16 units,\n"
+"                             as LangChain counts; default 1000)\n"
+"      --chunk-overlap N      characters shared by neighbouring chunks\n"
+"                             (default 100; less than --chunk-size)\n"
 "  -i, --include-pattern PAT  only files matching PAT (repeatable; commas and\n"
 "                             spaces separate several patterns)\n"
 "  -e, --exclude-pattern PAT  also exclude PAT (repeatable)\n"
@@ -107,6 +115,8 @@ struct digest_args {
 	int n_inc, n_exc;
 	uint64_t max_size;
 	uint64_t max_output;
+	uint64_t chunk_size, chunk_overlap;
+	int chunk_set;
 	const char *resolve[16];
 	int n_resolve;
 	const char *cacert[8];
@@ -219,6 +229,8 @@ parse_digest(int argc, char **argv, struct digest_args *da)
 	da->connect_timeout_s = 30;
 	da->use_ignore_files = 1;
 	da->format = "text";
+	da->chunk_size = SPLIT_DEFAULT_SIZE;
+	da->chunk_overlap = SPLIT_DEFAULT_OVERLAP;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 #define OPT(l, s, hv) ((r = opt_match(argc, argv, &i, l, s, hv, &v)) != 0)
@@ -277,6 +289,21 @@ parse_digest(int argc, char **argv, struct digest_args *da)
 			    da->max_output == 0)
 				return usage_error("digest",
 				    "--max-output needs a positive number of bytes", v);
+		} else if (OPT("chunk-size", 0, 1)) {
+			if (r < 0)
+				goto missing;
+			if (parse_u64(v, &da->chunk_size) != 0 ||
+			    da->chunk_size == 0 || da->chunk_size > SPLIT_MAX_SIZE)
+				return usage_error("digest",
+				    "--chunk-size needs a number from 1 to 1000000", v);
+			da->chunk_set = 1;
+		} else if (OPT("chunk-overlap", 0, 1)) {
+			if (r < 0)
+				goto missing;
+			if (parse_u64(v, &da->chunk_overlap) != 0)
+				return usage_error("digest",
+				    "--chunk-overlap needs a number", v);
+			da->chunk_set = 1;
 		} else if (OPT("report", 0, 1)) {
 			if (r < 0)
 				goto missing;
@@ -356,9 +383,23 @@ missing:
 	if (da->source == NULL)
 		return usage_error("digest", "missing SOURCE", NULL);
 	if (strcmp(da->format, "text") != 0 && strcmp(da->format, "full") != 0 &&
-	    strcmp(da->format, "json") != 0)
-		return usage_error("digest", "--format must be text, full or json",
-		    da->format);
+	    strcmp(da->format, "json") != 0 && strcmp(da->format, "chunks") != 0)
+		return usage_error("digest",
+		    "--format must be text, full, json or chunks", da->format);
+	if (strcmp(da->format, "chunks") == 0) {
+		if (da->chunk_overlap >= da->chunk_size)
+			return usage_error("digest",
+			    "--chunk-overlap must be less than --chunk-size", NULL);
+		if (da->max_output > 0)
+			return usage_error("digest",
+			    "--max-output does not apply to --format chunks", NULL);
+		if (da->out != NULL)
+			return usage_error("digest", "--out stores the digest; "
+			    "write chunks with -o FILE or to stdout", da->out);
+	} else if (da->chunk_set) {
+		return usage_error("digest",
+		    "--chunk-size and --chunk-overlap need --format chunks", NULL);
+	}
 	if (da->repo != NULL) {
 		const char *sl = strchr(da->repo, '/');
 		if (sl == NULL || sl == da->repo || sl[1] == '\0' ||
@@ -414,7 +455,26 @@ struct render_ctx {
 	struct digest *d;
 	const struct digest_args *da;
 	const struct buf *summary;
+	struct chunkw_meta chunk;       /* --format chunks: repo, ref, commit */
 };
+
+/* --format chunks: every kept text file, split, as JSON lines. */
+static int
+render_chunks(struct render_ctx *rc, struct out *o)
+{
+	struct chunkw *w = malloc(sizeof *w);
+	int e;
+
+	if (w == NULL)
+		return ERR_NOMEM;
+	e = chunkw_init(w, o, &rc->chunk, (size_t)rc->da->chunk_size,
+	    (size_t)rc->da->chunk_overlap);
+	if (e == 0)
+		e = chunkw_digest(w, rc->d);
+	chunkw_free(w);
+	free(w);
+	return e ? e : o->err;
+}
 
 /* The output in the chosen format, capped at --max-output (sink_render_fn). */
 static int
@@ -425,6 +485,8 @@ render_body(void *ctx, struct out *o)
 	const struct digest_args *da = rc->da;
 	int e;
 
+	if (strcmp(da->format, "chunks") == 0)
+		return render_chunks(rc, o);
 	if (strcmp(da->format, "json") == 0) {
 		/* the cap applies to the content string; JSON stays valid */
 		struct buf content;
@@ -740,6 +802,16 @@ cmd_digest(int argc, char **argv)
 	rc.d = d;
 	rc.da = &da;
 	rc.summary = &summary;
+	/* chunks name their repository: --repo, a GitHub source, or the root */
+	struct url_github g;
+	char chunk_repo[URL_OWNER_MAX + URL_REPO_MAX + 2];
+	memset(&g, 0, sizeof g);
+	if (remote && url_github_source((const uint8_t *)da.source,
+	    strlen(da.source), &g) == 0)
+		snprintf(chunk_repo, sizeof chunk_repo, "%s/%s", g.owner, g.repo);
+	rc.chunk.repo = da.repo ? da.repo : g.owner[0] ? chunk_repo : info.root;
+	rc.chunk.ref = g.ref;
+	rc.chunk.commit = info.commit;
 	if (write_output(&rc, &info, &fo) != 0) {
 		status = 1;
 		goto done;

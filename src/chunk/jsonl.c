@@ -221,70 +221,87 @@ json_bytes(struct buf *b, const char *s, size_t n)
 	buf_putc(b, '"');
 }
 
-static void
-utf8_put(struct buf *b, uint32_t c)
+/* c as UTF-8 at o; returns the end. */
+static uint8_t *
+utf8_put(uint8_t *o, uint32_t c)
 {
-	uint8_t t[4];
-
 	if (c < 0x80) {
-		t[0] = (uint8_t)c;
-		buf_append(b, t, 1);
+		*o++ = (uint8_t)c;
 	} else if (c < 0x800) {
-		t[0] = (uint8_t)(0xc0 | c >> 6);
-		t[1] = (uint8_t)(0x80 | (c & 0x3f));
-		buf_append(b, t, 2);
+		*o++ = (uint8_t)(0xc0 | c >> 6);
+		*o++ = (uint8_t)(0x80 | (c & 0x3f));
 	} else if (c < 0x10000) {
-		t[0] = (uint8_t)(0xe0 | c >> 12);
-		t[1] = (uint8_t)(0x80 | (c >> 6 & 0x3f));
-		t[2] = (uint8_t)(0x80 | (c & 0x3f));
-		buf_append(b, t, 3);
+		*o++ = (uint8_t)(0xe0 | c >> 12);
+		*o++ = (uint8_t)(0x80 | (c >> 6 & 0x3f));
+		*o++ = (uint8_t)(0x80 | (c & 0x3f));
 	} else {
-		t[0] = (uint8_t)(0xf0 | c >> 18);
-		t[1] = (uint8_t)(0x80 | (c >> 12 & 0x3f));
-		t[2] = (uint8_t)(0x80 | (c >> 6 & 0x3f));
-		t[3] = (uint8_t)(0x80 | (c & 0x3f));
-		buf_append(b, t, 4);
+		*o++ = (uint8_t)(0xf0 | c >> 18);
+		*o++ = (uint8_t)(0x80 | (c >> 12 & 0x3f));
+		*o++ = (uint8_t)(0x80 | (c >> 6 & 0x3f));
+		*o++ = (uint8_t)(0x80 | (c & 0x3f));
 	}
+	return o;
 }
 
 /*
- * Units [a, b) as a JSON string the way JSON.stringify() writes one (", \,
+ * Units [a, z) as a JSON string the way JSON.stringify() writes one (", \,
  * and control characters escaped, \b \f \n \r \t short), lone surrogates as
  * \udXXX; and as UTF-8 into txt (lone surrogates as U+FFFD) for the token
- * estimate and the id.
+ * estimate and the id. The caller has reserved 6 bytes per unit in b and 3
+ * in txt (the worst cases), so this writes through plain pointers: a call per
+ * character was most of the time of a whole chunked digest.
  */
 static void
 json_units(struct buf *b, struct buf *txt, const uint16_t *u, size_t a, size_t z)
 {
-	buf_putc(b, '"');
+	static const char hx[] = "0123456789abcdef";
+	uint8_t *o = b->p + b->len, *t = txt->p + txt->len;
+
+	*o++ = '"';
 	for (size_t i = a; i < z; i++) {
 		uint32_t c = u[i];
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			*o++ = (uint8_t)c;
+			*t++ = (uint8_t)c;
+			continue;
+		}
 		if (c >= 0xd800 && c <= 0xdbff && i + 1 < z &&
 		    u[i + 1] >= 0xdc00 && u[i + 1] <= 0xdfff) {
 			c = 0x10000 + ((c - 0xd800) << 10) + (u[i + 1] - 0xdc00);
 			i++;
 		} else if (c >= 0xd800 && c <= 0xdfff) {
-			buf_printf(b, "\\u%04x", c);
-			utf8_put(txt, 0xfffd);
+			*o++ = '\\';
+			*o++ = 'u';
+			for (int k = 12; k >= 0; k -= 4)
+				*o++ = (uint8_t)hx[c >> k & 15];
+			t = utf8_put(t, 0xfffd);
 			continue;
 		}
-		utf8_put(txt, c);
+		t = utf8_put(t, c);
 		switch (c) {
-		case '"': buf_puts(b, "\\\""); break;
-		case '\\': buf_puts(b, "\\\\"); break;
-		case '\b': buf_puts(b, "\\b"); break;
-		case '\f': buf_puts(b, "\\f"); break;
-		case '\n': buf_puts(b, "\\n"); break;
-		case '\r': buf_puts(b, "\\r"); break;
-		case '\t': buf_puts(b, "\\t"); break;
+		case '"': *o++ = '\\'; *o++ = '"'; break;
+		case '\\': *o++ = '\\'; *o++ = '\\'; break;
+		case '\b': *o++ = '\\'; *o++ = 'b'; break;
+		case '\f': *o++ = '\\'; *o++ = 'f'; break;
+		case '\n': *o++ = '\\'; *o++ = 'n'; break;
+		case '\r': *o++ = '\\'; *o++ = 'r'; break;
+		case '\t': *o++ = '\\'; *o++ = 't'; break;
 		default:
-			if (c < 0x20)
-				buf_printf(b, "\\u%04x", c);
-			else
-				utf8_put(b, c);
+			if (c < 0x20) {
+				*o++ = '\\';
+				*o++ = 'u';
+				*o++ = '0';
+				*o++ = '0';
+				*o++ = (uint8_t)hx[c >> 4];
+				*o++ = (uint8_t)hx[c & 15];
+			} else {
+				o = utf8_put(o, c);
+			}
 		}
 	}
-	buf_putc(b, '"');
+	*o++ = '"';
+	b->len = (size_t)(o - b->p);
+	txt->len = (size_t)(t - txt->p);
 }
 
 static void
@@ -337,7 +354,7 @@ write_chunk(void *ctx, const struct split_chunk *c)
 	 * so none of the appends below can fail half-way */
 	if ((e = buf_reserve(b, 6 * (units + w->path.len + strlen(w->meta.repo) +
 	    strlen(w->meta.ref) + strlen(w->meta.commit)) + 256)) != 0 ||
-	    (e = buf_reserve(&w->text, 3 * units)) != 0)
+	    (e = buf_reserve(&w->text, 3 * units + 4)) != 0)
 		return e;
 	buf_puts(b, "{\"repo\":");
 	json_bytes(b, w->meta.repo, strlen(w->meta.repo));

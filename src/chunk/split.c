@@ -355,6 +355,43 @@ merge_flush(struct split *s)
 /* ------------------------------------------------------------ recursion */
 
 /*
+ * The index of the first separator from si on that text[lo..hi) includes
+ * (an empty one counts as found), or nseps. One pass over the text instead
+ * of one per separator: at each unit that starts some separator, only those
+ * ranked before the best found so far are tried, and a match of the first
+ * candidate ends the pass. Same answer as the JavaScript's loop of
+ * text.includes(s), at a fraction of the reads on code without "\nclass ".
+ */
+static size_t
+first_sep(const struct split *s, size_t lo, size_t hi, size_t si)
+{
+	const struct split_lang *L = s->lang;
+	size_t best = L->nseps, len[SPLIT_MAX_SEPS];
+	uint8_t starts[128] = { 0 };
+
+	for (size_t i = si; i < L->nseps; i++) {
+		if (L->seps[i][0] == '\0') {
+			best = i;               /* found by definition: scan for less */
+			break;
+		}
+		len[i] = strlen(L->seps[i]);
+		starts[(uint8_t)L->seps[i][0] & 127] = 1;
+	}
+	for (size_t p = lo; p < hi && best > si; p++) {
+		uint16_t c = s->t[p];
+		if (c >= 128 || !starts[c])
+			continue;
+		for (size_t i = si; i < best; i++)
+			if ((uint8_t)L->seps[i][0] == c &&
+			    sep_at(s->t, p, hi, L->seps[i], len[i])) {
+				best = i;
+				break;
+			}
+	}
+	return best;
+}
+
+/*
  * _splitText(text[lo..hi), separators[si..]): the first separator the text
  * contains ("" always matches) cuts it; pieces shorter than a chunk are
  * merged, longer ones split again with the separators after it.
@@ -364,23 +401,18 @@ split_range(struct split *s, size_t lo, size_t hi, size_t si)
 {
 	const struct split_lang *L = s->lang;
 	const char *sep = "";
-	size_t m, next_si = 0, p, q;
+	size_t m, next_si = 0, p, q, i;
 	int recurse = 0, e;
 
 	if (si < L->nseps)
 		sep = L->seps[L->nseps - 1];    /* none found: the last one */
-	for (size_t i = si; i < L->nseps; i++) {
-		if (L->seps[i][0] == '\0') {
-			sep = "";
-			break;
-		}
-		m = strlen(L->seps[i]);
-		if (find_sep(s->t, lo, hi, L->seps[i], m) < hi) {
-			sep = L->seps[i];
-			next_si = i + 1;
-			recurse = 1;
-			break;
-		}
+	i = first_sep(s, lo, hi, si);
+	if (i < L->nseps && L->seps[i][0] == '\0') {
+		sep = "";
+	} else if (i < L->nseps) {
+		sep = L->seps[i];
+		next_si = i + 1;
+		recurse = 1;
 	}
 	m = strlen(sep);
 	for (p = lo; p < hi; p = q) {

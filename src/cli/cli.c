@@ -394,8 +394,8 @@ missing:
 			return usage_error("digest",
 			    "--max-output does not apply to --format chunks", NULL);
 		if (da->out != NULL)
-			return usage_error("digest", "--out stores the digest; "
-			    "write chunks with -o FILE or to stdout", da->out);
+			return usage_error("digest", "--format chunks cannot be "
+			    "stored with --out; use -o FILE or stdout", da->out);
 	} else if (da->chunk_set) {
 		return usage_error("digest",
 		    "--chunk-size and --chunk-overlap need --format chunks", NULL);

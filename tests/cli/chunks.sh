@@ -88,6 +88,7 @@ usage "--chunk-overlap needs" --format chunks --chunk-overlap x
 usage "need --format chunks" --chunk-size 500
 usage "does not apply" --format chunks --max-output 1000
 usage "must be text, full, json or chunks" --format chunk
+usage "cannot be stored with --out" --format chunks --out "$W/o/" --repo o/r
 
 # the id is stable (same input, same ids) and differs per chunk
 "$BIN" digest "$W/edge" --format chunks >"$W/a" 2>/dev/null

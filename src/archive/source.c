@@ -45,7 +45,11 @@ static void
 set_source(struct err_ctx *ec, const char *src)
 {
 	memset(ec, 0, sizeof *ec);
-	err_field(ec->source, sizeof ec->source, src, strlen(src));
+	/* a URL may carry credentials: they never reach a message */
+	if (strstr(src, "://") != NULL)
+		url_redact(src, ec->source, sizeof ec->source);
+	else
+		err_field(ec->source, sizeof ec->source, src, strlen(src));
 }
 
 static void
@@ -56,6 +60,15 @@ lower_ascii(char *s)
 			*s = (char)(*s - 'A' + 'a');
 }
 
+/* The tree root's name, escaped as the digest prints names (digest.h). */
+static void
+root_name(struct source_info *info, const char *p, size_t n)
+{
+	size_t len = digest_escape_name(p, n, info->root, sizeof info->root - 1);
+
+	info->root[len < sizeof info->root ? len : sizeof info->root - 1] = '\0';
+}
+
 /* ------------------------------------------------------------ archives */
 
 struct arc {
@@ -64,6 +77,7 @@ struct arc {
 	struct tar tar;
 	struct err_ctx *ec;
 	int strip;              /* -1 undecided, 0, 1 */
+	int tentative;          /* strip == 1 until an entry lies outside top */
 	char top[TAR_PATH_MAX + 1];
 	size_t top_len;
 	int ended;
@@ -85,40 +99,67 @@ map_type(enum tar_type t)
 	}
 }
 
+/*
+ * The top directory. Automatic: a first entry that is a directory with one
+ * component (GitHub's "Owner-Repo-sha/", git archive --prefix) is stripped
+ * from every path, tentatively: should a later entry lie outside it (git
+ * archive without --prefix lists ".ci/" and then ".gitignore"), nothing was
+ * stripped after all and the digest re-roots what it has (digest_reroot).
+ * Forced (--strip-components 1): the first entry's first component, and an
+ * entry outside it is an error naming both.
+ */
 static int
 on_entry(struct arc *a, const struct tar_entry *te)
 {
 	const char *p = te->path;
 	size_t n = te->path_len;
+	int e;
 
 	if (a->strip < 0) {
-		/* auto: a first entry that is a directory with one component is
-		 * the archive's top directory (GitHub, git archive --prefix) */
 		a->strip = te->type == TAR_DIR && memchr(p, '/', n) == NULL;
 		if (a->strip) {
 			memcpy(a->top, p, n);
 			a->top_len = n;
 			a->top[n] = '\0';
-			return 0;
+			a->tentative = 1;
+			return digest_tentative_top(a->d, p, n);
 		}
 	} else if (a->strip == 1 && a->top_len == 0) {
-		/* forced: take the first component of the first entry */
+		/* forced: take the first component of the first entry; a
+		 * first entry that is a file or a symlink is no directory */
 		const char *sl = memchr(p, '/', n);
+		if (sl == NULL && te->type != TAR_DIR) {
+			err_field(a->ec->entry, sizeof a->ec->entry, p, n);
+			return err_set(a->ec, ERR_TAR_TOP, "the first entry is "
+			    "not a directory; use --strip-components 0");
+		}
 		a->top_len = sl ? (size_t)(sl - p) : n;
 		memcpy(a->top, p, a->top_len);
 		a->top[a->top_len] = '\0';
 	}
 	if (a->strip == 1) {
-		if (n == a->top_len && memcmp(p, a->top, n) == 0)
-			return 0;       /* the top directory itself */
-		if (n <= a->top_len || p[a->top_len] != '/' ||
-		    memcmp(p, a->top, a->top_len) != 0) {
-			err_field(a->ec->entry, sizeof a->ec->entry, p, n);
-			return err_set(a->ec, ERR_TAR_PATH,
-			    "more than one top-level entry; try --strip-components 0");
+		int inside = n > a->top_len && p[a->top_len] == '/' &&
+		    memcmp(p, a->top, a->top_len) == 0;
+		if (n == a->top_len && memcmp(p, a->top, n) == 0) {
+			if (te->type == TAR_DIR)
+				return 0;       /* the top directory again */
+			inside = 0;     /* replaced by a file or symlink */
 		}
-		p += a->top_len + 1;
-		n -= a->top_len + 1;
+		if (!inside && a->tentative) {
+			if ((e = digest_reroot(a->d)) != 0)
+				return err_set(a->ec, e, NULL);
+			a->strip = 0;
+			a->tentative = 0;
+		} else if (!inside) {
+			char top[160];
+			err_field(a->ec->entry, sizeof a->ec->entry, p, n);
+			err_field(top, sizeof top, a->top, a->top_len);
+			return err_set(a->ec, ERR_TAR_TOP, "the top directory is "
+			    "%s/; use --strip-components 0", top);
+		} else {
+			p += a->top_len + 1;
+			n -= a->top_len + 1;
+		}
 	}
 	if (n == 0)
 		return 0;
@@ -432,10 +473,11 @@ archive_digest(int fd, const char *src, const struct source_opts *so,
 			e = small ? inflate_inline(f, a) :
 			    inflate_threaded(f, a);
 			info->bytes_in += f->bytes_in;
-			/* the consumer's error first; then the producer's, except
-			 * a stream that stops after the tar end marker */
-			if (e == 0 && f->err != 0 &&
-			    !(a->ended && f->err == ERR_GZ_TRUNCATED)) {
+			/* the consumer's error first; then the producer's: a
+			 * stream without its gzip trailer (CRC-32 and size) is a
+			 * truncated download, even when the tar inside looks
+			 * complete */
+			if (e == 0 && f->err != 0) {
 				e = f->err;
 				ec->sys_errno = f->sys_errno;
 				ec->offset = f->err == ERR_GZ_TRUNCATED ?
@@ -479,7 +521,7 @@ archive_digest(int fd, const char *src, const struct source_opts *so,
 		    strlen(tar_commit(&a->tar)));
 	if (so->repo == NULL && so->name == NULL) {
 		if (a->strip == 1 && a->top_len > 0) {
-			err_field(info->root, sizeof info->root, a->top, a->top_len);
+			root_name(info, a->top, a->top_len);
 		} else {
 			/* the file name without its archive extensions */
 			const char *b = strrchr(src, '/');
@@ -497,7 +539,7 @@ archive_digest(int fd, const char *src, const struct source_opts *so,
 			}
 			if (strcmp(src, "-") == 0)
 				b = "stdin", bl = 5;
-			err_field(info->root, sizeof info->root, b, bl);
+			root_name(info, b, bl);
 		}
 	}
 done:
@@ -917,7 +959,7 @@ dir_digest(const char *src, struct digest *d, const struct source_opts *so,
 		}
 		b = strrchr(real, '/');
 		b = b && b[1] ? b + 1 : real;
-		err_field(info->root, sizeof info->root, b, strlen(b));
+		root_name(info, b, strlen(b));
 		free(real);
 	}
 done:
@@ -939,7 +981,6 @@ done:
  */
 struct remote {
 	char auth[512];                 /* "token ..."; wiped before free */
-	char auth_host[URL_HOST_MAX + 1];
 	struct fetch_client own;        /* when the caller has no client */
 	struct fetch_client *fc;
 	struct fetch_req rq;
@@ -948,6 +989,20 @@ struct remote {
 	int wfd;
 	int err;
 };
+
+/* Is url GitHub's own (codeload, or the API base in use)? */
+static int
+github_host(const char *url, const struct source_opts *so)
+{
+	static const char codeload[] = "https://codeload.github.com/";
+	const char *base = so->api_base ? so->api_base : SOURCE_API_BASE;
+	size_t bn = strlen(base);
+
+	if (bn > 0 && base[bn - 1] == '/')
+		bn--;
+	return strncmp(url, codeload, sizeof codeload - 1) == 0 ||
+	    (strncmp(url, base, bn) == 0 && url[bn] == '/');
+}
 
 static int
 pipe_body(void *ctx, const uint8_t *p, size_t n)
@@ -1002,17 +1057,11 @@ remote_digest(const char *url, int github, const struct source_opts *so,
 			{ "Accept", 6, "application/vnd.github+json", 27 },
 			{ "X-GitHub-Api-Version", 20, "2022-11-28", 10 },
 		};
-		struct url *api = malloc(sizeof *api);
-		const char *base = so->api_base ? so->api_base : SOURCE_API_BASE;
 		snprintf(r->auth, sizeof r->auth, "token %s", so->token);
 		r->rq.auth = r->auth;
-		/* the token goes to the API host and nowhere else */
-		if (api != NULL && url_parse((const uint8_t *)base, strlen(base),
-		    api) == 0) {
-			snprintf(r->auth_host, sizeof r->auth_host, "%s", api->host);
-			r->rq.auth_host = r->auth_host;
-		}
-		free(api);
+		/* the token goes over https to the API's origin and nowhere
+		 * else (fetch enforces it) */
+		r->rq.auth_origin = so->api_base ? so->api_base : SOURCE_API_BASE;
 		r->rq.fields = api_fields;
 		r->rq.nfields = 2;
 	}
@@ -1040,9 +1089,10 @@ remote_digest(const char *url, int github, const struct source_opts *so,
 	} else if (r->rs.status != 0 && (r->rs.status < 200 ||
 	    r->rs.status >= 300)) {
 		memset(ec, 0, sizeof *ec);
-		fetch_safe_url(url, ec->source, sizeof ec->source);
+		url_redact(url, ec->source, sizeof ec->source);
 		e = http_status_err(r->rs.status);
-		if (r->rs.status == 404 && github)
+		/* the hint is GitHub's: a mirror's 404 is only a 404 */
+		if (r->rs.status == 404 && github && github_host(url, so))
 			err_set(ec, e, "or private: set GITHUB_TOKEN");
 		else if (r->rs.has_retry_after)
 			err_set(ec, e, "HTTP %d, retry after %llu s", r->rs.status,
@@ -1086,13 +1136,18 @@ remote_url(const char *src, const struct source_opts *so, char *url,
 		if (so->archive_url != NULL)
 			e = url_template(so->archive_url, strlen(so->archive_url),
 			    &g, NULL, 0, url, cap, &len);
-		else if (so->token != NULL && so->token[0] != '\0')
-			e = snprintf(url, cap, "%s/repos/%s/%s/tarball/%s",
-			    so->api_base ? so->api_base : SOURCE_API_BASE, g.owner,
-			    g.repo, g.ref_len ? g.ref : "HEAD") >= (int)cap ?
-			    ERR_URL_TOO_LONG : 0;
-		else
+		else if (so->token != NULL && so->token[0] != '\0') {
+			/* through the template expander: the ref is escaped
+			 * ("a#b" is a ref, not "a" and a fragment) */
+			char t[URL_MAX + 1];
+			e = snprintf(t, sizeof t, "%s/repos/{owner}/{repo}/"
+			    "tarball/{ref}", so->api_base ? so->api_base :
+			    SOURCE_API_BASE) >= (int)sizeof t ? ERR_URL_TOO_LONG :
+			    url_template(t, strlen(t), &g, NULL, 0, url, cap,
+			    &len);
+		} else {
 			e = url_codeload(&g, url, cap, &len);
+		}
 		return e ? err_set(ec, e, NULL) : 0;
 	}
 	if (strncmp(src, "https://", 8) == 0 || strncmp(src, "http://", 7) == 0 ||
@@ -1155,7 +1210,7 @@ source_digest(const char *src, const struct source_opts *so,
 		if (github && ro.repo == NULL && ro.name == NULL)
 			ro.repo = repo;
 		so = &ro;
-		fetch_safe_url(url, ec->source, sizeof ec->source);
+		url_redact(url, ec->source, sizeof ec->source);
 		e = remote_digest(url, github, so, d, info, ec);
 	} else if (S_ISDIR(st.st_mode)) {
 		is_dir = 1;

@@ -3,9 +3,11 @@
  * file, or standard input ("-", tar or tar.gz told apart by magic bytes).
  *
  * Archives stream through gz (when compressed) and tar into the digest; nothing is
- * extracted or written to disk. A single top-level directory (GitHub's
- * "Owner-Repo-sha/", git archive --prefix) is stripped automatically; a pax global
- * header's commit id is kept for the summary. Directories are walked in byte order
+ * extracted or written to disk. A top-level directory holding every entry
+ * (GitHub's "Owner-Repo-sha/", git archive --prefix) is stripped automatically:
+ * tentatively, from the first entry on, undone when an entry lies outside it
+ * (git archive without --prefix). A gzip stream must end with its trailer. A
+ * pax global header's commit id is kept for the summary. Directories are walked in byte order
  * of names, without following symlinks, skipping excluded directories.
  */
 #ifndef SOURCE_H

@@ -47,6 +47,7 @@
 	X(ERR_TAR_PAX_SIZE,  ERR_PERM,  "pax/long-name header over the size limit") \
 	X(ERR_TAR_PATH,      ERR_PERM,  "unsafe path in archive (absolute or ..)") \
 	X(ERR_TAR_PATH_LEN,  ERR_PERM,  "path in archive too long") \
+	X(ERR_TAR_TOP,       ERR_PERM,  "entry outside the top directory that --strip-components 1 removes") \
 	X(ERR_TAR_ENTRIES,   ERR_PERM,  "too many entries in archive") \
 	X(ERR_TAR_TRUNCATED, ERR_PERM,  "truncated tar archive") \
 	X(ERR_TAR_SIZE,      ERR_PERM,  "archive larger than the limit") \

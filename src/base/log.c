@@ -1,6 +1,7 @@
 /*
  * log.c - JSON-lines and text log lines with redaction. See log.h.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -8,6 +9,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "url.h"
+#include "utf8cut.h"
 
 static const char *const level_name[] = { "debug", "info", "info", "warn",
     "error" };
@@ -53,30 +56,29 @@ log_add_secret(struct log *l, const char *s)
 		l->secrets[l->nsecrets++] = s;
 }
 
-/* Length of a registered secret starting at s, or 0. */
+/* Length of a registered secret starting at s (n bytes left), or 0. */
 static size_t
-secret_at(const struct log *l, const char *s)
+secret_at(const struct log *l, const char *s, size_t n)
 {
 	for (size_t i = 0; i < l->nsecrets; i++) {
-		size_t n = strlen(l->secrets[i]);
-		if (strncmp(s, l->secrets[i], n) == 0)
-			return n;
+		size_t k = strlen(l->secrets[i]);
+		if (k <= n && memcmp(s, l->secrets[i], k) == 0)
+			return k;
 	}
 	return 0;
 }
 
-/* A string, redacted; JSON-escaped when json (control bytes as \u00XX). */
+/* n bytes of s, registered secrets redacted; JSON-escaped when json
+ * (control bytes as \u00XX). */
 static void
-put_str(const struct log *l, const char *s, int json)
+put_raw(const struct log *l, const char *s, size_t n, int json)
 {
-	if (json)
-		fputc('"', l->f);
-	for (; s != NULL && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		size_t k = secret_at(l, s);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		size_t k = secret_at(l, s + i, n - i);
 		if (k > 0) {
 			fputs("[REDACTED]", l->f);
-			s += k - 1;
+			i += k - 1;
 		} else if (json && (c == '"' || c == '\\')) {
 			fputc('\\', l->f);
 			fputc(c, l->f);
@@ -86,6 +88,38 @@ put_str(const struct log *l, const char *s, int json)
 			fputc(c, l->f);
 		}
 	}
+}
+
+/*
+ * put_raw() with every URL in s passed through url_redact(): a URL's
+ * userinfo and query never reach a log line, whoever built the message or
+ * value. A URL is the word around a "://", between white space, quotes or
+ * angle brackets (none of which a URL holds: RFC 3986 appendix C); a word
+ * longer than URL_MAX is shown redacted up to there and cut, so that no
+ * query past the cut slips through.
+ */
+static void
+put_str(const struct log *l, const char *s, int json)
+{
+	static const char delim[] = " \t\r\n\"'<>";
+	char url[URL_MAX + 1], red[URL_MAX + 8];
+	const char *at, *b;
+	size_t n;
+
+	if (json)
+		fputc('"', l->f);
+	while (s != NULL && (at = strstr(s, "://")) != NULL) {
+		for (b = at; b > s && strchr(delim, b[-1]) == NULL; b--)
+			;
+		put_raw(l, s, (size_t)(b - s), json);
+		n = strcspn(b, delim);
+		snprintf(url, sizeof url, "%.*s", (int)n, b);
+		url_redact(url, red, sizeof red);
+		put_raw(l, red, strlen(red), json);
+		s = b + n;
+	}
+	if (s != NULL)
+		put_raw(l, s, strlen(s), json);
 	if (json)
 		fputc('"', l->f);
 }
@@ -116,25 +150,19 @@ log_msg(struct log *l, enum log_level lv, const char *operation,
 		fputs(",\"context\":{\"operation\":", l->f);
 		put_str(l, operation, 1);
 		fputs(",\"metadata\":{", l->f);
-		for (size_t i = 0; kv != NULL && kv[i] != NULL; i += 2) {
-			if (i > 0)
-				fputc(',', l->f);
-			put_str(l, kv[i], 1);
-			fputc(':', l->f);
-			put_str(l, kv[i + 1] ? kv[i + 1] : "", 1);
-		}
-		fputs("}}}\n", l->f);
 	} else {
 		fprintf(l->f, "%s %-5s ", ts, level_name[lv]);
 		put_str(l, message, 0);
-		for (size_t i = 0; kv != NULL && kv[i] != NULL; i += 2) {
-			fputc(' ', l->f);
-			put_str(l, kv[i], 0);
-			fputc('=', l->f);
-			put_str(l, kv[i + 1] ? kv[i + 1] : "", 0);
-		}
-		fputc('\n', l->f);
 	}
+	/* "k":"v","k":"v" or  k=v k=v */
+	for (size_t i = 0; kv != NULL && kv[i] != NULL; i += 2) {
+		if (i > 0 || !l->json)
+			fputc(l->json ? ',' : ' ', l->f);
+		put_str(l, kv[i], l->json);
+		fputc(l->json ? ':' : '=', l->f);
+		put_str(l, kv[i + 1] ? kv[i + 1] : "", l->json);
+	}
+	fputs(l->json ? "}}}\n" : "\n", l->f);
 	fputs(l->status, l->f);         /* the status line stays below */
 	fflush(l->f);
 	pthread_mutex_unlock(&l->mu);
@@ -153,8 +181,7 @@ log_status(struct log *l, const char *s)
 	/* bytes over-count columns, so the line never wraps; never cut a
 	 * UTF-8 sequence in two */
 	if (n > max)
-		for (n = max; n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
-			;
+		n = utf8cut(s, max);
 	pthread_mutex_lock(&l->mu);
 	memcpy(l->status, s, n);
 	l->status[n] = '\0';

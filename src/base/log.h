@@ -12,6 +12,8 @@
  * Redaction: every registered secret (S3 secret key, session token, GitHub
  * token) is replaced by "[REDACTED]" wherever it appears in a message or a
  * value, as a last line of defence: callers never pass secrets on purpose.
+ * Every URL ("scheme://...") in a message or value is shown through
+ * url_redact() (url.h): its userinfo and query become "***".
  */
 #ifndef LOG_H
 #define LOG_H

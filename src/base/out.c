@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "out.h"
+#include "utf8cut.h"
 
 static int
 raw_write(struct out *o, const void *p, size_t n)
@@ -85,37 +86,6 @@ out_init_mem(struct out *o, struct buf *mem, uint64_t cap)
 	o->cap = cap;
 }
 
-/*
- * Length of the longest prefix of p[0..n) that does not end inside a UTF-8
- * character, given that the full text continues after it. Looks back at most 3
- * bytes for a lead byte whose sequence would run past n.
- */
-static size_t
-char_boundary(const uint8_t *p, size_t n)
-{
-	size_t i, back;
-
-	for (back = 1; back <= 4 && back <= n; back++) {
-		uint8_t c = p[n - back];
-		size_t need;
-		if ((c & 0xC0) == 0x80)
-			continue;       /* continuation: keep looking for the lead */
-		if (c < 0x80)
-			need = 1;
-		else if ((c & 0xE0) == 0xC0)
-			need = 2;
-		else if ((c & 0xF0) == 0xE0)
-			need = 3;
-		else if ((c & 0xF8) == 0xF0)
-			need = 4;
-		else
-			return n;       /* not UTF-8 anyway: cut where asked */
-		i = n - back;
-		return need > back ? i : n;
-	}
-	return n;
-}
-
 int
 out_write(struct out *o, const void *p, size_t n)
 {
@@ -130,7 +100,7 @@ out_write(struct out *o, const void *p, size_t n)
 	}
 	/* This chunk crosses the cap. */
 	keep = (size_t)(o->cap - o->written);
-	keep = char_boundary(p, keep);
+	keep = utf8cut(p, keep);
 	/*
 	 * Callers write whole strings and whole stored chunks, and the content
 	 * store cuts its chunks at character boundaries, so a character never

@@ -1,20 +1,37 @@
 /*
  * pipeline.c - the batch run. See pipeline.h.
  *
- * Threads: the main thread reads the feed, starts o->jobs workers and then
- * watches for a stop signal; workers take the next job index under one mutex
- * and do everything for that job with their own digest and their own network
- * clients (no sharing on the hot path). Results land in a per-job array;
- * counters, the log and the job index share the mutex.
+ * pipeline_run is five steps, each a function below:
+ *   setup      settings that would fail every repository are checked before
+ *              any work: shard, patterns, the mirror template, the sink and
+ *              the report's destination
+ *   feed       read, parse, this shard's share; then the signal handler, and
+ *              --resume's state (a hash set: linear in the feed and the state)
+ *   preflight  one request of the kind the run makes anyway (the cache's
+ *              HEAD of the first object): a bucket that is missing, refused
+ *              credentials or an endpoint that does not answer stop the run
+ *              before any download
+ *   workers    the pool, watched by the main thread: the status line, a stop
+ *              signal and its grace period
+ *   finish     state file, report, summary line and the exit status
  *
- * Signals: the handler only sets a flag. Workers stop taking jobs; the main
- * thread waits up to grace_s for the jobs in flight, then writes the state
- * file (done / failed / pending) and exits. Nothing partial is ever stored:
- * local writes rename a complete temp file, S3 PUTs are whole objects.
+ * Threads: workers take the next job index under one mutex and do everything
+ * for that job with their own digest, sink and network clients (no sharing
+ * on the hot path). Results land in a per-job array; counters and the job
+ * index share the mutex; the stop flag is an atomic, set by the handler.
+ *
+ * Signals: the handler only sets the flag. Workers stop taking jobs; the main
+ * thread waits up to grace_s for the jobs in flight. If they finish, it joins
+ * them and finishes as usual. If the grace period runs out, it writes the
+ * state and report (under the mutex, so they are consistent) and returns
+ * 130 at once, leaving the run's memory to the workers still running: cli
+ * exits the process, which ends them. Nothing partial is ever stored (see
+ * sink.h), so abandoning a worker mid-write loses only that repo's work.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,53 +40,49 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fnv.h"
 #include "cJSON.h"
 #include "digest.h"
 #include "feed.h"
+#include "isotime.h"
+#include "jsonl.h"
 #include "log.h"
 #include "pipeline.h"
 #include "report.h"
-#include "s3.h"
 #include "shard.h"
 #include "sink.h"
 #include "source.h"
+#include "url.h"
 
-/*
- * The generator recorded with every object, and half of the cache check: the
- * build and every option that changes the stored body (--max-output). A run
- * with another cap must not take digests made with the old one as current.
- */
-#define GENERATOR_FMT "repodigest/%s digest/1 max-output/%llu"
-
-/* -i and -e in the generator: FNV-1a 64 of each list, patterns in order. */
-static uint64_t
-patterns_hash(const struct run_opts *o)
-{
-	const char *const *lists[2] = { o->includes, o->excludes };
-	uint64_t h = FNV1A64_INIT;
-
-	for (int k = 0; k < 2; k++) {
-		for (const char *const *p = lists[k]; p != NULL && *p != NULL; p++)
-			for (const char *c = *p;; c++) {
-				h = fnv1a64_byte(h, (unsigned char)*c);
-				if (*c == '\0')
-					break;
-			}
-		h = fnv1a64_byte(h, 0xFF);     /* end of a list */
-	}
-	return h;
-}
-
+/* The state of a job. Each maps to one report status (report.h): the
+ * report's names live there, beside the reader that checks them. */
 enum job_state { JOB_PENDING = 0, JOB_RUNNING, JOB_CACHED, JOB_DONE,
-    JOB_FAILED, JOB_SKIPPED_RESUME };
+    JOB_FAILED, JOB_SKIPPED_RESUME, JOB_WOULD_PROCESS, JOB_WOULD_SKIP,
+    JOB__COUNT };
 
-static volatile sig_atomic_t stop_flag;
+static const unsigned char job_report_status[JOB__COUNT] = {
+	[JOB_PENDING] = RS_PENDING, [JOB_RUNNING] = RS_PENDING,
+	[JOB_CACHED] = RS_CACHED, [JOB_DONE] = RS_PROCESSED,
+	[JOB_FAILED] = RS_FAILED, [JOB_SKIPPED_RESUME] = RS_EARLIER,
+	/* a dry run did nothing: not done, with what it would do */
+	[JOB_WOULD_PROCESS] = RS_PENDING, [JOB_WOULD_SKIP] = RS_PENDING,
+};
+
+/* The one mutable global: set by the signal handler, read by every thread.
+ * A lock-free atomic is both async-signal-safe and race-free. */
+static atomic_int stop_flag;
 
 static void
 on_signal(int sig)
 {
 	(void)sig;
-	stop_flag = 1;
+	atomic_store_explicit(&stop_flag, 1, memory_order_relaxed);
+}
+
+static int
+stopped(void)
+{
+	return atomic_load_explicit(&stop_flag, memory_order_relaxed) != 0;
 }
 
 struct run {
@@ -82,14 +95,21 @@ struct run {
 	char **errmsg;                  /* failure text per job */
 	size_t next;                    /* next job to take */
 	size_t active;                  /* workers still running */
-	size_t n_cached, n_done, n_failed, n_finished;
+	size_t n_cached, n_done, n_failed, n_finished, n_would, n_would_skip;
+	size_t n_earlier;               /* done by an earlier run (--resume) */
 	double t0;
-	int s3;                         /* sink is S3 */
-	struct s3_config s3cfg;
-	char gen[128];
+	struct sink_settings set;       /* what the generator records: */
+	struct sink_settings set_chunks; /* summary.txt's, chunks.jsonl's */
+	struct sink_net net;
 	struct shard sh;                /* for the report */
-	char started[32];               /* ISO time, for the report */
+	char feed_shown[1024];          /* the feed URL, secrets redacted */
+	char started[ISOTIME_LEN];      /* ISO time, for the report */
 	double pause_until;             /* no download starts before (now_s) */
+	char s3_secret[129];             /* redacted from log lines */
+	char s3_token[4096];
+	struct worker *ws;
+	pthread_t *th;
+	size_t nw;                      /* workers started */
 };
 
 static double
@@ -99,16 +119,6 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void
-iso_now(char *buf, size_t cap)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* ------------------------------------------------------------ feed */
@@ -140,10 +150,13 @@ collect(void *ctx, const uint8_t *p, size_t n)
 
 /* Read the whole feed (file, "-" or URL) into b. */
 static int
-read_feed(const struct run_opts *o, struct buf *b, struct err_ctx *ec)
+read_feed(struct run *r, struct buf *b, struct err_ctx *ec)
 {
-	memset(ec, 0, sizeof *ec);
-	err_field(ec->source, sizeof ec->source, o->feed, strlen(o->feed));
+	const struct run_opts *o = r->o;
+
+	memset(ec, 0, sizeof ec[0]);
+	err_field(ec->source, sizeof ec->source, r->feed_shown,
+	    strlen(r->feed_shown));
 	if (strncmp(o->feed, "https://", 8) == 0 ||
 	    strncmp(o->feed, "http://", 7) == 0 ||
 	    strncmp(o->feed, "file://", 7) == 0) {
@@ -164,6 +177,9 @@ read_feed(const struct run_opts *o, struct buf *b, struct err_ctx *ec)
 			    rs.status);
 		fetch_resp_free(&rs);
 		fetch_free(&fc);
+		/* fetch names the URL it asked; name it without secrets */
+		err_field(ec->source, sizeof ec->source, r->feed_shown,
+		    strlen(r->feed_shown));
 		return e;
 	} else {
 		int fd = strcmp(o->feed, "-") == 0 ? 0 :
@@ -175,18 +191,18 @@ read_feed(const struct run_opts *o, struct buf *b, struct err_ctx *ec)
 			    NULL);
 		}
 		for (;;) {
-			ssize_t r = read(fd, tmp, sizeof tmp);
-			if (r < 0 && errno == EINTR)
+			ssize_t n = read(fd, tmp, sizeof tmp);
+			if (n < 0 && errno == EINTR)
 				continue;
-			if (r < 0) {
+			if (n < 0) {
 				ec->sys_errno = errno;
 				if (fd != 0)
 					close(fd);
 				return err_set(ec, ERR_IO, NULL);
 			}
-			if (r == 0)
+			if (n == 0)
 				break;
-			if (buf_append(b, tmp, (size_t)r) != 0) {
+			if (buf_append(b, tmp, (size_t)n) != 0) {
 				if (fd != 0)
 					close(fd);
 				return err_set(ec, ERR_LIMIT, "feed over %zu bytes",
@@ -199,10 +215,66 @@ read_feed(const struct run_opts *o, struct buf *b, struct err_ctx *ec)
 	return 0;
 }
 
+/* ------------------------------------------------------------ resume */
+
+/*
+ * The jobs by name, for --resume: open addressing over shard_hash (lower-cased
+ * owner/repo, as the feed's duplicate check), so loading a state of N names
+ * against M jobs is O(N + M), not O(N * M).
+ */
+struct name_set {
+	size_t *slot;                   /* job index + 1; 0 = empty */
+	size_t mask;
+};
+
+static int
+name_set_build(struct name_set *ns, const struct feed_job *jobs, size_t n)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * n + 1)
+		cap <<= 1;
+	if ((ns->slot = calloc(cap, sizeof *ns->slot)) == NULL)
+		return ERR_NOMEM;
+	ns->mask = cap - 1;
+	for (size_t i = 0; i < n; i++) {
+		size_t h = (size_t)shard_hash(jobs[i].owner, jobs[i].repo) & ns->mask;
+		while (ns->slot[h] != 0)
+			h = (h + 1) & ns->mask;
+		ns->slot[h] = i + 1;
+	}
+	return 0;
+}
+
+/* The job named "owner/repo" (case-insensitively), or -1. */
+static long
+name_set_find(const struct name_set *ns, const struct feed_job *jobs,
+    const char *name)
+{
+	char owner[FEED_OWNER_MAX + 1];
+	const char *slash = strchr(name, '/');
+	size_t h, on;
+
+	if (slash == NULL || (on = (size_t)(slash - name)) > FEED_OWNER_MAX ||
+	    strlen(slash + 1) > FEED_REPO_MAX)
+		return -1;
+	memcpy(owner, name, on);
+	owner[on] = '\0';
+	h = (size_t)shard_hash(owner, slash + 1) & ns->mask;
+	for (; ns->slot[h] != 0; h = (h + 1) & ns->mask) {
+		const struct feed_job *j = &jobs[ns->slot[h] - 1];
+		if (strcasecmp(j->owner, owner) == 0 &&
+		    strcasecmp(j->repo, slash + 1) == 0)
+			return (long)(ns->slot[h] - 1);
+	}
+	return -1;
+}
+
 /* Names of repos already done, from a state file written by a previous run. */
 static int
 load_resume(struct run *r, const char *path, struct err_ctx *ec)
 {
+	struct name_set ns;
 	struct buf b;
 	cJSON *root, *done, *it;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -216,9 +288,21 @@ load_resume(struct run *r, const char *path, struct err_ctx *ec)
 		return err_set(ec, ERR_IO, "cannot read the state file");
 	}
 	buf_init(&b, 256u << 20);
-	while ((n = read(fd, tmp, sizeof tmp)) > 0)
-		buf_append(&b, tmp, (size_t)n);
+	for (;;) {
+		n = read(fd, tmp, sizeof tmp);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || buf_append(&b, tmp, (size_t)n) != 0)
+			break;
+	}
 	close(fd);
+	if (n != 0) {
+		buf_free(&b);
+		if (n < 0)
+			ec->sys_errno = errno;
+		return err_set(ec, n < 0 ? ERR_IO : ERR_LIMIT,
+		    "cannot read the state file");
+	}
 	/* cJSON 1.7.15 may read one byte past the length (feed.c): parse a
 	 * NUL-terminated buffer */
 	root = buf_cstr(&b) ? cJSON_ParseWithLength((const char *)b.p, b.len) :
@@ -229,17 +313,20 @@ load_resume(struct run *r, const char *path, struct err_ctx *ec)
 		cJSON_Delete(root);
 		return err_set(ec, ERR_UNSUPPORTED, "not a repodigest state file");
 	}
+	if (name_set_build(&ns, r->jobs, r->njobs) != 0) {
+		cJSON_Delete(root);
+		return err_set(ec, ERR_NOMEM, NULL);
+	}
 	cJSON_ArrayForEach(it, done) {
-		if (!cJSON_IsString(it))
-			continue;
-		for (size_t i = 0; i < r->njobs; i++) {
-			char name[160];
-			snprintf(name, sizeof name, "%s/%s", r->jobs[i].owner,
-			    r->jobs[i].repo);
-			if (strcasecmp(name, it->valuestring) == 0)
-				r->state[i] = JOB_SKIPPED_RESUME;
+		long i;
+		if (cJSON_IsString(it) &&
+		    (i = name_set_find(&ns, r->jobs, it->valuestring)) >= 0 &&
+		    r->state[i] != JOB_SKIPPED_RESUME) {
+			r->state[i] = JOB_SKIPPED_RESUME;
+			r->n_earlier++;
 		}
 	}
+	free(ns.slot);
 	cJSON_Delete(root);
 	return 0;
 }
@@ -248,13 +335,13 @@ load_resume(struct run *r, const char *path, struct err_ctx *ec)
 
 struct worker {
 	struct run *r;
-	struct s3_client *s3;
 	struct sink sink;
 	struct buf body;
 	struct fetch_client fc;         /* downloads: the mirror's connection
 	                                 * kept alive from one repo to the next */
 	uint32_t rng;                   /* backoff jitter (rand() is not
 	                                 * thread-safe) */
+	char msg[1024];                 /* the job's failure text */
 };
 
 /* xorshift32: the worker's own jitter source, in [0, 1) */
@@ -278,60 +365,95 @@ render_buf(void *ctx, struct out *o)
 	return out_write(o, b->p, b->len);
 }
 
-/* Cache check: is the stored object current? */
-static int
-is_cached(struct worker *w, const struct feed_job *j, struct err_ctx *ec)
-{
-	struct run *r = w->r;
+/*
+ * The objects a job may store, in this order (run_opts.formats): the full
+ * text body and the chunks. Each has its own settings, generator and cache
+ * check; one download makes all that are due.
+ */
+enum { OBJ_FULL, OBJ_CHUNKS, OBJ__COUNT };
 
-	if (r->o->force || !j->has_pushed_at)
-		return 0;
-	if (r->s3) {
-		static const char *const names[] = { "pushedat", "generator" };
-		char vals[2][128];
-		char key[256];
-		int found = 0;
-		snprintf(key, sizeof key, "gitingest/%s/%s/summary.txt", j->owner,
-		    j->repo);
-		if (s3_head(w->s3, key, &found, names, vals, 2, ec) != 0)
-			return -1;
-		return found && strcmp(vals[0], j->pushed_at) == 0 &&
-		    strcmp(vals[1], r->gen) == 0;
-	} else {
-		struct sink_meta_read m;
-		if (sink_head(&w->sink, j->owner, j->repo, &m, ec) != 0)
-			return -1;
-		return m.found && strcmp(m.pushedat, j->pushed_at) == 0 &&
-		    strcmp(m.generator, r->gen) == 0;
+/* The stored object k (OBJ_*) of job j: key, generator and the feed's
+ * metadata. */
+static int
+job_object(const struct run *r, const struct feed_job *j, int k,
+    struct sink_object *ob, struct err_ctx *ec)
+{
+	int e = sink_object_init(ob, j->owner, j->repo, k == OBJ_CHUNKS ?
+	    SINK_CHUNKS : SINK_SUMMARY, k == OBJ_CHUNKS ? &r->set_chunks :
+	    &r->set, ec);
+
+	if (e == 0) {
+		snprintf(ob->pushedat, sizeof ob->pushedat, "%s", j->pushed_at);
+		snprintf(ob->url, sizeof ob->url, "%s", j->url);
 	}
+	return e;
 }
 
-/* Download, digest and render the stored body into w->body. */
+/* Whether the run stores object k (OBJ_*). */
 static int
-digest_job(struct worker *w, const struct feed_job *j, char *commit,
-    size_t ccap, struct err_ctx *ec)
+wants(const struct run *r, int k)
+{
+	return (r->o->formats & (k == OBJ_CHUNKS ? RUN_FORMAT_CHUNKS :
+	    RUN_FORMAT_FULL)) != 0;
+}
+
+/* Cache check: is the stored object current? 1 yes, 0 no, -1 error. */
+static int
+is_cached(struct worker *w, const struct feed_job *j,
+    const struct sink_object *ob, struct err_ctx *ec)
+{
+	struct sink_meta_read m;
+
+	if (w->r->o->force || !j->has_pushed_at)
+		return 0;
+	if (sink_head(&w->sink, ob, &m, ec) != 0)
+		return -1;
+	return sink_is_current(&m, ob);
+}
+
+/* What one download made, for every object the job stores. */
+struct job_digest {
+	struct digest *d;
+	struct source_info *info;
+};
+
+static void
+job_digest_free(struct job_digest *jd)
+{
+	if (jd->d != NULL)
+		digest_free(jd->d);
+	free(jd->d);
+	free(jd->info);
+}
+
+/*
+ * Download and digest job j into jd (the caller frees it, also on error).
+ * Capped at max_output, unless chunks are due: the chunker needs every kept
+ * body, which a capped digest drops once it can no longer be shown (the
+ * full body is capped when rendered all the same, so it is the same).
+ */
+static int
+digest_job(struct worker *w, const struct feed_job *j, int chunks,
+    struct job_digest *jd, struct err_ctx *ec)
 {
 	struct run *r = w->r;
 	struct digest_opts dopt;
 	struct source_opts so;
-	struct source_info *info = malloc(sizeof *info);
-	struct digest *d = malloc(sizeof *d);
-	struct out *o = malloc(sizeof *o);
 	struct fetch_opts fo = *r->o->fetch;
 	char src[160];
-	struct buf sum;
 	int e;
 
-	if (info == NULL || d == NULL || o == NULL) {
-		free(info);
-		free(d);
-		free(o);
+	jd->info = malloc(sizeof *jd->info);
+	jd->d = malloc(sizeof *jd->d);
+	if (jd->info == NULL || jd->d == NULL) {
+		free(jd->d);
+		jd->d = NULL;
 		return err_set(ec, ERR_NOMEM, NULL);
 	}
 	memset(&dopt, 0, sizeof dopt);
 	dopt.max_depth = -1;
 	dopt.use_ignore_files = 1;
-	dopt.max_output = r->o->max_output;
+	dopt.max_output = chunks ? 0 : r->o->max_output;
 	dopt.includes = r->o->includes;
 	dopt.excludes = r->o->excludes;
 	dopt.token_thread = r->o->jobs == 1;
@@ -346,65 +468,102 @@ digest_job(struct worker *w, const struct feed_job *j, char *commit,
 	so.archive_url = r->o->archive_url;
 	so.token = r->o->token;
 	so.api_base = r->o->api_base;
-	buf_init(&sum, 1 << 20);
-	e = digest_init(d, &dopt);
+	e = digest_init(jd->d, &dopt);
 	if (e == 0)
-		e = source_digest(src, &so, d, info, ec);
+		e = source_digest(src, &so, jd->d, jd->info, ec);
 	else
 		err_set(ec, e, NULL);
+	return e;
+}
+
+/* Render the full body (summary, tree, content, capped) into w->body. */
+static int
+render_full(struct worker *w, const struct job_digest *jd,
+    struct err_ctx *ec)
+{
+	struct out *o = malloc(sizeof *o);
+	struct buf sum;
+	int e = 0;
+
+	if (o == NULL)
+		return err_set(ec, ERR_NOMEM, NULL);
+	buf_init(&sum, 1 << 20);
+	buf_reset(&w->body);
+	out_init_mem(o, &w->body, w->r->o->max_output);
+	if (digest_summary(jd->d, jd->info->header, &sum) != 0 ||
+	    out_write(o, sum.p, sum.len) || out_write(o, "\n", 1))
+		e = err_set(ec, ERR_NOMEM, NULL);
 	if (e == 0) {
-		buf_reset(&w->body);
-		out_init_mem(o, &w->body, r->o->max_output);
-		if (digest_summary(d, info->header, &sum) != 0 ||
-		    out_write(o, sum.p, sum.len) || out_write(o, "\n", 1))
-			e = err_set(ec, ERR_NOMEM, NULL);
-		if (e == 0) {
-			digest_write_tree(d, o);
-			out_write(o, "\n", 1);
-			if ((e = digest_write_content(d, o)) != 0 || o->err)
-				e = err_set(ec, e ? e : o->err, "rendering");
-		}
-		snprintf(commit, ccap, "%s", info->commit);
+		digest_write_tree(jd->d, o);
+		out_write(o, "\n", 1);
+		if ((e = digest_write_content(jd->d, o)) != 0 || o->err)
+			e = err_set(ec, e ? e : o->err, "rendering");
 	}
 	buf_free(&sum);
-	digest_free(d);
-	free(d);
-	free(info);
 	free(o);
 	return e;
 }
 
+/* chunks.jsonl of a job (sink_render_fn): every kept text file, split. */
+struct chunks_job {
+	const struct run *r;
+	struct digest *d;
+	struct chunkw_meta meta;
+};
+
 static int
-store_job(struct worker *w, const struct feed_job *j, const char *commit,
+render_chunks(void *ctx, struct out *o)
+{
+	struct chunks_job *cj = ctx;
+	struct chunkw *cw = malloc(sizeof *cw);
+	int e;
+
+	if (cw == NULL)
+		return ERR_NOMEM;
+	e = chunkw_init(cw, o, &cj->meta, (size_t)cj->r->o->chunk_size,
+	    (size_t)cj->r->o->chunk_overlap);
+	if (e == 0)
+		e = chunkw_digest(cw, cj->d);
+	chunkw_free(cw);
+	free(cw);
+	return e ? e : o->err;
+}
+
+/*
+ * One attempt at job j: one download, then each object marked in due
+ * stored with the commit it was made from. Returns 0 or the first error.
+ */
+static int
+store_job(struct worker *w, const struct feed_job *j,
+    struct sink_object ob[OBJ__COUNT], const int due[OBJ__COUNT],
     struct err_ctx *ec)
 {
-	struct run *r = w->r;
-	char now[32];
+	struct job_digest jd = { NULL, NULL };
+	struct chunks_job cj;
+	char repo[160];
+	int e = digest_job(w, j, due[OBJ_CHUNKS], &jd, ec);
 
-	iso_now(now, sizeof now);
-	if (r->s3) {
-		char key[256];
-		struct s3_meta m[5] = {
-			{ "pushedat", j->pushed_at }, { "url", j->url },
-			{ "processedat", now }, { "commit", commit },
-			{ "generator", r->gen },
-		};
-		snprintf(key, sizeof key, "gitingest/%s/%s/summary.txt", j->owner,
-		    j->repo);
-		return s3_put(w->s3, key, w->body.p, w->body.len, "text/plain", m,
-		    5, ec);
-	} else {
-		struct sink_meta m;
-		memset(&m, 0, sizeof m);
-		m.pushedat = j->pushed_at;
-		m.url = j->url;
-		m.processedat = now;
-		m.commit = commit;
-		m.generator = r->gen;
-		m.content_type = "text/plain";
-		return sink_put(&w->sink, j->owner, j->repo, render_buf, &w->body,
-		    &m, ec);
+	for (int k = 0; k < OBJ__COUNT && e == 0; k++) {
+		if (!due[k])
+			continue;
+		snprintf(ob[k].commit, sizeof ob[k].commit, "%s",
+		    jd.info->commit);
+		if (k == OBJ_FULL) {
+			if ((e = render_full(w, &jd, ec)) == 0)
+				e = sink_put(&w->sink, &ob[k], render_buf,
+				    &w->body, ec);
+			continue;
+		}
+		snprintf(repo, sizeof repo, "%s/%s", j->owner, j->repo);
+		cj.r = w->r;
+		cj.d = jd.d;
+		cj.meta.repo = repo;
+		cj.meta.ref = "";       /* the default branch, as downloaded */
+		cj.meta.commit = jd.info->commit;
+		e = sink_put(&w->sink, &ob[k], render_chunks, &cj, ec);
 	}
+	job_digest_free(&jd);
+	return e;
 }
 
 /* Sleep up to secs, waking early when a stop was asked for. */
@@ -413,7 +572,7 @@ nap(double secs)
 {
 	double end = now_s() + secs;
 
-	while (!stop_flag && now_s() < end) {
+	while (!stopped() && now_s() < end) {
 		struct timespec ts = { 0, 100 * 1000000L };
 		nanosleep(&ts, NULL);
 	}
@@ -457,7 +616,7 @@ wait_downloads(struct run *r)
 		pthread_mutex_lock(&r->mu);
 		left = r->pause_until - now_s();
 		pthread_mutex_unlock(&r->mu);
-		if (left <= 0 || stop_flag)
+		if (left <= 0 || stopped())
 			return;
 		nap(left < 1 ? left : 1);       /* the pause may grow meanwhile */
 	}
@@ -470,41 +629,65 @@ run_job(struct worker *w, size_t i, char *msg, size_t mcap)
 	struct run *r = w->r;
 	const struct feed_job *j = &r->jobs[i];
 	struct err_ctx ec;
-	char commit[72] = "";
-	char name[160];
-	int e = 0, c, limited = 0, paused, tries = 0;
+	struct sink_object ob[OBJ__COUNT];
+	int due[OBJ__COUNT] = { 0, 0 };
+	char name[160], objs[64] = "";
+	int e = 0, c = 1, limited = 0, paused, tries = 0;
 
 	snprintf(name, sizeof name, "%s/%s", j->owner, j->repo);
-	memset(&ec, 0, sizeof ec);
-	c = is_cached(w, j, &ec);
+	/* a cache hit only if every object asked for is current; else those
+	 * that are not are made, from one download */
+	for (int k = 0; k < OBJ__COUNT; k++) {
+		int ck;
+		if (!wants(r, k))
+			continue;
+		memset(&ec, 0, sizeof ec);
+		if ((e = job_object(r, j, k, &ob[k], &ec)) != 0) {
+			err_format(&ec, msg, mcap);
+			return JOB_FAILED;
+		}
+		ck = is_cached(w, j, &ob[k], &ec);
+		if (ck < 0) {
+			/* an unusable cache is not fatal for the job: fetch
+			 * anyway */
+			char m[512];
+			const char *kv[] = { "repo", name, "error", m, NULL };
+			err_format(&ec, m, sizeof m);
+			log_msg(&r->log, LOG_WARN, "cache", "Cache check failed",
+			    kv);
+		}
+		due[k] = ck != 1;
+		if (ck != 1)
+			c = 0;
+		if (due[k])
+			snprintf(objs + strlen(objs), sizeof objs - strlen(objs),
+			    "%s%s", objs[0] ? "," : "", ob[k].name);
+	}
 	if (c == 1) {
 		const char *kv[] = { "repo", name, "pushedAt", j->pushed_at, NULL };
-		log_msg(&r->log, LOG_INFO, "cache", "Cache hit, skipping", kv);
-		return JOB_CACHED;
-	}
-	if (c < 0) {
-		/* an unusable cache is not fatal for the job: fetch anyway */
-		char m[512];
-		const char *kv[] = { "repo", name, "error", m, NULL };
-		err_format(&ec, m, sizeof m);
-		log_msg(&r->log, LOG_WARN, "cache", "Cache check failed", kv);
+		log_msg(&r->log, LOG_INFO, "cache", r->o->dry_run ?
+		    "Cache hit: would skip" : "Cache hit, skipping", kv);
+		return r->o->dry_run ? JOB_WOULD_SKIP : JOB_CACHED;
 	}
 	if (r->o->dry_run) {
 		const char *kv[] = { "repo", name, NULL };
 		log_msg(&r->log, LOG_INFO, "dry-run", "Would fetch and store", kv);
-		return JOB_DONE;
+		return JOB_WOULD_PROCESS;
 	}
-	for (int attempt = 1; attempt <= r->o->attempts && !stop_flag; attempt++) {
+	for (int attempt = 1; attempt <= r->o->attempts && !stopped(); attempt++) {
 		wait_downloads(r);
-		if (stop_flag)
+		if (stopped())
 			break;
 		memset(&ec, 0, sizeof ec);
 		tries++;
-		e = digest_job(w, j, commit, sizeof commit, &ec);
-		if (e == 0)
-			e = store_job(w, j, commit, &ec);
+		e = store_job(w, j, ob, due, &ec);
 		if (e == 0) {
-			const char *kv[] = { "repo", name, "commit", commit, NULL };
+			const char *kv[] = { "repo", name, "commit",
+			    ob[due[OBJ_FULL] ? OBJ_FULL : OBJ_CHUNKS].commit,
+			    "objects", objs, NULL };
+			/* the objects only when there is a choice (--format) */
+			if (r->o->formats == RUN_FORMAT_FULL)
+				kv[4] = NULL;
 			log_msg(&r->log, LOG_INFO, "process", "Stored digest", kv);
 			return JOB_DONE;
 		}
@@ -594,7 +777,6 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct run *r = w->r;
-	char *msg = malloc(1024);
 
 	for (;;) {
 		size_t i;
@@ -602,7 +784,7 @@ worker_main(void *arg)
 		pthread_mutex_lock(&r->mu);
 		while (r->next < r->njobs && r->state[r->next] != JOB_PENDING)
 			r->next++;
-		if (stop_flag || r->next >= r->njobs ||
+		if (stopped() || r->next >= r->njobs ||
 		    (r->o->max_failures >= 0 &&
 		    (long)r->n_failed > r->o->max_failures)) {
 			r->active--;
@@ -613,46 +795,29 @@ worker_main(void *arg)
 		r->state[i] = JOB_RUNNING;
 		pthread_mutex_unlock(&r->mu);
 
-		msg[0] = '\0';
-		st = run_job(w, i, msg, 1024);
+		w->msg[0] = '\0';
+		st = run_job(w, i, w->msg, sizeof w->msg);
 
 		pthread_mutex_lock(&r->mu);
-		if (stop_flag && st == JOB_FAILED) {
+		if (stopped() && st == JOB_FAILED)
 			st = JOB_PENDING;       /* interrupted, not failed */
-		}
 		r->state[i] = (uint8_t)st;
-		if (st == JOB_FAILED && msg[0])
-			r->errmsg[i] = strdup(msg);
+		/* no memory for the text: the status still says failed */
+		if (st == JOB_FAILED && w->msg[0])
+			r->errmsg[i] = strdup(w->msg);
 		r->n_cached += st == JOB_CACHED;
 		r->n_done += st == JOB_DONE;
 		r->n_failed += st == JOB_FAILED;
+		r->n_would += st == JOB_WOULD_PROCESS;
+		r->n_would_skip += st == JOB_WOULD_SKIP;
 		if (st != JOB_PENDING && ++r->n_finished % 100 == 0)
 			progress(r);
 		pthread_mutex_unlock(&r->mu);
 	}
-	free(msg);
 	return NULL;
 }
 
 /* ------------------------------------------------------------ outputs */
-
-static int
-write_json_file(const char *path, cJSON *root)
-{
-	char *txt = cJSON_Print(root);
-	struct err_ctx ec;
-	struct buf b;
-	int e;
-
-	if (txt == NULL)
-		return ERR_NOMEM;
-	b.p = (uint8_t *)txt;
-	b.len = strlen(txt);
-	memset(&ec, 0, sizeof ec);
-	e = sink_write_file(path, render_buf, &b, &ec);
-	free(txt);
-	return e;
-}
 
 static cJSON *
 name_item(const struct feed_job *j)
@@ -663,43 +828,66 @@ name_item(const struct feed_job *j)
 	return cJSON_CreateString(name);
 }
 
+/* The state file: what --resume trusts. Never written by a dry run. */
 static int
-write_state(struct run *r, const char *path)
+write_state(struct run *r, const char *path, struct err_ctx *ec)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON *done = cJSON_AddArrayToObject(root, "done");
 	cJSON *failed = cJSON_AddArrayToObject(root, "failed");
 	cJSON *pending = cJSON_AddArrayToObject(root, "pending");
+	char *txt;
 	int e;
 
-	for (size_t i = 0; i < r->njobs; i++) {
+	memset(ec, 0, sizeof *ec);
+	for (size_t i = 0; done && failed && pending && i < r->njobs; i++) {
 		int st = r->state[i];
 		cJSON *to = st == JOB_DONE || st == JOB_CACHED ||
 		    st == JOB_SKIPPED_RESUME ? done : st == JOB_FAILED ? failed :
 		    pending;
 		cJSON_AddItemToArray(to, name_item(&r->jobs[i]));
 	}
-	e = write_json_file(path, root);
+	txt = cJSON_Print(root);
 	cJSON_Delete(root);
+	if (txt == NULL) {
+		err_field(ec->source, sizeof ec->source, path, strlen(path));
+		return err_set(ec, ERR_NOMEM, NULL);
+	}
+	e = sink_write_doc(path, &r->net, (const uint8_t *)txt, strlen(txt),
+	    "application/json", ec);
+	free(txt);
 	return e;
 }
 
+static void
+report_repo(void *ctx, size_t i, struct report_run_repo *out)
+{
+	const struct run *r = ctx;
+	int st = r->state[i];
+
+	out->owner = r->jobs[i].owner;
+	out->repo = r->jobs[i].repo;
+	out->status = job_report_status[st];
+	out->would = st == JOB_WOULD_PROCESS ? "process" :
+	    st == JOB_WOULD_SKIP ? "skip (cached)" : NULL;
+	out->error = r->errmsg[i];
+}
+
 /*
- * The run report, to a file (atomically) or to s3://BUCKET/KEY (one PUT:
- * whole or absent), so that pods whose disks go with them leave their shard's
- * report where `repodigest report` can read it. "{shard}" in the name becomes
- * the shard's index: every task of a Cloud Run job gets the same arguments.
+ * The run report (report.c writes it), to a file (atomically) or to
+ * s3://BUCKET/KEY (one PUT: whole or absent), so that pods whose disks go
+ * with them leave their shard's report where `repodigest report` can read
+ * it. "{shard}" in the name becomes the shard's index: every task of a Cloud
+ * Run job gets the same arguments.
  */
 static int
 write_report(struct run *r, const char *path, double elapsed,
     struct err_ctx *ec)
 {
-	cJSON *root = cJSON_CreateObject(), *repos;
-	static const char *const sname[] = { "pending", "pending", "cached",
-	    "processed", "failed", "done-earlier" };
 	static const char *const mode[] = { "all", "hash", "seed" };
+	struct report_run rr;
 	const char *mark = strstr(path, "{shard}");
-	char spec[48], desc[256], now[32], expanded[1100];
+	char spec[48], desc[256], now[ISOTIME_LEN], expanded[1100], *txt;
 	int e;
 
 	if (mark != NULL) {
@@ -708,51 +896,37 @@ write_report(struct run *r, const char *path, double elapsed,
 		    mark + 7);
 		path = expanded;
 	}
-
-	/* what `repodigest report` needs to merge shards: which shard (I/N
-	 * and how it was chosen), which feed, which build, when */
-	iso_now(now, sizeof now);
+	memset(ec, 0, sizeof *ec);
 	snprintf(spec, sizeof spec, "%llu/%llu",
 	    (unsigned long long)r->sh.index, (unsigned long long)r->sh.count);
-	cJSON_AddStringToObject(root, "format", REPORT_FORMAT);
-	cJSON_AddStringToObject(root, "version", REPODIGEST_VERSION);
-	cJSON_AddStringToObject(root, "feed", r->o->feed);
-	cJSON_AddStringToObject(root, "shard", spec);
-	cJSON_AddStringToObject(root, "shard_mode", mode[r->sh.mode]);
-	cJSON_AddStringToObject(root, "shard_source", shard_describe(&r->sh,
-	    desc, sizeof desc));
-	cJSON_AddStringToObject(root, "started", r->started);
-	cJSON_AddStringToObject(root, "finished", now);
-	cJSON_AddNumberToObject(root, "total", (double)r->njobs);
-	cJSON_AddNumberToObject(root, "cached", (double)r->n_cached);
-	cJSON_AddNumberToObject(root, "processed", (double)r->n_done);
-	cJSON_AddNumberToObject(root, "failed", (double)r->n_failed);
-	cJSON_AddNumberToObject(root, "elapsed_s", elapsed);
-	repos = cJSON_AddArrayToObject(root, "repos");
-	for (size_t i = 0; i < r->njobs; i++) {
-		cJSON *it = cJSON_CreateObject();
-		cJSON_AddItemToObject(it, "repo", name_item(&r->jobs[i]));
-		cJSON_AddStringToObject(it, "status", sname[r->state[i]]);
-		if (r->errmsg[i] != NULL)
-			cJSON_AddStringToObject(it, "error", r->errmsg[i]);
-		cJSON_AddItemToArray(repos, it);
-	}
-	if (strncmp(path, "s3://", 5) == 0) {
-		char *txt = cJSON_Print(root);
-		e = txt == NULL ? err_set(ec, ERR_NOMEM, NULL) :
-		    s3_object_put(path, r->o->s3_endpoint, r->o->s3_region,
-		    r->o->fetch, (const uint8_t *)txt, strlen(txt),
-		    "application/json", ec);
-		free(txt);
-	} else if ((e = write_json_file(path, root)) != 0) {
+	memset(&rr, 0, sizeof rr);
+	rr.feed = r->feed_shown;
+	rr.shard = spec;
+	rr.shard_mode = mode[r->sh.mode];
+	rr.shard_source = shard_describe(&r->sh, desc, sizeof desc);
+	rr.started = r->started;
+	rr.finished = isotime_now(now, sizeof now);
+	rr.cached = r->n_cached;
+	rr.processed = r->n_done;
+	rr.failed = r->n_failed;
+	rr.elapsed_s = elapsed;
+	rr.dry_run = r->o->dry_run;
+	rr.would_process = r->n_would;
+	rr.would_skip = r->n_would_skip;
+	rr.nrepos = r->njobs;
+	rr.repo = report_repo;
+	rr.ctx = r;
+	if ((txt = report_run_json(&rr)) == NULL) {
 		err_field(ec->source, sizeof ec->source, path, strlen(path));
-		err_set(ec, e, NULL);
+		return err_set(ec, ERR_NOMEM, NULL);
 	}
-	cJSON_Delete(root);
+	e = sink_write_doc(path, &r->net, (const uint8_t *)txt, strlen(txt),
+	    "application/json", ec);
+	free(txt);
 	return e;
 }
 
-/* ------------------------------------------------------------ run */
+/* ------------------------------------------------------------ setup */
 
 /* Each -i and -e pattern compiles; the first that does not is named. */
 static int
@@ -760,7 +934,7 @@ check_patterns(const struct run_opts *o, struct err_ctx *ec)
 {
 	const char *const *lists[2] = { o->includes, o->excludes };
 	struct digest *d = malloc(sizeof *d);
-	int e = d == NULL ? ERR_NOMEM : 0;
+	int e = d == NULL ? err_set(ec, ERR_NOMEM, NULL) : 0;
 
 	for (int k = 0; k < 2 && e == 0; k++) {
 		for (const char *const *p = lists[k]; p && *p && e == 0; p++) {
@@ -782,6 +956,37 @@ check_patterns(const struct run_opts *o, struct err_ctx *ec)
 	return e;
 }
 
+/*
+ * The mirror template expands for a plain name into a URL we can fetch
+ * (https, http or file), as it will for every repository: else each one
+ * would fail the same way, after the feed was read and the run counted.
+ */
+static int
+check_template(const char *tmpl, struct err_ctx *ec)
+{
+	struct url_github g;
+	char url[URL_MAX + 1];
+	size_t len;
+	int e;
+
+	if (tmpl == NULL)
+		return 0;
+	memset(&g, 0, sizeof g);
+	snprintf(g.owner, sizeof g.owner, "owner");
+	g.owner_len = 5;
+	snprintf(g.repo, sizeof g.repo, "repo");
+	g.repo_len = 4;
+	err_field(ec->source, sizeof ec->source, tmpl, strlen(tmpl));
+	if ((e = url_template(tmpl, strlen(tmpl), &g, NULL, 0, url, sizeof url,
+	    &len)) != 0)
+		return err_set(ec, e, NULL);
+	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0 &&
+	    strncmp(url, "file://", 7) != 0)
+		return err_set(ec, ERR_URL_SCHEME, "want https://, http:// or "
+		    "file://");
+	return 0;
+}
+
 static int
 fatal(struct run *r, const struct err_ctx *ec, const char *what)
 {
@@ -795,104 +1000,108 @@ fatal(struct run *r, const struct err_ctx *ec, const char *what)
 	return 1;
 }
 
-/* see pipeline.h */
-int
-pipeline_run(const struct run_opts *o)
+/* Step 1: everything that would fail every repository, before any work. */
+static int
+run_setup(struct run *r)
 {
-	struct run *r = calloc(1, sizeof *r);
-	struct worker *ws = NULL;
-	pthread_t *th = NULL;
-	struct shard sh;
+	const struct run_opts *o = r->o;
+	struct sink probe;
 	struct err_ctx ec;
-	struct buf feed;
-	struct skip_ctx sk;
-	struct feed_job *all = NULL;
-	size_t nall = 0, nrec = 0, nw;
-	char desc[256], line[512];
-	int status = 0, e, interrupted = 0;
-	char report_err[1024] = "";
-	struct sigaction sa;
-
-	if (r == NULL)
-		return 1;
-	r->o = o;
-	r->t0 = now_s();
-	iso_now(r->started, sizeof r->started);
-	pthread_mutex_init(&r->mu, NULL);
-	log_init(&r->log, stdout, o->log_format);
-	log_add_secret(&r->log, o->token);
-	snprintf(r->gen, sizeof r->gen, GENERATOR_FMT, REPODIGEST_VERSION,
-	    (unsigned long long)o->max_output);
-	if (o->includes != NULL || o->excludes != NULL)
-		snprintf(r->gen + strlen(r->gen), sizeof r->gen - strlen(r->gen),
-		    " patterns/%016llx", (unsigned long long)patterns_hash(o));
+	char desc[256];
+	int e;
 
 	memset(&ec, 0, sizeof ec);
-	if (shard_config(&sh, o->shard, o->batch_size, o->offset, &ec) != 0) {
-		status = fatal(r, &ec, "Bad shard configuration");
-		goto out;
-	}
-	r->sh = sh;
+	if (shard_config(&r->sh, o->shard, o->batch_size, o->offset, &ec) != 0)
+		return fatal(r, &ec, "Bad shard configuration");
 	{
-		const char *kv[] = { "shard", shard_describe(&sh, desc, sizeof desc),
-		    "feed", o->feed, "output", o->out, NULL };
+		const char *kv[] = { "shard", shard_describe(&r->sh, desc,
+		    sizeof desc), "feed", r->feed_shown, "output", o->out,
+		    "mode", o->dry_run ? "dry run: nothing is stored" : "",
+		    NULL };
+		if (!o->dry_run)
+			kv[6] = NULL;
 		log_msg(&r->log, LOG_NOTE, "startup", "Starting pipeline", kv);
 	}
-
-	/* the sink must be usable before any work starts */
-	if (strncmp(o->out, "s3://", 5) == 0) {
-		r->s3 = 1;
-		if (s3_config_flags(&r->s3cfg, o->out, o->s3_endpoint,
-		    o->s3_region, &ec) != 0) {
-			status = fatal(r, &ec, "Bad S3 configuration");
-			goto out;
-		}
-		log_add_secret(&r->log, r->s3cfg.secret);
-		log_add_secret(&r->log, r->s3cfg.session_token);
+	memset(&ec, 0, sizeof ec);
+	if (check_patterns(o, &ec) != 0)
+		return fatal(r, &ec, "Bad pattern");
+	memset(&ec, 0, sizeof ec);
+	if (check_template(o->archive_url, &ec) != 0)
+		return fatal(r, &ec, "Bad --archive-url");
+	/* the sink's settings (an S3 destination's credentials); nothing is
+	 * created yet: the workers make the directory once the feed is read */
+	memset(&ec, 0, sizeof ec);
+	e = sink_open(&probe, o->out, &r->net, SINK_READONLY, &ec);
+	if (e == 0 && probe.kind == SINK_S3) {
+		/* the log keeps pointers: copies that live as long as it */
+		snprintf(r->s3_secret, sizeof r->s3_secret, "%s",
+		    probe.s3.cfg.secret);
+		snprintf(r->s3_token, sizeof r->s3_token, "%s",
+		    probe.s3.cfg.session_token);
+		log_add_secret(&r->log, r->s3_secret);
+		log_add_secret(&r->log, r->s3_token);
 	}
-	/* the patterns compile (else every repository would fail alike) */
-	if (check_patterns(o, &ec) != 0) {
-		status = fatal(r, &ec, "Bad pattern");
-		goto out;
-	}
+	sink_close(&probe);
+	if (e != 0)
+		return fatal(r, &ec, strncmp(o->out, "s3://", 5) == 0 ?
+		    "Bad S3 configuration" : "Output is unusable");
 	/* and the report's, not found missing after hours of work */
 	if (o->report != NULL && strncmp(o->report, "s3://", 5) == 0) {
-		struct s3_config rc;
+		struct s3_config *rc = malloc(sizeof *rc);
 		const char *key;
-		e = s3_object_config(&rc, o->report, o->s3_endpoint,
+		memset(&ec, 0, sizeof ec);
+		e = rc == NULL ? err_set(&ec, ERR_NOMEM, NULL) :
+		    s3_object_config(rc, o->report, o->s3_endpoint,
 		    o->s3_region, &key, &ec);
-		s3_config_wipe(&rc);
-		if (e != 0) {
-			status = fatal(r, &ec, "Bad report destination");
-			goto out;
-		}
+		if (rc != NULL)
+			s3_config_wipe(rc);
+		free(rc);
+		if (e != 0)
+			return fatal(r, &ec, "Bad report destination");
 	}
+	return 0;
+}
+
+/* Step 2: the feed, this shard's share, then --resume. */
+static int
+run_feed(struct run *r)
+{
+	const struct run_opts *o = r->o;
+	struct feed_job *all = NULL;
+	size_t nall = 0, nrec = 0;
+	struct skip_ctx sk;
+	struct err_ctx ec;
+	struct buf feed;
+	struct sigaction sa;
+	int e;
 
 	buf_init(&feed, FEED_MAX_BYTES);
-	e = read_feed(o, &feed, &ec);
+	e = read_feed(r, &feed, &ec);
 	if (e != 0) {
 		buf_free(&feed);
-		status = fatal(r, &ec, "Cannot read the feed");
-		goto out;
+		return fatal(r, &ec, "Cannot read the feed");
 	}
 	sk.log = &r->log;
 	sk.skipped = 0;
 	memset(&ec, 0, sizeof ec);
-	err_field(ec.source, sizeof ec.source, o->feed, strlen(o->feed));
+	err_field(ec.source, sizeof ec.source, r->feed_shown,
+	    strlen(r->feed_shown));
 	e = feed_parse((const char *)feed.p, feed.len, &all, &nall, &nrec,
 	    on_skip, &sk, &ec);
 	buf_free(&feed);
-	if (e != 0) {
-		status = fatal(r, &ec, "Cannot parse the feed");
-		goto out;
-	}
-	r->jobs = calloc(nall ? nall : 1, sizeof *r->jobs);
+	if (e != 0)
+		return fatal(r, &ec, "Cannot parse the feed");
+	/* this shard's jobs, compacted in place: no second array */
 	for (size_t i = 0; i < nall; i++)
-		if (shard_keep(&sh, &all[i]))
-			r->jobs[r->njobs++] = all[i];
-	free(all);
+		if (shard_keep(&r->sh, &all[i]))
+			all[r->njobs++] = all[i];
+	r->jobs = all;
 	r->state = calloc(r->njobs ? r->njobs : 1, 1);
 	r->errmsg = calloc(r->njobs ? r->njobs : 1, sizeof *r->errmsg);
+	if (r->state == NULL || r->errmsg == NULL) {
+		err_set(&ec, ERR_NOMEM, NULL);
+		return fatal(r, &ec, "Cannot load the feed");
+	}
 	{
 		char a[32], b[32], c[32];
 		const char *kv[] = { "records", a, "valid", b, "this_shard", c, NULL };
@@ -901,159 +1110,313 @@ pipeline_run(const struct run_opts *o)
 		snprintf(c, sizeof c, "%zu", r->njobs);
 		log_msg(&r->log, LOG_NOTE, "feed", "Feed loaded", kv);
 	}
-	if (o->resume != NULL && load_resume(r, o->resume, &ec) != 0) {
-		status = fatal(r, &ec, "Cannot resume");
-		goto out;
-	}
-
-	/* workers */
+	/* a signal during a long --resume load is seen, not fatal */
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	nw = (size_t)(o->jobs > 0 ? o->jobs : 1);
+	if (o->resume != NULL && load_resume(r, o->resume, &ec) != 0)
+		return fatal(r, &ec, "Cannot resume");
+	return 0;
+}
+
+/* Step 3: one request the cache check makes anyway (see sink_check). */
+static int
+run_preflight(struct run *r)
+{
+	struct sink *s = malloc(sizeof *s);
+	struct sink_object ob;
+	struct err_ctx ec;
+	size_t i;
+	int e;
+
+	for (i = 0; i < r->njobs && r->state[i] != JOB_PENDING; i++)
+		;
+	if (i == r->njobs || strncmp(r->o->out, "s3://", 5) != 0) {
+		free(s);
+		return 0;
+	}
+	memset(&ec, 0, sizeof ec);
+	if (s == NULL)
+		e = err_set(&ec, ERR_NOMEM, NULL);
+	else if ((e = sink_open(s, r->o->out, &r->net, 0, &ec)) == 0) {
+		if ((e = job_object(r, &r->jobs[i], wants(r, OBJ_FULL) ?
+		    OBJ_FULL : OBJ_CHUNKS, &ob, &ec)) == 0)
+			e = sink_check(s, &ob, &ec);
+		sink_close(s);
+	}
+	free(s);
+	return e != 0 ? fatal(r, &ec, "S3 destination is unusable") : 0;
+}
+
+/* Step 4a: the workers' own state: sink, download client, body buffer. */
+static int
+workers_init(struct run *r)
+{
+	const struct run_opts *o = r->o;
+	struct err_ctx ec;
+	size_t nw = (size_t)(o->jobs > 0 ? o->jobs : 1);
+
 	if (nw > r->njobs && r->njobs > 0)
 		nw = r->njobs;
-	ws = calloc(nw, sizeof *ws);
-	th = calloc(nw, sizeof *th);
+	r->ws = calloc(nw, sizeof *r->ws);
+	r->th = calloc(nw, sizeof *r->th);
+	memset(&ec, 0, sizeof ec);
+	if (r->ws == NULL || r->th == NULL) {
+		err_set(&ec, ERR_NOMEM, NULL);
+		return fatal(r, &ec, "Cannot start the workers");
+	}
 	for (size_t i = 0; i < nw; i++) {
-		ws[i].r = r;
+		struct worker *w = &r->ws[i];
+		w->r = r;
 		/* any non-zero seed; differs per worker and per run */
-		ws[i].rng = ((uint32_t)time(NULL) ^ (uint32_t)getpid() * 2654435761u ^
+		w->rng = ((uint32_t)time(NULL) ^ (uint32_t)getpid() * 2654435761u ^
 		    (uint32_t)(i + 1) * 40503u) | 1;
-		buf_init(&ws[i].body, 1u << 30);
-		ws[i].sink.dirfd = -1;
-		if (o->fetch != NULL) {
+		buf_init(&w->body, 1u << 30);
+		w->sink.dirfd = -1;
+		if (o->fetch != NULL && !o->dry_run) {
 			struct fetch_opts fo = *o->fetch;
 			fo.total_ms = o->timeout_s * 1000;      /* as digest_job */
-			if (fetch_init(&ws[i].fc, &fo) != 0)
-				fetch_free(&ws[i].fc);  /* one client per job */
+			if (fetch_init(&w->fc, &fo) != 0)
+				fetch_free(&w->fc);     /* one client per job */
 		}
-		if (r->s3) {
-			ws[i].s3 = malloc(sizeof *ws[i].s3);
-			e = ws[i].s3 ? s3_init(ws[i].s3, &r->s3cfg, o->fetch) :
-			    ERR_NOMEM;
-		} else {
-			e = sink_open_local(&ws[i].sink, o->out, &ec);
-		}
-		if (e != 0) {
-			if (ec.code == 0)
-				err_set(&ec, e, NULL);
-			status = fatal(r, &ec, "Output is unusable");
-			nw = i + 1;
-			goto join;
+		r->nw = i + 1;
+		if (sink_open(&w->sink, o->out, &r->net, o->dry_run ?
+		    SINK_READONLY : 0, &ec) != 0)
+			return fatal(r, &ec, "Output is unusable");
+	}
+	return 0;
+}
+
+/*
+ * Step 4b: start the workers and watch them. Returns 0 when every worker
+ * has finished, 130 when the grace period after a signal ran out (the state
+ * and report are written then, and the workers left running), 1 when no
+ * worker could be started.
+ */
+static int
+run_workers(struct run *r)
+{
+	const struct run_opts *o = r->o;
+	double stop_at = 0, shown = 0;
+	size_t started = 0;
+
+	r->active = r->nw;
+	for (size_t i = 0; i < r->nw; i++) {
+		if (pthread_create(&r->th[i], NULL, worker_main, &r->ws[i]) != 0)
+			break;
+		started++;
+	}
+	if (started < r->nw) {
+		/* fewer threads than asked: the ones running take every job
+		 * (they loop until none is left), so the run goes on */
+		char a[32], b[32];
+		const char *kv[] = { "started", a, "asked", b, NULL };
+		snprintf(a, sizeof a, "%zu", started);
+		snprintf(b, sizeof b, "%zu", r->nw);
+		pthread_mutex_lock(&r->mu);
+		r->active -= r->nw - started;
+		pthread_mutex_unlock(&r->mu);
+		log_msg(&r->log, LOG_WARN, "startup", "Cannot start every worker",
+		    kv);
+		r->nw = started;
+		if (started == 0) {
+			struct err_ctx ec;
+			memset(&ec, 0, sizeof ec);
+			err_set(&ec, ERR_NOMEM, "no thread could be started");
+			return fatal(r, &ec, "Cannot start the workers");
 		}
 	}
-	r->active = nw;
-	for (size_t i = 0; i < nw; i++)
-		pthread_create(&th[i], NULL, worker_main, &ws[i]);
-	/* wait: all done, or a stop plus the grace period */
-	{
-		double stop_at = 0, shown = 0;
-		for (;;) {
-			size_t act;
-			struct timespec ts = { 0, 50 * 1000000L };
-			pthread_mutex_lock(&r->mu);
-			act = r->active;
-			pthread_mutex_unlock(&r->mu);
-			if (act == 0)
-				break;
-			if (stop_flag && stop_at == 0) {
-				const char *kv[] = { NULL };
-				stop_at = now_s() + o->grace_s;
-				log_msg(&r->log, LOG_WARN, "shutdown", "Signal received: "
-				    "finishing the repos in flight", kv);
-			}
-			if (stop_at != 0 && now_s() > stop_at) {
-				/* grace is over: record and leave; objects are
-				 * atomic, so nothing half-written remains */
-				const char *kv[] = { NULL };
-				log_msg(&r->log, LOG_WARN, "shutdown",
-				    "Grace period over: abandoning the repos in flight",
-				    kv);
-				pthread_mutex_lock(&r->mu);
-				write_state(r, o->state ? o->state :
-				    PIPELINE_DEFAULT_STATE);
-				if (o->report)
-					write_report(r, o->report, now_s() - r->t0,
-					    &ec);
-				pthread_mutex_unlock(&r->mu);
-				log_status(&r->log, "");
-				fflush(stdout);
-				_exit(130);
-			}
-			/* a few updates a second: enough to read, cheap */
-			if (o->log_format == LOG_TTY && now_s() - shown >= 0.25) {
-				status_line(r);
-				shown = now_s();
-			}
-			nanosleep(&ts, NULL);
-		}
-	}
-	interrupted = stop_flag != 0;
-join:
-	for (size_t i = 0; i < nw && status == 0; i++)
-		pthread_join(th[i], NULL);
-	{
-		double el = now_s() - r->t0;
-		size_t total = r->njobs;
-		for (size_t i = 0; i < r->njobs; i++)
-			total -= r->state[i] == JOB_SKIPPED_RESUME;
-		log_status(&r->log, "");
-		write_state(r, o->state ? o->state : PIPELINE_DEFAULT_STATE);
-		memset(&ec, 0, sizeof ec);
-		if (o->report && write_report(r, o->report, el, &ec) != 0) {
-			const char *kv[] = { "file", o->report, "error", report_err,
-			    NULL };
-			err_format(&ec, report_err, sizeof report_err);
-			log_msg(&r->log, LOG_ERROR, "report", "Cannot write the report",
-			    kv);
-		}
-		if (status == 0) {
-			snprintf(line, sizeof line, "Pipeline complete: %zu total, %zu "
-			    "cached (%.1f%%), %zu processed, %zu failed, completed in "
-			    "%.1fs", total, r->n_cached,
-			    total ? 100.0 * r->n_cached / total : 0.0, r->n_done,
-			    r->n_failed, el);
+	for (;;) {
+		size_t act;
+		struct timespec ts = { 0, 50 * 1000000L };
+		pthread_mutex_lock(&r->mu);
+		act = r->active;
+		pthread_mutex_unlock(&r->mu);
+		if (act == 0)
+			break;
+		if (stopped() && stop_at == 0) {
 			const char *kv[] = { NULL };
-			log_msg(&r->log, interrupted ? LOG_WARN : LOG_NOTE, "summary",
-			    line, kv);
+			stop_at = now_s() + o->grace_s;
+			log_msg(&r->log, LOG_WARN, "shutdown", "Signal received: "
+			    "finishing the repos in flight", kv);
 		}
+		if (stop_at != 0 && now_s() > stop_at) {
+			const char *kv[] = { NULL };
+			log_msg(&r->log, LOG_WARN, "shutdown",
+			    "Grace period over: abandoning the repos in flight",
+			    kv);
+			return 130;
+		}
+		/* a few updates a second: enough to read, cheap */
+		if (o->log_format == LOG_TTY && now_s() - shown >= 0.25) {
+			status_line(r);
+			shown = now_s();
+		}
+		nanosleep(&ts, NULL);
 	}
-	if (status == 0 && interrupted) {
-		status = 130;
-	} else if (status == 0 && report_err[0] != '\0') {
-		/* a batch whose account is lost is not a success */
-		fprintf(stderr, "repodigest: cannot write the report: %s\n",
-		    report_err);
-		status = 1;
-	} else if (status == 0 && o->max_failures >= 0 &&
-	    (long)r->n_failed > o->max_failures) {
+	for (size_t i = 0; i < r->nw; i++)
+		pthread_join(r->th[i], NULL);
+	return 0;
+}
+
+/*
+ * Step 5: state, report, summary, exit status. Called with the mutex held
+ * when workers may still run (abandoned), so what is written is consistent.
+ */
+static int
+run_finish(struct run *r, int status, int interrupted)
+{
+	const struct run_opts *o = r->o;
+	double el = now_s() - r->t0;
+	size_t total = r->njobs - r->n_earlier, attempted;
+	char line[512], m[1024];
+	struct err_ctx ec;
+	int state_bad = 0, report_bad = 0;
+
+	log_status(&r->log, "");
+	/* a dry run did nothing: no state that --resume could trust */
+	if (!o->dry_run && write_state(r, o->state ? o->state :
+	    PIPELINE_DEFAULT_STATE, &ec) != 0) {
+		const char *kv[] = { "error", m, NULL };
+		err_format(&ec, m, sizeof m);
+		log_msg(&r->log, LOG_ERROR, "state", "Cannot write the state", kv);
+		fprintf(stderr, "repodigest: cannot write the state file: %s\n", m);
+		state_bad = 1;
+	}
+	if (o->report && write_report(r, o->report, el, &ec) != 0) {
+		const char *kv[] = { "error", m, NULL };
+		err_format(&ec, m, sizeof m);
+		log_msg(&r->log, LOG_ERROR, "report", "Cannot write the report",
+		    kv);
+		fprintf(stderr, "repodigest: cannot write the report: %s\n", m);
+		report_bad = 1;
+	}
+	if (o->dry_run)
+		snprintf(line, sizeof line, "Dry run complete: %zu total, %zu would "
+		    "be skipped as cached, %zu would be processed, %zu failed, "
+		    "nothing stored, in %.1fs", total, r->n_would_skip,
+		    r->n_would, r->n_failed, el);
+	else
+		snprintf(line, sizeof line, "Pipeline complete: %zu total, %zu "
+		    "cached (%.1f%%), %zu processed, %zu failed, completed in "
+		    "%.1fs", total, r->n_cached,
+		    total ? 100.0 * r->n_cached / total : 0.0, r->n_done,
+		    r->n_failed, el);
+	if (status == 0 || status == 130) {
+		const char *kv[] = { NULL };
+		log_msg(&r->log, interrupted ? LOG_WARN : LOG_NOTE, "summary",
+		    line, kv);
+	}
+	fflush(stdout);
+	if (status != 0)
+		return status;
+	if (interrupted)
+		return 130;
+	/* a batch whose account is lost is not a success */
+	if (state_bad || report_bad)
+		return 1;
+	if (o->max_failures >= 0 && (long)r->n_failed > o->max_failures) {
 		fprintf(stderr, "repodigest: %s\n", line);
 		fprintf(stderr, "repodigest: %zu repos failed, more than "
 		    "--max-failures %ld\n", r->n_failed, o->max_failures);
-		status = 1;
+		return 1;
 	}
-	for (size_t i = 0; ws != NULL && i < nw; i++) {
-		if (ws[i].s3) {
-			s3_free(ws[i].s3);
-			free(ws[i].s3);
-		}
-		sink_close(&ws[i].sink);
-		buf_free(&ws[i].body);
-		fetch_free(&ws[i].fc);
+	/* every repository tried failed: the run did not do its job (a Job
+	 * must not be marked Succeeded for it) */
+	attempted = r->n_failed + r->n_done + r->n_cached + r->n_would +
+	    r->n_would_skip;
+	if (r->n_failed > 0 && r->n_failed == attempted) {
+		fprintf(stderr, "repodigest: %s\n", line);
+		fprintf(stderr, "repodigest: every repository attempted failed "
+		    "(%zu)\n", r->n_failed);
+		return 1;
 	}
-out:
+	return 0;
+}
+
+static void
+run_free(struct run *r)
+{
+	for (size_t i = 0; r->ws != NULL && i < r->nw; i++) {
+		sink_close(&r->ws[i].sink);
+		buf_free(&r->ws[i].body);
+		fetch_free(&r->ws[i].fc);
+	}
 	for (size_t i = 0; r->errmsg != NULL && i < r->njobs; i++)
 		free(r->errmsg[i]);
 	free(r->errmsg);
 	free(r->state);
 	free(r->jobs);
-	free(ws);
-	free(th);
-	s3_config_wipe(&r->s3cfg);
+	free(r->ws);
+	free(r->th);
 	log_free(&r->log);
+	for (volatile char *p = r->s3_secret; p < r->s3_secret +
+	    sizeof r->s3_secret; p++)
+		*p = 0;
+	for (volatile char *p = r->s3_token; p < r->s3_token +
+	    sizeof r->s3_token; p++)
+		*p = 0;
 	pthread_mutex_destroy(&r->mu);
 	free(r);
+}
+
+/* see pipeline.h */
+int
+pipeline_run(const struct run_opts *o)
+{
+	struct run *r = calloc(1, sizeof *r);
+	int status;
+
+	if (r == NULL) {
+		fprintf(stderr, "repodigest: %s\n", err_str(ERR_NOMEM));
+		return 1;
+	}
+	r->o = o;
+	r->t0 = now_s();
+	isotime_now(r->started, sizeof r->started);
+	pthread_mutex_init(&r->mu, NULL);
+	log_init(&r->log, stdout, o->log_format);
+	log_add_secret(&r->log, o->token);
+	/* a URL's userinfo or query may hold a token (url.h); a path is shown
+	 * as it is, '@' and all */
+	if (strstr(o->feed, "://") != NULL)
+		url_redact(o->feed, r->feed_shown, sizeof r->feed_shown);
+	else
+		snprintf(r->feed_shown, sizeof r->feed_shown, "%s", o->feed);
+	r->set.format = "full";
+	r->set.max_output = o->max_output;
+	r->set.includes = o->includes;
+	r->set.excludes = o->excludes;
+	/* chunks are never cut: no max-output in their generator */
+	r->set_chunks = r->set;
+	r->set_chunks.format = "chunks";
+	r->set_chunks.max_output = 0;
+	r->set_chunks.chunk_size = o->chunk_size;
+	r->set_chunks.chunk_overlap = o->chunk_overlap;
+	r->net.s3_endpoint = o->s3_endpoint;
+	r->net.s3_region = o->s3_region;
+	r->net.fetch = o->fetch;
+
+	if ((status = run_setup(r)) != 0 || (status = run_feed(r)) != 0 ||
+	    (status = run_preflight(r)) != 0) {
+		run_free(r);
+		return status;
+	}
+	if ((status = workers_init(r)) != 0) {
+		run_free(r);
+		return status;
+	}
+	status = run_workers(r);
+	if (status == 130) {
+		/* grace over: account for the run and leave; the workers
+		 * still use r, so it is not freed (the process ends) */
+		pthread_mutex_lock(&r->mu);
+		status = run_finish(r, 130, 1);
+		pthread_mutex_unlock(&r->mu);
+		return status;
+	}
+	status = run_finish(r, status, status == 0 && stopped());
+	run_free(r);
 	return status;
 }

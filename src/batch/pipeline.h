@@ -10,9 +10,13 @@
  * an atomically written state file; SIGTERM/SIGINT stop taking jobs and give
  * in-flight ones a grace period.
  *
- * Exit codes (the seed's): 0 finished (failures allowed up to max_failures),
- * 1 fatal (feed unreadable, sink unusable) or too many failures, 130
- * interrupted.
+ * Exit codes: 0 finished (failures allowed up to max_failures, but not
+ * every repository attempted); 1 fatal before any work (feed unreadable,
+ * sink unusable or failing its start-up check, bad pattern or template),
+ * every attempted repository failed, too many failures, or the state or
+ * report not written; 130 interrupted. Nothing here exits the process: on
+ * an expired grace period pipeline_run returns 130 with workers still
+ * running, and the caller must exit at once (see pipeline_run).
  */
 #ifndef PIPELINE_H
 #define PIPELINE_H
@@ -25,6 +29,10 @@
 	"https://uk-x-gov-software-community.github.io/" \
 	"xgov-opensource-repo-scraper/repos.json"
 #define PIPELINE_DEFAULT_STATE "repodigest-state.json"
+
+/* What a run stores per repository (--format full,chunks): bits. */
+#define RUN_FORMAT_FULL   1             /* gitingest/OWNER/REPO/summary.txt */
+#define RUN_FORMAT_CHUNKS 2             /* gitingest/OWNER/REPO/chunks.jsonl */
 
 struct run_opts {
 	const char *feed;               /* file, https:// URL, or "-" */
@@ -40,6 +48,8 @@ struct run_opts {
 	int attempts;                   /* tries per repo */
 	long max_failures;              /* < 0: unlimited */
 	uint64_t max_output;            /* body cap; 0: none */
+	int formats;                    /* RUN_FORMAT_*: the objects stored */
+	uint64_t chunk_size, chunk_overlap; /* chunks.jsonl's split (split.h) */
 	const char *const *includes;    /* -i / -e patterns, NULL-terminated, */
 	const char *const *excludes;    /* or NULL (as digest_opts) */
 	const char *report, *state, *resume;
@@ -49,7 +59,11 @@ struct run_opts {
 	const char *batch_size, *offset; /* seed mode (strings, as typed), or NULL */
 };
 
-/* Run the batch; returns the process exit code. */
+/*
+ * Run the batch; returns the process exit code. When it returns 130 after
+ * the grace period, workers may still run and use memory it did not free:
+ * the caller must end the process (exit) without waiting for them.
+ */
 int pipeline_run(const struct run_opts *o);
 
 #endif

@@ -25,6 +25,67 @@ static const char *const st_count[RS__COUNT] = { "processed", "cached",
 #define SHOW_MAX 20
 
 /* see report.h */
+const char *
+report_status_name(int status)
+{
+	return status >= 0 && status < RS__COUNT ? st_name[status] : "pending";
+}
+
+/* see report.h */
+char *
+report_run_json(const struct report_run *rr)
+{
+	cJSON *root = cJSON_CreateObject(), *repos;
+	char *txt = NULL;
+	int ok = root != NULL;
+
+	ok = ok && cJSON_AddStringToObject(root, "format", REPORT_FORMAT);
+	ok = ok && cJSON_AddStringToObject(root, "version", REPODIGEST_VERSION);
+	ok = ok && cJSON_AddStringToObject(root, "feed", rr->feed);
+	ok = ok && cJSON_AddStringToObject(root, "shard", rr->shard);
+	ok = ok && cJSON_AddStringToObject(root, "shard_mode", rr->shard_mode);
+	ok = ok && cJSON_AddStringToObject(root, "shard_source",
+	    rr->shard_source);
+	ok = ok && cJSON_AddStringToObject(root, "started", rr->started);
+	ok = ok && cJSON_AddStringToObject(root, "finished", rr->finished);
+	if (ok && rr->dry_run)
+		ok = cJSON_AddBoolToObject(root, "dry_run", 1) != NULL;
+	ok = ok && cJSON_AddNumberToObject(root, "total", (double)rr->nrepos);
+	ok = ok && cJSON_AddNumberToObject(root, "cached", (double)rr->cached);
+	ok = ok && cJSON_AddNumberToObject(root, "processed",
+	    (double)rr->processed);
+	ok = ok && cJSON_AddNumberToObject(root, "failed", (double)rr->failed);
+	if (ok && rr->dry_run) {
+		ok = cJSON_AddNumberToObject(root, "would_process",
+		    (double)rr->would_process) != NULL &&
+		    cJSON_AddNumberToObject(root, "would_skip_cached",
+		    (double)rr->would_skip) != NULL;
+	}
+	ok = ok && cJSON_AddNumberToObject(root, "elapsed_s", rr->elapsed_s);
+	ok = ok && (repos = cJSON_AddArrayToObject(root, "repos")) != NULL;
+	for (size_t i = 0; ok && i < rr->nrepos; i++) {
+		struct report_run_repo e;
+		char name[160];
+		cJSON *it = cJSON_CreateObject();
+		memset(&e, 0, sizeof e);
+		rr->repo(rr->ctx, i, &e);
+		snprintf(name, sizeof name, "%s/%s", e.owner, e.repo);
+		ok = it != NULL && cJSON_AddItemToArray(repos, it);
+		ok = ok && cJSON_AddStringToObject(it, "repo", name);
+		ok = ok && cJSON_AddStringToObject(it, "status",
+		    report_status_name(e.status));
+		if (ok && e.would != NULL)
+			ok = cJSON_AddStringToObject(it, "would", e.would) != NULL;
+		if (ok && e.error != NULL)
+			ok = cJSON_AddStringToObject(it, "error", e.error) != NULL;
+	}
+	if (ok)
+		txt = cJSON_Print(root);
+	cJSON_Delete(root);
+	return txt;
+}
+
+/* see report.h */
 void
 report_init(struct report *m)
 {

@@ -2,11 +2,14 @@
  * report.h - `repodigest report A.json B.json ...`: merge the shard reports
  * that `run --report` writes into one account of the whole batch.
  *
- * A run report (pipeline.c, write_report) is a JSON object:
+ * A run report (written by report_run_json, for pipeline.c) is a JSON object:
  *   {"format":"repodigest-run-report/1", "version", "feed", "shard":"I/N",
  *    "shard_mode":"hash"|"seed"|"all", "shard_source", "started", "finished",
  *    "total", "cached", "processed", "failed", "elapsed_s",
  *    "repos":[{"repo","status","error"?}]}
+ * A dry run's report also has "dry_run": true, the counts "would_process"
+ * and "would_skip_cached", and each repo's "would" ("process" or "skip
+ * (cached)"); its statuses are "pending" (nothing was done) or "failed".
  * Only "repos" is required (older reports carry nothing else); every field
  * that is present is checked: "total" must equal the repos list (the counts
  * are recomputed from the list), statuses must be known, "shard" must be I/N with I < N. Control characters in its
@@ -71,6 +74,34 @@ struct report {
 	unsigned long missing;          /* shards missing (when shards) */
 	const char *started, *finished; /* earliest, latest */
 };
+
+/* The name of a status in reports ("processed", "done-earlier", ...). */
+const char *report_status_name(int status);
+
+/* One repository of a run, as report_run_json asks for it. */
+struct report_run_repo {
+	const char *owner, *repo;
+	int status;                     /* enum report_status */
+	const char *would;              /* dry run: "process", "skip (cached)" */
+	const char *error;              /* or NULL */
+};
+
+/* A run's account, for report_run_json. Strings are copied. */
+struct report_run {
+	const char *feed;               /* secrets already redacted */
+	const char *shard, *shard_mode, *shard_source;
+	const char *started, *finished;
+	size_t cached, processed, failed;
+	double elapsed_s;
+	int dry_run;
+	size_t would_process, would_skip;
+	size_t nrepos;
+	void (*repo)(void *ctx, size_t i, struct report_run_repo *out);
+	void *ctx;
+};
+
+/* The run report as JSON text (malloc'd; NULL on ERR_NOMEM). */
+char *report_run_json(const struct report_run *rr);
 
 void report_init(struct report *m);
 void report_free(struct report *m);

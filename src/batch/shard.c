@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "fnv.h"
 #include "shard.h"
 
 /* Far above any real task count; keeps every value exact in 32 bits. */

@@ -18,10 +18,23 @@
  *  - count and total-size limits: applied in tree order, not filesystem order;
  *  - a decode error after the first KiB: Python's message with the absolute
  *    byte offset in the file (gitingest's is relative to its read chunk).
- * Archive-specific: an ignore file that arrives after the entries it affects is
- * still applied to them (bodies are held until the end); only a negation that
- * re-includes an entry whose body was already discarded cannot be honoured, and
- * the entry is reported as DROPPED_EARLY.
+ * Archive-specific, so that a tarball gives its directory's digest:
+ *  - an ignore file that arrives after the entries it affects is still applied
+ *    to them (bodies are held until the end), and ignore files are applied in
+ *    the directory walk's order (shallow first, then bytes), whatever the
+ *    archive's (igf_rebuild);
+ *  - an entry left out on arrival keeps its body while a later ignore file
+ *    could still re-include it (may_reinclude: in a sorted archive only paths
+ *    with a component sorting before ".gitingestignore"), provisionally and
+ *    outside the output cap's heap; only in an unsorted archive can an entry
+ *    judged too early end as DROPPED_EARLY;
+ *  - a top directory is stripped tentatively (digest_tentative_top): bodies
+ *    the unstripped paths would keep are kept too, and digest_reroot() puts
+ *    the directory back when an entry lies outside it;
+ *  - the same path twice keeps the last entry (REPLACED), and members below
+ *    a symlink or file of the archive are left out (UNDER_LINK), as
+ *    extraction would leave them.
+ * Names holding control characters are printed escaped (digest_escape_name).
  *
  * Limits: DIGEST_MAX_ENTRIES entries, paths as the archive reader caps them,
  * bodies within the store's memory cap, 1 MiB per ignore file.
@@ -39,6 +52,19 @@
 
 #define HEAD_LEN 1024           /* gitingest's binary test reads this much */
 #define SEP "================================================"
+
+/* Why a notebook's body is an error rather than its conversion (--report). */
+enum note {
+	NOTE_NONE = 0,
+	NOTE_NB_SIZE,           /* over DIGEST_NOTEBOOK_MAX */
+	NOTE_NB_TREE            /* its tree over NOTEBOOK_TREE_MAX */
+};
+
+static const char *const note_text[] = {
+	"",
+	"notebook not converted: larger than the 4 MiB conversion limit",
+	"notebook not converted: its JSON tree is over the memory limit",
+};
 
 enum body {
 	BODY_NONE = 0,          /* symlink: empty */
@@ -59,8 +85,14 @@ struct digest_node {
 	uint8_t type;           /* enum digest_type */
 	uint8_t reason;         /* enum digest_reason */
 	uint8_t body;           /* enum body */
-	uint8_t early;          /* body discarded when the entry arrived */
-	size_t ig_gen;          /* patterns known when the entry was judged */
+	uint8_t prov;           /* body kept though the entry was left out
+	                         * when it arrived: a later ignore file or an
+	                         * un-stripped top directory may bring it back */
+	uint8_t has_body;       /* the body was read (files) or needs none */
+	uint8_t in_heap;        /* in the output cap's heap */
+	uint8_t dead;           /* replaced while in the heap: pop, not count */
+	uint8_t note;           /* enum note: why a notebook was not converted */
+	uint64_t ig_gen;        /* d->ig_epoch when the entry was judged */
 	uint64_t text_len;      /* text body bytes (for token scaling) */
 	uint64_t tok_fed;       /* bytes of it the token count saw */
 	uint8_t evicted;        /* body discarded: it lies past the output cap */
@@ -100,6 +132,8 @@ struct dircache {
 static int cmp_leaf(const void *pa, const void *pb);
 static int tokq_finish(struct digest *d);
 static int make_lkey(struct digest_node *nd);
+static size_t next_comp(const char *s, size_t n, size_t *at, size_t *len);
+static int memcmp_len(const char *a, size_t an, const char *b, size_t bn);
 
 static const char *const reason_text[] = {
 #define DIGEST_REASON_TEXT(name, text) text,
@@ -117,6 +151,18 @@ digest_reason_str(int reason)
 }
 
 /* ------------------------------------------------------------ set-up */
+
+static char *
+dupn(const char *p, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	if (s != NULL) {
+		memcpy(s, p, n);
+		s[n] = '\0';
+	}
+	return s;
+}
 
 static int
 add_user_exclude(void *ctx, const char *p, size_t n)
@@ -159,6 +205,7 @@ digest_init(struct digest *d, const struct digest_opts *o)
 		d->opt.mem_cap = DIGEST_MEM_CAP;
 	ignore_init(&d->ig);
 	ignore_init(&d->inc);
+	ignore_init(&d->igalt);
 	d->cur = calloc(1, sizeof *d->cur);
 	d->store = malloc(sizeof *d->store);
 	if (d->cur == NULL || d->store == NULL)
@@ -182,10 +229,296 @@ digest_init(struct digest *d, const struct digest_opts *o)
 	return 0;
 }
 
+static int
+remove_include(void *ctx, const char *p, size_t n)
+{
+	ignore_remove(ctx, p, n);
+	return 0;
+}
+
+/* The set before any ignore file: defaults, -e, minus -i strings (as init). */
+static int
+base_ignore(const struct digest *d, struct ignore *ig)
+{
+	int e;
+
+	ignore_init(ig);
+	if ((e = ignore_add_defaults(ig)) != 0)
+		return e;
+	for (const char *const *p = d->opt.excludes; p && *p; p++)
+		if ((e = ignore_split_user(*p, strlen(*p), add_user_exclude,
+		    ig)) != 0)
+			return e;
+	for (const char *const *p = d->opt.includes; p && *p; p++)
+		if ((e = ignore_split_user(*p, strlen(*p), remove_include,
+		    ig)) != 0)
+			return e;
+	return 0;
+}
+
+/* ------------------------------------------------------------ path map */
+
+/*
+ * Archive paths to the latest node reporting them: a path listed twice keeps
+ * the last entry, as extraction would leave it, and a member below another
+ * member that is not a directory is found by looking its ancestors up.
+ * Open addressing, slots hold index + 1, at most half full.
+ */
+struct digest_pathmap {
+	size_t *slot;
+	size_t cap;             /* power of two */
+	size_t n;
+};
+
+static uint64_t
+path_hash(const char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* The slot for path: holding its node, or the empty one where it would go. */
+static size_t *
+pm_slot(const struct digest *d, const char *p, size_t n)
+{
+	const struct digest_pathmap *m = d->pm;
+	size_t i = (size_t)path_hash(p, n) & (m->cap - 1);
+
+	for (;;) {
+		size_t v = m->slot[i];
+		if (v == 0)
+			return &m->slot[i];
+		if (d->nodes[v - 1].path_len == n &&
+		    memcmp(d->nodes[v - 1].path, p, n) == 0)
+			return &m->slot[i];
+		i = (i + 1) & (m->cap - 1);
+	}
+}
+
+/* Node index of path, or SIZE_MAX. */
+static size_t
+pm_get(const struct digest *d, const char *p, size_t n)
+{
+	size_t *sl;
+
+	if (d->pm == NULL || d->pm->cap == 0)
+		return SIZE_MAX;
+	sl = pm_slot(d, p, n);
+	return *sl ? *sl - 1 : SIZE_MAX;
+}
+
+static int
+pm_rehash(struct digest *d, size_t cap)
+{
+	struct digest_pathmap *m = d->pm;
+	size_t *old = m->slot, oldcap = m->cap;
+
+	if ((m->slot = calloc(cap, sizeof *m->slot)) == NULL) {
+		m->slot = old;
+		return ERR_NOMEM;
+	}
+	m->cap = cap;
+	m->n = 0;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i] != 0) {
+			const struct digest_node *nd = &d->nodes[old[i] - 1];
+			*pm_slot(d, nd->path, nd->path_len) = old[i];
+			m->n++;
+		}
+	free(old);
+	return 0;
+}
+
+/* Map node idx's path to idx (replacing an earlier node of that path). */
+static int
+pm_put(struct digest *d, size_t idx)
+{
+	const struct digest_node *nd = &d->nodes[idx];
+	size_t *sl;
+	int e;
+
+	if (d->pm == NULL && (d->pm = calloc(1, sizeof *d->pm)) == NULL)
+		return ERR_NOMEM;
+	if ((d->pm->n + 1) * 2 > d->pm->cap &&
+	    (e = pm_rehash(d, d->pm->cap ? d->pm->cap * 2 : 1024)) != 0)
+		return e;
+	sl = pm_slot(d, nd->path, nd->path_len);
+	if (*sl == 0)
+		d->pm->n++;
+	*sl = idx + 1;
+	return 0;
+}
+
+/* ------------------------------------------------------------ ignore files */
+
+static size_t
+slashes(const char *p, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += p[i] == '/';
+	return c;
+}
+
+/* The directory walk's order of ignore files: shallow first, then bytes. */
+static int
+igf_cmp(const struct digest_igfile *a, const struct digest_igfile *b)
+{
+	size_t da = slashes(a->path, a->path_len), db = slashes(b->path,
+	    b->path_len);
+	size_t m = a->path_len < b->path_len ? a->path_len : b->path_len;
+	int r;
+
+	if (da != db)
+		return da < db ? -1 : 1;
+	if ((r = memcmp(a->path, b->path, m)) != 0)
+		return r;
+	return a->path_len < b->path_len ? -1 : a->path_len > b->path_len;
+}
+
+static int
+igf_qcmp(const void *a, const void *b)
+{
+	return igf_cmp(*(struct digest_igfile *const *)a,
+	    *(struct digest_igfile *const *)b);
+}
+
+/* Directory part of an ignore file's path ("" at the root). */
+static size_t
+dir_len(const char *p, size_t n)
+{
+	while (n > 0 && p[n - 1] != '/')
+		n--;
+	return n > 0 ? n - 1 : 0;
+}
+
+/* Add an ignore file's patterns to ig, its directory prefixed with pre/. */
+static int
+add_file_to(struct digest *d, struct ignore *ig, const char *pre,
+    size_t prelen, const char *path, size_t plen, const uint8_t *data,
+    size_t len, int count_bad)
+{
+	size_t dl = dir_len(path, plen), bad = 0;
+	char *dir = NULL;
+	int e;
+
+	if (prelen > 0) {
+		if ((dir = malloc(prelen + 1 + dl + 1)) == NULL)
+			return ERR_NOMEM;
+		memcpy(dir, pre, prelen);
+		if (dl > 0) {
+			dir[prelen] = '/';
+			memcpy(dir + prelen + 1, path, dl);
+		}
+		dl = prelen + (dl > 0 ? 1 + dl : 0);
+	}
+	e = ignore_add_file(ig, dir ? dir : path, dl, (const char *)data, len,
+	    &bad);
+	if (count_bad)
+		d->ignore_bad_lines += bad;
+	free(dir);
+	return e;
+}
+
+/*
+ * An archive's ignore file: remember it, apply it now (to the tentative
+ * alternative set too). Out of the walk's order, it is rebuilt at finish.
+ */
+static int
+igf_add(struct digest *d, const char *path, size_t plen, const uint8_t *data,
+    size_t len)
+{
+	struct digest_igfile *f;
+	int e;
+
+	if (d->n_igf == d->cap_igf) {
+		size_t nc = d->cap_igf ? d->cap_igf * 2 : 16;
+		struct digest_igfile *nv = realloc(d->igf, nc * sizeof *nv);
+		if (nv == NULL)
+			return ERR_NOMEM;
+		d->igf = nv;
+		d->cap_igf = nc;
+	}
+	f = &d->igf[d->n_igf];
+	memset(f, 0, sizeof *f);
+	if ((f->path = dupn(path, plen)) == NULL ||
+	    (f->data = malloc(len ? len : 1)) == NULL) {
+		free(f->path);
+		return ERR_NOMEM;
+	}
+	memcpy(f->data, data, len);
+	f->path_len = plen;
+	f->len = len;
+	d->n_igf++;
+	for (size_t i = 0; i + 1 < d->n_igf && !d->igf_rebuild; i++)
+		if (!d->igf[i].dead && igf_cmp(&d->igf[i], f) > 0)
+			d->igf_rebuild = 1;
+	d->ig_epoch++;
+	if ((e = add_file_to(d, &d->ig, NULL, 0, path, plen, data, len, 1)) != 0)
+		return e;
+	if (d->alt != NULL)
+		e = add_file_to(d, &d->igalt, d->alt, d->alt_len, path, plen,
+		    data, len, 0);
+	return e;
+}
+
+/* A replaced ignore file no longer counts: rebuild without it at finish. */
+static void
+igf_kill(struct digest *d, const char *path, size_t plen)
+{
+	for (size_t i = 0; i < d->n_igf; i++)
+		if (!d->igf[i].dead && d->igf[i].path_len == plen &&
+		    memcmp(d->igf[i].path, path, plen) == 0) {
+			d->igf[i].dead = 1;
+			d->igf_rebuild = 1;
+		}
+}
+
+/* The set from scratch: base, then the live ignore files in walk order. */
+static int
+igf_rebuild(struct digest *d)
+{
+	struct digest_igfile **v;
+	size_t n = 0;
+	int e;
+
+	if ((v = malloc((d->n_igf ? d->n_igf : 1) * sizeof *v)) == NULL)
+		return ERR_NOMEM;
+	for (size_t i = 0; i < d->n_igf; i++)
+		if (!d->igf[i].dead)
+			v[n++] = &d->igf[i];
+	qsort(v, n, sizeof *v, igf_qcmp);
+	ignore_free(&d->ig);
+	d->ignore_bad_lines = 0;
+	e = base_ignore(d, &d->ig);
+	for (size_t i = 0; i < n && e == 0; i++)
+		e = add_file_to(d, &d->ig, NULL, 0, v[i]->path, v[i]->path_len,
+		    v[i]->data, v[i]->len, 1);
+	free(v);
+	d->ig_epoch++;
+	d->igf_rebuild = 0;
+	return e;
+}
+
 void
 digest_free(struct digest *d)
 {
 	tokq_finish(d);
+	for (size_t i = 0; i < d->n_igf; i++) {
+		free(d->igf[i].path);
+		free(d->igf[i].data);
+	}
+	free(d->igf);
+	if (d->pm)
+		free(d->pm->slot);
+	free(d->pm);
+	free(d->prev);
+	free(d->alt);
+	ignore_free(&d->igalt);
 	for (size_t i = 0; i < d->n; i++) {
 		struct digest_node *nd = &d->nodes[i];
 		if (d->store)
@@ -231,8 +564,8 @@ ancestors_excluded(struct digest *d, const char *path, size_t dirlen)
 
 	if (dirlen == 0)
 		return 0;
-	if (c->gen != d->ig.n || dirlen > DIGEST_DCACHE_PATH) {
-		c->gen = d->ig.n;
+	if (c->gen != d->ig_epoch || dirlen > DIGEST_DCACHE_PATH) {
+		c->gen = d->ig_epoch;
 		c->levels = 0;
 		c->len = 0;
 	}
@@ -300,6 +633,7 @@ digest_add_ignore_file(struct digest *d, const char *dir, size_t dirlen,
 
 	e = ignore_add_file(&d->ig, dir, dirlen, (const char *)data, len, &bad);
 	d->ignore_bad_lines += bad;
+	d->ig_epoch++;
 	return e;
 }
 
@@ -637,40 +971,200 @@ heap_pop(struct digest *d)
 	}
 }
 
+/* Pop bodies replaced by a later entry of their path (no longer counted). */
+static void
+heap_clean(struct digest *d)
+{
+	while (d->heap_n > 0 && d->nodes[d->heap[0]].dead) {
+		d->nodes[d->heap[0]].in_heap = 0;
+		heap_pop(d);
+	}
+}
+
 static void
 evict(struct digest *d)
 {
-	while (d->heap_n > 0) {
+	for (heap_clean(d); d->heap_n > 0; heap_clean(d)) {
 		struct digest_node *top = &d->nodes[d->heap[0]];
 		if (d->heap_bytes - top->sf.len < d->opt.max_output)
 			break;
 		d->heap_bytes -= top->sf.len;
 		store_drop(d->store, &top->sf);
 		top->evicted = 1;
+		top->in_heap = 0;
 		heap_pop(d);
 	}
 }
 
 /* Would a body for node idx be evicted at once? Then it is not stored at all. */
 static int
-past_cap(const struct digest *d, size_t idx)
+past_cap(struct digest *d, size_t idx)
 {
+	heap_clean(d);
 	return d->heap_n > 0 && d->heap_bytes >= d->opt.max_output &&
 	    node_cmp(d, idx, d->heap[0]) > 0;
 }
 
 /* ------------------------------------------------------------ entries */
 
-static char *
-dupn(const char *p, size_t n)
+/* Is path excluded by ig (not d->ig: no cache), an ancestor or itself? */
+static int
+excluded_by(const struct ignore *ig, const char *path, size_t len)
 {
-	char *s = malloc(n + 1);
+	for (size_t i = 1; i < len; i++)
+		if (path[i] == '/' && ignore_match(ig, path, i))
+			return 1;
+	return ignore_match(ig, path, len);
+}
 
-	if (s != NULL) {
-		memcpy(s, p, n);
-		s[n] = '\0';
+/*
+ * Why an entry would be left out, or DIGEST_KEPT: depth, the ignore set ig
+ * (none when ig is NULL), include patterns, size, in that order (the first
+ * that applies is the reason reported).
+ */
+static int
+judge(struct digest *d, const struct ignore *ig, const char *path, size_t len,
+    int type, uint64_t size)
+{
+	if (components(path, len) - 1 > (size_t)d->opt.max_depth)
+		return DIGEST_DEPTH;
+	if (ig == &d->ig ? path_excluded(d, path, len) :
+	    ig != NULL && excluded_by(ig, path, len))
+		return DIGEST_IGNORED;
+	if (type == DIGEST_SYMLINK)
+		return DIGEST_KEPT;
+	if (d->n_includes > 0 && !ignore_match(&d->inc, path, len))
+		return DIGEST_NOT_INCLUDED;
+	if (size > d->opt.max_file_size)
+		return DIGEST_TOO_LARGE;
+	return DIGEST_KEPT;
+}
+
+/*
+ * Can an ignore file still arrive that applies to path? Only those of its
+ * ancestor directories apply. In an archive in sorted order (git's, or plain
+ * byte order: GitHub, git archive, tar --sort=name) a directory's ignore
+ * files come before any of its entries whose name sorts after
+ * ".gitingestignore": a path none of whose components sorts before that has
+ * met every ignore file it ever will. In an unsorted archive, any path may.
+ */
+static int
+may_reinclude(const struct digest *d, const char *path, size_t len)
+{
+	static const char last[] = ".gitingestignore";
+	size_t at = 0, cl;
+
+	if (d->prescanned || !d->opt.use_ignore_files)
+		return 0;
+	if (d->unsorted)
+		return 1;
+	while (at <= len) {
+		size_t s = next_comp(path, len, &at, &cl);
+		if (memcmp_len(path + s, cl, last, sizeof last - 1) <= 0)
+			return 1;
 	}
-	return s;
+	return 0;
+}
+
+/* Component order of two names, git's (a directory as "name/") or bytes. */
+static int
+name_cmp(const char *a, size_t al, int adir, const char *b, size_t bl,
+    int bdir)
+{
+	size_t m = al < bl ? al : bl;
+	int r = memcmp(a, b, m), ca, cb;
+
+	if (r != 0)
+		return r;
+	ca = al > m ? (uint8_t)a[m] : adir ? '/' : -1;
+	cb = bl > m ? (uint8_t)b[m] : bdir ? '/' : -1;
+	return ca < cb ? -1 : ca > cb;
+}
+
+/* Note whether entries still come in sorted order (see may_reinclude). */
+static int
+check_order(struct digest *d, const char *path, size_t len, int type)
+{
+	size_t ap = 0, bp = 0, al, bl;
+
+	if (d->prescanned || d->unsorted)
+		return 0;
+	if (d->prev_len > 0) {
+		for (;;) {
+			size_t sa = next_comp(d->prev, d->prev_len, &ap, &al);
+			size_t sb = next_comp(path, len, &bp, &bl);
+			int alast = ap > d->prev_len, blast = bp > len;
+			if (al == bl && memcmp(d->prev + sa, path + sb, al) == 0) {
+				if (alast || blast)
+					break;  /* one is the other's ancestor */
+				continue;
+			}
+			int adir = !alast || d->prev_type == DIGEST_DIR;
+			int bdir = !blast || type == DIGEST_DIR;
+			if (name_cmp(d->prev + sa, al, 0, path + sb, bl, 0) > 0 &&
+			    name_cmp(d->prev + sa, al, adir, path + sb, bl,
+			    bdir) > 0)
+				d->unsorted = 1;
+			break;
+		}
+	}
+	if (len > d->prev_cap) {
+		char *np = realloc(d->prev, len);
+		if (np == NULL)
+			return ERR_NOMEM;
+		d->prev = np;
+		d->prev_cap = len;
+	}
+	memcpy(d->prev, path, len);
+	d->prev_len = len;
+	d->prev_type = type;
+	return 0;
+}
+
+/*
+ * Would the entry be kept were the tentative top directory not stripped, or
+ * could a later ignore file bring it back that way? (digest_tentative_top)
+ */
+static int
+alt_wants(struct digest *d, const char *path, size_t len, int type,
+    uint64_t size)
+{
+	char *fp;
+	size_t fl = d->alt_len + 1 + len;
+	int r, want;
+
+	if ((fp = malloc(fl)) == NULL)
+		return -1;
+	memcpy(fp, d->alt, d->alt_len);
+	fp[d->alt_len] = '/';
+	memcpy(fp + d->alt_len + 1, path, len);
+	r = judge(d, &d->igalt, fp, fl, type, size);
+	want = r == DIGEST_KEPT || (r == DIGEST_IGNORED &&
+	    judge(d, NULL, fp, fl, type, size) == DIGEST_KEPT &&
+	    may_reinclude(d, fp, fl));
+	free(fp);
+	return want;
+}
+
+/* Drop node j's body and mark it replaced by a later entry of its path. */
+static void
+replace_node(struct digest *d, size_t j)
+{
+	struct digest_node *old = &d->nodes[j];
+
+	if (old->type == DIGEST_FILE && old->path_len >= 10) {
+		size_t bl;
+		const char *b = basename_of(old->path, old->path_len, &bl);
+		if (is_ignore_file_name(b, bl))
+			igf_kill(d, old->path, old->path_len);
+	}
+	if (old->in_heap) {
+		d->heap_bytes -= old->sf.len;
+		old->dead = 1;
+	}
+	store_drop(d->store, &old->sf);
+	old->reason = DIGEST_REPLACED;
+	old->prov = 0;
 }
 
 int
@@ -680,7 +1174,8 @@ digest_entry(struct digest *d, enum digest_type type, const char *path,
 	struct digest_cur *c = d->cur;
 	struct digest_node *nd;
 	const char *base;
-	size_t blen;
+	size_t blen, dup;
+	int e, want;
 
 	if (c->active)
 		digest_entry_end(d);
@@ -697,6 +1192,11 @@ digest_entry(struct digest *d, enum digest_type type, const char *path,
 		d->nodes = nn;
 		d->cap = nc;
 	}
+	if ((e = check_order(d, path, pathlen, type)) != 0)
+		return e;
+	/* the same path again: extraction leaves the last one */
+	if (!d->prescanned && (dup = pm_get(d, path, pathlen)) != SIZE_MAX)
+		replace_node(d, dup);
 	nd = &d->nodes[d->n];
 	memset(nd, 0, sizeof *nd);
 	if ((nd->path = dupn(path, pathlen)) == NULL)
@@ -713,6 +1213,8 @@ digest_entry(struct digest *d, enum digest_type type, const char *path,
 	nd->size = type == DIGEST_FILE ? size : 0;
 	nd->reason = DIGEST_KEPT;
 	d->n++;
+	if (!d->prescanned && (e = pm_put(d, d->n - 1)) != 0)
+		return e;
 
 	memset(c, 0, offsetof(struct digest_cur, nb));
 	c->idx = d->n - 1;
@@ -733,31 +1235,31 @@ digest_entry(struct digest *d, enum digest_type type, const char *path,
 		nd->reason = DIGEST_OTHER_TYPE;
 		return 0;
 	}
-	if (components(path, pathlen) - 1 > (size_t)d->opt.max_depth) {
-		nd->reason = DIGEST_DEPTH;
-		return 0;
-	}
-	nd->ig_gen = d->ig.n;
-	if (path_excluded(d, path, pathlen)) {
-		nd->reason = DIGEST_IGNORED;
-		/* a later negation could bring it back: remember the body was
-		 * never kept */
-		nd->early = 1;
-		return 0;
-	}
+	nd->ig_gen = d->ig_epoch;
+	nd->reason = (uint8_t)judge(d, &d->ig, path, pathlen, type, size);
 	if (type == DIGEST_SYMLINK) {
+		nd->has_body = 1;
 		nd->body = BODY_NONE;
 		return 0;
 	}
-	/* a regular file */
-	if (d->n_includes > 0 && !ignore_match(&d->inc, path, pathlen)) {
-		nd->reason = DIGEST_NOT_INCLUDED;
+	/*
+	 * Left out for now: keep the body all the same when the decision may
+	 * still change (a later ignore file's negation, or a top directory that
+	 * turns out not to be stripped), so that a tarball gives what the
+	 * directory gives. Such bodies stay out of the output cap's heap.
+	 */
+	want = nd->reason == DIGEST_KEPT;
+	if (!want && nd->reason == DIGEST_IGNORED && judge(d, NULL, path,
+	    pathlen, type, size) == DIGEST_KEPT && may_reinclude(d, path,
+	    pathlen))
+		want = 1;
+	if (!want && d->alt != NULL && (want = alt_wants(d, path, pathlen,
+	    type, size)) < 0)
+		return ERR_NOMEM;
+	if (!want)
 		return 0;
-	}
-	if (size > d->opt.max_file_size) {
-		nd->reason = DIGEST_TOO_LARGE;
-		return 0;
-	}
+	nd->prov = nd->reason != DIGEST_KEPT;
+	nd->has_body = 1;
 	c->storing = 1;
 	if (blen >= 6 && memcmp(base + blen - 6, ".ipynb", 6) == 0)
 		c->notebook = 1;
@@ -765,18 +1267,91 @@ digest_entry(struct digest *d, enum digest_type type, const char *path,
 	tokens_init(&c->tk);
 	if (d->opt.token_thread && d->tq == NULL &&
 	    d->tok_inline >= DIGEST_TOKQ_START) {
-		int e = tokq_start(d);
-		if (e)
+		if ((e = tokq_start(d)) != 0)
 			return e;
 	}
 	if (d->opt.max_output > 0) {
-		int e = make_lkey(nd);
-		if (e)
+		if ((e = make_lkey(nd)) != 0)
 			return e;
 		c->discard = past_cap(d, c->idx);
 	}
 	if (!c->discard)
 		store_begin(d->store, &nd->sf);
+	return 0;
+}
+
+/* see digest.h */
+int
+digest_tentative_top(struct digest *d, const char *alt, size_t len)
+{
+	if (d->prescanned || d->alt != NULL)
+		return 0;
+	if ((d->alt = dupn(alt, len)) == NULL)
+		return ERR_NOMEM;
+	d->alt_len = len;
+	return base_ignore(d, &d->igalt);
+}
+
+/* path = pre/path, in place */
+static int
+prefix_path(char **path, uint32_t *plen, const char *pre, size_t prelen)
+{
+	size_t n = prelen + 1 + *plen;
+	char *np;
+
+	if (n > UINT32_MAX || (np = malloc(n + 1)) == NULL)
+		return ERR_NOMEM;
+	memcpy(np, pre, prelen);
+	np[prelen] = '/';
+	memcpy(np + prelen + 1, *path, *plen + 1);
+	free(*path);
+	*path = np;
+	*plen = (uint32_t)n;
+	return 0;
+}
+
+/* see digest.h */
+int
+digest_reroot(struct digest *d)
+{
+	struct ignore t;
+	int e;
+
+	if (d->alt == NULL)
+		return 0;
+	for (size_t i = 0; i < d->n; i++) {
+		struct digest_node *nd = &d->nodes[i];
+		int had_key = nd->lkey != NULL;
+		if ((e = prefix_path(&nd->path, &nd->path_len, d->alt,
+		    d->alt_len)) != 0)
+			return e;
+		free(nd->lkey);
+		nd->lkey = NULL;
+		if (had_key && (e = make_lkey(nd)) != 0)
+			return e;
+		nd->ig_gen = UINT64_MAX;        /* judged again at finish */
+	}
+	for (size_t i = 0; i < d->n_igf; i++) {
+		uint32_t pl = (uint32_t)d->igf[i].path_len;
+		if ((e = prefix_path(&d->igf[i].path, &pl, d->alt,
+		    d->alt_len)) != 0)
+			return e;
+		d->igf[i].path_len = pl;
+	}
+	if (d->pm != NULL && d->pm->cap > 0 &&
+	    (e = pm_rehash(d, d->pm->cap)) != 0)
+		return e;
+	/* the alternative set was kept in step: it is the set now */
+	t = d->ig;
+	d->ig = d->igalt;
+	d->igalt = t;
+	ignore_free(&d->igalt);
+	d->igf_rebuild = d->n_igf > 0;
+	d->ig_epoch++;
+	d->prev_len = 0;
+	free(d->alt);
+	d->alt = NULL;
+	d->alt_len = 0;
 	return 0;
 }
 
@@ -928,28 +1503,26 @@ digest_entry_end(struct digest *d)
 		return 0;
 	c->active = 0;
 	nd = &d->nodes[c->idx];
-	if (c->capture) {
-		size_t dlen = nd->path_len > 0 ? nd->path_len : 0;
-		while (dlen > 0 && nd->path[dlen - 1] != '/')
-			dlen--;
-		if (dlen > 0)
-			dlen--;         /* drop the '/' */
-		e = digest_add_ignore_file(d, nd->path, dlen, c->ig.p, c->ig.len);
-		if (e)
-			return e;
-	}
+	if (c->capture && (e = igf_add(d, nd->path, nd->path_len, c->ig.p,
+	    c->ig.len)) != 0)
+		return e;
 	if (!c->storing)
 		return 0;
 
 	if (c->notebook) {
 		struct buf conv;
 		buf_init(&conv, 4 * DIGEST_MAX_FILE_SIZE);
-		if (c->nb_too_big)
+		int limited = 0;
+		if (c->nb_too_big) {
 			e = buf_puts(&conv, "Error processing notebook: notebook "
 			    "larger than the 4 MiB conversion limit");
-		else
-			e = notebook_convert((const char *)c->nb.p, c->nb.len,
-			    &conv);
+			nd->note = NOTE_NB_SIZE;
+		} else {
+			e = notebook_convert_capped((const char *)c->nb.p,
+			    c->nb.len, &conv, NOTEBOOK_TREE_MAX, &limited);
+			if (limited)
+				nd->note = NOTE_NB_TREE;
+		}
 		if (e == 0)
 			e = emit(d, conv.p, conv.len);
 		buf_free(&conv);
@@ -999,9 +1572,12 @@ digest_entry_end(struct digest *d)
 			    c->tok_fed);
 		if (c->discard) {
 			nd->evicted = 1;
-		} else if (d->opt.max_output > 0 && e == 0) {
+		} else if (d->opt.max_output > 0 && e == 0 && !nd->prov) {
+			/* a provisional body is not counted: it may never
+			 * be shown, and must not push shown ones out */
 			d->heap_bytes += nd->sf.len;
 			e = heap_push(d, c->idx);
+			nd->in_heap = e == 0;
 			evict(d);
 		}
 	} else {
@@ -1260,6 +1836,101 @@ link_display(const char *l, size_t n, const char **out, size_t *olen)
 	}
 }
 
+/* ------------------------------------------------------------ names */
+
+/*
+ * Names and symlink targets are printed as they are, as gitingest does, unless
+ * they hold a byte that could forge the digest's structure (a newline starting
+ * a "FILE:" line under a "====" rule) or a terminal: C0 controls, DEL, the C1
+ * controls U+0080..U+009F and the line and paragraph separators U+2028/U+2029.
+ * Such a name is printed escaped as a whole: \n \r \t, \xHH for the other
+ * bytes, \uHHHH for the Unicode ones, and '\' as "\\" (so the escaped form
+ * cannot be mistaken for another name's raw bytes).
+ */
+static size_t
+special_at(const uint8_t *p, size_t n, size_t i)
+{
+	if (p[i] < 0x20 || p[i] == 0x7f)
+		return 1;
+	if (p[i] == 0xc2 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)
+		return 2;
+	if (p[i] == 0xe2 && i + 2 < n && p[i + 1] == 0x80 &&
+	    (p[i + 2] == 0xa8 || p[i + 2] == 0xa9))
+		return 3;
+	return 0;
+}
+
+static int
+needs_escape(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (special_at((const uint8_t *)s, n, i))
+			return 1;
+	return 0;
+}
+
+/* see digest.h */
+size_t
+digest_escape_name(const char *s, size_t n, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint8_t *p = (const uint8_t *)s;
+	size_t o = 0;
+
+	if (!needs_escape(s, n)) {
+		if (out != NULL && n <= cap)
+			memcpy(out, s, n);
+		return n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char t[8];
+		size_t tl = 0, k = special_at(p, n, i);
+		unsigned cp = p[i];
+		if (k == 1 && (cp == '\n' || cp == '\r' || cp == '\t')) {
+			t[tl++] = '\\';
+			t[tl++] = cp == '\n' ? 'n' : cp == '\r' ? 'r' : 't';
+		} else if (k == 1) {
+			t[tl++] = '\\';
+			t[tl++] = 'x';
+			t[tl++] = hex[cp >> 4];
+			t[tl++] = hex[cp & 15];
+		} else if (k > 1) {
+			cp = k == 2 ? p[i + 1] : 0x2000u | (p[i + 2] & 0x3fu);
+			t[tl++] = '\\';
+			t[tl++] = 'u';
+			for (int sh = 12; sh >= 0; sh -= 4)
+				t[tl++] = hex[(cp >> sh) & 15];
+			i += k - 1;
+		} else if (cp == '\\') {
+			t[tl++] = '\\';
+			t[tl++] = '\\';
+		} else {
+			t[tl++] = (char)cp;
+		}
+		if (out != NULL && o + tl <= cap)
+			memcpy(out + o, t, tl);
+		o += tl;
+	}
+	return o;
+}
+
+/* A name as printed: s itself, or an escaped copy in *tmp (to free). */
+static const char *
+shown(const char *s, size_t n, size_t *olen, char **tmp)
+{
+	*tmp = NULL;
+	*olen = n;
+	if (!needs_escape(s, n))
+		return s;
+	*olen = digest_escape_name(s, n, NULL, 0);
+	if ((*tmp = malloc(*olen ? *olen : 1)) == NULL) {
+		*olen = 0;
+		return "";
+	}
+	digest_escape_name(s, n, *tmp, *olen);
+	return *tmp;
+}
+
 struct tnode {
 	const char *name;
 	size_t nlen;
@@ -1273,18 +1944,24 @@ tree_line(struct buf *b, const char *prefix, size_t plen, int last,
 {
 	int e = 0;
 
+	const char *x;
+	size_t xl;
+	char *tmp;
+
 	e |= buf_append(b, prefix, plen);
 	e |= buf_puts(b, last ? "\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 " :
 	    "\xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 ");
-	e |= buf_append(b, t->name, t->nlen);
+	x = shown(t->name, t->nlen, &xl, &tmp);
+	e |= buf_append(b, x, xl);
+	free(tmp);
 	if (t->leaf == NULL) {
 		e |= buf_putc(b, '/');
 	} else if (t->leaf->type == DIGEST_SYMLINK) {
-		const char *x;
-		size_t xl;
 		link_display(t->leaf->link, t->leaf->link_len, &x, &xl);
+		x = shown(x, xl, &xl, &tmp);
 		e |= buf_puts(b, " -> ");
 		e |= buf_append(b, x, xl);
+		free(tmp);
 	}
 	e |= buf_putc(b, '\n');
 	return e ? ERR_NOMEM : 0;
@@ -1439,13 +2116,43 @@ drop_body(struct digest *d, struct digest_node *nd, int reason)
 	store_drop(d->store, &nd->sf);
 }
 
+/*
+ * A member below a symlink, a file or any member that is not a directory
+ * cannot exist after extraction (GNU tar refuses to write through a symlink
+ * it extracted, and a file is no directory): it is left out with a reason,
+ * never shown. The map holds each path's last entry.
+ */
+static void
+mark_under_links(struct digest *d)
+{
+	if (d->pm == NULL)
+		return;
+	for (size_t i = 0; i < d->n; i++) {
+		struct digest_node *nd = &d->nodes[i];
+		if (nd->reason == DIGEST_REPLACED)
+			continue;
+		for (size_t j = 1; j < nd->path_len; j++) {
+			size_t k;
+			if (nd->path[j] != '/')
+				continue;
+			k = pm_get(d, nd->path, j);
+			if (k != SIZE_MAX && d->nodes[k].type != DIGEST_DIR) {
+				drop_body(d, nd, DIGEST_UNDER_LINK);
+				nd->prov = 0;
+				break;
+			}
+		}
+	}
+}
+
 /* Tokens of one block's header and separators (the body is counted already). */
 static uint64_t
 header_tokens(const struct digest_node *nd)
 {
 	struct tokens t;
-	const char *x = "";
-	size_t xl = 0;
+	const char *x = "", *pth;
+	size_t xl = 0, pl;
+	char *tmp, *tmp2 = NULL;
 
 	/* the block's header exactly as rendered, counted in one stream (the
 	 * newlines after the body join the body's last whitespace run) */
@@ -1453,15 +2160,19 @@ header_tokens(const struct digest_node *nd)
 	tokens_feed(&t, (const uint8_t *)SEP "\n", sizeof SEP);
 	if (nd->type == DIGEST_SYMLINK) {
 		link_display(nd->link, nd->link_len, &x, &xl);
+		x = shown(x, xl, &xl, &tmp2);
 		tokens_feed(&t, (const uint8_t *)"SYMLINK: ", 9);
 	} else {
 		tokens_feed(&t, (const uint8_t *)"FILE: ", 6);
 	}
-	tokens_feed(&t, (const uint8_t *)nd->path, nd->path_len);
+	pth = shown(nd->path, nd->path_len, &pl, &tmp);
+	tokens_feed(&t, (const uint8_t *)pth, pl);
+	free(tmp);
 	if (xl > 0) {
 		tokens_feed(&t, (const uint8_t *)" -> ", 4);
 		tokens_feed(&t, (const uint8_t *)x, xl);
 	}
+	free(tmp2);
 	tokens_feed(&t, (const uint8_t *)"\n" SEP "\n", sizeof SEP + 1);
 	return tokens_end(&t);
 }
@@ -1478,28 +2189,45 @@ digest_finish(struct digest *d, const char *root_name)
 		return e;
 	if ((e = tokq_finish(d)) != 0)
 		return e;
-	/* 1. the complete ignore set, and include patterns for symlinks */
+	/* 1. the top directory stays stripped; the ignore files in the walk's
+	 * order; members extraction would not create; then every entry judged
+	 * before the last pattern came (or kept provisionally) is judged again
+	 * with the complete set, and include patterns for symlinks */
+	if (d->alt != NULL) {
+		ignore_free(&d->igalt);
+		free(d->alt);
+		d->alt = NULL;
+	}
+	if (d->igf_rebuild && (e = igf_rebuild(d)) != 0)
+		return e;
+	if (!d->prescanned)
+		mark_under_links(d);
 	for (size_t i = 0; i < d->n; i++) {
 		struct digest_node *nd = &d->nodes[i];
 		if (nd->type != DIGEST_FILE && nd->type != DIGEST_SYMLINK)
 			continue;
-		if (nd->reason == DIGEST_KEPT) {
-			/* judged with every pattern already: nothing to redo */
-			if (nd->ig_gen != d->ig.n &&
-			    path_excluded(d, nd->path, nd->path_len)) {
-				drop_body(d, nd, DIGEST_IGNORED);
-				continue;
-			}
-		} else if (nd->early && nd->reason == DIGEST_IGNORED) {
-			if (nd->ig_gen != d->ig.n &&
-			    !path_excluded(d, nd->path, nd->path_len)) {
+		if (nd->reason == DIGEST_REPLACED ||
+		    nd->reason == DIGEST_UNDER_LINK)
+			continue;
+		if (nd->prov || nd->ig_gen != d->ig_epoch) {
+			int r = judge(d, &d->ig, nd->path, nd->path_len,
+			    nd->type, nd->size);
+			if (r == DIGEST_KEPT && !nd->has_body) {
+				/* only in an archive out of sorted order */
 				nd->reason = DIGEST_DROPPED_EARLY;
 				d->dropped_early++;
+				continue;
 			}
-			continue;
-		} else {
-			continue;
+			nd->prov = 0;
+			nd->ig_gen = d->ig_epoch;
+			if (r != DIGEST_KEPT) {
+				drop_body(d, nd, r);
+				continue;
+			}
+			nd->reason = DIGEST_KEPT;
 		}
+		if (nd->reason != DIGEST_KEPT)
+			continue;
 		if (nd->type == DIGEST_SYMLINK && d->n_includes > 0 &&
 		    !ignore_match(&d->inc, nd->path, nd->path_len)) {
 			if (!have_dirs) {
@@ -1620,18 +2348,23 @@ digest_write_content(struct digest *d, struct out *o)
 		if (i > 0)
 			out_write(o, "\n", 1);
 		out_write(o, SEP "\n", sizeof SEP);
+		const char *x, *pth;
+		size_t xl, pl;
+		char *tmp, *tmp2;
+		pth = shown(nd->path, nd->path_len, &pl, &tmp);
 		if (nd->type == DIGEST_SYMLINK) {
-			const char *x;
-			size_t xl;
 			link_display(nd->link, nd->link_len, &x, &xl);
+			x = shown(x, xl, &xl, &tmp2);
 			out_write(o, "SYMLINK: ", 9);
-			out_write(o, nd->path, nd->path_len);
+			out_write(o, pth, pl);
 			out_write(o, " -> ", 4);
 			out_write(o, x, xl);
+			free(tmp2);
 		} else {
 			out_write(o, "FILE: ", 6);
-			out_write(o, nd->path, nd->path_len);
+			out_write(o, pth, pl);
 		}
+		free(tmp);
 		out_write(o, "\n" SEP "\n", sizeof SEP + 1);
 		if (nd->body == BODY_TEXT && nd->evicted) {
 			/* digest_finish() proved this is past the cap */
@@ -1715,6 +2448,8 @@ digest_report_json(const struct digest *d, FILE *f)
 		    nd->body == BODY_ERROR ? "unreadable" : "text",
 		    (unsigned long long)nd->size,
 		    (unsigned long long)(nd->tokens + header_tokens(nd)));
+		if (nd->note != NOTE_NONE)
+			fprintf(f, ", \"note\": \"%s\"", note_text[nd->note]);
 		fputc('}', f);
 	}
 	fputs(first ? "],\n  \"skipped\": [" : "\n  ],\n  \"skipped\": [", f);

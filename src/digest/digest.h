@@ -63,7 +63,9 @@ enum digest_type {
 	X(FILE_LIMIT,    "file count limit reached") \
 	X(TOTAL_LIMIT,   "total size limit reached") \
 	X(OTHER_TYPE,    "not a regular file or symlink") \
-	X(DROPPED_EARLY, "excluded before a later ignore rule re-included it")
+	X(DROPPED_EARLY, "excluded before a later ignore rule re-included it") \
+	X(REPLACED,      "replaced by a later archive entry with the same path") \
+	X(UNDER_LINK,    "inside a symlink or file of the archive (extraction would not create it)")
 
 enum digest_reason {
 #define DIGEST_REASON_ENUM(name, text) DIGEST_##name,
@@ -88,12 +90,23 @@ struct digest_opts {
 
 struct digest_node;                     /* see digest.c */
 struct tokq;
+struct digest_pathmap;                  /* see digest.c */
+
+/* An ignore file seen in an archive: kept so the set can be rebuilt in the
+ * directory walk's order (shallow files first, then byte order). */
+struct digest_igfile {
+	char *path;                     /* relative path of the file */
+	size_t path_len;
+	uint8_t *data;
+	size_t len;
+	int dead;                       /* replaced by a later entry */
+};
 
 /* Per-level cache of ancestor-directory exclusion (digest.c, path_excluded). */
 #define DIGEST_DCACHE_PATH   4096
 #define DIGEST_DCACHE_LEVELS 128
 struct digest_dcache {
-	size_t gen;                     /* pattern count the cache is valid for */
+	uint64_t gen;                   /* ig_epoch the cache is valid for */
 	size_t len, levels;
 	uint16_t ends[DIGEST_DCACHE_LEVELS];
 	uint8_t hit[DIGEST_DCACHE_LEVELS];
@@ -120,6 +133,19 @@ struct digest {
 	uint64_t files_analyzed;
 	uint64_t tokens;
 	uint64_t dropped_early;         /* entries that hit DIGEST_DROPPED_EARLY */
+	uint64_t ig_epoch;              /* bumped whenever d->ig changes */
+	struct digest_igfile *igf;      /* ignore files seen (archives) */
+	size_t n_igf, cap_igf;
+	int igf_rebuild;                /* igf not in canonical order, or a
+	                                 * file replaced: rebuild at finish */
+	struct digest_pathmap *pm;      /* path -> latest node (duplicates) */
+	char *prev;                     /* previous entry's path (order check) */
+	size_t prev_len, prev_cap;
+	int prev_type;
+	int unsorted;                   /* entries not in sorted order seen */
+	char *alt;                      /* tentative top directory ("top/") */
+	size_t alt_len;
+	struct ignore igalt;            /* the ignore set were alt not stripped */
 	uint64_t ignore_bad_lines;      /* non-UTF-8 lines skipped in ignore files */
 	int finished;
 	struct digest_dcache dc;
@@ -139,6 +165,21 @@ void digest_free(struct digest *d);
  */
 int digest_add_ignore_file(struct digest *d, const char *dir, size_t dirlen,
     const uint8_t *data, size_t len);
+
+/*
+ * Archives: the source strips a top directory alt[0..len) (no '/') from every
+ * path it reports, but only if every entry shares it, which is known at the
+ * end. Until digest_reroot() or digest_finish(), bodies that would be kept
+ * were the paths "alt/..." are kept too. Returns 0 or ERR_NOMEM.
+ */
+int digest_tentative_top(struct digest *d, const char *alt, size_t len);
+
+/*
+ * The archive had an entry outside the tentative top directory: every entry
+ * reported so far is re-rooted under it (as if never stripped) and will be
+ * judged again at digest_finish(). Returns 0 or ERR_NOMEM.
+ */
+int digest_reroot(struct digest *d);
 
 /* 1 if a directory at path would be excluded (callers may skip walking it). */
 int digest_dir_excluded(struct digest *d, const char *path, size_t len);
@@ -190,5 +231,14 @@ int digest_each_text(struct digest *d, const struct digest_visit *v);
 int digest_report_json(const struct digest *d, FILE *f);
 
 const char *digest_reason_str(int reason);
+
+/*
+ * A name or symlink target as the digest prints it: unchanged, unless it holds
+ * a control character (C0, DEL, C1, U+2028, U+2029), which could forge the
+ * digest's structure; then escaped as a whole (\n \r \t \xHH \uHHHH, '\' as
+ * "\\"). Writes at most cap bytes to out (may be NULL) and returns the full
+ * length.
+ */
+size_t digest_escape_name(const char *s, size_t n, char *out, size_t cap);
 
 #endif

@@ -21,18 +21,16 @@
  *
  * Data flow: the bytes must decode as strict UTF-8 (Python opens the file as
  * UTF-8: a decode error is the exception), then pass a strict syntax check
- * with Python json's grammar (cJSON is laxer: BOM, control characters in
- * strings, leading zeros...), then cJSON builds the tree. cJSON keeps numbers
- * only as doubles, so each number node's valueint is set to the offset of its
- * token in the text: type (int/float), str() and truthiness come from the
- * token itself, as Python's would (string nodes get their decoded length
- * there the same way). NaN/Infinity (accepted by Python, not by cJSON) and
- * number tokens longer than cJSON's 63-byte buffer are blanked to "0" in a
- * private copy before cJSON sees it.
+ * with Python json's grammar, then a tree of cJSON nodes is built from the
+ * checked text (b_value(): not cJSON's parser, which keeps global state) in
+ * an arena capped at NOTEBOOK_TREE_MAX per notebook. Each number node's
+ * valueint is the offset of its token in the text: type (int/float), str()
+ * and truthiness come from the token itself, as Python's would (NaN and
+ * Infinity included); string nodes get their decoded length there.
  *
  * Known deviations (all need hand-made JSON, not a Jupyter notebook): a
  * "\u0000" escape in an object *key* ends the key (cJSON keys are C
- * strings; string values keep it, see mark_tokens()); lone surrogate
+ * strings; string values keep it, see b_value()); lone surrogate
  * escapes give the invalid-JSON body (Python keeps the surrogate); the
  * RecursionError body comes at nesting 1001 (cJSON's limit), where Python's
  * own threshold depends on its call stack (about 950..990); repr() of a
@@ -40,8 +38,11 @@
  * escapes unassigned and format characters).
  *
  * Limits: the input must be under INT_MAX bytes (offsets live in valueint);
- * memory is cJSON's tree (about 64 bytes per JSON value) plus the output,
- * which is capped by the caller's buf.
+ * memory is the tree (about 64 bytes per JSON value plus the strings), at
+ * most the caller's cap (NOTEBOOK_TREE_MAX by default; past it the body is
+ * gitingest's "Error processing notebook: ..." for a notebook it cannot
+ * convert), plus the output, which is capped by the caller's buf. Nothing is
+ * shared between calls: notebooks convert on any number of threads.
  */
 #include <limits.h>
 #include <stdarg.h>
@@ -58,8 +59,6 @@
 /* A Python exception was raised: its str() is in nb->emsg. */
 #define NB_EXC (-1)
 
-/* cJSON's parse_number copies at most 63 bytes of a number token. */
-#define CJSON_NUMBER_MAX 63
 
 #define HEADER "# Jupyter notebook converted to Python script."
 #define ERR_PREFIX "Error processing notebook: "
@@ -133,7 +132,7 @@ pv_of(const struct nb *nb, const cJSON *j)
 	} else if (cJSON_IsString(j)) {
 		v.t = PY_STR;
 		v.s = j->valuestring;
-		v.n = (size_t)j->valueint;     /* see mark_tokens() */
+		v.n = (size_t)j->valueint;     /* see b_value() */
 	} else if (cJSON_IsArray(j)) {
 		v.t = PY_LIST;
 	} else if (cJSON_IsObject(j)) {
@@ -812,8 +811,9 @@ process(struct nb *nb, struct pv root, struct buf *res)
 /*
  * Strict syntax check with Python json's grammar (RFC 8259 plus NaN,
  * Infinity, -Infinity; strings without raw control characters; only
- * " \t\n\r" as whitespace), and the same nesting cap as cJSON. Sets
- * *blank when a number token needs blanking before cJSON sees it.
+ * " \t\n\r" as whitespace), and the same nesting cap as cJSON's parser
+ * (kept: the RecursionError body depends on it). blank records NaN or
+ * Infinity (unused since the tree is ours; kept for the scan's shape).
  */
 struct scan {
 	const char *p;
@@ -881,8 +881,7 @@ scan_number(struct scan *s)
 		while (is_digit(s))
 			s->i++;
 	}
-	if (s->i - start > CJSON_NUMBER_MAX)
-		s->blank = 1;
+	(void)start;
 	return 1;
 }
 
@@ -975,84 +974,81 @@ scan_value(struct scan *s, int depth)
 	}
 }
 
-/*
- * Blank NaN/Infinity and over-long numbers to "0" plus spaces in a copy, so
- * cJSON parses it; the original tokens are still read from nb->text.
- */
-static void
-blank_numbers(char *p, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		size_t len;
-
-		if (p[i] == '"') {
-			for (i++; i < n && p[i] != '"'; i++)
-				if (p[i] == '\\')
-					i++;
-			i++;
-			continue;
-		}
-		if (strchr("-0123456789NI", p[i]) == NULL || p[i] == '\0') {
-			i++;
-			continue;
-		}
-		len = 1;
-		if (p[i] == 'N')
-			len = 3;
-		else if (p[i] == 'I')
-			len = 8;
-		else if (p[i] == '-' && i + 1 < n && p[i + 1] == 'I')
-			len = 9;
-		else
-			while (i + len < n && strchr("0123456789+-.eE",
-			    p[i + len]) != NULL && p[i + len] != '\0')
-				len++;
-		if (len > CJSON_NUMBER_MAX || p[i] == 'N' || p[i] == 'I' ||
-		    len == 9) {
-			p[i] = '0';
-			memset(p + i + 1, ' ', len - 1);
-		}
-		i += len;
-	}
-}
+/* ------------------------------------------------------------ tree */
 
 /*
- * Pre-order walk of the tree against the text: every string and number token
- * is met in document order (an object member's key token, then its value).
- * Number nodes get the offset of their token in valueint; string nodes get
- * their decoded length there, because cJSON keeps a "\u0000" escape as a
- * NUL byte inside valuestring and strlen() would stop at it.
+ * The tree is built here rather than by cJSON's parser, for two reasons:
+ * cJSON_Parse* records its last error in a process-wide variable (a data race
+ * between the batch run's workers), and it allocates through process-wide
+ * hooks, so a memory cap per notebook would need global state too. The text
+ * has passed scan_value(), so building is a plain walk with nothing left to
+ * reject but what cJSON rejects (lone surrogate escapes). Nodes are cJSON
+ * structs, read by the code above through cJSON's accessors, carved from one
+ * arena per notebook that stops at a cap: a notebook of a million tiny
+ * values would otherwise cost ~64 bytes per value (a 4 MiB file, 100 MiB).
+ *
+ * Number nodes get the offset of their token in valueint (cJSON keeps
+ * numbers only as doubles; type, str() and truthiness come from the token,
+ * as Python's would); string nodes get their decoded length there, because a
+ * "\u0000" escape is a NUL byte inside valuestring.
  */
-struct tokwalk {
-	const char *p;
-	size_t n, i;
+#define ARENA_BLOCK (64u << 10)
+
+struct arena_blk {
+	struct arena_blk *next;
+	size_t used, cap;
+	size_t pad;             /* data starts 32 bytes in: aligned for cJSON */
+	unsigned char data[];
 };
 
-/* Offset of the next string or number token, moving past it. */
-static size_t
-next_token(struct tokwalk *w)
-{
-	while (w->i < w->n) {
-		size_t at = w->i;
-		char c = w->p[at];
+struct arena {
+	struct arena_blk *head;
+	size_t total, cap;
+	int over;               /* the cap was reached */
+};
 
-		if (c == '"') {
-			for (w->i++; w->i < w->n && w->p[w->i] != '"'; w->i++)
-				if (w->p[w->i] == '\\')
-					w->i++;
-			w->i++;
-			return at;
+static void *
+arena_get(struct arena *a, size_t n)
+{
+	void *p;
+
+	n = (n + 15) & ~(size_t)15;
+	if (a->head == NULL || a->head->cap - a->head->used < n) {
+		size_t bc = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+		struct arena_blk *b;
+		if (a->total + bc + sizeof *b > a->cap) {
+			a->over = 1;
+			return NULL;
 		}
-		if (c != '\0' && strchr("-0123456789NI", c) != NULL) {
-			w->i += number_len(w->p + at);
-			return at;
-		}
-		w->i++;
+		if ((b = malloc(sizeof *b + bc)) == NULL)
+			return NULL;
+		b->next = a->head;
+		b->used = 0;
+		b->cap = bc;
+		a->head = b;
+		a->total += bc + sizeof *b;
 	}
-	return w->n;            /* not reached for a validated text */
+	p = a->head->data + a->head->used;
+	a->head->used += n;
+	return p;
 }
+
+static void
+arena_free(struct arena *a)
+{
+	while (a->head != NULL) {
+		struct arena_blk *b = a->head;
+		a->head = b->next;
+		free(b);
+	}
+}
+
+struct build {
+	const char *p;          /* validated, NUL-terminated text */
+	size_t i;
+	struct arena *a;
+	int bad;                /* a lone surrogate escape (cJSON refuses) */
+};
 
 static unsigned
 hex4(const char *p)
@@ -1068,50 +1064,150 @@ hex4(const char *p)
 	return v;
 }
 
-/* Decoded UTF-8 length of the (validated) string token at p. */
-static size_t
-string_len(const char *p)
+static void
+b_ws(struct build *b)
 {
-	size_t len = 0;
-
-	for (p++; *p != '"'; len++) {
-		unsigned cp;
-
-		if (*p != '\\') {
-			p++;
-			continue;
-		}
-		if (p[1] != 'u') {
-			p += 2;
-			continue;
-		}
-		cp = hex4(p + 2);
-		p += 6;
-		if (cp >= 0xD800 && cp <= 0xDBFF) {
-			/* a pair (cJSON rejects lone surrogates): 4 bytes */
-			p += 6;
-			len += 3;
-		} else if (cp >= 0x800) {
-			len += 2;
-		} else if (cp >= 0x80) {
-			len += 1;
-		}
-	}
-	return len;
+	while (b->p[b->i] == ' ' || b->p[b->i] == '\t' || b->p[b->i] == '\n' ||
+	    b->p[b->i] == '\r')
+		b->i++;
 }
 
-static void
-mark_tokens(cJSON *j, int in_object, struct tokwalk *w)
+/* The string token at b->i, decoded as cJSON decodes it; NULL on failure. */
+static char *
+b_string(struct build *b, size_t *len)
 {
-	for (; j != NULL; j = j->next) {
-		if (in_object)
-			(void)next_token(w);            /* the key */
-		if (cJSON_IsNumber(j))
-			j->valueint = (int)next_token(w);
-		else if (cJSON_IsString(j))
-			j->valueint = (int)string_len(w->p + next_token(w));
-		else if (j->child != NULL)
-			mark_tokens(j->child, cJSON_IsObject(j), w);
+	size_t start = ++b->i, end = start, o = 0;
+	char *s;
+
+	while (b->p[end] != '"')
+		end += b->p[end] == '\\' ? 2 : 1;
+	/* decoding never makes a string longer */
+	if ((s = arena_get(b->a, end - start + 1)) == NULL)
+		return NULL;
+	for (size_t i = start; i < end;) {
+		char c = b->p[i];
+		unsigned cp, lo;
+		if (c != '\\') {
+			s[o++] = c;
+			i++;
+			continue;
+		}
+		c = b->p[i + 1];
+		if (c != 'u') {
+			s[o++] = c == 'b' ? '\b' : c == 'f' ? '\f' : c == 'n' ?
+			    '\n' : c == 'r' ? '\r' : c == 't' ? '\t' : c;
+			i += 2;
+			continue;
+		}
+		cp = hex4(b->p + i + 2);
+		i += 6;
+		if (cp >= 0xDC00 && cp <= 0xDFFF) {
+			b->bad = 1;
+			return NULL;
+		}
+		if (cp >= 0xD800 && cp <= 0xDBFF) {
+			if (end - i < 6 || b->p[i] != '\\' || b->p[i + 1] != 'u' ||
+			    (lo = hex4(b->p + i + 2)) < 0xDC00 || lo > 0xDFFF) {
+				b->bad = 1;
+				return NULL;
+			}
+			cp = 0x10000 + (((cp & 0x3FF) << 10) | (lo & 0x3FF));
+			i += 6;
+		}
+		if (cp < 0x80) {
+			s[o++] = (char)cp;
+		} else if (cp < 0x800) {
+			s[o++] = (char)(0xC0 | cp >> 6);
+			s[o++] = (char)(0x80 | (cp & 0x3F));
+		} else if (cp < 0x10000) {
+			s[o++] = (char)(0xE0 | cp >> 12);
+			s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+			s[o++] = (char)(0x80 | (cp & 0x3F));
+		} else {
+			s[o++] = (char)(0xF0 | cp >> 18);
+			s[o++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+			s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+			s[o++] = (char)(0x80 | (cp & 0x3F));
+		}
+	}
+	s[o] = '\0';
+	*len = o;
+	b->i = end + 1;
+	return s;
+}
+
+/* The value at b->i (depth is bounded by scan_value's check). */
+static cJSON *
+b_value(struct build *b)
+{
+	cJSON *j, *last = NULL;
+	size_t len;
+	char close;
+
+	b_ws(b);
+	if ((j = arena_get(b->a, sizeof *j)) == NULL)
+		return NULL;
+	memset(j, 0, sizeof *j);
+	switch (b->p[b->i]) {
+	case '"':
+		j->type = cJSON_String;
+		if ((j->valuestring = b_string(b, &len)) == NULL)
+			return NULL;
+		j->valueint = (int)len;
+		return j;
+	case 't':
+		j->type = cJSON_True;
+		b->i += 4;
+		return j;
+	case 'f':
+		j->type = cJSON_False;
+		b->i += 5;
+		return j;
+	case 'n':
+		j->type = cJSON_NULL;
+		b->i += 4;
+		return j;
+	case '[':
+	case '{':
+		break;
+	default:
+		j->type = cJSON_Number;
+		j->valueint = (int)b->i;
+		b->i += number_len(b->p + b->i);
+		return j;
+	}
+	close = b->p[b->i] == '{' ? '}' : ']';
+	j->type = close == '}' ? cJSON_Object : cJSON_Array;
+	b->i++;
+	b_ws(b);
+	if (b->p[b->i] == close) {
+		b->i++;
+		return j;
+	}
+	for (;;) {
+		char *key = NULL;
+		cJSON *v;
+		if (close == '}') {
+			b_ws(b);
+			if ((key = b_string(b, &len)) == NULL)
+				return NULL;
+			b_ws(b);
+			b->i++;         /* ':' */
+		}
+		if ((v = b_value(b)) == NULL)
+			return NULL;
+		v->string = key;
+		if (last == NULL) {
+			j->child = v;
+		} else {
+			last->next = v;
+			v->prev = last;
+		}
+		last = v;
+		j->child->prev = last;  /* as cJSON: the head points to the tail */
+		b_ws(b);
+		if (b->p[b->i++] == close)
+			return j;       /* else ',' */
 	}
 }
 
@@ -1134,10 +1230,20 @@ put_error(struct buf *out, const char *msg, size_t len)
 int
 notebook_convert(const char *json, size_t n, struct buf *out)
 {
+	return notebook_convert_capped(json, n, out, NOTEBOOK_TREE_MAX, NULL);
+}
+
+/* see notebook.h */
+int
+notebook_convert_capped(const char *json, size_t n, struct buf *out,
+    size_t tree_max, int *limited)
+{
 	struct utf8v v;
 	struct scan s = { json, n, 0, 0, 0 };
 	struct buf res, emsg;
 	struct nb nb;
+	struct arena ar = { NULL, 0, tree_max, 0 };
+	struct build bd;
 	cJSON *root;
 	char *copy = NULL;
 	size_t mark = out->len, room;
@@ -1180,29 +1286,24 @@ notebook_convert(const char *json, size_t n, struct buf *out)
 	memcpy(copy, json, n);
 	copy[n] = '\0';
 	nb.text = copy;
-	if (s.blank) {
-		char *blanked = malloc(n + 1);
-
-		if (blanked == NULL) {
-			free(copy);
-			return ERR_NOMEM;
-		}
-		memcpy(blanked, copy, n + 1);
-		blank_numbers(blanked, n);
-		root = cJSON_ParseWithLength(blanked, n);
-		free(blanked);
-	} else {
-		root = cJSON_ParseWithLength(copy, n);
-	}
-	if (root == NULL) {
-		/* lone surrogate escapes, or out of memory in cJSON */
+	bd.p = copy;
+	bd.i = 0;
+	bd.a = &ar;
+	bd.bad = 0;
+	if ((root = b_value(&bd)) == NULL) {
 		free(copy);
-		return buf_puts(out, ERR_PREFIX "Invalid JSON in notebook");
-	}
-	{
-		struct tokwalk w = { copy, n, 0 };
-
-		mark_tokens(root, 0, &w);
+		arena_free(&ar);
+		if (ar.over) {
+			/* as gitingest's body for a notebook it cannot convert */
+			if (limited != NULL)
+				*limited = 1;
+			return buf_printf(out, ERR_PREFIX "notebook needs more "
+			    "than the %zu MiB conversion memory limit",
+			    tree_max >> 20);
+		}
+		if (bd.bad)     /* a lone surrogate escape, as cJSON */
+			return buf_puts(out, ERR_PREFIX "Invalid JSON in notebook");
+		return ERR_NOMEM;
 	}
 
 	/* Slack: an empty cell's "\n\n" lead is written, then taken back,
@@ -1223,7 +1324,7 @@ notebook_convert(const char *json, size_t n, struct buf *out)
 		out->len = mark;
 	buf_free(&res);
 	buf_free(&emsg);
-	cJSON_Delete(root);
+	arena_free(&ar);
 	free(copy);
 	return rc;
 }

@@ -15,6 +15,7 @@
 #include "err.h"
 #include "pages.h"
 #include "store.h"
+#include "utf8cut.h"
 
 /*
  * Arena slabs (uncapped digests): chunks are carved one after another from
@@ -100,34 +101,6 @@ store_begin(struct store *s, struct store_file *f)
 	s->stage_len = 0;
 }
 
-/*
- * Number of bytes at the end of p[0..n) that start a UTF-8 sequence which is
- * not complete within n (0..3). Invalid bytes count as complete: their file is
- * discarded later anyway (it becomes an error body).
- */
-static size_t
-incomplete_tail(const uint8_t *p, size_t n)
-{
-	size_t back;
-
-	for (back = 1; back <= 3 && back <= n; back++) {
-		uint8_t c = p[n - back];
-		size_t need;
-		if ((c & 0xC0) == 0x80)
-			continue;
-		if ((c & 0xE0) == 0xC0)
-			need = 2;
-		else if ((c & 0xF0) == 0xE0)
-			need = 3;
-		else if ((c & 0xF8) == 0xF0)
-			need = 4;
-		else
-			return 0;
-		return need > back ? back : 0;
-	}
-	return 0;
-}
-
 static int
 flush_stage(struct store *s, size_t n)
 {
@@ -189,8 +162,9 @@ store_append(struct store *s, const void *p, size_t n)
 		b += k;
 		n -= k;
 		if (s->stage_len == sizeof s->stage) {
-			size_t cut = s->stage_len -
-			    incomplete_tail(s->stage, s->stage_len);
+			/* invalid bytes are cut where they are: their file
+			 * becomes an error body anyway */
+			size_t cut = utf8cut(s->stage, s->stage_len);
 			if ((e = flush_stage(s, cut)) != 0)
 				return e;
 		}

@@ -64,9 +64,11 @@
  * branch and the piece's table lookups. The rest (characters beyond ASCII,
  * the end of the text) goes through step(), one character at a time, which
  * defines the split; the two agree exactly (tests/unit/test_tokens_ref.c and
- * tests/fuzz/fuzz_tokens.c compare every input with the code before
- * feed_ascii() existed, tests/unit/tokens_ref.c). Against that code, on C,
- * Python, .po, reST, Markdown and text samples of the bench corpus: 1.8 to
+ * tests/fuzz/fuzz_tokens.c compare every input with this file compiled with
+ * TOKENS_REFERENCE, step() alone: tests/unit/tokens_ref.c). Against the code
+ * before feed_ascii() existed (commit f2b0497, which had a smaller fast path
+ * of its own), on C, Python, .po, reST, Markdown and text samples of the
+ * bench corpus, when feed_ascii() was written: 1.8 to
  * 2.2 times fewer instructions and 2.3 to 2.9 times fewer mispredicted
  * branches (callgrind); 1.5 to 1.8 times the throughput on each bench tree's
  * files concatenated (tests/integration/tokbench.c, CPU time on the shared
@@ -77,6 +79,22 @@
 #include <stdio.h>
 
 #include "tokens.h"
+
+/*
+ * TOKENS_REFERENCE, for the tests only (tests/unit/tokens_ref.c): this file
+ * without feed_ascii(), every character going through step(), the definition
+ * of the split; its API static and named tokens_ref_*, so that a test can hold
+ * it beside the real one and compare the two on any input. The tables are the
+ * same, so a new calibration changes both alike.
+ */
+#ifdef TOKENS_REFERENCE
+#define TOKENS_API static
+#define tokens_init tokens_ref_init
+#define tokens_feed tokens_ref_feed
+#define tokens_end tokens_ref_end
+#else
+#define TOKENS_API
+#endif
 
 /* ------------------------------------------------------------- classes */
 
@@ -105,8 +123,32 @@ enum { P_SAME, P_MIXED, P_BOX, P_OTHER };
 #define CL_K(c) ((c) & 15)
 #define CL_S(c) ((c) >> 4)
 
-/* ASCII has its own table, fast_cls (see feed_ascii()), which step() never
- * sees: every ASCII character goes through feed_ascii(). */
+#ifdef TOKENS_REFERENCE
+/* Class of an ASCII character, as step() sees it (written out here, not taken
+ * from feed_ascii()'s table, so that the reference does not share its
+ * mistakes). Of the controls, only \t \v \f and the separators 1c..1f are \s;
+ * CR and LF are newlines; the rest are punctuation. */
+static uint8_t
+ascii_cls(uint8_t b)
+{
+	if (b >= 'a' && b <= 'z')
+		return CL(K_LL, S_ASCII);
+	if (b >= 'A' && b <= 'Z')
+		return CL(K_LU, S_ASCII);
+	if (b >= '0' && b <= '9')
+		return CL(K_DIG, 0);
+	if (b == ' ')
+		return CL(K_SP, 0);
+	if (b == '\r' || b == '\n')
+		return CL(K_NL, 0);
+	if (b == '\t' || b == '\v' || b == '\f' || (b >= 0x1c && b <= 0x1f))
+		return CL(K_WS, 0);
+	return CL(K_PUN, P_MIXED);
+}
+#endif
+
+/* Otherwise ASCII has its own table, fast.cls (see feed_ascii()), and step()
+ * never sees it: every ASCII character goes through feed_ascii(). */
 
 /*
  * Class of a non-ASCII code point: a coarse map of the Unicode general
@@ -1323,6 +1365,8 @@ again:
 
 /* ------------------------------------------------------------ ASCII path */
 
+#ifndef TOKENS_REFERENCE
+
 /*
  * The splitter again, for ASCII only, as a hand-made state machine: each
  * state is a label with its own switch on the class of the next byte, and
@@ -1334,8 +1378,8 @@ again:
  * the bulk of all text (source code is nearly all ASCII); step() remains the
  * definition, and does everything else: characters beyond ASCII, and the end
  * of the text. Both must agree on every input: tests/unit/test_tokens_ref.c
- * and tests/fuzz/fuzz_tokens.c compare them with a copy of the code before
- * this path existed.
+ * and tests/fuzz/fuzz_tokens.c compare this path with step() alone (this
+ * file compiled with TOKENS_REFERENCE).
  */
 enum { A_HI, A_LL, A_LU, A_DIG, A_SP, A_WS, A_LF, A_CR, A_PUN, A_SLASH };
 
@@ -2052,11 +2096,12 @@ out:
 #undef END_WORD
 #undef END_WS
 }
+#endif /* !TOKENS_REFERENCE */
 
 /* ----------------------------------------------------------------- API */
 
 /* see tokens.h */
-void
+TOKENS_API void
 tokens_init(struct tokens *t)
 {
 	*t = (struct tokens){ 0 };
@@ -2067,7 +2112,7 @@ tokens_init(struct tokens *t)
 #define BAD_CHAR CL(K_PUN, P_OTHER)
 
 /* see tokens.h */
-void
+TOKENS_API void
 tokens_feed(struct tokens *tp, const uint8_t *p, size_t n)
 {
 	/* Work on a copy: as far as the compiler knows, stores through tp
@@ -2080,7 +2125,12 @@ tokens_feed(struct tokens *tp, const uint8_t *p, size_t n)
 	while (i < n) {
 		b = p[i];
 		if (t->need == 0 && b < 0x80) {
+#ifdef TOKENS_REFERENCE
+			i++;
+			step(t, ascii_cls(b), b);
+#else
 			i = feed_ascii(t, p, i, n);
+#endif
 			continue;
 		}
 		if (t->need == 0) {
@@ -2111,7 +2161,7 @@ tokens_feed(struct tokens *tp, const uint8_t *p, size_t n)
 }
 
 /* see tokens.h */
-uint64_t
+TOKENS_API uint64_t
 tokens_end(struct tokens *t)
 {
 	if (t->need != 0) {
@@ -2124,6 +2174,7 @@ tokens_end(struct tokens *t)
 	return (t->milli + 500) / 1000;
 }
 
+#ifndef TOKENS_REFERENCE
 /* see tokens.h */
 void
 tokens_format(uint64_t t, char *out, size_t cap)
@@ -2137,3 +2188,9 @@ tokens_format(uint64_t t, char *out, size_t cap)
 	else
 		snprintf(out, cap, "%llu", (unsigned long long)t);
 }
+#else
+#undef tokens_init
+#undef tokens_feed
+#undef tokens_end
+#endif
+#undef TOKENS_API

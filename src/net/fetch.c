@@ -31,20 +31,6 @@ struct fetch_conn {
 	struct tls *tls;                /* https only (57 KiB: on the heap) */
 };
 
-/* see fetch.h */
-void
-fetch_safe_url(const char *url, char *out, size_t cap)
-{
-	size_t n = strcspn(url, "?#");
-
-	if (cap == 0)
-		return;
-	if (n > cap - 1)
-		n = cap - 1;
-	memcpy(out, url, n);
-	out[n] = '\0';
-}
-
 int
 fetch_init(struct fetch_client *c, const struct fetch_opts *o)
 {
@@ -218,6 +204,33 @@ fetch_file(struct fetch_client *c, const struct url *u, struct fetch_resp *rs,
 	return e;
 }
 
+/* Same scheme, host and port (RFC 6454 origin). */
+static int
+same_origin(const struct url *a, const struct url *b)
+{
+	return a->scheme == b->scheme && a->port == b->port &&
+	    strcasecmp(a->host, b->host) == 0;
+}
+
+/*
+ * May rq's Authorization go with a request to u? A token (auth_origin) goes
+ * only over https and only to exactly that origin: not to a plain-http URL
+ * on the same host (a mirror, an archive URL), not to another port. An S3
+ * signature (auth_host) is bound to its one request and may go to its
+ * endpoint whatever the scheme.
+ */
+static int
+auth_allowed(const struct fetch_req *rq, const struct url *origin,
+    const struct url *u)
+{
+	if (rq->auth == NULL)
+		return 0;
+	if (origin != NULL)
+		return u->scheme == URL_HTTPS && origin->scheme == URL_HTTPS &&
+		    same_origin(u, origin);
+	return rq->auth_host != NULL && strcasecmp(u->host, rq->auth_host) == 0;
+}
+
 static int
 is_redirect(int status)
 {
@@ -385,7 +398,7 @@ int
 fetch_do(struct fetch_client *c, const struct fetch_req *rq,
     struct fetch_resp *rs, fetch_body_fn fn, void *ctx, struct err_ctx *ec)
 {
-	struct url *u = NULL, *next = NULL;
+	struct url *u = NULL, *next = NULL, *origin = NULL;
 	const struct proxy *px = NULL;
 	const char *method = rq->method;
 	int64_t deadline = c->opt.total_ms > 0 ?
@@ -395,10 +408,12 @@ fetch_do(struct fetch_client *c, const struct fetch_req *rq,
 	memset(rs, 0, sizeof *rs);
 	buf_init(&rs->errbody, FETCH_ERRBODY_MAX);
 	memset(ec, 0, sizeof *ec);
-	fetch_safe_url(rq->url, ec->source, sizeof ec->source);
+	url_redact(rq->url, ec->source, sizeof ec->source);
 	u = malloc(sizeof *u);
 	next = malloc(sizeof *next);
-	if (u == NULL || next == NULL) {
+	origin = rq->auth_origin != NULL ? malloc(sizeof *origin) : NULL;
+	if (u == NULL || next == NULL ||
+	    (rq->auth_origin != NULL && origin == NULL)) {
 		e = err_set(ec, ERR_NOMEM, NULL);
 		goto out;
 	}
@@ -410,16 +425,22 @@ fetch_do(struct fetch_client *c, const struct fetch_req *rq,
 		e = fetch_file(c, u, rs, fn, ctx, ec);
 		goto out;
 	}
-	with_auth = rq->auth != NULL && rq->auth_host != NULL &&
-	    strcasecmp(u->host, rq->auth_host) == 0;
+	if (origin != NULL && url_parse((const uint8_t *)rq->auth_origin,
+	    strlen(rq->auth_origin), origin) != 0) {
+		e = err_set(ec, ERR_URL_SYNTAX, "the credentials' origin");
+		goto out;
+	}
+	with_auth = auth_allowed(rq, origin, u);
 	for (;;) {
 		struct fetch_conn *k = c->conn;
 		int reused, stale = 0;
 
 		size_t ul;
-		url_format(u, rs->url, sizeof rs->url, &ul);
-		fetch_safe_url(rs->url, rs->url, sizeof rs->url);
-		fetch_safe_url(rs->url, ec->source, sizeof ec->source);
+		char full[URL_MAX + 1];
+		url_format(u, full, sizeof full, &ul);
+		url_redact(full, rs->url, sizeof rs->url);
+		memcpy(ec->source, rs->url, sizeof ec->source - 1);
+		ec->source[sizeof ec->source - 1] = '\0';
 		/* a kept connection serves the same origin by the same path */
 		px = proxy_select(c->opt.proxy, u);
 		reused = k->open && k->scheme == u->scheme && k->port == u->port &&
@@ -427,6 +448,10 @@ fetch_do(struct fetch_client *c, const struct fetch_req *rq,
 		for (int attempt = 0; attempt < 2; attempt++) {
 			if (!reused && (e = conn_open(c, u, px, deadline, ec)) != 0)
 				goto out;
+			/* the deadline is this request's, not the connection's:
+			 * a kept-alive connection still carries the one of the
+			 * request that opened it, long past on a slow mirror */
+			k->nc.deadline = deadline;
 			e = send_request(c, rq, method, u, with_auth, ec);
 			if (e == 0)
 				e = read_response(c, rs, strcmp(method, "HEAD") == 0,
@@ -437,7 +462,7 @@ fetch_do(struct fetch_client *c, const struct fetch_req *rq,
 			conn_close(k);
 			reused = 0;
 			memset(ec, 0, sizeof *ec);
-			fetch_safe_url(rs->url, ec->source, sizeof ec->source);
+			memcpy(ec->source, rs->url, sizeof ec->source - 1);
 		}
 		if (e != 0) {
 			conn_close(k);
@@ -471,9 +496,11 @@ fetch_do(struct fetch_client *c, const struct fetch_req *rq,
 				    "redirect to a file URL");
 				goto out;
 			}
-			/* credentials never follow to another host, and once
-			 * dropped they stay dropped */
-			if (strcasecmp(next->host, u->host) != 0)
+			/* credentials never follow to another host (a token
+			 * to another origin), and once dropped they stay
+			 * dropped */
+			if (strcasecmp(next->host, u->host) != 0 ||
+			    !auth_allowed(rq, origin, next))
 				with_auth = 0;
 			if (rs->status == 303)
 				method = "GET";
@@ -492,5 +519,6 @@ out:
 		proxy_note(ec, px);
 	free(u);
 	free(next);
+	free(origin);
 	return e;
 }

@@ -6,12 +6,20 @@
  * parser), url.c, net.c and tls.c. The response body is pushed to a callback
  * as it arrives (the download streams into gz/tar/digest without being stored).
  *
- * Credentials: the caller's Authorization value is sent only while the request
- * goes to auth_host; the first redirect to any other host drops it for good
- * (GitHub's API redirects to codeload with a pre-authorised URL). Redirects are
- * followed at most FETCH_MAX_REDIRECTS times, and never from https to http.
- * Neither the Authorization value nor a redirect's query string (it may hold a
- * token) is ever put into an error message.
+ * Time: each fetch_do() call has its own deadline, opt.total_ms from its start
+ * (redirects included), whether it opens a connection or reuses a kept one.
+ *
+ * Credentials: a token (auth_origin) is sent only over https and only to
+ * exactly that origin (scheme, host and port): never to a plain-http URL or
+ * another port on the same host, nor to an origin that is itself http (the
+ * request then goes without it, and the server's 401 or 404 says so). An
+ * S3 signature
+ * (auth_host) goes to its endpoint's host. The first redirect elsewhere drops
+ * either for good (GitHub's API redirects to codeload with a pre-authorised
+ * URL). Redirects are followed at most FETCH_MAX_REDIRECTS times, and never
+ * from https to http. Neither the Authorization value nor a URL's userinfo or
+ * query (it may hold a token) is ever put into an error message: URLs in
+ * messages go through url_redact().
  *
  * Proxies (opt.proxy, see proxy.h): https targets through a CONNECT tunnel,
  * http targets in absolute form. --resolve pins apply to the proxy's own
@@ -27,6 +35,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "buf.h"
 #include "err.h"
 #include "http.h"
 #include "net.h"
@@ -54,7 +63,11 @@ struct fetch_req {
 	const struct http_field *fields;        /* extra request headers */
 	size_t nfields;
 	const char *auth;               /* Authorization value, or NULL */
-	const char *auth_host;          /* the only host that may receive it */
+	const char *auth_host;          /* S3: the only host that may receive it */
+	/* a token's origin, "https://host[:port]" (GITHUB_TOKEN: the API
+	 * base): it then goes over https to exactly that scheme, host and
+	 * port, and auth_host is not used */
+	const char *auth_origin;
 	const uint8_t *body;            /* request body (PUT) */
 	size_t body_len;
 	int has_body;
@@ -63,7 +76,7 @@ struct fetch_req {
 
 struct fetch_resp {
 	int status;
-	char url[URL_MAX + 1];          /* final URL, query removed (loggable) */
+	char url[URL_MAX + 1];          /* final URL, url_redact()ed (loggable) */
 	int redirects;
 	int has_retry_after;
 	uint64_t retry_after;           /* seconds */
@@ -96,14 +109,11 @@ void fetch_free(struct fetch_client *c);
  * Perform rq. A 2xx body goes to fn (may be NULL); a non-2xx body is kept in
  * rs->errbody (S3 error XML). Returns 0 when a final response was read
  * completely, whatever its status (check rs->status), or an error code with ec
- * filled (source = the URL without its query). rs->errbody must be released
+ * filled (source = the URL, url_redact()ed). rs->errbody must be released
  * with fetch_resp_free().
  */
 int fetch_do(struct fetch_client *c, const struct fetch_req *rq,
     struct fetch_resp *rs, fetch_body_fn fn, void *ctx, struct err_ctx *ec);
 void fetch_resp_free(struct fetch_resp *rs);
-
-/* The URL for messages: scheme://host[:port]/path, no query, no fragment. */
-void fetch_safe_url(const char *url, char *out, size_t cap);
 
 #endif

@@ -23,9 +23,11 @@
  * last. Everything else the client does not act on (reason phrase, unknown
  * fields) is accepted as long as it holds no control bytes.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "buf.h"
+#include "fbuf.h"
 #include "err.h"
 #include "http.h"
 
@@ -285,31 +287,15 @@ http_write_request(const struct http_request *rq, char *out, size_t cap,
 void
 http_resp_init(struct http_resp_parser *r, int flags)
 {
-	/* The 64 KiB head buffer is left as is: only head[0..head_len)
-	 * is ever read. */
+	/* Everything but the head buffer (64 KiB) and the field index
+	 * (2 KiB): only head[0..head_len) and fields[0..nfields) are ever
+	 * read. Zero is each field's initial value (ST_STATUS, BODY_NONE). */
+	memset(r, 0, offsetof(struct http_resp_parser, head));
+	memset(&r->nfields, 0, sizeof *r -
+	    offsetof(struct http_resp_parser, nfields));
 	r->flags = flags;
-	r->state = ST_STATUS;
-	r->err = 0;
-	r->offset = 0;
-	r->status = 0;
-	r->minor = 0;
-	r->reason = r->reason_len = 0;
-	r->interim = 0;
 	r->head_len = 0;
 	r->line_start = 0;
-	r->nfields = 0;
-	r->body_mode = BODY_NONE;
-	r->has_length = 0;
-	r->length = 0;
-	r->te_chunked = r->te_seen = 0;
-	r->conn_close = r->conn_keep = 0;
-	r->remaining = 0;
-	r->body_bytes = 0;
-	r->chunk_size = 0;
-	r->chunk_line = 0;
-	r->chunk_digits = 0;
-	r->trailer_bytes = 0;
-	r->trailer_line = 0;
 }
 
 /* Forget a 1xx response's head before the next status line. */

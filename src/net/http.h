@@ -28,7 +28,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "buf.h"
+#include "slice.h"
 
 /* Budgets. GitHub, S3 and nginx heads are 1-3 KiB; these leave room for
  * long Set-Cookie / Content-Security-Policy lines and still bound memory. */

@@ -268,24 +268,26 @@ tls_anchors_add_pem_file(struct tls_anchors *a, const char *path,
 	FILE *f;
 	size_t got, nb = tls_builtin_anchors_count;
 	int rc = 0, sys;
+	struct err_ctx scratch;
 
-	if (e != NULL)
-		err_field(e->source, sizeof e->source, path, strlen(path));
+	/* one error path whether or not the caller wants the detail */
+	if (e == NULL) {
+		memset(&scratch, 0, sizeof scratch);
+		e = &scratch;
+	}
+	err_field(e->source, sizeof e->source, path, strlen(path));
 	f = fopen(path, "rb");
 	if (f == NULL) {
 		sys = errno;
-		if (e != NULL) {
-			err_set(e, sys == ENOENT ? ERR_NOENT : ERR_IO, NULL);
-			e->sys_errno = sys;
-		}
-		return sys == ENOENT ? ERR_NOENT : ERR_IO;
+		e->sys_errno = sys;
+		return err_set(e, sys == ENOENT ? ERR_NOENT : ERR_IO, NULL);
 	}
 	/* ~6 KiB of decoder state: heap, so threads with small stacks
 	 * may load files too */
 	L = calloc(1, sizeof *L);
 	if (L == NULL) {
 		fclose(f);
-		return e != NULL ? err_set(e, ERR_NOMEM, NULL) : ERR_NOMEM;
+		return err_set(e, ERR_NOMEM, NULL);
 	}
 	L->line = 1;
 	L->max = TLS_EXTRA_ANCHORS_MAX - a->nextra;
@@ -294,24 +296,18 @@ tls_anchors_add_pem_file(struct tls_anchors *a, const char *path,
 	while (rc == 0 && (got = fread(buf, 1, sizeof buf, f)) > 0)
 		rc = pem_feed(L, buf, got, e);
 	if (rc == 0 && ferror(f)) {
-		rc = ERR_IO;
-		if (e != NULL) {
-			err_set(e, rc, NULL);
-			e->sys_errno = errno;
-		}
+		e->sys_errno = errno;
+		rc = err_set(e, ERR_IO, NULL);
 	}
 	/* a last line without '\n' still ends its object (as brssl does) */
 	if (rc == 0)
 		rc = pem_feed(L, (const unsigned char *)"\n", 1, e);
 	if (rc == 0 && L->in_obj) {
-		rc = ERR_TLS_CA_PEM;
-		if (e != NULL)
-			err_set(e, rc, "unterminated PEM object at the end");
+		rc = err_set(e, ERR_TLS_CA_PEM, "unterminated PEM object at "
+		    "the end");
 	}
 	if (rc == 0 && L->n == 0) {
-		rc = ERR_TLS_CA_NONE;
-		if (e != NULL)
-			err_set(e, rc, NULL);
+		rc = err_set(e, ERR_TLS_CA_NONE, NULL);
 	}
 	fclose(f);
 	if (rc == 0) {
@@ -319,9 +315,7 @@ tls_anchors_add_pem_file(struct tls_anchors *a, const char *path,
 		 * wants; the old array's extra blocks move over as they are */
 		all = realloc(a->own, (a->n + L->n) * sizeof *all);
 		if (all == NULL) {
-			rc = ERR_NOMEM;
-			if (e != NULL)
-				err_set(e, rc, NULL);
+			rc = err_set(e, ERR_NOMEM, NULL);
 		} else {
 			if (a->own == NULL)
 				memcpy(all, tls_builtin_anchors,

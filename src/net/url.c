@@ -16,9 +16,11 @@
  * limits for owner/repo and URL_REF_MAX for refs. Everything past a limit is
  * an error, never truncated.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
+#include "fbuf.h"
 #include "err.h"
 #include "url.h"
 
@@ -765,6 +767,34 @@ url_github_source(const uint8_t *p, size_t n, struct url_github *g)
 	    at != NULL ? at + 1 : NULL, at != NULL ? n - ln - 1 : 0);
 }
 
+/* ------------------------------------------------------------ redaction */
+
+/* see url.h */
+size_t
+url_redact(const char *url, char *out, size_t cap)
+{
+	size_t end, start = 0, at = 0, sl;
+	int n;
+
+	if (url == NULL)
+		url = "";
+	end = strcspn(url, "?#");
+	sl = scheme_len((const uint8_t *)url, end);
+	if (sl != 0 && strncmp(url + sl, "://", 3) == 0)
+		start = sl + 3;
+	/* the last '@' before the query ends the userinfo (as WHATWG's URL
+	 * parser takes it; RFC 3986 would stop at the first '/', and leak
+	 * the rest of a password that holds one) */
+	for (size_t i = start; i < end; i++)
+		if (url[i] == '@')
+			at = i + 1;
+	n = snprintf(out, cap, "%.*s%s%.*s%.*s%s", (int)start, url,
+	    at ? "***@" : "", (int)(end - (at ? at : start)),
+	    url + (at ? at : start), url[end] ? 1 : 0, url + end,
+	    url[end] ? "***" : "");
+	return n > 0 ? (size_t)n : 0;
+}
+
 /* ------------------------------------------------------------ archive URLs */
 
 /* Percent-encode a value as path segment bytes: unreserved stays, and '/'
@@ -794,21 +824,6 @@ put_ref(struct fbuf *o, const struct url_github *g)
 		put_enc(o, g->ref, g->ref_len, 1);
 }
 
-/* see url.h */
-int
-url_codeload(const struct url_github *g, char *out, size_t cap, size_t *len)
-{
-	struct fbuf o = out_init(out, cap);
-
-	fbuf_put(&o, "https://codeload.github.com/", 28);
-	put_enc(&o, g->owner, g->owner_len, 0);
-	fbuf_put(&o, "/", 1);
-	put_enc(&o, g->repo, g->repo_len, 0);
-	fbuf_put(&o, "/tar.gz/", 8);
-	put_ref(&o, g);
-	return done(&o, len);
-}
-
 static int
 sha_ok(const char *s, size_t n)
 {
@@ -818,6 +833,16 @@ sha_ok(const char *s, size_t n)
 		if (buf_hexval((unsigned char)s[i]) < 0)
 			return 0;
 	return 1;
+}
+
+/* see url.h */
+int
+url_codeload(const struct url_github *g, char *out, size_t cap, size_t *len)
+{
+	static const char t[] =
+	    "https://codeload.github.com/{owner}/{repo}/tar.gz/{ref}";
+
+	return url_template(t, sizeof t - 1, g, NULL, 0, out, cap, len);
 }
 
 /* see url.h */

@@ -73,8 +73,30 @@ int url_resolve(const struct url *base, const uint8_t *ref, size_t n,
 /* "scheme://host[:port]target" (port only when explicit and not the
  * default; IPv6 bracketed) into out, NUL-terminated. 0 or ERR_URL_TOO_LONG
  * if cap is too small. Beware: query strings may hold credentials (GitHub's
- * ?token=, S3 signatures); never log this without redaction. */
+ * ?token=, S3 signatures); never log this without url_redact(). */
 int url_format(const struct url *u, char *out, size_t cap, size_t *len);
+
+/*
+ * A URL as it may be shown to a person or stored in a log or report: the
+ * userinfo and everything after the first '?' or '#' replaced by "***"
+ * (https://u:p@h/p?token=x becomes https: // *** @h/p?***, without the
+ * spaces). The one place
+ * where URLs lose their secrets: GitHub's ?token=, S3 signatures and
+ * "user:password@" must never reach a message.
+ *
+ * Works on any string, parsed or not (a URL that url_parse() refuses for
+ * its credentials is the one most in need of it): the userinfo is what
+ * comes before the last '@' ahead of the query, counted from after
+ * "scheme://" (or from the start when there is none), so that a malformed
+ * "https://u:p/w@h" hides "u:p/w" too; a path holding '@' then loses its
+ * host in the message, the safe side. Control bytes are left for the log
+ * to escape.
+ *
+ * Writes at most cap - 1 bytes and a NUL (nothing when cap is 0; url NULL
+ * is ""); returns the length of the whole redacted form, so a result >= cap
+ * means it was cut, as snprintf(). Cutting only drops bytes from the end.
+ */
+size_t url_redact(const char *url, char *out, size_t cap);
 
 /* 80, 443, or 0 for file. */
 uint16_t url_default_port(int scheme);

@@ -60,9 +60,11 @@ bucket_ok(const char *b, size_t n)
 	return 1;
 }
 
-/* see s3.h */
-int
-s3_config_env(struct s3_config *c, const char *dest, struct err_ctx *ec)
+/* s3_config_env(), with region (when not NULL) in place of the
+ * environment's */
+static int
+config_env(struct s3_config *c, const char *dest, const char *region,
+    struct err_ctx *ec)
 {
 	static const char addr_env[] = "REPODIGEST_S3_ADDRESSING";
 	const char *ep, *ak, *sk, *tok, *rg, *ad, *rest, *sl;
@@ -112,8 +114,8 @@ s3_config_env(struct s3_config *c, const char *dest, struct err_ctx *ec)
 	    "AWS_SECRET_ACCESS_KEY", NULL);
 	tok = env_first("REPODIGEST_S3_SESSION_TOKEN", "AWS_SESSION_TOKEN", NULL,
 	    NULL);
-	rg = env_first("REPODIGEST_S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION",
-	    NULL);
+	rg = region != NULL ? region : env_first("REPODIGEST_S3_REGION",
+	    "AWS_REGION", "AWS_DEFAULT_REGION", NULL);
 	ad = env_first(addr_env, NULL, NULL, NULL);
 	if (ad != NULL && strcmp(ad, "auto") != 0) {
 		if (strcmp(ad, "path") == 0)
@@ -528,6 +530,40 @@ s3_get(struct s3_client *s, const char *key, int *found, fetch_body_fn fn,
 	return e;
 }
 
+/* see s3.h */
+int
+s3_config_env(struct s3_config *c, const char *dest, struct err_ctx *ec)
+{
+	return config_env(c, dest, NULL, ec);
+}
+
+/* see s3.h */
+int
+s3_probe(struct s3_client *s, const char *key, fetch_body_fn fn, void *ctx,
+    struct err_ctx *ec)
+{
+	struct fetch_resp rs;
+	struct s3xml_error x;
+	struct req q;
+	int e;
+
+	memset(&q, 0, sizeof q);
+	q.method = "GET";
+	q.key = key;
+	memset(&rs, 0, sizeof rs);
+	e = request(s, &q, &rs, fn, ctx, ec);
+	if (e == 0 && (rs.status < 200 || rs.status >= 300)) {
+		memset(&x, 0, sizeof x);
+		if (rs.errbody.len > 0)
+			s3xml_parse(rs.errbody.p, rs.errbody.len, &x);
+		/* only a missing key is fine: a 404 for the bucket is not */
+		if (!(rs.status == 404 && strcmp(x.code, "NoSuchKey") == 0))
+			e = answer_error(&rs, ec);
+	}
+	fetch_resp_free(&rs);
+	return e;
+}
+
 /* ------------------------------------------------------------ one object */
 
 /* see s3.h */
@@ -535,12 +571,12 @@ int
 s3_config_flags(struct s3_config *c, const char *dest, const char *endpoint,
     const char *region, struct err_ctx *ec)
 {
-	int e = s3_config_env(c, dest, ec);
+	/* the region first, so that the AWS endpoint derived from it (when
+	 * no variable names one) is the flag's region's */
+	int e = config_env(c, dest, region, ec);
 
 	if (e == 0 && endpoint != NULL)
 		snprintf(c->endpoint, sizeof c->endpoint, "%s", endpoint);
-	if (e == 0 && region != NULL)
-		snprintf(c->region, sizeof c->region, "%s", region);
 	return e;
 }
 

@@ -111,6 +111,14 @@ int s3_get(struct s3_client *s, const char *key, int *found, fetch_body_fn fn,
     void *ctx, struct err_ctx *ec);
 
 /*
+ * GET key, for a run's start-up check: 0 when the object exists (its body
+ * goes to fn) or when the answer is 404 NoSuchKey; any other answer (a
+ * missing bucket, refused credentials) is an error naming the server's code.
+ */
+int s3_probe(struct s3_client *s, const char *key, fetch_body_fn fn,
+    void *ctx, struct err_ctx *ec);
+
+/*
  * One object named by its URL, s3://BUCKET/KEY (a run report): configured as
  * --out s3://BUCKET/DIR would be (the environment), with endpoint and region
  * overrides (NULL: none). put sends the body whole, without metadata; get

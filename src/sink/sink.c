@@ -1,24 +1,38 @@
 /*
- * sink.c - the local directory sink and atomic file writes. See sink.h.
+ * sink.c - the local directory sink, the S3 sink and atomic file writes. See
+ * sink.h.
  *
- * Every path below the root is walked with openat(..., O_NOFOLLOW|O_DIRECTORY)
- * and mkdirat(), one validated component at a time, so neither a crafted name
- * ("..", "a/b", NUL) nor a symlink placed in the tree can redirect a write.
- * The sidecar is a small JSON object; values are escaped, never formatted raw.
+ * Every path below the local root is walked with openat(..., O_NOFOLLOW|
+ * O_DIRECTORY) and mkdirat(), one validated component at a time, so neither a
+ * crafted name ("..", "a/b", NUL) nor a symlink placed in the tree can redirect
+ * a write. The sidecar is a small JSON object; values are escaped, never
+ * formatted raw.
+ *
+ * Order of a local put, and what a stop after each step leaves:
+ *   1. body temp file written and fsynced        old pair, a stray temp file
+ *   2. body renamed into place, directory synced new body + old sidecar: the
+ *                                                sidecar's SHA-256 is not the
+ *                                                body's, so head says absent
+ *   3. sidecar temp file written and fsynced     as 2
+ *   4. sidecar renamed, directory synced         new pair
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bearssl_hash.h"
+#include "fnv.h"
 #include "sink.h"
 
-#define KEY_DIR   "gitingest"
-#define BODY_NAME "summary.txt"
-#define META_NAME "summary.txt.meta"
+#define META_SUFFIX ".meta"
+#define DIGEST_FORMAT "1"       /* the body's layout; part of the generator */
+
+/* ------------------------------------------------------------ names */
 
 /* see sink.h */
 int
@@ -49,6 +63,115 @@ sink_name_ok(const char *owner, const char *repo)
 	return 1;
 }
 
+/* An object name is one plain file name: [A-Za-z0-9._-], not starting with
+ * a dot (temp files and sidecars do), room left for ".meta". */
+static int
+object_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n < 1 || n + sizeof META_SUFFIX > SINK_NAME_MAX || name[0] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+/* -i and -e in the generator: FNV-1a 64 of each list, patterns in order. */
+static uint64_t
+patterns_hash(const struct sink_settings *st)
+{
+	const char *const *lists[2] = { st->includes, st->excludes };
+	uint64_t h = FNV1A64_INIT;
+
+	for (int k = 0; k < 2; k++) {
+		for (const char *const *p = lists[k]; p != NULL && *p != NULL; p++)
+			for (const char *c = *p;; c++) {
+				h = fnv1a64_byte(h, (unsigned char)*c);
+				if (*c == '\0')
+					break;
+			}
+		h = fnv1a64_byte(h, 0xFF);     /* end of a list */
+	}
+	return h;
+}
+
+/*
+ * see sink.h. The build and every setting that changes the stored body: a
+ * run with another cap, other patterns or another format must not take
+ * digests made with the old ones as current. Settings at their batch
+ * defaults add nothing, so the string of a plain run stays what it was.
+ */
+void
+sink_generator(char *out, size_t cap, const struct sink_settings *st)
+{
+	size_t n;
+
+	snprintf(out, cap, "repodigest/%s digest/%s max-output/%llu",
+	    REPODIGEST_VERSION, DIGEST_FORMAT,
+	    (unsigned long long)st->max_output);
+#define MORE(...) do { n = strlen(out); \
+	snprintf(out + n, cap - n, __VA_ARGS__); } while (0)
+	if ((st->includes != NULL && st->includes[0] != NULL) ||
+	    (st->excludes != NULL && st->excludes[0] != NULL))
+		MORE(" patterns/%016llx", (unsigned long long)patterns_hash(st));
+	if (st->format != NULL && strcmp(st->format, "full") != 0)
+		MORE(" format/%s", st->format);
+	if (st->max_file_size != 0 && st->max_file_size != (10ull << 20))
+		MORE(" max-size/%llu", (unsigned long long)st->max_file_size);
+	if (st->no_ignore_files)
+		MORE(" gitignored");
+	/* the split changes with either number: another is not current */
+	if (st->format != NULL && strcmp(st->format, "chunks") == 0)
+		MORE(" chunk-size/%llu chunk-overlap/%llu",
+		    (unsigned long long)st->chunk_size,
+		    (unsigned long long)st->chunk_overlap);
+#undef MORE
+}
+
+/* see sink.h */
+int
+sink_object_init(struct sink_object *ob, const char *owner, const char *repo,
+    const char *name, const struct sink_settings *st, struct err_ctx *ec)
+{
+	size_t n;
+
+	memset(ob, 0, sizeof *ob);
+	if (!sink_name_ok(owner, repo)) {
+		err_field(ec->entry, sizeof ec->entry, owner ? owner : "",
+		    owner ? strlen(owner) : 0);
+		return err_set(ec, ERR_USAGE, "unsafe owner/repo name");
+	}
+	if (!object_name_ok(name))
+		return err_set(ec, ERR_USAGE, "unsafe object name");
+	snprintf(ob->owner, sizeof ob->owner, "%s", owner);
+	snprintf(ob->repo, sizeof ob->repo, "%s", repo);
+	snprintf(ob->name, sizeof ob->name, "%s", name);
+	snprintf(ob->key, sizeof ob->key, SINK_KEY_DIR "/%s/%s/%s", owner, repo,
+	    name);
+	snprintf(ob->url, sizeof ob->url, "https://github.com/%s/%s", owner,
+	    repo);
+	sink_generator(ob->generator, sizeof ob->generator, st);
+	n = strlen(name);
+	ob->content_type = n > 6 && strcmp(name + n - 6, ".jsonl") == 0 ?
+	    "application/jsonl" : "text/plain";
+	return 0;
+}
+
+/* see sink.h */
+int
+sink_is_current(const struct sink_meta_read *m, const struct sink_object *ob)
+{
+	return m->found && strcmp(m->pushedat, ob->pushedat) == 0 &&
+	    strcmp(m->generator, ob->generator) == 0;
+}
+
+/* ------------------------------------------------------------ files */
+
 static int
 sys_err(struct err_ctx *ec, int code, const char *what)
 {
@@ -56,39 +179,17 @@ sys_err(struct err_ctx *ec, int code, const char *what)
 	return err_set(ec, code, "%s", what);
 }
 
-int
-sink_open_local(struct sink *s, const char *dir, struct err_ctx *ec)
-{
-	memset(s, 0, sizeof *s);
-	s->dirfd = -1;
-	err_field(ec->source, sizeof ec->source, dir, strlen(dir));
-	if (strlen(dir) >= sizeof s->dir)
-		return err_set(ec, ERR_USAGE, "output directory path too long");
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		return sys_err(ec, ERR_IO, "cannot create the output directory");
-	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (s->dirfd < 0)
-		return sys_err(ec, ERR_IO, "cannot open the output directory");
-	s->kind = SINK_LOCAL;
-	snprintf(s->dir, sizeof s->dir, "%s", dir);
-	return 0;
-}
-
-void
-sink_close(struct sink *s)
-{
-	if (s->dirfd >= 0)
-		close(s->dirfd);
-	s->dirfd = -1;
-}
-
 /* Open (creating if asked) the directory DIR/gitingest/OWNER/REPO. */
 static int
-open_repo_dir(struct sink *s, const char *owner, const char *repo, int create)
+open_repo_dir(struct sink *s, const struct sink_object *ob, int create)
 {
-	const char *parts[3] = { KEY_DIR, owner, repo };
+	const char *parts[3] = { SINK_KEY_DIR, ob->owner, ob->repo };
 	int fd = s->dirfd, nfd;
 
+	if (fd < 0) {
+		errno = ENOENT;
+		return -1;
+	}
 	for (int i = 0; i < 3; i++) {
 		if (create && mkdirat(fd, parts[i], 0755) != 0 && errno != EEXIST) {
 			nfd = -1;
@@ -105,14 +206,6 @@ open_repo_dir(struct sink *s, const char *owner, const char *repo, int create)
 	return fd;
 }
 
-struct fdout_ctx {
-	int fd;
-};
-
-/*
- * Write render()'s bytes to a new temp file in dirfd and rename it to name.
- * On any failure the temp file is removed and name is untouched.
- */
 /* Render into fd through a buffered writer. Returns 0 or an error code. */
 static int
 render_fd(int fd, sink_render_fn render, void *ctx)
@@ -130,25 +223,103 @@ render_fd(int fd, sink_render_fn render, void *ctx)
 	return e;
 }
 
+/* The SHA-256 of fd's bytes from offset 0 and their count. */
+static int
+hash_fd(int fd, unsigned char sha[32], uint64_t *size)
+{
+	br_sha256_context h;
+	unsigned char tmp[65536];
+	off_t off = 0;
+	ssize_t n;
+
+	br_sha256_init(&h);
+	for (;;) {
+		n = pread(fd, tmp, sizeof tmp, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		br_sha256_update(&h, tmp, (size_t)n);
+		off += n;
+	}
+	br_sha256_out(&h, sha);
+	*size = (uint64_t)off;
+	return 0;
+}
+
+static void
+hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char d[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = d[p[i] >> 4];
+		out[2 * i + 1] = d[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/*
+ * A new temporary file beside name: O_EXCL with 64 random bits in its name,
+ * so a file or link planted there in advance is never written through, and
+ * two writers never share one. Returns the fd (tmp filled) or -1.
+ */
+static int
+open_temp(int dirfd, const char *name, char *tmp, size_t cap)
+{
+	for (int tries = 0; tries < 8; tries++) {
+		unsigned char rnd[8];
+		char rh[17];
+		int fd;
+		if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+			return -1;
+		hex(rnd, sizeof rnd, rh);
+		if ((size_t)snprintf(tmp, cap, ".%s.tmp.%s", name, rh) >= cap) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		fd = openat(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
+/*
+ * Write render()'s bytes to a new temp file in dirfd, fsync it, rename it to
+ * name and fsync the directory (else a crash may forget the rename after a
+ * later step was made durable). On failure the temp file is removed and name
+ * is untouched. sha/size (if not NULL) get the written bytes' SHA-256 and
+ * count, read back from the file before it is renamed.
+ */
 static int
 atomic_write(int dirfd, const char *name, sink_render_fn render, void *ctx,
-    struct err_ctx *ec)
+    unsigned char *sha, uint64_t *size, struct err_ctx *ec)
 {
-	char tmp[256];
+	char tmp[512];         /* a file name (<= 255) + .tmp.RANDOM */
 	int fd, e;
 
-	snprintf(tmp, sizeof tmp, ".%s.tmp.%ld", name, (long)getpid());
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-	    O_CLOEXEC, 0644);
-	if (fd < 0)
+	if ((fd = open_temp(dirfd, name, tmp, sizeof tmp)) < 0)
 		return sys_err(ec, ERR_IO, "cannot create a temporary file");
 	if ((e = render_fd(fd, render, ctx)) != 0) {
+		int se = errno;
 		close(fd);
 		unlinkat(dirfd, tmp, 0);
+		if (e == ERR_OUTPUT || e == ERR_IO)
+			ec->sys_errno = se;
 		return err_set(ec, e, "writing %s", name);
 	}
 	if (fsync(fd) != 0) {
 		e = sys_err(ec, ERR_IO, "fsync failed");
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		return e;
+	}
+	if (sha != NULL && hash_fd(fd, sha, size) != 0) {
+		e = sys_err(ec, ERR_IO, "cannot read back the temporary file");
 		close(fd);
 		unlinkat(dirfd, tmp, 0);
 		return e;
@@ -158,6 +329,8 @@ atomic_write(int dirfd, const char *name, sink_render_fn render, void *ctx,
 		unlinkat(dirfd, tmp, 0);
 		return e;
 	}
+	if (fsync(dirfd) != 0)
+		return sys_err(ec, ERR_IO, "cannot sync the directory");
 	return 0;
 }
 
@@ -184,17 +357,24 @@ json_put(struct out *o, const char *s)
 	out_write(o, "\"", 1);
 }
 
+struct meta_ctx {
+	const struct sink_object *ob;
+	char size[24];
+	char sha[65];
+};
+
 static int
 render_meta(void *ctx, struct out *o)
 {
-	const struct sink_meta *m = ctx;
+	const struct meta_ctx *mc = ctx;
+	const struct sink_object *ob = mc->ob;
 	static const char *const keys[] = { "pushedat", "url", "processedat",
-	    "commit", "generator", "content-type" };
-	const char *vals[6] = { m->pushedat, m->url, m->processedat, m->commit,
-	    m->generator, m->content_type };
+	    "commit", "generator", "content-type", "size", "sha256" };
+	const char *vals[8] = { ob->pushedat, ob->url, ob->processedat,
+	    ob->commit, ob->generator, ob->content_type, mc->size, mc->sha };
 
 	out_write(o, "{", 1);
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 8; i++) {
 		out_puts(o, i ? ",\n \"" : "\"");
 		out_puts(o, keys[i]);
 		out_puts(o, "\": ");
@@ -202,29 +382,6 @@ render_meta(void *ctx, struct out *o)
 	}
 	out_write(o, "}\n", 2);
 	return o->err;
-}
-
-int
-sink_put(struct sink *s, const char *owner, const char *repo,
-    sink_render_fn render, void *ctx, const struct sink_meta *m,
-    struct err_ctx *ec)
-{
-	int fd, e;
-
-	if (!sink_name_ok(owner, repo)) {
-		err_field(ec->entry, sizeof ec->entry, owner ? owner : "", owner ?
-		    strlen(owner) : 0);
-		return err_set(ec, ERR_USAGE, "unsafe owner/repo name");
-	}
-	snprintf(ec->entry, sizeof ec->entry, "%s/%s", owner, repo);
-	if ((fd = open_repo_dir(s, owner, repo, 1)) < 0)
-		return sys_err(ec, ERR_IO, "cannot create the object directory");
-	/* metadata first: a body on disk always has its sidecar */
-	e = atomic_write(fd, META_NAME, render_meta, (void *)(uintptr_t)m, ec);
-	if (e == 0)
-		e = atomic_write(fd, BODY_NAME, render, ctx, ec);
-	close(fd);
-	return e;
 }
 
 /* Find "key": "value" in a small JSON object we wrote; unescapes \" and \\. */
@@ -247,35 +404,81 @@ meta_get(const char *js, const char *key, char *out, size_t cap)
 	out[n] = '\0';
 }
 
-int
-sink_head(struct sink *s, const char *owner, const char *repo,
+/* ------------------------------------------------------------ local */
+
+static int
+local_put(struct sink *s, struct sink_object *ob, sink_render_fn render,
+    void *ctx, struct err_ctx *ec)
+{
+	char meta_name[SINK_NAME_MAX + sizeof META_SUFFIX];
+	unsigned char sha[32];
+	uint64_t size = 0;
+	struct meta_ctx mc;
+	int fd, e;
+
+	if ((fd = open_repo_dir(s, ob, 1)) < 0)
+		return sys_err(ec, ERR_IO, "cannot create the object directory");
+	/* the body first: until the sidecar naming it is in place, the pair
+	 * does not match and head reports no object (see the top comment) */
+	e = atomic_write(fd, ob->name, render, ctx, sha, &size, ec);
+	if (e == 0) {
+		mc.ob = ob;
+		snprintf(mc.size, sizeof mc.size, "%llu", (unsigned long long)size);
+		hex(sha, sizeof sha, mc.sha);
+		snprintf(meta_name, sizeof meta_name, "%s" META_SUFFIX, ob->name);
+		e = atomic_write(fd, meta_name, render_meta, &mc, NULL, NULL, ec);
+	}
+	close(fd);
+	return e;
+}
+
+static int
+local_head(struct sink *s, const struct sink_object *ob,
     struct sink_meta_read *out, struct err_ctx *ec)
 {
-	char buf[8192];
+	char buf[8192], meta_name[SINK_NAME_MAX + sizeof META_SUFFIX];
+	char want_sha[72], want_size[24];
+	char got_sha[65], got_size[24];
+	unsigned char sha[32];
+	uint64_t size;
 	ssize_t n;
-	int dfd, fd;
+	int dfd, fd, e;
 
-	memset(out, 0, sizeof *out);
-	if (!sink_name_ok(owner, repo))
-		return err_set(ec, ERR_USAGE, "unsafe owner/repo name");
-	if ((dfd = open_repo_dir(s, owner, repo, 0)) < 0)
+	if ((dfd = open_repo_dir(s, ob, 0)) < 0)
 		return errno == ENOENT ? 0 :
 		    sys_err(ec, ERR_IO, "cannot open the object directory");
-	/* both files must be there: a sidecar alone is not an object */
-	if (faccessat(dfd, BODY_NAME, F_OK, AT_SYMLINK_NOFOLLOW) != 0) {
+	snprintf(meta_name, sizeof meta_name, "%s" META_SUFFIX, ob->name);
+	fd = openat(dfd, meta_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno == ENOENT ? 0 :
+		    sys_err(ec, ERR_IO, "cannot open the metadata");
 		close(dfd);
-		return 0;
+		return e;
 	}
-	fd = openat(dfd, META_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n < 0) {
+		close(dfd);
+		return sys_err(ec, ERR_IO, "cannot read the metadata");
+	}
+	buf[n] = '\0';
+	meta_get(buf, "sha256", want_sha, sizeof want_sha);
+	meta_get(buf, "size", want_size, sizeof want_size);
+	/* the body must be the one the sidecar names: a body renamed into
+	 * place whose sidecar never followed is not this object */
+	fd = openat(dfd, ob->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	close(dfd);
 	if (fd < 0)
 		return errno == ENOENT ? 0 :
-		    sys_err(ec, ERR_IO, "cannot open the metadata");
-	n = read(fd, buf, sizeof buf - 1);
+		    sys_err(ec, ERR_IO, "cannot open the body");
+	e = hash_fd(fd, sha, &size);
 	close(fd);
-	if (n < 0)
-		return sys_err(ec, ERR_IO, "cannot read the metadata");
-	buf[n] = '\0';
+	if (e != 0)
+		return sys_err(ec, ERR_IO, "cannot read the body");
+	hex(sha, sizeof sha, got_sha);
+	snprintf(got_size, sizeof got_size, "%llu", (unsigned long long)size);
+	if (strcmp(want_sha, got_sha) != 0 || strcmp(want_size, got_size) != 0)
+		return 0;
 	out->found = 1;
 	meta_get(buf, "pushedat", out->pushedat, sizeof out->pushedat);
 	meta_get(buf, "generator", out->generator, sizeof out->generator);
@@ -283,6 +486,236 @@ sink_head(struct sink *s, const char *owner, const char *repo,
 	return 0;
 }
 
+static int
+local_get(struct sink *s, const struct sink_object *ob, struct buf *b,
+    int *found, struct err_ctx *ec)
+{
+	uint8_t tmp[65536];
+	ssize_t n;
+	int dfd, fd;
+
+	*found = 0;
+	if ((dfd = open_repo_dir(s, ob, 0)) < 0)
+		return errno == ENOENT ? 0 :
+		    sys_err(ec, ERR_IO, "cannot open the object directory");
+	fd = openat(dfd, ob->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	close(dfd);
+	if (fd < 0)
+		return errno == ENOENT ? 0 :
+		    sys_err(ec, ERR_IO, "cannot open the body");
+	*found = 1;
+	for (;;) {
+		n = read(fd, tmp, sizeof tmp);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (buf_append(b, tmp, (size_t)n) != 0) {
+			close(fd);
+			return err_set(ec, ERR_LIMIT, NULL);
+		}
+	}
+	close(fd);
+	return n < 0 ? sys_err(ec, ERR_IO, "cannot read the body") : 0;
+}
+
+/* ------------------------------------------------------------ S3 */
+
+static int
+s3_sink_put(struct sink *s, struct sink_object *ob, sink_render_fn render,
+    void *ctx, struct err_ctx *ec)
+{
+	struct out *o = malloc(sizeof *o);
+	struct s3_meta m[5] = {
+		{ "pushedat", ob->pushedat }, { "url", ob->url },
+		{ "processedat", ob->processedat }, { "commit", ob->commit },
+		{ "generator", ob->generator },
+	};
+	int e;
+
+	if (o == NULL)
+		return err_set(ec, ERR_NOMEM, NULL);
+	buf_reset(&s->body);
+	out_init_mem(o, &s->body, 0);
+	e = render(ctx, o);
+	free(o);
+	if (e != 0)
+		return err_set(ec, e, "rendering");
+	return s3_put(&s->s3, ob->key, s->body.p != NULL ? s->body.p :
+	    (const uint8_t *)"", s->body.len, ob->content_type, m, 5, ec);
+}
+
+static int
+s3_sink_head(struct sink *s, const struct sink_object *ob,
+    struct sink_meta_read *out, struct err_ctx *ec)
+{
+	static const char *const names[] = { "pushedat", "generator", "commit" };
+	char vals[3][128];
+	int found = 0, e;
+
+	if ((e = s3_head(&s->s3, ob->key, &found, names, vals, 3, ec)) != 0)
+		return e;
+	out->found = found;
+	/* cut, not overflowed: a longer value compares unequal anyway */
+	snprintf(out->pushedat, sizeof out->pushedat, "%.*s",
+	    (int)sizeof out->pushedat - 1, vals[0]);
+	snprintf(out->generator, sizeof out->generator, "%s", vals[1]);
+	snprintf(out->commit, sizeof out->commit, "%.*s",
+	    (int)sizeof out->commit - 1, vals[2]);
+	return 0;
+}
+
+static int
+append_buf(void *ctx, const uint8_t *p, size_t n)
+{
+	return buf_append(ctx, p, n) ? ERR_LIMIT : 0;
+}
+
+/* ------------------------------------------------------------ interface */
+
+/* see sink.h */
+int
+sink_open(struct sink *s, const char *dest, const struct sink_net *net,
+    int flags, struct err_ctx *ec)
+{
+	memset(s, 0, sizeof *s);
+	s->dirfd = -1;
+	err_field(ec->source, sizeof ec->source, dest, strlen(dest));
+	if (strncmp(dest, "s3://", 5) == 0) {
+		struct s3_config *cfg = malloc(sizeof *cfg);
+		int e;
+		if (cfg == NULL)
+			return err_set(ec, ERR_NOMEM, NULL);
+		e = s3_config_flags(cfg, dest, net ? net->s3_endpoint : NULL,
+		    net ? net->s3_region : NULL, ec);
+		if (e == 0 && (e = s3_init(&s->s3, cfg, net ? net->fetch :
+		    NULL)) != 0)
+			err_set(ec, e, NULL);
+		s3_config_wipe(cfg);
+		free(cfg);
+		if (e != 0)
+			return e;
+		buf_init(&s->body, (size_t)1 << 30);
+		s->kind = SINK_S3;
+		return 0;
+	}
+	if (strlen(dest) >= sizeof s->dir)
+		return err_set(ec, ERR_USAGE, "output directory path too long");
+	snprintf(s->dir, sizeof s->dir, "%s", dest);
+	s->kind = SINK_LOCAL;
+	if (!(flags & SINK_READONLY) && mkdir(dest, 0755) != 0 &&
+	    errno != EEXIST)
+		return sys_err(ec, ERR_IO, "cannot create the output directory");
+	s->dirfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dirfd < 0 && !((flags & SINK_READONLY) && errno == ENOENT))
+		return sys_err(ec, ERR_IO, "cannot open the output directory");
+	return 0;
+}
+
+/* see sink.h */
+void
+sink_close(struct sink *s)
+{
+	if (s->kind == SINK_S3) {
+		s3_free(&s->s3);
+		buf_free(&s->body);
+	}
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	s->dirfd = -1;
+	s->kind = 0;
+}
+
+static int
+discard(void *ctx, const uint8_t *p, size_t n)
+{
+	(void)ctx;
+	(void)p;
+	(void)n;
+	return 0;
+}
+
+/* see sink.h */
+int
+sink_check(struct sink *s, const struct sink_object *ob, struct err_ctx *ec)
+{
+	struct sink_meta_read m;
+	int e;
+
+	if (s->kind != SINK_S3)
+		return 0;
+	err_field(ec->entry, sizeof ec->entry, ob->key, strlen(ob->key));
+	memset(&m, 0, sizeof m);
+	if ((e = s3_sink_head(s, ob, &m, ec)) == 0 && m.found)
+		return 0;
+	/* an answer to a HEAD has no body: a missing key and a missing
+	 * bucket look alike, and a refusal does not say why. A GET's answer
+	 * does (NoSuchKey, NoSuchBucket, SignatureDoesNotMatch...). */
+	memset(ec, 0, sizeof *ec);
+	return s3_probe(&s->s3, ob->key, discard, NULL, ec);
+}
+
+/* see sink.h */
+int
+sink_put(struct sink *s, struct sink_object *ob, sink_render_fn render,
+    void *ctx, struct err_ctx *ec)
+{
+	snprintf(ec->entry, sizeof ec->entry, "%s", ob->key);
+	isotime_now(ob->processedat, sizeof ob->processedat);
+	if (s->kind == SINK_S3)
+		return s3_sink_put(s, ob, render, ctx, ec);
+	return local_put(s, ob, render, ctx, ec);
+}
+
+/* see sink.h */
+int
+sink_head(struct sink *s, const struct sink_object *ob,
+    struct sink_meta_read *out, struct err_ctx *ec)
+{
+	memset(out, 0, sizeof *out);
+	if (s->kind == SINK_S3)
+		return s3_sink_head(s, ob, out, ec);
+	return local_head(s, ob, out, ec);
+}
+
+/* see sink.h */
+int
+sink_get(struct sink *s, const struct sink_object *ob, struct buf *b,
+    int *found, struct err_ctx *ec)
+{
+	if (s->kind == SINK_S3)
+		return s3_get(&s->s3, ob->key, found, append_buf, b, ec);
+	return local_get(s, ob, b, found, ec);
+}
+
+struct mem_doc {
+	const uint8_t *p;
+	size_t n;
+};
+
+static int
+render_mem(void *ctx, struct out *o)
+{
+	const struct mem_doc *d = ctx;
+
+	return out_write(o, d->p, d->n);
+}
+
+/* see sink.h */
+int
+sink_write_doc(const char *dest, const struct sink_net *net, const uint8_t *p,
+    size_t n, const char *content_type, struct err_ctx *ec)
+{
+	struct mem_doc d = { p, n };
+
+	if (strncmp(dest, "s3://", 5) == 0)
+		return s3_object_put(dest, net ? net->s3_endpoint : NULL,
+		    net ? net->s3_region : NULL, net ? net->fetch : NULL, p, n,
+		    content_type, ec);
+	return sink_write_file(dest, render_mem, &d, ec);
+}
+
+/* see sink.h */
 int
 sink_write_file(const char *path, sink_render_fn render, void *ctx,
     struct err_ctx *ec)
@@ -320,7 +753,7 @@ sink_write_file(const char *path, sink_render_fn render, void *ctx,
 			return sys_err(ec, ERR_IO, "cannot write");
 		return e ? err_set(ec, e, "writing %s", name) : 0;
 	}
-	e = atomic_write(dfd, name, render, ctx, ec);
+	e = atomic_write(dfd, name, render, ctx, NULL, NULL, ec);
 	close(dfd);
 	return e;
 }

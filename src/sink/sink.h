@@ -1,19 +1,30 @@
 /*
- * sink.h - where digests go: a local directory (this module) or S3 (s3.c, to
- * come), behind one interface.
+ * sink.h - where digests go: a local directory or an S3 bucket, behind one
+ * interface (put, head, get), and the one place that names a stored object:
+ * its key, its metadata and the generator string of the cache check.
  *
- * Local layout, as the batch run stores objects (design.md, "Objects"):
- *     DIR/gitingest/OWNER/REPO/summary.txt         the body
- *     DIR/gitingest/OWNER/REPO/summary.txt.meta    metadata sidecar (JSON)
+ * Objects (design.md, "Objects"): key "gitingest/OWNER/REPO/NAME", NAME the
+ * format's object ("summary.txt" for the full text body; another format
+ * another name, e.g. "chunks.jsonl"). Metadata: pushedat, url, processedat,
+ * commit, generator, content-type. In S3 they are the object's x-amz-meta-*
+ * (one PUT: whole or absent). In a local directory:
+ *     DIR/gitingest/OWNER/REPO/NAME         the body
+ *     DIR/gitingest/OWNER/REPO/NAME.meta    metadata sidecar (JSON), which
+ *                                           also records the body's size and
+ *                                           SHA-256
  * Owner and repo come from feed data, so they are checked against GitHub's
- * name rules before any path is built (owner [A-Za-z0-9-]{1,39}, repo
+ * name rules before any key or path is built (owner [A-Za-z0-9-]{1,39}, repo
  * [A-Za-z0-9._-]{1,100}, not "." or ".."), and directories are opened one
  * component at a time with O_NOFOLLOW: nothing can land outside DIR, not even
  * through a symlink planted inside it.
  *
- * Writes are atomic: a temporary file in the target directory, fsync, rename;
- * the sidecar is renamed first and the body last, so a reader that sees the body
- * sees its metadata. A failed write leaves the previous object untouched.
+ * Local writes: each file is written to a new temporary file (O_EXCL, a
+ * random name, so nothing planted there is written through), fsynced, renamed
+ * into place, and the directory fsynced. The body is renamed first and the
+ * sidecar last; the sidecar names the body by size and SHA-256, and head
+ * reports a pair that does not match as absent. So whatever step a write is
+ * stopped at (full disk, a kill), a stored pair is either the old object, or
+ * the new one, or not current: never an old body taken for a new one.
  */
 #ifndef SINK_H
 #define SINK_H
@@ -21,66 +32,158 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "err.h"
+#include "isotime.h"
 #include "out.h"
+#include "s3.h"
 
 #define SINK_PATH_MAX 4096
+#define SINK_KEY_DIR  "gitingest"
+#define SINK_SUMMARY  "summary.txt"     /* the full text body, as run stores */
+#define SINK_CHUNKS   "chunks.jsonl"    /* --format chunks: JSON lines */
+#define SINK_NAME_MAX 64                /* an object name */
+#define SINK_KEY_MAX  256               /* "gitingest/" + 39 + 1 + 100 + 1 + NAME */
+#define SINK_GEN_MAX  192
 
-struct sink_meta {
-	const char *pushedat;           /* the feed's pushedAt, verbatim ("" if none) */
-	const char *url;                /* https://github.com/OWNER/REPO */
-	const char *processedat;        /* ISO 8601 UTC time of processing */
-	const char *commit;             /* 40 hex, or "" */
-	const char *generator;          /* "repodigest/VERSION digest/N ..." */
-	const char *content_type;       /* "text/plain" */
+/*
+ * The settings that change a stored body. They make the generator string, so
+ * a digest made with others is never taken as current: the same settings
+ * give the same string whether `digest --out` or `run` stored the object.
+ */
+struct sink_settings {
+	const char *format;             /* "full" (NULL too): the batch body;
+	                                 * else recorded (text, json) */
+	uint64_t max_output;            /* --max-output; 0: none */
+	const char *const *includes;    /* -i, NULL-terminated, or NULL */
+	const char *const *excludes;    /* -e, likewise */
+	uint64_t max_file_size;         /* -s; 0: the default */
+	int no_ignore_files;            /* --include-gitignored */
+	uint64_t chunk_size;            /* format "chunks": --chunk-size and */
+	uint64_t chunk_overlap;         /* --chunk-overlap (recorded) */
 };
 
-/* Metadata read back (cache check). Fixed fields, truncated if longer. */
-struct sink_meta_read {
-	int found;
-	char pushedat[64];
-	char generator[128];
-	char commit[72];
+/* One stored object: what it is called and the metadata stored with it. */
+struct sink_object {
+	char owner[40];
+	char repo[101];
+	char name[SINK_NAME_MAX];       /* "summary.txt" */
+	char key[SINK_KEY_MAX];         /* gitingest/OWNER/REPO/NAME */
+	char url[256];                  /* https://github.com/OWNER/REPO */
+	char generator[SINK_GEN_MAX];
+	char pushedat[64];              /* the feed's pushedAt, or "" */
+	char commit[72];                /* 40 hex, or "" */
+	char processedat[ISOTIME_LEN];  /* set by sink_put */
+	const char *content_type;       /* "text/plain"; for a NAME ending
+	                                 * in ".jsonl", "application/jsonl" */
 };
 
 /*
- * Renders the body into o. Called once per write for a local sink; an S3 sink
- * calls it twice (length and SHA-256 first, then the upload), so it must
- * produce the same bytes each time. Returns 0 or an error code.
+ * Fill ob for owner/repo's object name made with st: key, url, generator;
+ * pushedat and commit empty (the caller sets them). ERR_USAGE when owner or
+ * repo is not a safe GitHub name or name is not a plain file name.
  */
-typedef int (*sink_render_fn)(void *ctx, struct out *o);
+int sink_object_init(struct sink_object *ob, const char *owner,
+    const char *repo, const char *name, const struct sink_settings *st,
+    struct err_ctx *ec);
 
-struct sink {
-	int kind;                       /* SINK_LOCAL */
-	char dir[SINK_PATH_MAX];        /* local root */
-	int dirfd;                      /* open root directory */
-};
-
-#define SINK_LOCAL 1
+/* The generator string of st (what sink_object_init records). */
+void sink_generator(char *out, size_t cap, const struct sink_settings *st);
 
 /* 1 if owner/repo are safe GitHub names (see top comment). */
 int sink_name_ok(const char *owner, const char *repo);
 
-/* Open a local sink rooted at dir (created if missing). */
-int sink_open_local(struct sink *s, const char *dir, struct err_ctx *ec);
-void sink_close(struct sink *s);
+/* Metadata read back (cache check). Fixed fields, truncated if longer. */
+struct sink_meta_read {
+	int found;                      /* an intact object is stored */
+	char pushedat[64];
+	char generator[SINK_GEN_MAX];
+	char commit[72];
+};
 
-/* Store the body for owner/repo with its metadata. */
-int sink_put(struct sink *s, const char *owner, const char *repo,
-    sink_render_fn render, void *ctx, const struct sink_meta *m,
-    struct err_ctx *ec);
-
-/* Read owner/repo's metadata (found = 0 when there is no object). */
-int sink_head(struct sink *s, const char *owner, const char *repo,
-    struct sink_meta_read *out, struct err_ctx *ec);
+/* 1 if m is ob as it would be stored now: same pushedat and generator. */
+int sink_is_current(const struct sink_meta_read *m,
+    const struct sink_object *ob);
 
 /*
- * Write a whole file atomically at path (any path the user chose: -o FILE):
- * temp file beside it, fsync, rename. The caller's path is trusted (it is not
- * feed data). An existing device, FIFO or socket at path (-o /dev/null, a
- * named pipe) is written into instead, never replaced.
+ * Renders the body into o. Called once per local write; an S3 sink renders
+ * into memory (its length and SHA-256 are signed before it is sent). Returns 0
+ * or an error code.
+ */
+typedef int (*sink_render_fn)(void *ctx, struct out *o);
+
+enum sink_kind { SINK_LOCAL = 1, SINK_S3 };
+
+/* Caller-allocated (the S3 client is large: allocate it on the heap). */
+struct sink {
+	int kind;                       /* enum sink_kind */
+	char dir[SINK_PATH_MAX];        /* local root */
+	int dirfd;                      /* open root directory, or -1 (a dry
+	                                 * run's root that does not exist) */
+	struct s3_client s3;            /* S3 */
+	struct buf body;                /* S3: the rendered body */
+};
+
+/* How an S3 destination is reached (flags over the environment). */
+struct sink_net {
+	const char *s3_endpoint;        /* --s3-endpoint, or NULL */
+	const char *s3_region;          /* --s3-region, or NULL */
+	const struct fetch_opts *fetch;
+};
+
+#define SINK_READONLY 1                 /* do not create the local root */
+
+/*
+ * Open dest: "s3://BUCKET[/PREFIX]" (credentials from the environment, see
+ * s3.h) or a local directory, created unless flags has SINK_READONLY (a
+ * missing directory then reads as empty). No request is made. Errors name
+ * dest: ERR_USAGE (bad S3 settings), ERR_IO.
+ */
+int sink_open(struct sink *s, const char *dest, const struct sink_net *net,
+    int flags, struct err_ctx *ec);
+void sink_close(struct sink *s);
+
+/*
+ * Check, before any work, that a run can use s: for S3 one signed HEAD of
+ * ob's key (what the cache check makes anyway, so a key limited to Get/Put on
+ * the prefix passes); unless that finds the object, one GET of it, whose
+ * answer names the cause a HEAD's cannot (a missing object is fine). Wrong
+ * credentials, a missing bucket or an endpoint that does not answer are
+ * errors naming the server's code. Local: nothing to do.
+ */
+int sink_check(struct sink *s, const struct sink_object *ob,
+    struct err_ctx *ec);
+
+/* Store ob's body, rendered by render, with its metadata (see top comment).
+ * Sets ob->processedat. A failed put leaves the previous object current or
+ * not current, never a mismatched pair taken as current. */
+int sink_put(struct sink *s, struct sink_object *ob, sink_render_fn render,
+    void *ctx, struct err_ctx *ec);
+
+/* Read ob's stored metadata (found = 0 when there is no intact object). */
+int sink_head(struct sink *s, const struct sink_object *ob,
+    struct sink_meta_read *out, struct err_ctx *ec);
+
+/* Append ob's stored body to b (*found = 0 when there is none). */
+int sink_get(struct sink *s, const struct sink_object *ob, struct buf *b,
+    int *found, struct err_ctx *ec);
+
+/*
+ * Write a whole file atomically at path (any path the user chose: -o FILE,
+ * --state, --report): temp file beside it, fsync, rename, fsync of the
+ * directory. The caller's path is trusted (it is not feed data). An existing
+ * device, FIFO or socket at path (-o /dev/null, a named pipe) is written into
+ * instead, never replaced.
  */
 int sink_write_file(const char *path, sink_render_fn render, void *ctx,
     struct err_ctx *ec);
+
+/*
+ * A whole document (a run report, a merged report, a state file) to dest: a
+ * file as sink_write_file, or s3://BUCKET/KEY as one PUT without metadata
+ * (S3 settings from net over the environment).
+ */
+int sink_write_doc(const char *dest, const struct sink_net *net,
+    const uint8_t *p, size_t n, const char *content_type, struct err_ctx *ec);
 
 #endif

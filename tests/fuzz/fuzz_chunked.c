@@ -15,6 +15,7 @@
 
 #include "err.h"
 #include "http.h"
+#include "split.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,15 +26,6 @@ static const char head[] =
     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
 
 enum { V_DONE, V_SHORT, V_BAD };
-
-static uint64_t
-next(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
 
 static int
 hexv(int c)
@@ -152,31 +144,20 @@ reference(const uint8_t *p, size_t n, size_t *outn, size_t *end)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint64_t seed = 1469598103934665603ull;
-	size_t off = 0, gn = 0, wn, end = 0, left = 0;
+	struct split sp;
+	const uint8_t *p;
+	size_t n, gn = 0, wn, end = 0, left = 0;
 	int verdict = -1, v, over = 0;
 	struct http_ev ev;
 
 	if (size > sizeof got)
 		return 0;
-	for (size_t i = 0; i < size; i++)
-		seed = (seed ^ data[i]) * 1099511628211ull;
-	seed |= 1;
+	split_init(&sp, data, size, 64, 8);
 	http_resp_init(&R, 0);
 	if (http_resp_push(&R, (const uint8_t *)head, sizeof head - 1, &ev) !=
 	    sizeof head - 1 || ev.type != HTTP_EV_HEADERS)
 		abort();
-	while (off < size && !over) {
-		size_t piece = 1 + (size_t)(next(&seed) % 64);
-		const uint8_t *p = data + off;
-		size_t n;
-
-		if (next(&seed) % 8 == 0)
-			piece = size - off;
-		if (piece > size - off)
-			piece = size - off;
-		n = piece;
-		off += piece;
+	while (!over && split_next(&sp, &p, &n)) {
 		for (;;) {
 			size_t c = http_resp_push(&R, p, n, &ev);
 
@@ -190,7 +171,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				gn += ev.len;
 			} else if (ev.type == HTTP_EV_DONE) {
 				verdict = V_DONE;
-				left = (n - c) + (size - off);
+				left = (n - c) + (size - sp.off);
 				over = 1;
 			} else if (ev.type == HTTP_EV_ERROR) {
 				if (ev.err == ERR_HTTP_CHUNK_SIZE ||

@@ -14,47 +14,27 @@
 
 #include "err.h"
 #include "gz.h"
+#include "split.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static uint64_t
-next(uint64_t *s)
-{
-	/* xorshift64: cheap, deterministic */
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t out[4096];
 	struct gz_limits lim = { 4u << 20, 1000, 256u << 10 };
-	uint64_t seed = 1469598103934665603ull;
-	size_t off = 0;
+	struct split sp;
+	const uint8_t *p;
+	size_t n;
 	struct gz g;
 	int r = 0;
 
-	for (size_t i = 0; i < size; i++)
-		seed = (seed ^ data[i]) * 1099511628211ull;
-	seed |= 1;
+	split_init(&sp, data, size, 64, 4);
 	if (gz_init(&g, &lim) != 0)
 		return 0;
-	while (off < size && r == 0) {
-		size_t piece = 1 + (size_t)(next(&seed) % 64);
-		const uint8_t *p = data + off;
-		size_t n;
-
-		if (next(&seed) % 4 == 0)
-			piece = size - off;     /* sometimes the rest at once */
-		if (piece > size - off)
-			piece = size - off;
-		n = piece;
-		off += piece;
+	while (r == 0 && split_next(&sp, &p, &n)) {
 		for (;;) {
-			size_t cap = 1 + (size_t)(next(&seed) % sizeof out);
+			size_t cap = 1 + (size_t)(split_rand(&sp) % sizeof out);
 			size_t c = 0, pr = 0;
 
 			r = gz_push(&g, p, n, &c, out, cap, &pr);

@@ -17,19 +17,11 @@
 
 #include "err.h"
 #include "http.h"
+#include "split.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct http_resp_parser R;
-
-static uint64_t
-next(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
 
 static void
 in_head(struct slice v)
@@ -75,29 +67,19 @@ poke_accessors(void)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint64_t seed = 1469598103934665603ull, body = 0, cl;
+	uint64_t body = 0, cl;
+	struct split sp;
+	const uint8_t *p;
+	size_t n;
 	int flags, headers = 0, over = 0, done = 0, err = 0, st;
-	size_t off;
 
 	if (size == 0)
 		return 0;
-	for (size_t i = 0; i < size; i++)
-		seed = (seed ^ data[i]) * 1099511628211ull;
-	seed |= 1;
+	split_init(&sp, data, size, 300, 4);
+	sp.off = 1;             /* byte 0: the flags */
 	flags = data[0] & 3;
 	http_resp_init(&R, flags);
-	off = 1;
-	while (!over) {
-		size_t piece = 1 + (size_t)(next(&seed) % 300);
-		const uint8_t *p = data + off;
-		size_t n;
-
-		if (next(&seed) % 4 == 0)
-			piece = size - off;
-		if (piece > size - off)
-			piece = size - off;
-		n = piece;
-		off += piece;
+	while (!over && split_next(&sp, &p, &n)) {
 		for (;;) {
 			struct http_ev ev;
 			size_t c = http_resp_push(&R, p, n, &ev);
@@ -137,8 +119,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (over || (n == 0 && ev.type == HTTP_EV_NONE))
 				break;
 		}
-		if (off == size)
-			break;
 	}
 	if (!over) {
 		int e = http_resp_eof(&R);

@@ -16,6 +16,7 @@
 
 #include "err.h"
 #include "s3xml.h"
+#include "split.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -48,12 +49,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    503 };
 	struct s3xml_error e, e2;
 	char line[600];
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = split_hash(data, size);
 	size_t cut, cap;
 	int r, r2, cls;
 
-	for (size_t i = 0; i < size; i++)
-		h = (h ^ data[i]) * 1099511628211ull;
 	r = s3xml_parse(data, size, &e);
 	if (!known(r) || err_str(r) == NULL)
 		abort();

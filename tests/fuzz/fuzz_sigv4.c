@@ -18,6 +18,7 @@
 
 #include "err.h"
 #include "sigv4.h"
+#include "split.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -72,12 +73,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sigv4_cred cred = { "AKID", "secret", NULL, "auto", "s3" };
 	char auth[SIGV4_AUTH_MAX], sig[SIGV4_HEX_LEN + 1];
 	const char *s = (const char *)data;
-	uint64_t hs = 1469598103934665603ull;
+	uint64_t hs = split_hash(data, size);
 	size_t i = 0, nh = 0, clen = 0, slen = 0, cap, n;
 	int nl = 0, r, rs;
 
-	for (size_t k = 0; k < size; k++)
-		hs = (hs ^ data[k]) * 1099511628211ull;
 	/* split into lines; the first three are method, path, query */
 	while (i <= size && nh < NH) {
 		size_t start = i, colon;

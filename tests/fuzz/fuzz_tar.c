@@ -15,19 +15,11 @@
 
 #include "err.h"
 #include "tar.h"
+#include "split.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct tar T;            /* ~80 KiB: not on the fuzzer's stack */
-
-static uint64_t
-next(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
 
 static void
 check_path(const char *p, size_t n)
@@ -52,31 +44,21 @@ check_path(const char *p, size_t n)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint64_t seed = 1469598103934665603ull, got = 0, want = 0;
+	uint64_t got = 0, want = 0;
+	struct split sp;
+	const uint8_t *p;
+	size_t n;
 	struct tar_limits lim;
 	int in_entry = 0, ended = 0, err = 0;
-	size_t off = 0;
 
-	for (size_t i = 0; i < size; i++)
-		seed = (seed ^ data[i]) * 1099511628211ull;
-	seed |= 1;
+	split_init(&sp, data, size, 1100, 4);
 	memset(&lim, 0, sizeof lim);
-	lim.strip_top = (int)(seed >> 8 & 1);
-	if (seed >> 9 & 1)
-		lim.max_entries = 1 + (seed >> 10) % 8;
+	lim.strip_top = (int)(sp.seed >> 8 & 1);
+	if (sp.seed >> 9 & 1)
+		lim.max_entries = 1 + (sp.seed >> 10) % 8;
 	tar_init(&T, &lim);
 
-	while (off < size && !err) {
-		size_t piece = 1 + (size_t)(next(&seed) % 1100);
-		const uint8_t *p = data + off;
-		size_t n;
-
-		if (next(&seed) % 4 == 0)
-			piece = size - off;
-		if (piece > size - off)
-			piece = size - off;
-		n = piece;
-		off += piece;
+	while (!err && split_next(&sp, &p, &n)) {
 		for (;;) {
 			struct tar_ev ev;
 			size_t c = tar_push(&T, p, n, &ev);

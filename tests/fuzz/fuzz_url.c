@@ -7,7 +7,8 @@
  * to the same URL (a fixed point); hosts are non-empty, lower-case and
  * NUL-free; the target starts with '/', holds only URI bytes and no "." or
  * ".." path segments; GitHub sources pass the name and ref validators and
- * build codeload and template URLs that parse with the expected host.
+ * build codeload and template URLs that parse with the expected host;
+ * url_redact() keeps nothing after a '?' or '#' and one '@' at most.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -93,6 +94,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    &g, NULL, 0, out, sizeof out, &n) != 0 ||
 		    url_parse((const uint8_t *)out, n, &A) != 0 ||
 		    strcmp(A.host, "m.example") != 0)
+			abort();
+	}
+
+	/* url_redact on any string: the result is the input up to its
+	 * first '?' or '#' (userinfo replaced), then at most "?***"; no
+	 * byte after the first '?' or '#' survives, and no '@' before it */
+	if (size < sizeof out2 && memchr(data, '\0', size) == NULL) {
+		size_t q, r;
+		memcpy(out2, data, size);
+		out2[size] = '\0';
+		q = strcspn(out2, "?#");
+		r = url_redact(out2, out, sizeof out);
+		if (r != strlen(out) || strcspn(out, "?#") > q + 3 ||
+		    memchr(out, '@', strcspn(out, "?#")) !=
+		    (void *)strrchr(out, '@') ||
+		    (out[strcspn(out, "?#")] != '\0' &&
+		    strcmp(out + strcspn(out, "?#") + 1, "***") != 0))
 			abort();
 	}
 

@@ -7,11 +7,14 @@
  * as a failure).
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "../common/slurp.h"
 
 #define REPLAY_MAX (1u << 20)
 
@@ -22,30 +25,19 @@ static int passed, failed;
 static void
 run_file(const char *path)
 {
-	FILE *f;
 	uint8_t *p;
 	size_t n;
 	struct stat st;
 
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
 		return;
-	if ((uint64_t)st.st_size > REPLAY_MAX) {
-		fprintf(stderr, "replay: %s: over %u bytes\n", path, REPLAY_MAX);
-		failed++;
-		return;
-	}
-	if ((f = fopen(path, "rb")) == NULL) {
-		fprintf(stderr, "replay: %s: cannot open\n", path);
-		failed++;
-		return;
-	}
-	/* +1 so a zero-length file still gets a valid pointer */
-	p = malloc((size_t)st.st_size + 1);
-	n = p ? fread(p, 1, (size_t)st.st_size, f) : 0;
-	fclose(f);
-	if (p == NULL || n != (size_t)st.st_size) {
-		fprintf(stderr, "replay: %s: read failed\n", path);
-		free(p);
+	if ((p = slurp(path, REPLAY_MAX, &n)) == NULL) {
+		if (errno == EFBIG)
+			fprintf(stderr, "replay: %s: over %u bytes\n", path,
+			    REPLAY_MAX);
+		else
+			fprintf(stderr, "replay: %s: %s\n", path,
+			    strerror(errno));
 		failed++;
 		return;
 	}

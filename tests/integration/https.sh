@@ -3,7 +3,8 @@
 # 127.0.0.1 (scripts/test-nginx, test CA made at test time), musl and ASan
 # builds: archive URLs with Content-Length and chunked bodies, a same-host
 # redirect on one kept-alive connection, the GitHub flow (API redirect to
-# codeload) with a token that reaches the API host only, 404 / 429 / redirect
+# codeload) with a token that reaches the API host only, 404 (the GitHub hint
+# for the API, not for a mirror) / 429 / redirect
 # loop / untrusted CA / stalled and truncating servers, file:// URLs.
 # Every digest must equal gitingest's golden output byte for byte.
 cd "$(dirname "$0")/../.." || exit 1
@@ -111,8 +112,11 @@ for B in $BINS; do
 		{ cmp -s "$W/out" "$EXP/symlinks/remote-digest.txt" && ok || bad "$tag mirror: digest differs"; }
 
 	# failures: one clear line each, exit 1, bounded time
-	expect_fail "$tag 404" 1 "nope/tar.gz/HEAD: HTTP 404 not found (or private: set GITHUB_TOKEN)" "$B" digest $R $CA \
+	# a mirror's 404 is only a 404: the GITHUB_TOKEN hint is GitHub's
+	expect_fail "$tag 404" 1 "nope/tar.gz/HEAD: HTTP 404 not found (HTTP 404)" "$B" digest $R $CA \
 		--archive-url "https://codeload.test.invalid:$P/{owner}/{repo}/tar.gz/{ref}" RepoDigest/nope
+	GITHUB_TOKEN=$TOKEN expect_fail "$tag API 404" 1 "HTTP 404 not found (or private: set GITHUB_TOKEN)" "$B" digest $R $CA \
+		--api-url "https://api.test.invalid:$P" RepoDigest/nope
 	expect_fail "$tag 429" 1 "throttle: HTTP request throttled (408/429) (HTTP 429, retry after 7 s)" "$B" digest $R $CA "https://test.invalid:$P/throttle"
 	expect_fail "$tag redirect loop" 1 "too many redirects" "$B" digest $R $CA "https://test.invalid:$P/loop"
 	expect_fail "$tag untrusted" 1 "server certificate is untrusted" "$B" digest $R "https://test.invalid:$P/basic.tar.gz"

@@ -455,6 +455,21 @@ for B in $BINS; do
 	putfail "$tag run --report s3://BUCKET (no key)" 1 "s3://BUCKET/KEY" env $R2ENV \
 		"$B" run "$W/feed.json" --out "$W/rep3-$t" --archive-url "$MIRROR" --state "$W/rstate3-$t" --report "s3://$rb/"
 	[ ! -e "$W/rep3-$t" ] && ok || bad "$tag run with a bad report URL did some work"
+	# a destination that would fail every repository stops the run before
+	# any download: one line naming the cause, exit 1, no state file. The
+	# mirror does not exist: a download would log a failure.
+	for c in "SignatureDoesNotMatch|$S3_ENDPOINT|$WRONG_SECRET|$rb" \
+	    "NoSuchBucket|$S3_ENDPOINT|$S3_SECRET_KEY|rd-$t-nob-$(rnd)" \
+	    "[Cc]onnection refused|http://127.0.0.1:$DOWN|$S3_SECRET_KEY|$rb"; do
+		pat=${c%%|*} rest=${c#*|}; ep=${rest%%|*} rest=${rest#*|}; sk=${rest%%|*} bk=${rest#*|}
+		rm -f "$W/ffstate-$t"
+		putfail "$tag run, S3 unusable ($pat)" 1 "S3 destination is unusable: .*$pat" \
+			env R2_ENDPOINT="$ep" R2_ACCESS_KEY="$S3_ACCESS_KEY" R2_SECRET_KEY="$sk" \
+			"$B" run "$W/feed.json" --out "s3://$bk/ff" --archive-url "file://$W/nomirror/{repo}.tar.gz" \
+			--state "$W/ffstate-$t" --log-format json
+		grep -q '"Failed"\|"Retrying"\|"Stored digest"' "$W/out" && bad "$tag run, S3 unusable ($pat): work was done" || ok
+		[ ! -e "$W/ffstate-$t" ] && ok || bad "$tag run, S3 unusable ($pat): a state file was written"
+	done
 done
 
 # S3 through an HTTP proxy (Debian's tinyproxy, foreground, 300 s TTL): over

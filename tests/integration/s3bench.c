@@ -23,6 +23,10 @@
 #include "fetch.h"
 #include "s3.h"
 #include "tls.h"
+#include "../common/slurp.h"
+
+/* a file to PUT, read whole: digests are far smaller */
+#define BENCH_FILE_MAX (256u << 20)
 
 static int
 fail(struct err_ctx *e)
@@ -32,30 +36,6 @@ fail(struct err_ctx *e)
 	err_format(e, line, sizeof line);
 	fprintf(stderr, "s3bench: %s\n", line);
 	return 1;
-}
-
-/* The whole file into *p (malloc'd). 0 or -1 with errno. */
-static int
-slurp(const char *path, uint8_t **p, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	long len;
-
-	*p = NULL;
-	if (f == NULL)
-		return -1;
-	if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0 ||
-	    (*p = malloc((size_t)len + 1)) == NULL ||
-	    fread(*p, 1, (size_t)len, f) != (size_t)len) {
-		fclose(f);
-		free(*p);
-		*p = NULL;
-		return -1;
-	}
-	fclose(f);
-	*n = (size_t)len;
-	return 0;
 }
 
 static double
@@ -124,7 +104,7 @@ main(int argc, char **argv)
 		size_t n;
 
 		base = base ? base + 1 : argv[i];
-		if (slurp(argv[i], &body, &n) != 0) {
+		if ((body = slurp(argv[i], BENCH_FILE_MAX, &n)) == NULL) {
 			e = err_set(&ec, ERR_IO, NULL);
 			ec.sys_errno = errno;
 			err_field(ec.source, sizeof ec.source, argv[i],

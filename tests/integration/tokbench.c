@@ -1,6 +1,7 @@
 /*
- * tokbench.c - throughput of the token estimator, the current src/digest/tokens.c against
- * the reference copy of the old one (tests/unit/tokens_ref.c), on real text.
+ * tokbench.c - throughput of the token estimator, src/digest/tokens.c against its
+ * reference, the same code with the ASCII fast path off (tests/unit/tokens_ref.c),
+ * on real text.
  *
  * Usage: tokbench [-r ROUNDS] [-c CHUNK] [-o new|ref] FILE...
  *
@@ -25,37 +26,36 @@
 #pragma GCC optimize("O2")
 #endif
 #include "../unit/tokens_ref.c"
+#include "../common/slurp.h"
+
+/* one bench file: the largest file of the bench trees is a few MB */
+#define TOKBENCH_FILE_MAX (256u << 20)
 
 static uint8_t *buf;
 static size_t len, cap;
 
+/* FILE appended to buf (read with slurp(): one way to read files in tests). */
 static int
-slurp(const char *path)
+append_file(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	size_t r;
+	uint8_t *p, *nb;
+	size_t n;
 
-	if (f == NULL) {
+	if ((p = slurp(path, TOKBENCH_FILE_MAX, &n)) == NULL) {
 		perror(path);
 		return -1;
 	}
-	for (;;) {
-		if (cap - len < 65536) {
-			uint8_t *nb;
-
-			cap = cap ? 2 * cap : 1 << 20;
-			if ((nb = realloc(buf, cap)) == NULL) {
-				fclose(f);
-				return -1;
-			}
-			buf = nb;
+	if (cap - len < n) {
+		cap = 2 * (len + n);
+		if ((nb = realloc(buf, cap)) == NULL) {
+			free(p);
+			return -1;
 		}
-		r = fread(buf + len, 1, cap - len, f);
-		len += r;
-		if (r == 0)
-			break;
+		buf = nb;
 	}
-	fclose(f);
+	memcpy(buf + len, p, n);
+	len += n;
+	free(p);
 	return 0;
 }
 
@@ -68,36 +68,6 @@ cpu_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static uint64_t
-count_new(size_t chunk)
-{
-	struct tokens t;
-	size_t at, k;
-
-	tokens_init(&t);
-	for (at = 0; at < len; at += k) {
-		k = len - at < chunk ? len - at : chunk;
-		tokens_feed(&t, buf + at, k);
-	}
-	tokens_end(&t);
-	return t.milli;
-}
-
-static uint64_t
-count_ref(size_t chunk)
-{
-	struct tokens_ref t;
-	size_t at, k;
-
-	tokens_ref_init(&t);
-	for (at = 0; at < len; at += k) {
-		k = len - at < chunk ? len - at : chunk;
-		tokens_ref_feed(&t, buf + at, k);
-	}
-	tokens_ref_end(&t);
-	return t.milli;
-}
-
 /* Best of rounds: CPU seconds; the estimate in thousandths in *out. */
 static double
 run(int ref, int rounds, size_t chunk, uint64_t *out)
@@ -107,7 +77,7 @@ run(int ref, int rounds, size_t chunk, uint64_t *out)
 
 	for (r = 0; r < rounds; r++) {
 		t0 = cpu_now();
-		*out = ref ? count_ref(chunk) : count_new(chunk);
+		*out = tokens_milli(ref, buf, len, chunk);
 		dt = cpu_now() - t0;
 		if (dt < best)
 			best = dt;
@@ -139,7 +109,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	for (; i < argc; i++)
-		if (slurp(argv[i]) != 0)
+		if (append_file(argv[i]) != 0)
 			return 1;
 	if (len == 0) {
 		fprintf(stderr, "tokbench: no bytes\n");

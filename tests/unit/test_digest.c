@@ -2,6 +2,7 @@
  * test_digest.c - the digest builder, the content store and the capped writer,
  * driven with synthetic entries (the golden tests cover real fixtures).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -238,6 +239,189 @@ test_late_ignore_file(void)
 	buf_free(&out);
 }
 
+/* Does the JSON report of d hold needle? */
+static int
+report_has(struct digest *d, const char *needle)
+{
+	char *txt = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&txt, &len);
+	int r;
+
+	digest_report_json(d, f);
+	fclose(f);
+	r = txt != NULL && strstr(txt, needle) != NULL;
+	free(txt);
+	return r;
+}
+
+/* A negation in an ignore file listed after the entry it re-includes (GitHub
+ * lists ".ci/" before ".gitignore"): the entry is shown, its body intact, in
+ * every capped or uncapped digest, and with an output cap too. */
+static void
+test_late_negation(void)
+{
+	static const struct ent ents[] = {
+		{ DIGEST_DIR, ".ci", NULL },
+		{ DIGEST_FILE, ".ci/build.log", "kept log\n" },
+		{ DIGEST_FILE, ".ci/other.log", "dropped\n" },
+		{ DIGEST_FILE, ".gitignore", "!.ci/build.log\n" },
+		{ DIGEST_FILE, "src/x.c", "int x;\n" },
+	};
+	static const uint64_t caps[] = { 0, 1 << 20 };
+
+	for (size_t k = 0; k < 2; k++) {
+		struct buf out;
+		struct digest *d;
+		int e = run(ents, 5, NULL, caps[k], &out, &d);
+		CHECK(e == 0, "late negation, cap %llu: %s",
+		    (unsigned long long)caps[k], err_str(e));
+		if (e)
+			continue;
+		CHECK(contains(&out, "FILE: .ci/build.log\n" SEP "\nkept log\n"),
+		    "re-included entry shown with its body:\n%.*s", (int)out.len,
+		    (const char *)out.p);
+		CHECK(!contains(&out, "other.log"), "the other log stays out");
+		CHECK(d->dropped_early == 0, "nothing dropped early");
+		CHECK(d->files_analyzed == 2, "two files: %llu",
+		    (unsigned long long)d->files_analyzed);
+		digest_free(d);
+		free(d);
+		buf_free(&out);
+	}
+}
+
+/* Ignore files apply in the walk's order (shallow first), whatever the
+ * archive's: the deeper file's rule wins. */
+static void
+test_ignore_order(void)
+{
+	static const struct ent ents[] = {
+		{ DIGEST_FILE, ".ci/.gitignore", "*.txt\n" },
+		{ DIGEST_FILE, ".ci/a.txt", "a\n" },
+		{ DIGEST_FILE, ".gitignore", "!*.txt\n" },
+		{ DIGEST_FILE, "b.txt", "b\n" },
+	};
+	struct buf out;
+	int e = run(ents, 4, NULL, 0, &out, NULL);
+
+	CHECK(e == 0, "ignore order: %s", err_str(e));
+	CHECK(!contains(&out, "a.txt"), "the deeper rule wins:\n%.*s",
+	    (int)out.len, (const char *)out.p);
+	CHECK(contains(&out, "FILE: b.txt"), "root file kept");
+	buf_free(&out);
+}
+
+/* The same path twice: the last entry, once; a member below a symlink or a
+ * file of the archive is left out, with its reason. */
+static void
+test_extraction_rules(void)
+{
+	static const struct ent ents[] = {
+		{ DIGEST_FILE, "a.txt", "first\n" },
+		{ DIGEST_SYMLINK, "link", "real" },
+		{ DIGEST_FILE, "link/evil.txt", "evil\n" },
+		{ DIGEST_FILE, "real/f.txt", "f\n" },
+		{ DIGEST_FILE, "file", "plain\n" },
+		{ DIGEST_FILE, "file/under.txt", "under\n" },
+		{ DIGEST_FILE, "a.txt", "second\n" },
+	};
+	static const uint64_t caps[] = { 0, 64 };
+
+	for (size_t k = 0; k < 2; k++) {
+		struct buf out;
+		struct digest *d;
+		int e = run(ents, 7, NULL, caps[k], &out, &d);
+		CHECK(e == 0, "extraction rules: %s", err_str(e));
+		if (e)
+			continue;
+		if (caps[k] == 0) {
+			CHECK(contains(&out, "second") && !contains(&out, "first"),
+			    "duplicate: the last entry:\n%.*s", (int)out.len,
+			    (const char *)out.p);
+			CHECK(!contains(&out, "evil") && !contains(&out, "under"),
+			    "members below a symlink or file left out");
+		}
+		CHECK(d->files_analyzed == 4, "four leaves: %llu",
+		    (unsigned long long)d->files_analyzed);
+		CHECK(report_has(d, "\"reason\": \"replaced by a later archive "
+		    "entry with the same path\""), "replaced reason");
+		CHECK(report_has(d, "\"link/evil.txt\", \"bytes\": 5, \"reason\": "
+		    "\"inside a symlink"), "under-link reason");
+		digest_free(d);
+		free(d);
+		buf_free(&out);
+	}
+}
+
+/* A tentative top directory that another entry proves wrong: every path
+ * keeps its first component, and rules are judged on the full paths. */
+static void
+test_reroot(void)
+{
+	struct digest_opts o;
+	struct digest d;
+	struct buf out;
+	struct out w;
+	int e;
+
+	memset(&o, 0, sizeof o);
+	o.use_ignore_files = 1;
+	o.max_depth = -1;
+	CHECK(digest_init(&d, &o) == 0, "init");
+	CHECK(digest_tentative_top(&d, ".ci", 3) == 0, "tentative top");
+	/* reported stripped: ".ci/x.log" as "x.log", excluded by *.log */
+	e = digest_entry(&d, DIGEST_FILE, "x.log", 5, 4, NULL, 0);
+	e |= digest_data(&d, (const uint8_t *)"log\n", 4);
+	e |= digest_entry_end(&d);
+	e |= digest_entry(&d, DIGEST_FILE, "conf.yml", 8, 3, NULL, 0);
+	e |= digest_data(&d, (const uint8_t *)"y:\n", 3);
+	e |= digest_entry_end(&d);
+	CHECK(e == 0, "entries under the tentative top");
+	CHECK(digest_reroot(&d) == 0, "reroot");
+	e = digest_entry(&d, DIGEST_FILE, ".gitignore", 10, 16, NULL, 0);
+	e |= digest_data(&d, (const uint8_t *)"!.ci/x.log\n", 11);
+	e |= digest_entry_end(&d);
+	CHECK(e == 0 && digest_finish(&d, "root") == 0, "finish");
+	buf_init(&out, 1 << 20);
+	out_init_mem(&w, &out, 0);
+	digest_write_tree(&d, &w);
+	digest_write_content(&d, &w);
+	CHECK(contains(&out, "FILE: .ci/conf.yml") &&
+	    contains(&out, "FILE: .ci/x.log\n" SEP "\nlog\n"),
+	    "re-rooted paths, late negation honoured:\n%.*s", (int)out.len,
+	    (const char *)out.p);
+	digest_free(&d);
+	buf_free(&out);
+}
+
+/* Names are printed as they are unless a control character could forge
+ * the digest's structure. */
+static void
+test_escape_names(void)
+{
+	static const struct { const char *in, *want; } v[] = {
+		{ "plain.txt", "plain.txt" },
+		{ "back\\slash", "back\\slash" },
+		{ "a\nFILE: b", "a\\nFILE: b" },
+		{ "t\tr\r\\", "t\\tr\\r\\\\" },
+		{ "esc\x1b[2J", "esc\\x1b[2J" },
+		{ "del\x7f", "del\\x7f" },
+		{ "nel\xc2\x85", "nel\\u0085" },
+		{ "ls\xe2\x80\xa8ps\xe2\x80\xa9", "ls\\u2028ps\\u2029" },
+		{ "caf\xc3\xa9", "caf\xc3\xa9" },
+	};
+	char buf[64];
+
+	for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+		size_t n = digest_escape_name(v[i].in, strlen(v[i].in), buf,
+		    sizeof buf);
+		CHECK(n == strlen(v[i].want) && memcmp(buf, v[i].want, n) == 0,
+		    "escape %zu: got '%.*s' want '%s'", i, (int)n, buf,
+		    v[i].want);
+	}
+}
+
 /* File-count and depth limits cut deterministically, in tree order. */
 static void
 test_limits(void)
@@ -357,6 +541,11 @@ main(void)
 	test_bodies();
 	test_cap_eviction();
 	test_late_ignore_file();
+	test_late_negation();
+	test_ignore_order();
+	test_extraction_rules();
+	test_reroot();
+	test_escape_names();
 	test_limits();
 	test_out_cap();
 	test_store();

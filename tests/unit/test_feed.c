@@ -12,10 +12,12 @@
 #include "err.h"
 #include "feed.h"
 #include "t.h"
+#include "../common/slurp.h"
 
 /* ------------------------------------------------------------ harness */
 
 #define MAX_SKIPS 64
+#define FEED_FILE_MAX (16u << 20)    /* the feeds under $SHARED: 16 KB */
 
 struct skips {
 	size_t n;
@@ -53,40 +55,11 @@ run_mem(struct run *r, const char *p, size_t n)
 	    &r->sk, &r->ec);
 }
 
-static char *
-slurp(const char *rel, size_t *n)
-{
-	const char *shared = getenv("SHARED");
-	char path[1024];
-	FILE *f;
-	char *p;
-	long sz;
-
-	snprintf(path, sizeof path, "%s/feeds/%s",
-	    shared ? shared : "../shared", rel);
-	if ((f = fopen(path, "rb")) == NULL) {
-		fprintf(stderr, "cannot open %s\n", path);
-		return NULL;
-	}
-	fseek(f, 0, SEEK_END);
-	sz = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	p = malloc((size_t)sz + 1);
-	if (p == NULL || fread(p, 1, (size_t)sz, f) != (size_t)sz) {
-		fclose(f);
-		free(p);
-		return NULL;
-	}
-	fclose(f);
-	*n = (size_t)sz;
-	return p;
-}
-
 static int
 run_file(struct run *r, const char *rel)
 {
 	size_t n;
-	char *p = slurp(rel, &n);
+	char *p = (char *)slurp_shared("feeds", rel, FEED_FILE_MAX, &n);
 
 	CHECK(p != NULL, "read %s", rel);
 	if (p == NULL)

@@ -291,6 +291,88 @@ test_limits(void)
 	buf_free(&out);
 }
 
+/*
+ * The tree's memory cap: a notebook of many tiny values (each ~64 bytes of
+ * tree) gets the cannot-convert body and *limited; the same notebook under a
+ * larger cap converts; and threads converting at once agree (nothing is
+ * shared between calls).
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+static char *many_json;
+static size_t many_len;
+
+static char *
+make_many(size_t count, size_t *len)
+{
+	static const char head[] = "{\"cells\":[{\"cell_type\":\"code\","
+	    "\"outputs\":[],\"source\":[";
+	static const char tail[] = "]}],\"metadata\":{},\"nbformat\":4}";
+	char *p = malloc(sizeof head + count * 6 + sizeof tail), *q = p;
+
+	memcpy(q, head, sizeof head - 1);
+	q += sizeof head - 1;
+	for (size_t i = 0; i < count; i++) {
+		memcpy(q, i ? ",\"a\\n\"" : "\"a\\n\"", i ? 6 : 5);
+		q += i ? 6 : 5;
+	}
+	memcpy(q, tail, sizeof tail - 1);
+	q += sizeof tail - 1;
+	*len = (size_t)(q - p);
+	return p;
+}
+
+static void *
+convert_thread(void *arg)
+{
+	struct buf *out = arg;
+
+	notebook_convert(many_json, many_len, out);
+	return NULL;
+}
+
+static void
+test_tree_cap(void)
+{
+	struct buf out, ref;
+	int limited = 0, rc;
+	pthread_t th[4];
+	struct buf res[4];
+
+	many_json = make_many(20000, &many_len);
+	buf_init(&out, 1 << 22);
+	rc = notebook_convert_capped(many_json, many_len, &out, 256u << 10,
+	    &limited);
+	CHECK(rc == ERR_OK && limited == 1, "small cap: rc %d limited %d", rc,
+	    limited);
+	CHECK(out.len > 0 && strstr((const char *)out.p, "Error processing "
+	    "notebook: notebook needs more than") == (const char *)out.p,
+	    "cannot-convert body: %.*s", (int)out.len, (const char *)out.p);
+	buf_free(&out);
+
+	buf_init(&ref, 1 << 22);
+	limited = 0;
+	rc = notebook_convert_capped(many_json, many_len, &ref, 16u << 20,
+	    &limited);
+	CHECK(rc == ERR_OK && limited == 0 && ref.len > 20000 * 2,
+	    "default cap converts: rc %d limited %d len %zu", rc, limited,
+	    ref.len);
+
+	for (int i = 0; i < 4; i++) {
+		buf_init(&res[i], 1 << 22);
+		pthread_create(&th[i], NULL, convert_thread, &res[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		CHECK(res[i].len == ref.len && memcmp(res[i].p, ref.p,
+		    ref.len) == 0, "thread %d: same conversion", i);
+		buf_free(&res[i]);
+	}
+	buf_free(&ref);
+	free(many_json);
+}
+
 int
 main(void)
 {
@@ -303,5 +385,6 @@ main(void)
 	}
 	test_nesting();
 	test_limits();
+	test_tree_cap();
 	return T_DONE();
 }

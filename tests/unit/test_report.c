@@ -315,6 +315,75 @@ test_bad(void)
 	report_free(&m);
 }
 
+/* ------------------------------------------------------------ writer */
+
+static const struct { const char *owner, *repo, *would, *error; int st; }
+    run_repos[] = {
+	{ "a", "one", NULL, NULL, RS_PROCESSED },
+	{ "a", "two", NULL, NULL, RS_CACHED },
+	{ "b", "three", NULL, "x.tar.gz: HTTP 404 \"quoted\"\n", RS_FAILED },
+	{ "b", "four", NULL, NULL, RS_EARLIER },
+	{ "c", "five", "process", NULL, RS_PENDING },
+};
+
+static void
+run_repo(void *ctx, size_t i, struct report_run_repo *out)
+{
+	(void)ctx;
+	out->owner = run_repos[i].owner;
+	out->repo = run_repos[i].repo;
+	out->status = run_repos[i].st;
+	out->would = run_repos[i].would;
+	out->error = run_repos[i].error;
+}
+
+/* What report_run_json writes, report_add reads back: the writer and the
+ * reader agree on every status name and count. */
+static void
+test_writer(void)
+{
+	struct report_run rr;
+	struct report m;
+	struct err_ctx ec;
+	char *txt;
+
+	memset(&rr, 0, sizeof rr);
+	rr.feed = "https://example.org/repos.json?***";
+	rr.shard = "0/1";
+	rr.shard_mode = "all";
+	rr.shard_source = "all jobs";
+	rr.started = "2026-01-01T00:00:00Z";
+	rr.finished = "2026-01-01T00:01:00Z";
+	rr.processed = 1;
+	rr.cached = 1;
+	rr.failed = 1;
+	rr.dry_run = 1;
+	rr.would_process = 1;
+	rr.nrepos = sizeof run_repos / sizeof run_repos[0];
+	rr.repo = run_repo;
+	txt = report_run_json(&rr);
+	CHECK(txt != NULL, "no text");
+	if (txt == NULL)
+		return;
+	CHECK(strstr(txt, "\"dry_run\":\ttrue") != NULL, "%s", txt);
+	CHECK(strstr(txt, "\"would\":\t\"process\"") != NULL, "%s", txt);
+	CHECK(strstr(txt, "\"done-earlier\"") != NULL, "%s", txt);
+	report_init(&m);
+	memset(&ec, 0, sizeof ec);
+	CHECK(report_add(&m, "w.json", txt, strlen(txt), &ec) == 0,
+	    "code %d %s", ec.code, ec.detail);
+	CHECK(report_finish(&m) == 0, "finish");
+	CHECK(m.n[RS_PROCESSED] == 1 && m.n[RS_CACHED] == 1 &&
+	    m.n[RS_FAILED] == 1 && m.n[RS_EARLIER] == 1 &&
+	    m.n[RS_PENDING] == 1, "counts %zu %zu %zu %zu %zu",
+	    m.n[RS_PROCESSED], m.n[RS_CACHED], m.n[RS_FAILED], m.n[RS_EARLIER],
+	    m.n[RS_PENDING]);
+	CHECK(strcmp(report_status_name(RS_EARLIER), "done-earlier") == 0 &&
+	    strcmp(report_status_name(99), "pending") == 0, "names");
+	report_free(&m);
+	free(txt);
+}
+
 int
 main(void)
 {
@@ -322,5 +391,6 @@ main(void)
 	test_shards();
 	test_bounded();
 	test_bad();
+	test_writer();
 	return T_DONE();
 }

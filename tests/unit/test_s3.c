@@ -100,6 +100,30 @@ main(void)
 	CHECK(e == 0 && strcmp(c->endpoint, "https://s3.us-east-2.amazonaws.com") == 0,
 	    "aws endpoint: %s", c->endpoint);
 	CHECK(strcmp(c->session_token, "TOKEN") == 0, "session token");
+	/* --s3-region decides the AWS endpoint when no variable names one,
+	 * whatever region the environment had (or none) */
+	e = s3_config_flags(c, "s3://digests", NULL, "eu-central-1", &ec);
+	CHECK(e == 0 && strcmp(c->endpoint,
+	    "https://s3.eu-central-1.amazonaws.com") == 0 &&
+	    strcmp(c->region, "eu-central-1") == 0,
+	    "--s3-region over AWS_DEFAULT_REGION: %s", c->endpoint);
+	unsetenv("AWS_DEFAULT_REGION");
+	e = s3_config_flags(c, "s3://digests", NULL, "eu-west-3", &ec);
+	CHECK(e == 0 && strcmp(c->endpoint,
+	    "https://s3.eu-west-3.amazonaws.com") == 0,
+	    "--s3-region without any variable: %s", c->endpoint);
+	setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9000", 1);
+	e = s3_config_flags(c, "s3://digests", NULL, "eu-west-3", &ec);
+	CHECK(e == 0 && strcmp(c->endpoint, "http://127.0.0.1:9000") == 0 &&
+	    strcmp(c->region, "eu-west-3") == 0,
+	    "--s3-region keeps an endpoint variable: %s", c->endpoint);
+	e = s3_config_flags(c, "s3://digests", "https://x.example", "eu-west-3",
+	    &ec);
+	CHECK(e == 0 && strcmp(c->endpoint, "https://x.example") == 0,
+	    "--s3-endpoint wins: %s", c->endpoint);
+	unsetenv("AWS_ENDPOINT_URL");
+	setenv("AWS_DEFAULT_REGION", "us-east-2", 1);
+	e = s3_config_env(c, "s3://my.bucket-1", &ec);
 	/* addressing: AWS endpoints are virtual-hosted when the bucket is a
 	 * DNS label; dots only under http (the wildcard certificate does not
 	 * cover them); everything else is path-style */

@@ -13,6 +13,7 @@
 #include "feed.h"
 #include "shard.h"
 #include "t.h"
+#include "../common/slurp.h"
 
 static const char *const ENV_VARS[] = {
 	"REPODIGEST_SHARD", "REPODIGEST_SHARDS", "JOB_COMPLETION_INDEX",
@@ -25,31 +26,6 @@ env_clear(void)
 {
 	for (size_t i = 0; i < sizeof ENV_VARS / sizeof ENV_VARS[0]; i++)
 		unsetenv(ENV_VARS[i]);
-}
-
-static char *
-slurp(const char *rel, size_t *n)
-{
-	const char *shared = getenv("SHARED");
-	char path[1024];
-	FILE *f;
-	char *p = NULL;
-	long sz;
-
-	snprintf(path, sizeof path, "%s/feeds/%s",
-	    shared ? shared : "../shared", rel);
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (p = malloc((size_t)sz + 1)) &&
-	    fread(p, 1, (size_t)sz, f) == (size_t)sz)
-		*n = (size_t)sz;
-	else {
-		free(p);
-		p = NULL;
-	}
-	fclose(f);
-	return p;
 }
 
 static void
@@ -97,7 +73,8 @@ test_sample(void)
 	};
 	struct feed_job *jobs = NULL, *rev;
 	size_t n = 0, nj = 0, nr = 0;
-	char *p = slurp("sample-repos.json", &n), spec[16];
+	char *p = (char *)slurp_shared("feeds", "sample-repos.json", 1u << 20,
+	    &n), spec[16];
 	struct shard s;
 	struct err_ctx ec;
 

@@ -22,6 +22,7 @@
 #include "err.h"
 #include "sigv4.h"
 #include "t.h"
+#include "../common/slurp.h"
 
 #define FILE_MAX (64u << 10)
 #define POOL_MAX (64u << 10)
@@ -120,23 +121,6 @@ strf(char *out, size_t cap, const char *fmt, ...)
 		fprintf(stderr, "path too long: %s\n", out);
 		abort();
 	}
-}
-
-/* Whole file into buf (NUL-terminated); length or -1. */
-static long
-slurp(const char *path, char *buf, size_t cap)
-{
-	FILE *f = fopen(path, "rb");
-	size_t n;
-
-	if (f == NULL)
-		return -1;
-	n = fread(buf, 1, cap - 1, f);
-	fclose(f);
-	if (n == cap - 1)
-		return -1;
-	buf[n] = '\0';
-	return (long)n;
 }
 
 static int
@@ -408,7 +392,7 @@ run_crt(const char *dir, const char *name)
 
 	strf(label, sizeof label, "crt/%s", name);
 #define LOAD(buf, file) (strf(path, sizeof path, "%s/%s/%s", dir, name, \
-	file), slurp(path, buf, sizeof buf))
+	file), slurp_into(path, buf, sizeof buf))
 	if (sk != NULL && sk->kind == SKIP_ALWAYS) {
 		print_skip("crt", name, sk);
 		return;
@@ -490,7 +474,7 @@ run_orig(const char *dir, const char *rel)
 
 	strf(label, sizeof label, "orig/%s", rel);
 #define LOAD(buf, ext) (strf(path, sizeof path, "%s/%s/%s.%s", dir, rel, \
-	base, ext), slurp(path, buf, sizeof buf))
+	base, ext), slurp_into(path, buf, sizeof buf))
 	if (sk != NULL && sk->kind == SKIP_ALWAYS) {
 		print_skip("orig", rel, sk);
 		return;
@@ -712,7 +696,7 @@ run_doc_examples(void)
 
 	strf(path, sizeof path, "%s/testdata/sigv4/s3-doc-examples.txt",
 	    shared_dir);
-	CHECK(slurp(path, docs, sizeof docs) > 0, "%s: cannot read", path);
+	CHECK(slurp_into(path, docs, sizeof docs) > 0, "%s: cannot read", path);
 	blk = strstr(docs, "\n=====\n");
 	while (blk != NULL) {
 		char label[256], auth[SIGV4_AUTH_MAX], want[SIGV4_AUTH_MAX];

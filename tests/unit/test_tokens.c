@@ -15,6 +15,7 @@
 
 #include "tokens.h"
 #include "t.h"
+#include "../common/slurp.h"
 
 #define MAX_FILE (1u << 20)
 
@@ -140,33 +141,18 @@ test_running_total(void)
 	    (unsigned long long)b, (unsigned long long)one);
 }
 
-static uint8_t *
-slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *p;
-
-	if (f == NULL)
-		return NULL;
-	p = malloc(MAX_FILE);
-	*n = p ? fread(p, 1, MAX_FILE, f) : 0;
-	fclose(f);
-	return p;
-}
-
 /* The real count from summary.txt: "515", or "1.4k" read as 1400 (+-50). */
 static int
 summary_tokens(const char *path, double *real, double *slack)
 {
 	static const char key[] = "Estimated tokens: ";
 	size_t n;
-	uint8_t *p = slurp(path, &n);
+	uint8_t *p = slurp(path, MAX_FILE, &n);
 	char *s, *e;
 	double v;
 
 	if (p == NULL)
 		return -1;
-	p[n < MAX_FILE ? n : MAX_FILE - 1] = 0;
 	s = strstr((char *)p, key);
 	if (s == NULL) {
 		free(p);
@@ -204,7 +190,7 @@ test_goldens(const char *shared)
 		}
 		snprintf(path, sizeof path,
 		    "%s/testdata/gitingest/expected/%s/digest.txt", shared, goldens[i]);
-		if ((p = slurp(path, &n)) == NULL) {
+		if ((p = slurp(path, MAX_FILE, &n)) == NULL) {
 			CHECK(0, "%s: cannot read", path);
 			continue;
 		}

@@ -1,8 +1,9 @@
 /*
  * test_tokens_ref.c - the token estimator against its reference: src/digest/tokens.c
- * must give exactly the estimate (in thousandths, before rounding) of the code
- * it replaced, kept in tests/unit/tokens_ref.c, on every input and every way of
- * splitting it into chunks.
+ * must give exactly the estimate (in thousandths, before rounding) of the same
+ * code with its ASCII fast path off, every character through step()
+ * (tests/unit/tokens_ref.c), on every input and every way of splitting it into
+ * chunks.
  *
  * Inputs: every file under $SHARED/testdata (the gitingest fixtures and goldens,
  * default ../shared), the committed fuzz corpus of fuzz_tokens, and generated
@@ -21,40 +22,12 @@
 #include "tokens.h"
 #include "tokens_ref.c"
 #include "t.h"
+#include "../common/slurp.h"
 
 #define MAX_FILE  (4u << 20)
 #define MAX_DEPTH 8
 
 static int files_seen, mismatches;
-
-/* Thousandths of a token for p fed in chunks of `chunk` bytes (0: whole). */
-static uint64_t
-milli_new(const uint8_t *p, size_t n, size_t chunk)
-{
-	struct tokens t;
-	size_t at, k;
-
-	tokens_init(&t);
-	if (chunk == 0)
-		chunk = n ? n : 1;
-	for (at = 0; at < n; at += k) {
-		k = n - at < chunk ? n - at : chunk;
-		tokens_feed(&t, p + at, k);
-	}
-	tokens_end(&t);
-	return t.milli;
-}
-
-static uint64_t
-milli_ref(const uint8_t *p, size_t n)
-{
-	struct tokens_ref t;
-
-	tokens_ref_init(&t);
-	tokens_ref_feed(&t, p, n);
-	tokens_ref_end(&t);
-	return t.milli;
-}
 
 /* One input: whole, and in chunks of a few sizes; the first mismatches are
  * reported with the input's name. */
@@ -62,7 +35,7 @@ static int
 same(const char *what, const uint8_t *p, size_t n)
 {
 	static const size_t chunks[] = { 0, 1, 3, 64, 4093 };
-	uint64_t want = milli_ref(p, n), got;
+	uint64_t want = tokens_milli(1, p, n, 0), got;
 	size_t i;
 
 	for (i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
@@ -70,7 +43,7 @@ same(const char *what, const uint8_t *p, size_t n)
 			continue;
 		if (chunks[i] == 1 && n > 65536)
 			continue;
-		got = milli_new(p, n, chunks[i]);
+		got = tokens_milli(0, p, n, chunks[i]);
 		if (got != want) {
 			if (mismatches++ < 10)
 				fprintf(stderr, "%s (%zu bytes, chunks of %zu): "
@@ -87,7 +60,7 @@ same(const char *what, const uint8_t *p, size_t n)
 static int
 same_splits(const uint8_t *p, size_t n)
 {
-	uint64_t want = milli_ref(p, n);
+	uint64_t want = tokens_milli(1, p, n, 0);
 	struct tokens t;
 	size_t at;
 
@@ -99,7 +72,7 @@ same_splits(const uint8_t *p, size_t n)
 		if (t.milli != want)
 			return 0;
 	}
-	return milli_new(p, n, 1) == want;
+	return tokens_milli(0, p, n, 1) == want;
 }
 
 static void
@@ -122,14 +95,9 @@ walk(const char *dir, int depth, int *bad)
 		if (S_ISDIR(st.st_mode)) {
 			walk(path, depth + 1, bad);
 		} else if (S_ISREG(st.st_mode) && st.st_size <= MAX_FILE) {
-			FILE *f = fopen(path, "rb");
-			uint8_t *p = malloc((size_t)st.st_size + 1);
-			size_t n = 0;
+			size_t n;
+			uint8_t *p = slurp(path, MAX_FILE, &n);
 
-			if (f != NULL && p != NULL)
-				n = fread(p, 1, (size_t)st.st_size, f);
-			if (f != NULL)
-				fclose(f);
 			if (p != NULL) {
 				files_seen++;
 				if (!same(path, p, n))
@@ -279,8 +247,7 @@ static void
 test_running_total(void)
 {
 	static const char *s = "  x = foo(BAR, 12345);\n\t// done\n  ";
-	struct tokens t;
-	struct tokens_ref r;
+	struct tokens t, r;
 	int i, bad = 0;
 
 	tokens_init(&t);

@@ -724,9 +724,74 @@ test_archive(void)
 	    ERR_URL_TOO_LONG, "template cap");
 }
 
+/* url_redact: what a message may show of a URL */
+static void
+test_redact(void)
+{
+	static const struct {
+		const char *in, *want;
+	} rd[] = {
+		{ "https://h.example/p/a.tar.gz", "https://h.example/p/a.tar.gz" },
+		{ "https://u:pw@h.example/p", "https://***@h.example/p" },
+		{ "https://tok@h.example:8443/p", "https://***@h.example:8443/p" },
+		{ "https://h.example/f.json?token=s3cr3t",
+		    "https://h.example/f.json?***" },
+		{ "https://u:p@h/p?x=1#f", "https://***@h/p?***" },
+		{ "https://h/p#access_token=x", "https://h/p#***" },
+		{ "https://h/p?", "https://h/p?***" },
+		/* a password holding '/' (refused by url_parse, shown here) */
+		{ "https://u:pa/ss@h/x", "https://***@h/x" },
+		{ "https://github.com@evil.example/", "https://***@evil.example/" },
+		{ "http://@h/", "http://***@h/" },
+		{ "file://u@localhost/x", "file://***@localhost/x" },
+		/* no scheme, or not "scheme://" */
+		{ "u:pw@h/p?q", "***@h/p?***" },
+		{ "mailto:a@b", "***@b" },
+		{ "owner/repo", "owner/repo" },
+		{ "", "" },
+		{ "?x", "?***" },
+		{ "s3://bucket/prefix", "s3://bucket/prefix" },
+	};
+	char out[64];
+	size_t n;
+
+	for (size_t i = 0; i < sizeof rd / sizeof rd[0]; i++) {
+		n = url_redact(rd[i].in, out, sizeof out);
+		CHECK(strcmp(out, rd[i].want) == 0 && n == strlen(out),
+		    "redact \"%s\" = \"%s\" (%zu)", rd[i].in, out, n);
+	}
+	/* the length of the whole, as snprintf; cut, always terminated */
+	n = url_redact("https://u:p@h/p?q", out, 10);
+	CHECK(n == 19 && strcmp(out, "https://*") == 0, "cut: %zu %s", n, out);
+	n = url_redact("https://u:p@h/p?q", NULL, 0);
+	CHECK(n == 19, "size only: %zu", n);
+	n = url_redact(NULL, out, sizeof out);
+	CHECK(n == 0 && out[0] == '\0', "NULL");
+	/* in place of a long query, never a piece of it */
+	{
+		static char big[URL_MAX + 64], red[URL_MAX + 64];
+		memset(big, 'a', sizeof big - 1);
+		memcpy(big, "https://h/p?", 12);
+		n = url_redact(big, red, sizeof red);
+		CHECK(n == 15 && strcmp(red, "https://h/p?***") == 0,
+		    "long query: %zu", n);
+	}
+	/* the API's tarball URL is a template: a ref is escaped there */
+	{
+		struct url_github g;
+		char u[URL_MAX + 1];
+		set_g(&g, "o", "r", "a#b");
+		CHECK(url_template("https://api.example/repos/{owner}/{repo}/"
+		    "tarball/{ref}", 54, &g, NULL, 0, u, sizeof u, &n) == 0 &&
+		    strcmp(u, "https://api.example/repos/o/r/tarball/a%23b") == 0,
+		    "api ref escaped: %s", u);
+	}
+}
+
 int
 main(void)
 {
+	test_redact();
 	test_parse();
 	test_resolve();
 	test_github();

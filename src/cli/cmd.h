@@ -1,0 +1,86 @@
+/*
+ * cmd.h - the commands, and what they share: the option tables several
+ * commands use (declared once in shared.c, so each option has one spelling,
+ * one check and one error everywhere) and the network setup.
+ */
+#ifndef CMD_H
+#define CMD_H
+
+#include <stdint.h>
+
+#include "fetch.h"
+#include "opts.h"
+
+#define DIGEST_FORMAT_VERSION "1"
+
+/*
+ * A command's answer when the reader of its standard output left (`| head`):
+ * cli_main ends the process as SIGPIPE would, quietly, as cat does.
+ */
+#define CMD_PIPE_CLOSED (-2)
+
+/*
+ * Whether the reader of fd (a pipe or socket) has gone, after a write to it
+ * failed: EPIPE (SIGPIPE is ignored), or poll reports the error.
+ */
+int cli_reader_gone(int fd);
+
+/* --resolve, --cacert, --timeout, --connect-timeout */
+struct net_args {
+	struct opt_list resolve;
+	struct opt_list cacert;
+	uint64_t timeout_s;             /* whole download / per repository */
+	uint64_t connect_s;
+};
+/* --api-url, --archive-url: where GitHub sources come from */
+struct github_args {
+	const char *api_url;
+	const char *archive_url;
+};
+/* --s3-endpoint, --s3-region (else the environment) */
+struct s3_args {
+	const char *endpoint;
+	const char *region;
+};
+/* -i, -e */
+struct pattern_args {
+	struct opt_list inc;
+	struct opt_list exc;
+};
+
+extern const struct opt net_opts[];
+extern const struct opt github_opts[];
+extern const struct opt s3_opts[];
+extern const struct opt pattern_opts[];
+/* --max-output: one check; each command sets its own default */
+extern const struct opt max_output_opt[];
+
+/* Default timeouts (seconds), the same for every command. */
+void net_args_init(struct net_args *na);
+
+/* Network state for one command, owned by the caller. */
+struct net_setup {
+	struct tls_anchors anchors;
+	struct net_resolve res[16];
+	struct fetch_opts fo;
+};
+
+/*
+ * Trust anchors (built in + --cacert + SSL_CERT_FILE, the files read only
+ * when load_cas is set), --resolve pins, timeouts and the proxy environment
+ * into ns->fo. Returns 0, or 1 after printing the error (a CA file that
+ * cannot be read). Free with net_teardown().
+ */
+int net_setup(struct net_setup *ns, const struct net_args *na, int load_cas);
+void net_teardown(struct net_setup *ns);
+
+int cmd_digest(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
+/* The commands' option sets, for `repodigest help CMD`. */
+void cmd_digest_help(void);
+void cmd_run_help(void);
+void cmd_report_help(void);
+
+#endif

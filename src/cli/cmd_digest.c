@@ -1,0 +1,503 @@
+/*
+ * cmd_digest.c - `repodigest digest SOURCE`: one repository to stdout, a
+ * file, a directory object or an S3 object. See cmd.h.
+ *
+ * Data flow: options (table below) -> source (directory, archive, URL,
+ * GitHub) -> digest -> the chosen format, capped at --max-output -> where
+ * the user asked. The summary goes to stderr unless -q.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cmd.h"
+#include "digest.h"
+#include "err.h"
+#include "jsonl.h"
+#include "out.h"
+#include "s3.h"
+#include "sink.h"
+#include "source.h"
+#include "url.h"
+
+enum { FMT_TEXT, FMT_FULL, FMT_JSON, FMT_CHUNKS };
+
+struct digest_args {
+	const char *output;
+	const char *out;
+	int format;                     /* FMT_*, -1 until given */
+	const char *report;
+	const char *repo;
+	const char *name;
+	uint64_t max_size;              /* 0: gitingest's default */
+	uint64_t max_output;            /* 0: no cap */
+	uint64_t chunk_size;            /* --format chunks: UTF-16 units */
+	uint64_t chunk_overlap;
+	int strip;                      /* 0, 1, or -1: automatic */
+	int include_gitignored;
+	int quiet;
+	struct pattern_args pat;
+	struct github_args gh;
+	struct net_args net;
+	struct s3_args s3;
+};
+
+#define DA(f) offsetof(struct digest_args, f)
+static const struct opt digest_opts[] = {
+	OPT_STR_("output", 'o', "FILE", DA(output), CHK_NONE,
+	    "write to FILE (atomically) instead of stdout"),
+	OPT_STR_("out", 0, "DEST", DA(out), CHK_NONE,
+	    "store as an object: DIR (DIR/gitingest/OWNER/\n"
+	    "REPO/summary.txt + metadata) or\n"
+	    "s3://BUCKET[/PREFIX]; needs --repo; any other\n"
+	    "DEST is a file, as -o"),
+	OPT_ENUM_("format", 0, "text|full|json|chunks", DA(format),
+	    "text: tree + content, as gitingest -o (the\n"
+	    "default); full: summary + tree + content, the\n"
+	    "stored body (the default with --out DIR or\n"
+	    "s3://); json: {\"summary\",\"tree\",\"content\"};\n"
+	    "chunks: JSON lines, files split as LangChain's\n"
+	    "code splitter splits them (README, Chunks)"),
+	OPT_U64_("chunk-size", 0, "N", DA(chunk_size), 1, SPLIT_MAX_SIZE,
+	    "with --format chunks: chunks of at most N\n"
+	    "characters (UTF-16 units, as LangChain counts)"),
+	OPT_U64_("chunk-overlap", 0, "N", DA(chunk_overlap), 0,
+	    SPLIT_MAX_SIZE - 1,
+	    "characters neighbouring chunks share (less\n"
+	    "than --chunk-size)"),
+	OPT_U64_("max-size", 's', "BYTES", DA(max_size), 1, UINT64_MAX,
+	    "skip files larger than BYTES\n(default 10485760)"),
+	OPT_STR_("report", 0, "FILE", DA(report), CHK_NONE,
+	    "write a JSON report of every file kept or left\nout"),
+	OPT_FLAG_("include-gitignored", 0, DA(include_gitignored),
+	    "do not apply .gitignore / .gitingestignore"),
+	OPT_STR_("repo", 0, "OWNER/REPO", DA(repo), CHK_REPO,
+	    "treat an archive as that GitHub repository\n"
+	    "(summary 'Repository:', root 'owner-repo')"),
+	OPT_STR_("name", 0, "NAME", DA(name), CHK_NONE,
+	    "name of the tree root (and summary slug)"),
+	OPT_ENUM_("strip-components", 0, "0|1", DA(strip),
+	    "strip the archive's top directory: never or\n"
+	    "always (default: when it is the only entry)"),
+	OPT_FLAG_("quiet", 'q', DA(quiet), "do not print the summary on stderr"),
+	OPT_END
+};
+
+static const struct opt_group digest_groups[] = {
+	{ digest_opts, 0 },
+	{ pattern_opts, DA(pat) },
+	{ max_output_opt, DA(max_output) },
+	{ github_opts, DA(gh) },
+	{ net_opts, DA(net) },
+	{ s3_opts, DA(s3) },
+	{ NULL, 0 }
+};
+#undef DA
+
+static const struct opt_cmd digest_cmd = {
+	"digest", "digest SOURCE [options]", "SOURCE", 1, 1,
+	"SOURCE is a directory, a .tar or .tar.gz archive (a single top directory,\n"
+	"as in GitHub's tarballs, is stripped), - for an archive on stdin, an\n"
+	"archive URL (https://, http://, file://), or a GitHub repository:\n"
+	"https://github.com/OWNER/REPO[/tree/REF], OWNER/REPO or OWNER/REPO@REF.\n"
+	"By default the digest (tree + content) goes to stdout, the summary to\n"
+	"stderr.\n",
+	digest_groups,
+	"Environment: GITHUB_TOKEN (private repositories; sent to the --api-url\n"
+	"host only), SSL_CERT_FILE (extra CA certificates), HTTPS_PROXY,\n"
+	"HTTP_PROXY, NO_PROXY; for s3:// the S3 variables (see README).\n"
+	"\n"
+	"Exit status: 0 success, 1 failure, 2 usage error.\n"
+};
+
+static void
+digest_defaults(struct digest_args *da)
+{
+	memset(da, 0, sizeof *da);
+	da->format = -1;
+	da->strip = -1;
+	da->chunk_size = SPLIT_DEFAULT_SIZE;
+	da->chunk_overlap = SPLIT_DEFAULT_OVERLAP;
+	net_args_init(&da->net);
+}
+
+/* see cmd.h */
+void
+cmd_digest_help(void)
+{
+	struct digest_args da;
+
+	digest_defaults(&da);
+	opts_help(&digest_cmd, &da, stdout);
+}
+
+/* --out DEST names a directory if it exists as one or ends in '/'. */
+static int
+out_is_dir(const char *dest)
+{
+	struct stat st;
+	size_t n = strlen(dest);
+
+	return (n > 0 && dest[n - 1] == '/') ||
+	    (stat(dest, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
+/* Options into da, and the checks across options. Returns 0, OPTS_HELP or
+ * the usage exit code. */
+static int
+parse_digest(int argc, char **argv, struct digest_args *da,
+    const char **source)
+{
+	int r, nops;
+
+	digest_defaults(da);
+	if ((r = opts_parse(&digest_cmd, argc, argv, da, &nops)) != 0)
+		return r;
+	*source = argv[0];
+	if (da->repo != NULL && da->name != NULL)
+		return opts_usage_error("digest", "--repo and --name conflict",
+		    NULL);
+	if (da->out != NULL && da->output != NULL)
+		return opts_usage_error("digest", "-o and --out conflict", NULL);
+	if (da->out != NULL && (strncmp(da->out, "s3://", 5) == 0 ||
+	    out_is_dir(da->out))) {
+		if (da->repo == NULL)
+			return opts_usage_error("digest",
+			    "--out DIR needs --repo OWNER/REPO (the object key)",
+			    da->out);
+		if (da->format < 0)
+			da->format = FMT_FULL;
+	}
+	if (da->format < 0)
+		da->format = FMT_TEXT;
+	if (da->format == FMT_CHUNKS) {
+		if (da->chunk_overlap >= da->chunk_size)
+			return opts_usage_error("digest",
+			    "--chunk-overlap must be less than --chunk-size", NULL);
+		/* chunks are whole or absent: a cut would split a JSON line */
+		if (da->max_output > 0)
+			return opts_usage_error("digest",
+			    "--max-output does not apply to --format chunks", NULL);
+	} else if (da->chunk_size != SPLIT_DEFAULT_SIZE ||
+	    da->chunk_overlap != SPLIT_DEFAULT_OVERLAP) {
+		return opts_usage_error("digest",
+		    "--chunk-size and --chunk-overlap need --format chunks", NULL);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ output */
+
+static void
+json_escape(struct out *o, const uint8_t *p, size_t n)
+{
+	size_t start = 0;
+	char esc[8];
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+		if (c != '"' && c != '\\' && c >= 0x20)
+			continue;
+		out_write(o, p + start, i - start);
+		switch (c) {
+		case '"': out_write(o, "\\\"", 2); break;
+		case '\\': out_write(o, "\\\\", 2); break;
+		case '\n': out_write(o, "\\n", 2); break;
+		case '\t': out_write(o, "\\t", 2); break;
+		case '\r': out_write(o, "\\r", 2); break;
+		default:
+			snprintf(esc, sizeof esc, "\\u%04x", c);
+			out_write(o, esc, 6);
+		}
+		start = i + 1;
+	}
+	out_write(o, p + start, n - start);
+}
+
+struct render_ctx {
+	struct digest *d;
+	const struct digest_args *da;
+	const struct buf *summary;
+	struct chunkw_meta chunk;       /* --format chunks: repo, ref, commit */
+};
+
+/* --format chunks: every kept text file, split, as JSON lines. */
+static int
+render_chunks(struct render_ctx *rc, struct out *o)
+{
+	struct chunkw *w = malloc(sizeof *w);
+	int e;
+
+	if (w == NULL)
+		return ERR_NOMEM;
+	e = chunkw_init(w, o, &rc->chunk, (size_t)rc->da->chunk_size,
+	    (size_t)rc->da->chunk_overlap);
+	if (e == 0)
+		e = chunkw_digest(w, rc->d);
+	chunkw_free(w);
+	free(w);
+	return e ? e : o->err;
+}
+
+/* The output in the chosen format, capped at --max-output (sink_render_fn). */
+static int
+render_body(void *ctx, struct out *o)
+{
+	struct render_ctx *rc = ctx;
+	struct digest *d = rc->d;
+	const struct digest_args *da = rc->da;
+	int e;
+
+	if (da->format == FMT_CHUNKS)
+		return render_chunks(rc, o);
+	if (da->format == FMT_JSON) {
+		/* the cap applies to the content string; JSON stays valid */
+		struct buf content;
+		struct out *co = malloc(sizeof *co);
+		if (co == NULL)
+			return ERR_NOMEM;
+		buf_init(&content, (size_t)2 << 30);
+		out_init_mem(co, &content, da->max_output);
+		e = digest_write_content(d, co);
+		free(co);
+		if (e == 0) {
+			out_puts(o, "{\"summary\":\"");
+			json_escape(o, rc->summary->p, rc->summary->len);
+			out_puts(o, "\",\"tree\":\"");
+			json_escape(o, (const uint8_t *)d->tree, d->tree_len);
+			out_puts(o, "\",\"content\":\"");
+			json_escape(o, content.p, content.len);
+			out_puts(o, "\"}\n");
+			e = o->err;
+		}
+		buf_free(&content);
+		return e;
+	}
+	o->cap = da->max_output;
+	if (da->format == FMT_FULL) {
+		out_write(o, rc->summary->p, rc->summary->len);
+		out_write(o, "\n", 1);
+	}
+	digest_write_tree(d, o);
+	out_write(o, "\n", 1);
+	e = digest_write_content(d, o);
+	return e ? e : o->err;
+}
+
+/*
+ * Write the digest where the user asked: stdout, -o FILE, or --out DEST.
+ * Returns 0, CMD_PIPE_CLOSED, or an error code after printing it.
+ */
+static int
+write_output(struct render_ctx *rc, const struct source_info *info,
+    const struct fetch_opts *fo)
+{
+	const struct digest_args *da = rc->da;
+	struct err_ctx ec;
+	char msg[1024];
+	int e;
+
+	memset(&ec, 0, sizeof ec);
+	if (da->out != NULL && (strncmp(da->out, "s3://", 5) == 0 ||
+	    out_is_dir(da->out))) {
+		static const char *const fmt_name[] = {
+			[FMT_TEXT] = "text", [FMT_FULL] = "full",
+			[FMT_JSON] = "json", [FMT_CHUNKS] = "chunks" };
+		struct sink *s = malloc(sizeof *s);
+		struct sink_object ob;
+		struct sink_settings st;
+		struct sink_net net = { da->s3.endpoint, da->s3.region, fo };
+		char owner[64];
+		const char *repo = strchr(da->repo, '/') + 1;
+		snprintf(owner, sizeof owner, "%.*s",
+		    (int)(repo - 1 - da->repo), da->repo);
+		memset(&st, 0, sizeof st);
+		st.format = fmt_name[da->format];
+		st.max_output = da->max_output;
+		st.includes = da->pat.inc.n ? da->pat.inc.v : NULL;
+		st.excludes = da->pat.exc.n ? da->pat.exc.v : NULL;
+		st.max_file_size = da->max_size;
+		st.no_ignore_files = da->include_gitignored;
+		if (da->format == FMT_CHUNKS) {
+			st.chunk_size = da->chunk_size;
+			st.chunk_overlap = da->chunk_overlap;
+		}
+		if (s == NULL)
+			e = err_set(&ec, ERR_NOMEM, NULL);
+		else if ((e = sink_object_init(&ob, owner, repo,
+		    da->format == FMT_CHUNKS ? SINK_CHUNKS : SINK_SUMMARY,
+		    &st, &ec)) == 0 && (e = sink_open(s, da->out, &net, 0,
+		    &ec)) == 0) {
+			snprintf(ob.commit, sizeof ob.commit, "%s", info->commit);
+			e = sink_put(s, &ob, render_body, rc, &ec);
+			sink_close(s);
+		}
+		free(s);
+	} else if (da->out != NULL || (da->output != NULL &&
+	    strcmp(da->output, "-") != 0)) {
+		e = sink_write_file(da->out ? da->out : da->output, render_body,
+		    rc, &ec);
+	} else {
+		struct out *o = malloc(sizeof *o);
+		if (o == NULL)
+			return ERR_NOMEM;
+		out_init_fd(o, STDOUT_FILENO, 0);
+		e = render_body(rc, o);
+		if (e == 0)
+			e = out_flush(o);
+		free(o);
+		if (e != 0 && cli_reader_gone(STDOUT_FILENO))
+			return CMD_PIPE_CLOSED;
+		if (e)
+			err_set(&ec, e, NULL);
+		snprintf(ec.source, sizeof ec.source, "stdout");
+	}
+	if (e) {
+		err_format(&ec, msg, sizeof msg);
+		fprintf(stderr, "repodigest: %s\n", msg);
+	}
+	return e;
+}
+
+static int
+render_report(void *ctx, struct out *o)
+{
+	const struct digest *d = ctx;
+	char *p = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&p, &n);
+	int e;
+
+	if (f == NULL)
+		return ERR_NOMEM;
+	e = digest_report_json(d, f);
+	if (fclose(f) != 0 && e == 0)
+		e = ERR_NOMEM;
+	if (e == 0)
+		e = out_write(o, p, n);
+	free(p);
+	return e;
+}
+
+/* The options into the digest's and the source's settings. */
+static void
+digest_settings(const struct digest_args *da, const struct fetch_opts *fo,
+    struct digest_opts *o, struct source_opts *so)
+{
+	memset(o, 0, sizeof *o);
+	o->max_file_size = da->max_size;
+	o->max_depth = -1;
+	o->use_ignore_files = !da->include_gitignored;
+	o->includes = da->pat.inc.n ? da->pat.inc.v : NULL;
+	o->excludes = da->pat.exc.n ? da->pat.exc.v : NULL;
+	o->max_output = da->max_output;
+	o->token_thread = 1;
+	memset(so, 0, sizeof *so);
+	so->repo = da->repo;
+	so->name = da->name;
+	so->strip = da->strip;
+	so->fetch = fo;
+	so->archive_url = da->gh.archive_url;
+	so->token = getenv("GITHUB_TOKEN");
+	so->api_base = da->gh.api_url;
+}
+
+/* see cmd.h */
+int
+cmd_digest(int argc, char **argv)
+{
+	struct digest_args da;
+	struct digest_opts o;
+	struct source_opts so;
+	struct source_info info;
+	struct net_setup ns;
+	struct err_ctx ec;
+	struct digest *d = NULL;
+	struct buf summary;
+	struct render_ctx rc;
+	struct stat st;
+	const char *source = NULL;
+	char msg[1024];
+	int r, e, status = 0;
+
+	if ((r = parse_digest(argc, argv, &da, &source)) != 0) {
+		if (r == OPTS_HELP)
+			cmd_digest_help();
+		return r == OPTS_HELP ? 0 : r;
+	}
+	/* remote: a source that is not a local path, or an S3 destination */
+	int remote = (strcmp(source, "-") != 0 && stat(source, &st) != 0) ||
+	    (da.out != NULL && strncmp(da.out, "s3://", 5) == 0);
+	if (net_setup(&ns, &da.net, remote) != 0)
+		return 1;
+	digest_settings(&da, &ns.fo, &o, &so);
+
+	if ((d = malloc(sizeof *d)) == NULL) {
+		fprintf(stderr, "repodigest digest: %s\n", err_str(ERR_NOMEM));
+		net_teardown(&ns);
+		return 1;
+	}
+	if ((e = digest_init(d, &o)) != 0) {
+		fprintf(stderr, "repodigest digest: %s\n", err_str(e));
+		status = e == ERR_PATTERN || e == ERR_PATTERN_COUNT ? EXIT_USAGE : 1;
+		goto done_d;
+	}
+	if ((e = source_digest(source, &so, d, &info, &ec)) != 0) {
+		err_format(&ec, msg, sizeof msg);
+		fprintf(stderr, "repodigest: %s\n", msg);
+		status = 1;
+		goto done_d;
+	}
+	buf_init(&summary, 1 << 20);
+	if (digest_summary(d, info.header, &summary) != 0) {
+		fprintf(stderr, "repodigest digest: %s\n", err_str(ERR_NOMEM));
+		status = 1;
+		goto done;
+	}
+	rc.d = d;
+	rc.da = &da;
+	rc.summary = &summary;
+	/* chunks name their repository: --repo, a GitHub source, or the root */
+	struct url_github g;
+	char chunk_repo[URL_OWNER_MAX + URL_REPO_MAX + 2];
+	memset(&g, 0, sizeof g);
+	if (remote && url_github_source((const uint8_t *)source,
+	    strlen(source), &g) == 0)
+		snprintf(chunk_repo, sizeof chunk_repo, "%s/%s", g.owner, g.repo);
+	rc.chunk.repo = da.repo ? da.repo : g.owner[0] ? chunk_repo : info.root;
+	rc.chunk.ref = g.ref;
+	rc.chunk.commit = info.commit;
+	if ((e = write_output(&rc, &info, &ns.fo)) != 0) {
+		status = e == CMD_PIPE_CLOSED ? e : 1;
+		goto done;
+	}
+	if (da.report != NULL) {
+		struct err_ctx rec;
+		memset(&rec, 0, sizeof rec);
+		if (sink_write_file(da.report, render_report, d, &rec) != 0) {
+			err_format(&rec, msg, sizeof msg);
+			fprintf(stderr, "repodigest: %s\n", msg);
+			status = 1;
+		}
+	}
+	if (!da.quiet && da.format == FMT_TEXT) {
+		fwrite(summary.p, 1, summary.len, stderr);
+		fputc('\n', stderr);
+	}
+	if (d->dropped_early > 0)
+		fprintf(stderr, "repodigest: %s: %llu entries excluded before a "
+		    "later ignore rule re-included them (see --report)\n",
+		    source, (unsigned long long)d->dropped_early);
+done:
+	buf_free(&summary);
+done_d:
+	digest_free(d);
+	free(d);
+	net_teardown(&ns);
+	return status;
+}

@@ -1,0 +1,271 @@
+/*
+ * cmd_run.c - `repodigest run [FEED]`: options to a struct run_opts, then
+ * the batch (pipeline.c) does the work and decides the exit status. See
+ * cmd.h.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cmd.h"
+#include "log.h"
+#include "pipeline.h"
+#include "split.h"
+
+struct run_args {
+	const char *out;
+	uint64_t jobs;
+	const char *shard;
+	const char *batch_size, *offset;        /* as typed: by position */
+	int force, dry_run;
+	uint64_t retries;
+	uint64_t max_failures;                  /* UINT64_MAX: unlimited */
+	uint64_t max_output;
+	const char *format;                     /* "full", "chunks", "full,chunks" */
+	uint64_t chunk_size, chunk_overlap;
+	const char *report, *state, *resume;
+	uint64_t grace_s;
+	int log_format;                         /* 0 json, 1 text, -1 unset */
+	struct pattern_args pat;
+	struct github_args gh;
+	struct net_args net;
+	struct s3_args s3;
+};
+
+#define RA(f) offsetof(struct run_args, f)
+static const struct opt run_opts_table[] = {
+	OPT_STR_("out", 0, "DEST", RA(out), CHK_NONE, "DIR or s3://BUCKET[/PREFIX]"),
+	OPT_U64_("jobs", 'j', "N", RA(jobs), 1, 256, "worker threads"),
+	OPT_STR_("shard", 0, "I/N", RA(shard), CHK_NONE,
+	    "this process's share: the repositories whose\n"
+	    "fnv1a64(lower(\"owner/repo\")) % N == I"),
+	OPT_STR_("batch-size", 0, "N", RA(batch_size), CHK_NONE,
+	    "with --offset, sharding by position, as\n"
+	    "govreposcrape: records i with i % N == K"),
+	OPT_STR_("offset", 0, "K", RA(offset), CHK_NONE, "see --batch-size"),
+	OPT_FLAG_("force", 0, RA(force),
+	    "ignore the cache: process every repository,\n"
+	    "even those whose stored digest is current"),
+	OPT_FLAG_("dry-run", 0, RA(dry_run),
+	    "say what would be fetched and stored; store\nnothing"),
+	OPT_U64_("retries", 0, "N", RA(retries), 1, 20,
+	    "attempts per repository"),
+	OPT_U64_("max-failures", 0, "N", RA(max_failures), 0, 100000000,
+	    "exit 1 when more than N repositories fail\n"
+	    "(default unlimited)"),
+	OPT_STR_("format", 0, "LIST", RA(format), CHK_NONE,
+	    "what to store per repository, from one\n"
+	    "download: full (summary.txt), chunks\n"
+	    "(chunks.jsonl, JSON lines as digest --format\n"
+	    "chunks), or full,chunks (both)"),
+	OPT_U64_("chunk-size", 0, "N", RA(chunk_size), 1, SPLIT_MAX_SIZE,
+	    "chunks of at most N characters (UTF-16\n"
+	    "units, as LangChain counts)"),
+	OPT_U64_("chunk-overlap", 0, "N", RA(chunk_overlap), 0,
+	    SPLIT_MAX_SIZE - 1,
+	    "characters neighbouring chunks share (less\n"
+	    "than --chunk-size)"),
+	OPT_STR_("report", 0, "DEST", RA(report), CHK_NONE,
+	    "JSON run report: FILE or s3://BUCKET/KEY\n"
+	    "({shard} in DEST: the shard index)"),
+	OPT_STR_("state", 0, "FILE", RA(state), CHK_NONE,
+	    "what was done, failed, pending, written at\nthe end"),
+	OPT_STR_("resume", 0, "FILE", RA(resume), CHK_NONE,
+	    "skip what FILE (a state file) lists as done"),
+	OPT_U64_("grace", 0, "SECS", RA(grace_s), 0, 3600,
+	    "after SIGTERM/SIGINT, time for the\n"
+	    "repositories in flight"),
+	OPT_ENUM_("log-format", 0, "json|text", RA(log_format),
+	    "JSON lines (the default) or text; on a\n"
+	    "terminal the default is a status line"),
+	OPT_END
+};
+
+static const struct opt_group run_groups[] = {
+	{ run_opts_table, 0 },
+	{ pattern_opts, RA(pat) },
+	{ max_output_opt, RA(max_output) },
+	{ github_opts, RA(gh) },
+	{ net_opts, RA(net) },
+	{ s3_opts, RA(s3) },
+	{ NULL, 0 }
+};
+#undef RA
+
+static const struct opt_cmd run_cmd = {
+	"run", "run [FEED] [options]", "FEED", 0, 1,
+	"Digest every repository of a repos.json feed and store each digest\n"
+	"with its metadata (DIR/gitingest/OWNER/REPO/summary.txt + .meta, or\n"
+	"the same key in S3; with --format chunks, chunks.jsonl beside it).\n"
+	"FEED is a file, an https:// URL or - (default: the UK public-sector\n"
+	"feed).\n"
+	"\n"
+	"The feed is a JSON array of objects; each needs \"owner\", \"name\" and\n"
+	"\"url\" (https://github.com/OWNER/NAME, the same names) and may have\n"
+	"\"pushedAt\" (ISO 8601; other fields are ignored). A record without them,\n"
+	"with another URL, an unsafe name or a duplicate owner/name (compared\n"
+	"without case) is skipped with one log line. A feed that is not a JSON\n"
+	"array stops the run. A repository whose stored objects (each one\n"
+	"asked for) have the feed's pushedAt and the same settings is skipped\n"
+	"(cached); else those that do not are made from one download; one without\n"
+	"pushedAt is always processed. Each repository's default branch is\n"
+	"downloaded: {ref} in --archive-url is HEAD.\n"
+	"Shards: --shard, --batch-size/--offset, or from the environment\n"
+	"(JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX with\n"
+	"REPODIGEST_SHARDS; CLOUD_RUN_TASK_INDEX with CLOUD_RUN_TASK_COUNT).\n",
+	run_groups,
+	"Environment: GITHUB_TOKEN, SSL_CERT_FILE, HTTPS_PROXY, HTTP_PROXY,\n"
+	"NO_PROXY, the S3 variables (see README).\n"
+	"\n"
+	"Exit status:\n"
+	"  0    the run finished: some repositories may have failed (no more\n"
+	"       than --max-failures), but not every one attempted\n"
+	"  1    the run could not do its job: a setup failure before any work\n"
+	"       (feed unreadable or not an array, output unusable or failing\n"
+	"       its S3 check, bad shard, pattern, template or report\n"
+	"       destination); every repository attempted failed; more than\n"
+	"       --max-failures failed; or the state file or report could not\n"
+	"       be written (the digests are stored all the same)\n"
+	"  2    usage error\n"
+	"  130  interrupted (SIGTERM/SIGINT): the state and report are written\n"
+	"       first, also when the grace period runs out\n"
+};
+
+static void
+run_defaults(struct run_args *ra)
+{
+	memset(ra, 0, sizeof *ra);
+	ra->out = "digests";
+	ra->jobs = 8;
+	ra->retries = 3;
+	ra->max_failures = UINT64_MAX;
+	ra->max_output = 524288;
+	ra->format = "full";
+	ra->chunk_size = SPLIT_DEFAULT_SIZE;
+	ra->chunk_overlap = SPLIT_DEFAULT_OVERLAP;
+	ra->state = PIPELINE_DEFAULT_STATE;
+	ra->grace_s = 25;
+	ra->log_format = -1;
+	net_args_init(&ra->net);
+}
+
+/* see cmd.h */
+void
+cmd_run_help(void)
+{
+	struct run_args ra;
+
+	run_defaults(&ra);
+	opts_help(&run_cmd, &ra, stdout);
+}
+
+/*
+ * --format LIST: "full", "chunks", or both separated by a comma (in any
+ * order, as the service's formats field). Returns 0, or the usage exit code.
+ */
+static int
+parse_formats(const char *list, int *formats)
+{
+	const char *v = list;
+
+	*formats = 0;
+	while (*v != '\0') {
+		size_t n = strcspn(v, ",");
+		int bit = n == 4 && strncmp(v, "full", 4) == 0 ? RUN_FORMAT_FULL :
+		    n == 6 && strncmp(v, "chunks", 6) == 0 ? RUN_FORMAT_CHUNKS : 0;
+		if (bit == 0 || (*formats & bit) || (v[n] == ',' && v[n + 1] == '\0'))
+			break;
+		*formats |= bit;
+		v += n + (v[n] == ',');
+	}
+	if (*v != '\0' || *formats == 0)
+		return opts_usage_error("run", "--format must be full, chunks or "
+		    "full,chunks", list);
+	return 0;
+}
+
+/* see cmd.h */
+int
+cmd_run(int argc, char **argv)
+{
+	struct run_args ra;
+	struct run_opts ro;
+	struct net_setup ns;
+	int r, nops;
+
+	run_defaults(&ra);
+	if ((r = opts_parse(&run_cmd, argc, argv, &ra, &nops)) != 0) {
+		if (r == OPTS_HELP)
+			cmd_run_help();
+		return r == OPTS_HELP ? 0 : r;
+	}
+	if ((ra.batch_size == NULL) != (ra.offset == NULL))
+		return opts_usage_error("run",
+		    "--batch-size and --offset go together", NULL);
+	if (ra.shard != NULL && ra.batch_size != NULL)
+		return opts_usage_error("run", "--shard and --batch-size conflict",
+		    NULL);
+	memset(&ro, 0, sizeof ro);
+	if ((r = parse_formats(ra.format, &ro.formats)) != 0)
+		return r;
+	if (ro.formats & RUN_FORMAT_CHUNKS) {
+		if (ra.chunk_overlap >= ra.chunk_size)
+			return opts_usage_error("run",
+			    "--chunk-overlap must be less than --chunk-size", NULL);
+	} else if (ra.chunk_size != SPLIT_DEFAULT_SIZE ||
+	    ra.chunk_overlap != SPLIT_DEFAULT_OVERLAP) {
+		return opts_usage_error("run",
+		    "--chunk-size and --chunk-overlap need --format chunks", NULL);
+	}
+	ro.chunk_size = ra.chunk_size;
+	ro.chunk_overlap = ra.chunk_overlap;
+	ro.feed = nops ? argv[0] : PIPELINE_DEFAULT_FEED;
+	ro.out = ra.out;
+	ro.archive_url = ra.gh.archive_url;
+	ro.api_base = ra.gh.api_url;
+	ro.token = getenv("GITHUB_TOKEN");
+	ro.s3_endpoint = ra.s3.endpoint;
+	ro.s3_region = ra.s3.region;
+	ro.jobs = (int)ra.jobs;
+	ro.force = ra.force;
+	ro.dry_run = ra.dry_run;
+	ro.timeout_s = (int)ra.net.timeout_s;
+	ro.attempts = (int)ra.retries;
+	ro.max_failures = ra.max_failures == UINT64_MAX ? -1 :
+	    (long)ra.max_failures;
+	ro.max_output = ra.max_output;
+	ro.includes = ra.pat.inc.n ? ra.pat.inc.v : NULL;
+	ro.excludes = ra.pat.exc.n ? ra.pat.exc.v : NULL;
+	ro.report = ra.report;
+	ro.state = ra.state;
+	ro.resume = ra.resume;
+	ro.grace_s = (int)ra.grace_s;
+	/* a person at a terminal gets a status line, anything else the
+	 * JSON lines log collectors expect */
+	ro.log_format = ra.log_format == 0 ? LOG_JSON : ra.log_format == 1 ?
+	    LOG_TEXT : log_term_cols(STDOUT_FILENO) ? LOG_TTY : LOG_JSON;
+	ro.shard = ra.shard;
+	ro.batch_size = ra.batch_size;
+	ro.offset = ra.offset;
+	/* CA files only when something may be fetched over the network: an
+	 * air-gapped run (local feed, file:// mirror, local output) needs none */
+	int remote = strstr(ro.feed, "://") != NULL || ro.archive_url == NULL ||
+	    strncmp(ro.archive_url, "file://", 7) != 0 ||
+	    strncmp(ro.out, "s3://", 5) == 0 ||
+	    (ro.report != NULL && strncmp(ro.report, "s3://", 5) == 0);
+	if (net_setup(&ns, &ra.net, remote) != 0)
+		return 1;
+	ro.fetch = &ns.fo;
+	r = pipeline_run(&ro);
+	/* 130 after the grace period: workers may still be running on this
+	 * memory (pipeline.h); end the process now, as the grace promised */
+	if (r == 130) {
+		fflush(NULL);
+		_exit(r);
+	}
+	net_teardown(&ns);
+	return r;
+}

@@ -1,0 +1,85 @@
+/*
+ * test_log.c - log lines: JSON and text shapes, registered secrets replaced
+ * by [REDACTED], and every URL in a message or value shown through
+ * url_redact() (no userinfo, no query), wherever it sits in the string.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "t.h"
+
+/* One line logged with format fmt, read back into out. */
+static void
+line(int fmt, const char *msg, const char *const *kv, char *out, size_t cap)
+{
+	struct log l;
+	FILE *f = tmpfile();
+	size_t n;
+
+	if (f == NULL) {
+		out[0] = '\0';
+		return;
+	}
+	log_init(&l, f, fmt);
+	log_add_secret(&l, "s3cr3t-key");
+	log_msg(&l, LOG_WARN, "op", msg, kv);
+	log_free(&l);
+	rewind(f);
+	n = fread(out, 1, cap - 1, f);
+	out[n] = '\0';
+	fclose(f);
+}
+
+int
+main(void)
+{
+	static const char *const kv[] = {
+		"feed", "https://h.example/repos.json?token=abc123",
+		"url", "https://user:pw@h.example:8443/o/r.tar.gz",
+		"error", "https://h.example/x?sig=zz: HTTP 404 not found",
+		"plain", "no URL here: a?b@c",
+		"key", "value s3cr3t-key end",
+		NULL
+	};
+	char out[4096];
+
+	line(LOG_JSON, "fetch \"https://a:b@h.example/p?q=1\" failed", kv,
+	    out, sizeof out);
+	CHECK(strstr(out, "abc123") == NULL && strstr(out, ":pw@") == NULL &&
+	    strstr(out, "sig=zz") == NULL && strstr(out, "a:b@") == NULL &&
+	    strstr(out, "q=1") == NULL, "json: a secret survived: %s", out);
+	CHECK(strstr(out, "\"feed\":\"https://h.example/repos.json?***\"") !=
+	    NULL, "json feed: %s", out);
+	CHECK(strstr(out, "\"url\":\"https://***@h.example:8443/o/r.tar.gz\"")
+	    != NULL, "json url: %s", out);
+	CHECK(strstr(out, "\"error\":\"https://h.example/x?*** HTTP 404 not "
+	    "found\"") != NULL, "json error value: %s", out);
+	CHECK(strstr(out, "\"message\":\"fetch \\\"https://***@h.example/p?***"
+	    "\\\" failed\"") != NULL, "json message: %s", out);
+	CHECK(strstr(out, "\"plain\":\"no URL here: a?b@c\"") != NULL,
+	    "text without a URL is left alone: %s", out);
+	CHECK(strstr(out, "\"key\":\"value [REDACTED] end\"") != NULL,
+	    "registered secret: %s", out);
+	CHECK(strncmp(out, "{\"timestamp\":\"", 14) == 0 &&
+	    strstr(out, "\"level\":\"warn\",\"severity\":\"WARNING\"") != NULL &&
+	    strstr(out, "\"context\":{\"operation\":\"op\",\"metadata\":{\"feed\":")
+	    != NULL && strcmp(out + strlen(out) - 4, "}}}\n") == 0,
+	    "json shape: %s", out);
+
+	line(LOG_TEXT, "see https://h.example/p?token=t0k and more", kv, out,
+	    sizeof out);
+	CHECK(strstr(out, "t0k") == NULL && strstr(out, "abc123") == NULL &&
+	    strstr(out, ":pw@") == NULL, "text: a secret survived: %s", out);
+	CHECK(strstr(out, " warn  see https://h.example/p?*** and more feed="
+	    "https://h.example/repos.json?*** url=https://***@h.example:8443/"
+	    "o/r.tar.gz ") != NULL, "text shape: %s", out);
+	CHECK(strstr(out, " key=value [REDACTED] end\n") != NULL,
+	    "text secret: %s", out);
+
+	/* no "://" at all, or one without a scheme */
+	line(LOG_TEXT, "://x?y a://b@c", NULL, out, sizeof out);
+	CHECK(strstr(out, " ://x?*** a://***@c\n") != NULL, "odd: %s", out);
+	return T_DONE();
+}

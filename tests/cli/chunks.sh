@@ -4,7 +4,7 @@
 # scripts/setup-node): every golden fixture, the generated edge cases
 # (tests/chunks/edge.mjs) at the default and at small chunk sizes, and a sample
 # per language from the bench corpus when it is there; then the options'
-# errors. Prints one line per failure and "N passed, N failed".
+# errors and --out DIR. Prints one line per failure and "N passed, N failed".
 set -u
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 cd "$(dirname "$0")/../.."
@@ -88,7 +88,18 @@ usage "--chunk-overlap needs" --format chunks --chunk-overlap x
 usage "need --format chunks" --chunk-size 500
 usage "does not apply" --format chunks --max-output 1000
 usage "must be text, full, json or chunks" --format chunk
-usage "cannot be stored with --out" --format chunks --out "$W/o/" --repo o/r
+
+# --out DIR stores chunks.jsonl (the object run --format chunks stores; more
+# in tests/integration/chunks.sh) with the bytes stdout gets
+"$BIN" digest "$W/edge" --format chunks --chunk-size 200 --chunk-overlap 20 \
+    --repo o/r >"$W/stdout.jsonl" 2>/dev/null
+if "$BIN" digest "$W/edge" --format chunks --chunk-size 200 --chunk-overlap 20 \
+    --repo o/r --out "$W/store/" 2>"$W/e" &&
+    cmp -s "$W/stdout.jsonl" "$W/store/gitingest/o/r/chunks.jsonl" &&
+    grep -q '"generator": ".* format/chunks chunk-size/200 chunk-overlap/20"' \
+    "$W/store/gitingest/o/r/chunks.jsonl.meta" &&
+    [ ! -e "$W/store/gitingest/o/r/summary.txt" ]; then ok; else
+	bad "digest --format chunks --out DIR: $(head -1 "$W/e")"; fi
 
 # the id is stable (same input, same ids) and differs per chunk
 "$BIN" digest "$W/edge" --format chunks >"$W/a" 2>/dev/null

@@ -2,10 +2,12 @@
  * pipeline.h - `repodigest run`: a whole feed as a batch.
  *
  * feed (file | https | stdin) -> feed_parse -> this shard's jobs -> a pool of
- * worker threads; per job: cache check (sidecar or S3 HEAD: stored pushedat
- * equals the feed's pushedAt and the generator is ours -> skip), download and
- * digest (retried on transient errors, bounded by a per-repo timeout), store
- * (atomic local write or one S3 PUT). JSON log lines on stdout, progress every
+ * worker threads; per job: cache check of each object asked for (formats:
+ * summary.txt, chunks.jsonl; sidecar or S3 HEAD: stored pushedat equals the
+ * feed's pushedAt and the generator is ours; all current -> skip), download
+ * and digest once (retried on transient errors, bounded by a per-repo
+ * timeout), store the objects that were not current (atomic local write or
+ * one S3 PUT each). JSON log lines on stdout, progress every
  * 100 repos, the seed's final "Pipeline complete: ..." line, a JSON report and
  * an atomically written state file; SIGTERM/SIGINT stop taking jobs and give
  * in-flight ones a grace period.

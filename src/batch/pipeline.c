@@ -531,11 +531,13 @@ render_chunks(void *ctx, struct out *o)
 
 /*
  * One attempt at job j: one download, then each object marked in due
- * stored with the commit it was made from. Returns 0 or the first error.
+ * stored with the commit it was made from, and unmarked (a retry after a
+ * failed second put does not store the first again). Returns 0 or the first
+ * error.
  */
 static int
 store_job(struct worker *w, const struct feed_job *j,
-    struct sink_object ob[OBJ__COUNT], const int due[OBJ__COUNT],
+    struct sink_object ob[OBJ__COUNT], int due[OBJ__COUNT],
     struct err_ctx *ec)
 {
 	struct job_digest jd = { NULL, NULL };
@@ -552,15 +554,17 @@ store_job(struct worker *w, const struct feed_job *j,
 			if ((e = render_full(w, &jd, ec)) == 0)
 				e = sink_put(&w->sink, &ob[k], render_buf,
 				    &w->body, ec);
-			continue;
+		} else {
+			snprintf(repo, sizeof repo, "%s/%s", j->owner, j->repo);
+			cj.r = w->r;
+			cj.d = jd.d;
+			cj.meta.repo = repo;
+			cj.meta.ref = "";       /* the default branch */
+			cj.meta.commit = jd.info->commit;
+			e = sink_put(&w->sink, &ob[k], render_chunks, &cj, ec);
 		}
-		snprintf(repo, sizeof repo, "%s/%s", j->owner, j->repo);
-		cj.r = w->r;
-		cj.d = jd.d;
-		cj.meta.repo = repo;
-		cj.meta.ref = "";       /* the default branch, as downloaded */
-		cj.meta.commit = jd.info->commit;
-		e = sink_put(&w->sink, &ob[k], render_chunks, &cj, ec);
+		if (e == 0)
+			due[k] = 0;
 	}
 	job_digest_free(&jd);
 	return e;
@@ -632,7 +636,7 @@ run_job(struct worker *w, size_t i, char *msg, size_t mcap)
 	struct sink_object ob[OBJ__COUNT];
 	int due[OBJ__COUNT] = { 0, 0 };
 	char name[160], objs[64] = "";
-	int e = 0, c = 1, limited = 0, paused, tries = 0;
+	int e = 0, c = 1, limited = 0, paused, tries = 0, first = -1;
 
 	snprintf(name, sizeof name, "%s/%s", j->owner, j->repo);
 	/* a cache hit only if every object asked for is current; else those
@@ -659,6 +663,8 @@ run_job(struct worker *w, size_t i, char *msg, size_t mcap)
 		due[k] = ck != 1;
 		if (ck != 1)
 			c = 0;
+		if (due[k] && first < 0)
+			first = k;
 		if (due[k])
 			snprintf(objs + strlen(objs), sizeof objs - strlen(objs),
 			    "%s%s", objs[0] ? "," : "", ob[k].name);
@@ -683,8 +689,7 @@ run_job(struct worker *w, size_t i, char *msg, size_t mcap)
 		e = store_job(w, j, ob, due, &ec);
 		if (e == 0) {
 			const char *kv[] = { "repo", name, "commit",
-			    ob[due[OBJ_FULL] ? OBJ_FULL : OBJ_CHUNKS].commit,
-			    "objects", objs, NULL };
+			    ob[first].commit, "objects", objs, NULL };
 			/* the objects only when there is a choice (--format) */
 			if (r->o->formats == RUN_FORMAT_FULL)
 				kv[4] = NULL;

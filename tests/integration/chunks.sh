@@ -12,7 +12,8 @@
 #   - a second run is all cache hits; --chunk-size 500 rewrites chunks.jsonl
 #     only (summary.txt's processedat unchanged); --format full then is all
 #     cache hits (only the objects asked for count); a lost chunks sidecar
-#     makes that one repo redo chunks.jsonl alone; --dry-run stores nothing;
+#     makes that one repo redo chunks.jsonl alone, as does a failed put of
+#     chunks.jsonl (the repo fails, summary.txt stays); --dry-run stores nothing;
 #   - `run --format chunks` stores chunks.jsonl only;
 #   - `digest --format chunks --out DIR` stores the object `run` would: a
 #     cache hit for it;
@@ -214,6 +215,24 @@ esac
 grep "\"repo\":\"$O1/$R1\"" "$W/out" | grep -q '"objects":"chunks.jsonl"' && ok ||
 	bad "lost sidecar: $(grep "Stored digest.*$O1/$R1\"" "$W/out")"
 check "after the lost sidecar" "$D" full,chunks 500 50
+# one put that fails (chunks.jsonl's place taken by a directory): that repo
+# fails with summary.txt stored; once the place is free, chunks.jsonl alone
+mkdir -p "$W/blk/gitingest/$O1/$R1/chunks.jsonl/x"
+runl "$W/blk" --format full,chunks || bad "blocked: exit $?: $(head -3 "$W/err")"
+case $(summary "$W/out") in
+"Pipeline complete: $NREPO total, 0 cached (0.0%), $((NREPO - 1)) processed, 1 failed"*) ok ;;
+*) bad "blocked: $(summary "$W/out")" ;;
+esac
+[ -f "$W/blk/gitingest/$O1/$R1/summary.txt.meta" ] && ok || bad "blocked: summary.txt not stored"
+rm -r "$W/blk/gitingest/$O1/$R1/chunks.jsonl"
+runl "$W/blk" --format full,chunks || bad "unblocked: $(head -3 "$W/err")"
+case $(summary "$W/out") in
+"Pipeline complete: $NREPO total, $((NPUSHED - 1)) cached"*) ok ;;
+*) bad "unblocked: $(summary "$W/out")" ;;
+esac
+grep "\"repo\":\"$O1/$R1\"" "$W/out" | grep -q '"objects":"chunks.jsonl"' && ok ||
+	bad "unblocked: $(grep "Stored digest.*$O1/$R1\"" "$W/out")"
+check "after the failed put" "$W/blk" full,chunks
 
 # --- 3. chunks alone
 runl "$W/conly" --format chunks || bad "chunks: $(head -3 "$W/err")"

@@ -45,6 +45,7 @@
 #include "digest.h"
 #include "feed.h"
 #include "isotime.h"
+#include "jsonl.h"
 #include "log.h"
 #include "pipeline.h"
 #include "report.h"
@@ -97,7 +98,8 @@ struct run {
 	size_t n_cached, n_done, n_failed, n_finished, n_would, n_would_skip;
 	size_t n_earlier;               /* done by an earlier run (--resume) */
 	double t0;
-	struct sink_settings set;       /* what the generator records */
+	struct sink_settings set;       /* what the generator records: */
+	struct sink_settings set_chunks; /* summary.txt's, chunks.jsonl's */
 	struct sink_net net;
 	struct shard sh;                /* for the report */
 	char feed_shown[1024];          /* the feed URL, secrets redacted */
@@ -363,19 +365,36 @@ render_buf(void *ctx, struct out *o)
 	return out_write(o, b->p, b->len);
 }
 
-/* The stored object of job j: key, generator and the feed's metadata. */
+/*
+ * The objects a job may store, in this order (run_opts.formats): the full
+ * text body and the chunks. Each has its own settings, generator and cache
+ * check; one download makes all that are due.
+ */
+enum { OBJ_FULL, OBJ_CHUNKS, OBJ__COUNT };
+
+/* The stored object k (OBJ_*) of job j: key, generator and the feed's
+ * metadata. */
 static int
-job_object(const struct run *r, const struct feed_job *j,
+job_object(const struct run *r, const struct feed_job *j, int k,
     struct sink_object *ob, struct err_ctx *ec)
 {
-	int e = sink_object_init(ob, j->owner, j->repo, SINK_SUMMARY, &r->set,
-	    ec);
+	int e = sink_object_init(ob, j->owner, j->repo, k == OBJ_CHUNKS ?
+	    SINK_CHUNKS : SINK_SUMMARY, k == OBJ_CHUNKS ? &r->set_chunks :
+	    &r->set, ec);
 
 	if (e == 0) {
 		snprintf(ob->pushedat, sizeof ob->pushedat, "%s", j->pushed_at);
 		snprintf(ob->url, sizeof ob->url, "%s", j->url);
 	}
 	return e;
+}
+
+/* Whether the run stores object k (OBJ_*). */
+static int
+wants(const struct run *r, int k)
+{
+	return (r->o->formats & (k == OBJ_CHUNKS ? RUN_FORMAT_CHUNKS :
+	    RUN_FORMAT_FULL)) != 0;
 }
 
 /* Cache check: is the stored object current? 1 yes, 0 no, -1 error. */
@@ -392,32 +411,49 @@ is_cached(struct worker *w, const struct feed_job *j,
 	return sink_is_current(&m, ob);
 }
 
-/* Download, digest and render the stored body into w->body. */
+/* What one download made, for every object the job stores. */
+struct job_digest {
+	struct digest *d;
+	struct source_info *info;
+};
+
+static void
+job_digest_free(struct job_digest *jd)
+{
+	if (jd->d != NULL)
+		digest_free(jd->d);
+	free(jd->d);
+	free(jd->info);
+}
+
+/*
+ * Download and digest job j into jd (the caller frees it, also on error).
+ * Capped at max_output, unless chunks are due: the chunker needs every kept
+ * body, which a capped digest drops once it can no longer be shown (the
+ * full body is capped when rendered all the same, so it is the same).
+ */
 static int
-digest_job(struct worker *w, const struct feed_job *j, char *commit,
-    size_t ccap, struct err_ctx *ec)
+digest_job(struct worker *w, const struct feed_job *j, int chunks,
+    struct job_digest *jd, struct err_ctx *ec)
 {
 	struct run *r = w->r;
 	struct digest_opts dopt;
 	struct source_opts so;
-	struct source_info *info = malloc(sizeof *info);
-	struct digest *d = malloc(sizeof *d);
-	struct out *o = malloc(sizeof *o);
 	struct fetch_opts fo = *r->o->fetch;
 	char src[160];
-	struct buf sum;
 	int e;
 
-	if (info == NULL || d == NULL || o == NULL) {
-		free(info);
-		free(d);
-		free(o);
+	jd->info = malloc(sizeof *jd->info);
+	jd->d = malloc(sizeof *jd->d);
+	if (jd->info == NULL || jd->d == NULL) {
+		free(jd->d);
+		jd->d = NULL;
 		return err_set(ec, ERR_NOMEM, NULL);
 	}
 	memset(&dopt, 0, sizeof dopt);
 	dopt.max_depth = -1;
 	dopt.use_ignore_files = 1;
-	dopt.max_output = r->o->max_output;
+	dopt.max_output = chunks ? 0 : r->o->max_output;
 	dopt.includes = r->o->includes;
 	dopt.excludes = r->o->excludes;
 	dopt.token_thread = r->o->jobs == 1;
@@ -432,31 +468,105 @@ digest_job(struct worker *w, const struct feed_job *j, char *commit,
 	so.archive_url = r->o->archive_url;
 	so.token = r->o->token;
 	so.api_base = r->o->api_base;
-	buf_init(&sum, 1 << 20);
-	e = digest_init(d, &dopt);
+	e = digest_init(jd->d, &dopt);
 	if (e == 0)
-		e = source_digest(src, &so, d, info, ec);
+		e = source_digest(src, &so, jd->d, jd->info, ec);
 	else
 		err_set(ec, e, NULL);
+	return e;
+}
+
+/* Render the full body (summary, tree, content, capped) into w->body. */
+static int
+render_full(struct worker *w, const struct job_digest *jd,
+    struct err_ctx *ec)
+{
+	struct out *o = malloc(sizeof *o);
+	struct buf sum;
+	int e = 0;
+
+	if (o == NULL)
+		return err_set(ec, ERR_NOMEM, NULL);
+	buf_init(&sum, 1 << 20);
+	buf_reset(&w->body);
+	out_init_mem(o, &w->body, w->r->o->max_output);
+	if (digest_summary(jd->d, jd->info->header, &sum) != 0 ||
+	    out_write(o, sum.p, sum.len) || out_write(o, "\n", 1))
+		e = err_set(ec, ERR_NOMEM, NULL);
 	if (e == 0) {
-		buf_reset(&w->body);
-		out_init_mem(o, &w->body, r->o->max_output);
-		if (digest_summary(d, info->header, &sum) != 0 ||
-		    out_write(o, sum.p, sum.len) || out_write(o, "\n", 1))
-			e = err_set(ec, ERR_NOMEM, NULL);
-		if (e == 0) {
-			digest_write_tree(d, o);
-			out_write(o, "\n", 1);
-			if ((e = digest_write_content(d, o)) != 0 || o->err)
-				e = err_set(ec, e ? e : o->err, "rendering");
-		}
-		snprintf(commit, ccap, "%s", info->commit);
+		digest_write_tree(jd->d, o);
+		out_write(o, "\n", 1);
+		if ((e = digest_write_content(jd->d, o)) != 0 || o->err)
+			e = err_set(ec, e ? e : o->err, "rendering");
 	}
 	buf_free(&sum);
-	digest_free(d);
-	free(d);
-	free(info);
 	free(o);
+	return e;
+}
+
+/* chunks.jsonl of a job (sink_render_fn): every kept text file, split. */
+struct chunks_job {
+	const struct run *r;
+	struct digest *d;
+	struct chunkw_meta meta;
+};
+
+static int
+render_chunks(void *ctx, struct out *o)
+{
+	struct chunks_job *cj = ctx;
+	struct chunkw *cw = malloc(sizeof *cw);
+	int e;
+
+	if (cw == NULL)
+		return ERR_NOMEM;
+	e = chunkw_init(cw, o, &cj->meta, (size_t)cj->r->o->chunk_size,
+	    (size_t)cj->r->o->chunk_overlap);
+	if (e == 0)
+		e = chunkw_digest(cw, cj->d);
+	chunkw_free(cw);
+	free(cw);
+	return e ? e : o->err;
+}
+
+/*
+ * One attempt at job j: one download, then each object marked in due
+ * stored with the commit it was made from, and unmarked (a retry after a
+ * failed second put does not store the first again). Returns 0 or the first
+ * error.
+ */
+static int
+store_job(struct worker *w, const struct feed_job *j,
+    struct sink_object ob[OBJ__COUNT], int due[OBJ__COUNT],
+    struct err_ctx *ec)
+{
+	struct job_digest jd = { NULL, NULL };
+	struct chunks_job cj;
+	char repo[160];
+	int e = digest_job(w, j, due[OBJ_CHUNKS], &jd, ec);
+
+	for (int k = 0; k < OBJ__COUNT && e == 0; k++) {
+		if (!due[k])
+			continue;
+		snprintf(ob[k].commit, sizeof ob[k].commit, "%s",
+		    jd.info->commit);
+		if (k == OBJ_FULL) {
+			if ((e = render_full(w, &jd, ec)) == 0)
+				e = sink_put(&w->sink, &ob[k], render_buf,
+				    &w->body, ec);
+		} else {
+			snprintf(repo, sizeof repo, "%s/%s", j->owner, j->repo);
+			cj.r = w->r;
+			cj.d = jd.d;
+			cj.meta.repo = repo;
+			cj.meta.ref = "";       /* the default branch */
+			cj.meta.commit = jd.info->commit;
+			e = sink_put(&w->sink, &ob[k], render_chunks, &cj, ec);
+		}
+		if (e == 0)
+			due[k] = 0;
+	}
+	job_digest_free(&jd);
 	return e;
 }
 
@@ -523,29 +633,47 @@ run_job(struct worker *w, size_t i, char *msg, size_t mcap)
 	struct run *r = w->r;
 	const struct feed_job *j = &r->jobs[i];
 	struct err_ctx ec;
-	struct sink_object ob;
-	char name[160];
-	int e = 0, c, limited = 0, paused, tries = 0;
+	struct sink_object ob[OBJ__COUNT];
+	int due[OBJ__COUNT] = { 0, 0 };
+	char name[160], objs[64] = "";
+	int e = 0, c = 1, limited = 0, paused, tries = 0, first = -1;
 
 	snprintf(name, sizeof name, "%s/%s", j->owner, j->repo);
-	memset(&ec, 0, sizeof ec);
-	if ((e = job_object(r, j, &ob, &ec)) != 0) {
-		err_format(&ec, msg, mcap);
-		return JOB_FAILED;
+	/* a cache hit only if every object asked for is current; else those
+	 * that are not are made, from one download */
+	for (int k = 0; k < OBJ__COUNT; k++) {
+		int ck;
+		if (!wants(r, k))
+			continue;
+		memset(&ec, 0, sizeof ec);
+		if ((e = job_object(r, j, k, &ob[k], &ec)) != 0) {
+			err_format(&ec, msg, mcap);
+			return JOB_FAILED;
+		}
+		ck = is_cached(w, j, &ob[k], &ec);
+		if (ck < 0) {
+			/* an unusable cache is not fatal for the job: fetch
+			 * anyway */
+			char m[512];
+			const char *kv[] = { "repo", name, "error", m, NULL };
+			err_format(&ec, m, sizeof m);
+			log_msg(&r->log, LOG_WARN, "cache", "Cache check failed",
+			    kv);
+		}
+		due[k] = ck != 1;
+		if (ck != 1)
+			c = 0;
+		if (due[k] && first < 0)
+			first = k;
+		if (due[k])
+			snprintf(objs + strlen(objs), sizeof objs - strlen(objs),
+			    "%s%s", objs[0] ? "," : "", ob[k].name);
 	}
-	c = is_cached(w, j, &ob, &ec);
 	if (c == 1) {
 		const char *kv[] = { "repo", name, "pushedAt", j->pushed_at, NULL };
 		log_msg(&r->log, LOG_INFO, "cache", r->o->dry_run ?
 		    "Cache hit: would skip" : "Cache hit, skipping", kv);
 		return r->o->dry_run ? JOB_WOULD_SKIP : JOB_CACHED;
-	}
-	if (c < 0) {
-		/* an unusable cache is not fatal for the job: fetch anyway */
-		char m[512];
-		const char *kv[] = { "repo", name, "error", m, NULL };
-		err_format(&ec, m, sizeof m);
-		log_msg(&r->log, LOG_WARN, "cache", "Cache check failed", kv);
 	}
 	if (r->o->dry_run) {
 		const char *kv[] = { "repo", name, NULL };
@@ -558,11 +686,13 @@ run_job(struct worker *w, size_t i, char *msg, size_t mcap)
 			break;
 		memset(&ec, 0, sizeof ec);
 		tries++;
-		e = digest_job(w, j, ob.commit, sizeof ob.commit, &ec);
-		if (e == 0)
-			e = sink_put(&w->sink, &ob, render_buf, &w->body, &ec);
+		e = store_job(w, j, ob, due, &ec);
 		if (e == 0) {
-			const char *kv[] = { "repo", name, "commit", ob.commit, NULL };
+			const char *kv[] = { "repo", name, "commit",
+			    ob[first].commit, "objects", objs, NULL };
+			/* the objects only when there is a choice (--format) */
+			if (r->o->formats == RUN_FORMAT_FULL)
+				kv[4] = NULL;
 			log_msg(&r->log, LOG_INFO, "process", "Stored digest", kv);
 			return JOB_DONE;
 		}
@@ -1015,7 +1145,8 @@ run_preflight(struct run *r)
 	if (s == NULL)
 		e = err_set(&ec, ERR_NOMEM, NULL);
 	else if ((e = sink_open(s, r->o->out, &r->net, 0, &ec)) == 0) {
-		if ((e = job_object(r, &r->jobs[i], &ob, &ec)) == 0)
+		if ((e = job_object(r, &r->jobs[i], wants(r, OBJ_FULL) ?
+		    OBJ_FULL : OBJ_CHUNKS, &ob, &ec)) == 0)
 			e = sink_check(s, &ob, &ec);
 		sink_close(s);
 	}
@@ -1262,6 +1393,12 @@ pipeline_run(const struct run_opts *o)
 	r->set.max_output = o->max_output;
 	r->set.includes = o->includes;
 	r->set.excludes = o->excludes;
+	/* chunks are never cut: no max-output in their generator */
+	r->set_chunks = r->set;
+	r->set_chunks.format = "chunks";
+	r->set_chunks.max_output = 0;
+	r->set_chunks.chunk_size = o->chunk_size;
+	r->set_chunks.chunk_overlap = o->chunk_overlap;
 	r->net.s3_endpoint = o->s3_endpoint;
 	r->net.s3_region = o->s3_region;
 	r->net.fetch = o->fetch;

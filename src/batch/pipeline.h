@@ -2,10 +2,12 @@
  * pipeline.h - `repodigest run`: a whole feed as a batch.
  *
  * feed (file | https | stdin) -> feed_parse -> this shard's jobs -> a pool of
- * worker threads; per job: cache check (sidecar or S3 HEAD: stored pushedat
- * equals the feed's pushedAt and the generator is ours -> skip), download and
- * digest (retried on transient errors, bounded by a per-repo timeout), store
- * (atomic local write or one S3 PUT). JSON log lines on stdout, progress every
+ * worker threads; per job: cache check of each object asked for (formats:
+ * summary.txt, chunks.jsonl; sidecar or S3 HEAD: stored pushedat equals the
+ * feed's pushedAt and the generator is ours; all current -> skip), download
+ * and digest once (retried on transient errors, bounded by a per-repo
+ * timeout), store the objects that were not current (atomic local write or
+ * one S3 PUT each). JSON log lines on stdout, progress every
  * 100 repos, the seed's final "Pipeline complete: ..." line, a JSON report and
  * an atomically written state file; SIGTERM/SIGINT stop taking jobs and give
  * in-flight ones a grace period.
@@ -30,6 +32,10 @@
 	"xgov-opensource-repo-scraper/repos.json"
 #define PIPELINE_DEFAULT_STATE "repodigest-state.json"
 
+/* What a run stores per repository (--format full,chunks): bits. */
+#define RUN_FORMAT_FULL   1             /* gitingest/OWNER/REPO/summary.txt */
+#define RUN_FORMAT_CHUNKS 2             /* gitingest/OWNER/REPO/chunks.jsonl */
+
 struct run_opts {
 	const char *feed;               /* file, https:// URL, or "-" */
 	const char *out;                /* directory or s3://BUCKET[/PREFIX] */
@@ -44,6 +50,8 @@ struct run_opts {
 	int attempts;                   /* tries per repo */
 	long max_failures;              /* < 0: unlimited */
 	uint64_t max_output;            /* body cap; 0: none */
+	int formats;                    /* RUN_FORMAT_*: the objects stored */
+	uint64_t chunk_size, chunk_overlap; /* chunks.jsonl's split (split.h) */
 	const char *const *includes;    /* -i / -e patterns, NULL-terminated, */
 	const char *const *excludes;    /* or NULL (as digest_opts) */
 	const char *report, *state, *resume;

@@ -18,12 +18,14 @@
 #include "cmd.h"
 #include "digest.h"
 #include "err.h"
+#include "jsonl.h"
 #include "out.h"
 #include "s3.h"
 #include "sink.h"
 #include "source.h"
+#include "url.h"
 
-enum { FMT_TEXT, FMT_FULL, FMT_JSON };
+enum { FMT_TEXT, FMT_FULL, FMT_JSON, FMT_CHUNKS };
 
 struct digest_args {
 	const char *output;
@@ -34,6 +36,8 @@ struct digest_args {
 	const char *name;
 	uint64_t max_size;              /* 0: gitingest's default */
 	uint64_t max_output;            /* 0: no cap */
+	uint64_t chunk_size;            /* --format chunks: UTF-16 units */
+	uint64_t chunk_overlap;
 	int strip;                      /* 0, 1, or -1: automatic */
 	int include_gitignored;
 	int quiet;
@@ -52,11 +56,20 @@ static const struct opt digest_opts[] = {
 	    "REPO/summary.txt + metadata) or\n"
 	    "s3://BUCKET[/PREFIX]; needs --repo; any other\n"
 	    "DEST is a file, as -o"),
-	OPT_ENUM_("format", 0, "text|full|json", DA(format),
+	OPT_ENUM_("format", 0, "text|full|json|chunks", DA(format),
 	    "text: tree + content, as gitingest -o (the\n"
 	    "default); full: summary + tree + content, the\n"
 	    "stored body (the default with --out DIR or\n"
-	    "s3://); json: {\"summary\",\"tree\",\"content\"}"),
+	    "s3://); json: {\"summary\",\"tree\",\"content\"};\n"
+	    "chunks: JSON lines, files split as LangChain's\n"
+	    "code splitter splits them (README, Chunks)"),
+	OPT_U64_("chunk-size", 0, "N", DA(chunk_size), 1, SPLIT_MAX_SIZE,
+	    "with --format chunks: chunks of at most N\n"
+	    "characters (UTF-16 units, as LangChain counts)"),
+	OPT_U64_("chunk-overlap", 0, "N", DA(chunk_overlap), 0,
+	    SPLIT_MAX_SIZE - 1,
+	    "characters neighbouring chunks share (less\n"
+	    "than --chunk-size)"),
 	OPT_U64_("max-size", 's', "BYTES", DA(max_size), 1, UINT64_MAX,
 	    "skip files larger than BYTES\n(default 10485760)"),
 	OPT_STR_("report", 0, "FILE", DA(report), CHK_NONE,
@@ -108,6 +121,8 @@ digest_defaults(struct digest_args *da)
 	memset(da, 0, sizeof *da);
 	da->format = -1;
 	da->strip = -1;
+	da->chunk_size = SPLIT_DEFAULT_SIZE;
+	da->chunk_overlap = SPLIT_DEFAULT_OVERLAP;
 	net_args_init(&da->net);
 }
 
@@ -160,6 +175,19 @@ parse_digest(int argc, char **argv, struct digest_args *da,
 	}
 	if (da->format < 0)
 		da->format = FMT_TEXT;
+	if (da->format == FMT_CHUNKS) {
+		if (da->chunk_overlap >= da->chunk_size)
+			return opts_usage_error("digest",
+			    "--chunk-overlap must be less than --chunk-size", NULL);
+		/* chunks are whole or absent: a cut would split a JSON line */
+		if (da->max_output > 0)
+			return opts_usage_error("digest",
+			    "--max-output does not apply to --format chunks", NULL);
+	} else if (da->chunk_size != SPLIT_DEFAULT_SIZE ||
+	    da->chunk_overlap != SPLIT_DEFAULT_OVERLAP) {
+		return opts_usage_error("digest",
+		    "--chunk-size and --chunk-overlap need --format chunks", NULL);
+	}
 	return 0;
 }
 
@@ -195,7 +223,26 @@ struct render_ctx {
 	struct digest *d;
 	const struct digest_args *da;
 	const struct buf *summary;
+	struct chunkw_meta chunk;       /* --format chunks: repo, ref, commit */
 };
+
+/* --format chunks: every kept text file, split, as JSON lines. */
+static int
+render_chunks(struct render_ctx *rc, struct out *o)
+{
+	struct chunkw *w = malloc(sizeof *w);
+	int e;
+
+	if (w == NULL)
+		return ERR_NOMEM;
+	e = chunkw_init(w, o, &rc->chunk, (size_t)rc->da->chunk_size,
+	    (size_t)rc->da->chunk_overlap);
+	if (e == 0)
+		e = chunkw_digest(w, rc->d);
+	chunkw_free(w);
+	free(w);
+	return e ? e : o->err;
+}
 
 /* The output in the chosen format, capped at --max-output (sink_render_fn). */
 static int
@@ -206,6 +253,8 @@ render_body(void *ctx, struct out *o)
 	const struct digest_args *da = rc->da;
 	int e;
 
+	if (da->format == FMT_CHUNKS)
+		return render_chunks(rc, o);
 	if (da->format == FMT_JSON) {
 		/* the cap applies to the content string; JSON stays valid */
 		struct buf content;
@@ -258,7 +307,7 @@ write_output(struct render_ctx *rc, const struct source_info *info,
 	    out_is_dir(da->out))) {
 		static const char *const fmt_name[] = {
 			[FMT_TEXT] = "text", [FMT_FULL] = "full",
-			[FMT_JSON] = "json" };
+			[FMT_JSON] = "json", [FMT_CHUNKS] = "chunks" };
 		struct sink *s = malloc(sizeof *s);
 		struct sink_object ob;
 		struct sink_settings st;
@@ -274,9 +323,14 @@ write_output(struct render_ctx *rc, const struct source_info *info,
 		st.excludes = da->pat.exc.n ? da->pat.exc.v : NULL;
 		st.max_file_size = da->max_size;
 		st.no_ignore_files = da->include_gitignored;
+		if (da->format == FMT_CHUNKS) {
+			st.chunk_size = da->chunk_size;
+			st.chunk_overlap = da->chunk_overlap;
+		}
 		if (s == NULL)
 			e = err_set(&ec, ERR_NOMEM, NULL);
-		else if ((e = sink_object_init(&ob, owner, repo, SINK_SUMMARY,
+		else if ((e = sink_object_init(&ob, owner, repo,
+		    da->format == FMT_CHUNKS ? SINK_CHUNKS : SINK_SUMMARY,
 		    &st, &ec)) == 0 && (e = sink_open(s, da->out, &net, 0,
 		    &ec)) == 0) {
 			snprintf(ob.commit, sizeof ob.commit, "%s", info->commit);
@@ -408,6 +462,16 @@ cmd_digest(int argc, char **argv)
 	rc.d = d;
 	rc.da = &da;
 	rc.summary = &summary;
+	/* chunks name their repository: --repo, a GitHub source, or the root */
+	struct url_github g;
+	char chunk_repo[URL_OWNER_MAX + URL_REPO_MAX + 2];
+	memset(&g, 0, sizeof g);
+	if (remote && url_github_source((const uint8_t *)source,
+	    strlen(source), &g) == 0)
+		snprintf(chunk_repo, sizeof chunk_repo, "%s/%s", g.owner, g.repo);
+	rc.chunk.repo = da.repo ? da.repo : g.owner[0] ? chunk_repo : info.root;
+	rc.chunk.ref = g.ref;
+	rc.chunk.commit = info.commit;
 	if ((e = write_output(&rc, &info, &ns.fo)) != 0) {
 		status = e == CMD_PIPE_CLOSED ? e : 1;
 		goto done;

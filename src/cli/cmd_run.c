@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "pipeline.h"
+#include "split.h"
 
 struct run_args {
 	const char *out;
@@ -23,6 +24,8 @@ struct run_args {
 	uint64_t retries;
 	uint64_t max_failures;                  /* UINT64_MAX: unlimited */
 	uint64_t max_output;
+	const char *format;                     /* "full", "chunks", "full,chunks" */
+	uint64_t chunk_size, chunk_overlap;
 	const char *report, *state, *resume;
 	uint64_t grace_s;
 	int log_format;                         /* 0 json, 1 text, -1 unset */
@@ -53,6 +56,18 @@ static const struct opt run_opts_table[] = {
 	OPT_U64_("max-failures", 0, "N", RA(max_failures), 0, 100000000,
 	    "exit 1 when more than N repositories fail\n"
 	    "(default unlimited)"),
+	OPT_STR_("format", 0, "LIST", RA(format), CHK_NONE,
+	    "what to store per repository, from one\n"
+	    "download: full (summary.txt), chunks\n"
+	    "(chunks.jsonl, JSON lines as digest --format\n"
+	    "chunks), or full,chunks (both)"),
+	OPT_U64_("chunk-size", 0, "N", RA(chunk_size), 1, SPLIT_MAX_SIZE,
+	    "chunks of at most N characters (UTF-16\n"
+	    "units, as LangChain counts)"),
+	OPT_U64_("chunk-overlap", 0, "N", RA(chunk_overlap), 0,
+	    SPLIT_MAX_SIZE - 1,
+	    "characters neighbouring chunks share (less\n"
+	    "than --chunk-size)"),
 	OPT_STR_("report", 0, "DEST", RA(report), CHK_NONE,
 	    "JSON run report: FILE or s3://BUCKET/KEY\n"
 	    "({shard} in DEST: the shard index)"),
@@ -84,16 +99,18 @@ static const struct opt_cmd run_cmd = {
 	"run", "run [FEED] [options]", "FEED", 0, 1,
 	"Digest every repository of a repos.json feed and store each digest\n"
 	"with its metadata (DIR/gitingest/OWNER/REPO/summary.txt + .meta, or\n"
-	"the same key in S3). FEED is a file, an https:// URL or - (default: the\n"
-	"UK public-sector feed).\n"
+	"the same key in S3; with --format chunks, chunks.jsonl beside it).\n"
+	"FEED is a file, an https:// URL or - (default: the UK public-sector\n"
+	"feed).\n"
 	"\n"
 	"The feed is a JSON array of objects; each needs \"owner\", \"name\" and\n"
 	"\"url\" (https://github.com/OWNER/NAME, the same names) and may have\n"
 	"\"pushedAt\" (ISO 8601; other fields are ignored). A record without them,\n"
 	"with another URL, an unsafe name or a duplicate owner/name (compared\n"
 	"without case) is skipped with one log line. A feed that is not a JSON\n"
-	"array stops the run. A repository whose stored digest has the feed's\n"
-	"pushedAt and the same settings is skipped (cached); one without\n"
+	"array stops the run. A repository is skipped (cached) when every\n"
+	"object asked for is stored with the feed's pushedAt and the same\n"
+	"settings; otherwise one download makes those that are not. One without\n"
 	"pushedAt is always processed. Each repository's default branch is\n"
 	"downloaded: {ref} in --archive-url is HEAD.\n"
 	"Shards: --shard, --batch-size/--offset, or from the environment\n"
@@ -126,6 +143,9 @@ run_defaults(struct run_args *ra)
 	ra->retries = 3;
 	ra->max_failures = UINT64_MAX;
 	ra->max_output = 524288;
+	ra->format = "full";
+	ra->chunk_size = SPLIT_DEFAULT_SIZE;
+	ra->chunk_overlap = SPLIT_DEFAULT_OVERLAP;
 	ra->state = PIPELINE_DEFAULT_STATE;
 	ra->grace_s = 25;
 	ra->log_format = -1;
@@ -140,6 +160,31 @@ cmd_run_help(void)
 
 	run_defaults(&ra);
 	opts_help(&run_cmd, &ra, stdout);
+}
+
+/*
+ * --format LIST: "full", "chunks", or both separated by a comma (in any
+ * order, as the service's formats field). Returns 0, or the usage exit code.
+ */
+static int
+parse_formats(const char *list, int *formats)
+{
+	const char *v = list;
+
+	*formats = 0;
+	while (*v != '\0') {
+		size_t n = strcspn(v, ",");
+		int bit = n == 4 && strncmp(v, "full", 4) == 0 ? RUN_FORMAT_FULL :
+		    n == 6 && strncmp(v, "chunks", 6) == 0 ? RUN_FORMAT_CHUNKS : 0;
+		if (bit == 0 || (*formats & bit) || (v[n] == ',' && v[n + 1] == '\0'))
+			break;
+		*formats |= bit;
+		v += n + (v[n] == ',');
+	}
+	if (*v != '\0' || *formats == 0)
+		return opts_usage_error("run", "--format must be full, chunks or "
+		    "full,chunks", list);
+	return 0;
 }
 
 /* see cmd.h */
@@ -164,6 +209,19 @@ cmd_run(int argc, char **argv)
 		return opts_usage_error("run", "--shard and --batch-size conflict",
 		    NULL);
 	memset(&ro, 0, sizeof ro);
+	if ((r = parse_formats(ra.format, &ro.formats)) != 0)
+		return r;
+	if (ro.formats & RUN_FORMAT_CHUNKS) {
+		if (ra.chunk_overlap >= ra.chunk_size)
+			return opts_usage_error("run",
+			    "--chunk-overlap must be less than --chunk-size", NULL);
+	} else if (ra.chunk_size != SPLIT_DEFAULT_SIZE ||
+	    ra.chunk_overlap != SPLIT_DEFAULT_OVERLAP) {
+		return opts_usage_error("run",
+		    "--chunk-size and --chunk-overlap need --format chunks", NULL);
+	}
+	ro.chunk_size = ra.chunk_size;
+	ro.chunk_overlap = ra.chunk_overlap;
 	ro.feed = nops ? argv[0] : PIPELINE_DEFAULT_FEED;
 	ro.out = ra.out;
 	ro.archive_url = ra.gh.archive_url;

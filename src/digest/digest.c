@@ -2652,6 +2652,25 @@ digest_write_content(struct digest *d, struct out *o)
 	return o->err;
 }
 
+int
+digest_each_text(struct digest *d, const struct digest_visit *v)
+{
+	int e;
+
+	for (size_t i = 0; i < d->n_order; i++) {
+		const struct digest_node *nd = d->order[i];
+		if (nd->type != DIGEST_FILE || nd->body != BODY_TEXT)
+			continue;
+		if (nd->evicted)
+			return ERR_DIGEST_EVICTED;
+		if ((e = v->begin(v->ctx, nd->path, nd->path_len)) != 0 ||
+		    (e = store_read(d->store, &nd->sf, v->data, v->ctx)) != 0 ||
+		    (e = v->end(v->ctx)) != 0)
+			return e;
+	}
+	return 0;
+}
+
 /* JSON string with escapes; bytes that are not valid UTF-8 become U+FFFD. */
 static void
 json_str(FILE *f, const char *s, size_t n)

@@ -224,6 +224,21 @@ int digest_summary(const struct digest *d, const char *header, struct buf *out);
 int digest_write_tree(struct digest *d, struct out *o);
 int digest_write_content(struct digest *d, struct out *o);
 
+/*
+ * Other renderers (--format chunks): the kept text files in digest order, each
+ * as begin(path), its body in pieces through data() (as the content section
+ * has it: newlines translated, notebooks converted), then end(). Binary, empty
+ * and unreadable files and symlinks are not visited. Stops at the first
+ * non-zero return and returns it.
+ */
+struct digest_visit {
+	int (*begin)(void *ctx, const char *path, size_t n);
+	int (*data)(void *ctx, const uint8_t *p, size_t n);
+	int (*end)(void *ctx);
+	void *ctx;
+};
+int digest_each_text(struct digest *d, const struct digest_visit *v);
+
 /* JSON run report of every entry: kept ones with bytes and tokens, the others
  * with their reason. */
 int digest_report_json(const struct digest *d, FILE *f);

@@ -125,6 +125,11 @@ sink_generator(char *out, size_t cap, const struct sink_settings *st)
 		MORE(" max-size/%llu", (unsigned long long)st->max_file_size);
 	if (st->no_ignore_files)
 		MORE(" gitignored");
+	/* the split changes with either number: another is not current */
+	if (st->format != NULL && strcmp(st->format, "chunks") == 0)
+		MORE(" chunk-size/%llu chunk-overlap/%llu",
+		    (unsigned long long)st->chunk_size,
+		    (unsigned long long)st->chunk_overlap);
 #undef MORE
 }
 
@@ -133,6 +138,8 @@ int
 sink_object_init(struct sink_object *ob, const char *owner, const char *repo,
     const char *name, const struct sink_settings *st, struct err_ctx *ec)
 {
+	size_t n;
+
 	memset(ob, 0, sizeof *ob);
 	if (!sink_name_ok(owner, repo)) {
 		err_field(ec->entry, sizeof ec->entry, owner ? owner : "",
@@ -149,7 +156,9 @@ sink_object_init(struct sink_object *ob, const char *owner, const char *repo,
 	snprintf(ob->url, sizeof ob->url, "https://github.com/%s/%s", owner,
 	    repo);
 	sink_generator(ob->generator, sizeof ob->generator, st);
-	ob->content_type = "text/plain";
+	n = strlen(name);
+	ob->content_type = n > 6 && strcmp(name + n - 6, ".jsonl") == 0 ?
+	    "application/jsonl" : "text/plain";
 	return 0;
 }
 

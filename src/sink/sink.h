@@ -41,6 +41,7 @@
 #define SINK_PATH_MAX 4096
 #define SINK_KEY_DIR  "gitingest"
 #define SINK_SUMMARY  "summary.txt"     /* the full text body, as run stores */
+#define SINK_CHUNKS   "chunks.jsonl"    /* --format chunks: JSON lines */
 #define SINK_NAME_MAX 64                /* an object name */
 #define SINK_KEY_MAX  256               /* "gitingest/" + 39 + 1 + 100 + 1 + NAME */
 #define SINK_GEN_MAX  192
@@ -58,6 +59,8 @@ struct sink_settings {
 	const char *const *excludes;    /* -e, likewise */
 	uint64_t max_file_size;         /* -s; 0: the default */
 	int no_ignore_files;            /* --include-gitignored */
+	uint64_t chunk_size;            /* format "chunks": --chunk-size and */
+	uint64_t chunk_overlap;         /* --chunk-overlap (recorded) */
 };
 
 /* One stored object: what it is called and the metadata stored with it. */
@@ -71,7 +74,8 @@ struct sink_object {
 	char pushedat[64];              /* the feed's pushedAt, or "" */
 	char commit[72];                /* 40 hex, or "" */
 	char processedat[ISOTIME_LEN];  /* set by sink_put */
-	const char *content_type;       /* "text/plain" */
+	const char *content_type;       /* "text/plain"; for a NAME ending
+	                                 * in ".jsonl", "application/jsonl" */
 };
 
 /*

@@ -22,6 +22,8 @@ digest|--output|$W/o1.txt|-
 digest|-o|$W/o2.txt|-
 digest|--out|$W/o3.txt|-
 digest|--format|json|xml
+digest|--chunk-size|500 --format chunks|0
+digest|--chunk-overlap|0 --format chunks|-1
 digest|--max-size|100|0
 digest|-s|100|12k
 digest|--report|$W/r.json|-
@@ -54,6 +56,9 @@ run|--force||=
 run|--dry-run||=
 run|--retries|2|21
 run|--max-failures|0|x
+run|--format|full,chunks|xml
+run|--chunk-size|500 --format chunks|1000001
+run|--chunk-overlap|50 --format full,chunks|x
 run|--report|$W/report.json|-
 run|--state|$W/state2|-
 run|--resume|$W/old-state|-
@@ -182,6 +187,8 @@ same --connect-timeout 99999 digest run report
 same --max-output x digest run
 same --timeout x digest run report
 same --cacert '' digest run report
+same --chunk-size 0 digest run
+same --chunk-overlap 1000000 digest run
 # the message itself, as users see it
 try run --api-url http://x
 grep -q "^repodigest run: --api-url must be an https:// URL: http://x$" "$W/err" && ok ||

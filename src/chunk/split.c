@@ -1,0 +1,457 @@
+/*
+ * split.c - LangChain.js's recursive character splitter. See split.h.
+ *
+ * The JavaScript builds arrays of strings at every level; we walk positions in
+ * the one text instead. That is exact because with keepSeparator every piece
+ * is a contiguous run of the text (the lookahead split loses nothing) and the
+ * merge joins consecutive pieces with "" (so a chunk is a run too, before its
+ * trim). Each level iterates its pieces lazily, and mergeSplits()'s window is
+ * flushed before a level recurses, so one window serves every level.
+ *
+ * Correspondence with text_splitter.js (1.0.2):
+ *   _splitText()        -> split_range()
+ *   splitOnSeparator()  -> next_cut() (text.split(/(?=SEP)/): a cut before
+ *                          every occurrence except at offset 0, occurrences
+ *                          may overlap; "" cuts between every code unit)
+ *   mergeSplits()       -> merge_push() / merge_flush()
+ *   joinDocs().trim()   -> emit_trimmed()
+ *   createDocuments()   -> locate() (indexOf from the previous index + 1, and
+ *                          the line counter updated from the previous chunk)
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "split.h"
+
+struct split_piece {
+	size_t start, len;
+};
+
+/* ------------------------------------------------------------ languages */
+
+/* getSeparatorsForLanguage(), in LangChain's order (rust lists "\nconst "
+ * twice; kept, it changes nothing but keeps the table comparable). */
+static const char *const s_text[] = { "\n\n", "\n", " ", "" };
+static const char *const s_cpp[] = { "\nclass ", "\nvoid ", "\nint ",
+	"\nfloat ", "\ndouble ", "\nif ", "\nfor ", "\nwhile ", "\nswitch ",
+	"\ncase ", "\n\n", "\n", " ", "" };
+static const char *const s_go[] = { "\nfunc ", "\nvar ", "\nconst ",
+	"\ntype ", "\nif ", "\nfor ", "\nswitch ", "\ncase ", "\n\n", "\n", " ",
+	"" };
+static const char *const s_java[] = { "\nclass ", "\npublic ",
+	"\nprotected ", "\nprivate ", "\nstatic ", "\nif ", "\nfor ", "\nwhile ",
+	"\nswitch ", "\ncase ", "\n\n", "\n", " ", "" };
+static const char *const s_js[] = { "\nfunction ", "\nconst ", "\nlet ",
+	"\nvar ", "\nclass ", "\nif ", "\nfor ", "\nwhile ", "\nswitch ",
+	"\ncase ", "\ndefault ", "\n\n", "\n", " ", "" };
+static const char *const s_php[] = { "\nfunction ", "\nclass ", "\nif ",
+	"\nforeach ", "\nwhile ", "\ndo ", "\nswitch ", "\ncase ", "\n\n", "\n",
+	" ", "" };
+static const char *const s_proto[] = { "\nmessage ", "\nservice ",
+	"\nenum ", "\noption ", "\nimport ", "\nsyntax ", "\n\n", "\n", " ", "" };
+static const char *const s_python[] = { "\nclass ", "\ndef ", "\n\tdef ",
+	"\n\n", "\n", " ", "" };
+static const char *const s_rst[] = { "\n===\n", "\n---\n", "\n***\n",
+	"\n.. ", "\n\n", "\n", " ", "" };
+static const char *const s_ruby[] = { "\ndef ", "\nclass ", "\nif ",
+	"\nunless ", "\nwhile ", "\nfor ", "\ndo ", "\nbegin ", "\nrescue ",
+	"\n\n", "\n", " ", "" };
+static const char *const s_rust[] = { "\nfn ", "\nconst ", "\nlet ",
+	"\nif ", "\nwhile ", "\nfor ", "\nloop ", "\nmatch ", "\nconst ", "\n\n",
+	"\n", " ", "" };
+static const char *const s_scala[] = { "\nclass ", "\nobject ", "\ndef ",
+	"\nval ", "\nvar ", "\nif ", "\nfor ", "\nwhile ", "\nmatch ", "\ncase ",
+	"\n\n", "\n", " ", "" };
+static const char *const s_swift[] = { "\nfunc ", "\nclass ", "\nstruct ",
+	"\nenum ", "\nif ", "\nfor ", "\nwhile ", "\ndo ", "\nswitch ",
+	"\ncase ", "\n\n", "\n", " ", "" };
+static const char *const s_markdown[] = { "\n## ", "\n### ", "\n#### ",
+	"\n##### ", "\n###### ", "```\n\n", "\n\n***\n\n", "\n\n---\n\n",
+	"\n\n___\n\n", "\n\n", "\n", " ", "" };
+static const char *const s_latex[] = { "\n\\chapter{", "\n\\section{",
+	"\n\\subsection{", "\n\\subsubsection{", "\n\\begin{enumerate}",
+	"\n\\begin{itemize}", "\n\\begin{description}", "\n\\begin{list}",
+	"\n\\begin{quote}", "\n\\begin{quotation}", "\n\\begin{verse}",
+	"\n\\begin{verbatim}", "\n\\begin{align}", "$$", "$", "\n\n", "\n", " ",
+	"" };
+static const char *const s_html[] = { "<body>", "<div>", "<p>", "<br>",
+	"<li>", "<h1>", "<h2>", "<h3>", "<h4>", "<h5>", "<h6>", "<span>",
+	"<table>", "<tr>", "<td>", "<th>", "<ul>", "<ol>", "<header>",
+	"<footer>", "<nav>", "<head>", "<style>", "<script>", "<meta>",
+	"<title>", " ", "" };
+static const char *const s_sol[] = { "\npragma ", "\nusing ",
+	"\ncontract ", "\ninterface ", "\nlibrary ", "\nconstructor ", "\ntype ",
+	"\nfunction ", "\nevent ", "\nmodifier ", "\nerror ", "\nstruct ",
+	"\nenum ", "\nif ", "\nfor ", "\nwhile ", "\ndo while ", "\nassembly ",
+	"\n\n", "\n", " ", "" };
+
+#define LANG(n, s) { n, s, sizeof s / sizeof s[0] }
+static const struct split_lang langs[] = {
+	LANG("text", s_text), LANG("cpp", s_cpp), LANG("go", s_go),
+	LANG("java", s_java), LANG("js", s_js), LANG("php", s_php),
+	LANG("proto", s_proto), LANG("python", s_python), LANG("rst", s_rst),
+	LANG("ruby", s_ruby), LANG("rust", s_rust), LANG("scala", s_scala),
+	LANG("swift", s_swift), LANG("markdown", s_markdown),
+	LANG("latex", s_latex), LANG("html", s_html), LANG("sol", s_sol),
+};
+#undef LANG
+
+/* File extensions (lower-cased) to languages: README.md, "Chunks". */
+static const struct {
+	const char *ext;
+	const char *lang;
+} exts[] = {
+	{ "c", "cpp" }, { "h", "cpp" }, { "cc", "cpp" }, { "cpp", "cpp" },
+	{ "cxx", "cpp" }, { "hh", "cpp" }, { "hpp", "cpp" }, { "hxx", "cpp" },
+	{ "go", "go" }, { "java", "java" },
+	{ "js", "js" }, { "jsx", "js" }, { "mjs", "js" }, { "cjs", "js" },
+	{ "ts", "js" }, { "tsx", "js" }, { "mts", "js" }, { "cts", "js" },
+	{ "php", "php" }, { "proto", "proto" },
+	{ "py", "python" }, { "pyi", "python" }, { "rst", "rst" },
+	{ "rb", "ruby" }, { "rs", "rust" }, { "scala", "scala" },
+	{ "sc", "scala" }, { "swift", "swift" },
+	{ "md", "markdown" }, { "markdown", "markdown" }, { "mdx", "markdown" },
+	{ "tex", "latex" }, { "html", "html" }, { "htm", "html" },
+	{ "sol", "sol" },
+};
+
+const struct split_lang *
+split_lang_by_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof langs / sizeof langs[0]; i++)
+		if (strcmp(langs[i].name, name) == 0)
+			return &langs[i];
+	return NULL;
+}
+
+const struct split_lang *
+split_lang_for_path(const char *path, size_t n)
+{
+	size_t i = n, el;
+	char ext[16];
+
+	while (i > 0 && path[i - 1] != '.' && path[i - 1] != '/')
+		i--;
+	/* no dot, a dot-file without extension (".profile"), or too long */
+	if (i == 0 || path[i - 1] != '.' || i == 1 || path[i - 2] == '/')
+		return &langs[0];
+	el = n - i;
+	if (el == 0 || el >= sizeof ext)
+		return &langs[0];
+	for (size_t k = 0; k < el; k++) {
+		char c = path[i + k];
+		ext[k] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	ext[el] = '\0';
+	for (size_t k = 0; k < sizeof exts / sizeof exts[0]; k++)
+		if (strcmp(exts[k].ext, ext) == 0)
+			return split_lang_by_name(exts[k].lang);
+	return &langs[0];
+}
+
+/* ------------------------------------------------------------ set-up */
+
+int
+split_init(struct split *s, size_t size, size_t overlap)
+{
+	memset(s, 0, sizeof *s);
+	if (size == 0 || size > SPLIT_MAX_SIZE || overlap >= size)
+		return ERR_USAGE;
+	s->size = size;
+	s->overlap = overlap;
+	/* the window's total stays <= size and every piece is >= 1 unit */
+	s->wcap = size + 1;
+	s->win = malloc(s->wcap * sizeof *s->win);
+	return s->win == NULL ? ERR_NOMEM : 0;
+}
+
+void
+split_free(struct split *s)
+{
+	free(s->win);
+	s->win = NULL;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+/* String.prototype.trim(): ECMAScript WhiteSpace and LineTerminator (Zs as
+ * of the Unicode version in Node 20; U+180E is no longer one). */
+int
+split_is_space(uint16_t u)
+{
+	if (u < 0x80)
+		return (u >= 0x09 && u <= 0x0d) || u == 0x20;
+	return u == 0xa0 || u == 0x1680 || (u >= 0x2000 && u <= 0x200a) ||
+	    u == 0x2028 || u == 0x2029 || u == 0x202f || u == 0x205f ||
+	    u == 0x3000 || u == 0xfeff;
+}
+
+/* 1 if the ASCII separator sep (length m) is at t[p] and fits before hi. */
+static int
+sep_at(const uint16_t *t, size_t p, size_t hi, const char *sep, size_t m)
+{
+	if (hi - p < m)
+		return 0;
+	for (size_t k = 0; k < m; k++)
+		if (t[p + k] != (uint8_t)sep[k])
+			return 0;
+	return 1;
+}
+
+/* First occurrence of sep at a position in [from, hi - m], or hi. */
+static size_t
+find_sep(const uint16_t *t, size_t from, size_t hi, const char *sep, size_t m)
+{
+	uint16_t c0 = (uint8_t)sep[0];
+
+	if (hi < m)
+		return hi;
+	for (size_t p = from; p + m <= hi; p++)
+		if (t[p] == c0 && sep_at(t, p, hi, sep, m))
+			return p;
+	return hi;
+}
+
+/* ------------------------------------------------------------ output */
+
+static size_t
+count_nl(const uint16_t *t, size_t a, size_t b)
+{
+	size_t c = 0;
+
+	for (size_t i = a; i < b; i++)
+		c += t[i] == '\n';
+	return c;
+}
+
+/* text.slice(a, b) bounds, as JavaScript clamps them (negative from the end). */
+static void
+js_slice(int64_t n, int64_t a, int64_t b, size_t *sa, size_t *sb)
+{
+	a = a < 0 ? (n + a < 0 ? 0 : n + a) : (a > n ? n : a);
+	b = b < 0 ? (n + b < 0 ? 0 : n + b) : (b > n ? n : b);
+	*sa = (size_t)a;
+	*sb = (size_t)(b < a ? a : b);
+}
+
+static size_t
+nl_slice(const struct split *s, int64_t a, int64_t b)
+{
+	size_t sa, sb;
+
+	js_slice((int64_t)s->n, a, b, &sa, &sb);
+	return count_nl(s->t, sa, sb);
+}
+
+/*
+ * text.indexOf(chunk, from) where the chunk is t[a..b). The chunk is known
+ * to occur at a, so when a >= from the answer is the first match in
+ * [from, a]; otherwise search the rest (LangChain may have skipped past it).
+ */
+static int64_t
+index_of(const struct split *s, size_t a, size_t b, int64_t from)
+{
+	size_t m = b - a, lim;
+	const uint16_t *t = s->t;
+
+	if (from < 0)
+		from = 0;
+	if ((size_t)from > s->n)
+		from = (int64_t)s->n;
+	lim = a >= (size_t)from ? a : (s->n >= m ? s->n - m : 0);
+	for (size_t p = (size_t)from; p <= lim && p + m <= s->n; p++)
+		if (t[p] == t[a] && memcmp(t + p, t + a, m * sizeof *t) == 0)
+			return (int64_t)p;
+	return -1;
+}
+
+/* createDocuments(): the chunk's line numbers, then hand it over. */
+static int
+locate(struct split *s, size_t a, size_t b)
+{
+	struct split_chunk c;
+	int64_t idx = index_of(s, a, b, s->prev_idx + 1);
+	size_t nl;
+
+	if (!s->have_prev) {
+		s->line += nl_slice(s, 0, idx);
+	} else {
+		int64_t end_prev = s->prev_idx + (int64_t)s->prev_len;
+		if (end_prev < idx)
+			s->line += nl_slice(s, end_prev, idx);
+		else if (end_prev > idx)
+			s->line -= nl_slice(s, idx, end_prev);
+	}
+	nl = count_nl(s->t, a, b);
+	c.start = a;
+	c.end = b;
+	c.line_from = s->line;
+	c.line_to = s->line + nl;
+	s->line += nl;
+	s->have_prev = 1;
+	s->prev_idx = idx;
+	s->prev_len = b - a;
+	return s->emit(s->ctx, &c);
+}
+
+/* joinDocs(): the run trimmed, nothing if it is all blank. */
+static int
+emit_trimmed(struct split *s, size_t a, size_t b)
+{
+	while (a < b && split_is_space(s->t[a]))
+		a++;
+	while (b > a && split_is_space(s->t[b - 1]))
+		b--;
+	return a < b ? locate(s, a, b) : 0;
+}
+
+/* ------------------------------------------------------------ merge */
+
+static size_t
+win_end(const struct split *s)
+{
+	const struct split_piece *p = &s->win[(s->whead + s->wcount - 1) % s->wcap];
+
+	return p->start + p->len;
+}
+
+/* mergeSplits(), one piece at a time (the separator is "" with
+ * keepSeparator, so the join adds no length). */
+static int
+merge_push(struct split *s, size_t start, size_t len)
+{
+	int e;
+
+	if (s->wtotal + len > s->size && s->wcount > 0) {
+		e = emit_trimmed(s, s->win[s->whead].start, win_end(s));
+		if (e)
+			return e;
+		while (s->wcount > 0 && (s->wtotal > s->overlap ||
+		    (s->wtotal + len > s->size && s->wtotal > 0))) {
+			s->wtotal -= s->win[s->whead].len;
+			s->whead = (s->whead + 1) % s->wcap;
+			s->wcount--;
+		}
+	}
+	s->win[(s->whead + s->wcount) % s->wcap] =
+	    (struct split_piece){ start, len };
+	s->wcount++;
+	s->wtotal += len;
+	return 0;
+}
+
+static int
+merge_flush(struct split *s)
+{
+	int e = 0;
+
+	if (s->wcount > 0)
+		e = emit_trimmed(s, s->win[s->whead].start, win_end(s));
+	s->whead = s->wcount = s->wtotal = 0;
+	return e;
+}
+
+/* ------------------------------------------------------------ recursion */
+
+/*
+ * The index of the first separator from si on that text[lo..hi) includes
+ * (an empty one counts as found), or nseps. One pass over the text instead
+ * of one per separator: at each unit that starts some separator, only those
+ * ranked before the best found so far are tried, and a match of the first
+ * candidate ends the pass. Same answer as the JavaScript's loop of
+ * text.includes(s), at a fraction of the reads on code without "\nclass ".
+ */
+static size_t
+first_sep(const struct split *s, size_t lo, size_t hi, size_t si)
+{
+	const struct split_lang *L = s->lang;
+	size_t best = L->nseps, len[SPLIT_MAX_SEPS];
+	uint8_t starts[128] = { 0 };
+
+	for (size_t i = si; i < L->nseps; i++) {
+		if (L->seps[i][0] == '\0') {
+			best = i;               /* found by definition: scan for less */
+			break;
+		}
+		len[i] = strlen(L->seps[i]);
+		starts[(uint8_t)L->seps[i][0] & 127] = 1;
+	}
+	for (size_t p = lo; p < hi && best > si; p++) {
+		uint16_t c = s->t[p];
+		if (c >= 128 || !starts[c])
+			continue;
+		for (size_t i = si; i < best; i++)
+			if ((uint8_t)L->seps[i][0] == c &&
+			    sep_at(s->t, p, hi, L->seps[i], len[i])) {
+				best = i;
+				break;
+			}
+	}
+	return best;
+}
+
+/*
+ * _splitText(text[lo..hi), separators[si..]): the first separator the text
+ * contains ("" always matches) cuts it; pieces shorter than a chunk are
+ * merged, longer ones split again with the separators after it.
+ */
+static int
+split_range(struct split *s, size_t lo, size_t hi, size_t si)
+{
+	const struct split_lang *L = s->lang;
+	const char *sep = "";
+	size_t m, next_si = 0, p, q, i;
+	int recurse = 0, e;
+
+	if (si < L->nseps)
+		sep = L->seps[L->nseps - 1];    /* none found: the last one */
+	i = first_sep(s, lo, hi, si);
+	if (i < L->nseps && L->seps[i][0] == '\0') {
+		sep = "";
+	} else if (i < L->nseps) {
+		sep = L->seps[i];
+		next_si = i + 1;
+		recurse = 1;
+	}
+	m = strlen(sep);
+	for (p = lo; p < hi; p = q) {
+		/* next cut: before the next occurrence after p (never at p) */
+		if (m == 0)
+			q = p + 1;
+		else
+			q = find_sep(s->t, p + 1, hi, sep, m);
+		if (q - p < s->size) {
+			if ((e = merge_push(s, p, q - p)) != 0)
+				return e;
+			continue;
+		}
+		if ((e = merge_flush(s)) != 0)
+			return e;
+		e = recurse ? split_range(s, p, q, next_si) : locate(s, p, q);
+		if (e)
+			return e;
+	}
+	return merge_flush(s);
+}
+
+int
+split_text(struct split *s, const struct split_lang *lang, const uint16_t *t,
+    size_t n, split_emit_fn emit, void *ctx)
+{
+	int e;
+
+	s->lang = lang;
+	s->t = t;
+	s->n = n;
+	s->emit = emit;
+	s->ctx = ctx;
+	s->whead = s->wcount = s->wtotal = 0;
+	s->prev_idx = -1;
+	s->prev_len = 0;
+	s->have_prev = 0;
+	s->line = 1;
+	e = split_range(s, 0, n, 0);
+	s->t = NULL;
+	return e;
+}

@@ -1,0 +1,112 @@
+#!/bin/sh
+# cli/chunks.sh BINARY - `digest --format chunks` against LangChain.js itself
+# (tests/chunks/oracle.mjs, @langchain/textsplitters installed by
+# scripts/setup-node): every golden fixture, the generated edge cases
+# (tests/chunks/edge.mjs) at the default and at small chunk sizes, and a sample
+# per language from the bench corpus when it is there; then the options'
+# errors and --out DIR. Prints one line per failure and "N passed, N failed".
+set -u
+BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+cd "$(dirname "$0")/../.."
+SHARED=${SHARED:-../shared}
+CORPUS=${BENCH_CORPUS:-$SHARED/../bench-corpus}
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT INT TERM
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL chunks: $*" >&2; }
+
+if ! ./scripts/setup-node; then
+	echo "0 passed, 1 failed"; exit 1
+fi
+ORACLE=$(pwd)/build/node/oracle.mjs
+
+# compare NAME ROOT [SIZE OVERLAP] -- digest ARGS...: ours vs LangChain's
+compare() {
+	name=$1 root=$2; shift 2
+	size=1000 overlap=100
+	if [ "$1" != "--" ]; then size=$1 overlap=$2; shift 2; fi
+	shift
+	if ! "$BIN" digest "$@" --format chunks --chunk-size "$size" \
+	    --chunk-overlap "$overlap" --report "$W/r.json" >"$W/c.jsonl" 2>"$W/err"; then
+		bad "$name: exit $?: $(head -3 "$W/err")"; return
+	fi
+	out=$(node "$ORACLE" "$root" "$W/r.json" "$W/c.jsonl" "$size" "$overlap" 2>&1)
+	line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -1)
+	p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
+	if [ -z "$line" ]; then bad "$name: oracle: $(echo "$out" | tail -5)"; return; fi
+	pass=$((pass + p)); fail=$((fail + f))
+	[ "$f" -eq 0 ] || echo "$out" | grep '^FAIL' | sed "s|^FAIL chunks: |FAIL chunks: $name: |" | head -10 >&2
+}
+
+# every golden fixture, with its options, as the golden test digests it
+TD=$SHARED/testdata/gitingest
+bash "$TD/make-fixtures.sh" "$W/fx" >/dev/null || bad "make-fixtures failed"
+for f in $(bash "$TD/make-fixtures.sh" --list); do
+	opts=$(cat "$TD/expected/$f/options.txt")
+	eval "set -- $opts"
+	compare "golden/$f" "$W/fx/$f" -- "$W/fx/$f" "$@"
+done
+
+# edge cases, at the default and at sizes that put every edge in play
+node build/node/edge.mjs "$W/edge" || bad "edge.mjs failed"
+compare edge "$W/edge" -- "$W/edge"
+compare edge/200 "$W/edge" 200 20 -- "$W/edge"
+compare edge/50 "$W/edge" 50 0 -- "$W/edge"
+compare edge/7 "$W/edge" 7 6 -- "$W/edge"
+compare edge/1 "$W/edge" 1 0 -- "$W/edge"
+
+# the bench corpus (../shared/scripts/bench-corpus): up to 15 files per
+# language from each tarball; skipped, and said so, when it is not there
+n_tar=0
+for t in "$CORPUS"/*.tar.gz; do
+	[ -f "$t" ] || continue
+	n=$(basename "$t" .tar.gz)
+	mkdir -p "$W/b/$n"
+	tar -tzf "$t" 2>/dev/null | awk -F/ '
+	    { n = split($NF, p, "."); e = n > 1 ? tolower(p[n]) : "" }
+	    e ~ /^(c|h|cc|cpp|go|java|js|ts|php|proto|py|rst|rb|rs|scala|swift|md|tex|html|sol|txt)$/ &&
+	    seen[e]++ < 15 { print }' > "$W/b/$n.list"
+	tar -xzf "$t" -C "$W/b/$n" -T "$W/b/$n.list" 2>/dev/null
+	compare "corpus/$n" "$W/b/$n" -- "$W/b/$n" --strip-components 1 --include-gitignored
+	n_tar=$((n_tar + 1))
+done
+[ $n_tar -gt 0 ] || echo "chunks: no bench corpus at $CORPUS, corpus samples skipped" >&2
+
+# the options' errors: exit 2 and a message naming the problem
+usage() {
+	want=$1; shift
+	"$BIN" digest "$W/edge" "$@" >"$W/o" 2>"$W/e"
+	rc=$?
+	if [ $rc -eq 2 ] && grep -q -- "$want" "$W/e" && [ ! -s "$W/o" ]; then ok; else
+		bad "digest $*: exit $rc, $(head -1 "$W/e")"; fi
+}
+usage "less than --chunk-size" --format chunks --chunk-size 100 --chunk-overlap 100
+usage "--chunk-size needs" --format chunks --chunk-size 0
+usage "--chunk-size needs" --format chunks --chunk-size 1000001
+usage "--chunk-overlap needs" --format chunks --chunk-overlap x
+usage "need --format chunks" --chunk-size 500
+usage "does not apply" --format chunks --max-output 1000
+usage "must be text, full, json or chunks" --format chunk
+
+# --out DIR stores chunks.jsonl (the object run --format chunks stores; more
+# in tests/integration/chunks.sh) with the bytes stdout gets
+"$BIN" digest "$W/edge" --format chunks --chunk-size 200 --chunk-overlap 20 \
+    --repo o/r >"$W/stdout.jsonl" 2>/dev/null
+if "$BIN" digest "$W/edge" --format chunks --chunk-size 200 --chunk-overlap 20 \
+    --repo o/r --out "$W/store/" 2>"$W/e" &&
+    cmp -s "$W/stdout.jsonl" "$W/store/gitingest/o/r/chunks.jsonl" &&
+    grep -q '"generator": ".* format/chunks chunk-size/200 chunk-overlap/20"' \
+    "$W/store/gitingest/o/r/chunks.jsonl.meta" &&
+    [ ! -e "$W/store/gitingest/o/r/summary.txt" ]; then ok; else
+	bad "digest --format chunks --out DIR: $(head -1 "$W/e")"; fi
+
+# the id is stable (same input, same ids) and differs per chunk
+"$BIN" digest "$W/edge" --format chunks >"$W/a" 2>/dev/null
+"$BIN" digest "$W/edge" --format chunks >"$W/b2" 2>/dev/null
+if cmp -s "$W/a" "$W/b2" && [ -s "$W/a" ]; then ok; else bad "two runs differ"; fi
+ids=$(sed 's/.*"id":"\([0-9a-f]*\)".*/\1/' "$W/a" | sort | uniq -d | wc -l)
+if [ "$ids" -eq 0 ]; then ok; else bad "$ids duplicate ids"; fi
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,117 +1,44 @@
 /*
- * feed.c - repos.json feed to jobs.
+ * feed.c - repos.json feed to jobs, streamed.
  *
- * Data flow: (ptr, len) -> private NUL-terminated copy -> scrub (U+0000
- * and lone-surrogate escapes and raw NUL bytes inside strings overwritten
- * by 0xFF) -> cJSON tree -> one record at a time: detach it from
- * the array, check it, copy the four fields we use into a struct feed_job,
- * free its subtree -> duplicate check in an open-addressing table keyed on
- * lower-case "owner/name".
+ * Data flow: bytes pushed in pieces of any size -> a byte-at-a-time JSON
+ * tokenizer (RFC 8259, strict: no comments, no "+1", "01" or ".5", only
+ * space, tab, CR, LF as whitespace; a UTF-8 BOM at the start is skipped) ->
+ * per string, a decoder (escapes to UTF-8) feeding a strict UTF-8 check and,
+ * for the record's keys and for the values of owner, name, url and pushedAt,
+ * a capture capped at the field's limit + 1 -> at the end of each member, the
+ * record's first problem in member order -> at the end of each record, the
+ * checks of feed.h, then the duplicate table (open addressing over the
+ * sharding hash of lower-case "owner/name") -> a kept record's four strings
+ * copied into FEED_BLOCK_SIZE blocks, its job appended to the array.
  *
- * Why scrub: cJSON decodes "\u0000" into a NUL inside its C string, so
- * "nul\u0000byte" would reach us as "nul" and pass every check; a raw NUL
- * byte does the same; and a lone surrogate escape ("\ud800" in some
- * description) makes cJSON reject the whole document, which for a 25k-record
- * feed would stop the run over one repo. Overwriting those bytes with 0xFF
- * (same length, so error offsets still match the caller's text) turns each
- * into invalid UTF-8 that the per-record check skips, record by record.
+ * Nothing else is held: the feed's bytes, other fields, nested values and
+ * skipped records cost nothing once read. Memory is the job array (48 bytes
+ * a record, grown by doubling, trimmed at the end), the strings (~110 bytes
+ * a record in the real feed) and the duplicate table (uint32 slots, at most
+ * half full); 200k records in the real format: about 32 MB.
  *
- * Limits: FEED_MAX_BYTES, FEED_MAX_RECORDS, cJSON's nesting limit (1000),
- * field lengths checked with strnlen against the name/url caps so a 10 MB
- * owner costs one bounded scan. Measured on a 13.2 MB, 25k-record feed in
- * the real format: peak RSS 81 MB including the caller's 13 MB input
- * (cJSON's tree dominates), 0.5 s (glibc malloc) / 0.8 s (musl).
+ * String rules are those of the cJSON-based parser this replaces (kept
+ * byte for byte by the tests): "\u0000", a raw NUL byte and a lone surrogate
+ * escape each make the string invalid UTF-8 (so the record is skipped, never
+ * the feed; cJSON would have cut the string at the NUL, or rejected the
+ * whole document over one surrogate). A high surrogate escape pairs only
+ * with a low one that follows at once.
+ *
+ * Limits: FEED_MAX_BYTES, FEED_MAX_RECORDS, FEED_MAX_DEPTH (1000, as cJSON),
+ * strings captured up to their field's cap (a 10 MB owner costs 40 bytes).
+ * Measured on 200k records in the real format (114 MB, scripts/gen-feed):
+ * see docs/performance.md.
  */
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
-#include "cJSON.h"
 #include "feed.h"
 #include "shard.h"
-#include "utf8.h"
-
-#define REASON_MAX 96
-
-/* ------------------------------------------------------------ scrub */
-
-/* Read 4 hex digits at p[i..i+4) into *v; 0 if short or not hex. */
-static int
-hex4(const uint8_t *p, size_t n, size_t i, unsigned *v)
-{
-	unsigned x = 0;
-
-	if (i > n || n - i < 4)
-		return 0;
-	for (size_t k = 0; k < 4; k++) {
-		int h = buf_hexval(p[i + k]);
-		if (h < 0)
-			return 0;
-		x = x << 4 | (unsigned)h;
-	}
-	*v = x;
-	return 1;
-}
-
-/*
- * Find (and, when w is not NULL, overwrite in w, which may be p) the
- * sequences cJSON mishandles; returns how many. The string tracking matches
- * cJSON's own scan (a backslash always skips the next byte), so on any
- * document cJSON accepts we agree on what is inside a string. Escapes with
- * bad hex are left for cJSON to reject.
- */
-static size_t
-scrub(const uint8_t *p, size_t n, uint8_t *w)
-{
-	size_t found = 0;
-	int in = 0;
-	unsigned v, v2;
-
-	for (size_t i = 0; i < n; i++) {
-		size_t len = 0;
-
-		if (!in) {
-			in = p[i] == '"';
-			continue;
-		}
-		if (p[i] == '"') {
-			in = 0;
-			continue;
-		}
-		if (p[i] == 0) {
-			len = 1;
-		} else if (p[i] == '\\') {
-			if (i + 1 >= n)
-				break;
-			if (p[i + 1] != 'u' || !hex4(p, n, i + 2, &v)) {
-				i++;
-				continue;
-			}
-			if (v >= 0xD800 && v <= 0xDBFF && i + 12 <= n &&
-			    p[i + 6] == '\\' && p[i + 7] == 'u' &&
-			    hex4(p, n, i + 8, &v2) &&
-			    v2 >= 0xDC00 && v2 <= 0xDFFF) {
-				i += 11;        /* a proper pair */
-				continue;
-			}
-			if (v == 0 || (v >= 0xD800 && v <= 0xDFFF))
-				len = 6;
-			else {
-				i += 5;
-				continue;
-			}
-		} else {
-			continue;
-		}
-		found++;
-		if (w != NULL)
-			memset(w + i, 0xFF, len);
-		i += len - 1;
-	}
-	return found;
-}
 
 /* ------------------------------------------------------------ checks */
 
@@ -223,52 +150,221 @@ feed_check_time(const char *s, size_t n)
 	    isdig(s, i + 4) && isdig(s, i + 5);
 }
 
-/* ------------------------------------------------------------ records */
+/* ------------------------------------------------------------ grammar */
+
+/* where we are between tokens (fp->st) */
+enum {
+	S_START = 0,    /* before the top-level value */
+	S_BOM,          /* inside a UTF-8 BOM at offset 0 */
+	S_VALUE,        /* a value must come */
+	S_VALUE_OR_END, /* just after '[' */
+	S_KEY,          /* a key must come (after ',' in an object) */
+	S_KEY_OR_END,   /* just after '{' */
+	S_COLON,        /* after a key */
+	S_AFTER,        /* after a value inside a container */
+	S_DONE          /* after the top-level array */
+};
+
+/* inside a token (fp->tok) */
+enum { TOK_NONE = 0, TOK_STR, TOK_NUM, TOK_LIT };
+
+/* string decoder (fp->sub while TOK_STR) */
+enum { SS_PLAIN = 0, SS_ESC, SS_HEX };
+
+/* number (fp->sub while TOK_NUM), RFC 8259 section 6 */
+enum { N_MINUS, N_ZERO, N_INT, N_DOT, N_FRAC, N_EXP, N_EXPSIGN, N_EXPD };
+
+/* value types, named as the reasons name them */
+enum { T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT };
+static const char *const type_name[] = {
+	"null", "boolean", "number", "string", "array", "object"
+};
+
+enum { F_OWNER, F_NAME, F_URL, F_PUSHED, F__N };
+static const char *const field_key[F__N] = {
+	"owner", "name", "url", "pushedAt"
+};
+static const size_t field_lim[F__N] = {
+	FEED_OWNER_MAX, FEED_REPO_MAX, FEED_URL_MAX, FEED_PUSHED_MAX
+};
+
+/* ------------------------------------------------------------ errors */
+
+/* Record the sticky error (the first one wins); returns it. */
+static int
+fail(struct feed_parser *fp, int code, int at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+fail(struct feed_parser *fp, int code, int at, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fp->err != 0)
+		return fp->err;
+	fp->err = code;
+	va_start(ap, fmt);
+	vsnprintf(fp->detail, sizeof fp->detail, fmt, ap);
+	va_end(ap);
+	fp->has_err_at = at;
+	fp->err_at = fp->here;
+	return code;
+}
+
+/* A syntax error at the byte being read. */
+static void
+bad_json(struct feed_parser *fp, const char *what)
+{
+	fail(fp, ERR_FEED_JSON, 1, "%s", what);
+}
+
+/* ------------------------------------------------------------ output */
+
+struct feed_block {
+	struct feed_block *next;
+	size_t used;
+	char data[];                    /* FEED_BLOCK_SIZE - header */
+};
+
+#define BLOCK_DATA (FEED_BLOCK_SIZE - sizeof(struct feed_block))
+
+/* see feed.h */
+void
+feed_list_free(struct feed_list *l)
+{
+	struct feed_block *b, *next;
+
+	for (b = l->blocks; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(l->jobs);
+	memset(l, 0, sizeof *l);
+}
+
+static int
+same_ci(const char *a, const char *b)
+{
+	for (; *a != '\0' && lower((unsigned char)*a) ==
+	    lower((unsigned char)*b); a++, b++)
+		;
+	return *a == '\0' && *b == '\0';
+}
+
+/* Double the duplicate table (at least 1024 slots) and re-insert. */
+static int
+table_grow(struct feed_parser *fp)
+{
+	size_t cap = fp->mask ? 2 * (fp->mask + 1) : 1024;
+	uint32_t *slot = calloc(cap, sizeof *slot);
+
+	if (slot == NULL)
+		return fail(fp, ERR_NOMEM, 0, "duplicate table");
+	for (size_t i = 0; i < fp->out.njobs; i++) {
+		const struct feed_job *j = &fp->out.jobs[i];
+		size_t h = (size_t)shard_hash(j->owner, j->repo) & (cap - 1);
+		while (slot[h] != 0)
+			h = (h + 1) & (cap - 1);
+		slot[h] = (uint32_t)(i + 1);
+	}
+	free(fp->slot);
+	fp->slot = slot;
+	fp->mask = cap - 1;
+	return 0;
+}
+
+/* n bytes of string space that stay put (blocks are never moved). */
+static char *
+arena_take(struct feed_parser *fp, size_t n)
+{
+	struct feed_block *b = fp->out.blocks;
+
+	if (b == NULL || BLOCK_DATA - b->used < n) {
+		if ((b = malloc(FEED_BLOCK_SIZE)) == NULL) {
+			fail(fp, ERR_NOMEM, 0, "feed strings");
+			return NULL;
+		}
+		b->next = fp->out.blocks;
+		b->used = 0;
+		fp->out.blocks = b;
+	}
+	b->used += n;
+	return b->data + b->used - n;
+}
 
 static const char *
-type_name(const cJSON *it)
+put_str(char **at, const char *s, size_t n)
 {
-	if (cJSON_IsNull(it))
-		return "null";
-	if (cJSON_IsBool(it))
-		return "boolean";
-	if (cJSON_IsNumber(it))
-		return "number";
-	if (cJSON_IsString(it))
-		return "string";
-	if (cJSON_IsArray(it))
-		return "array";
-	return "object";
+	char *p = *at;
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	*at = p + n + 1;
+	return p;
 }
 
-/* 1 if every string in the subtree (keys and values) is strict UTF-8. */
-static int
-tree_utf8(const cJSON *it)
+/*
+ * The record passed every check: keep it unless an earlier record has the
+ * same identity. Returns the raw index of that record, SIZE_MAX when kept
+ * (or on error: fp->err is set).
+ */
+static size_t
+keep(struct feed_parser *fp)
 {
-	/* depth is bounded by cJSON's nesting limit (1000) */
-	for (; it != NULL; it = it->next) {
-		if (it->string != NULL && !utf8_valid(
-		    (const uint8_t *)it->string, strlen(it->string)))
-			return 0;
-		if (cJSON_IsString(it) && it->valuestring != NULL &&
-		    !utf8_valid((const uint8_t *)it->valuestring,
-		    strlen(it->valuestring)))
-			return 0;
-		if (it->child != NULL && !tree_utf8(it->child))
-			return 0;
+	struct feed_list *l = &fp->out;
+	struct feed_job *j;
+	size_t h, need;
+	char *at;
+
+	if ((l->njobs + 1) * 2 > fp->mask + 1 && table_grow(fp) != 0)
+		return SIZE_MAX;
+	h = (size_t)shard_hash(fp->fowner, fp->frepo) & fp->mask;
+	for (; fp->slot[h] != 0; h = (h + 1) & fp->mask) {
+		const struct feed_job *o = &l->jobs[fp->slot[h] - 1];
+		if (same_ci(o->owner, fp->fowner) &&
+		    same_ci(o->repo, fp->frepo))
+			return o->index;
 	}
-	return 1;
+	if (l->njobs == fp->jcap) {
+		/* njobs <= nrecords <= FEED_MAX_RECORDS: no overflow */
+		size_t nc = fp->jcap ? 2 * fp->jcap : 1024;
+		struct feed_job *g = realloc(l->jobs, nc * sizeof *g);
+		if (g == NULL) {
+			fail(fp, ERR_NOMEM, 0, "job array");
+			return SIZE_MAX;
+		}
+		l->jobs = g;
+		fp->jcap = nc;
+	}
+	need = fp->flen[F_OWNER] + fp->flen[F_NAME] + fp->flen[F_URL] + 3;
+	if (fp->seen[F_PUSHED] && fp->ftype[F_PUSHED] == T_STRING)
+		need += fp->flen[F_PUSHED] + 1;
+	if ((at = arena_take(fp, need)) == NULL)
+		return SIZE_MAX;
+	j = &l->jobs[l->njobs];
+	j->owner = put_str(&at, fp->fowner, fp->flen[F_OWNER]);
+	j->repo = put_str(&at, fp->frepo, fp->flen[F_NAME]);
+	j->url = put_str(&at, fp->furl, fp->flen[F_URL]);
+	j->pushed_at = "";
+	j->has_pushed_at = 0;
+	if (fp->seen[F_PUSHED] && fp->ftype[F_PUSHED] == T_STRING) {
+		j->pushed_at = put_str(&at, fp->fpushed, fp->flen[F_PUSHED]);
+		j->has_pushed_at = 1;
+	}
+	j->index = fp->idx;
+	fp->slot[h] = (uint32_t)(++l->njobs);
+	return SIZE_MAX;
 }
+
+/* ------------------------------------------------------------ records */
 
 /*
  * Name a top-level key for a reason text only when it is a plain short
  * identifier: reasons reach logs, and a hostile key must not.
  */
 static const char *
-key_label(const char *k)
+key_label(const char *k, size_t n)
 {
-	size_t n = strnlen(k, 33);
-
 	if (n == 0 || n > 32)
 		return "a field name";
 	for (size_t i = 0; i < n; i++) {
@@ -280,299 +376,736 @@ key_label(const char *k)
 	return k;
 }
 
-enum { F_OWNER, F_NAME, F_URL, F_PUSHED, F__N };
-static const char *const field_key[F__N] = {
-	"owner", "name", "url", "pushedAt"
-};
+/* The member's key is field k (whole, not a capped prefix). */
+static int
+key_is(const struct feed_parser *fp, int k)
+{
+	size_t n = strlen(field_key[k]);
+
+	return fp->keylen == n && memcmp(fp->key, field_key[k], n) == 0;
+}
+
+static void
+record_begin(struct feed_parser *fp, int type)
+{
+	if (fp->out.nrecords == FEED_MAX_RECORDS) {
+		fail(fp, ERR_FEED_TOO_BIG, 0, "over %zu records",
+		    FEED_MAX_RECORDS);
+		return;
+	}
+	fp->idx = fp->out.nrecords++;
+	fp->rec_obj = type == T_OBJECT;
+	fp->rec_type = type;
+	fp->early = NULL;
+	for (int k = 0; k < F__N; k++) {
+		fp->seen[k] = 0;
+		fp->ftype[k] = T_NULL;
+		fp->flen[k] = 0;
+	}
+	fp->fowner[0] = fp->frepo[0] = fp->furl[0] = fp->fpushed[0] = '\0';
+}
 
 /*
- * Check one record and fill j; returns NULL if it is kept, else the
- * reason (in rbuf or a literal). who gets the safe identity for the log.
+ * One member of the record ended: note its first problem (a key that is not
+ * UTF-8 rules the member out; else its value's strings; else a field given
+ * twice) and which of our fields it was. The first value of a field is the
+ * one captured (see member_begin).
  */
-static const char *
-check_record(const cJSON *rec, struct feed_job *j, char *who, size_t wcap,
-    char *rbuf, size_t rcap)
+static void
+member_end(struct feed_parser *fp)
 {
-	const cJSON *f[F__N] = { NULL, NULL, NULL, NULL };
-	const char *s[F__N] = { NULL, NULL, NULL, NULL };
-	size_t len[F__N] = { 0, 0, 0, 0 };
-	size_t lim[F__N] = {
-		FEED_OWNER_MAX, FEED_REPO_MAX, FEED_URL_MAX, FEED_PUSHED_MAX
-	};
-	const char *early = NULL;
-	int ok_owner = 0, ok_repo = 0;
-
-	who[0] = '\0';
-	if (!cJSON_IsObject(rec)) {
-		snprintf(rbuf, rcap, "record is not an object (%s)",
-		    type_name(rec));
-		return rbuf;
+	if (!fp->key_ok) {
+		if (fp->early == NULL)
+			fp->early = "invalid UTF-8 in a field name";
+		return;
 	}
-	/*
-	 * One pass collects our fields and notes the first problem; the
-	 * reason is returned only after who is known, so every skip line
-	 * names the repo whenever its names are safe.
-	 */
-	for (const cJSON *it = rec->child; it != NULL; it = it->next) {
-		if (!utf8_valid((const uint8_t *)it->string,
-		    strlen(it->string))) {
-			if (early == NULL)
-				early = "invalid UTF-8 in a field name";
+	if (fp->early == NULL && !fp->mval_ok) {
+		snprintf(fp->rbuf, sizeof fp->rbuf, "invalid UTF-8 in %s",
+		    key_label(fp->key, fp->keylen));
+		fp->early = fp->rbuf;
+	}
+	for (int k = 0; k < F__N; k++) {
+		if (!key_is(fp, k))
 			continue;
+		/* JSON says nothing about repeats; refuse to guess */
+		if (fp->seen[k] && fp->early == NULL) {
+			snprintf(fp->rbuf, sizeof fp->rbuf, "%s given twice",
+			    field_key[k]);
+			fp->early = fp->rbuf;
 		}
-		if (early == NULL && !(cJSON_IsString(it) ? utf8_valid(
-		    (const uint8_t *)it->valuestring,
-		    strlen(it->valuestring)) : tree_utf8(it->child))) {
-			snprintf(rbuf, rcap, "invalid UTF-8 in %s",
-			    key_label(it->string));
-			early = rbuf;
-		}
-		for (int k = 0; k < F__N; k++) {
-			if (strcmp(it->string, field_key[k]) != 0)
-				continue;
-			/* JSON says nothing about repeats; refuse to guess */
-			if (f[k] != NULL && early == NULL) {
-				snprintf(rbuf, rcap, "%s given twice",
-				    field_key[k]);
-				early = rbuf;
-			}
-			if (f[k] == NULL)
-				f[k] = it;
+		if (!fp->seen[k]) {
+			fp->seen[k] = 1;
+			fp->ftype[k] = fp->mtype;
 		}
 	}
+}
+
+/* The reason an object record is skipped, or NULL to keep it. */
+static const char *
+record_reason(struct feed_parser *fp, int ok_owner, int ok_repo)
+{
+	int str[F__N];
+
+	if (fp->early != NULL)
+		return fp->early;
 	for (int k = 0; k < F__N; k++) {
-		if (cJSON_IsString(f[k])) {
-			s[k] = f[k]->valuestring;
-			/* bounded: a 10 MB value costs one scan of lim+1 */
-			len[k] = strnlen(s[k], lim[k] + 1);
-		}
-	}
-	if (s[F_OWNER] != NULL)
-		ok_owner = feed_check_owner(s[F_OWNER], len[F_OWNER]);
-	if (s[F_NAME] != NULL)
-		ok_repo = feed_check_repo(s[F_NAME], len[F_NAME]);
-	if (ok_owner && ok_repo)
-		snprintf(who, wcap, "%s/%s", s[F_OWNER], s[F_NAME]);
-	else if (ok_owner)
-		snprintf(who, wcap, "%s", s[F_OWNER]);
-	if (early != NULL)
-		return early;
-	for (int k = 0; k < F__N; k++) {
-		if (f[k] == NULL || cJSON_IsNull(f[k])) {
+		str[k] = fp->seen[k] && fp->ftype[k] == T_STRING;
+		if (!fp->seen[k] || fp->ftype[k] == T_NULL) {
 			if (k == F_PUSHED)
 				continue;
-			snprintf(rbuf, rcap, "missing %s", field_key[k]);
-			return rbuf;
+			snprintf(fp->rbuf, sizeof fp->rbuf, "missing %s",
+			    field_key[k]);
+			return fp->rbuf;
 		}
-		if (!cJSON_IsString(f[k])) {
-			snprintf(rbuf, rcap, "wrong type for %s (%s)",
-			    field_key[k], type_name(f[k]));
-			return rbuf;
+		if (!str[k]) {
+			snprintf(fp->rbuf, sizeof fp->rbuf,
+			    "wrong type for %s (%s)", field_key[k],
+			    type_name[fp->ftype[k]]);
+			return fp->rbuf;
 		}
-		if (len[k] == 0 && k != F_PUSHED) {
-			snprintf(rbuf, rcap, "empty %s", field_key[k]);
-			return rbuf;
+		if (fp->flen[k] == 0 && k != F_PUSHED) {
+			snprintf(fp->rbuf, sizeof fp->rbuf, "empty %s",
+			    field_key[k]);
+			return fp->rbuf;
 		}
 	}
 	if (!ok_owner)
 		return "unsafe owner";
 	if (!ok_repo)
 		return "unsafe name";
-	if (len[F_URL] > FEED_URL_MAX || !feed_check_url(s[F_OWNER],
-	    s[F_NAME], s[F_URL], len[F_URL]))
+	if (fp->flen[F_URL] > FEED_URL_MAX || !feed_check_url(fp->fowner,
+	    fp->frepo, fp->furl, fp->flen[F_URL]))
 		return "url is not https://github.com/OWNER/NAME";
-	if (s[F_PUSHED] != NULL && !feed_check_time(s[F_PUSHED],
-	    len[F_PUSHED]))
+	if (str[F_PUSHED] && !feed_check_time(fp->fpushed,
+	    fp->flen[F_PUSHED]))
 		return "pushedAt is not an ISO 8601 timestamp";
-
-	memset(j, 0, sizeof *j);
-	memcpy(j->owner, s[F_OWNER], len[F_OWNER]);
-	memcpy(j->repo, s[F_NAME], len[F_NAME]);
-	memcpy(j->url, s[F_URL], len[F_URL]);
-	if (s[F_PUSHED] != NULL) {
-		memcpy(j->pushed_at, s[F_PUSHED], len[F_PUSHED]);
-		j->has_pushed_at = 1;
-	}
 	return NULL;
 }
 
-/* ------------------------------------------------------------ duplicates */
-
-static int
-same_ci(const char *a, const char *b)
+/* The value at depth 1 ended: keep the record or say why not. */
+static void
+record_end(struct feed_parser *fp)
 {
-	for (; *a != '\0' && lower((unsigned char)*a) ==
-	    lower((unsigned char)*b); a++, b++)
-		;
-	return *a == '\0' && *b == '\0';
+	char who[160];                  /* owner/name, each under its cap */
+	const char *why;
+	int ok_owner = 0, ok_repo = 0;
+	size_t first;
+
+	who[0] = '\0';
+	if (!fp->rec_obj) {
+		snprintf(fp->rbuf, sizeof fp->rbuf,
+		    "record is not an object (%s)", type_name[fp->rec_type]);
+		why = fp->rbuf;
+	} else {
+		/* who is known before the reason, so every skip line names
+		 * the repo whenever its names are safe */
+		if (fp->seen[F_OWNER] && fp->ftype[F_OWNER] == T_STRING)
+			ok_owner = feed_check_owner(fp->fowner,
+			    fp->flen[F_OWNER]);
+		if (fp->seen[F_NAME] && fp->ftype[F_NAME] == T_STRING)
+			ok_repo = feed_check_repo(fp->frepo, fp->flen[F_NAME]);
+		if (ok_owner && ok_repo)
+			snprintf(who, sizeof who, "%s/%s", fp->fowner,
+			    fp->frepo);
+		else if (ok_owner)
+			snprintf(who, sizeof who, "%s", fp->fowner);
+		why = record_reason(fp, ok_owner, ok_repo);
+		if (why == NULL) {
+			first = keep(fp);
+			if (fp->err != 0 || first == SIZE_MAX)
+				return;
+			snprintf(fp->rbuf, sizeof fp->rbuf,
+			    "duplicate of record %zu", first);
+			why = fp->rbuf;
+		}
+	}
+	if (fp->on_skip != NULL)
+		fp->on_skip(fp->ctx, fp->idx, who, why);
 }
 
-/*
- * Look j up among the kept jobs; if absent, insert kept index ji. Returns
- * the kept index of the earlier record with that identity, or SIZE_MAX.
- * slot holds kept index + 1 (0 = empty); the table is at least twice the
- * record count, so probing always ends.
- */
-static size_t
-dup_find(size_t *slot, size_t mask, const struct feed_job *jobs,
-    const struct feed_job *j, size_t ji)
-{
-	/* the sharding hash: FNV-1a 64 of lower-case "owner/repo" */
-	size_t i = (size_t)shard_hash(j->owner, j->repo) & mask;
-
-	for (; slot[i] != 0; i = (i + 1) & mask) {
-		const struct feed_job *o = &jobs[slot[i] - 1];
-		if (same_ci(o->owner, j->owner) && same_ci(o->repo, j->repo))
-			return slot[i] - 1;
-	}
-	slot[i] = ji + 1;
-	return SIZE_MAX;
-}
-
-/* ------------------------------------------------------------ parse */
+/* ------------------------------------------------------------ values */
 
 static int
-fail_json(struct err_ctx *ec, const char *base, const char *at,
-    const char *what)
+type_of(int c)
 {
-	err_set(ec, ERR_FEED_JSON, "%s", what);
-	if (at != NULL && at >= base) {
-		ec->offset = (uint64_t)(at - base);
-		ec->has_offset = 1;
+	switch (c) {
+	case '{':
+		return T_OBJECT;
+	case '[':
+		return T_ARRAY;
+	case '"':
+		return T_STRING;
+	case 't':
+	case 'f':
+		return T_BOOL;
+	case 'n':
+		return T_NULL;
+	default:
+		return c == '-' || (c >= '0' && c <= '9') ? T_NUMBER : -1;
 	}
-	return ERR_FEED_JSON;
+}
+
+/* A value ended at the current depth (a closed container's parent). */
+static void
+value_done(struct feed_parser *fp)
+{
+	if (fp->depth == 1)
+		record_end(fp);
+	else if (fp->depth == 2 && fp->rec_obj)
+		member_end(fp);
+	fp->st = S_AFTER;
+}
+
+static void
+string_begin(struct feed_parser *fp, int key)
+{
+	fp->tok = TOK_STR;
+	fp->sub = SS_PLAIN;
+	fp->str_key = key;
+	fp->str_ok = 1;
+	fp->hi = 0;
+	fp->u8need = 0;
+	fp->caplen = 0;
+	fp->cap = NULL;
+	if (fp->depth != 2 || !fp->rec_obj)
+		return;
+	if (key) {
+		fp->cap = fp->key;
+		fp->capmax = FEED_KEY_CAP;
+	} else if (fp->target == F_OWNER) {
+		fp->cap = fp->fowner;
+	} else if (fp->target == F_NAME) {
+		fp->cap = fp->frepo;
+	} else if (fp->target == F_URL) {
+		fp->cap = fp->furl;
+	} else if (fp->target == F_PUSHED) {
+		fp->cap = fp->fpushed;
+	}
+	if (!key && fp->cap != NULL)
+		fp->capmax = field_lim[fp->target] + 1;
+}
+
+static void
+string_end(struct feed_parser *fp)
+{
+	size_t n = fp->caplen < fp->capmax ? fp->caplen : fp->capmax;
+
+	fp->tok = TOK_NONE;
+	if (fp->u8need != 0)
+		fp->str_ok = 0;         /* a sequence cut by the quote */
+	if (fp->cap != NULL)
+		fp->cap[n] = '\0';
+	if (fp->depth >= 3 && fp->rec_obj)
+		fp->mval_ok &= fp->str_ok;      /* inside a member's value */
+	if (fp->str_key) {
+		if (fp->depth == 2 && fp->rec_obj) {
+			fp->key_ok = fp->str_ok;
+			fp->keylen = fp->caplen;
+		}
+		fp->st = S_COLON;
+		return;
+	}
+	if (fp->depth == 2 && fp->rec_obj) {
+		fp->mval_ok = fp->str_ok;
+		if (fp->target >= 0)
+			fp->flen[fp->target] = n;
+	}
+	value_done(fp);
+}
+
+/* A value starts with byte c at the current depth. */
+static void
+value_begin(struct feed_parser *fp, int c)
+{
+	int type = type_of(c);
+	uint8_t bit;
+
+	if (type < 0) {
+		bad_json(fp, "a value must start here");
+		return;
+	}
+	if (fp->depth == 1) {
+		record_begin(fp, type);
+		if (fp->err != 0)
+			return;
+	} else if (fp->depth == 2 && fp->rec_obj) {
+		/* a member's value: which field its string fills, if any */
+		fp->mtype = type;
+		fp->mval_ok = 1;
+		fp->target = -1;
+		for (int k = 0; k < F__N && fp->key_ok; k++)
+			if (key_is(fp, k) && !fp->seen[k])
+				fp->target = k;
+	}
+	switch (type) {
+	case T_OBJECT:
+	case T_ARRAY:
+		if (fp->depth >= FEED_MAX_DEPTH) {
+			bad_json(fp, "nested deeper than 1000");
+			return;
+		}
+		bit = (uint8_t)(1u << fp->depth % 8);
+		if (type == T_OBJECT)
+			fp->is_obj[fp->depth / 8] |= bit;
+		else
+			fp->is_obj[fp->depth / 8] &= (uint8_t)~bit;
+		fp->depth++;
+		fp->st = type == T_OBJECT ? S_KEY_OR_END : S_VALUE_OR_END;
+		return;
+	case T_STRING:
+		string_begin(fp, 0);
+		return;
+	case T_NUMBER:
+		fp->tok = TOK_NUM;
+		fp->sub = c == '-' ? N_MINUS : c == '0' ? N_ZERO : N_INT;
+		return;
+	default:
+		fp->tok = TOK_LIT;
+		fp->lit = c == 't' ? "true" : c == 'f' ? "false" : "null";
+		fp->sub = 1;
+		return;
+	}
+}
+
+static int
+in_object(const struct feed_parser *fp)
+{
+	size_t d = fp->depth - 1;
+
+	return (fp->is_obj[d / 8] >> (d % 8)) & 1;
+}
+
+/* ']' or '}' closes the innermost container. */
+static void
+close_container(struct feed_parser *fp, int c)
+{
+	if ((c == '}') != in_object(fp)) {
+		bad_json(fp, c == '}' ? "'}' closes an array" :
+		    "']' closes an object");
+		return;
+	}
+	if (--fp->depth == 0)
+		fp->st = S_DONE;
+	else
+		value_done(fp);
+}
+
+/* ------------------------------------------------------------ bytes */
+
+/* One decoded byte of a string: the strict UTF-8 check, then the capture. */
+static void
+str_out(struct feed_parser *fp, unsigned b)
+{
+	if (fp->u8need == 0) {
+		if (b == 0)
+			fp->str_ok = 0;         /* U+0000: see the top */
+		else if (b < 0x80)
+			;
+		else if (b >= 0xC2 && b <= 0xDF) {
+			fp->u8need = 1;
+			fp->u8lo = 0x80, fp->u8hi = 0xBF;
+		} else if (b >= 0xE0 && b <= 0xEF) {
+			fp->u8need = 2;
+			/* no overlong forms (E0 80..9F), no surrogates
+			 * (ED A0..BF) */
+			fp->u8lo = b == 0xE0 ? 0xA0 : 0x80;
+			fp->u8hi = b == 0xED ? 0x9F : 0xBF;
+		} else if (b >= 0xF0 && b <= 0xF4) {
+			fp->u8need = 3;
+			/* no overlong forms, nothing above U+10FFFF */
+			fp->u8lo = b == 0xF0 ? 0x90 : 0x80;
+			fp->u8hi = b == 0xF4 ? 0x8F : 0xBF;
+		} else
+			fp->str_ok = 0;
+	} else if (b >= fp->u8lo && b <= fp->u8hi) {
+		fp->u8need--;
+		fp->u8lo = 0x80, fp->u8hi = 0xBF;
+	} else {
+		fp->str_ok = 0;
+		fp->u8need = 0;
+	}
+	if (fp->cap != NULL && fp->caplen < fp->capmax)
+		fp->cap[fp->caplen] = (char)b;
+	if (fp->caplen < SIZE_MAX)
+		fp->caplen++;
+}
+
+/* A code point from an escape, as UTF-8 (cp < 0x110000, not a surrogate). */
+static void
+str_cp(struct feed_parser *fp, unsigned cp)
+{
+	if (cp < 0x80) {
+		str_out(fp, cp);
+	} else if (cp < 0x800) {
+		str_out(fp, 0xC0 | cp >> 6);
+		str_out(fp, 0x80 | (cp & 0x3F));
+	} else if (cp < 0x10000) {
+		str_out(fp, 0xE0 | cp >> 12);
+		str_out(fp, 0x80 | (cp >> 6 & 0x3F));
+		str_out(fp, 0x80 | (cp & 0x3F));
+	} else {
+		str_out(fp, 0xF0 | cp >> 18);
+		str_out(fp, 0x80 | (cp >> 12 & 0x3F));
+		str_out(fp, 0x80 | (cp >> 6 & 0x3F));
+		str_out(fp, 0x80 | (cp & 0x3F));
+	}
+}
+
+/* A pending high surrogate not followed by its low half: invalid. */
+static void
+lone_high(struct feed_parser *fp)
+{
+	if (fp->hi != 0) {
+		fp->hi = 0;
+		str_out(fp, 0xFF);
+	}
+}
+
+/* The four hex digits of \uXXXX were read into fp->hex. */
+static void
+str_escape_u(struct feed_parser *fp)
+{
+	unsigned v = fp->hex;
+
+	if (fp->hi != 0 && v >= 0xDC00 && v <= 0xDFFF) {
+		str_cp(fp, 0x10000 + ((fp->hi - 0xD800) << 10) + (v - 0xDC00));
+		fp->hi = 0;
+		return;
+	}
+	lone_high(fp);
+	if (v >= 0xD800 && v <= 0xDBFF)
+		fp->hi = v;             /* wait for the low half */
+	else if (v == 0 || (v >= 0xDC00 && v <= 0xDFFF))
+		str_out(fp, 0xFF);      /* U+0000, lone low half */
+	else
+		str_cp(fp, v);
+}
+
+/* One byte inside a string (after its opening quote). */
+static void
+str_byte(struct feed_parser *fp, unsigned c)
+{
+	static const char esc_in[] = "\"\\/bfnrt";
+	static const char esc_out[] = "\"\\/\b\f\n\r\t";
+	const char *at;
+	int h;
+
+	switch (fp->sub) {
+	case SS_PLAIN:
+		if (c == '"') {
+			lone_high(fp);
+			string_end(fp);
+		} else if (c == '\\') {
+			fp->sub = SS_ESC;
+		} else {
+			/* raw bytes as they are, control bytes too (as
+			 * cJSON); a raw NUL is invalid (str_out) */
+			lone_high(fp);
+			str_out(fp, c);
+		}
+		return;
+	case SS_ESC:
+		if (c == 'u') {
+			fp->sub = SS_HEX;
+			fp->hex = fp->hexn = 0;
+			return;
+		}
+		lone_high(fp);
+		fp->sub = SS_PLAIN;
+		/* the other escapes of RFC 8259 section 7, as cJSON takes */
+		if ((at = memchr(esc_in, (int)c, sizeof esc_in - 1)) == NULL) {
+			bad_json(fp, "bad escape in a string");
+			return;
+		}
+		str_out(fp, (unsigned char)esc_out[at - esc_in]);
+		return;
+	default:        /* SS_HEX */
+		if ((h = buf_hexval((int)c)) < 0) {
+			bad_json(fp, "bad \\u escape in a string");
+			return;
+		}
+		fp->hex = fp->hex << 4 | (unsigned)h;
+		if (++fp->hexn == 4) {
+			fp->sub = SS_PLAIN;
+			str_escape_u(fp);
+		}
+		return;
+	}
+}
+
+/* One byte of a number; 0 when the number ended before c (not consumed). */
+static int
+num_byte(struct feed_parser *fp, int c)
+{
+	int digit = c >= '0' && c <= '9';
+
+	switch (fp->sub) {
+	case N_MINUS:
+		if (!digit)
+			break;
+		fp->sub = c == '0' ? N_ZERO : N_INT;
+		return 1;
+	case N_ZERO:
+	case N_INT:
+	case N_FRAC:
+		if (digit && fp->sub == N_ZERO)
+			break;          /* "01" */
+		if (digit)
+			return 1;
+		if (c == '.' && fp->sub != N_FRAC) {
+			fp->sub = N_DOT;
+			return 1;
+		}
+		if (c == 'e' || c == 'E') {
+			fp->sub = N_EXP;
+			return 1;
+		}
+		return 0;
+	case N_DOT:
+		if (!digit)
+			break;
+		fp->sub = N_FRAC;
+		return 1;
+	case N_EXP:
+		if (c == '+' || c == '-') {
+			fp->sub = N_EXPSIGN;
+			return 1;
+		}
+		/* FALLTHROUGH */
+	case N_EXPSIGN:
+		if (!digit)
+			break;
+		fp->sub = N_EXPD;
+		return 1;
+	default:        /* N_EXPD */
+		return digit;
+	}
+	bad_json(fp, "bad number");
+	return 1;
+}
+
+static int
+is_ws(int c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+/* One byte between tokens. */
+static void
+structural(struct feed_parser *fp, int c)
+{
+	static const unsigned char bom[] = { 0xEF, 0xBB, 0xBF };
+	int type;
+
+	if (fp->st == S_BOM) {
+		if (c != bom[fp->sub])
+			bad_json(fp, "a value must start here");
+		else if (++fp->sub == 3)
+			fp->st = S_START;
+		return;
+	}
+	if (is_ws(c))
+		return;
+	switch (fp->st) {
+	case S_START:
+		if (c == bom[0] && fp->here == 0) {
+			fp->st = S_BOM;
+			fp->sub = 1;
+			return;
+		}
+		if (c == '[') {
+			value_begin(fp, c);
+			return;
+		}
+		/* not an array: known now, the rest need not be read */
+		if ((type = type_of(c)) < 0)
+			bad_json(fp, "a value must start here");
+		else
+			fail(fp, ERR_FEED_NOT_ARRAY, 0, "top level is %s",
+			    type_name[type]);
+		return;
+	case S_VALUE_OR_END:
+		if (c == ']') {
+			close_container(fp, c);
+			return;
+		}
+		/* FALLTHROUGH */
+	case S_VALUE:
+		value_begin(fp, c);
+		return;
+	case S_KEY_OR_END:
+		if (c == '}') {
+			close_container(fp, c);
+			return;
+		}
+		/* FALLTHROUGH */
+	case S_KEY:
+		if (c != '"')
+			bad_json(fp, "a key must start here");
+		else
+			string_begin(fp, 1);
+		return;
+	case S_COLON:
+		if (c != ':')
+			bad_json(fp, "':' must follow a key");
+		else
+			fp->st = S_VALUE;
+		return;
+	case S_AFTER:
+		if (c == ',')
+			fp->st = in_object(fp) ? S_KEY : S_VALUE;
+		else if (c == ']' || c == '}')
+			close_container(fp, c);
+		else
+			bad_json(fp, "',' or a closing bracket must come here");
+		return;
+	default:        /* S_DONE */
+		bad_json(fp, "data after the top-level value");
+		return;
+	}
+}
+
+/* ------------------------------------------------------------ push */
+
+/* see feed.h */
+void
+feed_init(struct feed_parser *fp, feed_skip_fn *on_skip, void *ctx)
+{
+	memset(fp, 0, sizeof *fp);
+	fp->on_skip = on_skip;
+	fp->ctx = ctx;
+	fp->target = -1;
 }
 
 /* see feed.h */
 int
-feed_parse(const char *p, size_t n, struct feed_job **jobs,
-    size_t *njobs, size_t *nrecords, feed_skip_fn *on_skip, void *ctx,
-    struct err_ctx *ec)
+feed_push(struct feed_parser *fp, const void *data, size_t n)
+{
+	const uint8_t *p = data;
+	size_t i = 0;
+
+	if (fp->err != 0)
+		return fp->err;
+	if (n > FEED_MAX_BYTES - fp->pos) {
+		fp->here = fp->pos;
+		return fail(fp, ERR_FEED_TOO_BIG, 0, "over %llu bytes",
+		    (unsigned long long)FEED_MAX_BYTES);
+	}
+	while (i < n && fp->err == 0) {
+		unsigned c = p[i];
+
+		fp->here = fp->pos + i;
+		switch (fp->tok) {
+		case TOK_STR:
+			/*
+			 * The common case, kept tight: plain ASCII inside a
+			 * string, no escape or surrogate pending.
+			 */
+			if (fp->sub == SS_PLAIN && fp->hi == 0 &&
+			    fp->u8need == 0) {
+				while (c >= 0x20 && c < 0x80 && c != '"' &&
+				    c != '\\') {
+					if (fp->cap != NULL &&
+					    fp->caplen < fp->capmax)
+						fp->cap[fp->caplen] = (char)c;
+					fp->caplen++;
+					if (++i == n)
+						goto out;
+					c = p[i];
+				}
+				fp->here = fp->pos + i;
+			}
+			str_byte(fp, c);
+			i++;
+			continue;
+		case TOK_NUM:
+			if (num_byte(fp, (int)c)) {
+				i++;
+				continue;
+			}
+			/* the byte after the number: the number is a value,
+			 * the byte is read again below */
+			fp->tok = TOK_NONE;
+			value_done(fp);
+			break;
+		case TOK_LIT:
+			if ((int)c != fp->lit[fp->sub]) {
+				bad_json(fp, "bad literal");
+				break;
+			}
+			if (fp->lit[++fp->sub] == '\0') {
+				fp->tok = TOK_NONE;
+				value_done(fp);
+			}
+			i++;
+			continue;
+		default:
+			break;
+		}
+		if (fp->err == 0)
+			structural(fp, (int)c);
+		i++;
+	}
+out:
+	fp->pos += n;
+	return fp->err;
+}
+
+/* see feed.h */
+int
+feed_end(struct feed_parser *fp, struct feed_list *out, struct err_ctx *ec)
 {
 	struct err_ctx dummy;
-	uint8_t *copy = NULL;
-	const char *text, *end = NULL;
-	cJSON *root = NULL, *rec;
-	struct feed_job *out = NULL, *grown;
-	size_t count, kept = 0, alloc = 0, *slot = NULL, mask, idx;
-	char who[FEED_OWNER_MAX + 1 + FEED_REPO_MAX + 1];
-	char rbuf[REASON_MAX];
-	int rc = ERR_OK;
 
 	if (ec == NULL)
 		ec = &dummy;
+	memset(out, 0, sizeof *out);
+	fp->here = fp->pos;
+	/* a number ends the document only at top level, refused already */
+	if (fp->err == 0 && fp->st != S_DONE)
+		fail(fp, ERR_FEED_JSON, 1, "%s", fp->pos == 0 ||
+		    (fp->st == S_START && fp->tok == TOK_NONE) ? "empty feed" :
+		    "truncated");
+	free(fp->slot);
+	fp->slot = NULL;
+	if (fp->err != 0) {
+		feed_list_free(&fp->out);
+		err_set(ec, fp->err, "%s", fp->detail);
+		ec->has_offset = fp->has_err_at;
+		ec->offset = fp->err_at;
+		return fp->err;
+	}
 	ec->has_offset = 0;
-	*jobs = NULL;
-	*njobs = 0;
-	*nrecords = 0;
-	if (n > FEED_MAX_BYTES)
-		return err_set(ec, ERR_FEED_TOO_BIG, "%zu bytes, limit %zu",
-		    n, FEED_MAX_BYTES);
-	if (n == 0)
-		return fail_json(ec, p, NULL, "empty feed");
-	/*
-	 * Always parse a private copy with a NUL after the last byte:
-	 * cJSON 1.7.15's parse_object reads the byte after a trailing ","
-	 * (found by fuzz_feed) without a length check; the sentinel keeps
-	 * that read inside our allocation, where it fails cleanly. The copy
-	 * is also where scrub() may write.
-	 */
-	if ((copy = malloc(n + 1)) == NULL)
-		return err_set(ec, ERR_NOMEM, "feed copy of %zu bytes", n);
-	memcpy(copy, p, n);
-	copy[n] = '\0';
-	scrub(copy, n, copy);
-	text = (const char *)copy;
-	/*
-	 * cJSON_ParseWithLengthOpts reports the stop position through end
-	 * (no reliance on the global cJSON_GetErrorPtr, which threads share).
-	 */
-	root = cJSON_ParseWithLengthOpts(text, n, &end, 0);
-	if (root == NULL) {
-		rc = fail_json(ec, text, end,
-		    "syntax error, truncated, or nested deeper than 1000");
-		goto out;
+	if (fp->out.njobs == 0) {
+		free(fp->out.jobs);
+		fp->out.jobs = NULL;
+	} else if (fp->out.njobs < fp->jcap) {
+		/* trim the doubling's slack (the strings stay put) */
+		struct feed_job *t = realloc(fp->out.jobs,
+		    fp->out.njobs * sizeof *t);
+		if (t != NULL)
+			fp->out.jobs = t;
 	}
-	/* cJSON stops after the value; anything but whitespace after it */
-	for (; end != NULL && end < text + n && (*end == ' ' ||
-	    *end == '\t' || *end == '\n' || *end == '\r'); end++)
-		;
-	if (end == NULL || end != text + n) {
-		rc = fail_json(ec, text, end, "data after the top-level value");
-		goto out;
-	}
-	if (!cJSON_IsArray(root)) {
-		rc = err_set(ec, ERR_FEED_NOT_ARRAY, "top level is %s",
-		    type_name(root));
-		goto out;
-	}
-	count = 0;
-	for (rec = root->child; rec != NULL; rec = rec->next)
-		count++;
-	if (count > FEED_MAX_RECORDS) {
-		rc = err_set(ec, ERR_FEED_TOO_BIG, "%zu records, limit %zu",
-		    count, FEED_MAX_RECORDS);
-		goto out;
-	}
-	for (mask = 16; mask < 2 * count; mask <<= 1)
-		;
-	if ((slot = calloc(mask, sizeof *slot)) == NULL) {
-		rc = err_set(ec, ERR_NOMEM, "duplicate table");
-		goto out;
-	}
-	mask--;
+	*out = fp->out;
+	memset(&fp->out, 0, sizeof fp->out);
+	return ERR_OK;
+}
 
-	/*
-	 * Detach and free each record as soon as it is converted, so the
-	 * job array grows while the tree shrinks.
-	 */
-	for (idx = 0; (rec = cJSON_DetachItemFromArray(root, 0)) != NULL;
-	    idx++) {
-		const char *why;
-		size_t first;
+/* see feed.h */
+int
+feed_parse(const char *p, size_t n, struct feed_list *out,
+    feed_skip_fn *on_skip, void *ctx, struct err_ctx *ec)
+{
+	struct feed_parser *fp = malloc(sizeof *fp);
+	int rc;
 
-		if (kept == alloc) {
-			size_t na = alloc ? alloc * 2 : 64;
-			if (na > count)
-				na = count;
-			grown = realloc(out, na * sizeof *out);
-			if (grown == NULL) {
-				cJSON_Delete(rec);
-				rc = err_set(ec, ERR_NOMEM, "job array");
-				goto out;
-			}
-			out = grown;
-			alloc = na;
-		}
-		why = check_record(rec, &out[kept], who, sizeof who, rbuf,
-		    sizeof rbuf);
-		cJSON_Delete(rec);
-		if (why == NULL) {
-			out[kept].index = idx;
-			first = dup_find(slot, mask, out, &out[kept], kept);
-			if (first == SIZE_MAX) {
-				kept++;
-				continue;
-			}
-			snprintf(rbuf, sizeof rbuf, "duplicate of record %zu",
-			    out[first].index);
-			why = rbuf;
-		}
-		if (on_skip != NULL)
-			on_skip(ctx, idx, who, why);
+	if (fp == NULL) {
+		memset(out, 0, sizeof *out);
+		return ec ? err_set(ec, ERR_NOMEM, NULL) : ERR_NOMEM;
 	}
-	*nrecords = count;
-	*njobs = kept;
-	if (kept == 0) {
-		free(out);
-		out = NULL;
-	}
-	*jobs = out;
-	out = NULL;
-out:
-	free(out);
-	free(slot);
-	cJSON_Delete(root);
-	free(copy);
+	feed_init(fp, on_skip, ctx);
+	feed_push(fp, p, n);
+	rc = feed_end(fp, out, ec);
+	free(fp);
 	return rc;
 }

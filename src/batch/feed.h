@@ -1,44 +1,74 @@
 /*
  * feed.h - parse a repos.json feed (see ../shared/feeds/README.md) into jobs.
  *
- * The caller reads the whole feed (file, URL or stdin) into memory and hands
- * over (ptr, len); feed_parse() does no I/O and no logging. Whole-feed
- * problems (not JSON, not an array, too big) are fatal and returned as an
- * error; record-level problems skip that record and are reported through a
+ * The caller pushes the feed's bytes (file, URL or stdin) in pieces as they
+ * arrive; the parser does no I/O and no logging. Whole-feed problems (not
+ * JSON, not an array, too big) are fatal and returned as an error;
+ * record-level problems skip that record and are reported through a
  * callback, never fatal.
  */
 #ifndef FEED_H
 #define FEED_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
 /*
- * Budgets. The real feed is ~15 MB and ~25k records (2026); 256 MiB and one
- * million records leave a 16x/40x margin while bounding cJSON's tree (about
- * 5x the input size) and the job array.
+ * Budgets. The real feed is ~15 MB and ~25k records (2026). Memory no longer
+ * follows the feed's bytes (they stream through; only four short strings of
+ * each kept record stay), so the byte cap only bounds the time a hostile feed
+ * can take: 1 GiB holds a million records in the real format (~600 bytes
+ * each). A million records is a 40x margin; at the per-record costs below it
+ * is ~170 MB of jobs, strings and duplicate table.
  */
-#define FEED_MAX_BYTES   ((size_t)256 << 20)
+#define FEED_MAX_BYTES   ((uint64_t)1 << 30)
 #define FEED_MAX_RECORDS ((size_t)1000000)
+#define FEED_MAX_DEPTH   1000   /* nesting, as cJSON's limit before us */
 #define FEED_OWNER_MAX   39     /* GitHub login limit */
 #define FEED_REPO_MAX    100    /* GitHub repository name limit */
 /* "https://github.com/" + owner + "/" + repo + ".git" */
 #define FEED_URL_MAX     (19 + FEED_OWNER_MAX + 1 + FEED_REPO_MAX + 4)
 #define FEED_PUSHED_MAX  63     /* longest accepted ISO 8601 form is 35 */
-
-/* One repository to digest. All strings are NUL-terminated, safe ASCII. */
-struct feed_job {
-	char owner[FEED_OWNER_MAX + 1];   /* as in the feed, case kept */
-	char repo[FEED_REPO_MAX + 1];     /* as in the feed, case kept */
-	char url[FEED_URL_MAX + 1];       /* the record's url, verbatim */
-	char pushed_at[FEED_PUSHED_MAX + 1]; /* verbatim, "" if absent */
-	int has_pushed_at;                /* 0: pushedAt missing or null */
-	size_t index;                     /* raw position in the feed array */
-};
+#define FEED_KEY_CAP     33     /* a key is matched or named up to this */
+/* strings of kept records live in blocks of this size (each record's four
+ * strings, at most ~380 bytes, always fit in one) */
+#define FEED_BLOCK_SIZE  ((size_t)1 << 20)
 
 /*
- * Called once per skipped record, in array order. index is the raw array
+ * One repository to digest. The strings are NUL-terminated, safe ASCII, and
+ * point into the strings of the struct feed_list that holds the job: they
+ * live as long as it does (copying a job copies the pointers).
+ */
+struct feed_job {
+	const char *owner;              /* as in the feed, case kept */
+	const char *repo;               /* as in the feed, case kept */
+	const char *url;                /* the record's url, verbatim */
+	const char *pushed_at;          /* verbatim, "" if absent */
+	size_t index;                   /* raw position in the feed array */
+	int has_pushed_at;              /* 0: pushedAt missing or null */
+};
+
+struct feed_block;
+
+/* What a parse leaves: the kept records, in feed order, and their strings. */
+struct feed_list {
+	struct feed_job *jobs;          /* njobs (NULL when 0); malloc'd */
+	size_t njobs;                   /* records kept */
+	size_t nrecords;                /* array length, skipped records too
+	                                 * (--batch-size/--offset count raw
+	                                 * positions) */
+	struct feed_block *blocks;      /* the strings the jobs point into */
+};
+
+/* Free what l holds and zero it; l may be zeroed already. */
+void feed_list_free(struct feed_list *l);
+
+/*
+ * Called once per skipped record, in array order, as soon as the record ends
+ * (a feed that turns out malformed further on still fails as a whole, after
+ * the skips before that point were reported). index is the raw array
  * position. who is "owner/name" when both passed the name-safety rules,
  * else the owner alone when it did, else "" (hostile bytes never reach it).
  * reason is a short fixed-vocabulary text, e.g. "missing url",
@@ -51,11 +81,80 @@ typedef void feed_skip_fn(void *ctx, size_t index, const char *who,
     const char *reason);
 
 /*
- * Parse the feed p[0..n) (not NUL-terminated; at most FEED_MAX_BYTES).
- * On success returns ERR_OK and sets *jobs (malloc'd, caller frees; NULL
- * when *njobs is 0), *njobs (records kept) and *nrecords (array length,
- * including skipped records: the seed's --batch-size/--offset count raw
- * positions). on_skip may be NULL.
+ * The streaming parser: a push engine over a strict RFC 8259 JSON tokenizer
+ * that never holds the feed. The caller allocates it (about 1 KB), then
+ * feed_init(), feed_push() the bytes in pieces of any size as they arrive
+ * (file, URL or stdin), and feed_end(). Only the four fields a run uses are
+ * kept, each kept record's strings copied into FEED_BLOCK_SIZE blocks; a
+ * string being read is held only up to its field's cap (a 10 MB owner costs
+ * 40 bytes), other values are checked and dropped. Memory is therefore the
+ * kept records only: per record about 48 bytes of job, its strings (~110
+ * bytes in the real feed) and 4 to 16 bytes of duplicate table; 32 MB for
+ * 200k records. The fields below are private.
+ */
+struct feed_parser {
+	feed_skip_fn *on_skip;
+	void *ctx;
+	int err;                        /* sticky error code, 0 = none */
+	char detail[96];                /* its detail */
+	uint64_t err_at;                /* and where, if has_err_at */
+	int has_err_at;
+	uint64_t pos;                   /* bytes pushed before this push */
+	uint64_t here;                  /* offset of the byte being read */
+	/* tokenizer */
+	int st;                         /* where we are in the grammar */
+	int tok;                        /* inside a token: string, number... */
+	int sub;                        /* the token's own state */
+	unsigned hex, hexn, hi;         /* \u escape being read; pending high
+	                                 * surrogate */
+	unsigned u8need, u8lo, u8hi;    /* UTF-8 validation of the string */
+	int str_ok;                     /* the string is strict UTF-8, no
+	                                 * U+0000, no lone surrogate */
+	int str_key;                    /* the string is an object key */
+	const char *lit;                /* literal being matched */
+	size_t depth;                   /* open containers */
+	uint8_t is_obj[(FEED_MAX_DEPTH + 8) / 8]; /* per level: 1 object */
+	/* the record (the value at depth 1) and its member (at depth 2) */
+	int rec_obj;                    /* the record is an object */
+	int rec_type;                   /* its type, for a non-object */
+	size_t idx;                     /* its raw index */
+	const char *early;              /* first problem, in member order */
+	char rbuf[96];                  /* a reason built with text */
+	char key[FEED_KEY_CAP + 1];     /* the member's key, up to the cap */
+	size_t keylen;
+	int key_ok;
+	int mtype;                      /* the member value's type */
+	int mval_ok;                    /* every string in it valid */
+	int target;                     /* field its string fills, or -1 */
+	char *cap;                      /* where the string's bytes go */
+	size_t caplen, capmax;
+	int seen[4], ftype[4];          /* owner, name, url, pushedAt */
+	char fowner[FEED_OWNER_MAX + 2], frepo[FEED_REPO_MAX + 2];
+	char furl[FEED_URL_MAX + 2], fpushed[FEED_PUSHED_MAX + 2];
+	size_t flen[4];                 /* up to the cap + 1 */
+	/* output */
+	struct feed_list out;
+	size_t jcap;                    /* jobs allocated */
+	uint32_t *slot;                 /* duplicate table: job index + 1 */
+	size_t mask;                    /* table size - 1 (0: none yet) */
+};
+
+/* Start a parse; on_skip may be NULL. */
+void feed_init(struct feed_parser *fp, feed_skip_fn *on_skip, void *ctx);
+
+/*
+ * Parse p[0..n), the next bytes of the feed. Returns 0, or the error that
+ * stopped the parse (sticky: later pushes do nothing and return it again;
+ * pushing 0 bytes asks for it).
+ */
+int feed_push(struct feed_parser *fp, const void *p, size_t n);
+
+/*
+ * End of input. On success returns ERR_OK and moves the result into *out
+ * (the caller frees it with feed_list_free). Else returns the error with ec
+ * filled, *out zeroed, and everything freed. Either way fp is finished (a
+ * new parse needs feed_init). feed_end must be called once per feed_init,
+ * also after an error, so that memory is released.
  *
  * Record rules, in the order checked (first failure is the reason):
  * an object; every string in it (keys and values, nested too) valid UTF-8,
@@ -67,18 +166,17 @@ typedef void feed_skip_fn(void *ctx, size_t index, const char *who,
  * case-insensitively (later ones are duplicates). Unknown fields and the
  * types of unused fields are ignored.
  *
- * Errors: ERR_FEED_TOO_BIG (input or record count over the budget),
- * ERR_FEED_JSON (syntax, nesting deeper than 1000, trailing data; ec->offset
- * is the byte where cJSON stopped), ERR_FEED_NOT_ARRAY, ERR_NOMEM. Outputs
- * are zeroed/NULL on error. Peak memory is a private copy of the input
- * (n + 1) plus cJSON's tree (~4x n) plus sizeof(struct feed_job) (~370
- * bytes) per kept record; each record's subtree is freed as soon as it is
- * converted. Not thread-safe only in that cJSON's global error pointer
- * is written; nothing here reads it.
+ * Errors: ERR_FEED_TOO_BIG (over FEED_MAX_BYTES or FEED_MAX_RECORDS),
+ * ERR_FEED_JSON (syntax, truncated, nesting deeper than FEED_MAX_DEPTH,
+ * trailing data; ec->offset is the byte where it stopped), ERR_FEED_NOT_ARRAY
+ * (known from the first byte: the rest is not read), ERR_NOMEM.
  */
-int feed_parse(const char *p, size_t n, struct feed_job **jobs,
-    size_t *njobs, size_t *nrecords, feed_skip_fn *on_skip, void *ctx,
+int feed_end(struct feed_parser *fp, struct feed_list *out,
     struct err_ctx *ec);
+
+/* The whole feed p[0..n) in one push: feed_init, feed_push, feed_end. */
+int feed_parse(const char *p, size_t n, struct feed_list *out,
+    feed_skip_fn *on_skip, void *ctx, struct err_ctx *ec);
 
 /* 1 if s[0..n) is a safe owner: [A-Za-z0-9-]{1,39}. */
 int feed_check_owner(const char *s, size_t n);

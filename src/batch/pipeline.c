@@ -89,7 +89,9 @@ struct run {
 	const struct run_opts *o;
 	struct log log;
 	pthread_mutex_t mu;
-	struct feed_job *jobs;          /* this shard's jobs */
+	struct feed_list feed;          /* the feed's jobs and their strings */
+	struct feed_job *jobs;          /* this shard's jobs (feed.jobs,
+	                                 * compacted) */
 	size_t njobs;
 	uint8_t *state;                 /* enum job_state per job */
 	char **errmsg;                  /* failure text per job */
@@ -140,17 +142,20 @@ on_skip(void *ctx, size_t index, const char *who, const char *reason)
 	log_msg(s->log, LOG_WARN, "feed", "Skipping feed record", kv);
 }
 
+/* fetch's body sink: each piece straight into the parser */
 static int
-collect(void *ctx, const uint8_t *p, size_t n)
+push_piece(void *ctx, const uint8_t *p, size_t n)
 {
-	struct buf *b = ctx;
-
-	return buf_append(b, p, n) ? ERR_LIMIT : 0;
+	return feed_push(ctx, p, n);
 }
 
-/* Read the whole feed (file, "-" or URL) into b. */
+/*
+ * Stream the feed (file, "-" or URL) into the parser as it is read: never
+ * held whole. Returns a read error (ec filled), or 0 when the input ended or
+ * the parser refused it (feed_end reports that).
+ */
 static int
-read_feed(struct run *r, struct buf *b, struct err_ctx *ec)
+read_feed(struct run *r, struct feed_parser *fp, struct err_ctx *ec)
 {
 	const struct run_opts *o = r->o;
 
@@ -171,7 +176,8 @@ read_feed(struct run *r, struct buf *b, struct err_ctx *ec)
 		memset(&rq, 0, sizeof rq);
 		rq.method = "GET";
 		rq.url = o->feed;
-		e = fetch_do(&fc, &rq, &rs, collect, b, ec);
+		/* only a 2xx body reaches the parser (fetch.h) */
+		e = fetch_do(&fc, &rq, &rs, push_piece, fp, ec);
 		if (e == 0 && (rs.status < 200 || rs.status >= 300))
 			e = err_set(ec, http_status_err(rs.status), "HTTP %d",
 			    rs.status);
@@ -180,7 +186,8 @@ read_feed(struct run *r, struct buf *b, struct err_ctx *ec)
 		/* fetch names the URL it asked; name it without secrets */
 		err_field(ec->source, sizeof ec->source, r->feed_shown,
 		    strlen(r->feed_shown));
-		return e;
+		/* the parser stopped the transfer: its error, not a read's */
+		return feed_push(fp, NULL, 0) != 0 ? 0 : e;
 	} else {
 		int fd = strcmp(o->feed, "-") == 0 ? 0 :
 		    open(o->feed, O_RDONLY | O_CLOEXEC);
@@ -200,14 +207,8 @@ read_feed(struct run *r, struct buf *b, struct err_ctx *ec)
 					close(fd);
 				return err_set(ec, ERR_IO, NULL);
 			}
-			if (n == 0)
+			if (n == 0 || feed_push(fp, tmp, (size_t)n) != 0)
 				break;
-			if (buf_append(b, tmp, (size_t)n) != 0) {
-				if (fd != 0)
-					close(fd);
-				return err_set(ec, ERR_LIMIT, "feed over %zu bytes",
-				    (size_t)FEED_MAX_BYTES);
-			}
 		}
 		if (fd != 0)
 			close(fd);
@@ -1072,35 +1073,40 @@ static int
 run_feed(struct run *r)
 {
 	const struct run_opts *o = r->o;
-	struct feed_job *all = NULL;
-	size_t nall = 0, nrec = 0;
+	struct feed_parser *fp = malloc(sizeof *fp);
+	struct feed_list *fl = &r->feed;
 	struct skip_ctx sk;
 	struct err_ctx ec;
-	struct buf feed;
 	struct sigaction sa;
 	int e;
 
-	buf_init(&feed, FEED_MAX_BYTES);
-	e = read_feed(r, &feed, &ec);
-	if (e != 0) {
-		buf_free(&feed);
+	if (fp == NULL) {
+		memset(&ec, 0, sizeof ec);
+		err_set(&ec, ERR_NOMEM, NULL);
 		return fatal(r, &ec, "Cannot read the feed");
 	}
 	sk.log = &r->log;
 	sk.skipped = 0;
+	/* parsed as it is read: skip lines come as records end */
+	feed_init(fp, on_skip, &sk);
+	e = read_feed(r, fp, &ec);
+	if (e != 0) {
+		feed_end(fp, fl, NULL);         /* releases what it holds */
+		free(fp);
+		return fatal(r, &ec, "Cannot read the feed");
+	}
 	memset(&ec, 0, sizeof ec);
 	err_field(ec.source, sizeof ec.source, r->feed_shown,
 	    strlen(r->feed_shown));
-	e = feed_parse((const char *)feed.p, feed.len, &all, &nall, &nrec,
-	    on_skip, &sk, &ec);
-	buf_free(&feed);
+	e = feed_end(fp, fl, &ec);
+	free(fp);
 	if (e != 0)
 		return fatal(r, &ec, "Cannot parse the feed");
 	/* this shard's jobs, compacted in place: no second array */
-	for (size_t i = 0; i < nall; i++)
-		if (shard_keep(&r->sh, &all[i]))
-			all[r->njobs++] = all[i];
-	r->jobs = all;
+	r->jobs = fl->jobs;
+	for (size_t i = 0; i < fl->njobs; i++)
+		if (shard_keep(&r->sh, &fl->jobs[i]))
+			r->jobs[r->njobs++] = fl->jobs[i];
 	r->state = calloc(r->njobs ? r->njobs : 1, 1);
 	r->errmsg = calloc(r->njobs ? r->njobs : 1, sizeof *r->errmsg);
 	if (r->state == NULL || r->errmsg == NULL) {
@@ -1110,8 +1116,8 @@ run_feed(struct run *r)
 	{
 		char a[32], b[32], c[32];
 		const char *kv[] = { "records", a, "valid", b, "this_shard", c, NULL };
-		snprintf(a, sizeof a, "%zu", nrec);
-		snprintf(b, sizeof b, "%zu", nall);
+		snprintf(a, sizeof a, "%zu", fl->nrecords);
+		snprintf(b, sizeof b, "%zu", fl->njobs);
 		snprintf(c, sizeof c, "%zu", r->njobs);
 		log_msg(&r->log, LOG_NOTE, "feed", "Feed loaded", kv);
 	}
@@ -1352,7 +1358,7 @@ run_free(struct run *r)
 		free(r->errmsg[i]);
 	free(r->errmsg);
 	free(r->state);
-	free(r->jobs);
+	feed_list_free(&r->feed);      /* r->jobs is its array */
 	free(r->ws);
 	free(r->th);
 	log_free(&r->log);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -31,58 +32,161 @@ report_status_name(int status)
 	return status >= 0 && status < RS__COUNT ? st_name[status] : "pending";
 }
 
+/*
+ * The run report's writer prints straight into one buffer, in cJSON_Print's
+ * layout (tabs; the reader is cJSON all the same): a tree of 200k repos took
+ * ~400 bytes a repo before a byte was printed, twice the text. The first
+ * failed append (out of memory, over REPORT_MAX_BYTES) sticks in err.
+ */
+struct jw {
+	struct buf b;
+	int err;
+};
+
+static void
+put_raw(struct jw *w, const char *s, size_t n)
+{
+	if (w->err == 0)
+		w->err = buf_append(&w->b, s, n);
+}
+
+static void
+put_lit(struct jw *w, const char *s)
+{
+	put_raw(w, s, strlen(s));
+}
+
+/* s as a JSON string, escaped as cJSON escapes (UTF-8 bytes as they are). */
+static void
+put_str(struct jw *w, const char *s)
+{
+	put_raw(w, "\"", 1);
+	while (*s != '\0') {
+		size_t n = 0;
+		unsigned char c;
+		char u[8];
+		/* the plain run at once */
+		while (s[n] != '\0' && (unsigned char)s[n] >= 0x20 &&
+		    s[n] != '"' && s[n] != '\\')
+			n++;
+		put_raw(w, s, n);
+		if ((c = (unsigned char)s[n]) == '\0')
+			break;
+		switch (c) {
+		case '"': put_lit(w, "\\\""); break;
+		case '\\': put_lit(w, "\\\\"); break;
+		case '\b': put_lit(w, "\\b"); break;
+		case '\f': put_lit(w, "\\f"); break;
+		case '\n': put_lit(w, "\\n"); break;
+		case '\r': put_lit(w, "\\r"); break;
+		case '\t': put_lit(w, "\\t"); break;
+		default:
+			snprintf(u, sizeof u, "\\u%04x", c);
+			put_lit(w, u);
+			break;
+		}
+		s += n + 1;
+	}
+	put_raw(w, "\"", 1);
+}
+
+/* A number as cJSON 1.7.15 prints it: an int as %d, else the shortest of
+ * %1.15g and %1.17g that reads back the same. */
+static void
+put_num(struct jw *w, double d)
+{
+	char t[32];
+	double back = 0;
+
+	if (d != d || d > 1.7976931348623157e308 ||
+	    d < -1.7976931348623157e308)
+		snprintf(t, sizeof t, "null");
+	else if (d >= -2147483648.0 && d <= 2147483647.0 &&
+	    d == (double)(int)d)
+		snprintf(t, sizeof t, "%d", (int)d);
+	else {
+		snprintf(t, sizeof t, "%1.15g", d);
+		if (sscanf(t, "%lg", &back) != 1 || back != d)
+			snprintf(t, sizeof t, "%1.17g", d);
+	}
+	put_lit(w, t);
+}
+
+/* One top-level member's start: newline, tab, "key":, tab. */
+static void
+put_key(struct jw *w, const char *key, int first)
+{
+	put_lit(w, first ? "\n\t" : ",\n\t");
+	put_str(w, key);
+	put_lit(w, ":\t");
+}
+
 /* see report.h */
 char *
 report_run_json(const struct report_run *rr)
 {
-	cJSON *root = cJSON_CreateObject(), *repos;
-	char *txt = NULL;
-	int ok = root != NULL;
+	static const char *const top[] = { "format", "version", "feed",
+	    "shard", "shard_mode", "shard_source", "started", "finished" };
+	const char *val[] = { REPORT_FORMAT, REPODIGEST_VERSION, rr->feed,
+	    rr->shard, rr->shard_mode, rr->shard_source, rr->started,
+	    rr->finished };
+	const struct { const char *key; size_t n; int dry; } count[] = {
+		{ "total", rr->nrepos, 0 }, { "cached", rr->cached, 0 },
+		{ "processed", rr->processed, 0 }, { "failed", rr->failed, 0 },
+		{ "would_process", rr->would_process, 1 },
+		{ "would_skip_cached", rr->would_skip, 1 },
+	};
+	struct jw w;
 
-	ok = ok && cJSON_AddStringToObject(root, "format", REPORT_FORMAT);
-	ok = ok && cJSON_AddStringToObject(root, "version", REPODIGEST_VERSION);
-	ok = ok && cJSON_AddStringToObject(root, "feed", rr->feed);
-	ok = ok && cJSON_AddStringToObject(root, "shard", rr->shard);
-	ok = ok && cJSON_AddStringToObject(root, "shard_mode", rr->shard_mode);
-	ok = ok && cJSON_AddStringToObject(root, "shard_source",
-	    rr->shard_source);
-	ok = ok && cJSON_AddStringToObject(root, "started", rr->started);
-	ok = ok && cJSON_AddStringToObject(root, "finished", rr->finished);
-	if (ok && rr->dry_run)
-		ok = cJSON_AddBoolToObject(root, "dry_run", 1) != NULL;
-	ok = ok && cJSON_AddNumberToObject(root, "total", (double)rr->nrepos);
-	ok = ok && cJSON_AddNumberToObject(root, "cached", (double)rr->cached);
-	ok = ok && cJSON_AddNumberToObject(root, "processed",
-	    (double)rr->processed);
-	ok = ok && cJSON_AddNumberToObject(root, "failed", (double)rr->failed);
-	if (ok && rr->dry_run) {
-		ok = cJSON_AddNumberToObject(root, "would_process",
-		    (double)rr->would_process) != NULL &&
-		    cJSON_AddNumberToObject(root, "would_skip_cached",
-		    (double)rr->would_skip) != NULL;
+	/* no bigger than `repodigest report` reads back */
+	buf_init(&w.b, REPORT_MAX_BYTES);
+	w.err = 0;
+	put_lit(&w, "{");
+	for (size_t i = 0; i < sizeof top / sizeof top[0]; i++) {
+		put_key(&w, top[i], i == 0);
+		put_str(&w, val[i] != NULL ? val[i] : "");
 	}
-	ok = ok && cJSON_AddNumberToObject(root, "elapsed_s", rr->elapsed_s);
-	ok = ok && (repos = cJSON_AddArrayToObject(root, "repos")) != NULL;
-	for (size_t i = 0; ok && i < rr->nrepos; i++) {
+	if (rr->dry_run) {
+		put_key(&w, "dry_run", 0);
+		put_lit(&w, "true");
+	}
+	for (size_t i = 0; i < sizeof count / sizeof count[0]; i++) {
+		if (count[i].dry && !rr->dry_run)
+			continue;
+		put_key(&w, count[i].key, 0);
+		put_num(&w, (double)count[i].n);
+	}
+	put_key(&w, "elapsed_s", 0);
+	put_num(&w, rr->elapsed_s);
+	put_key(&w, "repos", 0);
+	put_lit(&w, "[");
+	for (size_t i = 0; i < rr->nrepos && w.err == 0; i++) {
 		struct report_run_repo e;
 		char name[160];
-		cJSON *it = cJSON_CreateObject();
 		memset(&e, 0, sizeof e);
 		rr->repo(rr->ctx, i, &e);
 		snprintf(name, sizeof name, "%s/%s", e.owner, e.repo);
-		ok = it != NULL && cJSON_AddItemToArray(repos, it);
-		ok = ok && cJSON_AddStringToObject(it, "repo", name);
-		ok = ok && cJSON_AddStringToObject(it, "status",
-		    report_status_name(e.status));
-		if (ok && e.would != NULL)
-			ok = cJSON_AddStringToObject(it, "would", e.would) != NULL;
-		if (ok && e.error != NULL)
-			ok = cJSON_AddStringToObject(it, "error", e.error) != NULL;
+		put_lit(&w, i == 0 ? "{\n\t\t\t\"repo\":\t" :
+		    ", {\n\t\t\t\"repo\":\t");
+		put_str(&w, name);
+		put_lit(&w, ",\n\t\t\t\"status\":\t");
+		put_str(&w, report_status_name(e.status));
+		if (e.would != NULL) {
+			put_lit(&w, ",\n\t\t\t\"would\":\t");
+			put_str(&w, e.would);
+		}
+		if (e.error != NULL) {
+			put_lit(&w, ",\n\t\t\t\"error\":\t");
+			put_str(&w, e.error);
+		}
+		put_lit(&w, "\n\t\t}");
 	}
-	if (ok)
-		txt = cJSON_Print(root);
-	cJSON_Delete(root);
-	return txt;
+	put_lit(&w, "]\n}");
+	if (w.err != 0 || buf_cstr(&w.b) == NULL) {
+		buf_free(&w.b);
+		return NULL;
+	}
+	return (char *)w.b.p;       /* malloc'd by buf: free() it */
 }
 
 /* see report.h */

@@ -1,15 +1,20 @@
 /*
- * fuzz_feed.c - libFuzzer target for the feed parser.
+ * fuzz_feed.c - libFuzzer target for the streaming feed parser.
  *
- * The input is a whole feed. Invariants checked with abort(), with the
- * name/url rules re-implemented here rather than calling feed.c's own
- * checks: every job's owner is [A-Za-z0-9-]{1,39}, repo [A-Za-z0-9._-]
- * {1,100} and not "." "..", url is https://github.com/owner/repo with an
- * optional "/" or ".git" (case-insensitive), pushed_at is printable ASCII
- * and empty exactly when has_pushed_at is 0; indices rise and stay below
- * the record count; kept + skipped == records; no two jobs share an
- * identity case-insensitively; skip callbacks get printable ASCII who and
- * a non-empty reason; on error, nothing is returned. ASan catches leaks.
+ * The input is a whole feed, parsed twice: in one push, and in pieces of
+ * random sizes (split.h, seeded by the input) as it comes off a socket. Both
+ * must agree on everything: the code, the error offset, every job and every
+ * skip (index, who, reason: hashed in order). Invariants checked with
+ * abort(), with the name/url rules re-implemented here rather than calling
+ * feed.c's own checks: every job's owner is [A-Za-z0-9-]{1,39}, repo
+ * [A-Za-z0-9._-]{1,100} and not "." "..", url is https://github.com/owner/repo
+ * with an optional "/" or ".git" (case-insensitive), pushed_at is printable
+ * ASCII and empty exactly when has_pushed_at is 0; indices rise and stay
+ * below the record count; kept + skipped == records; no two jobs share an
+ * identity case-insensitively; skip callbacks get printable ASCII who and a
+ * non-empty reason, with rising indices; on error, no job is returned (skips
+ * reported before the error are allowed: records are reported as they end).
+ * ASan catches leaks.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +22,7 @@
 
 #include "err.h"
 #include "feed.h"
+#include "split.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,7 +30,17 @@ struct seen {
 	size_t skips;
 	size_t last;
 	int any;
+	uint64_t hash;          /* FNV-1a of every (index, who, reason) */
 };
+
+static void
+mix(struct seen *s, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		s->hash = (s->hash ^ b[i]) * 1099511628211ull;
+}
 
 static int
 printable(const char *s, size_t max)
@@ -52,6 +68,9 @@ on_skip(void *ctx, size_t index, const char *who, const char *reason)
 	if (!printable(who, 200) || reason[0] == '\0' ||
 	    !printable(reason, 200))
 		abort();
+	mix(s, &index, sizeof index);
+	mix(s, who, strlen(who) + 1);
+	mix(s, reason, strlen(reason) + 1);
 }
 
 static int
@@ -79,13 +98,13 @@ ieq(const char *a, const char *b, size_t n)
 static void
 check_job(const struct feed_job *j)
 {
-	size_t o = strnlen(j->owner, sizeof j->owner);
-	size_t r = strnlen(j->repo, sizeof j->repo);
-	size_t u = strnlen(j->url, sizeof j->url);
+	size_t o = strnlen(j->owner, 40);
+	size_t r = strnlen(j->repo, 101);
+	size_t u = strnlen(j->url, FEED_URL_MAX + 1);
 	const char *rest;
 	size_t left;
 
-	if (o < 1 || o > 39 || r < 1 || r > 100 || u == sizeof j->url)
+	if (o < 1 || o > 39 || r < 1 || r > 100 || u > FEED_URL_MAX)
 		abort();
 	for (size_t i = 0; i < o; i++)
 		if (!in_set((unsigned char)j->owner[i], "-"))
@@ -109,20 +128,58 @@ check_job(const struct feed_job *j)
 		abort();
 }
 
+/* The input in pieces, as read_feed pushes a socket's reads. */
+static int
+parse_split(const uint8_t *data, size_t size, struct feed_list *out,
+    struct seen *s, struct err_ctx *ec)
+{
+	static struct feed_parser fp;   /* ~1 KB: off the stack */
+	struct split sp;
+	const uint8_t *p;
+	size_t n;
+
+	feed_init(&fp, on_skip, s);
+	split_init(&sp, data, size, 64, 8);
+	while (split_next(&sp, &p, &n))
+		feed_push(&fp, p, n);
+	return feed_end(&fp, out, ec);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct feed_job *jobs = (struct feed_job *)1;
-	size_t nj = 99, nr = 99;
-	struct seen s = { 0, 0, 0 };
-	struct err_ctx ec;
-	int rc;
+	struct feed_list fl, f2;
+	struct seen s = { 0, 0, 0, 1469598103934665603ull };
+	struct seen s2 = s;
+	struct err_ctx ec, ec2;
+	struct feed_job *jobs;
+	size_t nj, nr;
+	int rc, rc2;
 
 	memset(&ec, 0, sizeof ec);
-	rc = feed_parse((const char *)data, size, &jobs, &nj, &nr, on_skip,
-	    &s, &ec);
+	memset(&ec2, 0, sizeof ec2);
+	rc = feed_parse((const char *)data, size, &fl, on_skip, &s, &ec);
+	rc2 = parse_split(data, size, &f2, &s2, &ec2);
+	/* where the reads end changes nothing */
+	if (rc != rc2 || s.skips != s2.skips || s.hash != s2.hash ||
+	    fl.njobs != f2.njobs || fl.nrecords != f2.nrecords ||
+	    ec.has_offset != ec2.has_offset || ec.offset != ec2.offset ||
+	    strcmp(ec.detail, ec2.detail) != 0)
+		abort();
+	for (size_t i = 0; i < fl.njobs; i++)
+		if (strcmp(fl.jobs[i].owner, f2.jobs[i].owner) ||
+		    strcmp(fl.jobs[i].repo, f2.jobs[i].repo) ||
+		    strcmp(fl.jobs[i].url, f2.jobs[i].url) ||
+		    strcmp(fl.jobs[i].pushed_at, f2.jobs[i].pushed_at) ||
+		    fl.jobs[i].index != f2.jobs[i].index ||
+		    fl.jobs[i].has_pushed_at != f2.jobs[i].has_pushed_at)
+			abort();
+	feed_list_free(&f2);
+	jobs = fl.jobs;
+	nj = fl.njobs;
+	nr = fl.nrecords;
 	if (rc != ERR_OK) {
-		if (jobs != NULL || nj != 0 || nr != 0 || s.skips != 0 ||
+		if (jobs != NULL || nj != 0 || nr != 0 || fl.blocks != NULL ||
 		    err_str(rc) == NULL)
 			abort();
 		return 0;
@@ -144,6 +201,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    strlen(jobs[i].repo)))
 				abort();
 	}
-	free(jobs);
+	feed_list_free(&fl);
 	return 0;
 }

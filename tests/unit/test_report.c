@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cJSON.h"
 #include "err.h"
 #include "report.h"
 #include "t.h"
@@ -384,6 +385,99 @@ test_writer(void)
 	free(txt);
 }
 
+/*
+ * The writer prints what cJSON_Print printed of the same report, byte for
+ * byte (it replaced a cJSON tree that cost ~400 bytes a repo): this is that
+ * tree-building code, as the reference.
+ */
+static char *
+cjson_ref(const struct report_run *rr)
+{
+	cJSON *root = cJSON_CreateObject(), *repos;
+	char *txt = NULL;
+	int ok = root != NULL;
+
+	ok = ok && cJSON_AddStringToObject(root, "format", REPORT_FORMAT);
+	ok = ok && cJSON_AddStringToObject(root, "version", REPODIGEST_VERSION);
+	ok = ok && cJSON_AddStringToObject(root, "feed", rr->feed);
+	ok = ok && cJSON_AddStringToObject(root, "shard", rr->shard);
+	ok = ok && cJSON_AddStringToObject(root, "shard_mode", rr->shard_mode);
+	ok = ok && cJSON_AddStringToObject(root, "shard_source",
+	    rr->shard_source);
+	ok = ok && cJSON_AddStringToObject(root, "started", rr->started);
+	ok = ok && cJSON_AddStringToObject(root, "finished", rr->finished);
+	if (ok && rr->dry_run)
+		ok = cJSON_AddBoolToObject(root, "dry_run", 1) != NULL;
+	ok = ok && cJSON_AddNumberToObject(root, "total", (double)rr->nrepos);
+	ok = ok && cJSON_AddNumberToObject(root, "cached", (double)rr->cached);
+	ok = ok && cJSON_AddNumberToObject(root, "processed",
+	    (double)rr->processed);
+	ok = ok && cJSON_AddNumberToObject(root, "failed", (double)rr->failed);
+	if (ok && rr->dry_run) {
+		ok = cJSON_AddNumberToObject(root, "would_process",
+		    (double)rr->would_process) != NULL &&
+		    cJSON_AddNumberToObject(root, "would_skip_cached",
+		    (double)rr->would_skip) != NULL;
+	}
+	ok = ok && cJSON_AddNumberToObject(root, "elapsed_s", rr->elapsed_s);
+	ok = ok && (repos = cJSON_AddArrayToObject(root, "repos")) != NULL;
+	for (size_t i = 0; ok && i < rr->nrepos; i++) {
+		struct report_run_repo e;
+		char name[160];
+		cJSON *it = cJSON_CreateObject();
+		memset(&e, 0, sizeof e);
+		rr->repo(rr->ctx, i, &e);
+		snprintf(name, sizeof name, "%s/%s", e.owner, e.repo);
+		ok = it != NULL && cJSON_AddItemToArray(repos, it);
+		ok = ok && cJSON_AddStringToObject(it, "repo", name);
+		ok = ok && cJSON_AddStringToObject(it, "status",
+		    report_status_name(e.status));
+		if (ok && e.would != NULL)
+			ok = cJSON_AddStringToObject(it, "would", e.would) != NULL;
+		if (ok && e.error != NULL)
+			ok = cJSON_AddStringToObject(it, "error", e.error) != NULL;
+	}
+	if (ok)
+		txt = cJSON_Print(root);
+	cJSON_Delete(root);
+	return txt;
+}
+
+static void
+test_writer_same(void)
+{
+	static const double el[] = { 0, 1, 2.5, 0.1, 2.6635725050000474,
+	    1e20, 123456789012.0, -3 };
+	struct report_run rr;
+
+	memset(&rr, 0, sizeof rr);
+	rr.feed = "f\"e\\e\td\x01 caf\xc3\xa9 \xf0\x9f\x98\x80";
+	rr.shard = "1/3";
+	rr.shard_mode = "hash";
+	rr.shard_source = "--shard 1/3";
+	rr.started = "2026-01-01T00:00:00Z";
+	rr.finished = "2026-01-01T00:01:00Z";
+	rr.processed = 7;
+	rr.cached = 3000000000u;
+	rr.repo = run_repo;
+	for (int dry = 0; dry < 2; dry++) {
+		for (size_t i = 0; i < sizeof el / sizeof el[0]; i++) {
+			char *a, *b;
+			rr.dry_run = dry;
+			rr.elapsed_s = el[i];
+			rr.nrepos = i % 2 ? 0 : sizeof run_repos /
+			    sizeof run_repos[0];
+			a = report_run_json(&rr);
+			b = cjson_ref(&rr);
+			CHECK(a != NULL && b != NULL && strcmp(a, b) == 0,
+			    "dry %d elapsed %g: differs:\n%s\n--- cJSON:\n%s",
+			    dry, el[i], a ? a : "(null)", b ? b : "(null)");
+			free(a);
+			free(b);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -392,5 +486,6 @@ main(void)
 	test_bounded();
 	test_bad();
 	test_writer();
+	test_writer_same();
 	return T_DONE();
 }

@@ -71,8 +71,9 @@ test_sample(void)
 		0, 1, 1, 1, 0, 2, 1, 2, 0, 0, 1, 1, 2, 2, 2, 0, 2, 0, 2, 0,
 		0, 1, 0, 1, 0, 0, 0
 	};
-	struct feed_job *jobs = NULL, *rev;
-	size_t n = 0, nj = 0, nr = 0;
+	struct feed_list fl;
+	struct feed_job *jobs, *rev;
+	size_t n = 0, nj;
 	char *p = (char *)slurp_shared("feeds", "sample-repos.json", 1u << 20,
 	    &n), spec[16];
 	struct shard s;
@@ -81,11 +82,13 @@ test_sample(void)
 	CHECK(p != NULL, "read sample (set SHARED)");
 	if (p == NULL)
 		return;
-	CHECK(feed_parse(p, n, &jobs, &nj, &nr, NULL, NULL, &ec) == ERR_OK &&
-	    nj == 27, "parse %zu", nj);
+	CHECK(feed_parse(p, n, &fl, NULL, NULL, &ec) == ERR_OK &&
+	    fl.njobs == 27, "parse %zu", fl.njobs);
+	jobs = fl.jobs;
+	nj = fl.njobs;
 	free(p);
 	if (nj != 27) {
-		free(jobs);
+		feed_list_free(&fl);
 		return;
 	}
 	for (size_t i = 0; i < nj; i++) {
@@ -140,13 +143,13 @@ test_sample(void)
 			size_t c = 0;
 			snprintf(off, sizeof off, "%d", k);
 			cfg(&s, NULL, "4", off, &ec);
-			for (j.index = 0; j.index < nr; j.index++)
+			for (j.index = 0; j.index < fl.nrecords; j.index++)
 				c += (size_t)shard_keep(&s, &j);
 			CHECK(c == (k < 2 ? 8u : 7u), "batch 4 offset %d: %zu",
 			    k, c);
 		}
 	}
-	free(jobs);
+	feed_list_free(&fl);
 }
 
 static void

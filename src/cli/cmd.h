@@ -47,16 +47,33 @@ struct pattern_args {
 	struct opt_list inc;
 	struct opt_list exc;
 };
+/* --chunk-size, --chunk-overlap: for --format chunks (UTF-16 units) */
+struct chunk_args {
+	uint64_t size;
+	uint64_t overlap;
+};
 
 extern const struct opt net_opts[];
 extern const struct opt github_opts[];
 extern const struct opt s3_opts[];
 extern const struct opt pattern_opts[];
+extern const struct opt chunk_opts[];
 /* --max-output: one check; each command sets its own default */
 extern const struct opt max_output_opt[];
 
 /* Default timeouts (seconds), the same for every command. */
 void net_args_init(struct net_args *na);
+
+/* LangChain's defaults: 1000 and 100. */
+void chunk_args_init(struct chunk_args *ca);
+
+/*
+ * The chunk options after parsing, for command cmd: with chunks asked for,
+ * the overlap must be less than the size; without, neither may differ from
+ * its default. Returns 0, or the usage error's exit status (said on stderr).
+ */
+int chunk_args_check(const char *cmd, const struct chunk_args *ca,
+    int chunks);
 
 /* Network state for one command, owned by the caller. */
 struct net_setup {

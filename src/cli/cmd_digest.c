@@ -36,8 +36,7 @@ struct digest_args {
 	const char *name;
 	uint64_t max_size;              /* 0: gitingest's default */
 	uint64_t max_output;            /* 0: no cap */
-	uint64_t chunk_size;            /* --format chunks: UTF-16 units */
-	uint64_t chunk_overlap;
+	struct chunk_args chunk;
 	int strip;                      /* 0, 1, or -1: automatic */
 	int include_gitignored;
 	int quiet;
@@ -63,13 +62,6 @@ static const struct opt digest_opts[] = {
 	    "s3://); json: {\"summary\",\"tree\",\"content\"};\n"
 	    "chunks: JSON lines, files split as LangChain's\n"
 	    "code splitter splits them (README, Chunks)"),
-	OPT_U64_("chunk-size", 0, "N", DA(chunk_size), 1, SPLIT_MAX_SIZE,
-	    "with --format chunks: chunks of at most N\n"
-	    "characters (UTF-16 units, as LangChain counts)"),
-	OPT_U64_("chunk-overlap", 0, "N", DA(chunk_overlap), 0,
-	    SPLIT_MAX_SIZE - 1,
-	    "characters neighbouring chunks share (less\n"
-	    "than --chunk-size)"),
 	OPT_U64_("max-size", 's', "BYTES", DA(max_size), 1, UINT64_MAX,
 	    "skip files larger than BYTES\n(default 10485760)"),
 	OPT_STR_("report", 0, "FILE", DA(report), CHK_NONE,
@@ -90,6 +82,7 @@ static const struct opt digest_opts[] = {
 
 static const struct opt_group digest_groups[] = {
 	{ digest_opts, 0 },
+	{ chunk_opts, DA(chunk) },
 	{ pattern_opts, DA(pat) },
 	{ max_output_opt, DA(max_output) },
 	{ github_opts, DA(gh) },
@@ -121,8 +114,7 @@ digest_defaults(struct digest_args *da)
 	memset(da, 0, sizeof *da);
 	da->format = -1;
 	da->strip = -1;
-	da->chunk_size = SPLIT_DEFAULT_SIZE;
-	da->chunk_overlap = SPLIT_DEFAULT_OVERLAP;
+	chunk_args_init(&da->chunk);
 	net_args_init(&da->net);
 }
 
@@ -175,20 +167,11 @@ parse_digest(int argc, char **argv, struct digest_args *da,
 	}
 	if (da->format < 0)
 		da->format = FMT_TEXT;
-	if (da->format == FMT_CHUNKS) {
-		if (da->chunk_overlap >= da->chunk_size)
-			return opts_usage_error("digest",
-			    "--chunk-overlap must be less than --chunk-size", NULL);
-		/* chunks are whole or absent: a cut would split a JSON line */
-		if (da->max_output > 0)
-			return opts_usage_error("digest",
-			    "--max-output does not apply to --format chunks", NULL);
-	} else if (da->chunk_size != SPLIT_DEFAULT_SIZE ||
-	    da->chunk_overlap != SPLIT_DEFAULT_OVERLAP) {
+	/* chunks are whole or absent: a cut would split a JSON line */
+	if (da->format == FMT_CHUNKS && da->max_output > 0)
 		return opts_usage_error("digest",
-		    "--chunk-size and --chunk-overlap need --format chunks", NULL);
-	}
-	return 0;
+		    "--max-output does not apply to --format chunks", NULL);
+	return chunk_args_check("digest", &da->chunk, da->format == FMT_CHUNKS);
 }
 
 /* ------------------------------------------------------------ output */
@@ -235,8 +218,8 @@ render_chunks(struct render_ctx *rc, struct out *o)
 
 	if (w == NULL)
 		return ERR_NOMEM;
-	e = chunkw_init(w, o, &rc->chunk, (size_t)rc->da->chunk_size,
-	    (size_t)rc->da->chunk_overlap);
+	e = chunkw_init(w, o, &rc->chunk, (size_t)rc->da->chunk.size,
+	    (size_t)rc->da->chunk.overlap);
 	if (e == 0)
 		e = chunkw_digest(w, rc->d);
 	chunkw_free(w);
@@ -324,8 +307,8 @@ write_output(struct render_ctx *rc, const struct source_info *info,
 		st.max_file_size = da->max_size;
 		st.no_ignore_files = da->include_gitignored;
 		if (da->format == FMT_CHUNKS) {
-			st.chunk_size = da->chunk_size;
-			st.chunk_overlap = da->chunk_overlap;
+			st.chunk_size = da->chunk.size;
+			st.chunk_overlap = da->chunk.overlap;
 		}
 		if (s == NULL)
 			e = err_set(&ec, ERR_NOMEM, NULL);

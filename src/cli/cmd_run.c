@@ -13,7 +13,6 @@
 #include "cmd.h"
 #include "log.h"
 #include "pipeline.h"
-#include "split.h"
 
 struct run_args {
 	const char *out;
@@ -25,7 +24,7 @@ struct run_args {
 	uint64_t max_failures;                  /* UINT64_MAX: unlimited */
 	uint64_t max_output;
 	const char *format;                     /* "full", "chunks", "full,chunks" */
-	uint64_t chunk_size, chunk_overlap;
+	struct chunk_args chunk;
 	const char *report, *state, *resume;
 	uint64_t grace_s;
 	int log_format;                         /* 0 json, 1 text, -1 unset */
@@ -61,13 +60,6 @@ static const struct opt run_opts_table[] = {
 	    "download: full (summary.txt), chunks\n"
 	    "(chunks.jsonl, JSON lines as digest --format\n"
 	    "chunks), or full,chunks (both)"),
-	OPT_U64_("chunk-size", 0, "N", RA(chunk_size), 1, SPLIT_MAX_SIZE,
-	    "chunks of at most N characters (UTF-16\n"
-	    "units, as LangChain counts)"),
-	OPT_U64_("chunk-overlap", 0, "N", RA(chunk_overlap), 0,
-	    SPLIT_MAX_SIZE - 1,
-	    "characters neighbouring chunks share (less\n"
-	    "than --chunk-size)"),
 	OPT_STR_("report", 0, "DEST", RA(report), CHK_NONE,
 	    "JSON run report: FILE or s3://BUCKET/KEY\n"
 	    "({shard} in DEST: the shard index)"),
@@ -86,6 +78,7 @@ static const struct opt run_opts_table[] = {
 
 static const struct opt_group run_groups[] = {
 	{ run_opts_table, 0 },
+	{ chunk_opts, RA(chunk) },
 	{ pattern_opts, RA(pat) },
 	{ max_output_opt, RA(max_output) },
 	{ github_opts, RA(gh) },
@@ -144,8 +137,7 @@ run_defaults(struct run_args *ra)
 	ra->max_failures = UINT64_MAX;
 	ra->max_output = 524288;
 	ra->format = "full";
-	ra->chunk_size = SPLIT_DEFAULT_SIZE;
-	ra->chunk_overlap = SPLIT_DEFAULT_OVERLAP;
+	chunk_args_init(&ra->chunk);
 	ra->state = PIPELINE_DEFAULT_STATE;
 	ra->grace_s = 25;
 	ra->log_format = -1;
@@ -211,17 +203,11 @@ cmd_run(int argc, char **argv)
 	memset(&ro, 0, sizeof ro);
 	if ((r = parse_formats(ra.format, &ro.formats)) != 0)
 		return r;
-	if (ro.formats & RUN_FORMAT_CHUNKS) {
-		if (ra.chunk_overlap >= ra.chunk_size)
-			return opts_usage_error("run",
-			    "--chunk-overlap must be less than --chunk-size", NULL);
-	} else if (ra.chunk_size != SPLIT_DEFAULT_SIZE ||
-	    ra.chunk_overlap != SPLIT_DEFAULT_OVERLAP) {
-		return opts_usage_error("run",
-		    "--chunk-size and --chunk-overlap need --format chunks", NULL);
-	}
-	ro.chunk_size = ra.chunk_size;
-	ro.chunk_overlap = ra.chunk_overlap;
+	if ((r = chunk_args_check("run", &ra.chunk,
+	    (ro.formats & RUN_FORMAT_CHUNKS) != 0)) != 0)
+		return r;
+	ro.chunk_size = ra.chunk.size;
+	ro.chunk_overlap = ra.chunk.overlap;
 	ro.feed = nops ? argv[0] : PIPELINE_DEFAULT_FEED;
 	ro.out = ra.out;
 	ro.archive_url = ra.gh.archive_url;

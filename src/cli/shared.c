@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "err.h"
+#include "split.h"
 
 #define NET(f) offsetof(struct net_args, f)
 const struct opt net_opts[] = {
@@ -62,6 +63,18 @@ const struct opt pattern_opts[] = {
 };
 #undef PAT
 
+#define CH(f) offsetof(struct chunk_args, f)
+const struct opt chunk_opts[] = {
+	OPT_U64_("chunk-size", 0, "N", CH(size), 1, SPLIT_MAX_SIZE,
+	    "with --format chunks: chunks of at most N\n"
+	    "characters (UTF-16 units, as LangChain counts)"),
+	OPT_U64_("chunk-overlap", 0, "N", CH(overlap), 0, SPLIT_MAX_SIZE - 1,
+	    "characters neighbouring chunks share (less\n"
+	    "than --chunk-size)"),
+	OPT_END
+};
+#undef CH
+
 /* 1 TiB: more than any digest can be, small enough to add to safely */
 const struct opt max_output_opt[] = {
 	OPT_U64_("max-output", 0, "BYTES", 0, 0, (uint64_t)1 << 40,
@@ -69,6 +82,28 @@ const struct opt max_output_opt[] = {
 	    "notice (0: no cap)"),
 	OPT_END
 };
+
+/* see cmd.h */
+void
+chunk_args_init(struct chunk_args *ca)
+{
+	ca->size = SPLIT_DEFAULT_SIZE;
+	ca->overlap = SPLIT_DEFAULT_OVERLAP;
+}
+
+/* see cmd.h */
+int
+chunk_args_check(const char *cmd, const struct chunk_args *ca, int chunks)
+{
+	if (chunks && ca->overlap >= ca->size)
+		return opts_usage_error(cmd,
+		    "--chunk-overlap must be less than --chunk-size", NULL);
+	if (!chunks && (ca->size != SPLIT_DEFAULT_SIZE ||
+	    ca->overlap != SPLIT_DEFAULT_OVERLAP))
+		return opts_usage_error(cmd,
+		    "--chunk-size and --chunk-overlap need --format chunks", NULL);
+	return 0;
+}
 
 /* see cmd.h */
 void

@@ -516,18 +516,9 @@ static int
 render_chunks(void *ctx, struct out *o)
 {
 	struct chunks_job *cj = ctx;
-	struct chunkw *cw = malloc(sizeof *cw);
-	int e;
 
-	if (cw == NULL)
-		return ERR_NOMEM;
-	e = chunkw_init(cw, o, &cj->meta, (size_t)cj->r->o->chunk_size,
-	    (size_t)cj->r->o->chunk_overlap);
-	if (e == 0)
-		e = chunkw_digest(cw, cj->d);
-	chunkw_free(cw);
-	free(cw);
-	return e ? e : o->err;
+	return chunkw_render(o, &cj->meta, (size_t)cj->r->o->chunk_size,
+	    (size_t)cj->r->o->chunk_overlap, cj->d);
 }
 
 /*

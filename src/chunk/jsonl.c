@@ -428,3 +428,22 @@ chunkw_digest(struct chunkw *w, struct digest *d)
 
 	return digest_each_text(d, &v);
 }
+
+/* see jsonl.h */
+int
+chunkw_render(struct out *o, const struct chunkw_meta *m, size_t size,
+    size_t overlap, struct digest *d)
+{
+	/* the writer holds the split state and a line buffer: not for a stack */
+	struct chunkw *w = malloc(sizeof *w);
+	int e;
+
+	if (w == NULL)
+		return ERR_NOMEM;
+	e = chunkw_init(w, o, m, size, overlap);
+	if (e == 0)
+		e = chunkw_digest(w, d);
+	chunkw_free(w);
+	free(w);
+	return e ? e : o->err;
+}

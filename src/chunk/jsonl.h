@@ -72,6 +72,11 @@ int chunkw_end(struct chunkw *w);
  * (digest_each_text). Returns 0 or the first error. */
 int chunkw_digest(struct chunkw *w, struct digest *d);
 
+/* All of it at once: a writer on the heap over a finished digest, to o.
+ * Returns 0, the first error, or o's error. */
+int chunkw_render(struct out *o, const struct chunkw_meta *m, size_t size,
+    size_t overlap, struct digest *d);
+
 /* The stable id of a chunk: hex of the first 16 bytes of SHA-256 over repo,
  * path, chunk number and text, each preceded by its length. out gets 33 bytes. */
 void chunkw_id(const char *repo, const char *path, size_t pathlen, uint64_t n,

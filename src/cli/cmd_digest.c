@@ -213,18 +213,8 @@ struct render_ctx {
 static int
 render_chunks(struct render_ctx *rc, struct out *o)
 {
-	struct chunkw *w = malloc(sizeof *w);
-	int e;
-
-	if (w == NULL)
-		return ERR_NOMEM;
-	e = chunkw_init(w, o, &rc->chunk, (size_t)rc->da->chunk.size,
-	    (size_t)rc->da->chunk.overlap);
-	if (e == 0)
-		e = chunkw_digest(w, rc->d);
-	chunkw_free(w);
-	free(w);
-	return e ? e : o->err;
+	return chunkw_render(o, &rc->chunk, (size_t)rc->da->chunk.size,
+	    (size_t)rc->da->chunk.overlap, rc->d);
 }
 
 /* The output in the chosen format, capped at --max-output (sink_render_fn). */

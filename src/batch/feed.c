@@ -39,6 +39,7 @@
 #include "buf.h"
 #include "feed.h"
 #include "shard.h"
+#include "utf8enc.h"
 
 /* ------------------------------------------------------------ checks */
 
@@ -734,22 +735,11 @@ str_out(struct feed_parser *fp, unsigned b)
 static void
 str_cp(struct feed_parser *fp, unsigned cp)
 {
-	if (cp < 0x80) {
-		str_out(fp, cp);
-	} else if (cp < 0x800) {
-		str_out(fp, 0xC0 | cp >> 6);
-		str_out(fp, 0x80 | (cp & 0x3F));
-	} else if (cp < 0x10000) {
-		str_out(fp, 0xE0 | cp >> 12);
-		str_out(fp, 0x80 | (cp >> 6 & 0x3F));
-		str_out(fp, 0x80 | (cp & 0x3F));
-	} else {
-		str_out(fp, 0xF0 | cp >> 18);
-		str_out(fp, 0x80 | (cp >> 12 & 0x3F));
-		str_out(fp, 0x80 | (cp >> 6 & 0x3F));
-		str_out(fp, 0x80 | (cp & 0x3F));
-	}
-}
+	uint8_t u[4];
+	size_t n = utf8_encode(cp, u);
+
+	for (size_t k = 0; k < n; k++)
+		str_out(fp, u[k]);}
 
 /* A pending high surrogate not followed by its low half: invalid. */
 static void

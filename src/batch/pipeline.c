@@ -825,6 +825,23 @@ name_item(const struct feed_job *j)
 	return cJSON_CreateString(name);
 }
 
+/* A JSON document (the state file, the report) to path, a file or s3://;
+ * takes txt (NULL: there was no memory to print it). */
+static int
+store_doc(struct run *r, const char *path, char *txt, struct err_ctx *ec)
+{
+	int e;
+
+	if (txt == NULL) {
+		err_field(ec->source, sizeof ec->source, path, strlen(path));
+		return err_set(ec, ERR_NOMEM, NULL);
+	}
+	e = sink_write_doc(path, &r->net, (const uint8_t *)txt, strlen(txt),
+	    "application/json", ec);
+	free(txt);
+	return e;
+}
+
 /* The state file: what --resume trusts. Never written by a dry run. */
 static int
 write_state(struct run *r, const char *path, struct err_ctx *ec)
@@ -834,7 +851,6 @@ write_state(struct run *r, const char *path, struct err_ctx *ec)
 	cJSON *failed = cJSON_AddArrayToObject(root, "failed");
 	cJSON *pending = cJSON_AddArrayToObject(root, "pending");
 	char *txt;
-	int e;
 
 	memset(ec, 0, sizeof *ec);
 	for (size_t i = 0; done && failed && pending && i < r->njobs; i++) {
@@ -846,14 +862,7 @@ write_state(struct run *r, const char *path, struct err_ctx *ec)
 	}
 	txt = cJSON_Print(root);
 	cJSON_Delete(root);
-	if (txt == NULL) {
-		err_field(ec->source, sizeof ec->source, path, strlen(path));
-		return err_set(ec, ERR_NOMEM, NULL);
-	}
-	e = sink_write_doc(path, &r->net, (const uint8_t *)txt, strlen(txt),
-	    "application/json", ec);
-	free(txt);
-	return e;
+	return store_doc(r, path, txt, ec);
 }
 
 static void
@@ -884,8 +893,7 @@ write_report(struct run *r, const char *path, double elapsed,
 	static const char *const mode[] = { "all", "hash", "seed" };
 	struct report_run rr;
 	const char *mark = strstr(path, "{shard}");
-	char spec[48], desc[256], now[ISOTIME_LEN], expanded[1100], *txt;
-	int e;
+	char spec[48], desc[256], now[ISOTIME_LEN], expanded[1100];
 
 	if (mark != NULL) {
 		snprintf(expanded, sizeof expanded, "%.*s%llu%s",
@@ -913,14 +921,7 @@ write_report(struct run *r, const char *path, double elapsed,
 	rr.nrepos = r->njobs;
 	rr.repo = report_repo;
 	rr.ctx = r;
-	if ((txt = report_run_json(&rr)) == NULL) {
-		err_field(ec->source, sizeof ec->source, path, strlen(path));
-		return err_set(ec, ERR_NOMEM, NULL);
-	}
-	e = sink_write_doc(path, &r->net, (const uint8_t *)txt, strlen(txt),
-	    "application/json", ec);
-	free(txt);
-	return e;
+	return store_doc(r, path, report_run_json(&rr), ec);
 }
 
 /* ------------------------------------------------------------ setup */

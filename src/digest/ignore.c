@@ -54,6 +54,7 @@
 
 #include "err.h"
 #include "ignore.h"
+#include "utf8enc.h"
 
 /* ------------------------------------------------------------ NFA nodes */
 
@@ -522,20 +523,8 @@ required_literal(const struct comp *c, char *out)
 
 		if (v >= 0xdc80 && v <= 0xdcff) {
 			out[o++] = (char)(v - 0xdc00);
-		} else if (v < 0x80) {
-			out[o++] = (char)v;
-		} else if (v < 0x800) {
-			out[o++] = (char)(0xc0 | v >> 6);
-			out[o++] = (char)(0x80 | (v & 0x3f));
-		} else if (v < 0x10000) {
-			out[o++] = (char)(0xe0 | v >> 12);
-			out[o++] = (char)(0x80 | (v >> 6 & 0x3f));
-			out[o++] = (char)(0x80 | (v & 0x3f));
 		} else {
-			out[o++] = (char)(0xf0 | v >> 18);
-			out[o++] = (char)(0x80 | (v >> 12 & 0x3f));
-			out[o++] = (char)(0x80 | (v >> 6 & 0x3f));
-			out[o++] = (char)(0x80 | (v & 0x3f));
+			o += utf8_encode(v, (uint8_t *)out + o);
 		}
 	}
 	return o;

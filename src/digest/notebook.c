@@ -55,6 +55,7 @@
 #include "err.h"
 #include "notebook.h"
 #include "utf8.h"
+#include "utf8enc.h"
 
 /* A Python exception was raised: its str() is in nb->emsg. */
 #define NB_EXC (-1)
@@ -1114,21 +1115,7 @@ b_string(struct build *b, size_t *len)
 			cp = 0x10000 + (((cp & 0x3FF) << 10) | (lo & 0x3FF));
 			i += 6;
 		}
-		if (cp < 0x80) {
-			s[o++] = (char)cp;
-		} else if (cp < 0x800) {
-			s[o++] = (char)(0xC0 | cp >> 6);
-			s[o++] = (char)(0x80 | (cp & 0x3F));
-		} else if (cp < 0x10000) {
-			s[o++] = (char)(0xE0 | cp >> 12);
-			s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-			s[o++] = (char)(0x80 | (cp & 0x3F));
-		} else {
-			s[o++] = (char)(0xF0 | cp >> 18);
-			s[o++] = (char)(0x80 | ((cp >> 12) & 0x3F));
-			s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-			s[o++] = (char)(0x80 | (cp & 0x3F));
-		}
+		o += utf8_encode(cp, (uint8_t *)s + o);
 	}
 	s[o] = '\0';
 	*len = o;

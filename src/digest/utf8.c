@@ -25,6 +25,7 @@
 
 #include "utf8.h"
 #include "utf8_lower.h"
+#include "utf8enc.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -232,31 +233,6 @@ decode_before(const uint8_t *p, size_t i, size_t *start)
 	return decode_at(p + i, &len);
 }
 
-static size_t
-encode(uint32_t cp, uint8_t out[4])
-{
-	if (cp < 0x80) {
-		out[0] = (uint8_t)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (uint8_t)(0xC0 | cp >> 6);
-		out[1] = (uint8_t)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (uint8_t)(0xE0 | cp >> 12);
-		out[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
-		out[2] = (uint8_t)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (uint8_t)(0xF0 | cp >> 18);
-	out[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3F));
-	out[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
-	out[3] = (uint8_t)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 static int
 in_ranges(const struct utf8_lower_range *r, size_t n, uint32_t cp)
 {
@@ -376,11 +352,11 @@ utf8_lower_key(const uint8_t *name, size_t n, uint8_t *out, size_t cap)
 		} else {
 			cp = decode_at(name + i, &len);
 			if (cp == 0x03A3) {
-				tlen = encode(final_sigma(name, n, i, len) ?
+				tlen = utf8_encode(final_sigma(name, n, i, len) ?
 				    0x03C2 : 0x03C3, tmp);
 			} else if ((src = lower_multi(cp, &tlen)) == NULL) {
 				src = tmp;
-				tlen = encode(lower1(cp), tmp);
+				tlen = utf8_encode(lower1(cp), tmp);
 			}
 		}
 		if (tlen > cap - o)

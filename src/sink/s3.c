@@ -486,20 +486,29 @@ s3_put(struct s3_client *s, const char *key, const uint8_t *body,
 	return e;
 }
 
+/* A HEAD or GET of key with no body sent; the caller frees rs. */
+static int
+object_request(struct s3_client *s, const char *method, const char *key,
+    int *found, fetch_body_fn fn, void *ctx, struct fetch_resp *rs,
+    struct err_ctx *ec)
+{
+	struct req q;
+
+	memset(&q, 0, sizeof q);
+	q.method = method;
+	q.key = key;
+	memset(rs, 0, sizeof *rs);
+	return request_checked(s, &q, found, fn, ctx, rs, ec);
+}
+
 int
 s3_head(struct s3_client *s, const char *key, int *found,
     const char *const *names, char (*values)[128], size_t n,
     struct err_ctx *ec)
 {
 	struct fetch_resp rs;
-	struct req q;
-	int e;
+	int e = object_request(s, "HEAD", key, found, NULL, NULL, &rs, ec);
 
-	memset(&q, 0, sizeof q);
-	q.method = "HEAD";
-	q.key = key;
-	memset(&rs, 0, sizeof rs);
-	e = request_checked(s, &q, found, NULL, NULL, &rs, ec);
 	for (size_t i = 0; i < n; i++) {
 		char hn[80];
 		struct slice v;
@@ -518,14 +527,8 @@ s3_get(struct s3_client *s, const char *key, int *found, fetch_body_fn fn,
     void *ctx, struct err_ctx *ec)
 {
 	struct fetch_resp rs;
-	struct req q;
-	int e;
+	int e = object_request(s, "GET", key, found, fn, ctx, &rs, ec);
 
-	memset(&q, 0, sizeof q);
-	q.method = "GET";
-	q.key = key;
-	memset(&rs, 0, sizeof rs);
-	e = request_checked(s, &q, found, fn, ctx, &rs, ec);
 	fetch_resp_free(&rs);
 	return e;
 }

@@ -21,6 +21,7 @@
 
 #include "err.h"
 #include "s3xml.h"
+#include "utf8enc.h"
 
 /* ------------------------------------------------------------ fields */
 
@@ -162,32 +163,6 @@ put(struct scan *s, const void *p, size_t n)
 		field_put(s->cur, &s->e->truncated, p, n);
 }
 
-/* Encode code point cp (checked by the caller) as UTF-8. */
-static size_t
-utf8_put(uint32_t cp, char out[4])
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /*
  * An entity at s->i ('&'). The longest valid one is "&#x10FFFF;" or
  * "&#1114111;" (10 bytes), so ';' is looked for in the next 11 bytes only:
@@ -254,7 +229,7 @@ entity(struct scan *s)
 		    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe ||
 		    cp == 0xffff)
 			return ERR_S3_XML_ENTITY;
-		put(s, u, utf8_put(cp, u));
+		put(s, u, utf8_encode(cp, (uint8_t *)u));
 		return 0;
 	}
 	return ERR_S3_XML_ENTITY;

@@ -2,7 +2,7 @@
  * fuzz_feed.c - libFuzzer target for the streaming feed parser.
  *
  * The input is a whole feed, parsed twice: in one push, and in pieces of
- * random sizes (split.h, seeded by the input) as it comes off a socket. Both
+ * random sizes (pieces.h, seeded by the input) as it comes off a socket. Both
  * must agree on everything: the code, the error offset, every job and every
  * skip (index, who, reason: hashed in order). Invariants checked with
  * abort(), with the name/url rules re-implemented here rather than calling
@@ -22,7 +22,7 @@
 
 #include "err.h"
 #include "feed.h"
-#include "split.h"
+#include "pieces.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,7 +14,7 @@
 
 #include "err.h"
 #include "gz.h"
-#include "split.h"
+#include "pieces.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

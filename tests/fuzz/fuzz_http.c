@@ -17,7 +17,7 @@
 
 #include "err.h"
 #include "http.h"
-#include "split.h"
+#include "pieces.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,7 +16,7 @@
 
 #include "err.h"
 #include "s3xml.h"
-#include "split.h"
+#include "pieces.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -18,7 +18,7 @@
 
 #include "err.h"
 #include "sigv4.h"
-#include "split.h"
+#include "pieces.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

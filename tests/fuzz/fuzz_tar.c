@@ -15,7 +15,7 @@
 
 #include "err.h"
 #include "tar.h"
-#include "split.h"
+#include "pieces.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,12 +1,12 @@
 /*
- * split.h - the fuzz targets' split-and-feed: an input handed out in pieces of
+ * pieces.h - the fuzz targets' split-and-feed: an input handed out in pieces of
  * random sizes, sometimes all the rest at once, as a push parser gets bytes from
  * the network. The sizes come from a generator seeded with a hash of the whole
  * input, so a crash repeats from the input file alone. Header-only (static
  * inline): each target is one .c file.
  */
-#ifndef SPLIT_H
-#define SPLIT_H
+#ifndef FUZZ_PIECES_H
+#define FUZZ_PIECES_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -242,9 +242,12 @@ read_full(int fd, uint8_t *p, size_t n, size_t *got)
  * sits between them (the only shared state, under one mutex). Memory stays
  * fixed: PIPE_SLOTS * PIPE_SLOT bytes, from malloc: in a huge page (pages.h)
  * it held 2 MiB of RSS for 1 MiB, against 256 page faults (~3 ms) once.
+ * 128 KiB slots rather than 256: 0.5 MiB less at the peak of a capped
+ * Linux digest (15.6 against 16.1 MiB), for 11k hand-overs instead of 5.5k
+ * over its 1.4 GB of tar (user CPU 5.4 against 5.2 s on a loaded machine).
  */
 #define PIPE_SLOTS 4
-#define PIPE_SLOT (256 * 1024)
+#define PIPE_SLOT (128 * 1024)
 
 struct inflater {
 	pthread_mutex_t mu;

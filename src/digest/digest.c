@@ -42,8 +42,9 @@
  * Memory: only bodies that can still be printed are held, those before the
  * output cap and those the file limits cannot cut (see "output cap" and
  * "file limits"); a body known to be cut on arrival is not even read. What
- * stays per entry is its node (104 bytes) and its path and sort key in
- * d->strs (the key is the path itself when lower-casing changes nothing).
+ * stays per entry is its node (64 bytes), its path and sort key in d->strs
+ * (the key is the path itself when lower-casing changes nothing) and a
+ * path-map slot; an entry whose body was read also has a digest_body (48).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -81,25 +82,22 @@ enum body {
 
 /*
  * One per archive entry (Linux: 84k), so its size is most of a capped
- * digest's memory: widest fields first, no holes (104 bytes).
+ * digest's memory: widest fields first, no holes (64 bytes). What only a
+ * body that was read needs lives in a digest_body (Linux: 84k entries, 19k
+ * bodies read in a capped digest).
  */
 struct digest_node {
 	char *path;             /* NUL-terminated copy, relative (d->strs) */
 	char *link;             /* symlink text, or NULL */
-	char *msg;              /* BODY_ERROR text, or NULL */
 	char *lkey;             /* lower-cased path (sort key; d->strs, or
 	                         * path itself when lower-casing changes
 	                         * nothing), kept leaves only */
-	uint64_t text_len;      /* text body bytes (for token scaling) */
 	uint64_t size;          /* size declared by the source */
-	uint64_t tokens;        /* estimate for the body */
-	struct store_file sf;
 	uint32_t path_len;
 	uint32_t link_len;
 	uint32_t lkey_len;
 	uint32_t ig_gen;        /* d->ig_epoch when the entry was judged */
-	uint32_t tok_fed;       /* bytes of it the token count saw (at most
-	                         * DIGEST_TOKEN_SAMPLE) */
+	uint32_t bi;            /* its body is d->bodies[bi - 1]; 0: never read */
 	uint8_t type;           /* enum digest_type */
 	uint8_t reason;         /* enum digest_reason */
 	uint8_t body;           /* enum body */
@@ -115,6 +113,20 @@ struct digest_node {
 	uint8_t in_lim;         /* one of the file limits' firm leaves */
 	uint8_t lim_cut;        /* the file limits cut it: body not kept (and
 	                         * not read when known on arrival) */
+};
+
+/*
+ * One per body that was read (digest_entry() starts it, never freed before
+ * digest_free()): entries left out or cut on arrival have none, and count
+ * as an empty body of 0 tokens.
+ */
+struct digest_body {
+	struct store_file sf;   /* the text, while held */
+	char *msg;              /* BODY_ERROR text, or NULL */
+	uint64_t text_len;      /* text body bytes (for token scaling) */
+	uint64_t tokens;        /* estimate for the body */
+	uint32_t tok_fed;       /* bytes of it the token count saw (at most
+	                         * DIGEST_TOKEN_SAMPLE) */
 };
 
 struct digest_cur {
@@ -317,13 +329,55 @@ str_dup(struct digest *d, const char *p, size_t n)
 	return s;
 }
 
+/* ------------------------------------------------------------ bodies */
+
+static struct digest_body *
+body_of(const struct digest *d, const struct digest_node *nd)
+{
+	return nd->bi ? &d->bodies[nd->bi - 1] : NULL;
+}
+
+/* The body record of node nd, made on its first use. */
+static struct digest_body *
+body_make(struct digest *d, struct digest_node *nd)
+{
+	if (nd->bi != 0)
+		return &d->bodies[nd->bi - 1];
+	if (d->n_bodies == d->bodies_cap) {
+		size_t nc = d->bodies_cap ? d->bodies_cap * 2 : 256;
+		struct digest_body *nb = realloc(d->bodies, nc * sizeof *nb);
+		if (nb == NULL)
+			return NULL;
+		d->bodies = nb;
+		d->bodies_cap = nc;
+	}
+	memset(&d->bodies[d->n_bodies], 0, sizeof *d->bodies);
+	nd->bi = (uint32_t)++d->n_bodies;
+	return &d->bodies[nd->bi - 1];
+}
+
+/* Let go of node nd's stored text, if any. */
+static void
+body_drop(struct digest *d, struct digest_node *nd)
+{
+	if (nd->bi != 0)
+		store_drop(d->store, &d->bodies[nd->bi - 1].sf);
+}
+
+static uint64_t
+body_tokens(const struct digest *d, const struct digest_node *nd)
+{
+	return nd->bi ? d->bodies[nd->bi - 1].tokens : 0;
+}
+
 /* ------------------------------------------------------------ path map */
 
 /*
  * Archive paths to the latest node reporting them: a path listed twice keeps
  * the last entry, as extraction would leave it, and a member below another
  * member that is not a directory is found by looking its ancestors up.
- * Open addressing, slots hold index + 1, at most half full.
+ * Open addressing, slots hold index + 1, at most three quarters full
+ * (Linux's 84k paths: 128k slots, 512 KiB).
  */
 struct digest_pathmap {
 	uint32_t *slot;         /* entries are fewer than DIGEST_MAX_ENTRIES */
@@ -405,7 +459,7 @@ pm_put(struct digest *d, size_t idx)
 
 	if (d->pm == NULL && (d->pm = calloc(1, sizeof *d->pm)) == NULL)
 		return ERR_NOMEM;
-	if ((d->pm->n + 1) * 2 > d->pm->cap &&
+	if ((d->pm->n + 1) * 4 > d->pm->cap * 3 &&
 	    (e = pm_rehash(d, d->pm->cap ? d->pm->cap * 2 : 1024)) != 0)
 		return e;
 	sl = pm_slot(d, nd->path, nd->path_len);
@@ -582,13 +636,14 @@ digest_free(struct digest *d)
 	free(d->prev);
 	free(d->alt);
 	ignore_free(&d->igalt);
-	for (size_t i = 0; i < d->n; i++) {
-		struct digest_node *nd = &d->nodes[i];
+	for (size_t i = 0; i < d->n; i++)
+		free(d->nodes[i].link);
+	for (size_t i = 0; i < d->n_bodies; i++) {
 		if (d->store)
-			store_drop(d->store, &nd->sf);
-		free(nd->link);
-		free(nd->msg);
+			store_drop(d->store, &d->bodies[i].sf);
+		free(d->bodies[i].msg);
 	}
+	free(d->bodies);
 	while (d->strs != NULL) {
 		struct digest_strs *next = d->strs->next;
 		free(d->strs);
@@ -967,9 +1022,10 @@ tokq_finish(struct digest *d)
 	pthread_join(q->th, NULL);
 	for (size_t i = 0; i < q->nres; i++) {
 		struct digest_node *nd = &d->nodes[q->res[i].idx];
-		if (nd->body == BODY_TEXT)
-			nd->tokens = scale_tokens(q->res[i].tokens, nd->text_len,
-			    nd->tok_fed);
+		struct digest_body *b = body_of(d, nd);
+		if (nd->body == BODY_TEXT && b != NULL)
+			b->tokens = scale_tokens(q->res[i].tokens, b->text_len,
+			    b->tok_fed);
 	}
 	e = q->err;
 	pthread_mutex_destroy(&q->mu);
@@ -1071,16 +1127,17 @@ evict(struct digest *d)
 {
 	for (heap_clean(d); d->heap_n > 0; heap_clean(d)) {
 		struct digest_node *top = &d->nodes[d->heap[0]];
+		struct digest_body *b = body_of(d, top);  /* held: has one */
 		int cap = d->opt.max_output > 0 &&
-		    d->heap_bytes - top->sf.len >= d->opt.max_output;
+		    d->heap_bytes - b->sf.len >= d->opt.max_output;
 		if (!cap && !lim_cuts(d, d->heap[0]))
 			break;
 		if (!cap) {
 			top->lim_cut = 1;
 			d->lim_evicted++;
 		}
-		d->heap_bytes -= top->sf.len;
-		store_drop(d->store, &top->sf);
+		d->heap_bytes -= b->sf.len;
+		store_drop(d->store, &b->sf);
 		top->evicted = 1;
 		top->in_heap = 0;
 		heap_pop(d);
@@ -1379,10 +1436,10 @@ replace_node(struct digest *d, size_t j)
 			igf_kill(d, old->path, old->path_len);
 	}
 	if (old->in_heap) {
-		d->heap_bytes -= old->sf.len;
+		d->heap_bytes -= body_of(d, old)->sf.len;
 		old->dead = 1;
 	}
-	store_drop(d->store, &old->sf);
+	body_drop(d, old);
 	old->reason = DIGEST_REPLACED;
 	old->prov = 0;
 }
@@ -1504,6 +1561,8 @@ digest_entry(struct digest *d, enum digest_type type, const char *path,
 			return 0;
 		}
 	}
+	if (body_make(d, nd) == NULL)
+		return ERR_NOMEM;
 	c->storing = 1;
 	if (blen >= 6 && memcmp(base + blen - 6, ".ipynb", 6) == 0)
 		c->notebook = 1;
@@ -1521,7 +1580,7 @@ digest_entry(struct digest *d, enum digest_type type, const char *path,
 		c->discard = past_cap(d, c->idx);
 	}
 	if (!c->discard)
-		store_begin(d->store, &nd->sf);
+		store_begin(d->store, &body_of(d, nd)->sf);
 	return 0;
 }
 
@@ -1718,7 +1777,7 @@ digest_wants_data(const struct digest *d)
 }
 
 static const char *
-literal_body(const struct digest_node *nd)
+literal_body(const struct digest *d, const struct digest_node *nd)
 {
 	switch (nd->body) {
 	case BODY_BINARY:
@@ -1726,7 +1785,7 @@ literal_body(const struct digest_node *nd)
 	case BODY_EMPTY:
 		return "[Empty file]";
 	case BODY_ERROR:
-		return nd->msg;
+		return body_of(d, nd)->msg;
 	default:
 		return "";
 	}
@@ -1747,6 +1806,7 @@ digest_entry_end(struct digest *d)
 {
 	struct digest_cur *c = d->cur;
 	struct digest_node *nd;
+	struct digest_body *b;
 	int e = 0;
 
 	if (!c->active)
@@ -1758,6 +1818,7 @@ digest_entry_end(struct digest *d)
 		return e;
 	if (!c->storing)
 		return 0;
+	b = body_of(d, nd);     /* made when storing began */
 
 	if (c->notebook) {
 		struct buf conv;
@@ -1797,11 +1858,11 @@ digest_entry_end(struct digest *d)
 			if (c->v.bad) {
 				size_t ml = strlen(c->v.msg);
 				nd->body = BODY_ERROR;
-				nd->msg = malloc(ml + 40);
-				if (nd->msg == NULL)
+				b->msg = malloc(ml + 40);
+				if (b->msg == NULL)
 					return ERR_NOMEM;
-				memcpy(nd->msg, "Error reading file with 'UTF-8': ", 33);
-				memcpy(nd->msg + 33, c->v.msg, ml + 1);
+				memcpy(b->msg, "Error reading file with 'UTF-8': ", 33);
+				memcpy(b->msg + 33, c->v.msg, ml + 1);
 			} else {
 				nd->body = BODY_TEXT;
 			}
@@ -1814,11 +1875,11 @@ digest_entry_end(struct digest *d)
 	}
 	if (d->tq != NULL)
 		tokq_end(d->tq, c->idx);        /* applied in digest_finish() */
-	nd->text_len = c->text_len;
-	nd->tok_fed = (uint32_t)c->tok_fed;
+	b->text_len = c->text_len;
+	b->tok_fed = (uint32_t)c->tok_fed;
 	if (nd->body == BODY_TEXT) {
 		if (d->tq == NULL)
-			nd->tokens = scale_tokens(tokens_end(&c->tk), c->text_len,
+			b->tokens = scale_tokens(tokens_end(&c->tk), c->text_len,
 			    c->tok_fed);
 		if (c->discard) {
 			nd->evicted = 1;
@@ -1826,15 +1887,15 @@ digest_entry_end(struct digest *d)
 		    (d->opt.max_output > 0 || !d->lim_off)) {
 			/* a provisional body is not counted: it may never
 			 * be shown, and must not push shown ones out */
-			d->heap_bytes += nd->sf.len;
+			d->heap_bytes += b->sf.len;
 			e = heap_push(d, c->idx);
 			nd->in_heap = e == 0;
 			evict(d);
 		}
 	} else {
-		const char *lit = literal_body(nd);
-		store_drop(d->store, &nd->sf);
-		nd->tokens = count_tokens(lit, strlen(lit));
+		const char *lit = literal_body(d, nd);
+		store_drop(d->store, &b->sf);
+		b->tokens = count_tokens(lit, strlen(lit));
 	}
 	return e;
 }
@@ -2380,7 +2441,7 @@ static void
 drop_body(struct digest *d, struct digest_node *nd, int reason)
 {
 	nd->reason = (uint8_t)reason;
-	store_drop(d->store, &nd->sf);
+	body_drop(d, nd);
 }
 
 /*
@@ -2443,6 +2504,7 @@ header_tokens(const struct digest_node *nd)
 	tokens_feed(&t, (const uint8_t *)"\n" SEP "\n", sizeof SEP + 1);
 	return tokens_end(&t);
 }
+
 
 int
 digest_finish(struct digest *d, const char *root_name)
@@ -2564,8 +2626,8 @@ digest_finish(struct digest *d, const char *root_name)
 				return ERR_DIGEST_EVICTED;
 			if (off >= d->opt.max_output)
 				break;
-			off += nd->body == BODY_TEXT ? nd->sf.len :
-			    strlen(literal_body(nd));
+			off += nd->body == BODY_TEXT ? body_of(d, nd)->sf.len :
+			    strlen(literal_body(d, nd));
 			off += 2;
 		}
 	}
@@ -2575,7 +2637,8 @@ digest_finish(struct digest *d, const char *root_name)
 		return e;
 	d->tokens = count_tokens(d->tree, d->tree_len);
 	for (size_t i = 0; i < d->n_order; i++)
-		d->tokens += header_tokens(d->order[i]) + d->order[i]->tokens;
+		d->tokens += header_tokens(d->order[i]) +
+		    body_tokens(d, d->order[i]);
 	d->finished = 1;
 	return 0;
 }
@@ -2641,11 +2704,12 @@ digest_write_content(struct digest *d, struct out *o)
 			/* digest_finish() proved this is past the cap */
 			return ERR_DIGEST_EVICTED;
 		} else if (nd->body == BODY_TEXT) {
-			int e = store_read(d->store, &nd->sf, write_chunk, o);
+			int e = store_read(d->store, &body_of(d, nd)->sf,
+			    write_chunk, o);
 			if (e > 0)
 				return e;
 		} else {
-			out_puts(o, literal_body(nd));
+			out_puts(o, literal_body(d, nd));
 		}
 		out_write(o, "\n\n", 2);
 	}
@@ -2664,7 +2728,8 @@ digest_each_text(struct digest *d, const struct digest_visit *v)
 		if (nd->evicted)
 			return ERR_DIGEST_EVICTED;
 		if ((e = v->begin(v->ctx, nd->path, nd->path_len)) != 0 ||
-		    (e = store_read(d->store, &nd->sf, v->data, v->ctx)) != 0 ||
+		    (e = store_read(d->store, &body_of(d, nd)->sf, v->data,
+		    v->ctx)) != 0 ||
 		    (e = v->end(v->ctx)) != 0)
 			return e;
 	}
@@ -2718,7 +2783,7 @@ digest_report_json(const struct digest *d, FILE *f)
 		    nd->body == BODY_BINARY ? "binary" :
 		    nd->body == BODY_ERROR ? "unreadable" : "text",
 		    (unsigned long long)nd->size,
-		    (unsigned long long)(nd->tokens + header_tokens(nd)));
+		    (unsigned long long)(body_tokens(d, nd) + header_tokens(nd)));
 		if (nd->note != NOTE_NONE)
 			fprintf(f, ", \"note\": \"%s\"", note_text[nd->note]);
 		fputc('}', f);

@@ -90,6 +90,7 @@ struct digest_opts {
 };
 
 struct digest_node;                     /* see digest.c */
+struct digest_body;                     /* see digest.c */
 struct tokq;
 struct digest_pathmap;                  /* see digest.c */
 struct digest_strs;                     /* see digest.c */
@@ -123,6 +124,8 @@ struct digest {
 	int n_includes;
 	struct digest_node *nodes;
 	size_t n, cap;
+	struct digest_body *bodies;     /* of the entries whose body was read */
+	size_t n_bodies, bodies_cap;
 	struct digest_node **order;     /* kept leaves in tree order (after finish) */
 	size_t n_order;
 	struct digest_cur *cur;         /* entry being streamed (internal) */

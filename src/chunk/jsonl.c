@@ -4,10 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <bearssl.h>
-
 #include "err.h"
 #include "jsonl.h"
+#include "sha256x.h"
 #include "tokens.h"
 
 /* Paths are capped by the archive reader; this is only a ceiling. */
@@ -305,14 +304,14 @@ json_units(struct buf *b, struct buf *txt, const uint16_t *u, size_t a, size_t z
 }
 
 static void
-hash_field(br_sha256_context *h, const void *p, size_t n)
+hash_field(struct sha256x *h, const void *p, size_t n)
 {
 	uint8_t len[8];
 
 	for (int i = 0; i < 8; i++)
 		len[i] = (uint8_t)((uint64_t)n >> (56 - 8 * i));
-	br_sha256_update(h, len, 8);
-	br_sha256_update(h, p, n);
+	sha256x_update(h, len, 8);
+	sha256x_update(h, p, n);
 }
 
 void
@@ -320,17 +319,17 @@ chunkw_id(const char *repo, const char *path, size_t pathlen, uint64_t n,
     const uint8_t *text, size_t tlen, char out[33])
 {
 	static const char hx[] = "0123456789abcdef";
-	br_sha256_context h;
+	struct sha256x h;
 	uint8_t d[32], num[8];
 
 	for (int i = 0; i < 8; i++)
 		num[i] = (uint8_t)(n >> (56 - 8 * i));
-	br_sha256_init(&h);
+	sha256x_init(&h);
 	hash_field(&h, repo, strlen(repo));
 	hash_field(&h, path, pathlen);
 	hash_field(&h, num, sizeof num);
 	hash_field(&h, text, tlen);
-	br_sha256_out(&h, d);
+	sha256x_out(&h, d);
 	for (int i = 0; i < 16; i++) {
 		out[2 * i] = hx[d[i] >> 4];
 		out[2 * i + 1] = hx[d[i] & 15];

@@ -1,6 +1,7 @@
 /*
  * jsonl.c - chunks as JSON lines. See jsonl.h.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -337,13 +338,14 @@ chunkw_id(const char *repo, const char *path, size_t pathlen, uint64_t n,
 	out[32] = '\0';
 }
 
+/*
+ * The line up to and including the text field into w->line, and the text as
+ * UTF-8 into w->text (for the token estimate and the id).
+ */
 static int
-write_chunk(void *ctx, const struct split_chunk *c)
+line_head(struct chunkw *w, const struct split_chunk *c)
 {
-	struct chunkw *w = ctx;
 	struct buf *b = &w->line;
-	struct tokens tk;
-	char id[33];
 	size_t units = c->end - c->start;
 	int e;
 
@@ -368,15 +370,204 @@ write_chunk(void *ctx, const struct split_chunk *c)
 	    (unsigned long long)w->n, (unsigned long long)c->line_from,
 	    (unsigned long long)c->line_to);
 	json_units(b, &w->text, w->u, c->start, c->end);
+	return 0;
+}
+
+/* The rest of the line (the token estimate and the id of chunk n of path,
+ * whose UTF-8 is text) appended to b (room for 64 bytes reserved). */
+static void
+line_tail(const struct chunkw *w, struct buf *b, const char *path, size_t plen,
+    uint64_t n, const uint8_t *text, size_t tlen)
+{
+	struct tokens tk;
+	char id[33];
+
 	tokens_init(&tk);
-	tokens_feed(&tk, w->text.p, w->text.len);
-	chunkw_id(w->meta.repo, (const char *)w->path.p, w->path.len, w->n,
-	    w->text.p, w->text.len, id);
+	tokens_feed(&tk, text, tlen);
+	chunkw_id(w->meta.repo, path, plen, n, text, tlen, id);
 	buf_printf(b, ",\"tokens\":%llu,\"id\":\"%s\"}\n",
 	    (unsigned long long)tokens_end(&tk), id);
+}
+
+/* ------------------------------------------------------------ second thread
+ *
+ * In chunkw_digest the token estimates and ids (a third of a chunked digest,
+ * after the split) run on a second thread, in batches: the main thread splits
+ * and writes each chunk's line head and UTF-8 text into one of two batches,
+ * the other thread finishes and writes the lines of the other batch, in
+ * order. The thread starts only when a first batch fills (small repositories
+ * never start it), and only it writes to the output until chunkw_digest joins
+ * it; its first error is sticky and returned to the main thread at the next
+ * hand-over. chunkw_end() on its own stays synchronous.
+ */
+#define BATCH_BYTES ((size_t)256 << 10)
+
+/* One chunk in a batch, followed by its path, line head and text, padded to 8. */
+struct rec {
+	uint64_t n;
+	size_t plen, hlen, tlen;
+};
+
+struct chunkw_pipe {
+	struct chunkw *w;
+	pthread_t th;
+	int started, quit, err;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct buf bt[2];               /* the batches */
+	int full[2];                    /* handed to the thread, not done yet */
+	int fill;                       /* the batch the main thread fills */
+	struct buf line;                /* the thread's line */
+};
+
+static size_t
+rec_size(const struct rec *r)
+{
+	return (sizeof *r + r->plen + r->hlen + r->tlen + 7) & ~(size_t)7;
+}
+
+/* Finish and write every line of batch b (the thread, or the main thread
+ * when the thread never started). */
+static int
+run_batch(struct chunkw_pipe *P, struct buf *b)
+{
+	struct out *o = P->w->o;
+	int e = 0;
+
+	for (size_t at = 0; at < b->len && e == 0;) {
+		struct rec r;
+		const uint8_t *p;
+		memcpy(&r, b->p + at, sizeof r);
+		p = b->p + at + sizeof r;
+		buf_reset(&P->line);
+		if ((e = buf_reserve(&P->line, r.hlen + 96)) != 0)
+			break;
+		buf_append(&P->line, p + r.plen, r.hlen);
+		line_tail(P->w, &P->line, (const char *)p, r.plen, r.n,
+		    p + r.plen + r.hlen, r.tlen);
+		e = out_write(o, P->line.p, P->line.len);
+		at += rec_size(&r);
+	}
+	buf_reset(b);
+	return e;
+}
+
+static void *
+pipe_main(void *arg)
+{
+	struct chunkw_pipe *P = arg;
+	int cur = 0, e;
+
+	pthread_mutex_lock(&P->mu);
+	for (;;) {
+		while (!P->full[cur] && !P->quit)
+			pthread_cond_wait(&P->cv, &P->mu);
+		if (!P->full[cur])
+			break;
+		pthread_mutex_unlock(&P->mu);
+		e = run_batch(P, &P->bt[cur]);
+		pthread_mutex_lock(&P->mu);
+		if (e && !P->err)
+			P->err = e;
+		P->full[cur] = 0;
+		cur ^= 1;
+		pthread_cond_broadcast(&P->cv);
+	}
+	pthread_mutex_unlock(&P->mu);
+	return NULL;
+}
+
+/* Hand the filled batch over and take the other one when the thread is done
+ * with it. Returns the thread's error, if any. */
+static int
+pipe_handoff(struct chunkw_pipe *P)
+{
+	int e, next = P->fill ^ 1;
+
+	if (!P->started) {
+		pthread_attr_t a;
+		int ok = pthread_attr_init(&a) == 0;
+		if (ok)
+			pthread_attr_setstacksize(&a, 256 << 10);
+		if (ok && pthread_create(&P->th, &a, pipe_main, P) == 0)
+			P->started = 1;
+		if (ok)
+			pthread_attr_destroy(&a);
+		if (!P->started)        /* no thread: this one does it all */
+			return run_batch(P, &P->bt[P->fill]);
+	}
+	pthread_mutex_lock(&P->mu);
+	P->full[P->fill] = 1;
+	pthread_cond_broadcast(&P->cv);
+	while (P->full[next] && !P->err)
+		pthread_cond_wait(&P->cv, &P->mu);
+	e = P->err;
+	pthread_mutex_unlock(&P->mu);
+	P->fill = next;
+	return e;
+}
+
+/* The last batch written, the thread joined. Returns its first error. */
+static int
+pipe_finish(struct chunkw_pipe *P, int e)
+{
+	int te;
+
+	if (!P->started)
+		return e ? e : run_batch(P, &P->bt[P->fill]);
+	pthread_mutex_lock(&P->mu);
+	if (e == 0 && P->bt[P->fill].len > 0)
+		P->full[P->fill] = 1;
+	P->quit = 1;
+	pthread_cond_broadcast(&P->cv);
+	pthread_mutex_unlock(&P->mu);
+	pthread_join(P->th, NULL);
+	te = P->err;
+	return e ? e : te;
+}
+
+/* split_emit_fn: one chunk into the current batch. */
+static int
+queue_chunk(void *ctx, const struct split_chunk *c)
+{
+	struct chunkw *w = ctx;
+	struct chunkw_pipe *P = w->pipe;
+	struct buf *b = &P->bt[P->fill];
+	struct rec r;
+	int e;
+
+	if ((e = line_head(w, c)) != 0)
+		return e;
+	r.n = w->n;
+	r.plen = w->path.len;
+	r.hlen = w->line.len;
+	r.tlen = w->text.len;
+	if ((e = buf_reserve(b, rec_size(&r))) != 0)
+		return e;
+	memcpy(b->p + b->len, &r, sizeof r);
+	memcpy(b->p + b->len + sizeof r, w->path.p, r.plen);
+	memcpy(b->p + b->len + sizeof r + r.plen, w->line.p, r.hlen);
+	memcpy(b->p + b->len + sizeof r + r.plen + r.hlen, w->text.p, r.tlen);
+	b->len += rec_size(&r);
 	w->n++;
 	w->chunks++;
-	return out_write(w->o, b->p, b->len);
+	return b->len >= BATCH_BYTES ? pipe_handoff(P) : 0;
+}
+
+/* split_emit_fn: one chunk written now. */
+static int
+write_chunk(void *ctx, const struct split_chunk *c)
+{
+	struct chunkw *w = ctx;
+	int e;
+
+	if ((e = line_head(w, c)) != 0)
+		return e;
+	line_tail(w, &w->line, (const char *)w->path.p, w->path.len, w->n,
+	    w->text.p, w->text.len);
+	w->n++;
+	w->chunks++;
+	return out_write(w->o, w->line.p, w->line.len);
 }
 
 int
@@ -390,7 +581,8 @@ chunkw_end(struct chunkw *w)
 		w->ncarry = 0;
 	}
 	w->files++;
-	e = split_text(&w->sp, w->lang, w->u, w->un, write_chunk, w);
+	e = split_text(&w->sp, w->lang, w->u, w->un,
+	    w->pipe != NULL ? queue_chunk : write_chunk, w);
 	/* keep a large file's buffer from pinning memory for the rest */
 	if (w->ucap > (1u << 20)) {
 		free(w->u);
@@ -424,6 +616,26 @@ int
 chunkw_digest(struct chunkw *w, struct digest *d)
 {
 	struct digest_visit v = { v_begin, v_data, v_end, w };
+	struct chunkw_pipe *P;
+	int e;
 
-	return digest_each_text(d, &v);
+	if ((P = calloc(1, sizeof *P)) == NULL)
+		return ERR_NOMEM;
+	P->w = w;
+	pthread_mutex_init(&P->mu, NULL);
+	pthread_cond_init(&P->cv, NULL);
+	for (int i = 0; i < 2; i++)
+		buf_init(&P->bt[i], 2 * LINE_MAX_BYTES + BATCH_BYTES);
+	buf_init(&P->line, LINE_MAX_BYTES + 128);
+	w->pipe = P;
+	e = digest_each_text(d, &v);
+	e = pipe_finish(P, e);
+	w->pipe = NULL;
+	for (int i = 0; i < 2; i++)
+		buf_free(&P->bt[i]);
+	buf_free(&P->line);
+	pthread_cond_destroy(&P->cv);
+	pthread_mutex_destroy(&P->mu);
+	free(P);
+	return e;
 }

@@ -36,6 +36,8 @@ struct chunkw_meta {
 	const char *commit;             /* commit id from the archive, or "" */
 };
 
+struct chunkw_pipe;
+
 struct chunkw {
 	struct split sp;
 	struct out *o;
@@ -51,6 +53,7 @@ struct chunkw {
 	struct buf line;                /* one JSON line */
 	uint64_t n;                     /* chunk number within the file */
 	uint64_t files, chunks;         /* totals written */
+	struct chunkw_pipe *pipe;       /* chunkw_digest's second thread */
 };
 
 /*
@@ -69,7 +72,9 @@ int chunkw_data(struct chunkw *w, const uint8_t *p, size_t n);
 int chunkw_end(struct chunkw *w);
 
 /* Every kept text file of a finished digest, in digest order
- * (digest_each_text). Returns 0 or the first error. */
+ * (digest_each_text). Token estimates and ids are computed on a second
+ * thread once the chunks fill a first batch; the output is written only by
+ * that thread until this returns. Returns 0 or the first error. */
 int chunkw_digest(struct chunkw *w, struct digest *d);
 
 /* The stable id of a chunk: hex of the first 16 bytes of SHA-256 over repo,

@@ -301,6 +301,25 @@ nl_slice(const struct split *s, int64_t a, int64_t b)
 	return count_nl(s->t, sa, sb);
 }
 
+/* 1 if the m units at x and y are the same (8 bytes at a time). */
+static int
+units_eq(const uint16_t *x, const uint16_t *y, size_t m)
+{
+	uint64_t a, b;
+	size_t k = 0;
+
+	for (; k + 4 <= m; k += 4) {
+		memcpy(&a, x + k, 8);
+		memcpy(&b, y + k, 8);
+		if (a != b)
+			return 0;
+	}
+	for (; k < m; k++)
+		if (x[k] != y[k])
+			return 0;
+	return 1;
+}
+
 /*
  * text.indexOf(chunk, from) where the chunk is t[a..b). The chunk is known
  * to occur at a, so when a >= from the answer is the first match in
@@ -323,7 +342,9 @@ index_of(const struct split *s, size_t a, size_t b, int64_t from)
 		p = scan_any(t, p, lim + 1, &t[a], 1);
 		if (p > lim)
 			break;
-		if (memcmp(t + p, t + a, m * sizeof *t) == 0)
+		/* at a it is the chunk itself: no need to compare (musl's
+		 * memcmp goes byte by byte, and this was its longest call) */
+		if (p == a || units_eq(t + p, t + a, m))
 			return (int64_t)p;
 	}
 	return -1;

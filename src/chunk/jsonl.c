@@ -30,6 +30,7 @@ chunkw_init(struct chunkw *w, struct out *o, const struct chunkw_meta *m,
 	w->o = o;
 	w->meta = *m;
 	buf_init(&w->path, PATH_MAX_BYTES);
+	buf_init(&w->head, LINE_MAX_BYTES);
 	buf_init(&w->text, (size_t)SPLIT_MAX_SIZE * 4);
 	buf_init(&w->line, LINE_MAX_BYTES);
 	return 0;
@@ -40,6 +41,7 @@ chunkw_free(struct chunkw *w)
 {
 	split_free(&w->sp);
 	buf_free(&w->path);
+	buf_free(&w->head);
 	buf_free(&w->text);
 	buf_free(&w->line);
 	free(w->u);
@@ -50,6 +52,7 @@ int
 chunkw_begin(struct chunkw *w, const char *path, size_t n)
 {
 	buf_reset(&w->path);
+	buf_reset(&w->head);
 	w->un = 0;
 	w->ncarry = 0;
 	w->bytes = 0;
@@ -357,6 +360,20 @@ chunkw_id(const char *repo, const char *path, size_t pathlen, uint64_t n,
 	out[32] = '\0';
 }
 
+/* v in decimal at the end of b (room reserved by the caller). */
+static void
+put_u64(struct buf *b, uint64_t v)
+{
+	char tmp[20];
+	int k = 0;
+
+	do
+		tmp[k++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (k > 0)
+		b->p[b->len++] = (uint8_t)tmp[--k];
+}
+
 /*
  * The line up to and including the text field into w->line, and the text as
  * UTF-8 into w->text (for the token estimate and the id).
@@ -376,18 +393,32 @@ line_head(struct chunkw *w, const struct split_chunk *c)
 	    strlen(w->meta.ref) + strlen(w->meta.commit)) + 256)) != 0 ||
 	    (e = buf_reserve(&w->text, 3 * units + 4)) != 0)
 		return e;
-	buf_puts(b, "{\"repo\":");
-	json_bytes(b, w->meta.repo, strlen(w->meta.repo));
-	buf_puts(b, ",\"ref\":");
-	json_bytes(b, w->meta.ref, strlen(w->meta.ref));
-	buf_puts(b, ",\"commit\":");
-	json_bytes(b, w->meta.commit, strlen(w->meta.commit));
-	buf_puts(b, ",\"path\":");
-	json_bytes(b, (const char *)w->path.p, w->path.len);
-	buf_printf(b, ",\"language\":\"%s\",\"chunk\":%llu,\"start_line\":%llu,"
-	    "\"end_line\":%llu,\"text\":", w->lang->name,
-	    (unsigned long long)w->n, (unsigned long long)c->line_from,
-	    (unsigned long long)c->line_to);
+	if (w->head.len == 0) {
+		/* the same for every chunk of the file: made once */
+		struct buf *h = &w->head;
+		if ((e = buf_reserve(h, 6 * (w->path.len +
+		    strlen(w->meta.repo) + strlen(w->meta.ref) +
+		    strlen(w->meta.commit)) + 128)) != 0)
+			return e;
+		buf_puts(h, "{\"repo\":");
+		json_bytes(h, w->meta.repo, strlen(w->meta.repo));
+		buf_puts(h, ",\"ref\":");
+		json_bytes(h, w->meta.ref, strlen(w->meta.ref));
+		buf_puts(h, ",\"commit\":");
+		json_bytes(h, w->meta.commit, strlen(w->meta.commit));
+		buf_puts(h, ",\"path\":");
+		json_bytes(h, (const char *)w->path.p, w->path.len);
+		buf_puts(h, ",\"language\":\"");
+		buf_puts(h, w->lang->name);
+		buf_puts(h, "\",\"chunk\":");
+	}
+	buf_append(b, w->head.p, w->head.len);
+	put_u64(b, w->n);
+	buf_append(b, ",\"start_line\":", 14);
+	put_u64(b, c->line_from);
+	buf_append(b, ",\"end_line\":", 12);
+	put_u64(b, c->line_to);
+	buf_append(b, ",\"text\":", 8);
 	json_units(b, &w->text, w->u, c->start, c->end);
 	return 0;
 }
@@ -404,8 +435,13 @@ line_tail(const struct chunkw *w, struct buf *b, const char *path, size_t plen,
 	tokens_init(&tk);
 	tokens_feed(&tk, text, tlen);
 	chunkw_id(w->meta.repo, path, plen, n, text, tlen, id);
-	buf_printf(b, ",\"tokens\":%llu,\"id\":\"%s\"}\n",
-	    (unsigned long long)tokens_end(&tk), id);
+	if (buf_reserve(b, 96) != 0)
+		return;                 /* not with the room the callers reserve */
+	buf_append(b, ",\"tokens\":", 10);
+	put_u64(b, tokens_end(&tk));
+	buf_append(b, ",\"id\":\"", 7);
+	buf_append(b, id, 32);
+	buf_append(b, "\"}\n", 3);
 }
 
 /* ------------------------------------------------------------ second thread

@@ -43,6 +43,7 @@ struct chunkw {
 	struct out *o;
 	struct chunkw_meta meta;
 	struct buf path;                /* current file */
+	struct buf head;                /* its lines' start, up to "chunk": */
 	const struct split_lang *lang;
 	uint16_t *u;                    /* its text in UTF-16 code units */
 	size_t un, ucap;

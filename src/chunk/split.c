@@ -236,6 +236,30 @@ scan_any(const uint16_t *t, size_t p, size_t hi, const uint16_t *c, int nc)
 	return hi;
 }
 
+/* First p in [p, hi) with t[p] == c0 and t[p + 1] == c1, or hi; t[hi]
+ * must be readable. */
+static size_t
+scan_pair(const uint16_t *t, size_t p, size_t hi, uint16_t c0, uint16_t c1)
+{
+#ifdef __SSE2__
+	__m128i v0 = _mm_set1_epi16((short)c0), v1 = _mm_set1_epi16((short)c1);
+
+	for (; p + 8 <= hi; p += 8) {
+		__m128i m = _mm_and_si128(
+		    _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(t + p)), v0),
+		    _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(t + p + 1)),
+		    v1));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+		if (bits != 0)
+			return p + (size_t)(__builtin_ctz(bits) >> 1);
+	}
+#endif
+	for (; p < hi; p++)
+		if (t[p] == c0 && t[p + 1] == c1)
+			return p;
+	return hi;
+}
+
 /* First occurrence of sep at a position in [from, hi - m], or hi. */
 static size_t
 find_sep(const uint16_t *t, size_t from, size_t hi, const char *sep, size_t m)
@@ -339,7 +363,9 @@ index_of(const struct split *s, size_t a, size_t b, int64_t from)
 	if (lim + m > s->n)
 		lim = s->n >= m ? s->n - m : 0;
 	for (size_t p = (size_t)from; p <= lim && p + m <= s->n; p++) {
-		p = scan_any(t, p, lim + 1, &t[a], 1);
+		/* lim + m <= n: with m >= 2, t[lim + 1] is in the text */
+		p = m >= 2 ? scan_pair(t, p, lim + 1, t[a], t[a + 1]) :
+		    scan_any(t, p, lim + 1, &t[a], 1);
 		if (p > lim)
 			break;
 		/* at a it is the chunk itself: no need to compare (musl's

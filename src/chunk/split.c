@@ -260,6 +260,27 @@ scan_pair(const uint16_t *t, size_t p, size_t hi, uint16_t c0, uint16_t c1)
 	return hi;
 }
 
+/* First p in [p, hi) with t[p] == c, or hi: scan_any() for one unit, inlined
+ * into the cut loop, where a hit comes every line or word. */
+static inline __attribute__((always_inline)) size_t
+scan_one(const uint16_t *t, size_t p, size_t hi, uint16_t c)
+{
+#ifdef __SSE2__
+	__m128i v = _mm_set1_epi16((short)c);
+
+	for (; p + 8 <= hi; p += 8) {
+		unsigned bits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi16(
+		    _mm_loadu_si128((const __m128i *)(t + p)), v));
+		if (bits != 0)
+			return p + (size_t)(__builtin_ctz(bits) >> 1);
+	}
+#endif
+	for (; p < hi; p++)
+		if (t[p] == c)
+			return p;
+	return hi;
+}
+
 /* First occurrence of sep at a position in [from, hi - m], or hi. */
 static size_t
 find_sep(const uint16_t *t, size_t from, size_t hi, const char *sep, size_t m)
@@ -269,7 +290,7 @@ find_sep(const uint16_t *t, size_t from, size_t hi, const char *sep, size_t m)
 	if (hi < m)
 		return hi;
 	for (size_t p = from; p + m <= hi; p++) {
-		p = scan_any(t, p, hi - m + 1, &c0, 1);
+		p = scan_one(t, p, hi - m + 1, c0);
 		if (p + m > hi)
 			break;
 		if (sep_at(t, p, hi, sep, m))
@@ -365,7 +386,7 @@ index_of(const struct split *s, size_t a, size_t b, int64_t from)
 	for (size_t p = (size_t)from; p <= lim && p + m <= s->n; p++) {
 		/* lim + m <= n: with m >= 2, t[lim + 1] is in the text */
 		p = m >= 2 ? scan_pair(t, p, lim + 1, t[a], t[a + 1]) :
-		    scan_any(t, p, lim + 1, &t[a], 1);
+		    scan_one(t, p, lim + 1, t[a]);
 		if (p > lim)
 			break;
 		/* at a it is the chunk itself: no need to compare (musl's

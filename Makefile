@@ -13,7 +13,7 @@ CFLAGS   =
 # -O2 for the modules every byte of every repository goes through.
 OPT      = -Os
 FAST     = digest/tokens digest/utf8 digest/digest digest/store archive/gz archive/tar \
-           digest/ignore base/out chunk/split chunk/jsonl
+           digest/ignore base/out chunk/split chunk/jsonl chunk/sha256x
 LDFLAGS  =
 LDLIBS   = -pthread
 PREFIX   = /usr/local

@@ -1,13 +1,16 @@
 /*
  * jsonl.c - chunks as JSON lines. See jsonl.h.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <bearssl.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "err.h"
 #include "jsonl.h"
+#include "sha256x.h"
 #include "tokens.h"
 
 /* Paths are capped by the archive reader; this is only a ceiling. */
@@ -27,6 +30,7 @@ chunkw_init(struct chunkw *w, struct out *o, const struct chunkw_meta *m,
 	w->o = o;
 	w->meta = *m;
 	buf_init(&w->path, PATH_MAX_BYTES);
+	buf_init(&w->head, LINE_MAX_BYTES);
 	buf_init(&w->text, (size_t)SPLIT_MAX_SIZE * 4);
 	buf_init(&w->line, LINE_MAX_BYTES);
 	return 0;
@@ -37,6 +41,7 @@ chunkw_free(struct chunkw *w)
 {
 	split_free(&w->sp);
 	buf_free(&w->path);
+	buf_free(&w->head);
 	buf_free(&w->text);
 	buf_free(&w->line);
 	free(w->u);
@@ -47,6 +52,7 @@ int
 chunkw_begin(struct chunkw *w, const char *path, size_t n)
 {
 	buf_reset(&w->path);
+	buf_reset(&w->head);
 	w->un = 0;
 	w->ncarry = 0;
 	w->bytes = 0;
@@ -137,6 +143,22 @@ decode(struct chunkw *w, const uint8_t *p, size_t n, int final)
 	int k;
 
 	while (i < n) {
+#ifdef __SSE2__
+		/* 16 ASCII bytes at a time (the room is reserved: a unit a byte) */
+		if (n - i >= 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(p + i));
+			if (_mm_movemask_epi8(x) == 0) {
+				__m128i z = _mm_setzero_si128();
+				_mm_storeu_si128((__m128i *)(w->u + w->un),
+				    _mm_unpacklo_epi8(x, z));
+				_mm_storeu_si128((__m128i *)(w->u + w->un + 8),
+				    _mm_unpackhi_epi8(x, z));
+				w->un += 16;
+				i += 16;
+				continue;
+			}
+		}
+#endif
 		if (p[i] < 0x80) {
 			w->u[w->un++] = p[i++];
 			continue;
@@ -305,14 +327,14 @@ json_units(struct buf *b, struct buf *txt, const uint16_t *u, size_t a, size_t z
 }
 
 static void
-hash_field(br_sha256_context *h, const void *p, size_t n)
+hash_field(struct sha256x *h, const void *p, size_t n)
 {
 	uint8_t len[8];
 
 	for (int i = 0; i < 8; i++)
 		len[i] = (uint8_t)((uint64_t)n >> (56 - 8 * i));
-	br_sha256_update(h, len, 8);
-	br_sha256_update(h, p, n);
+	sha256x_update(h, len, 8);
+	sha256x_update(h, p, n);
 }
 
 void
@@ -320,17 +342,17 @@ chunkw_id(const char *repo, const char *path, size_t pathlen, uint64_t n,
     const uint8_t *text, size_t tlen, char out[33])
 {
 	static const char hx[] = "0123456789abcdef";
-	br_sha256_context h;
+	struct sha256x h;
 	uint8_t d[32], num[8];
 
 	for (int i = 0; i < 8; i++)
 		num[i] = (uint8_t)(n >> (56 - 8 * i));
-	br_sha256_init(&h);
+	sha256x_init(&h);
 	hash_field(&h, repo, strlen(repo));
 	hash_field(&h, path, pathlen);
 	hash_field(&h, num, sizeof num);
 	hash_field(&h, text, tlen);
-	br_sha256_out(&h, d);
+	sha256x_out(&h, d);
 	for (int i = 0; i < 16; i++) {
 		out[2 * i] = hx[d[i] >> 4];
 		out[2 * i + 1] = hx[d[i] & 15];
@@ -338,13 +360,28 @@ chunkw_id(const char *repo, const char *path, size_t pathlen, uint64_t n,
 	out[32] = '\0';
 }
 
-static int
-write_chunk(void *ctx, const struct split_chunk *c)
+/* v in decimal at the end of b (room reserved by the caller). */
+static void
+put_u64(struct buf *b, uint64_t v)
 {
-	struct chunkw *w = ctx;
+	char tmp[20];
+	int k = 0;
+
+	do
+		tmp[k++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (k > 0)
+		b->p[b->len++] = (uint8_t)tmp[--k];
+}
+
+/*
+ * The line up to and including the text field into w->line, and the text as
+ * UTF-8 into w->text (for the token estimate and the id).
+ */
+static int
+line_head(struct chunkw *w, const struct split_chunk *c)
+{
 	struct buf *b = &w->line;
-	struct tokens tk;
-	char id[33];
 	size_t units = c->end - c->start;
 	int e;
 
@@ -356,28 +393,236 @@ write_chunk(void *ctx, const struct split_chunk *c)
 	    strlen(w->meta.ref) + strlen(w->meta.commit)) + 256)) != 0 ||
 	    (e = buf_reserve(&w->text, 3 * units + 4)) != 0)
 		return e;
-	buf_puts(b, "{\"repo\":");
-	json_bytes(b, w->meta.repo, strlen(w->meta.repo));
-	buf_puts(b, ",\"ref\":");
-	json_bytes(b, w->meta.ref, strlen(w->meta.ref));
-	buf_puts(b, ",\"commit\":");
-	json_bytes(b, w->meta.commit, strlen(w->meta.commit));
-	buf_puts(b, ",\"path\":");
-	json_bytes(b, (const char *)w->path.p, w->path.len);
-	buf_printf(b, ",\"language\":\"%s\",\"chunk\":%llu,\"start_line\":%llu,"
-	    "\"end_line\":%llu,\"text\":", w->lang->name,
-	    (unsigned long long)w->n, (unsigned long long)c->line_from,
-	    (unsigned long long)c->line_to);
+	if (w->head.len == 0) {
+		/* the same for every chunk of the file: made once */
+		struct buf *h = &w->head;
+		if ((e = buf_reserve(h, 6 * (w->path.len +
+		    strlen(w->meta.repo) + strlen(w->meta.ref) +
+		    strlen(w->meta.commit)) + 128)) != 0)
+			return e;
+		buf_puts(h, "{\"repo\":");
+		json_bytes(h, w->meta.repo, strlen(w->meta.repo));
+		buf_puts(h, ",\"ref\":");
+		json_bytes(h, w->meta.ref, strlen(w->meta.ref));
+		buf_puts(h, ",\"commit\":");
+		json_bytes(h, w->meta.commit, strlen(w->meta.commit));
+		buf_puts(h, ",\"path\":");
+		json_bytes(h, (const char *)w->path.p, w->path.len);
+		buf_puts(h, ",\"language\":\"");
+		buf_puts(h, w->lang->name);
+		buf_puts(h, "\",\"chunk\":");
+	}
+	buf_append(b, w->head.p, w->head.len);
+	put_u64(b, w->n);
+	buf_append(b, ",\"start_line\":", 14);
+	put_u64(b, c->line_from);
+	buf_append(b, ",\"end_line\":", 12);
+	put_u64(b, c->line_to);
+	buf_append(b, ",\"text\":", 8);
 	json_units(b, &w->text, w->u, c->start, c->end);
+	return 0;
+}
+
+/* The rest of the line (the token estimate and the id of chunk n of path,
+ * whose UTF-8 is text) appended to b (room for 64 bytes reserved). */
+static void
+line_tail(const struct chunkw *w, struct buf *b, const char *path, size_t plen,
+    uint64_t n, const uint8_t *text, size_t tlen)
+{
+	struct tokens tk;
+	char id[33];
+
 	tokens_init(&tk);
-	tokens_feed(&tk, w->text.p, w->text.len);
-	chunkw_id(w->meta.repo, (const char *)w->path.p, w->path.len, w->n,
-	    w->text.p, w->text.len, id);
-	buf_printf(b, ",\"tokens\":%llu,\"id\":\"%s\"}\n",
-	    (unsigned long long)tokens_end(&tk), id);
+	tokens_feed(&tk, text, tlen);
+	chunkw_id(w->meta.repo, path, plen, n, text, tlen, id);
+	if (buf_reserve(b, 96) != 0)
+		return;                 /* not with the room the callers reserve */
+	buf_append(b, ",\"tokens\":", 10);
+	put_u64(b, tokens_end(&tk));
+	buf_append(b, ",\"id\":\"", 7);
+	buf_append(b, id, 32);
+	buf_append(b, "\"}\n", 3);
+}
+
+/* ------------------------------------------------------------ second thread
+ *
+ * In chunkw_digest the token estimates and ids (a third of a chunked digest,
+ * after the split) run on a second thread, in batches: the main thread splits
+ * and writes each chunk's line head and UTF-8 text into one of two batches,
+ * the other thread finishes and writes the lines of the other batch, in
+ * order. The thread starts only when a first batch fills (small repositories
+ * never start it), and only it writes to the output until chunkw_digest joins
+ * it; its first error is sticky and returned to the main thread at the next
+ * hand-over. chunkw_end() on its own stays synchronous.
+ */
+#define BATCH_BYTES ((size_t)256 << 10)
+
+/* One chunk in a batch, followed by its path, line head and text, padded to 8. */
+struct rec {
+	uint64_t n;
+	size_t plen, hlen, tlen;
+};
+
+struct chunkw_pipe {
+	struct chunkw *w;
+	pthread_t th;
+	int started, quit, err;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct buf bt[2];               /* the batches */
+	int full[2];                    /* handed to the thread, not done yet */
+	int fill;                       /* the batch the main thread fills */
+	struct buf line;                /* the thread's line */
+};
+
+static size_t
+rec_size(const struct rec *r)
+{
+	return (sizeof *r + r->plen + r->hlen + r->tlen + 7) & ~(size_t)7;
+}
+
+/* Finish and write every line of batch b (the thread, or the main thread
+ * when the thread never started). */
+static int
+run_batch(struct chunkw_pipe *P, struct buf *b)
+{
+	struct out *o = P->w->o;
+	int e = 0;
+
+	for (size_t at = 0; at < b->len && e == 0;) {
+		struct rec r;
+		const uint8_t *p;
+		memcpy(&r, b->p + at, sizeof r);
+		p = b->p + at + sizeof r;
+		buf_reset(&P->line);
+		if ((e = buf_reserve(&P->line, r.hlen + 96)) != 0)
+			break;
+		buf_append(&P->line, p + r.plen, r.hlen);
+		line_tail(P->w, &P->line, (const char *)p, r.plen, r.n,
+		    p + r.plen + r.hlen, r.tlen);
+		e = out_write(o, P->line.p, P->line.len);
+		at += rec_size(&r);
+	}
+	buf_reset(b);
+	return e;
+}
+
+static void *
+pipe_main(void *arg)
+{
+	struct chunkw_pipe *P = arg;
+	int cur = 0, e;
+
+	pthread_mutex_lock(&P->mu);
+	for (;;) {
+		while (!P->full[cur] && !P->quit)
+			pthread_cond_wait(&P->cv, &P->mu);
+		if (!P->full[cur])
+			break;
+		pthread_mutex_unlock(&P->mu);
+		e = run_batch(P, &P->bt[cur]);
+		pthread_mutex_lock(&P->mu);
+		if (e && !P->err)
+			P->err = e;
+		P->full[cur] = 0;
+		cur ^= 1;
+		pthread_cond_broadcast(&P->cv);
+	}
+	pthread_mutex_unlock(&P->mu);
+	return NULL;
+}
+
+/* Hand the filled batch over and take the other one when the thread is done
+ * with it. Returns the thread's error, if any. */
+static int
+pipe_handoff(struct chunkw_pipe *P)
+{
+	int e, next = P->fill ^ 1;
+
+	if (!P->started) {
+		pthread_attr_t a;
+		int ok = pthread_attr_init(&a) == 0;
+		if (ok)
+			pthread_attr_setstacksize(&a, 256 << 10);
+		if (ok && pthread_create(&P->th, &a, pipe_main, P) == 0)
+			P->started = 1;
+		if (ok)
+			pthread_attr_destroy(&a);
+		if (!P->started)        /* no thread: this one does it all */
+			return run_batch(P, &P->bt[P->fill]);
+	}
+	pthread_mutex_lock(&P->mu);
+	P->full[P->fill] = 1;
+	pthread_cond_broadcast(&P->cv);
+	while (P->full[next] && !P->err)
+		pthread_cond_wait(&P->cv, &P->mu);
+	e = P->err;
+	pthread_mutex_unlock(&P->mu);
+	P->fill = next;
+	return e;
+}
+
+/* The last batch written, the thread joined. Returns its first error. */
+static int
+pipe_finish(struct chunkw_pipe *P, int e)
+{
+	int te;
+
+	if (!P->started)
+		return e ? e : run_batch(P, &P->bt[P->fill]);
+	pthread_mutex_lock(&P->mu);
+	if (e == 0 && P->bt[P->fill].len > 0)
+		P->full[P->fill] = 1;
+	P->quit = 1;
+	pthread_cond_broadcast(&P->cv);
+	pthread_mutex_unlock(&P->mu);
+	pthread_join(P->th, NULL);
+	te = P->err;
+	return e ? e : te;
+}
+
+/* split_emit_fn: one chunk into the current batch. */
+static int
+queue_chunk(void *ctx, const struct split_chunk *c)
+{
+	struct chunkw *w = ctx;
+	struct chunkw_pipe *P = w->pipe;
+	struct buf *b = &P->bt[P->fill];
+	struct rec r;
+	int e;
+
+	if ((e = line_head(w, c)) != 0)
+		return e;
+	r.n = w->n;
+	r.plen = w->path.len;
+	r.hlen = w->line.len;
+	r.tlen = w->text.len;
+	if ((e = buf_reserve(b, rec_size(&r))) != 0)
+		return e;
+	memcpy(b->p + b->len, &r, sizeof r);
+	memcpy(b->p + b->len + sizeof r, w->path.p, r.plen);
+	memcpy(b->p + b->len + sizeof r + r.plen, w->line.p, r.hlen);
+	memcpy(b->p + b->len + sizeof r + r.plen + r.hlen, w->text.p, r.tlen);
+	b->len += rec_size(&r);
 	w->n++;
 	w->chunks++;
-	return out_write(w->o, b->p, b->len);
+	return b->len >= BATCH_BYTES ? pipe_handoff(P) : 0;
+}
+
+/* split_emit_fn: one chunk written now. */
+static int
+write_chunk(void *ctx, const struct split_chunk *c)
+{
+	struct chunkw *w = ctx;
+	int e;
+
+	if ((e = line_head(w, c)) != 0)
+		return e;
+	line_tail(w, &w->line, (const char *)w->path.p, w->path.len, w->n,
+	    w->text.p, w->text.len);
+	w->n++;
+	w->chunks++;
+	return out_write(w->o, w->line.p, w->line.len);
 }
 
 int
@@ -391,7 +636,8 @@ chunkw_end(struct chunkw *w)
 		w->ncarry = 0;
 	}
 	w->files++;
-	e = split_text(&w->sp, w->lang, w->u, w->un, write_chunk, w);
+	e = split_text(&w->sp, w->lang, w->u, w->un,
+	    w->pipe != NULL ? queue_chunk : write_chunk, w);
 	/* keep a large file's buffer from pinning memory for the rest */
 	if (w->ucap > (1u << 20)) {
 		free(w->u);
@@ -425,8 +671,28 @@ int
 chunkw_digest(struct chunkw *w, struct digest *d)
 {
 	struct digest_visit v = { v_begin, v_data, v_end, w };
+	struct chunkw_pipe *P;
+	int e;
 
-	return digest_each_text(d, &v);
+	if ((P = calloc(1, sizeof *P)) == NULL)
+		return ERR_NOMEM;
+	P->w = w;
+	pthread_mutex_init(&P->mu, NULL);
+	pthread_cond_init(&P->cv, NULL);
+	for (int i = 0; i < 2; i++)
+		buf_init(&P->bt[i], 2 * LINE_MAX_BYTES + BATCH_BYTES);
+	buf_init(&P->line, LINE_MAX_BYTES + 128);
+	w->pipe = P;
+	e = digest_each_text(d, &v);
+	e = pipe_finish(P, e);
+	w->pipe = NULL;
+	for (int i = 0; i < 2; i++)
+		buf_free(&P->bt[i]);
+	buf_free(&P->line);
+	pthread_cond_destroy(&P->cv);
+	pthread_mutex_destroy(&P->mu);
+	free(P);
+	return e;
 }
 
 /* see jsonl.h */

@@ -36,11 +36,14 @@ struct chunkw_meta {
 	const char *commit;             /* commit id from the archive, or "" */
 };
 
+struct chunkw_pipe;
+
 struct chunkw {
 	struct split sp;
 	struct out *o;
 	struct chunkw_meta meta;
 	struct buf path;                /* current file */
+	struct buf head;                /* its lines' start, up to "chunk": */
 	const struct split_lang *lang;
 	uint16_t *u;                    /* its text in UTF-16 code units */
 	size_t un, ucap;
@@ -51,6 +54,7 @@ struct chunkw {
 	struct buf line;                /* one JSON line */
 	uint64_t n;                     /* chunk number within the file */
 	uint64_t files, chunks;         /* totals written */
+	struct chunkw_pipe *pipe;       /* chunkw_digest's second thread */
 };
 
 /*
@@ -69,7 +73,9 @@ int chunkw_data(struct chunkw *w, const uint8_t *p, size_t n);
 int chunkw_end(struct chunkw *w);
 
 /* Every kept text file of a finished digest, in digest order
- * (digest_each_text). Returns 0 or the first error. */
+ * (digest_each_text). Token estimates and ids are computed on a second
+ * thread once the chunks fill a first batch; the output is written only by
+ * that thread until this returns. Returns 0 or the first error. */
 int chunkw_digest(struct chunkw *w, struct digest *d);
 
 /* All of it at once: a writer on the heap over a finished digest, to o.

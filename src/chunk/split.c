@@ -20,6 +20,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "err.h"
 #include "split.h"
@@ -199,6 +202,85 @@ sep_at(const uint16_t *t, size_t p, size_t hi, const char *sep, size_t m)
 	return 1;
 }
 
+/*
+ * The scans below are the splitter's inner loops (every unit is read by a few
+ * levels of separators, line counting and indexOf): with SSE2 (every x86-64)
+ * they test 8 units at a time and look closer only where a unit can start a
+ * match; elsewhere they are the plain loops.
+ */
+
+/* First p in [p, hi) with t[p] one of c[0..nc) (1 <= nc <= 4), or hi. */
+static size_t
+scan_any(const uint16_t *t, size_t p, size_t hi, const uint16_t *c, int nc)
+{
+#ifdef __SSE2__
+	__m128i v0 = _mm_set1_epi16((short)c[0]);
+	__m128i v1 = _mm_set1_epi16((short)c[nc > 1 ? 1 : 0]);
+	__m128i v2 = _mm_set1_epi16((short)c[nc > 2 ? 2 : 0]);
+	__m128i v3 = _mm_set1_epi16((short)c[nc > 3 ? 3 : 0]);
+
+	for (; p + 8 <= hi; p += 8) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(t + p));
+		__m128i m = _mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi16(x, v0), _mm_cmpeq_epi16(x, v1)),
+		    _mm_or_si128(_mm_cmpeq_epi16(x, v2), _mm_cmpeq_epi16(x, v3)));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+		if (bits != 0)
+			return p + (size_t)(__builtin_ctz(bits) >> 1);
+	}
+#endif
+	for (; p < hi; p++)
+		for (int k = 0; k < nc; k++)
+			if (t[p] == c[k])
+				return p;
+	return hi;
+}
+
+/* First p in [p, hi) with t[p] == c0 and t[p + 1] == c1, or hi; t[hi]
+ * must be readable. */
+static size_t
+scan_pair(const uint16_t *t, size_t p, size_t hi, uint16_t c0, uint16_t c1)
+{
+#ifdef __SSE2__
+	__m128i v0 = _mm_set1_epi16((short)c0), v1 = _mm_set1_epi16((short)c1);
+
+	for (; p + 8 <= hi; p += 8) {
+		__m128i m = _mm_and_si128(
+		    _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(t + p)), v0),
+		    _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(t + p + 1)),
+		    v1));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+		if (bits != 0)
+			return p + (size_t)(__builtin_ctz(bits) >> 1);
+	}
+#endif
+	for (; p < hi; p++)
+		if (t[p] == c0 && t[p + 1] == c1)
+			return p;
+	return hi;
+}
+
+/* First p in [p, hi) with t[p] == c, or hi: scan_any() for one unit, inlined
+ * into the cut loop, where a hit comes every line or word. */
+static inline __attribute__((always_inline)) size_t
+scan_one(const uint16_t *t, size_t p, size_t hi, uint16_t c)
+{
+#ifdef __SSE2__
+	__m128i v = _mm_set1_epi16((short)c);
+
+	for (; p + 8 <= hi; p += 8) {
+		unsigned bits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi16(
+		    _mm_loadu_si128((const __m128i *)(t + p)), v));
+		if (bits != 0)
+			return p + (size_t)(__builtin_ctz(bits) >> 1);
+	}
+#endif
+	for (; p < hi; p++)
+		if (t[p] == c)
+			return p;
+	return hi;
+}
+
 /* First occurrence of sep at a position in [from, hi - m], or hi. */
 static size_t
 find_sep(const uint16_t *t, size_t from, size_t hi, const char *sep, size_t m)
@@ -207,9 +289,13 @@ find_sep(const uint16_t *t, size_t from, size_t hi, const char *sep, size_t m)
 
 	if (hi < m)
 		return hi;
-	for (size_t p = from; p + m <= hi; p++)
-		if (t[p] == c0 && sep_at(t, p, hi, sep, m))
+	for (size_t p = from; p + m <= hi; p++) {
+		p = scan_one(t, p, hi - m + 1, c0);
+		if (p + m > hi)
+			break;
+		if (sep_at(t, p, hi, sep, m))
 			return p;
+	}
 	return hi;
 }
 
@@ -220,6 +306,22 @@ count_nl(const uint16_t *t, size_t a, size_t b)
 {
 	size_t c = 0;
 
+#ifdef __SSE2__
+	const __m128i nl = _mm_set1_epi16('\n'), one = _mm_set1_epi16(1);
+
+	while (b - a >= 8) {
+		/* at most 4096 per 16-bit lane before they are summed */
+		size_t k = (b - a) / 8 > 4096 ? 4096 : (b - a) / 8;
+		__m128i acc = _mm_setzero_si128();
+		for (; k > 0; k--, a += 8)
+			acc = _mm_sub_epi16(acc, _mm_cmpeq_epi16(
+			    _mm_loadu_si128((const __m128i *)(t + a)), nl));
+		acc = _mm_madd_epi16(acc, one);
+		acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, 0x4e));
+		acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, 0xb1));
+		c += (uint32_t)_mm_cvtsi128_si32(acc);
+	}
+#endif
 	for (size_t i = a; i < b; i++)
 		c += t[i] == '\n';
 	return c;
@@ -244,6 +346,25 @@ nl_slice(const struct split *s, int64_t a, int64_t b)
 	return count_nl(s->t, sa, sb);
 }
 
+/* 1 if the m units at x and y are the same (8 bytes at a time). */
+static int
+units_eq(const uint16_t *x, const uint16_t *y, size_t m)
+{
+	uint64_t a, b;
+	size_t k = 0;
+
+	for (; k + 4 <= m; k += 4) {
+		memcpy(&a, x + k, 8);
+		memcpy(&b, y + k, 8);
+		if (a != b)
+			return 0;
+	}
+	for (; k < m; k++)
+		if (x[k] != y[k])
+			return 0;
+	return 1;
+}
+
 /*
  * text.indexOf(chunk, from) where the chunk is t[a..b). The chunk is known
  * to occur at a, so when a >= from the answer is the first match in
@@ -260,9 +381,19 @@ index_of(const struct split *s, size_t a, size_t b, int64_t from)
 	if ((size_t)from > s->n)
 		from = (int64_t)s->n;
 	lim = a >= (size_t)from ? a : (s->n >= m ? s->n - m : 0);
-	for (size_t p = (size_t)from; p <= lim && p + m <= s->n; p++)
-		if (t[p] == t[a] && memcmp(t + p, t + a, m * sizeof *t) == 0)
+	if (lim + m > s->n)
+		lim = s->n >= m ? s->n - m : 0;
+	for (size_t p = (size_t)from; p <= lim && p + m <= s->n; p++) {
+		/* lim + m <= n: with m >= 2, t[lim + 1] is in the text */
+		p = m >= 2 ? scan_pair(t, p, lim + 1, t[a], t[a + 1]) :
+		    scan_one(t, p, lim + 1, t[a]);
+		if (p > lim)
+			break;
+		/* at a it is the chunk itself: no need to compare (musl's
+		 * memcmp goes byte by byte, and this was its longest call) */
+		if (p == a || units_eq(t + p, t + a, m))
 			return (int64_t)p;
+	}
 	return -1;
 }
 
@@ -366,8 +497,7 @@ static size_t
 first_sep(const struct split *s, size_t lo, size_t hi, size_t si)
 {
 	const struct split_lang *L = s->lang;
-	size_t best = L->nseps, len[SPLIT_MAX_SEPS];
-	uint8_t starts[128] = { 0 };
+	size_t best = L->nseps, len[SPLIT_MAX_SEPS], p = lo;
 
 	for (size_t i = si; i < L->nseps; i++) {
 		if (L->seps[i][0] == '\0') {
@@ -375,18 +505,42 @@ first_sep(const struct split *s, size_t lo, size_t hi, size_t si)
 			break;
 		}
 		len[i] = strlen(L->seps[i]);
-		starts[(uint8_t)L->seps[i][0] & 127] = 1;
 	}
-	for (size_t p = lo; p < hi && best > si; p++) {
-		uint16_t c = s->t[p];
-		if (c >= 128 || !starts[c])
-			continue;
-		for (size_t i = si; i < best; i++)
-			if ((uint8_t)L->seps[i][0] == c &&
-			    sep_at(s->t, p, hi, L->seps[i], len[i])) {
-				best = i;
+	while (best > si && p < hi) {
+		/* the units that can start one of the separators left */
+		uint16_t set[4];
+		int nc = 0, over = 0;
+		for (size_t i = si; i < best; i++) {
+			uint16_t c = (uint8_t)L->seps[i][0];
+			int k = 0;
+			while (k < nc && set[k] != c)
+				k++;
+			if (k == nc) {
+				if (nc == 4)
+					over = 1;
+				else
+					set[nc++] = c;
+			}
+		}
+		for (; p < hi; p++) {
+			size_t found = best;
+			if (!over) {
+				p = scan_any(s->t, p, hi, set, nc);
+				if (p >= hi)
+					break;
+			}
+			for (size_t i = si; i < best; i++)
+				if ((uint8_t)L->seps[i][0] == s->t[p] &&
+				    sep_at(s->t, p, hi, L->seps[i], len[i])) {
+					found = i;
+					break;
+				}
+			if (found < best) {
+				best = found;   /* fewer candidates from here */
+				p++;
 				break;
 			}
+		}
 	}
 	return best;
 }

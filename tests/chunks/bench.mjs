@@ -1,28 +1,18 @@
 // tests/chunks/bench.mjs ROOT REPORT.json - LangChain.js doing what
 // `repodigest digest --format chunks` does, for scripts/bench: every text file
 // the digest kept (its --report, so both chunk the same files), read, newlines
-// translated, split with fromLanguage (the same extension table as
-// oracle.mjs), one JSON line per chunk to stdout. Notebooks are left out.
+// translated, split with fromLanguage (languages.mjs, as oracle.mjs), one
+// JSON line per chunk to stdout. Notebooks are left out.
 import fs from "node:fs";
 import path from "node:path";
 import { RecursiveCharacterTextSplitter } from "@langchain/textsplitters";
+import { languageOf } from "./languages.mjs";
 
 const [root, reportPath] = process.argv.slice(2);
-const EXT = {
-  c: "cpp", h: "cpp", cc: "cpp", cpp: "cpp", cxx: "cpp", hh: "cpp", hpp: "cpp",
-  hxx: "cpp", go: "go", java: "java", js: "js", jsx: "js", mjs: "js",
-  cjs: "js", ts: "js", tsx: "js", mts: "js", cts: "js", php: "php",
-  proto: "proto", py: "python", pyi: "python", rst: "rst", rb: "ruby",
-  rs: "rust", scala: "scala", sc: "scala", swift: "swift", md: "markdown",
-  markdown: "markdown", mdx: "markdown", tex: "latex", html: "html",
-  htm: "html", sol: "sol",
-};
 const opts = { chunkSize: 1000, chunkOverlap: 100 };
 const splitters = new Map();
 function splitterFor(p) {
-  const base = p.slice(p.lastIndexOf("/") + 1);
-  const dot = base.lastIndexOf(".");
-  const lang = dot <= 0 ? "text" : EXT[base.slice(dot + 1).toLowerCase()] ?? "text";
+  const lang = languageOf(p);
   if (!splitters.has(lang))
     splitters.set(lang, lang === "text" ? new RecursiveCharacterTextSplitter(opts)
       : RecursiveCharacterTextSplitter.fromLanguage(lang, opts));

@@ -15,28 +15,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { RecursiveCharacterTextSplitter } from "@langchain/textsplitters";
+import { languageOf } from "./languages.mjs";
 
 const [root, reportPath, oursPath, sizeArg, overlapArg] = process.argv.slice(2);
 const chunkSize = Number(sizeArg ?? 1000);
 const chunkOverlap = Number(overlapArg ?? 100);
-
-// The extension table (README.md, "Chunks"; src/chunk/split.c), kept apart
-// from the C one on purpose: a drift fails the language check below.
-const EXT = {
-  c: "cpp", h: "cpp", cc: "cpp", cpp: "cpp", cxx: "cpp", hh: "cpp", hpp: "cpp",
-  hxx: "cpp", go: "go", java: "java", js: "js", jsx: "js", mjs: "js",
-  cjs: "js", ts: "js", tsx: "js", mts: "js", cts: "js", php: "php",
-  proto: "proto", py: "python", pyi: "python", rst: "rst", rb: "ruby",
-  rs: "rust", scala: "scala", sc: "scala", swift: "swift", md: "markdown",
-  markdown: "markdown", mdx: "markdown", tex: "latex", html: "html",
-  htm: "html", sol: "sol",
-};
-function languageOf(p) {
-  const base = p.slice(p.lastIndexOf("/") + 1);
-  const dot = base.lastIndexOf(".");
-  if (dot <= 0) return "text";
-  return EXT[base.slice(dot + 1).toLowerCase()] ?? "text";
-}
 
 const report = JSON.parse(fs.readFileSync(reportPath, "utf8"));
 const ours = fs.readFileSync(oursPath, "utf8").split("\n").filter((l) => l !== "")

@@ -316,14 +316,7 @@ write_output(struct render_ctx *rc, const struct source_info *info,
 		e = sink_write_file(da->out ? da->out : da->output, render_body,
 		    rc, &ec);
 	} else {
-		struct out *o = malloc(sizeof *o);
-		if (o == NULL)
-			return ERR_NOMEM;
-		out_init_fd(o, STDOUT_FILENO, 0);
-		e = render_body(rc, o);
-		if (e == 0)
-			e = out_flush(o);
-		free(o);
+		e = sink_write_fd(STDOUT_FILENO, render_body, rc);
 		if (e != 0 && cli_reader_gone(STDOUT_FILENO))
 			return CMD_PIPE_CLOSED;
 		if (e)

@@ -206,9 +206,9 @@ open_repo_dir(struct sink *s, const struct sink_object *ob, int create)
 	return fd;
 }
 
-/* Render into fd through a buffered writer. Returns 0 or an error code. */
-static int
-render_fd(int fd, sink_render_fn render, void *ctx)
+/* see sink.h */
+int
+sink_write_fd(int fd, sink_render_fn render, void *ctx)
 {
 	struct out *o = malloc(sizeof *o);
 	int e;
@@ -304,7 +304,7 @@ atomic_write(int dirfd, const char *name, sink_render_fn render, void *ctx,
 
 	if ((fd = open_temp(dirfd, name, tmp, sizeof tmp)) < 0)
 		return sys_err(ec, ERR_IO, "cannot create a temporary file");
-	if ((e = render_fd(fd, render, ctx)) != 0) {
+	if ((e = sink_write_fd(fd, render, ctx)) != 0) {
 		int se = errno;
 		close(fd);
 		unlinkat(dirfd, tmp, 0);
@@ -748,7 +748,7 @@ sink_write_file(const char *path, sink_render_fn render, void *ctx,
 		close(dfd);
 		if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
 			return sys_err(ec, ERR_IO, "cannot open");
-		e = render_fd(fd, render, ctx);
+		e = sink_write_fd(fd, render, ctx);
 		if (close(fd) != 0 && e == 0)
 			return sys_err(ec, ERR_IO, "cannot write");
 		return e ? err_set(ec, e, "writing %s", name) : 0;

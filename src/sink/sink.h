@@ -168,6 +168,10 @@ int sink_head(struct sink *s, const struct sink_object *ob,
 int sink_get(struct sink *s, const struct sink_object *ob, struct buf *b,
     int *found, struct err_ctx *ec);
 
+/* Render into an open fd (stdout, or a temp file of the writers below)
+ * through a buffered writer, flushed. Returns 0 or an error code. */
+int sink_write_fd(int fd, sink_render_fn render, void *ctx);
+
 /*
  * Write a whole file atomically at path (any path the user chose: -o FILE,
  * --state, --report): temp file beside it, fsync, rename, fsync of the

@@ -432,9 +432,11 @@ job_digest_free(struct job_digest *jd)
  * Capped at max_output, unless chunks are due: the chunker needs every kept
  * body, which a capped digest drops once it can no longer be shown (the
  * full body is capped when rendered all the same, so it is the same).
+ * Tokens are estimated only when the full text is due: its summary is the
+ * one place a run shows the figure.
  */
 static int
-digest_job(struct worker *w, const struct feed_job *j, int chunks,
+digest_job(struct worker *w, const struct feed_job *j, int full, int chunks,
     struct job_digest *jd, struct err_ctx *ec)
 {
 	struct run *r = w->r;
@@ -458,6 +460,7 @@ digest_job(struct worker *w, const struct feed_job *j, int chunks,
 	dopt.includes = r->o->includes;
 	dopt.excludes = r->o->excludes;
 	dopt.token_thread = r->o->jobs == 1;
+	dopt.no_tokens = !full;
 	fo.total_ms = r->o->timeout_s * 1000;
 	memset(&so, 0, sizeof so);
 	snprintf(src, sizeof src, "%s/%s", j->owner, j->repo);
@@ -535,7 +538,7 @@ store_job(struct worker *w, const struct feed_job *j,
 	struct job_digest jd = { NULL, NULL };
 	struct chunks_job cj;
 	char repo[160];
-	int e = digest_job(w, j, due[OBJ_CHUNKS], &jd, ec);
+	int e = digest_job(w, j, due[OBJ_FULL], due[OBJ_CHUNKS], &jd, ec);
 
 	for (int k = 0; k < OBJ__COUNT && e == 0; k++) {
 		if (!due[k])

@@ -281,7 +281,41 @@ json_units(struct buf *b, struct buf *txt, const uint16_t *u, size_t a, size_t z
 
 	*o++ = '"';
 	for (size_t i = a; i < z; i++) {
-		uint32_t c = u[i];
+		uint32_t c;
+#ifdef __SSE2__
+		/* 16 units at a time: the bytes are stored whole (both sides have
+		 * the room: 6 and 3 bytes a unit reserved), and the units before
+		 * the first that needs more than a byte copied are kept */
+		while (z - i >= 16) {
+			const __m128i sp = _mm_set1_epi16(0x20);
+			const __m128i de = _mm_set1_epi16(0x7f);
+			const __m128i qu = _mm_set1_epi16('"');
+			const __m128i bs = _mm_set1_epi16('\\');
+			__m128i x = _mm_loadu_si128((const __m128i *)(u + i));
+			__m128i y = _mm_loadu_si128((const __m128i *)(u + i + 8));
+			/* signed compares: units from 0x8000 up count as < 0x20 */
+			__m128i bx = _mm_or_si128(
+			    _mm_or_si128(_mm_cmplt_epi16(x, sp), _mm_cmpgt_epi16(x, de)),
+			    _mm_or_si128(_mm_cmpeq_epi16(x, qu), _mm_cmpeq_epi16(x, bs)));
+			__m128i by = _mm_or_si128(
+			    _mm_or_si128(_mm_cmplt_epi16(y, sp), _mm_cmpgt_epi16(y, de)),
+			    _mm_or_si128(_mm_cmpeq_epi16(y, qu), _mm_cmpeq_epi16(y, bs)));
+			unsigned bad = (unsigned)_mm_movemask_epi8(
+			    _mm_packs_epi16(bx, by));
+			size_t k = bad ? (size_t)__builtin_ctz(bad) : 16;
+			x = _mm_packus_epi16(x, y);
+			_mm_storeu_si128((__m128i *)o, x);
+			_mm_storeu_si128((__m128i *)t, x);
+			o += k;
+			t += k;
+			i += k;
+			if (k < 16)
+				break;
+		}
+		if (i >= z)
+			break;
+#endif
+		c = u[i];
 		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
 			*o++ = (uint8_t)c;
 			*t++ = (uint8_t)c;

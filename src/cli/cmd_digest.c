@@ -363,6 +363,9 @@ digest_settings(const struct digest_args *da, const struct fetch_opts *fo,
 	o->excludes = da->pat.exc.n ? da->pat.exc.v : NULL;
 	o->max_output = da->max_output;
 	o->token_thread = 1;
+	/* chunks carry their own estimates; the digest's figure shows only in
+	 * the other formats and in the report */
+	o->no_tokens = da->format == FMT_CHUNKS && da->report == NULL;
 	memset(so, 0, sizeof *so);
 	so->repo = da->repo;
 	so->name = da->name;

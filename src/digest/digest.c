@@ -1675,7 +1675,7 @@ emit(struct digest *d, const uint8_t *p, size_t n)
 	 * DIGEST_TOKEN_SAMPLE bytes (see scale_tokens) */
 	if (c->tok_fed + k > DIGEST_TOKEN_SAMPLE)
 		k = (size_t)(DIGEST_TOKEN_SAMPLE - c->tok_fed);
-	if (k > 0) {
+	if (k > 0 && !d->opt.no_tokens) {
 		if (d->tq != NULL) {
 			tokq_feed(d->tq, c->idx, p, k);
 		} else {

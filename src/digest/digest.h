@@ -85,6 +85,9 @@ struct digest_opts {
 	uint64_t raw_budget;            /* 0 = DIGEST_RAW_BUDGET */
 	uint64_t mem_cap;               /* 0 = DIGEST_MEM_CAP */
 	int token_thread;               /* count tokens on a second thread */
+	int no_tokens;                  /* no token estimate is wanted (chunks
+	                                 * alone, no report): bodies are not
+	                                 * counted and every figure is 0 */
 	uint64_t max_output;            /* cap on the rendered output, 0 = none:
 	                                 * bodies past it are not kept */
 };

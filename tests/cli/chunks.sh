@@ -112,5 +112,18 @@ if cmp -s "$W/a" "$W/b2" && [ -s "$W/a" ]; then ok; else bad "two runs differ"; 
 ids=$(sed 's/.*"id":"\([0-9a-f]*\)".*/\1/' "$W/a" | sort | uniq -d | wc -l)
 if [ "$ids" -eq 0 ]; then ok; else bad "$ids duplicate ids"; fi
 
+# without --report the digest's own token estimate is skipped (chunks carry
+# theirs): the chunks are the same, and --report still has every file's
+# estimate, as the full format's report has it
+"$BIN" digest "$W/edge" --format chunks --report "$W/rc.json" >"$W/b3" 2>/dev/null
+"$BIN" digest "$W/edge" --format full --report "$W/rf.json" >/dev/null 2>&1
+if cmp -s "$W/a" "$W/b3"; then ok; else bad "--report changes the chunks"; fi
+if python3 - "$W/rc.json" "$W/rf.json" <<'PY'; then ok; else bad "report tokens with --format chunks"; fi
+import json, sys
+c, f = (json.load(open(p))["included"] for p in sys.argv[1:3])
+tok = lambda r: {x["path"]: x.get("tokens") for x in r}
+sys.exit(0 if tok(c) == tok(f) and sum(tok(c).values()) > 0 else 1)
+PY
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

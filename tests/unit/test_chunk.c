@@ -9,7 +9,10 @@
  * chunk whose text occurs earlier (its indexOf). The full comparison over
  * real files is tests/cli/chunks.sh; these run without Node.
  * Then jsonl.c: one line's exact bytes, and the same output whether the text
- * arrives whole, byte by byte, or cut at every offset.
+ * arrives whole, byte by byte, or cut at every offset; and every character
+ * that needs more than its byte copied at every offset of the 16-unit blocks
+ * the text field is written in, against a plain encoder, with the id over
+ * the chunk's UTF-8.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -252,11 +255,82 @@ test_jsonl(void)
 	buf_free(&part);
 }
 
+/* JSON.stringify() of UTF-8 text s[0..n) (valid, no lone surrogates). */
+static void
+ref_json(struct buf *b, const char *s, size_t n)
+{
+	buf_putc(b, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *e = c == '"' ? "\\\"" : c == '\\' ? "\\\\" :
+		    c == '\b' ? "\\b" : c == '\f' ? "\\f" : c == '\n' ? "\\n" :
+		    c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
+		if (e != NULL)
+			buf_puts(b, e);
+		else if (c < 0x20)
+			buf_printf(b, "\\u%04x", c);
+		else
+			buf_putc(b, c);
+	}
+	buf_putc(b, '"');
+}
+
+static void
+test_escape_runs(void)
+{
+	static const char *const odd[] = { "\"", "\\", "\x01", "\x1f", "\t",
+	    "\n", "\x7f", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+	    "\xef\xbf\xbf", "\"\\" };
+	struct chunkw_meta m = { "o/r", "", "" };
+	struct buf text, out, want;
+	struct out *o = malloc(sizeof *o);
+	struct chunkw *w = malloc(sizeof *w);
+	char id[33], *at;
+
+	if (o == NULL || w == NULL)
+		abort();
+	buf_init(&text, 1 << 20);
+	buf_init(&out, 1 << 22);
+	buf_init(&want, 1 << 22);
+	/* x, then each odd character after 0..33 plain bytes, then 40 more */
+	buf_putc(&text, 'x');
+	for (size_t k = 0; k < sizeof odd / sizeof *odd; k++)
+		for (int pad = 0; pad < 34; pad++) {
+			for (int i = 0; i < pad; i++)
+				buf_putc(&text, (char)('a' + i % 26));
+			buf_puts(&text, odd[k]);
+			for (int i = 0; i < 40; i++)
+				buf_putc(&text, (char)('A' + i % 26));
+		}
+	buf_putc(&text, 'x');
+	out_init_mem(o, &out, 0);
+	CHECK(chunkw_init(w, o, &m, SPLIT_MAX_SIZE, 0) == 0, "init");
+	CHECK(chunkw_begin(w, "a.txt", 5) == 0, "begin");
+	CHECK(chunkw_data(w, text.p, text.len) == 0, "data");
+	CHECK(chunkw_end(w) == 0, "end");
+	CHECK(w->chunks == 1, "one chunk: %llu", (unsigned long long)w->chunks);
+	chunkw_free(w);
+	buf_puts(&want, ",\"text\":");
+	ref_json(&want, (const char *)text.p, text.len);
+	buf_puts(&want, ",\"tokens\":");
+	CHECK(has(&out, buf_cstr(&want)), "text field as JSON.stringify writes it");
+	chunkw_id("o/r", "a.txt", 5, 0, text.p, text.len, id);
+	at = strstr(buf_cstr(&out), "\"id\":\"");
+	CHECK(at != NULL && strncmp(at + 6, id, 32) == 0,
+	    "the id is over the chunk's UTF-8");
+	buf_free(&text);
+	buf_free(&out);
+	buf_free(&want);
+	free(w);
+	free(o);
+}
+
 int
 main(void)
 {
 	test_vectors();
 	test_settings();
 	test_jsonl();
+	test_escape_runs();
 	return T_DONE();
 }

@@ -13,7 +13,8 @@ CFLAGS   =
 # -O2 for the modules every byte of every repository goes through.
 OPT      = -Os
 FAST     = digest/tokens digest/utf8 digest/digest digest/store archive/gz archive/tar \
-           digest/ignore base/out chunk/split chunk/jsonl chunk/sha256x
+           digest/ignore base/out chunk/split chunk/jsonl chunk/sha256x \
+           chunk/utf16
 LDFLAGS  =
 LDLIBS   = -pthread
 PREFIX   = /usr/local

@@ -12,6 +12,8 @@
 #include "jsonl.h"
 #include "sha256x.h"
 #include "tokens.h"
+#include "utf16.h"
+#include "utf8enc.h"
 
 /* Paths are capped by the archive reader; this is only a ceiling. */
 #define PATH_MAX_BYTES 65536
@@ -63,43 +65,6 @@ chunkw_begin(struct chunkw *w, const char *path, size_t n)
 
 /* ------------------------------------------------------------ UTF-8 in */
 
-/*
- * Decode one UTF-8 character at p (n bytes available). Returns its length
- * and sets *cp; 0 if more bytes are needed; -1 for an invalid sequence (one
- * byte is then taken as U+FFFD; the digest has validated the text, so this
- * only keeps hostile input defined).
- */
-static int
-utf8_dec(const uint8_t *p, size_t n, uint32_t *cp)
-{
-	uint32_t c = p[0], min;
-	int len;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, c &= 0x1f, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, c &= 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, c &= 0x07, min = 0x10000;
-	else
-		return -1;
-	for (int i = 1; i < len; i++) {
-		if ((size_t)i >= n)
-			return 0;
-		if ((p[i] & 0xc0) != 0x80)
-			return -1;
-		c = c << 6 | (p[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return -1;
-	*cp = c;
-	return len;
-}
-
 static int
 u_reserve(struct chunkw *w, size_t extra)
 {
@@ -122,58 +87,11 @@ u_reserve(struct chunkw *w, size_t extra)
 	return 0;
 }
 
-static void
-put_cp(struct chunkw *w, uint32_t c)
-{
-	if (c >= 0x10000) {
-		c -= 0x10000;
-		w->u[w->un++] = (uint16_t)(0xd800 | c >> 10);
-		w->u[w->un++] = (uint16_t)(0xdc00 | (c & 0x3ff));
-	} else {
-		w->u[w->un++] = (uint16_t)c;
-	}
-}
-
 /* Decode p[0..n) into units; returns bytes used (a cut sequence stays). */
 static size_t
 decode(struct chunkw *w, const uint8_t *p, size_t n, int final)
 {
-	size_t i = 0;
-	uint32_t c;
-	int k;
-
-	while (i < n) {
-#ifdef __SSE2__
-		/* 16 ASCII bytes at a time (the room is reserved: a unit a byte) */
-		if (n - i >= 16) {
-			__m128i x = _mm_loadu_si128((const __m128i *)(p + i));
-			if (_mm_movemask_epi8(x) == 0) {
-				__m128i z = _mm_setzero_si128();
-				_mm_storeu_si128((__m128i *)(w->u + w->un),
-				    _mm_unpacklo_epi8(x, z));
-				_mm_storeu_si128((__m128i *)(w->u + w->un + 8),
-				    _mm_unpackhi_epi8(x, z));
-				w->un += 16;
-				i += 16;
-				continue;
-			}
-		}
-#endif
-		if (p[i] < 0x80) {
-			w->u[w->un++] = p[i++];
-			continue;
-		}
-		k = utf8_dec(p + i, n - i, &c);
-		if (k == 0 && !final)
-			break;
-		if (k <= 0) {
-			c = 0xfffd;
-			k = 1;
-		}
-		put_cp(w, c);
-		i += (size_t)k;
-	}
-	return i;
+	return utf16_from_utf8(w->u, &w->un, p, n, final);
 }
 
 int
@@ -231,7 +149,7 @@ json_bytes(struct buf *b, const char *s, size_t n)
 			i++;
 			continue;
 		}
-		k = utf8_dec((const uint8_t *)s + i, n - i, &c);
+		k = utf16_dec1((const uint8_t *)s + i, n - i, &c);
 		if (k <= 0) {
 			buf_append(b, "\xef\xbf\xbd", 3);
 			i++;
@@ -241,28 +159,6 @@ json_bytes(struct buf *b, const char *s, size_t n)
 		}
 	}
 	buf_putc(b, '"');
-}
-
-/* c as UTF-8 at o; returns the end. */
-static uint8_t *
-utf8_put(uint8_t *o, uint32_t c)
-{
-	if (c < 0x80) {
-		*o++ = (uint8_t)c;
-	} else if (c < 0x800) {
-		*o++ = (uint8_t)(0xc0 | c >> 6);
-		*o++ = (uint8_t)(0x80 | (c & 0x3f));
-	} else if (c < 0x10000) {
-		*o++ = (uint8_t)(0xe0 | c >> 12);
-		*o++ = (uint8_t)(0x80 | (c >> 6 & 0x3f));
-		*o++ = (uint8_t)(0x80 | (c & 0x3f));
-	} else {
-		*o++ = (uint8_t)(0xf0 | c >> 18);
-		*o++ = (uint8_t)(0x80 | (c >> 12 & 0x3f));
-		*o++ = (uint8_t)(0x80 | (c >> 6 & 0x3f));
-		*o++ = (uint8_t)(0x80 | (c & 0x3f));
-	}
-	return o;
 }
 
 /*
@@ -330,10 +226,10 @@ json_units(struct buf *b, struct buf *txt, const uint16_t *u, size_t a, size_t z
 			*o++ = 'u';
 			for (int k = 12; k >= 0; k -= 4)
 				*o++ = (uint8_t)hx[c >> k & 15];
-			t = utf8_put(t, 0xfffd);
+			t += utf8_encode(0xfffd, t);
 			continue;
 		}
-		t = utf8_put(t, c);
+		t += utf8_encode(c, t);
 		switch (c) {
 		case '"': *o++ = '\\'; *o++ = '"'; break;
 		case '\\': *o++ = '\\'; *o++ = '\\'; break;
@@ -351,7 +247,7 @@ json_units(struct buf *b, struct buf *txt, const uint16_t *u, size_t a, size_t z
 				*o++ = (uint8_t)hx[c >> 4];
 				*o++ = (uint8_t)hx[c & 15];
 			} else {
-				o = utf8_put(o, c);
+				o += utf8_encode(c, o);
 			}
 		}
 	}

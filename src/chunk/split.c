@@ -439,10 +439,18 @@ emit_trimmed(struct split *s, size_t a, size_t b)
 
 /* ------------------------------------------------------------ merge */
 
+/* A ring index from head + k (k <= wcap): a compare, not a division per
+ * piece (a piece is often a line). */
+static inline size_t
+wrap(const struct split *s, size_t i)
+{
+	return i >= s->wcap ? i - s->wcap : i;
+}
+
 static size_t
 win_end(const struct split *s)
 {
-	const struct split_piece *p = &s->win[(s->whead + s->wcount - 1) % s->wcap];
+	const struct split_piece *p = &s->win[wrap(s, s->whead + s->wcount - 1)];
 
 	return p->start + p->len;
 }
@@ -461,11 +469,11 @@ merge_push(struct split *s, size_t start, size_t len)
 		while (s->wcount > 0 && (s->wtotal > s->overlap ||
 		    (s->wtotal + len > s->size && s->wtotal > 0))) {
 			s->wtotal -= s->win[s->whead].len;
-			s->whead = (s->whead + 1) % s->wcap;
+			s->whead = wrap(s, s->whead + 1);
 			s->wcount--;
 		}
 	}
-	s->win[(s->whead + s->wcount) % s->wcap] =
+	s->win[wrap(s, s->whead + s->wcount)] =
 	    (struct split_piece){ start, len };
 	s->wcount++;
 	s->wtotal += len;
@@ -507,11 +515,19 @@ first_sep(const struct split *s, size_t lo, size_t hi, size_t si)
 		len[i] = strlen(L->seps[i]);
 	}
 	while (best > si && p < hi) {
-		/* the units that can start one of the separators left */
+		/* the units that can start one of the separators left, and
+		 * (when none is one unit long) those that can come second:
+		 * code has a newline every line, a "\nclass " seldom */
 		uint16_t set[4];
-		int nc = 0, over = 0;
+		uint64_t two[2] = { 0, 0 };
+		int nc = 0, over = 0, pair = 1;
 		for (size_t i = si; i < best; i++) {
 			uint16_t c = (uint8_t)L->seps[i][0];
+			uint8_t c2 = (uint8_t)L->seps[i][1];
+			if (len[i] < 2 || c2 >= 128)
+				pair = 0;
+			else
+				two[c2 >> 6] |= (uint64_t)1 << (c2 & 63);
 			int k = 0;
 			while (k < nc && set[k] != c)
 				k++;
@@ -529,6 +545,9 @@ first_sep(const struct split *s, size_t lo, size_t hi, size_t si)
 				if (p >= hi)
 					break;
 			}
+			if (pair && (p + 1 >= hi || s->t[p + 1] >= 128 ||
+			    !(two[s->t[p + 1] >> 6] >> (s->t[p + 1] & 63) & 1)))
+				continue;
 			for (size_t i = si; i < best; i++)
 				if ((uint8_t)L->seps[i][0] == s->t[p] &&
 				    sep_at(s->t, p, hi, L->seps[i], len[i])) {

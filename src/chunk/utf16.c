@@ -1,5 +1,5 @@
 /*
- * utf16.c - UTF-8 to UTF-16 units and back. See utf16.h.
+ * utf16.c - UTF-8 to UTF-16 units. See utf16.h.
  */
 #ifdef __SSE2__
 #include <emmintrin.h>

@@ -161,12 +161,10 @@ EXTRA="--archive-url https://$H/mirror/{owner}/{repo}.tar.gz --resolve $H:127.0.
 want=$(cd "$NGINX_WWW/mirror" && find . -name '*.tar.gz' ! -path './.fixtures/*' |
 	sed 's|^\./|gitingest/|; s|\.tar\.gz$|/summary.txt|' | sort)
 
+# s3.py mb|ls|empty BUCKET (the client from tests/integration/s3client.py)
 cat > "$W/s3.py" <<'PYEOF'
-import os, sys, boto3
-from botocore.config import Config
-c = boto3.client("s3", endpoint_url=os.environ["S3_ENDPOINT"], aws_access_key_id=os.environ["S3_ACCESS_KEY"],
-    aws_secret_access_key=os.environ["S3_SECRET_KEY"], region_name=os.environ["S3_REGION"],
-    config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+import sys, s3client
+c = s3client.client()
 cmd, bucket = sys.argv[1], sys.argv[2]
 if cmd == "mb":
     c.create_bucket(Bucket=bucket)
@@ -178,7 +176,7 @@ elif cmd == "empty":
         c.delete_object(Bucket=bucket, Key=k)
 PYEOF
 s3py() { S3_ENDPOINT=$S3_ENDPOINT S3_ACCESS_KEY=$S3_ACCESS_KEY S3_SECRET_KEY=$S3_SECRET_KEY \
-	S3_REGION=$S3_REGION timeout 60 /usr/bin/python3 "$W/s3.py" "$@"; }
+	S3_REGION=$S3_REGION PYTHONPATH=$PWD/tests/integration timeout 60 /usr/bin/python3 "$W/s3.py" "$@"; }
 
 # spec.py FILE KIND: the container's args (one a line) to $W/args, its env as
 # NAME=VALUE lines to $W/env (secrets: radosgw's; an optional secret: left

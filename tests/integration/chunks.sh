@@ -279,20 +279,19 @@ fi
 case $S3_ENDPOINT in http://127.0.0.1:*) ;; *) bad "endpoint not on loopback: $S3_ENDPOINT"; finish; exit 1 ;; esac
 export S3_ENDPOINT S3_ACCESS_KEY S3_SECRET_KEY S3_REGION
 VENV="R2_ENDPOINT=$S3_ENDPOINT R2_ACCESS_KEY=$S3_ACCESS_KEY R2_SECRET_KEY=$S3_SECRET_KEY"
-# s3.py mb BUCKET | cmp BUCKET PREFIX LOCALDIR REPOS FORMATS | get BUCKET KEY FIELD
+# s3.py mb BUCKET | cmp BUCKET PREFIX LOCALDIR REPOS FORMATS | get BUCKET KEY FIELD |
+#       same BUCKET KEY FILE (exit 0 if the object's body equals FILE)
+# (the client from tests/integration/s3client.py)
 cat >"$W/s3.py" <<'PY'
 import json, os, sys
-import boto3
-from botocore.config import Config
-c = boto3.client("s3", endpoint_url=os.environ["S3_ENDPOINT"],
-                 aws_access_key_id=os.environ["S3_ACCESS_KEY"],
-                 aws_secret_access_key=os.environ["S3_SECRET_KEY"],
-                 region_name=os.environ["S3_REGION"],
-                 config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
-                               retries={"max_attempts": 2}, connect_timeout=10, read_timeout=30))
+import s3client
+c = s3client.client()
 cmd, a = sys.argv[1], sys.argv[2:]
 if cmd == "mb":
     c.create_bucket(Bucket=a[0])
+elif cmd == "same":
+    b = c.get_object(Bucket=a[0], Key=a[1])["Body"].read()
+    sys.exit(0 if b == open(a[2], "rb").read() else 1)
 elif cmd == "get":
     h = c.head_object(Bucket=a[0], Key=a[1])
     print(h["ContentType"] if a[2] == "content-type" else h["Metadata"].get(a[2], ""))
@@ -329,7 +328,7 @@ elif cmd == "cmp":
     for k in sorted(keys): print("FAIL %s: unexpected" % k)
     print("%d compared" % n)
 PY
-s3py() { timeout 120 "$PY" "$W/s3.py" "$@"; }
+s3py() { PYTHONPATH=$PWD/tests/integration timeout 120 "$PY" "$W/s3.py" "$@"; }
 s3py mb chunks || { bad "create bucket"; finish; exit 1; }
 # s3cmp NAME PREFIX LOCALDIR FORMATS
 s3cmp() {
@@ -368,14 +367,7 @@ expect_ok "digest --out s3" env $VENV "$B" digest --repo "$O1/$R1" --format chun
 	--out "s3://chunks/d" "$W/mirror/$O1/$R1.tar.gz"
 [ "$(s3py get chunks "d/gitingest/$O1/$R1/chunks.jsonl" generator)" = "$(meta "$W/conly" "$O1" "$R1" chunks.jsonl generator)" ] &&
 	ok || bad "digest --out s3: generator"
-"$PY" -c '
-import boto3, os, sys
-from botocore.config import Config
-c = boto3.client("s3", endpoint_url=os.environ["S3_ENDPOINT"], aws_access_key_id=os.environ["S3_ACCESS_KEY"],
-    aws_secret_access_key=os.environ["S3_SECRET_KEY"], region_name=os.environ["S3_REGION"],
-    config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
-b = c.get_object(Bucket="chunks", Key=sys.argv[1])["Body"].read()
-sys.exit(0 if b == open(sys.argv[2], "rb").read() else 1)' "d/gitingest/$O1/$R1/chunks.jsonl" \
-	"$W/conly/gitingest/$O1/$R1/chunks.jsonl" && ok || bad "digest --out s3: body"
+s3py same chunks "d/gitingest/$O1/$R1/chunks.jsonl" "$W/conly/gitingest/$O1/$R1/chunks.jsonl" &&
+	ok || bad "digest --out s3: body"
 
 finish

@@ -64,15 +64,9 @@ export REPODIGEST_S3_REGION="$S3_REGION"
 
 cat >"$W/s3.py" <<'PY'
 import json, os, re, sys
-import boto3
-from botocore.config import Config
+import s3client
 
-c = boto3.client("s3", endpoint_url=os.environ["S3_ENDPOINT"],
-                 aws_access_key_id=os.environ["S3_ACCESS_KEY"],
-                 aws_secret_access_key=os.environ["S3_SECRET_KEY"],
-                 region_name=os.environ["S3_REGION"],
-                 config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
-                               retries={"max_attempts": 2}, connect_timeout=10, read_timeout=30))
+c = s3client.client()
 cmd, args = sys.argv[1], sys.argv[2:]
 if cmd == "mb":
     c.create_bucket(Bucket=args[0])
@@ -113,7 +107,7 @@ elif cmd == "verify":           # verify BUCKET PREFIX FEED LOCALDIR
         print(("FAIL %s: %s" % (name, fails[name])) if name in fails else "ok   %s" % name)
     print("objects %d" % len(keys))
 PY
-s3py() { timeout 120 "$PY" "$W/s3.py" "$@"; }
+s3py() { PYTHONPATH=$PWD/tests/integration timeout 120 "$PY" "$W/s3.py" "$@"; }
 BK=fleet PFX=run1
 s3py mb "$BK" >"$W/mb.log" 2>&1 || { bad "create bucket: $(tail -3 "$W/mb.log")"; finish; exit 1; }
 

@@ -98,14 +98,11 @@ fi
 scripts/setup python3-boto3 >/dev/null 2>&1 || { bad "setup python3-boto3"; finish; exit 1; }
 S3_SERVER_TTL=300 "$S3SRV" start "$W/s3" >"$W/s3.env" 2>"$W/s3.err" || { bad "s3-server: $(tail -3 "$W/s3.err")"; finish; exit 1; }
 . "$W/s3.env"
-s3ls() { # BUCKET: the keys, one a line (Debian's boto3); creates BUCKET with "mb"
+s3ls() { # BUCKET: the keys, one a line (Debian's boto3, tests/integration/s3client.py); creates BUCKET with "mb"
 	S3_ENDPOINT=$S3_ENDPOINT S3_ACCESS_KEY=$S3_ACCESS_KEY S3_SECRET_KEY=$S3_SECRET_KEY S3_REGION=$S3_REGION \
-	timeout 60 /usr/bin/python3 -c '
-import os, sys, boto3
-from botocore.config import Config
-c = boto3.client("s3", endpoint_url=os.environ["S3_ENDPOINT"], aws_access_key_id=os.environ["S3_ACCESS_KEY"],
-    aws_secret_access_key=os.environ["S3_SECRET_KEY"], region_name=os.environ["S3_REGION"],
-    config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+	PYTHONPATH=$PWD/tests/integration timeout 60 /usr/bin/python3 -c '
+import sys, s3client
+c = s3client.client()
 if sys.argv[1] == "mb":
     c.create_bucket(Bucket=sys.argv[2])
 else:

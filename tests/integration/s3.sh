@@ -82,8 +82,9 @@ case ${S3_ENDPOINT_HTTPS:-} in https://127.0.0.1:*) ;; *) bad "no HTTPS endpoint
 TLS_PORT=${S3_ENDPOINT_HTTPS##*:}
 RGWLOG=$W/s3/log/client.rgw.log
 
-# boto3 helper: s3.py CMD ARGS (server from S3_* in the environment; with
-# S3PY_HTTPS=1 over HTTPS, verifying the certificate with the test CA S3PY_CA)
+# boto3 helper: s3.py CMD ARGS (the client from tests/integration/s3client.py:
+# server from S3_* in the environment; with S3PY_HTTPS=1 over HTTPS, verifying
+# the certificate with the test CA S3PY_CA)
 #   mb BUCKET...                          create buckets
 #   verify BUCKET KEY REF COMMIT O/R TOL [PUSHEDAT]
 #                                         one "ok NAME" / "FAIL NAME: why" line per check
@@ -92,17 +93,10 @@ RGWLOG=$W/s3/log/client.rgw.log
 #   nobucket BUCKET                       exit 0 if the bucket does not exist
 cat >"$W/s3.py" <<'PY'
 import datetime, os, re, sys
-import boto3, botocore
-from botocore.config import Config
+import botocore.exceptions
+import s3client
 
-https = os.environ.get("S3PY_HTTPS") == "1"
-c = boto3.client("s3", endpoint_url=os.environ["S3_ENDPOINT_HTTPS" if https else "S3_ENDPOINT"],
-                 verify=os.environ["S3PY_CA"] if https else None,
-                 aws_access_key_id=os.environ["S3_ACCESS_KEY"],
-                 aws_secret_access_key=os.environ["S3_SECRET_KEY"],
-                 region_name=os.environ["S3_REGION"],
-                 config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
-                               retries={"max_attempts": 2}, connect_timeout=10, read_timeout=30))
+c = s3client.client()
 
 def code(e):
     return e.response.get("Error", {}).get("Code", "?")
@@ -174,7 +168,7 @@ elif cmd == "runreport":
 else:
     sys.exit("s3.py: unknown command " + cmd)
 PY
-s3py() { timeout 60 "$PY" "$W/s3.py" "$@"; }
+s3py() { PYTHONPATH=$PWD/tests/integration timeout 60 "$PY" "$W/s3.py" "$@"; }
 
 # fixtures and their commit ids ("NAME SHA" lines)
 bash "$SHARED/testdata/gitingest/make-fixtures.sh" --tar "$W/fx" >"$W/fx.ids" || { bad "make-fixtures"; finish; exit 1; }

@@ -337,6 +337,23 @@ body_of(const struct digest *d, const struct digest_node *nd)
 	return nd->bi ? &d->bodies[nd->bi - 1] : NULL;
 }
 
+/*
+ * p (an array of *cap elements of elem bytes) reallocated with twice the
+ * room, or first elements when it has none; *cap is updated. NULL when
+ * there is no memory: p is then unchanged, still the caller's. The one
+ * growth rule for this file's arrays (nodes, bodies, heap, ignore files).
+ */
+static void *
+grow(void *p, size_t *cap, size_t elem, size_t first)
+{
+	size_t nc = *cap ? *cap * 2 : first;
+	void *np = realloc(p, nc * elem);
+
+	if (np != NULL)
+		*cap = nc;
+	return np;
+}
+
 /* The body record of node nd, made on its first use. */
 static struct digest_body *
 body_make(struct digest *d, struct digest_node *nd)
@@ -344,12 +361,11 @@ body_make(struct digest *d, struct digest_node *nd)
 	if (nd->bi != 0)
 		return &d->bodies[nd->bi - 1];
 	if (d->n_bodies == d->bodies_cap) {
-		size_t nc = d->bodies_cap ? d->bodies_cap * 2 : 256;
-		struct digest_body *nb = realloc(d->bodies, nc * sizeof *nb);
+		struct digest_body *nb = grow(d->bodies, &d->bodies_cap,
+		    sizeof *nb, 256);
 		if (nb == NULL)
 			return NULL;
 		d->bodies = nb;
-		d->bodies_cap = nc;
 	}
 	memset(&d->bodies[d->n_bodies], 0, sizeof *d->bodies);
 	nd->bi = (uint32_t)++d->n_bodies;
@@ -553,12 +569,11 @@ igf_add(struct digest *d, const char *path, size_t plen, const uint8_t *data,
 	int e;
 
 	if (d->n_igf == d->cap_igf) {
-		size_t nc = d->cap_igf ? d->cap_igf * 2 : 16;
-		struct digest_igfile *nv = realloc(d->igf, nc * sizeof *nv);
+		struct digest_igfile *nv = grow(d->igf, &d->cap_igf,
+		    sizeof *nv, 16);
 		if (nv == NULL)
 			return ERR_NOMEM;
 		d->igf = nv;
-		d->cap_igf = nc;
 	}
 	f = &d->igf[d->n_igf];
 	memset(f, 0, sizeof *f);
@@ -1091,12 +1106,10 @@ static int
 heap_push(struct digest *d, size_t idx)
 {
 	if (d->heap_n == d->heap_cap) {
-		size_t nc = d->heap_cap ? d->heap_cap * 2 : 64;
-		size_t *nh = realloc(d->heap, nc * sizeof *nh);
+		size_t *nh = grow(d->heap, &d->heap_cap, sizeof *nh, 64);
 		if (nh == NULL)
 			return ERR_NOMEM;
 		d->heap = nh;
-		d->heap_cap = nc;
 	}
 	d->heap[d->heap_n++] = idx;
 	hsift_up(d, d->heap, d->heap_n - 1);
@@ -1461,13 +1474,10 @@ digest_entry(struct digest *d, enum digest_type type, const char *path,
 	if (d->n >= DIGEST_MAX_ENTRIES)
 		return ERR_TAR_ENTRIES;
 	if (d->n == d->cap) {
-		size_t nc = d->cap ? d->cap * 2 : 256;
-		struct digest_node *nn;
-		nn = realloc(d->nodes, nc * sizeof *nn);
+		struct digest_node *nn = grow(d->nodes, &d->cap, sizeof *nn, 256);
 		if (nn == NULL)
 			return ERR_NOMEM;
 		d->nodes = nn;
-		d->cap = nc;
 	}
 	/* the file limits' firm leaves hold only in a sorted archive where a
 	 * member never comes back as something else (here: a non-directory
@@ -2115,12 +2125,10 @@ collect_dirs(const struct digest *d, char ***out, size_t *nout)
 			if (!is_dir_end)
 				continue;
 			if (n == cap) {
-				size_t nc = cap ? cap * 2 : 256;
-				char **nv = realloc(v, nc * sizeof *nv);
+				char **nv = grow(v, &cap, sizeof *nv, 256);
 				if (nv == NULL)
 					goto fail;
 				v = nv;
-				cap = nc;
 			}
 			if ((v[n] = dupn(nd->path, j)) == NULL)
 				goto fail;

@@ -359,7 +359,7 @@ static struct digest_body *
 body_make(struct digest *d, struct digest_node *nd)
 {
 	if (nd->bi != 0)
-		return &d->bodies[nd->bi - 1];
+		return body_of(d, nd);
 	if (d->n_bodies == d->bodies_cap) {
 		struct digest_body *nb = grow(d->bodies, &d->bodies_cap,
 		    sizeof *nb, 256);
@@ -369,21 +369,25 @@ body_make(struct digest *d, struct digest_node *nd)
 	}
 	memset(&d->bodies[d->n_bodies], 0, sizeof *d->bodies);
 	nd->bi = (uint32_t)++d->n_bodies;
-	return &d->bodies[nd->bi - 1];
+	return body_of(d, nd);
 }
 
 /* Let go of node nd's stored text, if any. */
 static void
 body_drop(struct digest *d, struct digest_node *nd)
 {
-	if (nd->bi != 0)
-		store_drop(d->store, &d->bodies[nd->bi - 1].sf);
+	struct digest_body *b = body_of(d, nd);
+
+	if (b != NULL)
+		store_drop(d->store, &b->sf);
 }
 
 static uint64_t
 body_tokens(const struct digest *d, const struct digest_node *nd)
 {
-	return nd->bi ? d->bodies[nd->bi - 1].tokens : 0;
+	const struct digest_body *b = body_of(d, nd);
+
+	return b != NULL ? b->tokens : 0;
 }
 
 /* ------------------------------------------------------------ path map */

@@ -12,7 +12,7 @@ BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
 . tests/integration/nginx.inc
 
-EXP=$SHARED/testdata/gitingest/expected
+EXP=tests/data/gitingest/expected
 BUILD=$(dirname "$BIN")
 BINS="$BIN $BUILD/asan/repodigest"
 for b in $BINS; do [ -x "$b" ] || { bad "missing $b"; finish; exit 1; }; done
@@ -22,7 +22,7 @@ if ! NGINX_TTL=300 scripts/test-nginx start "$W/nginx" > "$W/env" 2>"$W/nginx.er
 fi
 . "$W/env"
 P=$NGINX_PORT
-bash "$SHARED/testdata/gitingest/make-fixtures.sh" --tar "$W/fx" >/dev/null
+bash tests/data/gitingest/make-fixtures.sh --tar "$W/fx" >/dev/null
 mkdir -p "$NGINX_WWW/gh/RepoDigest" "$NGINX_WWW/chunked"
 for f in basic mixed symlinks; do
 	cp "$W/fx/$f.tar.gz" "$NGINX_WWW/$f.tar.gz"

@@ -133,6 +133,7 @@ cp "$W/mirror/org4/repo-004.tar.gz" "$W/mirror/org4/repo-011.tar.gz"
 
 # --- SIGTERM, then --resume: the same objects as one uninterrupted run
 "$B" run "$W/big.json" --out "$W/full" $M --state "$W/sfull" -j 2 >/dev/null 2>&1
+: >"$W/term.log"    # there before the first grep below, whoever runs first
 "$B" run "$W/big.json" --out "$W/part" $M --state "$W/spart" -j 1 --grace 10 > "$W/term.log" 2>&1 &
 pid=$!
 i=0; while [ $i -lt 100 ] && [ "$(grep -c 'Stored digest' "$W/term.log")" -lt 20 ]; do sleep 0.05; i=$((i + 1)); done

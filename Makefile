@@ -216,6 +216,15 @@ build/tsan/bearssl/%.o: $(V)/bearssl/src/%.c
 	$(CLANG) -O1 -g -w $(BEARSSL_INC) -c $< -o $@
 build/tsan/repodigest: build/tsan/src/cli/main.o $(T_LIB) build/tsan/libbearssl.a
 	$(CLANG) $(TSANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# the service's threaded parts: the loop with posting threads (unit) and the
+# probe server with its event thread (tests/integration/serve.sh)
+TSAN_TESTS = build/tsan/tests/test_loop build/tsan/itests/serve_probe
+build/tsan/tests/%: build/tsan/tests/unit/%.o $(T_LIB) build/tsan/libbearssl.a
+	@mkdir -p $(@D)
+	$(CLANG) $(TSANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+build/tsan/itests/%: build/tsan/tests/integration/%.o $(T_LIB) build/tsan/libbearssl.a
+	@mkdir -p $(@D)
+	$(CLANG) $(TSANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # ---------------------------------------------------------------- targets
 MUSL_TESTS = $(addprefix build/musl/tests/,$(TESTS))
@@ -229,7 +238,7 @@ FUZZ_BINS  = $(addprefix build/fuzz/bin/,$(FUZZERS))
 ITEST_BINS = $(addprefix build/musl/itests/,$(ITESTS)) $(addprefix build/asan/itests/,$(ITESTS))
 
 test-build: build/repodigest build/asan/repodigest build/tsan/repodigest $(MUSL_TESTS) $(ASAN_TESTS) $(REPLAYS) \
-	$(FUZZ_BINS) $(ITEST_BINS)
+	$(FUZZ_BINS) $(ITEST_BINS) $(TSAN_TESTS)
 
 test check: setup
 	$(MAKE) --no-print-directory -j2 test-build

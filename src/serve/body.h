@@ -5,8 +5,10 @@
  * message. No I/O; cJSON does the JSON (bodies are bounded by the server).
  *
  * Every refusal is ERR_BODY_JSON (not a JSON object) or ERR_BODY_FIELD,
- * with one line in e's detail that names the field and says what it
- * wants, e.g. "formats: unknown format \"pdf\"; want \"full\" or \"chunks\"".
+ * with one line in e->detail that names the field and says what it
+ * wants, e.g. `formats: unknown format "pdf"; want "full" or "chunks"`:
+ * the message to answer with (err_format() is for logs, it escapes
+ * quotes).
  * The /v1 body refuses fields it does not know (a typo is caught, not
  * ignored); the original routes' bodies ignore them, as the original did.
  */

@@ -243,13 +243,12 @@ reply(struct serve *s, uint64_t id, int status, struct jw *w)
 		serve_reply_json(s, id, status, w->b->p, w->b->len);
 }
 
+/* A refused body: its one line (body.h) is the message. */
 static void
 bad_body(struct serve *s, uint64_t id, const struct err_ctx *e)
 {
-	char line[512];
-
-	err_format(e, line, sizeof line);
-	serve_reply_error(s, id, 400, line);
+	serve_reply_error(s, id, 400, e->detail[0] ? e->detail :
+	    err_str(e->code));
 }
 
 static unsigned
@@ -550,7 +549,6 @@ h_ws(void *app, struct serve *s, uint64_t id, const struct serve_ws_ev *ev)
 	struct buf b;
 	struct jw w;
 	struct serve_event out;
-	char line[512];
 
 	(void)app;
 	if (ev->type != SERVE_WS_MESSAGE)
@@ -561,11 +559,10 @@ h_ws(void *app, struct serve *s, uint64_t id, const struct serve_ws_ev *ev)
 	if (ev->binary || body_sub(ev->msg, ev->n, &sub, &e) != 0) {
 		if (ev->binary)
 			err_set(&e, ERR_BODY_JSON, "binary message");
-		err_format(&e, line, sizeof line);
 		jw_key(&w, "type");
 		jw_str(&w, "error");
 		jw_key(&w, "message");
-		jw_str(&w, line);
+		jw_str(&w, e.detail);
 	} else {
 		int r = 0;
 		if (sub.job[0])

@@ -10,13 +10,15 @@
  * WHEEL and fires when the loop has processed that tick and D <= now (so
  * never early); a timer further than one turn away stays in its slot and
  * is passed over until its turn comes round. Expired timers are moved to
- * a local list first and fired from there, so a callback may arm, re-arm
- * or cancel any timer, the one firing included.
+ * a local list first, in due order, and fired from there, so a callback
+ * may arm, re-arm or cancel any timer, the one firing included.
  *
  * Posting: a Treiber stack with push-only CAS and a whole-stack exchange
  * by the one consumer (no pop, so no ABA). The loop reads the eventfd
  * before taking the stack: a push that lands after the exchange found the
- * stack empty and writes the eventfd again, so no wake-up is lost.
+ * stack empty and writes the eventfd again, so no wake-up is lost. What
+ * is taken goes to a FIFO the loop thread alone owns, run LOOP_POSTED at
+ * a time; while it is not empty the loop polls instead of sleeping.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -200,7 +202,8 @@ loop_timer_set(struct loop *l, struct loop_timer *t, uint64_t ms,
 	tick = (t->due + LOOP_TICK_MS - 1) / LOOP_TICK_MS;
 	if (tick <= l->tick)
 		tick = l->tick + 1;     /* that slot was processed already */
-	link_after(&l->wheel[tick % LOOP_WHEEL], t);
+	/* at the tail: timers of one slot fire in the order they were set */
+	link_after(l->wheel[tick % LOOP_WHEEL].prev, t);
 	t->armed = 1;
 	l->ntimers++;
 }
@@ -223,8 +226,13 @@ run_timers(struct loop *l)
 		for (t = head->next; t != head;) {
 			struct loop_timer *next = t->next;
 			if (t->due <= l->now) {
+				/* expired in due order: timers are mostly
+				 * set in due order, so this walk is short */
+				struct loop_timer *at = expired.prev;
 				unlink_timer(t);
-				link_after(expired.prev, t);
+				while (at != &expired && at->due > t->due)
+					at = at->prev;
+				link_after(at, t);
 			}
 			t = next;
 		}
@@ -242,6 +250,8 @@ run_timers(struct loop *l)
 static int
 wait_ms(const struct loop *l)
 {
+	if (l->fifo != NULL)
+		return 0;               /* posted work left from the last batch */
 	if (l->ntimers == 0)
 		return -1;
 	for (uint64_t k = l->tick + 1; k <= l->tick + LOOP_WHEEL; k++) {
@@ -277,24 +287,41 @@ loop_post(struct loop *l, struct loop_msg *m)
 	}
 }
 
+/* Take what was posted onto the FIFO (the stack is newest first). */
 static void
-run_posted(struct loop *l)
+take_posted(struct loop *l)
 {
 	uint64_t v;
-	struct loop_msg *m, *fifo = NULL;
+	struct loop_msg *m, *rev = NULL, *tail;
 	ssize_t r = read(l->wakefd, &v, sizeof v);
 
 	(void)r;                /* EAGAIN: nothing to clear */
 	m = atomic_exchange_explicit(&l->posted, NULL, memory_order_acquire);
-	while (m != NULL) {     /* the stack is newest first */
+	tail = m;
+	while (m != NULL) {
 		struct loop_msg *next = m->next;
-		m->next = fifo;
-		fifo = m;
+		m->next = rev;
+		rev = m;
 		m = next;
 	}
-	while (fifo != NULL) {
-		m = fifo;
-		fifo = m->next;
+	if (rev == NULL)
+		return;
+	if (l->fifo == NULL)
+		l->fifo = rev;
+	else
+		l->fifo_tail->next = rev;
+	l->fifo_tail = tail;
+}
+
+/* Run up to max callbacks from the FIFO. */
+static void
+run_fifo(struct loop *l, size_t max)
+{
+	while (l->fifo != NULL && max-- > 0) {
+		struct loop_msg *m = l->fifo;
+		l->fifo = m->next;
+		if (l->fifo == NULL)
+			l->fifo_tail = NULL;
 		m->fn(l, m);    /* may free m */
 	}
 }
@@ -303,7 +330,8 @@ run_posted(struct loop *l)
 void
 loop_run_posted(struct loop *l)
 {
-	run_posted(l);
+	take_posted(l);
+	run_fifo(l, SIZE_MAX);
 }
 
 /* ------------------------------------------------------------ run */
@@ -349,7 +377,7 @@ loop_run(struct loop *l)
 			struct loop_slot *s;
 
 			if (tag == WAKE_TAG) {
-				run_posted(l);
+				take_posted(l);
 				continue;
 			}
 			s = &l->slots[fd];
@@ -361,6 +389,7 @@ loop_run(struct loop *l)
 				mask |= LOOP_WRITE;
 			s->fn(l, fd, mask, s->arg);
 		}
+		run_fifo(l, LOOP_POSTED);
 		run_timers(l);
 	}
 	return 0;

@@ -15,7 +15,8 @@
  *   pushes a caller-owned node on a lock-free stack and, when the stack
  *   was empty, writes the loop's eventfd: a posting thread never waits for
  *   the loop thread, never takes a lock, never allocates. The loop runs
- *   posted callbacks in posting order.
+ *   posted callbacks in posting order, LOOP_POSTED per iteration (the
+ *   sockets are served between batches).
  * - Stopping: loop_stop() (from the loop thread, e.g. from a signalfd
  *   callback or a posted message) makes loop_run() return after the
  *   current iteration. Draining connections first is the server's job.
@@ -33,6 +34,8 @@
 #define LOOP_WHEEL  512         /* timer slots: 51.2 s per turn */
 #define LOOP_TICK_MS 100        /* timeouts are seconds; 0.1 s is plenty */
 #define LOOP_BATCH  128         /* epoll events taken per wait */
+#define LOOP_POSTED 256         /* posted callbacks run per iteration: a
+                                 * burst cannot hold off the sockets */
 
 struct loop;
 
@@ -69,6 +72,7 @@ struct loop {                   /* internal: see loop.c */
 	uint64_t now;           /* milliseconds, CLOCK_MONOTONIC */
 	size_t ntimers;
 	struct loop_msg *_Atomic posted;
+	struct loop_msg *fifo, *fifo_tail;      /* taken, not yet run */
 	void (*before_wait)(struct loop *l, void *arg);
 	void *before_arg;
 	int stop;

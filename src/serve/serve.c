@@ -241,9 +241,12 @@ out_put(struct conn *c, const void *p, size_t n)
 	return e;
 }
 
-/* Write what the socket takes; close when done and F_CLOSE. */
-static void
-write_out(struct conn *c)
+/* Send what the socket takes now, never waiting. 0, or -1 if the
+ * connection is broken (reset, broken pipe). What is sent is dropped from
+ * the front of `out` once it is a good share of it, so a stream that is
+ * always a little behind does not creep towards its cap. */
+static int
+send_now(struct conn *c)
 {
 	while (c->out_off < c->out.len) {
 		ssize_t n = send(c->fd, c->out.p + c->out_off,
@@ -257,15 +260,31 @@ write_out(struct conn *c)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
-		conn_close(c);          /* reset, broken pipe */
-		return;
+		return -1;
 	}
 	if (c->out_off == c->out.len) {
+		c->out.len = c->out_off = 0;
+	} else if (c->out_off >= OUT_KEEP / 4 &&
+	    c->out_off >= c->out.len / 2) {
+		memmove(c->out.p, c->out.p + c->out_off,
+		    c->out.len - c->out_off);
+		c->out.len -= c->out_off;
 		c->out_off = 0;
+	}
+	return 0;
+}
+
+/* Write what the socket takes; close when done and F_CLOSE. */
+static void
+write_out(struct conn *c)
+{
+	if (send_now(c) != 0) {
+		conn_close(c);
+		return;
+	}
+	if (pending(c) == 0) {
 		if (c->out.alloc > OUT_KEEP || c->kind == K_HTTP)
 			buf_free(&c->out);
-		else
-			buf_reset(&c->out);
 		if (c->flags & F_CLOSE) {
 			conn_close(c);
 			return;
@@ -1014,6 +1033,19 @@ deliver(struct conn *c, const struct serve_event *ev, const struct buf *sse)
 		need = sse->len;
 	} else {
 		return 0;
+	}
+	if (before > c->s->c.sub_out_max ||
+	    need > c->s->c.sub_out_max - before) {
+		/* over the limit as queued: first give the socket what it
+		 * takes now (a burst queued within one iteration is not a
+		 * slow client); still over, the client is behind */
+		if (send_now(c) != 0) {
+			pubsub_drop(&c->s->ps, &c->subs);
+			c->flags |= F_CLOSE | F_NOREAD;
+			queue_flush(c);
+			return -1;
+		}
+		before = pending(c);
 	}
 	if (before > c->s->c.sub_out_max ||
 	    need > c->s->c.sub_out_max - before ||

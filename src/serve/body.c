@@ -12,6 +12,7 @@
 #include <cJSON.h>
 
 #include "body.h"
+#include "buf.h"
 
 #define BODY_FIELDS_MAX 32
 
@@ -22,16 +23,9 @@
 int
 body_valid_name(const uint8_t *p, size_t n)
 {
-	if (n == 0 || n > BODY_NAME_MAX || p[0] == '.' || p[0] == '-')
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		int c = p[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		    c == '-'))
-			return 0;
-	}
-	return 1;
+	/* GitHub's repository name rule: a repository's name is a valid
+	 * default dataset */
+	return n <= BODY_NAME_MAX && url_valid_repo(p, n);
 }
 
 /* see body.h */
@@ -53,11 +47,42 @@ body_repo(const uint8_t *p, size_t n, struct url_github *g)
 	return url_github_source(p, n, g);
 }
 
+/* A client's string as it may appear in a one-line refusal: control
+ * bytes as '?', cut to fit out. */
+static const char *
+shown(const char *s, char out[41])
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i < 40; i++)
+		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' :
+		    s[i];
+	out[i] = '\0';
+	return out;
+}
+
+/* see body.h */
+struct cJSON *
+body_parse_json(const uint8_t *p, size_t n)
+{
+	struct buf b;
+	cJSON *root = NULL;
+
+	/* cJSON 1.7.15 may read a byte past the length it is given (see
+	 * batch/feed.c): parse a NUL-terminated copy */
+	buf_init(&b, n + 1);
+	if (buf_append(&b, p, n) == 0 && buf_cstr(&b) != NULL)
+		root = cJSON_ParseWithLength((const char *)b.p, n);
+	buf_free(&b);
+	return root;
+}
+
 /* The body as an object, with no "\u0000" escape and no key twice. */
 static cJSON *
 object(const uint8_t *p, size_t n, struct err_ctx *e)
 {
 	cJSON *root;
+	char k[41];
 
 	for (size_t i = 0; i + 6 <= n; i++)
 		if (p[i] == '\\' && p[i + 1] == 'u' &&
@@ -65,7 +90,7 @@ object(const uint8_t *p, size_t n, struct err_ctx *e)
 			err_set(e, ERR_BODY_JSON, "a string holds \\u0000");
 			return NULL;
 		}
-	root = cJSON_ParseWithLength((const char *)p, n);
+	root = body_parse_json(p, n);
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
 		err_set(e, ERR_BODY_JSON, "want one JSON object");
@@ -82,8 +107,8 @@ object(const uint8_t *p, size_t n, struct err_ctx *e)
 	for (const cJSON *a = root->child; a != NULL; a = a->next)
 		for (const cJSON *b = a->next; b != NULL; b = b->next)
 			if (strcmp(a->string, b->string) == 0) {
-				err_set(e, ERR_BODY_FIELD, "%.40s: given twice",
-				    a->string);
+				err_set(e, ERR_BODY_FIELD, "%s: given twice",
+				    shown(a->string, k));
 				cJSON_Delete(root);
 				return NULL;
 			}
@@ -94,6 +119,8 @@ object(const uint8_t *p, size_t n, struct err_ctx *e)
 static int
 only(const cJSON *root, const char *const *known, struct err_ctx *e)
 {
+	char k[41];
+
 	for (const cJSON *a = root->child; a != NULL; a = a->next) {
 		size_t i;
 		for (i = 0; known[i] != NULL; i++)
@@ -101,7 +128,7 @@ only(const cJSON *root, const char *const *known, struct err_ctx *e)
 				break;
 		if (known[i] == NULL)
 			return err_set(e, ERR_BODY_FIELD,
-			    "%.40s: unknown field", a->string);
+			    "%s: unknown field", shown(a->string, k));
 	}
 	return 0;
 }
@@ -182,8 +209,7 @@ name_field(const cJSON *root, const char *k, char *out, struct err_ctx *e)
 		return 0;
 	if (!body_valid_name((const uint8_t *)s, strlen(s)))
 		return err_set(e, ERR_BODY_FIELD, "%s: want 1 to %d of "
-		    "A-Z a-z 0-9 . _ -, not starting with . or -", k,
-		    BODY_NAME_MAX);
+		    "A-Z a-z 0-9 . _ -, not . or ..", k, BODY_NAME_MAX);
 	memcpy(out, s, strlen(s) + 1);
 	return 0;
 }
@@ -193,6 +219,7 @@ formats_field(const cJSON *root, unsigned *formats, struct err_ctx *e)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "formats");
 	const cJSON *f;
+	char k[41];
 
 	*formats = BODY_FORMAT_FULL;
 	if (v == NULL || cJSON_IsNull(v))
@@ -210,9 +237,9 @@ formats_field(const cJSON *root, unsigned *formats, struct err_ctx *e)
 			bit = BODY_FORMAT_CHUNKS;
 		if (bit == 0)
 			return err_set(e, ERR_BODY_FIELD, "formats: unknown "
-			    "format \"%.32s\"; want \"full\" or \"chunks\"",
-			    cJSON_IsString(f) ? f->valuestring : "(not a "
-			    "string)");
+			    "format \"%s\"; want \"full\" or \"chunks\"",
+			    cJSON_IsString(f) ? shown(f->valuestring, k) :
+			    "(not a string)");
 		if (*formats & bit)
 			return err_set(e, ERR_BODY_FIELD, "formats: \"%s\" "
 			    "given twice", f->valuestring);

@@ -21,7 +21,7 @@
 #include "err.h"
 #include "url.h"
 
-#define BODY_NAME_MAX   64      /* project, dataset, scope, job id */
+#define BODY_NAME_MAX   URL_REPO_MAX    /* project, dataset, scope, job id */
 #define BODY_TOPICS_MAX 8
 
 /* Output formats, as bits (the names are "full" and "chunks"). */
@@ -71,8 +71,14 @@ int body_delete(const uint8_t *p, size_t n, struct body_delete *d,
 int body_sub(const uint8_t *p, size_t n, struct body_sub *s,
     struct err_ctx *e);
 
-/* A project, dataset, scope or job id: 1 to BODY_NAME_MAX of
- * [A-Za-z0-9._-], not starting with '.' or '-'. 1 if valid. */
+/* Parse n bytes of JSON with cJSON, safely (a NUL-terminated copy): the
+ * tree, which the caller frees with cJSON_Delete(), or NULL. */
+struct cJSON;
+struct cJSON *body_parse_json(const uint8_t *p, size_t n);
+
+/* A project, dataset, scope or job id: GitHub's repository name rule
+ * (url_valid_repo(): 1 to 100 of [A-Za-z0-9._-], not "." or ".."), so a
+ * repository's name is a valid dataset. 1 if valid. */
 int body_valid_name(const uint8_t *p, size_t n);
 
 /*

@@ -7,6 +7,7 @@
 #include <bearssl_hmac.h>
 #include <cJSON.h>
 
+#include "body.h"
 #include "buf.h"
 #include "hfield.h"
 #include "hook.h"
@@ -82,7 +83,7 @@ int
 hook_parse_push(const uint8_t *body, size_t n, struct hook_push *p,
     struct err_ctx *e)
 {
-	cJSON *root = cJSON_ParseWithLength((const char *)body, n);
+	cJSON *root = body_parse_json(body, n);
 	const cJSON *repo, *del;
 	const char *s, *slash;
 	int r = ERR_HOOK_PAYLOAD;

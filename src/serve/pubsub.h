@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PUBSUB_KEY_MAX  64      /* a job id or project name */
+#define PUBSUB_KEY_MAX  100     /* a job id or project name (body.h) */
 #define PUBSUB_BUCKETS  1024
 
 enum pubsub_kind {

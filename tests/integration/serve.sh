@@ -134,7 +134,7 @@ for PROBE in $PROBES; do
 	grep -q '^event: snapshot$' "$W/sse" &&
 	grep -q '^data: {"jobId":"s1","status":"running",.*"currentFile":"src/\\"quoted\\"\\n.c","seq":2' "$W/sse" &&
 	grep -q '^retry: ' "$W/sse" && ok || bad "$tag SSE: $(head -c 600 "$W/sse")"
-	expect "$tag SSE: 404 for a bad id" 404 'no such job' "$U/v1/jobs/.x/events"
+	expect "$tag SSE: 404 for a bad id" 404 'no such job' "$U/v1/jobs/a%20b/events"
 	py "$tag raw" raw "$PORT"
 	py "$tag slowloris" slowloris "$PORT" 1500 2000
 	py "$tag ws" ws "$PORT"

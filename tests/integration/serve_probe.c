@@ -430,8 +430,8 @@ h_ingest(void *app, struct serve *s, const struct serve_req *r)
 	char id[32], repo[URL_OWNER_MAX + URL_REPO_MAX + 2];
 
 	if (!body_valid_name(r->m->cap[0].p, r->m->cap[0].n)) {
-		serve_reply_error(s, r->id, 400, "project: want 1 to 64 of "
-		    "A-Z a-z 0-9 . _ -");
+		serve_reply_error(s, r->id, 400, "project: want 1 to 100 of "
+		    "A-Z a-z 0-9 . _ -, not . or ..");
 		return;
 	}
 	if (body_ingest(r->body.p, r->body.n, &in, &e) != 0) {

@@ -449,9 +449,9 @@ test_bodies(void)
 		CHECK(body_ingest((const uint8_t *)js, strlen(js), &in, &e) ==
 		    ERR_BODY_FIELD && strstr(e.detail, "dataset") != NULL,
 		    "bad dataset");
-		js = "{\"repo\":\"o/r\",\"dataset\":\".hidden\"}";
+		js = "{\"repo\":\"o/r\",\"dataset\":\"..\"}";
 		CHECK(body_ingest((const uint8_t *)js, strlen(js), &in, &e) ==
-		    ERR_BODY_FIELD, "dot dataset");
+		    ERR_BODY_FIELD, "dot-dot dataset");
 	}
 	CHECK(body_delete((const uint8_t *)"{\"dataset\":\"d\"}", 15, &d, &e) ==
 	    0 && strcmp(d.dataset, "d") == 0 && !d.has_repo, "delete dataset");
@@ -486,7 +486,7 @@ test_bodies(void)
 	}
 	CHECK(body_valid_name((const uint8_t *)"a.b_c-1", 7) &&
 	    !body_valid_name((const uint8_t *)"", 0) &&
-	    !body_valid_name((const uint8_t *)"-a", 2) &&
+	    !body_valid_name((const uint8_t *)"..", 2) &&
 	    !body_valid_name((const uint8_t *)"a b", 3), "names");
 }
 

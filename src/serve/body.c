@@ -386,8 +386,8 @@ body_sub(const uint8_t *p, size_t n, struct body_sub *s, struct err_ctx *e)
 		cJSON_ArrayForEach(t, v) {
 			if (!cJSON_IsString(t) ||
 			    strcmp(t->valuestring, "github:progress") != 0) {
-				r = err_set(e, ERR_BODY_FIELD, "topics: unknown "
-				    "topic; want \"github:progress\"");
+				r = err_set(e, ERR_BODY_FIELD, "topics: "
+				    "unknown topic; want \"github:progress\"");
 				goto out;
 			}
 			s->topics |= BODY_TOPIC_PROGRESS;

@@ -25,13 +25,13 @@ enum hook_kind {
 };
 
 struct hook_push {
-	struct url_github repo;         /* owner, repo; ref = the branch or tag */
+	struct url_github repo;         /* owner, repo; ref: branch or tag */
 	char full_name[URL_OWNER_MAX + URL_REPO_MAX + 2];  /* "owner/name" */
 	char ref[URL_REF_MAX + 12];     /* as sent: "refs/heads/main" */
 	int tag;                        /* refs/tags/... */
-	int branch;                     /* refs/heads/...: repo.ref is its name */
+	int branch;                     /* refs/heads/...: repo.ref names it */
 	char after[41];                 /* the pushed commit, 40 hex digits */
-	int deleted;                    /* the ref was deleted (after all zeros) */
+	int deleted;                    /* the ref is gone (after all zeros) */
 	char default_branch[URL_REF_MAX + 1];
 };
 

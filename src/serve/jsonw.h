@@ -27,7 +27,7 @@ struct jw {
 	int depth;
 	uint8_t count[JW_DEPTH];        /* 1 once a level holds a member */
 	uint8_t is_obj[JW_DEPTH];
-	int after_key;                  /* a key was written, its value is due */
+	int after_key;                  /* a key is written, its value due */
 };
 
 /* Write into b (appending). */

@@ -251,7 +251,7 @@ static int
 wait_ms(const struct loop *l)
 {
 	if (l->fifo != NULL)
-		return 0;               /* posted work left from the last batch */
+		return 0;               /* posted work left from a batch */
 	if (l->ntimers == 0)
 		return -1;
 	for (uint64_t k = l->tick + 1; k <= l->tick + LOOP_WHEEL; k++) {

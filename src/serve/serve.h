@@ -100,7 +100,7 @@ struct serve_config {
 	size_t max_conns;       /* open connections */
 	size_t body_max;        /* default request body limit */
 	size_t resp_max;        /* a connection's unsent answers */
-	size_t sub_out_max;     /* a subscriber's unsent events: over, dropped */
+	size_t sub_out_max;     /* a subscriber's unsent events; over: gone */
 	size_t ws_msg_max;      /* a WebSocket message from a client */
 	size_t subs_max, subs_per_topic_max;
 	unsigned request_ms, idle_ms, write_ms, handler_ms, ping_ms;

@@ -42,8 +42,8 @@ enum ws_opcode {
 enum ws_event {
 	WS_EV_NONE = 0,         /* all input consumed, need more */
 	WS_EV_DATA,             /* data, len: a piece of the open message */
-	WS_EV_MESSAGE,          /* the open message ended (opcode says its kind) */
-	WS_EV_PING,             /* data, len: the ping's payload (answer a pong) */
+	WS_EV_MESSAGE,          /* the open message ended (opcode: its kind) */
+	WS_EV_PING,             /* data, len: its payload (answer a pong) */
 	WS_EV_PONG,
 	WS_EV_CLOSE,            /* the peer closed: code (1005: none), reason */
 	WS_EV_ERROR             /* fail the connection: code, err (sticky) */

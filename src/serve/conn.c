@@ -92,7 +92,10 @@ void
 conn_consume(struct conn *c, size_t n)
 {
 	if (n >= c->in.len) {
-		buf_free(&c->in);       /* idle connections hold no buffer */
+		if (c->flags & F_SCRATCH)
+			c->in.len = 0;  /* the server's: kept for the next */
+		else
+			buf_free(&c->in);       /* idle: no buffer held */
 	} else if (n > 0) {
 		memmove(c->in.p, c->in.p + n, c->in.len - n);
 		c->in.len -= n;
@@ -102,6 +105,23 @@ conn_consume(struct conn *c, size_t n)
 		c->flags &= ~F_INFULL;
 		conn_watch(c);
 	}
+}
+
+static void
+flush_unlink(struct conn *c)
+{
+	struct serve *s = c->s;
+
+	if (c->fprev != NULL)
+		c->fprev->fnext = c->fnext;
+	else
+		s->flush = c->fnext;
+	if (c->fnext != NULL)
+		c->fnext->fprev = c->fprev;
+	else
+		s->flush_tail = c->fprev;
+	c->fprev = c->fnext = NULL;
+	c->flags &= ~F_FLUSH;
 }
 
 /* A stream's or connection's end; the app hears of a WebSocket's. */
@@ -119,12 +139,10 @@ conn_close(struct conn *c)
 	loop_timer_cancel(s->l, &c->timer);
 	loop_del(s->l, c->fd);
 	close(c->fd);
-	if (c->flags & F_FLUSH) {
-		struct conn **pp = &s->flush;
-		while (*pp != c)
-			pp = &(*pp)->next;
-		*pp = c->next;
-	}
+	if (c->flags & F_FLUSH)
+		flush_unlink(c);
+	if (c->flags & F_SCRATCH)
+		buf_init(&c->in, 0);    /* the server's scratch: not ours */
 	buf_free(&c->in);
 	buf_free(&c->out);
 	buf_free(&c->msg);
@@ -152,11 +170,20 @@ conn_close(struct conn *c)
 void
 conn_flush_later(struct conn *c)
 {
-	if (!(c->flags & F_FLUSH)) {
-		c->flags |= F_FLUSH;
-		c->next = c->s->flush;
-		c->s->flush = c;
-	}
+	struct serve *s = c->s;
+
+	if (c->flags & F_FLUSH)
+		return;
+	/* in queuing order: the subscriber an event reached first is
+	 * written first */
+	c->flags |= F_FLUSH;
+	c->fnext = NULL;
+	c->fprev = s->flush_tail;
+	if (s->flush_tail != NULL)
+		s->flush_tail->fnext = c;
+	else
+		s->flush = c;
+	s->flush_tail = c;
 }
 
 /* Note that bytes were added to `out`: the stall clock starts when it
@@ -248,8 +275,7 @@ before_wait(struct loop *l, void *arg)
 
 	(void)l;
 	while ((c = s->flush) != NULL) {
-		s->flush = c->next;
-		c->flags &= ~F_FLUSH;
+		flush_unlink(c);
 		write_out(c);
 	}
 }
@@ -349,6 +375,34 @@ on_eof(struct conn *c)
 	conn_close(c);
 }
 
+/*
+ * Input for a connection with nothing pending is read into the server's
+ * one scratch buffer and handled from there: a request that arrives whole
+ * (the common case) is answered without a buffer of its own. What is left
+ * over (a part, pipelined requests) moves to a buffer of the connection.
+ */
+static void
+scratch_begin(struct conn *c)
+{
+	c->in.p = c->s->scratch;
+	c->in.alloc = READ_CHUNK + 1;
+	c->in.len = 0;
+	c->flags |= F_SCRATCH;
+}
+
+static int
+scratch_end(struct conn *c)
+{
+	size_t n = c->in.len;
+	int e = 0;
+
+	c->flags &= ~F_SCRATCH;
+	buf_init(&c->in, c->in.cap);
+	if (n > 0 && (e = buf_append(&c->in, c->s->scratch, n)) != 0)
+		conn_close(c);
+	return e;
+}
+
 static void
 on_read(struct conn *c)
 {
@@ -370,7 +424,9 @@ on_read(struct conn *c)
 		}
 		if (room > READ_CHUNK)
 			room = READ_CHUNK;
-		if (room == 0 || buf_reserve(&c->in, room) != 0) {
+		if (c->in.len == 0 && room == READ_CHUNK) {
+			scratch_begin(c);
+		} else if (room == 0 || buf_reserve(&c->in, room) != 0) {
 			/* full: a request (or pipelined ones) waits for its
 			 * answer; read again once it is consumed */
 			c->flags |= F_INFULL;
@@ -386,10 +442,14 @@ on_read(struct conn *c)
 				stream_input(c);
 			if (c->gen != gen)
 				return;
+			if ((c->flags & F_SCRATCH) && scratch_end(c) != 0)
+				return;
 			if ((size_t)n < room)
 				break;
 			continue;
 		}
+		if (c->flags & F_SCRATCH)
+			scratch_end(c);         /* nothing was read into it */
 		if (n == 0) {
 			on_eof(c);
 			return;
@@ -667,7 +727,9 @@ serve_init(struct serve *s, const struct serve_config *c, struct loop *l,
 	s->conns = calloc(c->max_conns, sizeof *s->conns);
 	s->subs = calloc(c->subs_max, sizeof *s->subs);
 	s->nodes = calloc(c->subs_max, sizeof *s->nodes);
-	if (s->conns == NULL || s->subs == NULL || s->nodes == NULL) {
+	s->scratch = malloc(READ_CHUNK + 1);
+	if (s->conns == NULL || s->subs == NULL || s->nodes == NULL ||
+	    s->scratch == NULL) {
 		serve_free(s);
 		return err_set(e, ERR_NOMEM, "connection table");
 	}
@@ -723,6 +785,8 @@ serve_free(struct serve *s)
 	free(s->conns);
 	free(s->subs);
 	free(s->nodes);
+	free(s->scratch);
+	s->scratch = NULL;
 	s->conns = NULL;
 	s->subs = NULL;
 	s->nodes = NULL;

@@ -41,6 +41,7 @@ enum { P_HEAD = 0, P_BODY, P_WAIT };            /* K_HTTP: its request */
 #define F_WRITE   0x080         /* waiting for the socket to take more */
 #define F_INFULL  0x100         /* reading paused: `in` is full */
 #define F_INCALL  0x200         /* its handler is running */
+#define F_SCRATCH 0x400         /* `in` is the server's scratch buffer */
 
 struct conn {
 	struct serve *s;
@@ -49,7 +50,8 @@ struct conn {
 	uint8_t kind, phase;
 	uint16_t flags;
 	struct loop_timer timer;        /* the nearest deadline */
-	struct conn *next;              /* free list or flush list */
+	struct conn *next;              /* free list */
+	struct conn *fprev, *fnext;     /* flush list (F_FLUSH) */
 	struct buf in, out;             /* freed when empty */
 	size_t out_off;                 /* out[0..out_off) is written */
 	uint64_t out_since;             /* output last moved (ms) */

@@ -122,7 +122,7 @@ struct serve {                  /* internal: see serve.c */
 	int port;
 	struct conn *conns;
 	struct conn *free_conns;
-	struct conn *flush;             /* connections with output to write */
+	struct conn *flush, *flush_tail;        /* output to write, in order */
 	struct pubsub ps;
 	struct pubsub_sub *subs;
 	struct pubsub_node *nodes;
@@ -135,6 +135,7 @@ struct serve {                  /* internal: see serve.c */
 	struct serve_stats st;
 	uint64_t publish_seq;
 	size_t body_cap;                /* the largest body any route takes */
+	uint8_t *scratch;               /* one read for an idle connection */
 };
 
 /* Defaults: 4096 connections, 1 MiB bodies, 8 MiB answers, 1 MiB per

@@ -7,10 +7,12 @@
  *   serve_load rps PORT CONNS SECONDS PATH
  *       CONNS keep-alive connections, each sending GET PATH again as soon
  *       as the answer is in; prints "requests N seconds S rps R".
- *   serve_load subs PORT N PROBES SECONDS JOB
+ *   serve_load subs PORT N PROBES SECONDS JOB [OTHER]
  *       N WebSocket subscribers of job JOB (handshake, subscribe message),
  *       all reading; PROBES of them parse each event's "t" (the posting
  *       thread's CLOCK_MONOTONIC nanoseconds) and record the latency.
+ *       With OTHER, all but the probes subscribe to job OTHER instead
+ *       (connected, but not in the fan-out).
  *       Prints "ready N" once all are subscribed, then after SECONDS:
  *       "events K p50_us A p99_us B max_us C" over the probes' samples.
  */
@@ -205,16 +207,20 @@ frames(struct c *c, uint64_t *lat, size_t *nlat, size_t cap)
 }
 
 static int
-subs(int port, int n, int probes, int secs, const char *job)
+subs(int port, int n, int probes, int secs, const char *job,
+    const char *other)
 {
 	static uint64_t lat[1 << 20];
 	size_t nlat = 0;
 	int ep = epoll_create1(0), ready = 0;
 	struct epoll_event ev, evs[256];
 	char sub[256];
-	uint8_t frame[300];
+	uint8_t frame[300], oframe[300];
 	int sn = snprintf(sub, sizeof sub, "{\"action\":\"subscribe\","
 	    "\"jobId\":\"%s\"}", job);
+	char osub[256];
+	int on = snprintf(osub, sizeof osub, "{\"action\":\"subscribe\","
+	    "\"jobId\":\"%s\"}", other ? other : job);
 	uint64_t until;
 	static const char hs[] = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -226,12 +232,22 @@ subs(int port, int n, int probes, int secs, const char *job)
 	frame[1] = (uint8_t)(0x80 | sn);
 	memset(frame + 2, 0, 4);
 	memcpy(frame + 6, sub, (size_t)sn);
+	oframe[0] = 0x81;
+	oframe[1] = (uint8_t)(0x80 | on);
+	memset(oframe + 2, 0, 4);
+	memcpy(oframe + 6, osub, (size_t)on);
 	for (int i = 0; i < n; i++) {
 		cs[i] = calloc(1, sizeof *cs[i]);
 		cs[i]->fd = dial(port);
-		cs[i]->probe = i < probes;
+		/* the probes spread among the rest: neither first nor
+		 * last in the server's fan-out */
+		cs[i]->probe = probes > 0 && i % (n / probes) == 0 &&
+		    i / (n / probes) < probes;
 		send_all(cs[i]->fd, hs, sizeof hs - 1);
-		send_all(cs[i]->fd, frame, (size_t)sn + 6);
+		if (cs[i]->probe)
+			send_all(cs[i]->fd, frame, (size_t)sn + 6);
+		else
+			send_all(cs[i]->fd, oframe, (size_t)on + 6);
 		ev.events = EPOLLIN;
 		ev.data.ptr = cs[i];
 		epoll_ctl(ep, EPOLL_CTL_ADD, cs[i]->fd, &ev);
@@ -302,11 +318,11 @@ main(int argc, char **argv)
 	setrlimit(RLIMIT_NOFILE, &rl);
 	if (argc == 6 && strcmp(argv[1], "rps") == 0 && atoi(argv[3]) <= MAXC)
 		return rps(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), argv[5]);
-	if (argc == 7 && strcmp(argv[1], "subs") == 0 &&
+	if ((argc == 7 || argc == 8) && strcmp(argv[1], "subs") == 0 &&
 	    atoi(argv[3]) <= MAXC)
 		return subs(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]),
-		    atoi(argv[5]), argv[6]);
+		    atoi(argv[5]), argv[6], argc == 8 ? argv[7] : NULL);
 	fprintf(stderr, "usage: serve_load rps PORT CONNS SECONDS PATH\n"
-	    "       serve_load subs PORT N PROBES SECONDS JOB\n");
+	    "       serve_load subs PORT N PROBES SECONDS JOB [OTHER]\n");
 	return 2;
 }

@@ -717,6 +717,7 @@ int
 main(int argc, char **argv)
 {
 	static struct probe p;
+	static char logbuf[1 << 16];
 	struct serve_config c;
 	struct loop_slot *slots;
 	struct err_ctx e;
@@ -772,6 +773,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "serve_probe: %s\n", line);
 		return 2;
 	}
+	/* stderr is unbuffered: every piece of a log line would be its own
+	 * write; buffered, log_msg()'s fflush() makes a line one write */
+	setvbuf(stderr, logbuf, _IOFBF, sizeof logbuf);  /* musl: needs one */
 	log_init(&p.log, stderr, LOG_JSON);
 	if (c.token)
 		log_add_secret(&p.log, c.token);

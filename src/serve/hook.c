@@ -1,27 +1,18 @@
 /*
  * hook.c - GitHub webhook signatures and push payloads. See hook.h.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <bearssl_hash.h>
 #include <bearssl_hmac.h>
 #include <cJSON.h>
 
+#include "auth.h"
 #include "body.h"
 #include "buf.h"
 #include "hfield.h"
 #include "hook.h"
-
-/* see hook.h */
-int
-hook_equal(const uint8_t *a, const uint8_t *b, size_t n)
-{
-	volatile uint8_t d = 0;
-
-	for (size_t i = 0; i < n; i++)
-		d |= a[i] ^ b[i];
-	return d == 0;
-}
 
 /* see hook.h */
 int
@@ -45,7 +36,8 @@ hook_verify(const uint8_t *secret, size_t sn, const uint8_t *body,
 	br_hmac_init(&hc, &kc, 0);
 	br_hmac_update(&hc, body, n);
 	br_hmac_out(&hc, want);
-	return hook_equal(want, got, sizeof want) ? 0 : ERR_HOOK_SIGNATURE;
+	return auth_equal(got, sizeof got, want, sizeof want) ? 0 :
+	    ERR_HOOK_SIGNATURE;
 }
 
 /* see hook.h */
@@ -67,15 +59,11 @@ str_at(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* s into dst (cap bytes), or -1 if it does not fit. */
 static int
 copy(char *dst, size_t cap, const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n >= cap)
-		return -1;
-	memcpy(dst, s, n + 1);
-	return 0;
+	return snprintf(dst, cap, "%s", s) < (int)cap ? 0 : -1;
 }
 
 /* see hook.h */

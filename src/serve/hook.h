@@ -39,7 +39,7 @@ struct hook_push {
  * Check sig (the X-Hub-Signature-256 value) against secret and body. 0,
  * ERR_HOOK_NO_SIGNATURE (absent, not "sha256=" and 64 hex digits) or
  * ERR_HOOK_SIGNATURE (a mismatch). The comparison's time does not depend
- * on where the digests differ.
+ * on where the digests differ (auth_equal()).
  */
 int hook_verify(const uint8_t *secret, size_t sn, const uint8_t *body,
     size_t n, struct slice sig);
@@ -54,8 +54,5 @@ int hook_kind(struct slice event);
  */
 int hook_parse_push(const uint8_t *body, size_t n, struct hook_push *p,
     struct err_ctx *e);
-
-/* 1 if a and b (n bytes each) are equal, in time that depends on n only. */
-int hook_equal(const uint8_t *a, const uint8_t *b, size_t n);
 
 #endif

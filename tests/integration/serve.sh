@@ -113,7 +113,7 @@ for PROBE in $PROBES; do
 	expect "$tag job: not JSON" 400 'want one JSON object' --json '{"repo":' "$U/v1/jobs"
 	expect "$tag job: form-encoded refused" 415 'application/json' -d '{"repo":"o/r"}' "$U/v1/jobs"
 	expect "$tag capture" 200 '"jobId":"abc-1"' "$U/v1/jobs/abc-1"
-	expect "$tag ingest (original route)" 202 '"message":"GitHub ingest job queued","project":"default","dataset":"hello","repository":"octo/hello","branch":"main","scope":"project"' \
+	expect "$tag ingest (original route)" 202 '"status":"queued","message":"GitHub ingest job queued","project":"default","dataset":"hello","repository":"octo/hello","branch":"main","scope":"project"' \
 	    --json '{"repo":"github.com/octo/hello","branch":"main"}' "$U/projects/default/ingest/github"
 	expect "$tag ingest delete" 404 'nothing ingested' -X DELETE --json '{"dataset":"hello"}' "$U/projects/default/ingest/github"
 	expect "$tag delete without a field" 400 'dataset: missing' -X DELETE --json '{}' "$U/projects/default/ingest/github"

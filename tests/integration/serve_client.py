@@ -288,13 +288,8 @@ def mask_frame(op, payload, fin=True, rsv=0, masked=True, length_form=None):
     return head + key + bytes(c ^ key[i % 4] for i, c in enumerate(payload))
 
 
-def ws_raw(path="/ws", extra=""):
-    s = conn()
-    key = base64.b64encode(os.urandom(16)).decode()
-    s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
-               "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-               "Sec-WebSocket-Version: 13\r\n%s\r\n" % (path, PORT, key, extra)
-               ).encode())
+def read_head(s):
+    """The head of what s receives (up to the blank line) and the rest."""
     data = b""
     while b"\r\n\r\n" not in data:
         c = s.recv(4096)
@@ -302,6 +297,17 @@ def ws_raw(path="/ws", extra=""):
             break
         data += c
     head, _, rest = data.partition(b"\r\n\r\n")
+    return head, rest
+
+
+def ws_raw(path="/ws", extra=""):
+    s = conn()
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+               "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+               "Sec-WebSocket-Version: 13\r\n%s\r\n" % (path, PORT, key, extra)
+               ).encode())
+    head, rest = read_head(s)
     want = base64.b64encode(hashlib.sha1(
         (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest())
     return s, head, rest, want
@@ -593,13 +599,7 @@ async def slow_case(n, size):
     check("the slow subscriber was dropped", drops and
           int(drops[0].split()[1]) >= 1, repr(drops))
     # what the slow one finds when it reads at last: its 101, events, 1008
-    data = b""
-    while b"\r\n\r\n" not in data:
-        c = s.recv(4096)
-        if not c:
-            break
-        data += c
-    head, _, rest = data.partition(b"\r\n\r\n")
+    head, rest = read_head(s)
     check("slow subscriber: its handshake", head.startswith(b"HTTP/1.1 101"),
           repr(head[:100]))
     fr = read_frames(s, rest, timeout=10)

@@ -111,6 +111,17 @@ answer_len(const uint8_t *b, size_t n)
 	return n >= head + cl ? head + cl : 0;
 }
 
+/* Read what c's socket has into c->buf: the byte count, <= 0 at the end. */
+static ssize_t
+take(struct c *c)
+{
+	ssize_t r = read(c->fd, c->buf + c->len, sizeof c->buf - c->len);
+
+	if (r > 0)
+		c->len += (size_t)r;
+	return r;
+}
+
 static int
 rps(int port, int conns, int secs, const char *path)
 {
@@ -135,14 +146,11 @@ rps(int port, int conns, int secs, const char *path)
 		int k = epoll_wait(ep, evs, 256, 100);
 		for (int i = 0; i < k; i++) {
 			struct c *c = evs[i].data.ptr;
-			ssize_t r = read(c->fd, c->buf + c->len,
-			    sizeof c->buf - c->len);
 			size_t a;
-			if (r <= 0) {
+			if (take(c) <= 0) {
 				fprintf(stderr, "serve_load: connection lost\n");
 				return 1;
 			}
-			c->len += (size_t)r;
 			while ((a = answer_len(c->buf, c->len)) > 0) {
 				memmove(c->buf, c->buf + a, c->len - a);
 				c->len -= a;
@@ -257,13 +265,10 @@ subs(int port, int n, int probes, int secs, const char *job,
 		int k = epoll_wait(ep, evs, 256, 100);
 		for (int i = 0; i < k; i++) {
 			struct c *c = evs[i].data.ptr;
-			ssize_t r = read(c->fd, c->buf + c->len,
-			    sizeof c->buf - c->len);
-			if (r <= 0) {
+			if (take(c) <= 0) {
 				fprintf(stderr, "serve_load: lost a subscriber\n");
 				return 1;
 			}
-			c->len += (size_t)r;
 			if (!c->ready) {
 				uint8_t *e = memmem(c->buf, c->len, "\r\n\r\n", 4);
 				size_t a;
@@ -289,12 +294,9 @@ subs(int port, int n, int probes, int secs, const char *job,
 		int k = epoll_wait(ep, evs, 256, 100);
 		for (int i = 0; i < k; i++) {
 			struct c *c = evs[i].data.ptr;
-			ssize_t r = read(c->fd, c->buf + c->len,
-			    sizeof c->buf - c->len);
-			if (r <= 0)
-				continue;
-			c->len += (size_t)r;
-			frames(c, lat, &nlat, sizeof lat / sizeof lat[0]);
+			if (take(c) > 0)
+				frames(c, lat, &nlat,
+				    sizeof lat / sizeof lat[0]);
 		}
 	}
 	if (nlat == 0) {

@@ -329,6 +329,25 @@ h_metrics(void *app, struct serve *s, const struct serve_req *r)
 	    (size_t)n);
 }
 
+/* Start an answer for a new job: {"jobId", "status": "queued", ...;
+ * repo gets "owner/name". */
+static void
+queued(struct probe *p, struct buf *b, struct jw *w,
+    const struct url_github *g, char *repo, size_t cap)
+{
+	char id[32];
+
+	snprintf(id, sizeof id, "j%llu", (unsigned long long)++p->jobs);
+	snprintf(repo, cap, "%s/%s", g->owner, g->repo);
+	buf_init(b, 4096);
+	jw_init(w, b);
+	jw_obj(w);
+	jw_key(w, "jobId");
+	jw_str(w, id);
+	jw_key(w, "status");
+	jw_str(w, "queued");
+}
+
 static void
 h_job_post(void *app, struct serve *s, const struct serve_req *r)
 {
@@ -337,21 +356,13 @@ h_job_post(void *app, struct serve *s, const struct serve_req *r)
 	struct err_ctx e;
 	struct buf b;
 	struct jw w;
-	char id[32], repo[URL_OWNER_MAX + URL_REPO_MAX + 2];
+	char repo[URL_OWNER_MAX + URL_REPO_MAX + 2];
 
 	if (body_job(r->body.p, r->body.n, &j, &e) != 0) {
 		bad_body(s, r->id, &e);
 		return;
 	}
-	snprintf(id, sizeof id, "j%llu", (unsigned long long)++p->jobs);
-	snprintf(repo, sizeof repo, "%s/%s", j.repo.owner, j.repo.repo);
-	buf_init(&b, 4096);
-	jw_init(&w, &b);
-	jw_obj(&w);
-	jw_key(&w, "jobId");
-	jw_str(&w, id);
-	jw_key(&w, "status");
-	jw_str(&w, "queued");
+	queued(p, &b, &w, &j.repo, repo, sizeof repo);
 	jw_key(&w, "repository");
 	jw_str(&w, repo);
 	jw_key(&w, "ref");
@@ -427,7 +438,7 @@ h_ingest(void *app, struct serve *s, const struct serve_req *r)
 	struct err_ctx e;
 	struct buf b;
 	struct jw w;
-	char id[32], repo[URL_OWNER_MAX + URL_REPO_MAX + 2];
+	char repo[URL_OWNER_MAX + URL_REPO_MAX + 2];
 
 	if (!body_valid_name(r->m->cap[0].p, r->m->cap[0].n)) {
 		serve_reply_error(s, r->id, 400, "project: want 1 to 100 of "
@@ -438,15 +449,7 @@ h_ingest(void *app, struct serve *s, const struct serve_req *r)
 		bad_body(s, r->id, &e);
 		return;
 	}
-	snprintf(id, sizeof id, "j%llu", (unsigned long long)++p->jobs);
-	snprintf(repo, sizeof repo, "%s/%s", in.repo.owner, in.repo.repo);
-	buf_init(&b, 4096);
-	jw_init(&w, &b);
-	jw_obj(&w);
-	jw_key(&w, "jobId");
-	jw_str(&w, id);
-	jw_key(&w, "status");
-	jw_str(&w, "queued");
+	queued(p, &b, &w, &in.repo, repo, sizeof repo);
 	jw_key(&w, "message");
 	jw_str(&w, "GitHub ingest job queued");
 	jw_key(&w, "project");

@@ -84,7 +84,6 @@ serve_log_request(struct conn *c, int status)
 	log_msg(c->s->c.log, LOG_INFO, "http", "request", kv);
 }
 
-/* The request is answered: back to reading the next one, or closing. */
 /* see conn.h */
 void
 serve_request_done(struct conn *c, int close_after)

@@ -50,6 +50,7 @@
 	X(ERR_TAR_TOP,       ERR_PERM,  "entry outside the top directory that --strip-components 1 removes") \
 	X(ERR_TAR_ENTRIES,   ERR_PERM,  "too many entries in archive") \
 	X(ERR_TAR_TRUNCATED, ERR_PERM,  "truncated tar archive") \
+	X(ERR_TAR_NO_END,    ERR_PERM,  "truncated tar archive: the end-of-archive marker (two zero blocks) is missing") \
 	X(ERR_TAR_SIZE,      ERR_PERM,  "archive larger than the limit") \
 	/* ignore patterns */ \
 	X(ERR_PATTERN,       ERR_PERM,  "invalid pattern") \

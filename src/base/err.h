@@ -160,10 +160,10 @@
 	X(ERR_FEED_JSON,     ERR_PERM,  "feed is not valid JSON") \
 	X(ERR_FEED_NOT_ARRAY, ERR_PERM, "feed is not a JSON array of records") \
 	X(ERR_FEED_TOO_BIG,  ERR_PERM,  "feed over the size or record-count limit") \
-	X(ERR_SHARD_SPEC,    ERR_PERM,  "malformed shard setting (want --shard I/N, 0 <= I < N)") \
-	X(ERR_SHARD_BATCH,   ERR_PERM,  "malformed --batch-size/--offset (want N >= 1, 0 <= K < N)") \
+	X(ERR_SHARD_SPEC,    ERR_PERM,  "invalid shard (want I/N, 0 <= I < N)") \
+	X(ERR_SHARD_BATCH,   ERR_PERM,  "invalid --batch-size/--offset (want N >= 1, 0 <= K < N)") \
 	X(ERR_SHARD_CONFLICT, ERR_PERM, "--shard and --batch-size/--offset cannot be combined") \
-	X(ERR_SHARD_ENV,     ERR_PERM,  "shard settings in the environment are incomplete or invalid") \
+	X(ERR_SHARD_ENV,     ERR_PERM,  "invalid shard setting in the environment") \
 	X(ERR_REPORT_JSON,   ERR_PERM,  "run report is not valid JSON") \
 	X(ERR_REPORT_SHAPE,  ERR_PERM,  "not a repodigest run report")
 

@@ -121,7 +121,7 @@ for i in 0 1; do
 done
 shards_cover && ok || bad "--shard shards do not cover the feed exactly once"
 [ ! -d "$W/dry" ] || [ -z "$(find "$W/dry" -name summary.txt)" ] && ok || bad "--dry-run stored objects"
-expect_fail "bad shard" 1 "shard" "$B" run "$W/big.json" --shard 3/3 --out "$W/dry" --state "$W/ss"
+expect_fail "bad shard" 2 "^repodigest run: --shard 3/3: invalid shard" "$B" run "$W/big.json" --shard 3/3 --out "$W/dry" --state "$W/ss"
 
 # --- failures do not stop the run
 mv "$W/mirror/org3/repo-010.tar.gz" "$W/repo-010.tar.gz"

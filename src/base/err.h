@@ -133,6 +133,7 @@
 	X(ERR_TLS_UNTRUSTED, ERR_PERM,  "TLS: server certificate is untrusted (unknown CA)") \
 	X(ERR_TLS_NAME,      ERR_PERM,  "TLS: server certificate does not match the host name") \
 	X(ERR_TLS_EXPIRED,   ERR_PERM,  "TLS: server certificate expired or not yet valid") \
+	X(ERR_TLS_NOT_CA,    ERR_PERM,  "TLS: server certificate's issuer is not a CA") \
 	X(ERR_TLS_CERT,      ERR_PERM,  "TLS: invalid server certificate") \
 	X(ERR_TLS_VERSION,   ERR_PERM,  "TLS: server does not support TLS 1.2 (unsupported protocol version)") \
 	X(ERR_TLS_HANDSHAKE, ERR_PERM,  "TLS: handshake failed") \
@@ -192,6 +193,15 @@ struct err_ctx {
 
 /* Message for a code; never NULL ("unknown error" for out-of-range codes). */
 const char *err_str(int code);
+
+/*
+ * What BearSSL's X.509 status br means, in words, for the detail of a TLS
+ * certificate error ("a signature in the chain does not verify"); NULL outside
+ * its range. The numbers are BearSSL's BR_ERR_X509_* (32 to 63,
+ * bearssl_x509.h), part of its API; tests/unit/test_tls.c checks the words
+ * against those names, so base/ needs no BearSSL header.
+ */
+const char *err_x509_str(int br);
 
 /* 1 if retrying the operation may succeed (timeouts, throttling, 5xx), else 0. */
 int err_retryable(int code);

@@ -28,7 +28,7 @@ STAMP    = $(V)/.stamp
 WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wvla -Wformat=2
 DEFS     = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DREPODIGEST_VERSION='"$(VERSION)"'
-SRCDIRS  = base net archive digest sink batch cli chunk
+SRCDIRS  = base net archive digest sink batch cli chunk queue
 INC      = $(addprefix -Isrc/,$(SRCDIRS)) -I$(V)/zlib -I$(V)/cjson -I$(V)/lz4/lib -I$(V)/bearssl/inc \
            -I$(V)/sqlite
 # Our flags come first and user CFLAGS last, so CFLAGS cannot drop the warnings.
@@ -263,6 +263,11 @@ build/tsan/bearssl/%.o: $(V)/bearssl/src/%.c
 	$(CLANG) -O1 -g -w $(BEARSSL_INC) -c $< -o $@
 build/tsan/repodigest: build/tsan/src/cli/main.o $(T_LIB) build/tsan/libsqlite3.a build/tsan/libbearssl.a
 	$(CLANG) $(TSANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# Unit tests of threaded modules, also under TSan (tests/run runs them).
+TSAN_TESTS = build/tsan/tests/test_queue
+build/tsan/tests/%: build/tsan/tests/unit/%.o $(T_LIB) build/tsan/libsqlite3.a build/tsan/libbearssl.a
+	@mkdir -p $(@D)
+	$(CLANG) $(TSANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # ---------------------------------------------------------------- targets
 MUSL_TESTS = $(addprefix build/musl/tests/,$(TESTS))
@@ -275,7 +280,7 @@ setup:
 FUZZ_BINS  = $(addprefix build/fuzz/bin/,$(FUZZERS))
 ITEST_BINS = $(addprefix build/musl/itests/,$(ITESTS)) $(addprefix build/asan/itests/,$(ITESTS))
 
-test-build: build/repodigest build/asan/repodigest build/tsan/repodigest $(MUSL_TESTS) $(ASAN_TESTS) $(REPLAYS) \
+test-build: build/repodigest build/asan/repodigest build/tsan/repodigest $(MUSL_TESTS) $(ASAN_TESTS) $(TSAN_TESTS) $(REPLAYS) \
 	$(FUZZ_BINS) $(ITEST_BINS)
 
 test check: setup

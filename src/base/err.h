@@ -157,6 +157,16 @@
 	X(ERR_S3_ERROR,      ERR_PERM,  "S3 request refused") \
 	X(ERR_S3_RETRYABLE,  ERR_RETRY, "S3 request failed (retryable)") \
 	X(ERR_S3_META,       ERR_PERM,  "S3 metadata refused before sending") \
+	/* the job table (src/queue) */ \
+	X(ERR_DB,            ERR_PERM,  "database error") \
+	X(ERR_DB_BUSY,       ERR_RETRY, "database busy (another connection holds its write lock)") \
+	X(ERR_DB_FULL,       ERR_PERM,  "database or disk is full") \
+	X(ERR_DB_LOCKED,     ERR_PERM,  "database in use by another repodigest process") \
+	X(ERR_DB_NOT_OURS,   ERR_PERM,  "not a repodigest job table") \
+	X(ERR_DB_NEWER,      ERR_PERM,  "job table made by a newer repodigest (unknown schema version)") \
+	X(ERR_DB_CORRUPT,    ERR_PERM,  "database is corrupt") \
+	X(ERR_QUEUE_NOT_FOUND, ERR_PERM, "no such job") \
+	X(ERR_QUEUE_STATE,   ERR_PERM,  "job is not in a state that allows this") \
 	/* feed, shard and run reports */ \
 	X(ERR_FEED_JSON,     ERR_PERM,  "feed is not valid JSON") \
 	X(ERR_FEED_NOT_ARRAY, ERR_PERM, "feed is not a JSON array of records") \

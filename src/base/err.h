@@ -50,6 +50,7 @@
 	X(ERR_TAR_TOP,       ERR_PERM,  "entry outside the top directory that --strip-components 1 removes") \
 	X(ERR_TAR_ENTRIES,   ERR_PERM,  "too many entries in archive") \
 	X(ERR_TAR_TRUNCATED, ERR_PERM,  "truncated tar archive") \
+	X(ERR_TAR_NO_END,    ERR_PERM,  "truncated tar archive: the end-of-archive marker (two zero blocks) is missing") \
 	X(ERR_TAR_SIZE,      ERR_PERM,  "archive larger than the limit") \
 	/* ignore patterns */ \
 	X(ERR_PATTERN,       ERR_PERM,  "invalid pattern") \
@@ -132,6 +133,7 @@
 	X(ERR_TLS_UNTRUSTED, ERR_PERM,  "TLS: server certificate is untrusted (unknown CA)") \
 	X(ERR_TLS_NAME,      ERR_PERM,  "TLS: server certificate does not match the host name") \
 	X(ERR_TLS_EXPIRED,   ERR_PERM,  "TLS: server certificate expired or not yet valid") \
+	X(ERR_TLS_NOT_CA,    ERR_PERM,  "TLS: server certificate's issuer is not a CA") \
 	X(ERR_TLS_CERT,      ERR_PERM,  "TLS: invalid server certificate") \
 	X(ERR_TLS_VERSION,   ERR_PERM,  "TLS: server does not support TLS 1.2 (unsupported protocol version)") \
 	X(ERR_TLS_HANDSHAKE, ERR_PERM,  "TLS: handshake failed") \
@@ -155,14 +157,24 @@
 	X(ERR_S3_ERROR,      ERR_PERM,  "S3 request refused") \
 	X(ERR_S3_RETRYABLE,  ERR_RETRY, "S3 request failed (retryable)") \
 	X(ERR_S3_META,       ERR_PERM,  "S3 metadata refused before sending") \
+	/* the job table (src/queue) */ \
+	X(ERR_DB,            ERR_PERM,  "database error") \
+	X(ERR_DB_BUSY,       ERR_RETRY, "database busy (another connection holds its write lock)") \
+	X(ERR_DB_FULL,       ERR_PERM,  "database or disk is full") \
+	X(ERR_DB_LOCKED,     ERR_PERM,  "database in use by another repodigest process") \
+	X(ERR_DB_NOT_OURS,   ERR_PERM,  "not a repodigest job table") \
+	X(ERR_DB_NEWER,      ERR_PERM,  "job table made by a newer repodigest (unknown schema version)") \
+	X(ERR_DB_CORRUPT,    ERR_PERM,  "database is corrupt") \
+	X(ERR_QUEUE_NOT_FOUND, ERR_PERM, "no such job") \
+	X(ERR_QUEUE_STATE,   ERR_PERM,  "job is not in a state that allows this") \
 	/* feed, shard and run reports */ \
 	X(ERR_FEED_JSON,     ERR_PERM,  "feed is not valid JSON") \
 	X(ERR_FEED_NOT_ARRAY, ERR_PERM, "feed is not a JSON array of records") \
 	X(ERR_FEED_TOO_BIG,  ERR_PERM,  "feed over the size or record-count limit") \
-	X(ERR_SHARD_SPEC,    ERR_PERM,  "malformed shard setting (want --shard I/N, 0 <= I < N)") \
-	X(ERR_SHARD_BATCH,   ERR_PERM,  "malformed --batch-size/--offset (want N >= 1, 0 <= K < N)") \
+	X(ERR_SHARD_SPEC,    ERR_PERM,  "invalid shard (want I/N, 0 <= I < N)") \
+	X(ERR_SHARD_BATCH,   ERR_PERM,  "invalid --batch-size/--offset (want N >= 1, 0 <= K < N)") \
 	X(ERR_SHARD_CONFLICT, ERR_PERM, "--shard and --batch-size/--offset cannot be combined") \
-	X(ERR_SHARD_ENV,     ERR_PERM,  "shard settings in the environment are incomplete or invalid") \
+	X(ERR_SHARD_ENV,     ERR_PERM,  "invalid shard setting in the environment") \
 	X(ERR_REPORT_JSON,   ERR_PERM,  "run report is not valid JSON") \
 	X(ERR_REPORT_SHAPE,  ERR_PERM,  "not a repodigest run report") \
 	/* the service: requests, WebSocket, webhooks, request bodies */ \
@@ -215,6 +227,15 @@ struct err_ctx {
 
 /* Message for a code; never NULL ("unknown error" for out-of-range codes). */
 const char *err_str(int code);
+
+/*
+ * What BearSSL's X.509 status br means, in words, for the detail of a TLS
+ * certificate error ("a signature in the chain does not verify"); NULL outside
+ * its range. The numbers are BearSSL's BR_ERR_X509_* (32 to 63,
+ * bearssl_x509.h), part of its API; tests/unit/test_tls.c checks the words
+ * against those names, so base/ needs no BearSSL header.
+ */
+const char *err_x509_str(int br);
 
 /* 1 if retrying the operation may succeed (timeouts, throttling, 5xx), else 0. */
 int err_retryable(int code);

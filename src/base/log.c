@@ -94,7 +94,9 @@ put_raw(const struct log *l, const char *s, size_t n, int json)
  * put_raw() with every URL in s passed through url_redact(): a URL's
  * userinfo and query never reach a log line, whoever built the message or
  * value. A URL is the word around a "://", between white space, quotes or
- * angle brackets (none of which a URL holds: RFC 3986 appendix C); a word
+ * angle brackets (none of which a URL holds: RFC 3986 appendix C), less the
+ * punctuation that ends a word in prose (":,;.)": at worst a query's last
+ * byte is shown, when it is one of those); a word
  * longer than URL_MAX is shown redacted up to there and cut, so that no
  * query past the cut slips through.
  */
@@ -113,6 +115,11 @@ put_str(const struct log *l, const char *s, int json)
 			;
 		put_raw(l, s, (size_t)(b - s), json);
 		n = strcspn(b, delim);
+		/* punctuation a message puts right after a URL ("URL: cause",
+		 * "(via URL)") is not the URL's: redacting it with a query
+		 * would swallow it ("x.tar.gz?*** HTTP 404") */
+		while (n > 0 && strchr(":,;.)", b[n - 1]) != NULL)
+			n--;
 		snprintf(url, sizeof url, "%.*s", (int)n, b);
 		url_redact(url, red, sizeof red);
 		put_raw(l, red, strlen(red), json);

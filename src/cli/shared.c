@@ -78,8 +78,12 @@ const struct opt chunk_opts[] = {
 /* 1 TiB: more than any digest can be, small enough to add to safely */
 const struct opt max_output_opt[] = {
 	OPT_U64_("max-output", 0, "BYTES", 0, 0, (uint64_t)1 << 40,
-	    "cut the output at BYTES with a truncation\n"
-	    "notice (0: no cap)"),
+	    "keep the first BYTES of output (cut back to\n"
+	    "a UTF-8 character boundary) and append\n"
+	    "\"\\n\\n[... Summary truncated at NKB limit ...]\"\n"
+	    "(N = BYTES/1024 rounded down; under 1024,\n"
+	    "\"NB\" in bytes): at most 51 bytes more than\n"
+	    "BYTES. Output that fits is whole (0: no cap)"),
 	OPT_END
 };
 

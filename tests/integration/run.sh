@@ -1,8 +1,9 @@
 #!/bin/sh
 # run.sh BINARY - `repodigest run`: the sample feed and a 300-repo synthetic
 # feed against an offline file:// mirror: objects and sidecars, cache hits on
-# the second run, every malformed feed in ../shared/feeds/bad, shards (flags,
-# Kubernetes and Cloud Run variables) covering the feed exactly once, failures
+# the second run, every malformed feed in ../shared/feeds/bad and what its
+# error or skip says, shards (flags, Kubernetes and Cloud Run variables)
+# covering the feed exactly once, failures
 # that do not stop the run, --max-failures, SIGTERM + --resume giving the same
 # result as an uninterrupted run, --dry-run touching nothing.
 cd "$(dirname "$0")/../.." || exit 1
@@ -91,6 +92,19 @@ for f in "$FEEDS"/bad/*.json; do
 	esac
 done
 expect_fail "missing feed" 1 "Cannot read the feed" "$B" run "$W/nope.json" --out "$W/bad" --state "$W/sb"
+# what the messages say is so: a feed that is not JSON is a syntax error
+# where it stops being JSON (not "top level is null" for an "n"); a JSON
+# scalar is named; "\u0000" in a name is a NUL, not bad UTF-8
+printf 'not json' > "$W/notjson.json"
+expect_fail "feed not JSON" 1 "notjson.json: feed is not valid JSON at offset 1 (bad literal)" \
+	"$B" run "$W/notjson.json" --out "$W/bad" --state "$W/sb" --log-format text
+printf 'null\n' > "$W/null.json"
+expect_fail "feed null" 1 "null.json: feed is not a JSON array of records (top level is null)" \
+	"$B" run "$W/null.json" --out "$W/bad" --state "$W/sb" --log-format text
+printf '[{"owner":"a","name":"n\\u0000","url":"https://github.com/a/n"}]' > "$W/nul.json"
+expect_ok "feed with a NUL" "$B" run "$W/nul.json" --out "$W/bad" $M --state "$W/sb" --log-format text --dry-run
+grep -q 'Skipping feed record index=0 repo=a reason=NUL character (U+0000) in name$' "$W/out" && ok ||
+	bad "NUL in a name: $(grep Skipping "$W/out")"
 
 # --- shards: the union of the shards' reports is the feed, once
 shards_cover() { # NAME: reports $W/sh.*.json
@@ -121,7 +135,7 @@ for i in 0 1; do
 done
 shards_cover && ok || bad "--shard shards do not cover the feed exactly once"
 [ ! -d "$W/dry" ] || [ -z "$(find "$W/dry" -name summary.txt)" ] && ok || bad "--dry-run stored objects"
-expect_fail "bad shard" 1 "shard" "$B" run "$W/big.json" --shard 3/3 --out "$W/dry" --state "$W/ss"
+expect_fail "bad shard" 2 "^repodigest run: --shard 3/3: invalid shard" "$B" run "$W/big.json" --shard 3/3 --out "$W/dry" --state "$W/ss"
 
 # --- failures do not stop the run
 mv "$W/mirror/org3/repo-010.tar.gz" "$W/repo-010.tar.gz"

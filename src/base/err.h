@@ -164,7 +164,8 @@
 	X(ERR_SHARD_CONFLICT, ERR_PERM, "--shard and --batch-size/--offset cannot be combined") \
 	X(ERR_SHARD_ENV,     ERR_PERM,  "shard settings in the environment are incomplete or invalid") \
 	X(ERR_REPORT_JSON,   ERR_PERM,  "run report is not valid JSON") \
-	X(ERR_REPORT_SHAPE,  ERR_PERM,  "not a repodigest run report")
+	X(ERR_REPORT_SHAPE,  ERR_PERM,  "not a repodigest run report") \
+	X(ERR_S3_LIST,       ERR_PERM,  "malformed S3 list response")
 
 enum err_code {
 #define ERR_ENUM(name, cls, msg) name,

@@ -135,7 +135,7 @@ print_json(struct printer *pr, const struct index_hit *h)
 	chunkw_json_str(b, h->ref, strlen(h->ref));
 	buf_puts(b, ",\"path\":");
 	chunkw_json_str(b, h->path, strlen(h->path));
-	buf_printf(b, ",\"start_line\":%llu,\"end_line\":%llu,\"score\":%.4f,"
+	buf_printf(b, ",\"start_line\":%llu,\"end_line\":%llu,\"score\":%.6g,"
 	    "\"text\":", (unsigned long long)h->start_line,
 	    (unsigned long long)h->end_line, h->score);
 	chunkw_json_str(b, (const char *)h->text, h->text_len);

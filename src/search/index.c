@@ -9,8 +9,10 @@
  * over the file's stored chunks advances while the incoming chunks are
  * the same; at the first difference the stored tail is deleted and the
  * rest inserted. Chunk rows use AUTOINCREMENT ids, which are also the FTS
- * rowids, so a deleted chunk's rowid is never reused while its tombstone
- * may still be in an FTS segment.
+ * rowids: a rowid is never given to another chunk while an FTS segment
+ * not yet merged may still hold its deletion. Deleting a chunk reads its
+ * text back (inflating the LZ4 block) for FTS5's 'delete' command; an
+ * unchanged file reads nothing but its chunk ids.
  */
 #include <lz4.h>
 #include <stdio.h>
@@ -72,12 +74,17 @@ static const char *const sql[S__COUNT] = {
 	[S_CHUNK_ADD] = "INSERT INTO chunks (file_id, seq, n, start_line,"
 	    " end_line, chunk_id, tokens, text_len, text)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[S_CHUNK_TAIL] = "SELECT id FROM chunks WHERE file_id = ?1"
-	    " AND seq >= ?2",
+	[S_CHUNK_TAIL] = "SELECT c.id, f.path, c.text_len, c.text FROM chunks c"
+	    " JOIN files f ON f.id = c.file_id WHERE c.file_id = ?1"
+	    " AND c.seq >= ?2",
 	[S_CHUNK_DEL_TAIL] = "DELETE FROM chunks WHERE file_id = ?1"
 	    " AND seq >= ?2",
 	[S_FTS_ADD] = "INSERT INTO fts (rowid, path, text) VALUES (?1, ?2, ?3)",
-	[S_FTS_DEL] = "DELETE FROM fts WHERE rowid = ?1",
+	/* a contentless table forgets a row when told the values it was
+	 * made from: FTS5 tokenizes them again and takes their tokens and
+	 * their counts out (its row count and lengths stay exact for bm25) */
+	[S_FTS_DEL] = "INSERT INTO fts (fts, rowid, path, text)"
+	    " VALUES ('delete', ?1, ?2, ?3)",
 	[S_REPO_DEL] = "DELETE FROM repos WHERE id = ?1",
 	/* the k best rows first (bm25 over the index alone), then their
 	 * fields and text: the text is read for k rows, not for every match;
@@ -186,8 +193,7 @@ create_schema(struct index *ix, int tokenizer, struct err_ctx *ec)
 	int e;
 
 	snprintf(fts, sizeof fts, "CREATE VIRTUAL TABLE fts USING fts5 (path,"
-	    " text, content='', contentless_delete=1, tokenize='%s');",
-	    tok_specs[tokenizer]);
+	    " text, content='', tokenize='%s');", tok_specs[tokenizer]);
 	snprintf(w, sizeof w, "%g", INDEX_PATH_WEIGHT);
 	if ((e = exec(ix, "BEGIN IMMEDIATE", ec)) != 0)
 		return e;
@@ -236,14 +242,14 @@ index_open(struct index *ix, const char *path, const struct index_opts *o,
 	memset(ix, 0, sizeof *ix);
 	buf_init(&ix->f.path, 1 << 16);
 	buf_init(&ix->lz, (size_t)16 << 20);
+	buf_init(&ix->unlz, (size_t)16 << 20);
 	snprintf(ix->path, sizeof ix->path, "%s", path);
 	/* a file that exists and is not empty is ours or refused: SQLite
 	 * takes a file shorter than a page for an empty database and would
 	 * write over it */
 	had_bytes = stat(path, &sb) == 0 && sb.st_size > 0;
 	if (stat(path, &sb) != 0 && !o->create) {
-		err_set(ec, ERR_NOENT, "no index here (make one with "
-		    "`repodigest index`)");
+		err_set(ec, ERR_NOENT, "make one with `repodigest index`");
 		err_field(ec->source, sizeof ec->source, path, strlen(path));
 		return ERR_NOENT;
 	}
@@ -325,6 +331,7 @@ index_close(struct index *ix)
 	ix->db = NULL;
 	buf_free(&ix->f.path);
 	buf_free(&ix->lz);
+	buf_free(&ix->unlz);
 	free(ix->seen);
 	ix->seen = NULL;
 }
@@ -426,20 +433,35 @@ seen_add(struct index *ix, int64_t id, struct err_ctx *ec)
 	return 0;
 }
 
-/* Delete a file's stored chunks from position seq on: their FTS rows,
- * then the rows. Counts them in stats. */
+static int unpack(struct index *ix, sqlite3_stmt *st, int lcol, int tcol,
+    const uint8_t **p, size_t *n);
+
+/* Delete a file's stored chunks from position seq on: their FTS rows
+ * (from their path and text, as FTS5 wants), then the rows. Counts them
+ * in stats. */
 static int
 delete_tail(struct index *ix, int64_t file_id, uint64_t seq,
     struct err_ctx *ec)
 {
-	sqlite3_stmt *st = ix->st[S_CHUNK_TAIL];
+	sqlite3_stmt *st = ix->st[S_CHUNK_TAIL], *del = ix->st[S_FTS_DEL];
+	const uint8_t *text;
+	size_t tn;
 	int rc, e;
 
 	sqlite3_bind_int64(st, 1, file_id);
 	sqlite3_bind_int64(st, 2, (int64_t)seq);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		sqlite3_bind_int64(ix->st[S_FTS_DEL], 1,
-		    sqlite3_column_int64(st, 0));
+		if ((e = unpack(ix, st, 2, 3, &text, &tn)) != 0) {
+			sqlite3_reset(st);
+			err_set(ec, e, "a stored chunk's text is damaged");
+			err_field(ec->source, sizeof ec->source, ix->path,
+			    strlen(ix->path));
+			return e;
+		}
+		sqlite3_bind_int64(del, 1, sqlite3_column_int64(st, 0));
+		sqlite3_bind_value(del, 2, sqlite3_column_value(st, 1));
+		sqlite3_bind_text64(del, 3, (const char *)text, tn,
+		    SQLITE_STATIC, SQLITE_UTF8);
 		if ((e = run(ix, S_FTS_DEL, ec)) != 0) {
 			sqlite3_reset(st);
 			return e;
@@ -900,12 +922,12 @@ unpack(struct index *ix, sqlite3_stmt *st, int lcol, int tcol,
 	*n = (size_t)bn;
 	if (len == bn || len <= 0)
 		return 0;
-	buf_reset(&ix->lz);
-	if (len > 0x7fffffff || buf_reserve(&ix->lz, (size_t)len) != 0)
+	buf_reset(&ix->unlz);
+	if (len > 0x7fffffff || buf_reserve(&ix->unlz, (size_t)len) != 0)
 		return ERR_NOMEM;
-	if (LZ4_decompress_safe(b, (char *)ix->lz.p, bn, (int)len) != len)
+	if (LZ4_decompress_safe(b, (char *)ix->unlz.p, bn, (int)len) != len)
 		return ERR_INDEX;
-	*p = ix->lz.p;
+	*p = ix->unlz.p;
 	*n = (size_t)len;
 	return 0;
 }

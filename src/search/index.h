@@ -3,8 +3,10 @@
  * file of their own, ranked by FTS5's bm25() over their path and text.
  *
  * The file (README, "Search"; design.md): an FTS5 table over path and text,
- * contentless (the index holds no copy of the text; rows are deleted
- * through its tombstones), tokenized by ftstok.h's "code" tokenizer (or
+ * contentless (the index holds no copy of the text; a row is deleted by
+ * giving FTS5 its path and text again, from the stored copy, so that its
+ * row count and lengths, which bm25() reads, stay exact), tokenized by
+ * ftstok.h's "code" tokenizer (or
  * FTS5's unicode61, chosen when the file is made); beside it the chunks'
  * metadata and their text, LZ4-compressed, in plain tables:
  *
@@ -114,6 +116,7 @@ struct index {
 	size_t nseen, seen_cap;
 	struct index_stats stats;
 	struct buf lz;                  /* a chunk's text, compressed */
+	struct buf unlz;                /* a stored text, inflated */
 };
 
 /*

@@ -436,7 +436,8 @@ from_s3(struct index *ix, const struct index_args *ia, const char *dest,
 	if (status == 0 && k.n == 0 && !ia->quiet)
 		fprintf(stderr, "index: %s: no %s objects under %s/\n", dest,
 		    SINK_CHUNKS, SINK_KEY_DIR);
-	for (size_t i = 0; status == 0 && i < k.n; i++) {
+	/* an object that fails is said and skipped: the others go in */
+	for (size_t i = 0; i < k.n; i++) {
 		snprintf(src, sizeof src, "%s/%s", dest, k.v[i]);
 		if (feeder_init(fd, ix, ia, src) != 0) {
 			fprintf(stderr, "repodigest index: %s\n",

@@ -59,9 +59,11 @@ static const struct opt index_opts[] = {
 	    "the index file (made when absent)"),
 	OPT_STR_("project", 0, "NAME", IA(project), CHK_NONEMPTY,
 	    "the project the chunks belong to"),
-	OPT_ENUM_("tokenizer", 0, "code|unicode61|code-separate|code-one", IA(tokenizer),
-	    "a new index's tokenizer: code (identifiers\n"
-	    "split, README) or SQLite's unicode61"),
+	OPT_ENUM_("tokenizer", 0, "code|unicode61|code-parts|code-separate",
+	    IA(tokenizer), "a new index's tokenizer: code (identifiers\n"
+	    "split, README); the others to compare with\n"
+	    "it: SQLite's unicode61, code with other\n"
+	    "token positions"),
 	OPT_STR_("repo", 0, "OWNER/REPO", IA(repo), CHK_REPO,
 	    "treat an archive as that GitHub repository"),
 	OPT_U64_("max-size", 's', "BYTES", IA(max_size), 1, UINT64_MAX,

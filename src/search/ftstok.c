@@ -49,7 +49,7 @@ static int
 code_create(void *ud, const char **argv, int argc, Fts5Tokenizer **out)
 {
 	struct code_tok *t;
-	enum tok_mode m = TOK_PARTS;
+	enum tok_mode m = TOK_ONE;
 
 	(void)ud;
 	if (argc > 1 || (argc == 1 && mode_of(argv[0], &m) != 0))

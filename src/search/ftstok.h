@@ -3,7 +3,7 @@
  * text tokenized outside it the way an index's own tokenizer does.
  *
  * ftstok_register() adds the tokenizer "code" to a connection; an FTS5
- * table names it with its mode: tokenize='code parts' (or separate, one).
+ * table names it with its mode: tokenize='code one' (or parts, separate).
  * Documents are tokenized by tok_text(). Query strings are taken as one
  * term each, lower-cased (tok_lower): index_query builds them from tokens
  * tok_text() already made, quoted one by one, so reading them back whole
@@ -23,8 +23,8 @@
 int ftstok_register(sqlite3 *db);
 
 /*
- * A tokenizer spec as stored in an index: "code parts", "code separate",
- * "code one" or "unicode61".
+ * A tokenizer spec as stored in an index: "code one", "code parts",
+ * "code separate" or "unicode61".
  */
 struct ftstok {
 	int code;                       /* 1: ours; 0: FTS5's unicode61 */

@@ -47,7 +47,7 @@ static const char schema[] =
 /* The FTS table for each tokenizer (enum index_tokenizer): the spec in
  * tokenize='...' is also what meta records. */
 static const char *const tok_specs[] = {
-	"code parts", "unicode61", "code separate", "code one"
+	"code one", "unicode61", "code parts", "code separate"
 };
 
 /* ------------------------------------------------------------ statements */

@@ -58,11 +58,13 @@
 /* Files one repository may have: a cap on the list of files seen. */
 #define INDEX_FILES_MAX ((size_t)1 << 22)
 
+/* The tokenizers an index may be made with (README, "Search"); the
+ * others than INDEX_TOK_CODE are there to be compared with it. */
 enum index_tokenizer {
-	INDEX_TOK_CODE = 0,             /* "code parts" (tokenize.h) */
-	INDEX_TOK_UNICODE61,            /* FTS5's default, for comparison */
-	INDEX_TOK_CODE_SEPARATE,        /* "code separate" */
-	INDEX_TOK_CODE_ONE              /* "code one" */
+	INDEX_TOK_CODE = 0,             /* "code one" (tokenize.h, TOK_ONE) */
+	INDEX_TOK_UNICODE61,            /* FTS5's default */
+	INDEX_TOK_CODE_PARTS,           /* "code parts" (TOK_PARTS) */
+	INDEX_TOK_CODE_SEPARATE         /* "code separate" (TOK_SEPARATE) */
 };
 
 struct index_opts {
@@ -129,7 +131,7 @@ int index_open(struct index *ix, const char *path, const struct index_opts *o,
     struct err_ctx *ec);
 void index_close(struct index *ix);
 
-/* The tokenizer spec ix was made with ("code parts", "unicode61"). */
+/* The tokenizer spec ix was made with ("code one", "unicode61"). */
 const char *index_tokenizer(const struct index *ix);
 /* The spec of an enum index_tokenizer. */
 const char *index_tokenizer_spec(int tokenizer);

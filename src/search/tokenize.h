@@ -16,7 +16,9 @@
  *     run together: getUserById, get_user_by_id, get-user-by-id and
  *     GetUserByID all give getuserbyid, get, user, by, id.
  *   - Tokens are at most TOK_MAX bytes: a longer part is cut (at a character
- *     boundary), a longer whole is left out (its parts are there).
+ *     boundary), a longer whole is left out (its parts are there). A token
+ *     of one ASCII letter or digit is left out (x, i, 0: in most chunks of
+ *     code, they find nothing); x86 and utf8 stay as wholes.
  *   - Bytes that are not UTF-8 separate, as spaces do.
  *
  * Positions (enum tok_mode): where the whole identifier and its parts sit,
@@ -41,10 +43,11 @@
 #define TOK_COLOCATED 1
 
 enum tok_mode {
+	TOK_ONE,        /* one position per identifier: its first token's,
+	                 * the others colocated (the index's default) */
 	TOK_PARTS,      /* each part its own position, the wholes colocated
 	                 * with their first part */
-	TOK_SEPARATE,   /* every token its own position */
-	TOK_ONE         /* one position per identifier: all colocated */
+	TOK_SEPARATE    /* every token its own position */
 };
 
 /*

@@ -3,7 +3,8 @@
  *
  * The input is any text (code, prose, bytes that are not UTF-8). Checked
  * with abort(): every token is 1..TOK_MAX bytes of valid UTF-8 with no
- * ASCII capital and no ASCII byte a word cannot hold; its range lies inside
+ * ASCII capital and no ASCII byte a word cannot hold, and not one ASCII
+ * character alone; its range lies inside
  * the text; the first token is never colocated; the three modes give the
  * same tokens in the same order (only the flags differ, as each mode says);
  * a second run gives the same tokens; and the text cut at an ASCII space
@@ -39,6 +40,8 @@ check(void *ctx, const char *t, size_t n, size_t s, size_t e, int fl)
 
 	if (n == 0 || n > TOK_MAX || s >= e || e > r->n)
 		abort();
+	if (n == 1 && (unsigned char)t[0] < 0x80)
+		abort();                /* one ASCII character: left out */
 	if (!utf8_valid((const uint8_t *)t, n))
 		abort();
 	for (size_t i = 0; i < n; i++) {

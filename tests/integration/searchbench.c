@@ -5,11 +5,14 @@
  * not a process start's.
  *
  * Usage: searchbench INDEX QUERIES [ROUNDS]
+ *        searchbench --sizes INDEX
  *
  * QUERIES: one query per line (the text before the first tab). Every query
  * is run ROUNDS times (default 3; the first round warms the page cache the
  * later ones read), k = 10, each result's text read. Prints one line:
  *   "queries N, runs R, p50 X ms, p90 X ms, p99 X ms, max X ms, mean X ms"
+ * With --sizes: "chunks N fts_bytes N stored_text_bytes N text_bytes N"
+ * (index_sizes: the FTS index's records, the stored text, the text).
  * Any failure: one line on stderr, exit 1.
  */
 #include <stdio.h>
@@ -62,6 +65,23 @@ main(int argc, char **argv)
 	double sum = 0;
 	FILE *f;
 
+	if (argc == 3 && strcmp(argv[1], "--sizes") == 0) {
+		struct index_sizes sz;
+		memset(&ec, 0, sizeof ec);
+		if (index_open(&ix, argv[2], &o, &ec) != 0 ||
+		    index_sizes(&ix, &sz, &ec) != 0) {
+			err_format(&ec, msg, sizeof msg);
+			fprintf(stderr, "searchbench: %s\n", msg);
+			return 1;
+		}
+		printf("chunks %llu fts_bytes %llu stored_text_bytes %llu "
+		    "text_bytes %llu\n", (unsigned long long)sz.chunks,
+		    (unsigned long long)sz.fts_bytes,
+		    (unsigned long long)sz.stored_text_bytes,
+		    (unsigned long long)sz.text_bytes);
+		index_close(&ix);
+		return 0;
+	}
 	if (argc < 3 || rounds < 1) {
 		fprintf(stderr, "usage: searchbench INDEX QUERIES [ROUNDS]\n");
 		return 2;

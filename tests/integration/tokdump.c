@@ -6,7 +6,7 @@
  *                               {"path":[[TOKEN,COLOCATED],...],"text":[...]}
  *        tokdump -q TEXT        the tokens of TEXT: [[TOKEN,COLOCATED],...]
  * COLOCATED is 1 for a token at the previous token's position. The tokens
- * are those of the default index ("code parts"), made by tok_text() as
+ * are those of the default index ("code one"), made by tok_text() as
  * FTS5 makes them when a chunk is indexed. Exit 1 on a bad input.
  */
 #include <stdio.h>
@@ -37,7 +37,7 @@ static void
 tokens(struct buf *b, const uint8_t *p, size_t n)
 {
 	buf_putc(b, '[');
-	tok_text(p, n, TOK_PARTS, put, b);
+	tok_text(p, n, TOK_ONE, put, b);
 	buf_putc(b, ']');
 }
 

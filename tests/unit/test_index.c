@@ -484,7 +484,7 @@ main(void)
 	snprintf(path, sizeof path, "%s/index.db", dir);
 	memset(&ec, 0, sizeof ec);
 	CHECK(index_open(ix, path, &o, &ec) == 0, "create: %s", ec.detail);
-	CHECK(strcmp(index_tokenizer(ix), "code parts") == 0, "tokenizer");
+	CHECK(strcmp(index_tokenizer(ix), "code one") == 0, "tokenizer");
 	test_add_and_find(ix);
 	test_reindex(ix);
 	test_filters_and_delete(ix);

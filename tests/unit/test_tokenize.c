@@ -96,33 +96,38 @@ test_styles(void)
 	case_parts("URLsList", "urls +urlslist list");
 	case_parts("XMLHttpRequest", "xml +xmlhttprequest http request");
 	/* letters and digits */
-	case_parts("utf8", "utf +utf8 8");
-	case_parts("sha256x", "sha +sha256x 256 x");
-	case_parts("x86_64", "x +x8664 86 64");
+	case_parts("utf8", "utf +utf8");
+	case_parts("sha256x", "sha +sha256x 256");
+	case_parts("x86_64", "x8664 86 64");
 	case_parts("2024", "2024");
 	case_parts("base64Encode", "base +base64encode 64 encode");
 	/* leading, trailing, doubled underscores */
 	case_parts("__init__", "init");
 	case_parts("_private", "private");
-	case_parts("a__b", "a +ab b");
+	case_parts("ab__cd", "ab +abcd cd");
 	case_parts("___", "");
 	/* kebab: '-' joins only between words */
 	case_parts("--max-output", "max +maxoutput output");
-	case_parts("a - b", "a b");
-	case_parts("x-", "x");
-	case_parts("-x", "x");
-	case_parts("a--b", "a b");
+	case_parts("ab - cd", "ab cd");
+	case_parts("xy-", "xy");
+	case_parts("-xy", "xy");
+	case_parts("ab--cd", "ab cd");
 	case_parts("foo-barBaz", "foo +foobarbaz bar +barbaz baz");
-	case_parts("x86-64", "x +x8664 +x86 86 64");
+	case_parts("x86-64", "x8664 +x86 86 64");
 	/* dotted, slashed, scoped: separators */
-	case_parts("src/digest/utf8.c", "src digest utf +utf8 8 c");
+	case_parts("src/digest/utf8.c", "src digest utf +utf8");
 	case_parts("os.path.join", "os path join");
 	case_parts("std::vector<int>", "std vector int");
-	case_parts("a.b-c", "a b +bc c");
+	case_parts("ab.cd-ef", "ab cd +cdef ef");
 	/* prose and punctuation */
 	case_parts("Hello, World!", "hello world");
-	case_parts("\"quoted\" (paren) [x] {y} *z* NEAR(a, b) AND -c",
-	    "quoted paren x y z near a b and c");
+	case_parts("\"quoted\" (paren) [xx] {yy} *zz* NEAR(aa, bb) AND -cc",
+	    "quoted paren xx yy zz near aa bb and cc");
+	/* one ASCII letter or digit is no token; a whole made of them is */
+	case_parts("a b c 1 2 _ i+j", "");
+	case_parts("a_b", "ab");
+	case_parts("for (i = 0; i < n; i++) x[i] = y;", "for");
+	case_parts("\xc3\xa9", "\xc3\xa9");
 	case_parts("", "");
 	case_parts("   \t\n", "");
 }
@@ -140,11 +145,11 @@ test_unicode(void)
 	case_parts("数据库 検索", "数据库 検索");
 	case_parts("İstanbul", "istanbul");
 	/* punctuation and symbols outside ASCII separate */
-	case_parts("a\xc2\xa0" "b", "a b");                     /* NBSP */
-	case_parts("a\xe2\x80\x94" "b", "a b");                 /* em dash */
-	case_parts("a\xe2\x86\x92" "b", "a b");                 /* arrow */
+	case_parts("ab\xc2\xa0" "cd", "ab cd");                     /* NBSP */
+	case_parts("ab\xe2\x80\x94" "cd", "ab cd");                 /* em dash */
+	case_parts("ab\xe2\x86\x92" "cd", "ab cd");                 /* arrow */
 	case_parts("\xf0\x9f\x98\x80" "ok", "ok");              /* emoji */
-	case_parts("\xe3\x80\x81" "x", "x");                    /* 、 */
+	case_parts("\xe3\x80\x81" "xy", "xy");                    /* 、 */
 	case_parts("µs", "µs");
 }
 
@@ -157,8 +162,8 @@ test_invalid(void)
 
 	/* each byte that is not UTF-8 separates, as a space would */
 	CHECK(strcmp(got, "ab cd ef gh ij kl") == 0, "invalid UTF-8: %s", got);
-	got = toks("a\0b", 3, TOK_PARTS);
-	CHECK(strcmp(got, "a b") == 0, "NUL separates: %s", got);
+	got = toks("ab\0cd", 5, TOK_PARTS);
+	CHECK(strcmp(got, "ab cd") == 0, "NUL separates: %s", got);
 }
 
 static void
@@ -190,11 +195,11 @@ test_long(void)
 	    strlen(got));
 	/* many parts, one identifier: every part, no whole */
 	for (int i = 0; i < 100; i++)
-		memcpy(text + 3 * i, "aB_", 3);
-	text[299] = '\0';
-	got = toks(text, 299, TOK_PARTS);
-	CHECK(strncmp(got, "a b a b ", 8) == 0 && strlen(got) == 399,
-	    "100 x aB_: %zu", strlen(got));
+		memcpy(text + 4 * i, "abC_", 4);
+	text[399] = '\0';
+	got = toks(text, 399, TOK_PARTS);
+	CHECK(strncmp(got, "ab ab ab ", 9) == 0 && strlen(got) == 299,
+	    "100 x abC_: %zu", strlen(got));
 }
 
 static void
@@ -202,18 +207,22 @@ test_modes(void)
 {
 	const char *got;
 
-	got = toks("getUserById x", 13, TOK_SEPARATE);
-	CHECK(strcmp(got, "get getuserbyid user by id x") == 0, "separate: %s",
+	got = toks("getUserById xy", 14, TOK_SEPARATE);
+	CHECK(strcmp(got, "get getuserbyid user by id xy") == 0, "separate: %s",
 	    got);
-	got = toks("getUserById x", 13, TOK_ONE);
-	CHECK(strcmp(got, "get +getuserbyid +user +by +id x") == 0, "one: %s",
+	got = toks("getUserById xy", 14, TOK_ONE);
+	CHECK(strcmp(got, "get +getuserbyid +user +by +id xy") == 0, "one: %s",
 	    got);
-	got = toks("getUserById x", 13, TOK_PARTS);
-	CHECK(strcmp(got, "get +getuserbyid user by id x") == 0, "parts: %s",
+	got = toks("getUserById xy", 14, TOK_PARTS);
+	CHECK(strcmp(got, "get +getuserbyid user by id xy") == 0, "parts: %s",
 	    got);
-	/* the first token of a text is never colocated */
-	got = toks("a_b", 3, TOK_ONE);
-	CHECK(strcmp(got, "a +ab +b") == 0, "one: %s", got);
+	/* the first token of a text is never colocated, nor the first one
+	 * of an identifier whose first part is left out */
+	got = toks("ab_cd", 5, TOK_ONE);
+	CHECK(strcmp(got, "ab +abcd +cd") == 0, "one: %s", got);
+	got = toks("ab x_cd", 7, TOK_ONE);
+	CHECK(strcmp(got, "ab xcd +cd") == 0, "one, first part left out: %s",
+	    got);
 }
 
 /* offsets: each token's range in the text */
@@ -262,8 +271,8 @@ test_stop(void)
 
 	memset(&c, 0, sizeof c);
 	c.stop_after = 3;
-	c.text = (const uint8_t *)"a b c d e";
-	c.n = 9;
+	c.text = (const uint8_t *)"aa bb cc dd ee";
+	c.n = 14;
 	r = tok_text(c.text, c.n, TOK_PARTS, collect, &c);
 	CHECK(r == 7 && c.count == 3, "callback's value stops it: %d %d", r,
 	    c.count);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "tokenize.h"
+#include "utf16.h"
 #include "utf8.h"
 #include "utf8enc.h"
 
@@ -87,49 +88,32 @@ is_sep_cp(uint32_t cp)
 }
 
 /*
- * Decode the character at p[i] (i < n). Strict UTF-8 (RFC 3629: no
- * overlongs, surrogates or code points past U+10FFFF); an invalid byte is a
- * separator of length 1, so the text after it is read normally.
+ * The character at p[i] (i < n), decoded by the one strict UTF-8 decoder
+ * (utf16.h: no overlongs, surrogates or code points past U+10FFFF); a byte
+ * that does not start a valid sequence is a separator of length 1, so the
+ * text after it is read normally.
  */
 static void
 ch_at(const uint8_t *p, size_t n, size_t i, struct ch *c)
 {
-	uint8_t b = p[i];
 	uint32_t cp;
-	size_t len, k;
+	int len;
 
-	if (b < 0x80) {
-		c->cp = b;
-		c->cls = ascii_class[b];
+	if (p[i] < 0x80) {
+		c->cp = p[i];
+		c->cls = ascii_class[p[i]];
 		c->len = 1;
 		return;
 	}
 	c->cls = C_SEP;
 	c->len = 1;
 	c->cp = 0xFFFD;
-	if (b >= 0xC2 && b <= 0xDF)
-		len = 2, cp = b & 0x1Fu;
-	else if (b >= 0xE0 && b <= 0xEF)
-		len = 3, cp = b & 0x0Fu;
-	else if (b >= 0xF0 && b <= 0xF4)
-		len = 4, cp = b & 0x07u;
-	else
-		return;
-	if (n - i < len)
-		return;
-	for (k = 1; k < len; k++) {
-		if ((p[i + k] & 0xC0) != 0x80)
-			return;
-		cp = cp << 6 | (p[i + k] & 0x3Fu);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+	if ((len = utf16_dec1(p + i, n - i, &cp)) <= 0)
 		return;
 	c->cp = cp;
 	c->len = (uint8_t)len;
-	if (is_sep_cp(cp))
-		return;
-	c->cls = utf8_lower_cp(cp) != cp ? C_UP : C_LOW;
+	if (!is_sep_cp(cp))
+		c->cls = utf8_lower_cp(cp) != cp ? C_UP : C_LOW;
 }
 
 /* A character of a word: letter, digit or '_'. */
@@ -220,36 +204,22 @@ skip_und(const uint8_t *p, size_t we, size_t i)
 }
 
 /*
- * [s, e) lower-cased with '_' and '-' left out, into out: the length, or
- * TOK_MAX + 1 when it does not fit.
+ * [s, e) lower-cased into out (TOK_MAX bytes). A whole (whole set): '_'
+ * and '-' left out, and TOK_MAX + 1 when it does not fit; a part: cut at
+ * TOK_MAX on a character boundary. Returns the length.
  */
 static size_t
-lower_whole(const uint8_t *p, size_t s, size_t e, char *out)
+lower_range(const uint8_t *p, size_t s, size_t e, char *out, int whole)
 {
 	struct ch c;
 	size_t o = 0;
 
 	for (size_t i = s; i < e; i += c.len) {
 		ch_at(p, e, i, &c);
-		if (c.cls == C_UND || c.cls == C_DASH)
+		if (whole && (c.cls == C_UND || c.cls == C_DASH))
 			continue;
 		if (!put_lower(p, i, &c, out, &o, TOK_MAX))
-			return TOK_MAX + 1;
-	}
-	return o;
-}
-
-/* A part [s, e) lower-cased, cut at TOK_MAX on a character boundary. */
-static size_t
-lower_part(const uint8_t *p, size_t s, size_t e, char *out)
-{
-	struct ch c;
-	size_t o = 0;
-
-	for (size_t i = s; i < e; i += c.len) {
-		ch_at(p, e, i, &c);
-		if (!put_lower(p, i, &c, out, &o, TOK_MAX))
-			break;
+			return whole ? TOK_MAX + 1 : o;
 	}
 	return o;
 }
@@ -315,7 +285,7 @@ identifier(const uint8_t *p, size_t is, size_t ie, struct emit *em)
 
 	em->any = 0;
 	/* the whole counts only with two words that have parts */
-	idn = lower_whole(p, is, ie, idw);
+	idn = lower_range(p, is, ie, idw, 1);
 	for (ws = is; ws < ie && words < 2; ws = we + 1) {
 		for (we = ws; we < ie && p[we] != '-'; we++)
 			;
@@ -329,10 +299,10 @@ identifier(const uint8_t *p, size_t is, size_t ie, struct emit *em)
 		i = skip_und(p, we, ws);
 		if (i >= we)
 			continue;
-		wn = parts_upto2(p, ws, we) == 2 ? lower_whole(p, ws, we, ww) :
+		wn = parts_upto2(p, ws, we) == 2 ? lower_range(p, ws, we, ww, 1) :
 		    TOK_MAX + 1;
 		pe = part_end(p, we, i);
-		pn = lower_part(p, i, pe, part);
+		pn = lower_range(p, i, pe, part, 0);
 		if ((r = emit(em, part, pn, i, pe, 0)) != 0)
 			return r;
 		if (first_word && idn <= TOK_MAX && !same(idw, idn, part, pn) &&
@@ -345,7 +315,7 @@ identifier(const uint8_t *p, size_t is, size_t ie, struct emit *em)
 			return r;
 		for (i = skip_und(p, we, pe); i < we; i = skip_und(p, we, pe)) {
 			pe = part_end(p, we, i);
-			pn = lower_part(p, i, pe, part);
+			pn = lower_range(p, i, pe, part, 0);
 			if ((r = emit(em, part, pn, i, pe, 0)) != 0)
 				return r;
 		}

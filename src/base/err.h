@@ -176,7 +176,15 @@
 	X(ERR_SHARD_CONFLICT, ERR_PERM, "--shard and --batch-size/--offset cannot be combined") \
 	X(ERR_SHARD_ENV,     ERR_PERM,  "invalid shard setting in the environment") \
 	X(ERR_REPORT_JSON,   ERR_PERM,  "run report is not valid JSON") \
-	X(ERR_REPORT_SHAPE,  ERR_PERM,  "not a repodigest run report")
+	X(ERR_REPORT_SHAPE,  ERR_PERM,  "not a repodigest run report") \
+	/* search: stored chunks read back, the index */ \
+	X(ERR_CHUNKS_JSON,   ERR_PERM,  "not a chunk line (malformed JSON)") \
+	X(ERR_CHUNKS_FIELD,  ERR_PERM,  "chunk line with a missing or malformed field") \
+	X(ERR_CHUNKS_LINE,   ERR_PERM,  "chunk line over the size limit") \
+	X(ERR_INDEX,         ERR_PERM,  "search index error") \
+	X(ERR_INDEX_BUSY,    ERR_RETRY, "search index busy (another writer)") \
+	X(ERR_INDEX_SCHEMA,  ERR_PERM,  "not a search index of this version") \
+	X(ERR_S3_LIST,       ERR_PERM,  "malformed S3 list response")
 
 enum err_code {
 #define ERR_ENUM(name, cls, msg) name,

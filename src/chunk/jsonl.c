@@ -643,3 +643,10 @@ chunkw_render(struct out *o, const struct chunkw_meta *m, size_t size,
 	free(w);
 	return e ? e : o->err;
 }
+
+/* see jsonl.h */
+void
+chunkw_json_str(struct buf *b, const char *s, size_t n)
+{
+	json_bytes(b, s, n);
+}

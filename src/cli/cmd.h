@@ -94,10 +94,14 @@ void net_teardown(struct net_setup *ns);
 int cmd_digest(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_index(int argc, char **argv);
+int cmd_query(int argc, char **argv);
 
 /* The commands' option sets, for `repodigest help CMD`. */
 void cmd_digest_help(void);
 void cmd_run_help(void);
 void cmd_report_help(void);
+void cmd_index_help(void);
+void cmd_query_help(void);
 
 #endif

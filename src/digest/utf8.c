@@ -325,6 +325,13 @@ final_sigma(const uint8_t *p, size_t n, size_t i, int len)
 }
 
 /* see utf8.h */
+uint32_t
+utf8_lower_cp(uint32_t cp)
+{
+	return cp == 0x0130 ? 'i' : lower1(cp);
+}
+
+/* see utf8.h */
 size_t
 utf8_lower_key(const uint8_t *name, size_t n, uint8_t *out, size_t cap)
 {

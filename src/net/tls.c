@@ -396,7 +396,10 @@ map_br_error(int br, char *d, size_t cap)
 	}
 	switch (br) {
 	case BR_ERR_X509_NOT_TRUSTED:
-		snprintf(d, cap, "no trust anchor for the chain");
+		/* the cause and the remedy: our CAs are Mozilla's, not the
+		 * host's; a private CA is added at run time */
+		snprintf(d, cap, "its chain ends in a CA outside Mozilla's "
+		    "roots and --cacert/SSL_CERT_FILE");
 		return ERR_TLS_UNTRUSTED;
 	case BR_ERR_X509_BAD_SERVER_NAME:
 		snprintf(d, cap, "name not in the certificate");

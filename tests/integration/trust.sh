@@ -85,7 +85,9 @@ modulus=$(openssl x509 -noout -modulus -in "$W/local-ca/throwaway.crt" | sed 's/
 hexbytes() { grep -o '0x[0-9a-f][0-9a-f]' "$1" | sed 's/^0x//' | tr -d '\n'; }
 
 # the Makefile's own rule, in a namespace where the host's CA places hold the
-# throwaway CA (bind mounts: the real /etc/ssl is left as it is)
+# throwaway CA (bind mounts: the real /etc/ssl is left as it is); a make of its
+# own, whatever variables the `make test` that runs this was given
+unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL
 gen() {
 	bwrap --dev-bind / / --bind "$W/etc-ssl" /etc/ssl \
 		--bind "$W/local-ca" /usr/local/share/ca-certificates \

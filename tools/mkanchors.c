@@ -34,7 +34,7 @@
 
 #include <bearssl.h>
 
-#define MK_MAX_OBJS    4096     /* certdata.txt: ~350 objects; far above, a typo */
+#define MK_MAX_OBJS    4096     /* certdata.txt: ~350 objects */
 #define MK_MAX_ANCHORS 1024     /* Mozilla: ~150 roots; plus extras */
 #define MK_DN_MAX      4096     /* as TLS_DN_MAX in tls.h */
 #define MK_LABEL_MAX   200      /* longest label kept for comments and notes */
@@ -183,7 +183,7 @@ struct obj {
 	int cls;
 	char label[MK_LABEL_MAX];
 	struct bytes issuer, serial, value;
-	int server_delegator;   /* trust: CKT_NSS_TRUSTED_DELEGATOR for server auth */
+	int server_delegator;   /* trust: CKT_NSS_TRUSTED_DELEGATOR, server */
 	struct bytes distrust;  /* cert: server distrust-after date, or empty */
 	unsigned long line;     /* where it starts */
 };
@@ -327,7 +327,8 @@ parse_certdata(struct certdata *cd, const char *text, size_t size)
 			continue;
 		}
 		/* the other attributes: only the octal ones have more lines */
-		if (len < 16 || memcmp(s + len - 16, " MULTILINE_OCTAL", 16) != 0)
+		if (len < 16 ||
+		    memcmp(s + len - 16, " MULTILINE_OCTAL", 16) != 0)
 			continue;
 		if (starts(s, len, "CKA_ISSUER"))
 			dst = &o->issuer;

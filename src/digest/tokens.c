@@ -2190,7 +2190,9 @@ enum { C_LOW, C_UP, C_DIG, C_SP, C_WS, C_NL, C_PU, C_N };
 struct ktab {
 	uint32_t cost[R_N][32];         /* cost | floor << 16, by len - 1 */
 	int16_t pair[64 * 64];          /* by letter codes (kraw_load) */
-	uint8_t a[0x8000];              /* row | KA_LEAD by first | second << 8 */
+	uint8_t a[128][C_N + 1];        /* row | KA_LEAD by first byte and the
+	                                 * second's class (cls) */
+	uint8_t cls[128];
 };
 static struct ktab ktab;
 static pthread_once_t ktab_once = PTHREAD_ONCE_INIT;
@@ -2298,9 +2300,11 @@ ktab_init(void)
 			pv = tok_pair[1][a - 32][b - 32];
 		k->pair[x] = pv;
 	}
-	for (x = 0; x < 0x8000; x++)
-		k->a[x] = (x & 0x80) ? 0 : (uint8_t)ka_of(kcls(x & 0x7f),
-		    kcls(x >> 8));
+	for (x = 0; x < 128; x++) {
+		k->cls[x] = (uint8_t)kcls(x);
+		for (unsigned c = 0; c < C_N; c++)
+			k->a[x][c] = (uint8_t)ka_of(kcls(x), c);
+	}
 }
 
 /* The classes of one block, bit j for byte j. */
@@ -2618,7 +2622,7 @@ feed_kern(struct tokens *t, const uint8_t *p, size_t i, size_t n,
 	kc = _mm_set1_epi8(0x3f);
 	kraw_load(p + o, &cur, ix, &kc);
 	pthread_once(&ktab_once, ktab_init);
-	a = k->a[p[i] | p[i + 1] << 8];
+	a = k->a[p[i]][k->cls[p[i + 1]]];
 	ra = a & 31;
 	sj = a >> 5;
 	for (;;) {
@@ -2674,7 +2678,7 @@ feed_kern(struct tokens *t, const uint8_t *p, size_t i, size_t n,
 			prev_c = (uint32_t)w;
 			s = o + j;
 			ps = P[j + 1];
-			a = k->a[p[s] | p[s + 1] << 8];
+			a = k->a[p[s]][k->cls[p[s + 1]]];
 			ra = a & 31;
 			sj = j + (a >> 5);
 		}

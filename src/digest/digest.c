@@ -834,8 +834,8 @@ scale_tokens(uint64_t counted, uint64_t text_len, uint64_t fed)
 /* ------------------------------------------------------------ token thread */
 
 /*
- * Counting tokens is the costliest per-byte step (a branchy state machine at
- * ~140 MB/s), and it depends on nothing but the text. With opt.token_thread it
+ * Counting tokens is the costliest per-byte step (400-550 MB/s, tokens.c),
+ * and it depends on nothing but the text. With opt.token_thread it
  * runs on its own thread: text is copied into a ring of TOKQ_SLOTS buffers,
  * each message tagged with its node, and the thread hands back (node, count)
  * pairs that digest_finish() applies. Without it, counting is inline; with

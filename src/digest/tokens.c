@@ -2345,21 +2345,12 @@ kraw_load(const uint8_t *q, struct kraw *r, uint16_t *ix, __m128i *kc)
 		__m128i x = _mm_loadu_si128((const __m128i *)(q + 16 * v));
 		__m128i xp = _mm_loadu_si128((const __m128i *)(q + 16 * v - 1));
 		unsigned sh = 16 * (unsigned)v;
-		b[7] |= (uint64_t)(uint32_t)_mm_movemask_epi8(x) << sh;
-		b[6] |= (uint64_t)(uint32_t)_mm_movemask_epi8(
-		    _mm_slli_epi16(x, 1)) << sh;
-		b[5] |= (uint64_t)(uint32_t)_mm_movemask_epi8(
-		    _mm_slli_epi16(x, 2)) << sh;
-		b[4] |= (uint64_t)(uint32_t)_mm_movemask_epi8(
-		    _mm_slli_epi16(x, 3)) << sh;
-		b[3] |= (uint64_t)(uint32_t)_mm_movemask_epi8(
-		    _mm_slli_epi16(x, 4)) << sh;
-		b[2] |= (uint64_t)(uint32_t)_mm_movemask_epi8(
-		    _mm_slli_epi16(x, 5)) << sh;
-		b[1] |= (uint64_t)(uint32_t)_mm_movemask_epi8(
-		    _mm_slli_epi16(x, 6)) << sh;
-		b[0] |= (uint64_t)(uint32_t)_mm_movemask_epi8(
-		    _mm_slli_epi16(x, 7)) << sh;
+		/* bit k of each byte moved to its top, for movemask; the
+		 * 16-bit shift spills low bytes into high ones, below bit 7 */
+#pragma GCC unroll 8
+		for (int k = 0; k < 8; k++)
+			b[k] |= (uint64_t)(uint32_t)_mm_movemask_epi8(
+			    _mm_slli_epi16(x, 7 - k)) << sh;
 		eq |= (uint64_t)(uint32_t)_mm_movemask_epi8(
 		    _mm_cmpeq_epi8(x, xp)) << sh;
 	}

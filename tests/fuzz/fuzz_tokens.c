@@ -40,6 +40,25 @@ static const char *const alphabets[] = {
 	mixed,
 };
 
+/* The estimate of data fed in pieces of 0..max-1 bytes, the sizes from the
+ * LCG at *seed. */
+static uint64_t
+split_feed(struct tokens *t, const uint8_t *data, size_t size, uint32_t *seed,
+    uint32_t max)
+{
+	size_t at, k;
+
+	tokens_init(t);
+	for (at = 0; at < size; at += k) {
+		*seed = *seed * 1103515245u + 12345u;
+		k = (*seed >> 16) % max;
+		if (k > size - at)
+			k = size - at;
+		tokens_feed(t, data + at, k);
+	}
+	return tokens_end(t);
+}
+
 /* The whole text against the reference, then fed in pieces of 0..16 and of
  * 0..1023 bytes (sizes from seed). Aborts on a difference. */
 static void
@@ -47,34 +66,17 @@ check(const uint8_t *data, size_t size, uint32_t seed)
 {
 	struct tokens whole, split;
 	uint64_t a, b;
-	size_t at, k;
 
 	tokens_init(&whole);
 	tokens_feed(&whole, data, size);
 	a = tokens_end(&whole);
 
-	tokens_init(&split);
-	for (at = 0; at < size; at += k) {
-		/* chunk sizes 0..16 from a small LCG: empty feeds included */
-		seed = seed * 1103515245u + 12345u;
-		k = (seed >> 16) % 17;
-		if (k > size - at)
-			k = size - at;
-		tokens_feed(&split, data + at, k);
-	}
-	b = tokens_end(&split);
+	/* chunk sizes 0..16 from a small LCG: empty feeds included */
+	b = split_feed(&split, data, size, &seed, 17);
 	if (a != b || whole.milli != split.milli)
 		abort();
 	/* and in pieces of 0..1023: the kernel runs within them */
-	tokens_init(&split);
-	for (at = 0; at < size; at += k) {
-		seed = seed * 1103515245u + 12345u;
-		k = (seed >> 16) % 1024;
-		if (k > size - at)
-			k = size - at;
-		tokens_feed(&split, data + at, k);
-	}
-	tokens_end(&split);
+	split_feed(&split, data, size, &seed, 1024);
 	if (whole.milli != split.milli)
 		abort();
 

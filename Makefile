@@ -324,7 +324,7 @@ fuzz: setup
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} ./scripts/fuzz $(FUZZERS)
 
 bench: setup
-	$(MAKE) --no-print-directory build/repodigest
+	$(MAKE) --no-print-directory build/repodigest build/musl/itests/zfloor
 	SHARED=$(SHARED) ./scripts/bench
 
 install: build/repodigest

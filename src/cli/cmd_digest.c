@@ -19,6 +19,7 @@
 #include "digest.h"
 #include "err.h"
 #include "jsonl.h"
+#include "jsonstr.h"
 #include "out.h"
 #include "s3.h"
 #include "sink.h"
@@ -176,31 +177,8 @@ parse_digest(int argc, char **argv, struct digest_args *da,
 
 /* ------------------------------------------------------------ output */
 
-static void
-json_escape(struct out *o, const uint8_t *p, size_t n)
-{
-	size_t start = 0;
-	char esc[8];
-
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = p[i];
-		if (c != '"' && c != '\\' && c >= 0x20)
-			continue;
-		out_write(o, p + start, i - start);
-		switch (c) {
-		case '"': out_write(o, "\\\"", 2); break;
-		case '\\': out_write(o, "\\\\", 2); break;
-		case '\n': out_write(o, "\\n", 2); break;
-		case '\t': out_write(o, "\\t", 2); break;
-		case '\r': out_write(o, "\\r", 2); break;
-		default:
-			snprintf(esc, sizeof esc, "\\u%04x", c);
-			out_write(o, esc, 6);
-		}
-		start = i + 1;
-	}
-	out_write(o, p + start, n - start);
-}
+/* --format json's strings: \n \r \t short, other bytes as they are */
+#define JSON_BODY (JSONSTR_QUOTE | JSONSTR_NTR)
 
 struct render_ctx {
 	struct digest *d;
@@ -239,13 +217,16 @@ render_body(void *ctx, struct out *o)
 		e = digest_write_content(d, co);
 		free(co);
 		if (e == 0) {
-			out_puts(o, "{\"summary\":\"");
-			json_escape(o, rc->summary->p, rc->summary->len);
-			out_puts(o, "\",\"tree\":\"");
-			json_escape(o, (const uint8_t *)d->tree, d->tree_len);
-			out_puts(o, "\",\"content\":\"");
-			json_escape(o, content.p, content.len);
-			out_puts(o, "\"}\n");
+			out_puts(o, "{\"summary\":");
+			jsonstr_write(rc->summary->p, rc->summary->len,
+			    JSON_BODY, jsonstr_put_out, o);
+			out_puts(o, ",\"tree\":");
+			jsonstr_write(d->tree, d->tree_len, JSON_BODY,
+			    jsonstr_put_out, o);
+			out_puts(o, ",\"content\":");
+			jsonstr_write(content.p, content.len, JSON_BODY,
+			    jsonstr_put_out, o);
+			out_puts(o, "}\n");
 			e = o->err;
 		}
 		buf_free(&content);

@@ -27,6 +27,7 @@
 
 #include "bearssl_hash.h"
 #include "fnv.h"
+#include "jsonstr.h"
 #include "sink.h"
 
 #define META_SUFFIX ".meta"
@@ -334,29 +335,6 @@ atomic_write(int dirfd, const char *name, sink_render_fn render, void *ctx,
 	return 0;
 }
 
-/* JSON string, escaped; bytes >= 0x80 pass (metadata values are UTF-8). */
-static void
-json_put(struct out *o, const char *s)
-{
-	char esc[8];
-
-	out_write(o, "\"", 1);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)c;
-			out_write(o, esc, 2);
-		} else if (c < 0x20 || c == 0x7f) {
-			snprintf(esc, sizeof esc, "\\u%04x", c);
-			out_write(o, esc, 6);
-		} else {
-			out_write(o, s, 1);
-		}
-	}
-	out_write(o, "\"", 1);
-}
-
 struct meta_ctx {
 	const struct sink_object *ob;
 	char size[24];
@@ -378,7 +356,11 @@ render_meta(void *ctx, struct out *o)
 		out_puts(o, i ? ",\n \"" : "\"");
 		out_puts(o, keys[i]);
 		out_puts(o, "\": ");
-		json_put(o, vals[i] ? vals[i] : "");
+		if (vals[i] != NULL)
+			jsonstr_write(vals[i], strlen(vals[i]), JSONSTR_META,
+			    jsonstr_put_out, o);
+		else
+			out_write(o, "\"\"", 2);
 	}
 	out_write(o, "}\n", 2);
 	return o->err;

@@ -246,12 +246,6 @@ cmd_run(int argc, char **argv)
 		return 1;
 	ro.fetch = &ns.fo;
 	r = pipeline_run(&ro);
-	/* 130 after the grace period: workers may still be running on this
-	 * memory (pipeline.h); end the process now, as the grace promised */
-	if (r == 130) {
-		fflush(NULL);
-		_exit(r);
-	}
 	net_teardown(&ns);
 	return r;
 }

@@ -27,6 +27,7 @@
 
 #include "bearssl_hash.h"
 #include "fnv.h"
+#include "jsonflat.h"
 #include "jsonstr.h"
 #include "sink.h"
 
@@ -137,7 +138,7 @@ sink_generator(char *out, size_t cap, const struct sink_settings *st)
 /* see sink.h */
 int
 sink_object_init(struct sink_object *ob, const char *owner, const char *repo,
-    const char *name, const struct sink_settings *st, struct err_ctx *ec)
+    const char *name, const char *generator, struct err_ctx *ec)
 {
 	size_t n;
 
@@ -156,19 +157,11 @@ sink_object_init(struct sink_object *ob, const char *owner, const char *repo,
 	    name);
 	snprintf(ob->url, sizeof ob->url, "https://github.com/%s/%s", owner,
 	    repo);
-	sink_generator(ob->generator, sizeof ob->generator, st);
+	snprintf(ob->generator, sizeof ob->generator, "%s", generator);
 	n = strlen(name);
 	ob->content_type = n > 6 && strcmp(name + n - 6, ".jsonl") == 0 ?
 	    "application/jsonl" : "text/plain";
 	return 0;
-}
-
-/* see sink.h */
-int
-sink_is_current(const struct sink_meta_read *m, const struct sink_object *ob)
-{
-	return m->found && strcmp(m->pushedat, ob->pushedat) == 0 &&
-	    strcmp(m->generator, ob->generator) == 0;
 }
 
 /* ------------------------------------------------------------ files */
@@ -366,24 +359,43 @@ render_meta(void *ctx, struct out *o)
 	return o->err;
 }
 
-/* Find "key": "value" in a small JSON object we wrote; unescapes \" and \\. */
-static void
-meta_get(const char *js, const char *key, char *out, size_t cap)
+/* jsonflat_fn: a sidecar's members into their fields, the first of each */
+static int
+on_meta(void *ctx, const char *key, const char *val, size_t len,
+    int in_array, int cut)
 {
-	char pat[64];
-	const char *p;
-	size_t n = 0;
+	struct sink_sidecar *sc = ctx;
+	static const char *const keys[] = { "pushedat", "generator", "commit",
+	    "sha256", "size" };
+	char *const dst[] = { sc->m.pushedat, sc->m.generator, sc->m.commit,
+	    sc->sha256, sc->size };
+	const size_t cap[] = { sizeof sc->m.pushedat, sizeof sc->m.generator,
+	    sizeof sc->m.commit, sizeof sc->sha256, sizeof sc->size };
 
-	out[0] = '\0';
-	snprintf(pat, sizeof pat, "\"%s\": \"", key);
-	if ((p = strstr(js, pat)) == NULL)
-		return;
-	for (p += strlen(pat); *p && *p != '"' && n + 1 < cap; p++) {
-		if (*p == '\\' && p[1] != '\0')
-			p++;
-		out[n++] = *p;
+	(void)cut;
+	if (in_array)
+		return ERR_JSON;        /* a sidecar holds strings only */
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		if (strcmp(key, keys[i]) != 0 || (sc->seen & (1u << i)))
+			continue;
+		/* cut, not overflowed: a longer value compares unequal */
+		snprintf(dst[i], cap[i], "%.*s", (int)(len < cap[i] ? len :
+		    cap[i] - 1), val);
+		sc->seen |= 1u << i;
 	}
-	out[n] = '\0';
+	return 0;
+}
+
+/* see sink.h */
+int
+sink_sidecar_parse(const uint8_t *p, size_t n, struct sink_sidecar *sc)
+{
+	struct jsonflat jf;
+
+	memset(sc, 0, sizeof *sc);
+	jsonflat_init(&jf, on_meta, sc);
+	jsonflat_push(&jf, p, n);
+	return jsonflat_end(&jf, NULL);
 }
 
 /* ------------------------------------------------------------ local */
@@ -404,6 +416,7 @@ local_put(struct sink *s, struct sink_object *ob, sink_render_fn render,
 	 * does not match and head reports no object (see the top comment) */
 	e = atomic_write(fd, ob->name, render, ctx, sha, &size, ec);
 	if (e == 0) {
+		ob->size = size;
 		mc.ob = ob;
 		snprintf(mc.size, sizeof mc.size, "%llu", (unsigned long long)size);
 		hex(sha, sizeof sha, mc.sha);
@@ -418,8 +431,8 @@ static int
 local_head(struct sink *s, const struct sink_object *ob,
     struct sink_meta_read *out, struct err_ctx *ec)
 {
-	char buf[8192], meta_name[SINK_NAME_MAX + sizeof META_SUFFIX];
-	char want_sha[72], want_size[24];
+	char buf[SINK_SIDECAR_MAX], meta_name[SINK_NAME_MAX + sizeof META_SUFFIX];
+	struct sink_sidecar sc;
 	char got_sha[65], got_size[24];
 	unsigned char sha[32];
 	uint64_t size;
@@ -437,15 +450,17 @@ local_head(struct sink *s, const struct sink_object *ob,
 		close(dfd);
 		return e;
 	}
-	n = read(fd, buf, sizeof buf - 1);
+	n = read(fd, buf, sizeof buf);
 	close(fd);
 	if (n < 0) {
 		close(dfd);
 		return sys_err(ec, ERR_IO, "cannot read the metadata");
 	}
-	buf[n] = '\0';
-	meta_get(buf, "sha256", want_sha, sizeof want_sha);
-	meta_get(buf, "size", want_size, sizeof want_size);
+	/* not a sidecar (another's file, cut short, over the cap): absent */
+	if (sink_sidecar_parse((const uint8_t *)buf, (size_t)n, &sc) != 0) {
+		close(dfd);
+		return 0;
+	}
 	/* the body must be the one the sidecar names: a body renamed into
 	 * place whose sidecar never followed is not this object */
 	fd = openat(dfd, ob->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -459,12 +474,10 @@ local_head(struct sink *s, const struct sink_object *ob,
 		return sys_err(ec, ERR_IO, "cannot read the body");
 	hex(sha, sizeof sha, got_sha);
 	snprintf(got_size, sizeof got_size, "%llu", (unsigned long long)size);
-	if (strcmp(want_sha, got_sha) != 0 || strcmp(want_size, got_size) != 0)
+	if (strcmp(sc.sha256, got_sha) != 0 || strcmp(sc.size, got_size) != 0)
 		return 0;
+	*out = sc.m;
 	out->found = 1;
-	meta_get(buf, "pushedat", out->pushedat, sizeof out->pushedat);
-	meta_get(buf, "generator", out->generator, sizeof out->generator);
-	meta_get(buf, "commit", out->commit, sizeof out->commit);
 	return 0;
 }
 
@@ -523,6 +536,7 @@ s3_sink_put(struct sink *s, struct sink_object *ob, sink_render_fn render,
 	free(o);
 	if (e != 0)
 		return err_set(ec, e, "rendering");
+	ob->size = s->body.len;
 	return s3_put(&s->s3, ob->key, s->body.p != NULL ? s->body.p :
 	    (const uint8_t *)"", s->body.len, ob->content_type, m, 5, ec);
 }
@@ -695,6 +709,75 @@ sink_write_doc(const char *dest, const struct sink_net *net, const uint8_t *p,
 		    net ? net->s3_region : NULL, net ? net->fetch : NULL, p, n,
 		    content_type, ec);
 	return sink_write_file(dest, render_mem, &d, ec);
+}
+
+/* see sink.h */
+int
+sink_read_doc(const char *src, const struct sink_net *net, struct buf *b,
+    struct err_ctx *ec)
+{
+	uint8_t tmp[65536];
+	ssize_t n;
+	int fd, e = 0;
+
+	if (strncmp(src, "s3://", 5) == 0)
+		return s3_object_get(src, net ? net->s3_endpoint : NULL,
+		    net ? net->s3_region : NULL, net ? net->fetch : NULL, b, ec);
+	err_field(ec->source, sizeof ec->source, src, strlen(src));
+	if ((fd = open(src, O_RDONLY | O_CLOEXEC)) < 0)
+		return sys_err(ec, errno == ENOENT ? ERR_NOENT : ERR_IO, "");
+	for (;;) {
+		n = read(fd, tmp, sizeof tmp);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = sys_err(ec, ERR_IO, "");
+			break;
+		}
+		if (n == 0)
+			break;
+		if (buf_append(b, tmp, (size_t)n) != 0) {
+			e = err_set(ec, ERR_LIMIT, NULL);
+			break;
+		}
+	}
+	close(fd);
+	return e;
+}
+
+/* see sink.h */
+int
+sink_doc_check(const char *dest, const struct sink_net *net,
+    struct err_ctx *ec)
+{
+	struct s3_config *rc;
+	const char *key;
+	int e;
+
+	if (strncmp(dest, "s3://", 5) != 0)
+		return 0;
+	if ((rc = malloc(sizeof *rc)) == NULL)
+		return err_set(ec, ERR_NOMEM, NULL);
+	e = s3_object_config(rc, dest, net ? net->s3_endpoint : NULL,
+	    net ? net->s3_region : NULL, &key, ec);
+	s3_config_wipe(rc);
+	free(rc);
+	return e;
+}
+
+/* see sink.h */
+size_t
+sink_secrets(const struct sink *s, const char **out, size_t max)
+{
+	size_t n = 0;
+
+	if (s->kind != SINK_S3)
+		return 0;
+	if (n < max && s->s3.cfg.secret[0] != '\0')
+		out[n++] = s->s3.cfg.secret;
+	if (n < max && s->s3.cfg.session_token[0] != '\0')
+		out[n++] = s->s3.cfg.session_token;
+	return n;
 }
 
 /* see sink.h */

@@ -250,8 +250,8 @@ int
 job_object(const struct job_config *c, const struct job_spec *spec, int f,
     struct sink_object *ob, struct err_ctx *ec)
 {
-	int e = sink_object_init(ob, spec->owner, spec->repo, f == RENDER_CHUNKS ?
-	    SINK_CHUNKS : SINK_SUMMARY, c->generator[f], ec);
+	int e = sink_object_init(ob, spec->owner, spec->repo, spec->ref,
+	    f == RENDER_CHUNKS ? SINK_CHUNKS : SINK_SUMMARY, c->generator[f], ec);
 
 	if (e == 0) {
 		snprintf(ob->pushedat, sizeof ob->pushedat, "%s",

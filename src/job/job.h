@@ -127,8 +127,10 @@ struct job_spec {
 	const char *name;               /* source_opts.name, or NULL */
 	int strip;                      /* source_opts.strip (-1: automatic) */
 	const char *owner, *repo;       /* the objects' key (sink.h) */
-	const char *ref;                /* asked for: "" or NULL the default
-	                                 * branch; recorded in chunks */
+	const char *ref;                /* asked for: "", NULL or "HEAD" the
+	                                 * default branch; another ref's objects
+	                                 * are its own (sink.h: @REF), and the
+	                                 * chunks record it */
 	const char *commit;             /* known commit id, or NULL */
 	const char *pushed_at;          /* the feed's pushedAt, or NULL */
 	const char *url;                /* metadata url; NULL: https://

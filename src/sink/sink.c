@@ -135,10 +135,41 @@ sink_generator(char *out, size_t cap, const struct sink_settings *st)
 #undef MORE
 }
 
+/*
+ * "@" + ref percent-encoded into out (cap bytes): RFC 3986's unreserved
+ * characters kept, every other byte %XX (upper-case hex). -1 when it does
+ * not fit.
+ */
+static int
+ref_dir(const char *ref, char *out, size_t cap)
+{
+	static const char hx[] = "0123456789ABCDEF";
+	size_t at = 0;
+
+	out[at++] = '@';
+	for (const unsigned char *p = (const unsigned char *)ref; *p; p++) {
+		int keep = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+		    *p == '_' || *p == '~';
+		if (at + (keep ? 1 : 3) >= cap)
+			return -1;
+		if (keep) {
+			out[at++] = (char)*p;
+		} else {
+			out[at++] = '%';
+			out[at++] = hx[*p >> 4];
+			out[at++] = hx[*p & 15];
+		}
+	}
+	out[at] = '\0';
+	return 0;
+}
+
 /* see sink.h */
 int
 sink_object_init(struct sink_object *ob, const char *owner, const char *repo,
-    const char *name, const char *generator, struct err_ctx *ec)
+    const char *ref, const char *name, const char *generator,
+    struct err_ctx *ec)
 {
 	size_t n;
 
@@ -150,11 +181,15 @@ sink_object_init(struct sink_object *ob, const char *owner, const char *repo,
 	}
 	if (!object_name_ok(name))
 		return err_set(ec, ERR_USAGE, "unsafe object name");
+	/* the default branch keeps the key it always had */
+	if (ref != NULL && ref[0] != '\0' && strcmp(ref, "HEAD") != 0 &&
+	    ref_dir(ref, ob->refdir, sizeof ob->refdir) != 0)
+		return err_set(ec, ERR_USAGE, "ref too long for an object name");
 	snprintf(ob->owner, sizeof ob->owner, "%s", owner);
 	snprintf(ob->repo, sizeof ob->repo, "%s", repo);
 	snprintf(ob->name, sizeof ob->name, "%s", name);
-	snprintf(ob->key, sizeof ob->key, SINK_KEY_DIR "/%s/%s/%s", owner, repo,
-	    name);
+	snprintf(ob->key, sizeof ob->key, SINK_KEY_DIR "/%s/%s/%s%s%s", owner,
+	    repo, ob->refdir, ob->refdir[0] ? "/" : "", name);
 	snprintf(ob->url, sizeof ob->url, "https://github.com/%s/%s", owner,
 	    repo);
 	snprintf(ob->generator, sizeof ob->generator, "%s", generator);
@@ -173,18 +208,19 @@ sys_err(struct err_ctx *ec, int code, const char *what)
 	return err_set(ec, code, "%s", what);
 }
 
-/* Open (creating if asked) the directory DIR/gitingest/OWNER/REPO. */
+/* Open (creating if asked) the directory DIR/gitingest/OWNER/REPO, or its
+ * @REF directory for another ref. */
 static int
 open_repo_dir(struct sink *s, const struct sink_object *ob, int create)
 {
-	const char *parts[3] = { SINK_KEY_DIR, ob->owner, ob->repo };
-	int fd = s->dirfd, nfd;
+	const char *parts[4] = { SINK_KEY_DIR, ob->owner, ob->repo, ob->refdir };
+	int fd = s->dirfd, nfd, np = ob->refdir[0] ? 4 : 3;
 
 	if (fd < 0) {
 		errno = ENOENT;
 		return -1;
 	}
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < np; i++) {
 		if (create && mkdirat(fd, parts[i], 0755) != 0 && errno != EEXIST) {
 			nfd = -1;
 		} else {
@@ -656,7 +692,7 @@ int
 sink_put(struct sink *s, struct sink_object *ob, sink_render_fn render,
     void *ctx, struct err_ctx *ec)
 {
-	snprintf(ec->entry, sizeof ec->entry, "%s", ob->key);
+	err_field(ec->entry, sizeof ec->entry, ob->key, strlen(ob->key));
 	isotime_now(ob->processedat, sizeof ob->processedat);
 	if (s->kind == SINK_S3)
 		return s3_sink_put(s, ob, render, ctx, ec);

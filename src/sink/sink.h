@@ -5,7 +5,10 @@
  *
  * Objects (design.md, "Objects"): key "gitingest/OWNER/REPO/NAME", NAME the
  * format's object ("summary.txt" for the full text body; another format
- * another name, e.g. "chunks.jsonl"). Metadata: pushedat, url, processedat,
+ * another name, e.g. "chunks.jsonl"); a ref other than the default branch
+ * has its own: "gitingest/OWNER/REPO/@REF/NAME", REF percent-encoded (RFC
+ * 3986: every byte but the unreserved A-Z a-z 0-9 - . _ ~ as %XX, so "/"
+ * too: one path component). Metadata: pushedat, url, processedat,
  * commit, generator, content-type. In S3 they are the object's x-amz-meta-*
  * (one PUT: whole or absent). In a local directory:
  *     DIR/gitingest/OWNER/REPO/NAME         the body
@@ -43,7 +46,11 @@
 #define SINK_SUMMARY  "summary.txt"     /* the full text body, as run stores */
 #define SINK_CHUNKS   "chunks.jsonl"    /* --format chunks: JSON lines */
 #define SINK_NAME_MAX 64                /* an object name */
-#define SINK_KEY_MAX  256               /* "gitingest/" + 39 + 1 + 100 + 1 + NAME */
+#define SINK_REFDIR_MAX 256             /* "@" + the encoded ref: one file
+                                         * name (NAME_MAX 255) */
+/* "gitingest/" + 39 + "/" + 100 + "/" + ref directory + "/" + NAME */
+#define SINK_KEY_MAX  (10 + 39 + 1 + 100 + 1 + SINK_REFDIR_MAX + 1 + \
+	SINK_NAME_MAX)
 #define SINK_GEN_MAX  192
 
 /*
@@ -67,8 +74,10 @@ struct sink_settings {
 struct sink_object {
 	char owner[40];
 	char repo[101];
+	char refdir[SINK_REFDIR_MAX];   /* "@REF" encoded, or "" (the default
+	                                 * branch) */
 	char name[SINK_NAME_MAX];       /* "summary.txt" */
-	char key[SINK_KEY_MAX];         /* gitingest/OWNER/REPO/NAME */
+	char key[SINK_KEY_MAX];         /* gitingest/OWNER/REPO[/@REF]/NAME */
 	char url[256];                  /* https://github.com/OWNER/REPO */
 	char generator[SINK_GEN_MAX];
 	char pushedat[64];              /* the feed's pushedAt, or "" */
@@ -80,14 +89,15 @@ struct sink_object {
 };
 
 /*
- * Fill ob for owner/repo's object name: key, url, the generator string (made
- * by sink_generator); pushedat and commit empty (the caller sets them).
- * ERR_USAGE when owner or repo is not a safe GitHub name or name is not a
- * plain file name.
+ * Fill ob for owner/repo's object name at ref (NULL, "" or "HEAD": the
+ * default branch): key, url, the generator string (made by sink_generator);
+ * pushedat and commit empty (the caller sets them). ERR_USAGE when owner or
+ * repo is not a safe GitHub name, name is not a plain file name, or the
+ * encoded ref does not fit one file name.
  */
 int sink_object_init(struct sink_object *ob, const char *owner,
-    const char *repo, const char *name, const char *generator,
-    struct err_ctx *ec);
+    const char *repo, const char *ref, const char *name,
+    const char *generator, struct err_ctx *ec);
 
 /* The generator string of st: what an object made with st records, and
  * what the cache check compares (job.h). */

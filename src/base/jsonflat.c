@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "buf.h"
 #include "err.h"
 #include "jsonflat.h"
 #include "utf8enc.h"
@@ -72,18 +73,6 @@ put_cp(struct jsonflat *p, uint32_t cp)
 	uint8_t b[4];
 
 	put(p, b, utf8_encode(cp, b));
-}
-
-static int
-hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* A complete \uXXXX in p->u: a character, half a pair, or an error. */
@@ -155,7 +144,7 @@ str_byte(struct jsonflat *p, uint8_t c)
 		p->u = 0;
 		return 0;
 	default:                        /* E_HEX1..E_HEX4 */
-		if ((h = hexval(c)) < 0)
+		if ((h = buf_hexval(c)) < 0)
 			return ERR_JSON;
 		p->u = p->u << 4 | (uint32_t)h;
 		if (p->esc++ == E_HEX4)

@@ -790,7 +790,6 @@ static int
 run_setup(struct run *r)
 {
 	const struct run_opts *o = r->o;
-	struct job_settings set;
 	struct err_ctx ec;
 	char desc[256];
 	int e;
@@ -807,14 +806,8 @@ run_setup(struct run *r)
 			kv[6] = NULL;
 		log_msg(&r->log, LOG_NOTE, "startup", "Starting pipeline", kv);
 	}
-	memset(&set, 0, sizeof set);
-	set.max_output = o->max_output;
-	set.includes = o->includes;
-	set.excludes = o->excludes;
-	set.chunk_size = o->chunk_size;
-	set.chunk_overlap = o->chunk_overlap;
 	memset(&ec, 0, sizeof ec);
-	if (job_config_init(&r->cfg, &set, &ec) != 0)
+	if (job_config_init(&r->cfg, &o->set, &ec) != 0)
 		return fatal(r, &ec, "Bad pattern");
 	r->cfg.archive_url = o->archive_url;
 	r->cfg.api_base = o->api_base;

@@ -50,11 +50,9 @@ struct run_opts {
 	int timeout_s;                  /* per repo, every attempt */
 	int attempts;                   /* tries per repo */
 	long max_failures;              /* < 0: unlimited */
-	uint64_t max_output;            /* body cap; 0: none */
 	int formats;                    /* RUN_FORMAT_*: the objects stored */
-	uint64_t chunk_size, chunk_overlap; /* chunks.jsonl's split (split.h) */
-	const char *const *includes;    /* -i / -e patterns, NULL-terminated, */
-	const char *const *excludes;    /* or NULL (as digest_opts) */
+	struct job_settings set;        /* what changes the bodies: the cap,
+	                                 * -i / -e, the chunks' split (job.h) */
 	const char *report, *state, *resume;
 	int grace_s;
 	int log_format;                 /* enum log_format (log.h) */

@@ -198,20 +198,6 @@ render_report(void *ctx, struct out *o)
 	return e;
 }
 
-/* The options that change the body, as the job module takes them. */
-static void
-digest_job_settings(const struct digest_args *da, struct job_settings *s)
-{
-	memset(s, 0, sizeof *s);
-	s->max_output = da->max_output;
-	s->max_file_size = da->max_size;
-	s->includes = da->pat.inc.n ? da->pat.inc.v : NULL;
-	s->excludes = da->pat.exc.n ? da->pat.exc.v : NULL;
-	s->include_gitignored = da->include_gitignored;
-	s->chunk_size = da->chunk.size;
-	s->chunk_overlap = da->chunk.overlap;
-}
-
 /* --out DIR or s3://: an object, stored by the job module. */
 static int
 out_is_sink(const struct digest_args *da)
@@ -334,7 +320,9 @@ cmd_digest(int argc, char **argv)
 	    (da.out != NULL && strncmp(da.out, "s3://", 5) == 0);
 	if (net_setup(&ns, &da.net, remote) != 0)
 		return 1;
-	digest_job_settings(&da, &set);
+	job_settings_args(&set, da.max_output, &da.pat, &da.chunk);
+	set.max_file_size = da.max_size;
+	set.include_gitignored = da.include_gitignored;
 	memset(&ec, 0, sizeof ec);
 	if ((e = job_config_init(&cfg, &set, &ec)) != 0) {
 		fprintf(stderr, "repodigest digest: %s\n", err_str(e));

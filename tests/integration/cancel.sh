@@ -40,46 +40,8 @@ mkdir -p "$W/src/o-big-1234567"
 head -c 400000 /dev/urandom >"$W/src/o-big-1234567/noise.bin"
 (cd "$W/src" && tar -cf - o-big-1234567 | gzip -1 >"$W/big.tar.gz")
 
-cat >"$W/srv.py" <<'PY'
-import http.server, os, sys, threading, time
-root, logf = sys.argv[1], sys.argv[2]
-class H(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *a):
-        pass
-    def do_GET(self):
-        mode, _, name = self.path.strip("/").partition("/")
-        path = os.path.join(root, os.path.basename(name))
-        if mode not in ("slow", "stall", "fast") or not os.path.exists(path):
-            self.send_error(404)
-            return
-        body = open(path, "rb").read()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        first = len(body) if mode == "fast" else 8192
-        try:
-            self.wfile.write(body[:first])
-            self.wfile.flush()
-            with open(logf, "a") as f:
-                f.write("%s %s\n" % (mode, name))
-            at, end = first, time.time() + 50
-            while at < len(body) and time.time() < end:
-                time.sleep(0.2)
-                if mode == "slow":
-                    self.wfile.write(body[at:at + 512])
-                    self.wfile.flush()
-                    at += 512
-        except (BrokenPipeError, ConnectionResetError):
-            with open(logf, "a") as f:
-                f.write("closed %s\n" % name)
-s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-s.daemon_threads = True
-print(s.server_address[1], flush=True)
-threading.Timer(60, s.shutdown).start()   # stops by itself
-s.serve_forever()
-PY
 : >"$W/req.log"
-python3 "$W/srv.py" "$W" "$W/req.log" >"$W/port" 2>"$W/srv.err" &
+scripts/slow-mirror "$W" "$W/req.log" >"$W/port" 2>"$W/srv.err" &
 SRV=$!
 i=0; while [ $i -lt 50 ] && ! [ -s "$W/port" ]; do sleep 0.1; i=$((i + 1)); done
 PORT=$(cat "$W/port")

@@ -139,6 +139,8 @@ job_worker_init(struct job_worker *w, const char *dest,
 	buf_init(&w->body, 1u << 30);
 	pthread_mutex_init(&w->mu, NULL);
 	if (fo != NULL) {
+		w->fo = *fo;
+		w->have_fo = 1;
 		/* no client: each download makes its own (source.h) */
 		if (fetch_init(&w->fc, fo) == 0)
 			w->have_fc = 1;
@@ -359,7 +361,7 @@ digest_spec(struct job_worker *w, const struct job_config *c,
 	so.name = spec->name;
 	so.strip = spec->strip;
 	so.remote_only = spec->remote_only;
-	so.fetch = w->have_fc ? &w->fc.opt : NULL;
+	so.fetch = w->have_fo ? &w->fo : NULL;
 	so.client = w->have_fc ? &w->fc : NULL;
 	so.archive_url = c->archive_url;
 	so.token = c->token;

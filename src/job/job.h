@@ -168,7 +168,8 @@ struct job_progress {
 struct job_hooks {
 	void *ctx;
 	const struct cancel *cancel;    /* stop now (see top comment) */
-	/* see struct job_progress; must not block (any of the job's threads) */
+	/* see struct job_progress; called from any of the job's threads with
+	 * the worker's lock held: it must not block nor call into the job */
 	void (*progress)(void *ctx, const struct job_progress *p);
 	/* stop between attempts (1); the attempt under way goes on */
 	int (*stopping)(void *ctx);
@@ -218,8 +219,11 @@ struct job_result {
 /* Per thread; caller-allocated (large: put it on the heap). */
 struct job_worker {
 	struct sink sink;               /* the destination */
+	struct fetch_opts fo;           /* downloads' settings (have_fo) */
+	int have_fo;
 	struct fetch_client fc;         /* downloads: kept alive from one job to
-	                                 * the next (same mirror) */
+	                                 * the next (same mirror); without it
+	                                 * (no memory) each makes its own */
 	int have_fc;
 	uint32_t rng;                   /* backoff jitter */
 	struct buf body;                /* a rendered text body */

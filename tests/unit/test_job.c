@@ -250,9 +250,14 @@ test_store_and_cache(void)
 	CHECK(e == 0 && res.status == JOB_STORED, "other commit: %d",
 	    res.status);
 	/* a ref that is a full commit id is a known commit (a mirror with no
-	 * API) */
+	 * API): its objects are its own (@REF, decision 4), made once, then
+	 * current without pushedAt */
 	e = run("r", url, NULL, NULL, COMMIT, NULL, NULL, &res);
-	CHECK(e == 0 && res.status == JOB_CACHED, "ref = commit: %d",
+	CHECK(e == 0 && res.status == JOB_STORED &&
+	    exists("gitingest/o/r/@" COMMIT "/summary.txt"),
+	    "ref = commit, first: %d", res.status);
+	e = run("r", url, NULL, NULL, COMMIT, NULL, NULL, &res);
+	CHECK(e == 0 && res.status == JOB_CACHED, "ref = commit, again: %d",
 	    res.status);
 	/* nothing known: never a hit */
 	e = run("r", url, NULL, NULL, "main", NULL, NULL, &res);

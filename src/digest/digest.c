@@ -55,6 +55,7 @@
 
 #include "digest.h"
 #include "err.h"
+#include "jsonstr.h"
 #include "notebook.h"
 #include "tokens.h"
 #include "utf8.h"
@@ -2830,32 +2831,12 @@ digest_each_text(struct digest *d, const struct digest_visit *v)
 	return 0;
 }
 
-/* JSON string with escapes; bytes that are not valid UTF-8 become U+FFFD. */
+/* The report's strings: bytes that are not valid UTF-8 become \ufffd. */
 static void
 json_str(FILE *f, const char *s, size_t n)
 {
-	fputc('"', f);
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = (uint8_t)s[i];
-		if (c == '"' || c == '\\') {
-			fputc('\\', f);
-			fputc(c, f);
-		} else if (c < 0x20 || c == 0x7f) {
-			fprintf(f, "\\u%04x", c);
-		} else if (c < 0x80) {
-			fputc(c, f);
-		} else {
-			size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-			if (len > 1 && i + len <= n &&
-			    utf8_valid((const uint8_t *)s + i, len)) {
-				fwrite(s + i, 1, len, f);
-				i += len - 1;
-			} else {
-				fputs("\\ufffd", f);
-			}
-		}
-	}
-	fputc('"', f);
+	jsonstr_write(s, n, JSONSTR_QUOTE | JSONSTR_DEL | JSONSTR_BAD_ESC,
+	    jsonstr_put_file, f);
 }
 
 int

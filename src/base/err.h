@@ -30,6 +30,8 @@
 	X(ERR_NOENT,         ERR_PERM,  "no such file or directory") \
 	X(ERR_UNSUPPORTED,   ERR_PERM,  "unsupported input") \
 	X(ERR_LIMIT,         ERR_PERM,  "limit exceeded") \
+	X(ERR_CANCELLED,     ERR_PERM,  "cancelled") \
+	X(ERR_JSON,          ERR_PERM,  "malformed JSON (or not the expected shape)") \
 	/* gzip stage */ \
 	X(ERR_GZ_MAGIC,      ERR_PERM,  "not gzip data (bad magic)") \
 	X(ERR_GZ_HEADER,     ERR_PERM,  "malformed gzip header") \
@@ -177,6 +179,14 @@
 	X(ERR_SHARD_ENV,     ERR_PERM,  "invalid shard setting in the environment") \
 	X(ERR_REPORT_JSON,   ERR_PERM,  "run report is not valid JSON") \
 	X(ERR_REPORT_SHAPE,  ERR_PERM,  "not a repodigest run report") \
+	/* search: stored chunks read back, the index */ \
+	X(ERR_CHUNKS_JSON,   ERR_PERM,  "not a chunk line (malformed JSON)") \
+	X(ERR_CHUNKS_FIELD,  ERR_PERM,  "chunk line with a missing or malformed field") \
+	X(ERR_CHUNKS_LINE,   ERR_PERM,  "chunk line over the size limit") \
+	X(ERR_INDEX,         ERR_PERM,  "search index error") \
+	X(ERR_INDEX_BUSY,    ERR_RETRY, "search index busy (another writer)") \
+	X(ERR_INDEX_SCHEMA,  ERR_PERM,  "not a search index of this version") \
+	X(ERR_S3_LIST,       ERR_PERM,  "malformed S3 list response") \
 	/* the service: requests, WebSocket, webhooks, request bodies */ \
 	X(ERR_REQ_LINE,      ERR_PERM,  "malformed HTTP request line") \
 	X(ERR_REQ_TARGET,    ERR_PERM,  "HTTP request target too long") \

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "jsonstr.h"
 #include "jsonw.h"
 
 /* see jsonw.h */
@@ -64,87 +65,17 @@ value_begin(struct jw *w)
 	return w->err == 0;
 }
 
-/* Length of the UTF-8 sequence at p (n bytes left) if it is valid
- * (RFC 3629: no overlongs, no surrogates, nothing over U+10FFFF), else 0. */
-static size_t
-utf8_seq(const uint8_t *p, size_t n)
-{
-	uint8_t c = p[0];
-	size_t k;
-	uint8_t lo = 0x80, hi = 0xbf;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		k = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		k = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		k = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (n < k || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < k; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return k;
-}
-
-/*
- * The JSON string escaper (RFC 8259 section 7): '"', '\\' and control
- * bytes escaped, U+2028/U+2029 left as they are (valid JSON), invalid
- * UTF-8 replaced by U+FFFD.
- *
- * MERGE: this is the one function to replace with the JSON string writer
- * in base/ once it lands (its call: escape the n bytes at s, quotes
- * included, into w->b); nothing else here escapes.
- */
+/* A string: the one JSON string writer (base/jsonstr), quoted, \n \r \t
+ * short, and a byte that is not UTF-8 as U+FFFD so that the answer stays
+ * valid JSON whatever a file name holds. */
 static void
 escape(struct jw *w, const uint8_t *s, size_t n)
 {
-	size_t i = 0, run = 0;
+	int e;
 
-	put(w, "\"", 1);
-	while (i < n) {
-		uint8_t c = s[i];
-		size_t k = c < 0x80 ? 1 : utf8_seq(s + i, n - i);
-
-		if (k > 0 && c >= 0x20 && c != '"' && c != '\\') {
-			i += k;
-			run += k;
-			continue;
-		}
-		put(w, s + i - run, run);
-		run = 0;
-		if (k == 0) {
-			put(w, "\xef\xbf\xbd", 3);      /* U+FFFD */
-		} else if (c == '"' || c == '\\') {
-			char e[2] = { '\\', (char)c };
-			put(w, e, 2);
-		} else if (c == '\n') {
-			put(w, "\\n", 2);
-		} else if (c == '\r') {
-			put(w, "\\r", 2);
-		} else if (c == '\t') {
-			put(w, "\\t", 2);
-		} else {
-			char e[8];
-			snprintf(e, sizeof e, "\\u%04x", c);
-			put(w, e, 6);
-		}
-		i++;
-	}
-	put(w, s + i - run, run);
-	put(w, "\"", 1);
+	if (w->err == 0 && (e = jsonstr_write(s, n, JSONSTR_QUOTE |
+	    JSONSTR_NTR | JSONSTR_BAD_REPL, jsonstr_put_buf, w->b)) != 0)
+		w->err = e;
 }
 
 static void

@@ -7,9 +7,9 @@
  * nesting over JW_DEPTH, a key outside an object) is kept and later calls
  * do nothing; check jw_error() once at the end.
  *
- * Strings go through the one JSON string escaper (see jsonw.c: until the
- * one in base/ lands, jw_strn() holds it). Bytes that are not UTF-8 come
- * out as U+FFFD, so a hostile file name cannot make the output invalid.
+ * Strings go through the one JSON string writer (base/jsonstr.h). Bytes
+ * that are not UTF-8 come out as U+FFFD, so a hostile file name cannot
+ * make the output invalid.
  */
 #ifndef JSONW_H
 #define JSONW_H

@@ -13,6 +13,8 @@
 
 #include "body.h"
 #include "buf.h"
+#include "job.h"
+#include "render.h"
 
 #define BODY_FIELDS_MAX 32
 
@@ -214,6 +216,19 @@ name_field(const cJSON *root, const char *k, char *out, struct err_ctx *e)
 	return 0;
 }
 
+/* A format the service stores (a name from render.h's one table) as its
+ * JOB_FORMAT() bit, or 0. */
+static unsigned
+format_bit(const char *name)
+{
+	static const int stored[] = { RENDER_FULL, RENDER_CHUNKS };
+
+	for (size_t i = 0; i < sizeof stored / sizeof stored[0]; i++)
+		if (strcmp(name, render_format_name[stored[i]]) == 0)
+			return JOB_FORMAT(stored[i]);
+	return 0;
+}
+
 static int
 formats_field(const cJSON *root, unsigned *formats, struct err_ctx *e)
 {
@@ -221,7 +236,7 @@ formats_field(const cJSON *root, unsigned *formats, struct err_ctx *e)
 	const cJSON *f;
 	char k[41];
 
-	*formats = BODY_FORMAT_FULL;
+	*formats = JOB_FORMAT(RENDER_FULL);
 	if (v == NULL || cJSON_IsNull(v))
 		return 0;
 	if (!cJSON_IsArray(v) || v->child == NULL)
@@ -229,12 +244,8 @@ formats_field(const cJSON *root, unsigned *formats, struct err_ctx *e)
 		    "array of \"full\" and \"chunks\"");
 	*formats = 0;
 	cJSON_ArrayForEach(f, v) {
-		unsigned bit = 0;
-		if (cJSON_IsString(f) && strcmp(f->valuestring, "full") == 0)
-			bit = BODY_FORMAT_FULL;
-		else if (cJSON_IsString(f) &&
-		    strcmp(f->valuestring, "chunks") == 0)
-			bit = BODY_FORMAT_CHUNKS;
+		unsigned bit = cJSON_IsString(f) ? format_bit(f->valuestring) :
+		    0;
 		if (bit == 0)
 			return err_set(e, ERR_BODY_FIELD, "formats: unknown "
 			    "format \"%s\"; want \"full\" or \"chunks\"",

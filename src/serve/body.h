@@ -24,16 +24,14 @@
 #define BODY_NAME_MAX   URL_REPO_MAX    /* project, dataset, scope, job id */
 #define BODY_TOPICS_MAX 8
 
-/* Output formats, as bits (the names are "full" and "chunks"). */
-#define BODY_FORMAT_FULL   1
-#define BODY_FORMAT_CHUNKS 2
-
 #define BODY_PRIORITY_MAX 1000  /* |priority| */
 
 /* POST /v1/jobs {"repo", "ref", "formats", "priority"} */
 struct body_job {
 	struct url_github repo;         /* repo.ref: "ref", or from "repo" */
-	unsigned formats;               /* BODY_FORMAT_*; default full */
+	unsigned formats;               /* JOB_FORMAT() bits (job.h) of
+	                                 * RENDER_FULL, RENDER_CHUNKS ("full",
+	                                 * "chunks"); default full */
 	int priority;                   /* default 0 */
 };
 

@@ -14,6 +14,8 @@
 
 #include "body.h"
 #include "hook.h"
+#include "job.h"
+#include "render.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -65,7 +67,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		repo_ok(&j.repo);
-		if (j.formats == 0 || (j.formats & ~3u) != 0 ||
+		if (j.formats == 0 || (j.formats &
+		    ~(JOB_FORMAT(RENDER_FULL) | JOB_FORMAT(RENDER_CHUNKS))) != 0 ||
 		    j.priority > BODY_PRIORITY_MAX ||
 		    j.priority < -BODY_PRIORITY_MAX)
 			abort();

@@ -47,9 +47,11 @@
 #include "err.h"
 #include "hook.h"
 #include "isotime.h"
+#include "job.h"
 #include "jsonw.h"
 #include "log.h"
 #include "loop.h"
+#include "render.h"
 #include "serve.h"
 
 /* ------------------------------------------------------------ source */
@@ -369,10 +371,9 @@ h_job_post(void *app, struct serve *s, const struct serve_req *r)
 	jw_str(&w, j.repo.ref_len ? j.repo.ref : "HEAD");
 	jw_key(&w, "formats");
 	jw_arr(&w);
-	if (j.formats & BODY_FORMAT_FULL)
-		jw_str(&w, "full");
-	if (j.formats & BODY_FORMAT_CHUNKS)
-		jw_str(&w, "chunks");
+	for (int f = 0; f < RENDER__COUNT; f++)
+		if (j.formats & JOB_FORMAT(f))
+			jw_str(&w, render_format_name[f]);
 	jw_arr_end(&w);
 	jw_key(&w, "priority");
 	jw_int(&w, j.priority);

@@ -15,8 +15,10 @@
 #include "body.h"
 #include "err.h"
 #include "hook.h"
+#include "job.h"
 #include "jsonw.h"
 #include "pubsub.h"
+#include "render.h"
 #include "sse.h"
 #include "t.h"
 
@@ -408,11 +410,12 @@ test_bodies(void)
 		    strcmp(j.repo.owner, forms[i].owner) == 0 &&
 		    strcmp(j.repo.repo, forms[i].repo) == 0 &&
 		    strcmp(j.repo.ref, forms[i].ref) == 0 &&
-		    j.formats == BODY_FORMAT_FULL && j.priority == 0,
+		    j.formats == JOB_FORMAT(RENDER_FULL) && j.priority == 0,
 		    "form %s: %s", forms[i].json, line);
 	CHECK(job("{\"repo\":\"o/r\",\"formats\":[\"chunks\",\"full\"],"
 	    "\"priority\":-7,\"ref\":null}", &j, line) == 0 &&
-	    j.formats == (BODY_FORMAT_FULL | BODY_FORMAT_CHUNKS) &&
+	    j.formats == (JOB_FORMAT(RENDER_FULL) |
+	    JOB_FORMAT(RENDER_CHUNKS)) &&
 	    j.priority == -7, "formats and priority: %s", line);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		int r = job(bad[i].json, &j, line);

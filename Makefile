@@ -9,14 +9,14 @@
 CC       = musl-gcc
 CLANG    = clang
 CFLAGS   =
-# Size matters (scripts/check-static: at most 768 KiB): -Os by default,
+# Size matters (scripts/check-static: at most 1.5 MiB): -Os by default,
 # -O2 for the modules every byte of every repository goes through.
 OPT      = -Os
 FAST     = digest/tokens digest/utf8 digest/digest digest/store archive/gz archive/tar \
            digest/ignore base/out chunk/split chunk/jsonl chunk/sha256x \
-           chunk/utf16
+           chunk/utf16 search/tokenize search/chunkread
 LDFLAGS  =
-LDLIBS   = -pthread
+LDLIBS   = -pthread -lm
 PREFIX   = /usr/local
 BINDIR   = $(PREFIX)/bin
 DESTDIR  =
@@ -27,8 +27,9 @@ STAMP    = $(V)/.stamp
 WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wvla -Wformat=2
 DEFS     = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DREPODIGEST_VERSION='"$(VERSION)"'
-SRCDIRS  = base net archive digest sink batch cli chunk
-INC      = $(addprefix -Isrc/,$(SRCDIRS)) -I$(V)/zlib -I$(V)/cjson -I$(V)/lz4/lib -I$(V)/bearssl/inc
+SRCDIRS  = base net archive digest sink job batch cli chunk queue search serve
+INC      = $(addprefix -Isrc/,$(SRCDIRS)) -I$(V)/zlib -I$(V)/cjson -I$(V)/lz4/lib -I$(V)/bearssl/inc \
+           -I$(V)/sqlite
 # Our flags come first and user CFLAGS last, so CFLAGS cannot drop the warnings.
 ALL_CFLAGS    = $(WARN) $(DEFS) $(INC) -MMD -MP -ffunction-sections -fdata-sections $(OPT) $(CFLAGS)
 VENDOR_CFLAGS = -w $(INC) -ffunction-sections -fdata-sections $(OPT) $(CFLAGS)
@@ -62,13 +63,22 @@ A_LIB  = $(call obj,asan,$(LIB_C) $(VENDOR_C))
 F_LIB  = $(call obj,fuzz,$(LIB_C) $(VENDOR_C))
 
 # ---------------------------------------------------------------- trust anchors
-# The built-in CA set (src/net/tls.h): tools/mkanchors, a build-host program made
-# with $(CC) against the musl BearSSL archive, turns Debian's bundle
-# (package ca-certificates) into build/gen/anchors.c, which every flavour
-# compiles into its library objects. Generated, never committed; the binary
-# carries its anchors, so a FROM-scratch image needs no CA file. Explicit
-# rules: the build/FLAVOUR/%.o pattern rules would look for gen/anchors.c.
-CA_BUNDLE = /etc/ssl/certs/ca-certificates.crt
+# The built-in CA set (src/net/tls.h): Mozilla's roots trusted for server
+# authentication, from certdata.txt in the pinned Debian ca-certificates source
+# (vendor/manifest), without those with a server distrust-after date. The
+# build host's own CA store (/etc/ssl, /usr/local/share/ca-certificates) is
+# never read: one commit gives the same binary everywhere. tools/mkanchors, a
+# build-host program made with $(CC) against the musl BearSSL archive, writes
+# $(ANCHORS_C), which every flavour compiles into its library objects.
+# Generated, never committed; the binary carries its anchors, so a FROM-scratch
+# image needs no CA file. `make CA_EXTRA=file.pem` bakes in more CAs, which
+# `repodigest version` then counts as extra ($(TRUST_INPUTS) notices a change
+# of CA_EXTRA or of its file). Explicit rules: the build/FLAVOUR/%.o pattern
+# rules would look for gen/anchors.c.
+CERTDATA     = $(V)/ca-certificates/mozilla/certdata.txt
+CA_EXTRA     =
+ANCHORS_C    = build/gen/anchors.c
+TRUST_INPUTS = build/gen/trust-inputs
 M_LIB += build/musl/gen/anchors.o
 A_LIB += build/asan/gen/anchors.o
 F_LIB += build/fuzz/gen/anchors.o
@@ -77,28 +87,90 @@ build/musl/tools/mkanchors: tools/mkanchors.c build/musl/libbearssl.a
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(DEFS) $(INC) $(CFLAGS) -static $(LDFLAGS) -o $@ \
 	    tools/mkanchors.c build/musl/libbearssl.a
-build/gen/anchors.c: build/musl/tools/mkanchors $(CA_BUNDLE)
+$(TRUST_INPUTS): FORCE
 	@mkdir -p $(@D)
-	build/musl/tools/mkanchors $(CA_BUNDLE) > $@.tmp && mv $@.tmp $@
-build/musl/gen/anchors.o: build/gen/anchors.c $(STAMP)
+	@{ echo 'CA_EXTRA=$(CA_EXTRA)'; [ -z '$(CA_EXTRA)' ] || sha256sum < '$(CA_EXTRA)'; } > $@.tmp || \
+	    { rm -f $@.tmp; echo "CA_EXTRA=$(CA_EXTRA): cannot read it" >&2; exit 1; }
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+# The store's name carries the Debian version the tree came from (its
+# debian/changelog), so `version` says what an image trusts.
+$(ANCHORS_C): build/musl/tools/mkanchors $(STAMP) $(TRUST_INPUTS)
+	@mkdir -p $(@D)
+	v=$$(sed -n '1s/^ca-certificates (\([0-9A-Za-z.+~-]*\)).*/\1/p' \
+	    $(V)/ca-certificates/debian/changelog) && [ -n "$$v" ] && \
+	build/musl/tools/mkanchors \
+	    --name "Mozilla roots (certdata.txt via Debian ca-certificates $$v)" \
+	    $(CERTDATA) $(CA_EXTRA) > $@.tmp && mv $@.tmp $@
+# The shipped binary's objects but its anchors: tests/integration/trust.sh
+# links them with anchors it generated (CA_EXTRA) into a scratch binary.
+print-musl-objs:
+	@echo build/musl/src/cli/main.o $(filter-out build/musl/gen/anchors.o,$(M_LIB)) \
+	    build/musl/libsqlite3.a build/musl/libbearssl.a
+build/musl/gen/anchors.o: $(ANCHORS_C) $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
-build/asan/gen/anchors.o: build/gen/anchors.c $(STAMP)
+build/asan/gen/anchors.o: $(ANCHORS_C) $(STAMP)
 	@mkdir -p $(@D)
 	$(CLANG) $(ALL_CFLAGS) $(SANFLAGS) -c $< -o $@
-build/fuzz/gen/anchors.o: build/gen/anchors.c $(STAMP)
+build/fuzz/gen/anchors.o: $(ANCHORS_C) $(STAMP)
 	@mkdir -p $(@D)
 	$(CLANG) $(ALL_CFLAGS) $(FUZZFLAGS) -c $< -o $@
 
 all: build/repodigest build/musl/libbearssl.a
 
 # ---------------------------------------------------------------- vendor
+# SQLite (the job table, the search index): Debian's patched source, made into
+# one file (sqlite3.c) by scripts/sqlite-amalgamate with the one list of
+# options below, which it also writes at the top of sqlite3.c and sqlite3.h:
+# the parser and keyword table are generated code, and an OMIT option only
+# holds when they are generated with it. A change of the list regenerates the
+# amalgamation ($(SQLITE_OPTFILE) changes only when the list does). FTS5 is in;
+# SQLITE_OMIT_INCRBLOB would break it, SQLITE_OMIT_WAL and _VIRTUALTABLE too.
+SQLITE_OPTS = \
+	-DSQLITE_THREADSAFE=1 \
+	-DSQLITE_ENABLE_FTS5 \
+	-DSQLITE_DQS=0 \
+	-DSQLITE_DEFAULT_MEMSTATUS=0 \
+	-DSQLITE_LIKE_DOESNT_MATCH_BLOBS \
+	-DSQLITE_TEMP_STORE=2 \
+	-DSQLITE_OMIT_LOAD_EXTENSION \
+	-DSQLITE_OMIT_SHARED_CACHE \
+	-DSQLITE_OMIT_DEPRECATED \
+	-DSQLITE_OMIT_UTF16 \
+	-DSQLITE_OMIT_COMPLETE \
+	-DSQLITE_OMIT_GET_TABLE \
+	-DSQLITE_OMIT_TCL_VARIABLE \
+	-DSQLITE_OMIT_TRACE \
+	-DSQLITE_OMIT_AUTHORIZATION \
+	-DSQLITE_OMIT_DECLTYPE \
+	-DSQLITE_OMIT_COMPILEOPTION_DIAGS \
+	-DSQLITE_OMIT_REINDEX \
+	-DHAVE_USLEEP=1 \
+	-DHAVE_LOCALTIME_R=1 \
+	-DHAVE_GMTIME_R=1 \
+	-DHAVE_FDATASYNC=1 \
+	-DHAVE_POSIX_FALLOCATE=1
+SQLITE_OPTFILE = $(V)/.sqlite-opts
+SQLITE_C = $(V)/sqlite/sqlite3.c
+$(SQLITE_OPTFILE): FORCE
+	@mkdir -p $(@D)
+	@echo '$(strip $(SQLITE_OPTS))' | cmp -s - $@ || echo '$(strip $(SQLITE_OPTS))' > $@
+FORCE:
+# scripts/vendor-fetch fetches, verifies and unpacks vendor/manifest's sources;
+# then SQLite's amalgamation is generated with SQLITE_OPTS (above).
 vendor: $(STAMP)
-$(STAMP): vendor/manifest scripts/vendor-fetch
+$(STAMP): vendor/manifest scripts/vendor-fetch scripts/sqlite-amalgamate $(SQLITE_OPTFILE)
 	./scripts/vendor-fetch
+	HOSTCC=$(CLANG) ./scripts/sqlite-amalgamate $(V)/sqlite $(SQLITE_OPTFILE)
 	touch $@
-$(VENDOR_C): $(STAMP)
+$(VENDOR_C) $(SQLITE_C): $(STAMP)
 	@test -f $@ || { echo "missing $@ (vendor/manifest out of date?)" >&2; exit 1; }
+
+# One object per flavour, in an archive of its own so that only what uses it
+# links it (the test programs) and --gc-sections keeps what it calls.
+build/musl/libsqlite3.a build/asan/libsqlite3.a build/fuzz/libsqlite3.a \
+build/tsan/libsqlite3.a: build/%/libsqlite3.a: build/%/vendor/src/sqlite/sqlite3.o
+	rm -f $@.tmp && ar rcs $@.tmp $< && mv $@.tmp $@
 
 # BearSSL: every source file of the library, compiled per flavour into one
 # archive (musl for the shipped binary; clang with the sanitizers for tests).
@@ -158,35 +230,35 @@ build/fuzz/%.o: %.c $(STAMP)
 	$(CLANG) $(ALL_CFLAGS) $(FUZZFLAGS) -c $< -o $@
 
 # ---------------------------------------------------------------- link
-build/repodigest: build/musl/src/cli/main.o $(M_LIB) build/musl/libbearssl.a
+build/repodigest: build/musl/src/cli/main.o $(M_LIB) build/musl/libsqlite3.a build/musl/libbearssl.a
 	$(CC) -static -s -Wl,--gc-sections $(LDFLAGS) -o $@.tmp $^ $(LDLIBS) && mv $@.tmp $@
 
-build/asan/repodigest: build/asan/src/cli/main.o $(A_LIB) build/asan/libbearssl.a
+build/asan/repodigest: build/asan/src/cli/main.o $(A_LIB) build/asan/libsqlite3.a build/asan/libbearssl.a
 	$(CLANG) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-build/musl/tests/%: build/musl/tests/unit/%.o $(M_LIB) build/musl/libbearssl.a
+build/musl/tests/%: build/musl/tests/unit/%.o $(M_LIB) build/musl/libsqlite3.a build/musl/libbearssl.a
 	@mkdir -p $(@D)
 	$(CC) -static $(LDFLAGS) -o $@ $^ $(LDLIBS)
-build/asan/tests/%: build/asan/tests/unit/%.o $(A_LIB) build/asan/libbearssl.a
+build/asan/tests/%: build/asan/tests/unit/%.o $(A_LIB) build/asan/libsqlite3.a build/asan/libbearssl.a
 	@mkdir -p $(@D)
 	$(CLANG) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Integration test drivers (tests/integration/*.c): small programs the
 # integration scripts run against real servers.
-build/musl/itests/%: build/musl/tests/integration/%.o $(M_LIB) build/musl/libbearssl.a
+build/musl/itests/%: build/musl/tests/integration/%.o $(M_LIB) build/musl/libsqlite3.a build/musl/libbearssl.a
 	@mkdir -p $(@D)
 	$(CC) -static $(LDFLAGS) -o $@ $^ $(LDLIBS)
-build/asan/itests/%: build/asan/tests/integration/%.o $(A_LIB) build/asan/libbearssl.a
+build/asan/itests/%: build/asan/tests/integration/%.o $(A_LIB) build/asan/libsqlite3.a build/asan/libbearssl.a
 	@mkdir -p $(@D)
 	$(CLANG) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Fuzz targets: libFuzzer binaries for `make fuzz`, and replay binaries (ASan, no
 # libFuzzer) that run the committed corpora in `make test`.
-build/fuzz/bin/%: build/fuzz/tests/fuzz/%.o $(F_LIB) build/fuzz/libbearssl.a
+build/fuzz/bin/%: build/fuzz/tests/fuzz/%.o $(F_LIB) build/fuzz/libsqlite3.a build/fuzz/libbearssl.a
 	@mkdir -p $(@D)
 	$(CLANG) -fsanitize=fuzzer,address,undefined $(LDFLAGS) -o $@ $^ $(LDLIBS)
 build/asan/replay/%: build/asan/tests/fuzz/%.o build/asan/tests/fuzz/replay.o $(A_LIB) \
-    build/asan/libbearssl.a
+    build/asan/libsqlite3.a build/asan/libbearssl.a
 	@mkdir -p $(@D)
 	$(CLANG) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -196,7 +268,7 @@ build/asan/replay/%: build/asan/tests/fuzz/%.o build/asan/tests/fuzz/replay.o $(
 # is pure computation on per-connection state and is left uninstrumented.
 TSANFLAGS = -fsanitize=thread -fno-omit-frame-pointer -g -O1
 T_LIB  = $(call obj,tsan,$(LIB_C) $(VENDOR_C)) build/tsan/gen/anchors.o
-build/tsan/gen/anchors.o: build/gen/anchors.c $(STAMP)
+build/tsan/gen/anchors.o: $(ANCHORS_C) $(STAMP)
 	@mkdir -p $(@D)
 	$(CLANG) $(ALL_CFLAGS) $(TSANFLAGS) -c $< -o $@
 build/tsan/vendor/%.o: vendor/%.c $(STAMP)
@@ -213,7 +285,17 @@ build/tsan/bearssl/.built: $(call bearssl_objs,tsan)
 build/tsan/bearssl/%.o: $(V)/bearssl/src/%.c
 	@mkdir -p $(@D)
 	$(CLANG) -O1 -g -w $(BEARSSL_INC) -c $< -o $@
-build/tsan/repodigest: build/tsan/src/cli/main.o $(T_LIB) build/tsan/libbearssl.a
+build/tsan/repodigest: build/tsan/src/cli/main.o $(T_LIB) build/tsan/libsqlite3.a build/tsan/libbearssl.a
+	$(CLANG) $(TSANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# Unit tests of threaded modules, also under TSan (tests/run runs them), and
+# the service's probe server with its event thread (tests/integration/serve.sh)
+TSAN_TESTS = build/tsan/tests/test_queue build/tsan/tests/test_loop \
+	build/tsan/itests/serve_probe
+build/tsan/tests/%: build/tsan/tests/unit/%.o $(T_LIB) build/tsan/libsqlite3.a build/tsan/libbearssl.a
+	@mkdir -p $(@D)
+	$(CLANG) $(TSANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+build/tsan/itests/%: build/tsan/tests/integration/%.o $(T_LIB) build/tsan/libsqlite3.a build/tsan/libbearssl.a
+	@mkdir -p $(@D)
 	$(CLANG) $(TSANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # ---------------------------------------------------------------- targets
@@ -227,7 +309,7 @@ setup:
 FUZZ_BINS  = $(addprefix build/fuzz/bin/,$(FUZZERS))
 ITEST_BINS = $(addprefix build/musl/itests/,$(ITESTS)) $(addprefix build/asan/itests/,$(ITESTS))
 
-test-build: build/repodigest build/asan/repodigest build/tsan/repodigest $(MUSL_TESTS) $(ASAN_TESTS) $(REPLAYS) \
+test-build: build/repodigest build/asan/repodigest build/tsan/repodigest $(MUSL_TESTS) $(ASAN_TESTS) $(TSAN_TESTS) $(REPLAYS) \
 	$(FUZZ_BINS) $(ITEST_BINS)
 
 test check: setup
@@ -246,7 +328,7 @@ fuzz: setup
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} ./scripts/fuzz $(FUZZERS)
 
 bench: setup
-	$(MAKE) --no-print-directory build/repodigest
+	$(MAKE) --no-print-directory build/repodigest build/musl/itests/zfloor
 	./scripts/bench
 
 install: build/repodigest
@@ -264,7 +346,7 @@ image: build/repodigest
 	./scripts/image build/repodigest $(VERSION)
 .PHONY: image
 
-.PHONY: all vendor setup test-build test check static demo fuzz bench install clean
+.PHONY: FORCE print-musl-objs all vendor setup test-build test check static demo fuzz bench install clean
 .SECONDARY:
 
 -include $(shell test -d build && find build -name '*.d')

@@ -729,13 +729,30 @@ tar_finish(struct tar *t)
 		return t->err;
 	if (t->state == ST_END)
 		return 0;
-	/* EOF at a block boundary with no meta record pending: an archive
-	 * without its end marker (or with one zero block), as some writers
-	 * and truncating proxies leave it. Data must be complete. */
+	/*
+	 * An archive ends with two zero blocks (POSIX). Without them, EOF at
+	 * an entry boundary looks exactly like a download whose connection
+	 * closed early (no Content-Length, Connection: close) or a file cut
+	 * at a 512-byte multiple: the entries so far are whole, the rest is
+	 * gone. So it is an error, although GNU tar and Python's tarfile
+	 * list such an archive without one. EOF after the first zero block
+	 * is accepted, as they do (GNU tar warns "A lone zero block"): no
+	 * entry may follow that block (header() refuses one), so nothing can
+	 * be missing; what arrived of the second block must be zeros.
+	 */
+	if (t->zero_blocks == 1 && t->state == ST_HEADER && !t->pending) {
+		size_t i = 0;
+
+		while (i < t->blen && t->block[i] == 0)
+			i++;
+		if (i == t->blen)
+			return 0;
+	}
 	if ((t->state == ST_HEADER || (t->state == ST_PAD && t->pad == 0)) &&
 	    t->blen == 0 && !t->pending && t->offset > 0)
-		return 0;
-	t->err = ERR_TAR_TRUNCATED;
+		t->err = ERR_TAR_NO_END;
+	else
+		t->err = ERR_TAR_TRUNCATED;
 	t->err_offset = t->offset;
 	return t->err;
 }

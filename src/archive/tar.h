@@ -39,7 +39,7 @@ enum tar_event {
 	TAR_EV_ENTRY,           /* ev->entry describes the next entry */
 	TAR_EV_DATA,            /* ev->data/ev->len: a chunk of the entry's data */
 	TAR_EV_ENTRY_END,       /* all the entry's data has been reported */
-	TAR_EV_END,             /* end-of-archive marker seen (or clean EOF) */
+	TAR_EV_END,             /* end-of-archive marker (two zero blocks) */
 	TAR_EV_ERROR            /* ev->err (sticky): see tar_error_offset() */
 };
 
@@ -122,9 +122,14 @@ void tar_init(struct tar *t, const struct tar_limits *lim);
  */
 size_t tar_push(struct tar *t, const uint8_t *p, size_t n, struct tar_ev *ev);
 
-/* The input has ended. Returns 0 if the archive was complete (end marker, or EOF
- * exactly at an entry boundary after at least one header), ERR_TAR_TRUNCATED if it
- * stopped inside an entry or header, or the sticky error. */
+/*
+ * The input has ended. Returns 0 if the archive was complete: its end marker
+ * (two zero blocks) was seen, or its first zero block and then EOF (nothing can
+ * follow that block). ERR_TAR_NO_END if the input stopped at an entry boundary
+ * without the marker (a download or file cut at a 512-byte multiple looks just
+ * so), ERR_TAR_TRUNCATED if it stopped inside an entry or header (or was
+ * empty), or the sticky error.
+ */
 int tar_finish(struct tar *t);
 
 /* Commit id from the pax global header ("comment=<40 hex>"), or NULL. */

@@ -28,6 +28,72 @@ err_str(int code)
 	return err_table[code].msg;
 }
 
+/*
+ * BearSSL's X.509 statuses (BR_ERR_X509_OK = 32 ... BR_ERR_X509_NOT_TRUSTED =
+ * 62), indexed from 32. Said as what the user's server sent, so that "issuer
+ * is not a CA" or "out of order" reads as a fix, not as a number to look up.
+ */
+static const char *const x509_words[] = {
+	/* 32 OK */ "no error",
+	/* 33 INVALID_VALUE */ "a certificate field holds an invalid value",
+	/* 34 TRUNCATED */ "a certificate is truncated",
+	/* 35 EMPTY_CHAIN */ "the server sent no certificate",
+	/* 36 INNER_TRUNC */ "a certificate is malformed (a DER element "
+	    "overruns its container)",
+	/* 37 BAD_TAG_CLASS */ "a certificate is malformed (unsupported DER "
+	    "tag class)",
+	/* 38 BAD_TAG_VALUE */ "a certificate is malformed (unsupported DER "
+	    "tag)",
+	/* 39 INDEFINITE_LENGTH */ "a certificate is malformed (indefinite "
+	    "DER length)",
+	/* 40 EXTRA_ELEMENT */ "a certificate is malformed (an extra DER "
+	    "element)",
+	/* 41 UNEXPECTED */ "a certificate is malformed (an unexpected DER "
+	    "element)",
+	/* 42 NOT_CONSTRUCTED */ "a certificate is malformed (a primitive DER "
+	    "element where a constructed one belongs)",
+	/* 43 NOT_PRIMITIVE */ "a certificate is malformed (a constructed DER "
+	    "element where a primitive one belongs)",
+	/* 44 PARTIAL_BYTE */ "a certificate is malformed (a BIT STRING of "
+	    "partial bytes)",
+	/* 45 BAD_BOOLEAN */ "a certificate is malformed (a BOOLEAN of the "
+	    "wrong length)",
+	/* 46 OVERFLOW */ "a certificate is malformed (a value out of range)",
+	/* 47 BAD_DN */ "a certificate has an invalid distinguished name",
+	/* 48 BAD_TIME */ "a certificate has an invalid date",
+	/* 49 UNSUPPORTED */ "a certificate uses an unsupported feature that "
+	    "cannot be ignored",
+	/* 50 LIMIT_EXCEEDED */ "a key or signature is larger than supported",
+	/* 51 WRONG_KEY_TYPE */ "a key is not of the type its use requires",
+	/* 52 BAD_SIGNATURE */ "a signature in the chain does not verify",
+	/* 53 TIME_UNKNOWN */ "no current time to check the validity dates "
+	    "against",
+	/* 54 EXPIRED */ "outside its validity dates",
+	/* 55 DN_MISMATCH */ "chain out of order: an issuer name is not the "
+	    "next certificate's subject",
+	/* 56 BAD_SERVER_NAME */ "name not in the certificate",
+	/* 57 CRITICAL_EXTENSION */ "a certificate has an unknown critical "
+	    "extension",
+	/* 58 NOT_CA */ "a certificate that signs another lacks CA:TRUE, or "
+	    "its path length limit is exceeded",
+	/* 59 FORBIDDEN_KEY_USAGE */ "a certificate's key usage forbids this "
+	    "use",
+	/* 60 WEAK_PUBLIC_KEY */ "a public key is too small",
+	/* 61 (unused) */ NULL,
+	/* 62 NOT_TRUSTED */ "no trust anchor for the chain",
+};
+
+/* see err.h */
+const char *
+err_x509_str(int br)
+{
+	size_t i = (size_t)br - 32;
+
+	if (br < 32 || i >= sizeof x509_words / sizeof x509_words[0])
+		return NULL;
+	return x509_words[i];
+}
+
 int
 err_retryable(int code)
 {

@@ -30,6 +30,8 @@
 	X(ERR_NOENT,         ERR_PERM,  "no such file or directory") \
 	X(ERR_UNSUPPORTED,   ERR_PERM,  "unsupported input") \
 	X(ERR_LIMIT,         ERR_PERM,  "limit exceeded") \
+	X(ERR_CANCELLED,     ERR_PERM,  "cancelled") \
+	X(ERR_JSON,          ERR_PERM,  "malformed JSON (or not the expected shape)") \
 	/* gzip stage */ \
 	X(ERR_GZ_MAGIC,      ERR_PERM,  "not gzip data (bad magic)") \
 	X(ERR_GZ_HEADER,     ERR_PERM,  "malformed gzip header") \
@@ -50,6 +52,7 @@
 	X(ERR_TAR_TOP,       ERR_PERM,  "entry outside the top directory that --strip-components 1 removes") \
 	X(ERR_TAR_ENTRIES,   ERR_PERM,  "too many entries in archive") \
 	X(ERR_TAR_TRUNCATED, ERR_PERM,  "truncated tar archive") \
+	X(ERR_TAR_NO_END,    ERR_PERM,  "truncated tar archive: the end-of-archive marker (two zero blocks) is missing") \
 	X(ERR_TAR_SIZE,      ERR_PERM,  "archive larger than the limit") \
 	/* ignore patterns */ \
 	X(ERR_PATTERN,       ERR_PERM,  "invalid pattern") \
@@ -132,6 +135,7 @@
 	X(ERR_TLS_UNTRUSTED, ERR_PERM,  "TLS: server certificate is untrusted (unknown CA)") \
 	X(ERR_TLS_NAME,      ERR_PERM,  "TLS: server certificate does not match the host name") \
 	X(ERR_TLS_EXPIRED,   ERR_PERM,  "TLS: server certificate expired or not yet valid") \
+	X(ERR_TLS_NOT_CA,    ERR_PERM,  "TLS: server certificate's issuer is not a CA") \
 	X(ERR_TLS_CERT,      ERR_PERM,  "TLS: invalid server certificate") \
 	X(ERR_TLS_VERSION,   ERR_PERM,  "TLS: server does not support TLS 1.2 (unsupported protocol version)") \
 	X(ERR_TLS_HANDSHAKE, ERR_PERM,  "TLS: handshake failed") \
@@ -155,16 +159,58 @@
 	X(ERR_S3_ERROR,      ERR_PERM,  "S3 request refused") \
 	X(ERR_S3_RETRYABLE,  ERR_RETRY, "S3 request failed (retryable)") \
 	X(ERR_S3_META,       ERR_PERM,  "S3 metadata refused before sending") \
+	/* the job table (src/queue) */ \
+	X(ERR_DB,            ERR_PERM,  "database error") \
+	X(ERR_DB_BUSY,       ERR_RETRY, "database busy (another connection holds its write lock)") \
+	X(ERR_DB_FULL,       ERR_PERM,  "database or disk is full") \
+	X(ERR_DB_LOCKED,     ERR_PERM,  "database in use by another repodigest process") \
+	X(ERR_DB_NOT_OURS,   ERR_PERM,  "not a repodigest job table") \
+	X(ERR_DB_NEWER,      ERR_PERM,  "job table made by a newer repodigest (unknown schema version)") \
+	X(ERR_DB_CORRUPT,    ERR_PERM,  "database is corrupt") \
+	X(ERR_QUEUE_NOT_FOUND, ERR_PERM, "no such job") \
+	X(ERR_QUEUE_STATE,   ERR_PERM,  "job is not in a state that allows this") \
 	/* feed, shard and run reports */ \
 	X(ERR_FEED_JSON,     ERR_PERM,  "feed is not valid JSON") \
 	X(ERR_FEED_NOT_ARRAY, ERR_PERM, "feed is not a JSON array of records") \
 	X(ERR_FEED_TOO_BIG,  ERR_PERM,  "feed over the size or record-count limit") \
-	X(ERR_SHARD_SPEC,    ERR_PERM,  "malformed shard setting (want --shard I/N, 0 <= I < N)") \
-	X(ERR_SHARD_BATCH,   ERR_PERM,  "malformed --batch-size/--offset (want N >= 1, 0 <= K < N)") \
+	X(ERR_SHARD_SPEC,    ERR_PERM,  "invalid shard (want I/N, 0 <= I < N)") \
+	X(ERR_SHARD_BATCH,   ERR_PERM,  "invalid --batch-size/--offset (want N >= 1, 0 <= K < N)") \
 	X(ERR_SHARD_CONFLICT, ERR_PERM, "--shard and --batch-size/--offset cannot be combined") \
-	X(ERR_SHARD_ENV,     ERR_PERM,  "shard settings in the environment are incomplete or invalid") \
+	X(ERR_SHARD_ENV,     ERR_PERM,  "invalid shard setting in the environment") \
 	X(ERR_REPORT_JSON,   ERR_PERM,  "run report is not valid JSON") \
-	X(ERR_REPORT_SHAPE,  ERR_PERM,  "not a repodigest run report")
+	X(ERR_REPORT_SHAPE,  ERR_PERM,  "not a repodigest run report") \
+	/* search: stored chunks read back, the index */ \
+	X(ERR_CHUNKS_JSON,   ERR_PERM,  "not a chunk line (malformed JSON)") \
+	X(ERR_CHUNKS_FIELD,  ERR_PERM,  "chunk line with a missing or malformed field") \
+	X(ERR_CHUNKS_LINE,   ERR_PERM,  "chunk line over the size limit") \
+	X(ERR_INDEX,         ERR_PERM,  "search index error") \
+	X(ERR_INDEX_BUSY,    ERR_RETRY, "search index busy (another writer)") \
+	X(ERR_INDEX_SCHEMA,  ERR_PERM,  "not a search index of this version") \
+	X(ERR_S3_LIST,       ERR_PERM,  "malformed S3 list response") \
+	/* the service: requests, WebSocket, webhooks, request bodies */ \
+	X(ERR_REQ_LINE,      ERR_PERM,  "malformed HTTP request line") \
+	X(ERR_REQ_TARGET,    ERR_PERM,  "HTTP request target too long") \
+	X(ERR_REQ_HEAD_SIZE, ERR_PERM,  "HTTP request header section too large") \
+	X(ERR_REQ_FRAMING,   ERR_PERM,  "HTTP request framing is ambiguous (Content-Length with Transfer-Encoding, or a coding that does not end in chunked)") \
+	X(ERR_REQ_HOST,      ERR_PERM,  "HTTP/1.1 request without exactly one Host field") \
+	X(ERR_REQ_EXPECT,    ERR_PERM,  "unsupported Expect field (only 100-continue)") \
+	X(ERR_REQ_BODY_SIZE, ERR_PERM,  "HTTP request body over the size limit") \
+	X(ERR_WS_HANDSHAKE,  ERR_PERM,  "malformed WebSocket handshake") \
+	X(ERR_WS_VERSION,    ERR_PERM,  "unsupported WebSocket version (want 13)") \
+	X(ERR_WS_UNMASKED,   ERR_PERM,  "WebSocket client frame not masked") \
+	X(ERR_WS_RESERVED,   ERR_PERM,  "WebSocket frame with a reserved bit or opcode") \
+	X(ERR_WS_CONTROL,    ERR_PERM,  "WebSocket control frame fragmented or over 125 bytes") \
+	X(ERR_WS_SEQUENCE,   ERR_PERM,  "WebSocket continuation frame outside a message, or a new message inside one") \
+	X(ERR_WS_LENGTH,     ERR_PERM,  "WebSocket frame length not in its shortest form or over 2^63") \
+	X(ERR_WS_UTF8,       ERR_PERM,  "WebSocket text is not valid UTF-8") \
+	X(ERR_WS_TOO_BIG,    ERR_PERM,  "WebSocket message over the size limit") \
+	X(ERR_WS_CLOSE,      ERR_PERM,  "WebSocket close frame with a bad length or code") \
+	X(ERR_HOOK_NO_SIGNATURE, ERR_PERM, "webhook without an X-Hub-Signature-256 \"sha256=\" signature") \
+	X(ERR_HOOK_SIGNATURE, ERR_PERM, "webhook signature does not match") \
+	X(ERR_HOOK_PAYLOAD,  ERR_PERM,  "malformed webhook payload") \
+	X(ERR_AUTH,          ERR_PERM,  "missing or wrong API token") \
+	X(ERR_BODY_JSON,     ERR_PERM,  "request body is not a JSON object") \
+	X(ERR_BODY_FIELD,    ERR_PERM,  "invalid field in request body")
 
 enum err_code {
 #define ERR_ENUM(name, cls, msg) name,
@@ -191,6 +237,15 @@ struct err_ctx {
 
 /* Message for a code; never NULL ("unknown error" for out-of-range codes). */
 const char *err_str(int code);
+
+/*
+ * What BearSSL's X.509 status br means, in words, for the detail of a TLS
+ * certificate error ("a signature in the chain does not verify"); NULL outside
+ * its range. The numbers are BearSSL's BR_ERR_X509_* (32 to 63,
+ * bearssl_x509.h), part of its API; tests/unit/test_tls.c checks the words
+ * against those names, so base/ needs no BearSSL header.
+ */
+const char *err_x509_str(int br);
 
 /* 1 if retrying the operation may succeed (timeouts, throttling, 5xx), else 0. */
 int err_retryable(int code);

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jsonstr.h"
 #include "log.h"
 #include "url.h"
 #include "utf8cut.h"
@@ -68,33 +69,49 @@ secret_at(const struct log *l, const char *s, size_t n)
 	return 0;
 }
 
-/* n bytes of s, registered secrets redacted; JSON-escaped when json
- * (control bytes as \u00XX). */
+/* Text lines: control bytes as \xNN (a crafted name cannot forge a line
+ * or a terminal escape); JSON lines: jsonstr's escapes. */
+static void
+put_plain(const struct log *l, const char *s, size_t n, int json)
+{
+	if (json) {
+		jsonstr_write(s, n, JSONSTR_DEL, jsonstr_put_file, l->f);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f)
+			fprintf(l->f, "\\x%02x", c);
+		else
+			fputc(c, l->f);
+	}
+}
+
+/* n bytes of s, registered secrets redacted, the rest as put_plain(). */
 static void
 put_raw(const struct log *l, const char *s, size_t n, int json)
 {
+	size_t start = 0;
+
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
 		size_t k = secret_at(l, s + i, n - i);
-		if (k > 0) {
-			fputs("[REDACTED]", l->f);
-			i += k - 1;
-		} else if (json && (c == '"' || c == '\\')) {
-			fputc('\\', l->f);
-			fputc(c, l->f);
-		} else if (c < 0x20 || c == 0x7f) {
-			fprintf(l->f, json ? "\\u%04x" : "\\x%02x", c);
-		} else {
-			fputc(c, l->f);
-		}
+		if (k == 0)
+			continue;
+		put_plain(l, s + start, i - start, json);
+		fputs("[REDACTED]", l->f);
+		i += k - 1;
+		start = i + 1;
 	}
+	put_plain(l, s + start, n - start, json);
 }
 
 /*
  * put_raw() with every URL in s passed through url_redact(): a URL's
  * userinfo and query never reach a log line, whoever built the message or
  * value. A URL is the word around a "://", between white space, quotes or
- * angle brackets (none of which a URL holds: RFC 3986 appendix C); a word
+ * angle brackets (none of which a URL holds: RFC 3986 appendix C), less the
+ * punctuation that ends a word in prose (":,;.)": at worst a query's last
+ * byte is shown, when it is one of those); a word
  * longer than URL_MAX is shown redacted up to there and cut, so that no
  * query past the cut slips through.
  */
@@ -113,6 +130,11 @@ put_str(const struct log *l, const char *s, int json)
 			;
 		put_raw(l, s, (size_t)(b - s), json);
 		n = strcspn(b, delim);
+		/* punctuation a message puts right after a URL ("URL: cause",
+		 * "(via URL)") is not the URL's: redacting it with a query
+		 * would swallow it ("x.tar.gz?*** HTTP 404") */
+		while (n > 0 && strchr(":,;.)", b[n - 1]) != NULL)
+			n--;
 		snprintf(url, sizeof url, "%.*s", (int)n, b);
 		url_redact(url, red, sizeof red);
 		put_raw(l, red, strlen(red), json);

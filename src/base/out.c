@@ -109,9 +109,17 @@ out_write(struct out *o, const void *p, size_t n)
 	if (raw_write(o, p, keep))
 		return o->err;
 	o->written += keep;
-	snprintf(notice, sizeof notice,
-	    "\n\n[... Summary truncated at %lluKB limit ...]",
-	    (unsigned long long)(o->cap / 1024));
+	/* the notice of the container this replaces, byte for byte (N KB,
+	 * rounded down); under 1 KiB that would read "0KB", so the cap is
+	 * given in bytes there */
+	if (o->cap >= 1024)
+		snprintf(notice, sizeof notice,
+		    "\n\n[... Summary truncated at %lluKB limit ...]",
+		    (unsigned long long)(o->cap / 1024));
+	else
+		snprintf(notice, sizeof notice,
+		    "\n\n[... Summary truncated at %lluB limit ...]",
+		    (unsigned long long)o->cap);
 	o->truncated = 1;
 	return raw_write(o, notice, strlen(notice));
 }

@@ -2,11 +2,13 @@
  * out.h - where rendered bytes go: a file descriptor or a memory buffer, with an
  * optional byte cap.
  *
- * The cap implements the seed's truncation rule (design.md, "Body"): once more than
- * cap bytes would be written, the output is cut at the last UTF-8 character
+ * The cap is the truncation rule of the container repodigest replaces: once more
+ * than cap bytes would be written, the output is cut at the last UTF-8 character
  * boundary at or below the cap and "\n\n[... Summary truncated at NKB limit ...]"
- * is appended (N = cap / 1024). Everything written after that is dropped, so a
- * renderer can stop early by checking out_full().
+ * is appended (N = cap / 1024, rounded down; a cap under 1024 is given in bytes,
+ * "NB", never "0KB"). So the output is at most cap + OUT_NOTICE_MAX bytes; output
+ * that fits the cap gets no notice. Everything written after the cut is dropped,
+ * so a renderer can stop early by checking out_full().
  */
 #ifndef OUT_H
 #define OUT_H
@@ -15,6 +17,9 @@
 #include <stdint.h>
 
 #include "buf.h"
+
+/* The longest notice: 41 bytes and the digits of N (10 at the 2^40 cap). */
+#define OUT_NOTICE_MAX 51
 
 struct out {
 	int fd;                 /* >= 0: write here */

@@ -20,10 +20,11 @@
  *
  * String rules are those of the cJSON-based parser this replaces (kept
  * byte for byte by the tests): "\u0000", a raw NUL byte and a lone surrogate
- * escape each make the string invalid UTF-8 (so the record is skipped, never
- * the feed; cJSON would have cut the string at the NUL, or rejected the
- * whole document over one surrogate). A high surrogate escape pairs only
- * with a low one that follows at once.
+ * escape each make the string invalid, like bad UTF-8 (so the record is
+ * skipped, never the feed; cJSON would have cut the string at the NUL, or
+ * rejected the whole document over one surrogate); the skip's reason says
+ * which of them it was. A high surrogate escape pairs only with a low one
+ * that follows at once.
  *
  * Limits: FEED_MAX_BYTES, FEED_MAX_RECORDS, FEED_MAX_DEPTH (1000, as cJSON),
  * strings captured up to their field's cap (a 10 MB owner costs 40 bytes).
@@ -163,7 +164,7 @@ enum {
 	S_KEY_OR_END,   /* just after '{' */
 	S_COLON,        /* after a key */
 	S_AFTER,        /* after a value inside a container */
-	S_DONE          /* after the top-level array */
+	S_DONE          /* after the top-level value */
 };
 
 /* inside a token (fp->tok) */
@@ -179,6 +180,13 @@ enum { N_MINUS, N_ZERO, N_INT, N_DOT, N_FRAC, N_EXP, N_EXPSIGN, N_EXPD };
 enum { T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT };
 static const char *const type_name[] = {
 	"null", "boolean", "number", "string", "array", "object"
+};
+
+/* why a string is refused (fp->str_why), the worst one found first */
+enum { W_OK, W_NUL, W_SURROGATE, W_UTF8 };
+static const char *const why_text[] = {
+	"", "NUL character (U+0000)", "lone UTF-16 surrogate escape",
+	"invalid UTF-8"
 };
 
 enum { F_OWNER, F_NAME, F_URL, F_PUSHED, F__N };
@@ -217,6 +225,15 @@ static void
 bad_json(struct feed_parser *fp, const char *what)
 {
 	fail(fp, ERR_FEED_JSON, 1, "%s", what);
+}
+
+/* The string being read is refused, for why (the worst reason is kept). */
+static void
+str_flag(struct feed_parser *fp, int why)
+{
+	fp->str_ok = 0;
+	if (why > fp->str_why)
+		fp->str_why = why;
 }
 
 /* ------------------------------------------------------------ output */
@@ -416,13 +433,16 @@ static void
 member_end(struct feed_parser *fp)
 {
 	if (!fp->key_ok) {
-		if (fp->early == NULL)
-			fp->early = "invalid UTF-8 in a field name";
+		if (fp->early == NULL) {
+			snprintf(fp->rbuf, sizeof fp->rbuf, "%s in a field "
+			    "name", why_text[fp->key_why]);
+			fp->early = fp->rbuf;
+		}
 		return;
 	}
 	if (fp->early == NULL && !fp->mval_ok) {
-		snprintf(fp->rbuf, sizeof fp->rbuf, "invalid UTF-8 in %s",
-		    key_label(fp->key, fp->keylen));
+		snprintf(fp->rbuf, sizeof fp->rbuf, "%s in %s",
+		    why_text[fp->mval_why], key_label(fp->key, fp->keylen));
 		fp->early = fp->rbuf;
 	}
 	for (int k = 0; k < F__N; k++) {
@@ -550,6 +570,10 @@ type_of(int c)
 static void
 value_done(struct feed_parser *fp)
 {
+	if (fp->depth == 0) {
+		fp->st = S_DONE;        /* a top-level scalar: see S_START */
+		return;
+	}
 	if (fp->depth == 1)
 		record_end(fp);
 	else if (fp->depth == 2 && fp->rec_obj)
@@ -564,6 +588,7 @@ string_begin(struct feed_parser *fp, int key)
 	fp->sub = SS_PLAIN;
 	fp->str_key = key;
 	fp->str_ok = 1;
+	fp->str_why = W_OK;
 	fp->hi = 0;
 	fp->u8need = 0;
 	fp->caplen = 0;
@@ -593,14 +618,19 @@ string_end(struct feed_parser *fp)
 
 	fp->tok = TOK_NONE;
 	if (fp->u8need != 0)
-		fp->str_ok = 0;         /* a sequence cut by the quote */
+		str_flag(fp, W_UTF8);   /* a sequence cut by the quote */
 	if (fp->cap != NULL)
 		fp->cap[n] = '\0';
-	if (fp->depth >= 3 && fp->rec_obj)
-		fp->mval_ok &= fp->str_ok;      /* inside a member's value */
+	if (fp->depth >= 3 && fp->rec_obj) {
+		/* inside a member's value */
+		fp->mval_ok &= fp->str_ok;
+		if (fp->str_why > fp->mval_why)
+			fp->mval_why = fp->str_why;
+	}
 	if (fp->str_key) {
 		if (fp->depth == 2 && fp->rec_obj) {
 			fp->key_ok = fp->str_ok;
+			fp->key_why = fp->str_why;
 			fp->keylen = fp->caplen;
 		}
 		fp->st = S_COLON;
@@ -608,6 +638,7 @@ string_end(struct feed_parser *fp)
 	}
 	if (fp->depth == 2 && fp->rec_obj) {
 		fp->mval_ok = fp->str_ok;
+		fp->mval_why = fp->str_why;
 		if (fp->target >= 0)
 			fp->flen[fp->target] = n;
 	}
@@ -633,6 +664,7 @@ value_begin(struct feed_parser *fp, int c)
 		/* a member's value: which field its string fills, if any */
 		fp->mtype = type;
 		fp->mval_ok = 1;
+		fp->mval_why = W_OK;
 		fp->target = -1;
 		for (int k = 0; k < F__N && fp->key_ok; k++)
 			if (key_is(fp, k) && !fp->seen[k])
@@ -699,7 +731,7 @@ str_out(struct feed_parser *fp, unsigned b)
 {
 	if (fp->u8need == 0) {
 		if (b == 0)
-			fp->str_ok = 0;         /* U+0000: see the top */
+			str_flag(fp, W_NUL);    /* U+0000: see the top */
 		else if (b < 0x80)
 			;
 		else if (b >= 0xC2 && b <= 0xDF) {
@@ -717,12 +749,12 @@ str_out(struct feed_parser *fp, unsigned b)
 			fp->u8lo = b == 0xF0 ? 0x90 : 0x80;
 			fp->u8hi = b == 0xF4 ? 0x8F : 0xBF;
 		} else
-			fp->str_ok = 0;
+			str_flag(fp, W_UTF8);
 	} else if (b >= fp->u8lo && b <= fp->u8hi) {
 		fp->u8need--;
 		fp->u8lo = 0x80, fp->u8hi = 0xBF;
 	} else {
-		fp->str_ok = 0;
+		str_flag(fp, W_UTF8);
 		fp->u8need = 0;
 	}
 	if (fp->cap != NULL && fp->caplen < fp->capmax)
@@ -741,13 +773,32 @@ str_cp(struct feed_parser *fp, unsigned cp)
 	for (size_t k = 0; k < n; k++)
 		str_out(fp, u[k]);}
 
+/*
+ * An escape the string may not hold (U+0000, a lone surrogate): the string
+ * is refused for that reason, and a byte that is never valid UTF-8 is
+ * captured in its place, so the field cannot pass as valid by any route.
+ */
+static void
+str_reject(struct feed_parser *fp, int why)
+{
+	if (fp->u8need != 0) {
+		str_flag(fp, W_UTF8);   /* a raw sequence cut by the escape */
+		fp->u8need = 0;
+	}
+	str_flag(fp, why);
+	if (fp->cap != NULL && fp->caplen < fp->capmax)
+		fp->cap[fp->caplen] = (char)0xFF;
+	if (fp->caplen < SIZE_MAX)
+		fp->caplen++;
+}
+
 /* A pending high surrogate not followed by its low half: invalid. */
 static void
 lone_high(struct feed_parser *fp)
 {
 	if (fp->hi != 0) {
 		fp->hi = 0;
-		str_out(fp, 0xFF);
+		str_reject(fp, W_SURROGATE);
 	}
 }
 
@@ -765,8 +816,10 @@ str_escape_u(struct feed_parser *fp)
 	lone_high(fp);
 	if (v >= 0xD800 && v <= 0xDBFF)
 		fp->hi = v;             /* wait for the low half */
-	else if (v == 0 || (v >= 0xDC00 && v <= 0xDFFF))
-		str_out(fp, 0xFF);      /* U+0000, lone low half */
+	else if (v == 0)
+		str_reject(fp, W_NUL);
+	else if (v >= 0xDC00 && v <= 0xDFFF)
+		str_reject(fp, W_SURROGATE);    /* a lone low half */
 	else
 		str_cp(fp, v);
 }
@@ -904,15 +957,27 @@ structural(struct feed_parser *fp, int c)
 			return;
 		}
 		if (c == '[') {
+			fp->top_type = T_ARRAY;
 			value_begin(fp, c);
 			return;
 		}
-		/* not an array: known now, the rest need not be read */
-		if ((type = type_of(c)) < 0)
+		/*
+		 * Not an array. An object is known by its '{' and need not
+		 * be read (its members would be taken for records). Any
+		 * other value is read to its end and checked as JSON first,
+		 * so that "not json" is a syntax error at offset 1, not a
+		 * null, and feed_end() names the type of a document that is
+		 * one.
+		 */
+		if ((type = type_of(c)) < 0) {
 			bad_json(fp, "a value must start here");
-		else
+		} else if (type == T_OBJECT) {
 			fail(fp, ERR_FEED_NOT_ARRAY, 0, "top level is %s",
 			    type_name[type]);
+		} else {
+			fp->top_type = type;
+			value_begin(fp, c);
+		}
 		return;
 	case S_VALUE_OR_END:
 		if (c == ']') {
@@ -1051,7 +1116,17 @@ feed_end(struct feed_parser *fp, struct feed_list *out, struct err_ctx *ec)
 		ec = &dummy;
 	memset(out, 0, sizeof *out);
 	fp->here = fp->pos;
-	/* a number ends the document only at top level, refused already */
+	/* a number ends only at the next byte: at top level, EOF is one */
+	if (fp->err == 0 && fp->tok == TOK_NUM && fp->depth == 0 &&
+	    (fp->sub == N_ZERO || fp->sub == N_INT || fp->sub == N_FRAC ||
+	    fp->sub == N_EXPD)) {
+		fp->tok = TOK_NONE;
+		value_done(fp);
+	}
+	/* a whole JSON document, but not an array (see S_START) */
+	if (fp->err == 0 && fp->st == S_DONE && fp->top_type != T_ARRAY)
+		fail(fp, ERR_FEED_NOT_ARRAY, 0, "top level is %s",
+		    type_name[fp->top_type]);
 	if (fp->err == 0 && fp->st != S_DONE)
 		fail(fp, ERR_FEED_JSON, 1, "%s", fp->pos == 0 ||
 		    (fp->st == S_START && fp->tok == TOK_NONE) ? "empty feed" :

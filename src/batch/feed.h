@@ -110,7 +110,9 @@ struct feed_parser {
 	unsigned u8need, u8lo, u8hi;    /* UTF-8 validation of the string */
 	int str_ok;                     /* the string is strict UTF-8, no
 	                                 * U+0000, no lone surrogate */
+	int str_why;                    /* else why not (feed.c, W_*) */
 	int str_key;                    /* the string is an object key */
+	int top_type;                   /* the top-level value's type */
 	const char *lit;                /* literal being matched */
 	size_t depth;                   /* open containers */
 	uint8_t is_obj[(FEED_MAX_DEPTH + 8) / 8]; /* per level: 1 object */
@@ -122,9 +124,10 @@ struct feed_parser {
 	char rbuf[96];                  /* a reason built with text */
 	char key[FEED_KEY_CAP + 1];     /* the member's key, up to the cap */
 	size_t keylen;
-	int key_ok;
+	int key_ok, key_why;
 	int mtype;                      /* the member value's type */
 	int mval_ok;                    /* every string in it valid */
+	int mval_why;                   /* else the worst reason */
 	int target;                     /* field its string fills, or -1 */
 	char *cap;                      /* where the string's bytes go */
 	size_t caplen, capmax;

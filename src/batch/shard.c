@@ -77,8 +77,20 @@ env(const char *name)
 	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
-/* Quote a user value in a detail, bounded so a huge value cannot flood. */
+/* A user value in a message, bounded so a huge value cannot flood. */
 #define Q(s) (int)(strlen(s) > 40 ? 40 : strlen(s)), (s)
+
+/*
+ * The setting as the user gave it ("--shard 3/2", "REPODIGEST_SHARDS=x")
+ * becomes the error's input, so err_format() names it first and the cause
+ * last, with no quotes of ours for its escaping to mangle.
+ */
+static void
+input_is(struct err_ctx *ec, const char *name, const char *sep,
+    const char *v)
+{
+	snprintf(ec->source, sizeof ec->source, "%s%s%.*s", name, sep, Q(v));
+}
 
 static void
 set_all(struct shard *s)
@@ -102,9 +114,10 @@ from_env(struct shard *s, struct err_ctx *ec)
 	uint64_t i, n;
 
 	if ((v = env("REPODIGEST_SHARD")) != NULL) {
-		if (!parse_spec(v, &i, &n))
-			return err_set(ec, ERR_SHARD_SPEC,
-			    "REPODIGEST_SHARD=\"%.*s\"", Q(v));
+		if (!parse_spec(v, &i, &n)) {
+			input_is(ec, "REPODIGEST_SHARD", "=", v);
+			return err_set(ec, ERR_SHARD_SPEC, NULL);
+		}
 		s->mode = SHARD_HASH;
 		s->index = i;
 		s->count = n;
@@ -121,28 +134,34 @@ from_env(struct shard *s, struct err_ctx *ec)
 	}
 	cv = env("REPODIGEST_SHARDS");
 	if (iname == NULL) {
-		if (cv != NULL)
-			return err_set(ec, ERR_SHARD_ENV,
-			    "REPODIGEST_SHARDS=%.*s but no task index "
-			    "(JOB_COMPLETION_INDEX, CLOUD_RUN_TASK_INDEX or "
-			    "AWS_BATCH_JOB_ARRAY_INDEX)", Q(cv));
+		if (cv != NULL) {
+			input_is(ec, "REPODIGEST_SHARDS", "=", cv);
+			return err_set(ec, ERR_SHARD_ENV, "no task index: "
+			    "JOB_COMPLETION_INDEX, CLOUD_RUN_TASK_INDEX or "
+			    "AWS_BATCH_JOB_ARRAY_INDEX");
+		}
 		return ERR_OK;
 	}
 	if (cv != NULL)
 		cname = "REPODIGEST_SHARDS";
-	else if ((cv = env(cname)) == NULL)
-		return err_set(ec, ERR_SHARD_ENV, "%s=%.*s needs "
-		    "REPODIGEST_SHARDS (the shard count; the platform does "
-		    "not expose it)", iname, Q(iv));
-	if (!num_str(iv, &i))
-		return err_set(ec, ERR_SHARD_ENV, "%s=\"%.*s\": not a number",
-		    iname, Q(iv));
-	if (!num_str(cv, &n) || n == 0)
-		return err_set(ec, ERR_SHARD_ENV,
-		    "%s=\"%.*s\": not a count >= 1", cname, Q(cv));
-	if (i >= n)
-		return err_set(ec, ERR_SHARD_ENV, "%s=%.*s is not below "
-		    "%s=%.*s", iname, Q(iv), cname, Q(cv));
+	else if ((cv = env(cname)) == NULL) {
+		input_is(ec, iname, "=", iv);
+		return err_set(ec, ERR_SHARD_ENV, "needs REPODIGEST_SHARDS, "
+		    "the shard count: the platform does not expose it");
+	}
+	if (!num_str(iv, &i)) {
+		input_is(ec, iname, "=", iv);
+		return err_set(ec, ERR_SHARD_ENV, "not a number");
+	}
+	if (!num_str(cv, &n) || n == 0) {
+		input_is(ec, cname, "=", cv);
+		return err_set(ec, ERR_SHARD_ENV, "not a count >= 1");
+	}
+	if (i >= n) {
+		input_is(ec, iname, "=", iv);
+		return err_set(ec, ERR_SHARD_ENV, "not below %s=%.*s", cname,
+		    Q(cv));
+	}
 	s->mode = SHARD_HASH;
 	s->index = i;
 	s->count = n;
@@ -163,13 +182,15 @@ shard_config(struct shard *s, const char *flag_shard,
 	if (ec == NULL)
 		ec = &dummy;
 	ec->has_offset = 0;
+	ec->source[0] = '\0';
 	set_all(s);
 	if (flag_shard != NULL && (batch_size != NULL || offset != NULL))
 		return err_set(ec, ERR_SHARD_CONFLICT, NULL);
 	if (flag_shard != NULL) {
-		if (!parse_spec(flag_shard, &i, &n))
-			return err_set(ec, ERR_SHARD_SPEC, "--shard \"%.*s\"",
-			    Q(flag_shard));
+		if (!parse_spec(flag_shard, &i, &n)) {
+			input_is(ec, "--shard", " ", flag_shard);
+			return err_set(ec, ERR_SHARD_SPEC, NULL);
+		}
 		s->mode = SHARD_HASH;
 		s->index = i;
 		s->count = n;
@@ -178,21 +199,26 @@ shard_config(struct shard *s, const char *flag_shard,
 		return ERR_OK;
 	}
 	if (batch_size != NULL || offset != NULL) {
-		if (batch_size == NULL)
+		if (batch_size == NULL) {
+			input_is(ec, "--offset", " ", offset);
 			return err_set(ec, ERR_SHARD_BATCH,
-			    "--offset needs --batch-size");
-		if (!num_str(batch_size, &n) || n == 0)
-			return err_set(ec, ERR_SHARD_BATCH,
-			    "--batch-size \"%.*s\"", Q(batch_size));
+			    "needs --batch-size");
+		}
+		if (!num_str(batch_size, &n) || n == 0) {
+			input_is(ec, "--batch-size", " ", batch_size);
+			return err_set(ec, ERR_SHARD_BATCH, NULL);
+		}
 		/* the seed's default offset is the first batch */
 		i = 0;
-		if (offset != NULL && !num_str(offset, &i))
-			return err_set(ec, ERR_SHARD_BATCH, "--offset \"%.*s\"",
-			    Q(offset));
-		if (i >= n)
-			return err_set(ec, ERR_SHARD_BATCH, "--offset %.*s is "
-			    "not below --batch-size %.*s", Q(offset),
-			    Q(batch_size));
+		if (offset != NULL && !num_str(offset, &i)) {
+			input_is(ec, "--offset", " ", offset);
+			return err_set(ec, ERR_SHARD_BATCH, NULL);
+		}
+		if (i >= n) {
+			input_is(ec, "--offset", " ", offset);
+			return err_set(ec, ERR_SHARD_BATCH, "not below "
+			    "--batch-size %.*s", Q(batch_size));
+		}
 		s->mode = SHARD_SEED;
 		s->index = i;
 		s->count = n;

@@ -49,7 +49,9 @@ uint64_t shard_hash(const char *owner, const char *repo);
  * (bad --batch-size/--offset, or --offset alone), ERR_SHARD_CONFLICT
  * (--shard with --batch-size/--offset), ERR_SHARD_ENV (bad platform
  * variable, index without a count, or REPODIGEST_SHARDS without an index).
- * ec->detail names the flag or variable and its value. s is all on error.
+ * ec->source names the flag or variable and its value as given ("--shard
+ * 3/2", "REPODIGEST_SHARDS=x"), ec->detail what is wrong with it when the
+ * code's message does not say. s is all on error.
  */
 int shard_config(struct shard *s, const char *flag_shard,
     const char *batch_size, const char *offset, struct err_ctx *ec);

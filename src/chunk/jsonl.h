@@ -83,6 +83,10 @@ int chunkw_digest(struct chunkw *w, struct digest *d);
 int chunkw_render(struct out *o, const struct chunkw_meta *m, size_t size,
     size_t overlap, struct digest *d);
 
+/* Bytes as a JSON string (quotes included) appended to b: valid UTF-8 as
+ * it is, '"', '\\' and control bytes escaped, any other byte as U+FFFD. */
+void chunkw_json_str(struct buf *b, const char *s, size_t n);
+
 /* The stable id of a chunk: hex of the first 16 bytes of SHA-256 over repo,
  * path, chunk number and text, each preceded by its length. out gets 33 bytes. */
 void chunkw_id(const char *repo, const char *path, size_t pathlen, uint64_t n,

@@ -1,6 +1,7 @@
 /*
  * cli.c - argv to a command: `digest` (cmd_digest.c), `run` (cmd_run.c),
- * `report` (cmd_report.c), `version`, `help [CMD]`. See cli.h.
+ * `report` (cmd_report.c), `index` (cmd_index.c), `query` (cmd_query.c),
+ * `version`, `help [CMD]`. See cli.h.
  *
  * Each command parses its options from its own tables (opts.h); this file
  * only dispatches, and decides how the process ends when the reader of
@@ -14,6 +15,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "tls.h"
 
 static const char usage_main[] =
 "usage: repodigest COMMAND [options]\n"
@@ -25,6 +27,8 @@ static const char usage_main[] =
 "                  - (stdin), an archive URL, or a GitHub repository\n"
 "  run [FEED]      digest a whole repos.json feed as a batch\n"
 "  report FILE...  merge the JSON reports of a sharded run, print the totals\n"
+"  index SOURCE... put chunks into the search index\n"
+"  query TEXT...   search the index: the best-matching chunks\n"
 "  version         print the version\n"
 "  help [COMMAND]  this text, or a command's options\n"
 "\n"
@@ -39,14 +43,24 @@ static const struct {
 	{ "digest", cmd_digest, cmd_digest_help },
 	{ "run", cmd_run, cmd_run_help },
 	{ "report", cmd_report, cmd_report_help },
+	{ "index", cmd_index, cmd_index_help },
+	{ "query", cmd_query, cmd_query_help },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 static int
 cmd_version(void)
 {
+	size_t extra = tls_builtin_anchors_extra;
+
 	printf("repodigest %s (digest format %s)\n", REPODIGEST_VERSION,
 	    DIGEST_FORMAT_VERSION);
+	/* what an image trusts, readable without unpacking it */
+	printf("trust: %s, %zu anchors", tls_builtin_trust,
+	    tls_builtin_anchors_count - extra);
+	if (extra > 0)
+		printf(" +%zu extra", extra);
+	putchar('\n');
 	return 0;
 }
 
@@ -120,8 +134,8 @@ cli_main(int argc, char **argv)
 	 * errors, not a silent death; stdout is handled in finish_stdout */
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
-		fputs("repodigest: missing command (digest, run, report, version, "
-		    "help)\n"
+		fputs("repodigest: missing command (digest, run, report, index, "
+		    "query, version, help)\n"
 		    "Run 'repodigest --help' for usage.\n", stderr);
 		return EXIT_USAGE;
 	}

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "fetch.h"
+#include "job.h"
 #include "opts.h"
 
 #define DIGEST_FORMAT_VERSION "1"
@@ -75,6 +76,15 @@ void chunk_args_init(struct chunk_args *ca);
 int chunk_args_check(const char *cmd, const struct chunk_args *ca,
     int chunks);
 
+/*
+ * The options every command shares that change a body (--max-output, -i,
+ * -e, --chunk-size, --chunk-overlap) into s, the rest zero: the one place
+ * options become job settings (job.h; -s and --include-gitignored, digest's
+ * alone, are set by it after).
+ */
+void job_settings_args(struct job_settings *s, uint64_t max_output,
+    const struct pattern_args *pat, const struct chunk_args *ch);
+
 /* Network state for one command, owned by the caller. */
 struct net_setup {
 	struct tls_anchors anchors;
@@ -94,10 +104,14 @@ void net_teardown(struct net_setup *ns);
 int cmd_digest(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_index(int argc, char **argv);
+int cmd_query(int argc, char **argv);
 
 /* The commands' option sets, for `repodigest help CMD`. */
 void cmd_digest_help(void);
 void cmd_run_help(void);
 void cmd_report_help(void);
+void cmd_index_help(void);
+void cmd_query_help(void);
 
 #endif

@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "pipeline.h"
+#include "shard.h"
 
 struct run_args {
 	const char *out;
@@ -118,11 +119,11 @@ static const struct opt_cmd run_cmd = {
 	"       than --max-failures), but not every one attempted\n"
 	"  1    the run could not do its job: a setup failure before any work\n"
 	"       (feed unreadable or not an array, output unusable or failing\n"
-	"       its S3 check, bad shard, pattern, template or report\n"
-	"       destination); every repository attempted failed; more than\n"
-	"       --max-failures failed; or the state file or report could not\n"
-	"       be written (the digests are stored all the same)\n"
-	"  2    usage error\n"
+	"       its S3 check, bad pattern, template or report destination);\n"
+	"       every repository attempted failed; more than --max-failures\n"
+	"       failed; or the state file or report could not be written (the\n"
+	"       digests are stored all the same)\n"
+	"  2    usage error, a bad shard (flags or environment) included\n"
 	"  130  interrupted (SIGTERM/SIGINT): the state and report are written\n"
 	"       first, also when the grace period runs out\n"
 };
@@ -200,14 +201,28 @@ cmd_run(int argc, char **argv)
 	if (ra.shard != NULL && ra.batch_size != NULL)
 		return opts_usage_error("run", "--shard and --batch-size conflict",
 		    NULL);
+	{
+		/* a bad shard (flags or environment) fails every retry
+		 * alike: a usage error, exit 2, the status the Kubernetes
+		 * manifests' FailJob rule keys on */
+		struct shard sh;
+		struct err_ctx ec;
+		char m[512];
+
+		memset(&ec, 0, sizeof ec);
+		if (shard_config(&sh, ra.shard, ra.batch_size, ra.offset,
+		    &ec) != 0) {
+			err_format(&ec, m, sizeof m);
+			return opts_usage_error("run", m, NULL);
+		}
+	}
 	memset(&ro, 0, sizeof ro);
 	if ((r = parse_formats(ra.format, &ro.formats)) != 0)
 		return r;
 	if ((r = chunk_args_check("run", &ra.chunk,
 	    (ro.formats & RUN_FORMAT_CHUNKS) != 0)) != 0)
 		return r;
-	ro.chunk_size = ra.chunk.size;
-	ro.chunk_overlap = ra.chunk.overlap;
+	job_settings_args(&ro.set, ra.max_output, &ra.pat, &ra.chunk);
 	ro.feed = nops ? argv[0] : PIPELINE_DEFAULT_FEED;
 	ro.out = ra.out;
 	ro.archive_url = ra.gh.archive_url;
@@ -222,9 +237,6 @@ cmd_run(int argc, char **argv)
 	ro.attempts = (int)ra.retries;
 	ro.max_failures = ra.max_failures == UINT64_MAX ? -1 :
 	    (long)ra.max_failures;
-	ro.max_output = ra.max_output;
-	ro.includes = ra.pat.inc.n ? ra.pat.inc.v : NULL;
-	ro.excludes = ra.pat.exc.n ? ra.pat.exc.v : NULL;
 	ro.report = ra.report;
 	ro.state = ra.state;
 	ro.resume = ra.resume;
@@ -246,12 +258,6 @@ cmd_run(int argc, char **argv)
 		return 1;
 	ro.fetch = &ns.fo;
 	r = pipeline_run(&ro);
-	/* 130 after the grace period: workers may still be running on this
-	 * memory (pipeline.h); end the process now, as the grace promised */
-	if (r == 130) {
-		fflush(NULL);
-		_exit(r);
-	}
 	net_teardown(&ns);
 	return r;
 }

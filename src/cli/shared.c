@@ -78,8 +78,12 @@ const struct opt chunk_opts[] = {
 /* 1 TiB: more than any digest can be, small enough to add to safely */
 const struct opt max_output_opt[] = {
 	OPT_U64_("max-output", 0, "BYTES", 0, 0, (uint64_t)1 << 40,
-	    "cut the output at BYTES with a truncation\n"
-	    "notice (0: no cap)"),
+	    "keep the first BYTES of output (cut back to\n"
+	    "a UTF-8 character boundary) and append\n"
+	    "\"\\n\\n[... Summary truncated at NKB limit ...]\"\n"
+	    "(N = BYTES/1024 rounded down; under 1024,\n"
+	    "\"NB\" in bytes): at most 51 bytes more than\n"
+	    "BYTES. Output that fits is whole (0: no cap)"),
 	OPT_END
 };
 
@@ -103,6 +107,19 @@ chunk_args_check(const char *cmd, const struct chunk_args *ca, int chunks)
 		return opts_usage_error(cmd,
 		    "--chunk-size and --chunk-overlap need --format chunks", NULL);
 	return 0;
+}
+
+/* see cmd.h */
+void
+job_settings_args(struct job_settings *s, uint64_t max_output,
+    const struct pattern_args *pat, const struct chunk_args *ch)
+{
+	memset(s, 0, sizeof *s);
+	s->max_output = max_output;
+	s->includes = pat->inc.n ? pat->inc.v : NULL;
+	s->excludes = pat->exc.n ? pat->exc.v : NULL;
+	s->chunk_size = ch->size;
+	s->chunk_overlap = ch->overlap;
 }
 
 /* see cmd.h */

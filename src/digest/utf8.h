@@ -43,4 +43,12 @@ void utf8v_end(struct utf8v *v);
  */
 size_t utf8_lower_key(const uint8_t *name, size_t n, uint8_t *out, size_t cap);
 
+/*
+ * One code point lower-cased by the same tables, alone: no final-sigma
+ * context, and U+0130 (the one character Python lowers to two) gives 'i'.
+ * For callers that fold case character by character (the search tokenizer);
+ * cp itself when it has no lower case.
+ */
+uint32_t utf8_lower_cp(uint32_t cp);
+
 #endif

@@ -366,14 +366,13 @@ alert_name(int a)
 
 /*
  * BearSSL's last error -> our code, with a detail naming what BearSSL saw.
- * The classes follow what the user can do: fix trust (untrusted, name,
- * dates), fix the server (version, handshake), or retry (protocol noise).
+ * The classes follow what the user can do: fix trust (untrusted, issuer not
+ * a CA, name, dates, another certificate problem), fix the server (version,
+ * handshake), or retry (protocol noise).
  */
 static int
 map_br_error(int br, char *d, size_t cap)
 {
-	int code;
-
 	if (br >= BR_ERR_RECV_FATAL_ALERT && br < BR_ERR_SEND_FATAL_ALERT) {
 		int al = br - BR_ERR_RECV_FATAL_ALERT;
 		snprintf(d, cap, "received alert %d %s", al, alert_name(al));
@@ -394,16 +393,33 @@ map_br_error(int br, char *d, size_t cap)
 		snprintf(d, cap, "sent alert %d %s", al, alert_name(al));
 		return ERR_TLS_PROTOCOL;
 	}
+	if (br >= BR_ERR_X509_OK && br < 64) {
+		/* the words are err.c's; the code says what to fix */
+		const char *w = err_x509_str(br);
+
+		if (br == BR_ERR_X509_NOT_TRUSTED)
+			/* the cause and the remedy: our CAs are Mozilla's,
+			 * not the host's; a private CA is added at run time */
+			snprintf(d, cap, "its chain ends in a CA outside "
+			    "Mozilla's roots and --cacert/SSL_CERT_FILE");
+		else if (w != NULL)
+			snprintf(d, cap, "%s", w);
+		else
+			snprintf(d, cap, "BearSSL X.509 status %d", br);
+		switch (br) {
+		case BR_ERR_X509_NOT_TRUSTED:
+			return ERR_TLS_UNTRUSTED;
+		case BR_ERR_X509_BAD_SERVER_NAME:
+			return ERR_TLS_NAME;
+		case BR_ERR_X509_EXPIRED:
+			return ERR_TLS_EXPIRED;
+		case BR_ERR_X509_NOT_CA:
+			return ERR_TLS_NOT_CA;
+		default:
+			return ERR_TLS_CERT;
+		}
+	}
 	switch (br) {
-	case BR_ERR_X509_NOT_TRUSTED:
-		snprintf(d, cap, "no trust anchor for the chain");
-		return ERR_TLS_UNTRUSTED;
-	case BR_ERR_X509_BAD_SERVER_NAME:
-		snprintf(d, cap, "name not in the certificate");
-		return ERR_TLS_NAME;
-	case BR_ERR_X509_EXPIRED:
-		snprintf(d, cap, "outside its validity dates");
-		return ERR_TLS_EXPIRED;
 	case BR_ERR_UNSUPPORTED_VERSION:
 	case BR_ERR_BAD_VERSION:
 		/* also what a non-TLS peer (plain HTTP) looks like */
@@ -430,14 +446,8 @@ map_br_error(int br, char *d, size_t cap)
 	default:
 		break;
 	}
-	if (br >= BR_ERR_X509_OK && br < 64) {
-		snprintf(d, cap, "BearSSL X.509 error %d", br);
-		code = ERR_TLS_CERT;
-	} else {
-		snprintf(d, cap, "BearSSL error %d", br);
-		code = ERR_TLS_PROTOCOL;
-	}
-	return code;
+	snprintf(d, cap, "BearSSL error %d", br);
+	return ERR_TLS_PROTOCOL;
 }
 
 /* Record a sticky error and fill e (whose source the caller set). */
@@ -455,7 +465,7 @@ fail(struct tls *t, int code, const char *detail, struct err_ctx *e)
 static int
 closed_error(struct tls *t, struct err_ctx *e)
 {
-	char d[96];
+	char d[128];
 	int br, code;
 
 	if (t->err != 0)

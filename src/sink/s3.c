@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "s3.h"
+#include "s3list.h"
 #include "s3xml.h"
 #include "sigv4.h"
 
@@ -220,6 +221,8 @@ struct req {
 	const char *content_type;
 	const struct s3_meta *meta;
 	size_t nmeta;
+	const char *query;              /* canonical query ("" or NULL: none);
+	                                 * set: a bucket request (the list) */
 };
 
 /* A bucket name usable as the first label of a host name (see s3.h). */
@@ -321,6 +324,23 @@ request(struct s3_client *s, const struct req *q, struct fetch_resp *rs,
 		return err_set(ec, ERR_S3_META, "too many metadata fields");
 	if ((e = s3_target(&s->cfg, q->key, &t, ec)) != 0)
 		return e;
+	if (q->query != NULL && q->query[0] != '\0') {
+		/* the bucket itself: its path without the key prefix or a
+		 * trailing '/', then ?query on the URL (signed as sent) */
+		size_t pl = strlen(t.path), ul = strlen(t.url);
+		size_t cut = strlen(s->cfg.prefix) + (s->cfg.prefix[0] ? 1 : 0) +
+		    (t.virtual_host ? 0 : 1);
+		if (cut >= pl || cut >= ul)
+			return err_set(ec, ERR_USAGE, "object key too long");
+		if (t.virtual_host)
+			cut--;  /* keep the root "/" */
+		t.path[pl - cut] = '\0';
+		t.url[ul - cut] = '\0';
+		if (strlen(t.url) + 1 + strlen(q->query) >= sizeof t.url)
+			return err_set(ec, ERR_URL_TOO_LONG, NULL);
+		strcat(t.url, "?");
+		strcat(t.url, q->query);
+	}
 
 	sigv4_payload_hash(q->body, q->has_body ? q->len : 0, hash);
 	sigv4_amz_date(time(NULL) + s->skew + s->test_skew, date);
@@ -358,8 +378,8 @@ request(struct s3_client *s, const struct req *q, struct fetch_resp *rs,
 	sr.method.n = strlen(q->method);
 	sr.path.p = path;
 	sr.path.n = strlen(path);
-	sr.query.p = "";
-	sr.query.n = 0;
+	sr.query.p = q->query != NULL ? q->query : "";
+	sr.query.n = strlen(sr.query.p);
 	sr.headers = h;
 	sr.nheaders = nh;
 	sr.payload_hash = hash;
@@ -530,6 +550,108 @@ s3_get(struct s3_client *s, const char *key, int *found, fetch_body_fn fn,
 	int e = object_request(s, "GET", key, found, fn, ctx, &rs, ec);
 
 	fetch_resp_free(&rs);
+	return e;
+}
+
+/* A list page's body through the list parser, each key to the caller. */
+struct list_page {
+	struct s3list l;
+	s3_key_fn fn;
+	void *ctx;
+	size_t skip;                    /* the config prefix and its '/' */
+	int err;                        /* the caller's or the parser's */
+};
+
+static int
+list_body(void *ctx, const uint8_t *p, size_t n)
+{
+	struct list_page *lp = ctx;
+	enum s3list_event ev;
+	size_t k;
+
+	while (n > 0 && lp->err == 0) {
+		k = s3list_push(&lp->l, p, n, &ev);
+		p += k;
+		n -= k;
+		if (ev == S3LIST_ERROR)
+			lp->err = ERR_S3_LIST;
+		else if (ev == S3LIST_KEY && lp->l.key_len > lp->skip)
+			lp->err = lp->fn(lp->ctx, lp->l.key + lp->skip,
+			    lp->l.size);
+	}
+	return lp->err;
+}
+
+/* see s3.h */
+int
+s3_list(struct s3_client *s, const char *sub, s3_key_fn fn, void *ctx,
+    struct err_ctx *ec)
+{
+	char prefix[S3_PATH_MAX], tok[S3LIST_TOKEN_MAX + 1] = "";
+	char penc[3 * S3_PATH_MAX], tenc[3 * S3LIST_TOKEN_MAX + 1];
+	char query[3 * S3_PATH_MAX + 3 * S3LIST_TOKEN_MAX + 64];
+	struct list_page *lp;
+	struct fetch_resp rs;
+	struct req q;
+	int e = 0;
+
+	if ((size_t)snprintf(prefix, sizeof prefix, "%s%s%s", s->cfg.prefix,
+	    s->cfg.prefix[0] ? "/" : "", sub) >= sizeof prefix)
+		return err_set(ec, ERR_USAGE, "list prefix too long");
+	if (sigv4_uri_encode(prefix, strlen(prefix), 0, penc, sizeof penc,
+	    NULL) != 0)
+		return err_set(ec, ERR_USAGE, "list prefix too long");
+	if ((lp = malloc(sizeof *lp)) == NULL)
+		return err_set(ec, ERR_NOMEM, NULL);
+	/* a server that says "truncated" forever with new tokens is stopped
+	 * by the page cap (S3_LIST_PAGES), one that repeats a token at once */
+	for (unsigned page = 0; e == 0; page++) {
+		if (page == S3_LIST_PAGES) {
+			e = err_set(ec, ERR_S3_LIST, "more than %u pages",
+			    S3_LIST_PAGES);
+			break;
+		}
+		/* the canonical order: parameters sorted by name */
+		if (tok[0] != '\0') {
+			if (sigv4_uri_encode(tok, strlen(tok), 0, tenc,
+			    sizeof tenc, NULL) != 0) {
+				e = err_set(ec, ERR_S3_LIST, "token too long");
+				break;
+			}
+			snprintf(query, sizeof query, "continuation-token=%s&"
+			    "list-type=2&prefix=%s", tenc, penc);
+		} else {
+			snprintf(query, sizeof query, "list-type=2&prefix=%s",
+			    penc);
+		}
+		memset(lp, 0, sizeof *lp);
+		s3list_init(&lp->l);
+		lp->fn = fn;
+		lp->ctx = ctx;
+		lp->skip = s->cfg.prefix[0] ? strlen(s->cfg.prefix) + 1 : 0;
+		memset(&q, 0, sizeof q);
+		q.method = "GET";
+		q.key = "";
+		q.query = query;
+		memset(&rs, 0, sizeof rs);
+		e = request_checked(s, &q, NULL, list_body, lp, &rs, ec);
+		fetch_resp_free(&rs);
+		if (e == 0 && lp->err == 0 && s3list_end(&lp->l) != 0)
+			lp->err = ERR_S3_LIST;
+		if (lp->err == ERR_S3_LIST)
+			e = err_set(ec, ERR_S3_LIST, "%s", lp->l.detail);
+		else if (e == 0 && lp->err != 0)
+			e = lp->err;
+		if (e != 0 || !lp->l.truncated)
+			break;
+		if (lp->l.token[0] == '\0' || strcmp(lp->l.token, tok) == 0) {
+			e = err_set(ec, ERR_S3_LIST, "truncated list without a "
+			    "new continuation token");
+			break;
+		}
+		memcpy(tok, lp->l.token, sizeof tok);
+	}
+	free(lp);
 	return e;
 }
 

@@ -1,5 +1,6 @@
 /*
- * s3.h - S3/R2 object requests signed by ourselves: PUT, HEAD, GET.
+ * s3.h - S3/R2 object requests signed by ourselves: PUT, HEAD, GET, and
+ * the list of a prefix's keys (LIST).
  *
  * Addressing: virtual-hosted (https://BUCKET.s3.REGION.amazonaws.com/KEY)
  * for AWS endpoints when the bucket name is a DNS label, path-style
@@ -109,6 +110,19 @@ int s3_head(struct s3_client *s, const char *key, int *found,
 /* GET key into fn. *found = 0 on 404. */
 int s3_get(struct s3_client *s, const char *key, int *found, fetch_body_fn fn,
     void *ctx, struct err_ctx *ec);
+
+/*
+ * Each object whose key starts with sub (under the prefix of the
+ * configuration), through ListObjectsV2 page by page (at most
+ * S3_LIST_PAGES of 1,000 keys): fn gets the key as s3_get() takes it
+ * (without the configured prefix) and its size. fn's non-zero value stops
+ * the list and is returned. Errors: the server's (as s3_get), ERR_S3_LIST
+ * for an answer that is not a list (s3list.h).
+ */
+#define S3_LIST_PAGES 100000u
+typedef int (*s3_key_fn)(void *ctx, const char *key, uint64_t size);
+int s3_list(struct s3_client *s, const char *sub, s3_key_fn fn, void *ctx,
+    struct err_ctx *ec);
 
 /*
  * GET key, for a run's start-up check: 0 when the object exists (its body

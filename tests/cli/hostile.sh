@@ -1,7 +1,7 @@
 #!/bin/sh
 # hostile.sh BINARY - hostile and broken archives end with one clear line naming
 # the source and the cause, exit 1, in bounded time (30 s each) and nothing on
-# stdout.
+# stdout; cut ones too, over HTTP from a loopback server as well.
 BIN=$1
 . "$(dirname "$0")/lib.inc"
 
@@ -26,6 +26,67 @@ expect_fail "corrupt gzip" 1 "corrupt.tar.gz: " "$BIN" digest "$W/corrupt.tar.gz
 # truncated tar (uncompressed, cut inside a header)
 gzip -dc "$W/good.tar.gz" | head -c 1300 > "$W/trunc.tar"
 expect_fail "truncated tar" 1 "trunc.tar: truncated tar archive" "$BIN" digest "$W/trunc.tar"
+# a tar that ends without its end-of-archive marker (two zero blocks) is cut,
+# even at an entry boundary with every entry so far whole: from a file, a
+# .tar.gz whose gzip stream is complete, stdin, and over HTTP with no
+# Content-Length (Connection: close) as a download cut short arrives. One
+# zero block and then EOF is complete (GNU tar and Python's tarfile read it
+# too): nothing can follow that block.
+mkdir -p "$W/cut/top"
+for i in 1 2 3 4; do printf 'file %s\n' $i > "$W/cut/top/f$i.txt"; done
+(cd "$W/cut" && tar --format=ustar -cf "$W/whole.tar" top)
+python3 - "$W/whole.tar" "$W/noend.tar" "$W/onezero.tar" <<'PY'
+import sys
+d = open(sys.argv[1], "rb").read()
+end = len(d)
+while d[end - 512:end] == bytes(512):
+    end -= 512
+# the first two of four files: a cut at a 512-byte boundary between entries
+open(sys.argv[2], "wb").write(d[:512 * 5])
+open(sys.argv[3], "wb").write(d[:end] + bytes(512))
+PY
+tar -tf "$W/noend.tar" >/dev/null 2>&1 && ok || bad "GNU tar lists the cut archive (premise)"
+gzip -c "$W/noend.tar" > "$W/noend.tar.gz"
+NOEND="truncated tar archive: the end-of-archive marker (two zero blocks) is missing at offset 2560"
+expect_fail "tar without end marker" 1 "noend.tar: $NOEND" "$BIN" digest "$W/noend.tar"
+expect_fail "tar.gz without end marker" 1 "noend.tar.gz: $NOEND" "$BIN" digest "$W/noend.tar.gz"
+expect_fail "stdin tar without end marker" 1 "^repodigest: -: $NOEND" sh -c '"$1" digest - < "$2"' sh "$BIN" "$W/noend.tar"
+[ -s "$W/out" ] && bad "cut archive: a digest on stdout" || ok
+expect_ok "one zero block, then EOF" "$BIN" digest -q "$W/onezero.tar" &&
+	{ [ "$(grep -c '^FILE: ' "$W/out")" -eq 4 ] && ok || bad "one zero block: $(grep '^FILE: ' "$W/out")"; }
+# the loopback server: the whole body, no Content-Length, then it closes; it
+# answers at most 8 requests and stops by itself after 60 s
+python3 - "$W/http.port" "$W/noend.tar" "$W/noend.tar.gz" <<'PY' &
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+bodies = {b".tar.gz": open(sys.argv[3], "rb").read(), b".tar": open(sys.argv[2], "rb").read()}
+s.settimeout(60)
+end = time.time() + 60
+for _ in range(8):
+    if time.time() > end: break
+    try: c = s.accept()[0]
+    except Exception: break
+    c.settimeout(5)
+    try: path = c.recv(65536).split(b" ")[1].split(b"?")[0]
+    except Exception: c.close(); continue
+    body = next(v for k, v in bodies.items() if path.endswith(k))
+    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nConnection: close\r\n\r\n" + body)
+    c.close()
+PY
+i=0; while [ $i -lt 50 ] && [ ! -s "$W/http.port" ]; do sleep 0.1; i=$((i + 1)); done
+HP=$(cat "$W/http.port")
+expect_fail "HTTP tar without end marker" 1 "127.0.0.1:$HP/o/r.tar: $NOEND" "$BIN" digest "http://127.0.0.1:$HP/o/r.tar"
+expect_fail "HTTP tar.gz without end marker" 1 "127.0.0.1:$HP/o/r.tar.gz: $NOEND" "$BIN" digest "http://127.0.0.1:$HP/o/r.tar.gz"
+# a batch run stores nothing for it and says so: failed, exit 1 (all failed)
+printf '[{"owner":"o","name":"r","url":"https://github.com/o/r"}]' > "$W/one.json"
+timeout 60 "$BIN" run "$W/one.json" --out "$W/cutout" --state "$W/cut.state" --log-format text \
+	--archive-url "http://127.0.0.1:$HP/{owner}/{repo}.tar" >"$W/run.log" 2>&1
+rc=$?
+[ $rc -eq 1 ] && ok || bad "run over a cut tar: exit $rc: $(tail -3 "$W/run.log")"
+grep -q "Failed repo=o/r error=http://127.0.0.1:$HP/o/r.tar: $NOEND" "$W/run.log" && ok ||
+	bad "run over a cut tar: no failure line: $(cat "$W/run.log")"
+[ -z "$(find "$W/cutout" -type f 2>/dev/null)" ] && ok || bad "run over a cut tar stored $(find "$W/cutout" -type f)"
 # "../" and absolute names (GNU tar -P keeps them)
 mkdir -p "$W/evil/a"; printf 'x\n' > "$W/evil/x.txt"
 (cd "$W/evil/a" && tar -cPf "$W/dotdot.tar" ../x.txt)

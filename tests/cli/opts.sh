@@ -49,7 +49,7 @@ digest|--s3-region|eu-west-2|-
 run|--out|$W/digests|-
 run|--jobs|2|0
 run|-j|256|257
-run|--shard|0/1|-
+run|--shard|0/1|3/2
 run|--batch-size|2 --offset 0|-
 run|--offset|0 --batch-size 2|-
 run|--force||=
@@ -193,6 +193,33 @@ same --chunk-overlap 1000000 digest run
 try run --api-url http://x
 grep -q "^repodigest run: --api-url must be an https:// URL: http://x$" "$W/err" && ok ||
 	bad "run --api-url http://x: $(head -1 "$W/err")"
+# a bad shard, by flag or from the environment, is a usage error: exit 2,
+# which the Kubernetes manifests' FailJob rule keys on (the same arguments
+# fail the same way on every retry); the setting named as typed, first, then
+# the cause, in plain quotes-free text (no \x22)
+shard_case() {
+	n=$1 line=$2; shift 2
+	( export "$@"; try run )
+	rc=$?
+	if [ $rc -ne 2 ]; then bad "shard $n: exit $rc, want 2: $(head -1 "$W/err")"
+	elif [ "$(head -1 "$W/err")" != "repodigest run: $line" ]; then bad "shard $n: $(head -1 "$W/err")"
+	else ok; fi
+}
+try run --shard 3/2
+[ $? -eq 2 ] && [ "$(head -1 "$W/err")" = "repodigest run: --shard 3/2: invalid shard (want I/N, 0 <= I < N)" ] &&
+	ok || bad "--shard 3/2: $(head -1 "$W/err")"
+try run --batch-size 2 --offset 2
+[ $? -eq 2 ] && grep -q '^repodigest run: --offset 2: invalid --batch-size/--offset (want N >= 1, 0 <= K < N) (not below --batch-size 2)$' "$W/err" &&
+	ok || bad "--offset 2: $(head -1 "$W/err")"
+shard_case "REPODIGEST_SHARD" "REPODIGEST_SHARD=a/b: invalid shard (want I/N, 0 <= I < N)" REPODIGEST_SHARD=a/b
+shard_case "REPODIGEST_SHARDS" "REPODIGEST_SHARDS=x: invalid shard setting in the environment (not a count >= 1)" \
+	JOB_COMPLETION_INDEX=0 REPODIGEST_SHARDS=x
+shard_case "index not below" "JOB_COMPLETION_INDEX=3: invalid shard setting in the environment (not below REPODIGEST_SHARDS=3)" \
+	JOB_COMPLETION_INDEX=3 REPODIGEST_SHARDS=3
+shard_case "no count" "JOB_COMPLETION_INDEX=1: invalid shard setting in the environment (needs REPODIGEST_SHARDS, the shard count: the platform does not expose it)" \
+	JOB_COMPLETION_INDEX=1
+shard_case "count without index" "REPODIGEST_SHARDS=3: invalid shard setting in the environment (no task index: JOB_COMPLETION_INDEX, CLOUD_RUN_TASK_INDEX or AWS_BATCH_JOB_ARRAY_INDEX)" \
+	REPODIGEST_SHARDS=3
 
 # a closed stdout pipe ends the digest quietly, as cat would: killed by
 # SIGPIPE (141 in the shell), nothing on stderr. 2 MB of content, so the

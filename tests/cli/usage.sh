@@ -63,12 +63,32 @@ expect_fail "-o into a missing dir" 1 "cannot create" "$BIN" digest -q "$W/t" -o
 expect_ok "json" "$BIN" digest "$W/t" --format json
 if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert set(d)=={"summary","tree","content"}; assert "FILE: README.md" in d["content"]' "$W/out" 2>/dev/null; then ok; else bad "json output"; fi
 
-# --max-output: cut at a character boundary, with the seed's notice
+# --max-output: cut at a character boundary, with the replaced container's notice
 i=0; : > "$W/t/big.txt"; while [ $i -lt 300 ]; do printf 'caf\303\251 %04d\n' $i >> "$W/t/big.txt"; i=$((i + 1)); done
 expect_ok "max-output" "$BIN" digest -q "$W/t" --max-output 2048
 if tail -c 45 "$W/out" | grep -q '\[... Summary truncated at 2KB limit ...\]' &&
    [ "$(wc -c < "$W/out")" -le $((2048 + 45)) ]; then ok; else bad "max-output notice/size: $(wc -c < "$W/out")"; fi
 if python3 -c 'import sys; open(sys.argv[1],"rb").read().decode("utf-8")' "$W/out" 2>/dev/null; then ok; else bad "max-output cut inside a character"; fi
+# exactly what the help and README say: the first BYTES bytes of the whole
+# output (cut back to a character boundary), then the notice; a cap under
+# 1 KiB is given in bytes, never "0KB"; output that fits is left whole
+"$BIN" digest -q "$W/t" > "$W/whole.txt"
+for cap in 500 1 1023 1500; do
+	expect_ok "max-output $cap" "$BIN" digest -q "$W/t" --max-output $cap
+	python3 - "$W/out" "$W/whole.txt" $cap <<'PY' && ok || bad "max-output $cap: $(tail -c 60 "$W/out")"
+import sys
+out, whole, cap = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read(), int(sys.argv[3])
+notice = b"\n\n[... Summary truncated at %s limit ...]" % (b"%dKB" % (cap // 1024) if cap >= 1024 else b"%dB" % cap)
+assert out.endswith(notice), out[-60:]
+body = out[:-len(notice)]
+assert whole.startswith(body) and cap - 4 < len(body) <= cap, (len(body), cap)
+body.decode("utf-8")
+assert len(notice) <= 51
+PY
+done
+n=$(wc -c < "$W/whole.txt")
+expect_ok "max-output that fits" "$BIN" digest -q "$W/t" --max-output "$n"
+cmp -s "$W/out" "$W/whole.txt" && ok || bad "output of exactly --max-output bytes changed"
 
 # --report lists kept and skipped files with reasons
 printf 'x\n' > "$W/t/app.log"

@@ -7,7 +7,10 @@
  * checked with abort(): DATA slices lie inside the bytes the push consumed,
  * data per entry adds up to the entry's size, every reported path is
  * relative, NUL-free, free of "." and ".." components and of the stated
- * length, events follow ENTRY (DATA*) ENTRY_END, and errors stick.
+ * length, events follow ENTRY (DATA*) ENTRY_END, errors stick, and an
+ * archive is complete only once its end marker began: a whole zero block
+ * where a header belongs (END, or the first of the two zero blocks), never
+ * EOF at a mere entry boundary.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -118,6 +121,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!err)
 		err = tar_finish(&T);
+	if (!err && !ended && T.zero_blocks != 1)
+		abort();
+	if (err == ERR_TAR_NO_END && (in_entry || T.offset % 512 != 0))
+		abort();
 	if (err) {
 		struct tar_ev ev;
 		if (tar_push(&T, data, size, &ev) != 0 ||

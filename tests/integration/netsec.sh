@@ -8,7 +8,8 @@
 #   - GITHUB_TOKEN goes only over https to the API's exact origin: never to a
 #     plain-http URL on the API's host (a mirror), never to an http --api-url;
 #   - no URL secret is printed: credentials in a URL, a ?token= in an archive
-#     or feed URL, in errors and in log lines;
+#     or feed URL, in errors and in log lines (where the ": " between the
+#     redacted URL and the cause stays);
 #   - a ref is percent-encoded in API URLs ("a#b" is not "a");
 #   - a 404 says "(or private: set GITHUB_TOKEN)" for GitHub only, not for a
 #     mirror.
@@ -124,7 +125,16 @@ grep -q "$SECRET" "$W/err" && bad "the password is printed: $(cat "$W/err")" || 
 grep -q 'https://\*\*\*@test.invalid' "$W/err" && ok || bad "no redacted URL: $(cat "$W/err")"
 expect_fail "404 with a query" 1 "HTTP 404" "$B" digest $R $CA "https://test.invalid:$P/nope.tar.gz?token=$SECRET"
 grep -q "$SECRET" "$W/err" && bad "the query is printed: $(cat "$W/err")" || ok
-grep -q 'nope.tar.gz?\*\*\*' "$W/err" && ok || bad "no redacted query: $(cat "$W/err")"
+grep -q 'nope.tar.gz?\*\*\*: HTTP 404 not found' "$W/err" && ok || bad "no redacted query: $(cat "$W/err")"
+# the run's log line too: the query redacted, the ": " before the cause kept
+printf '[{"owner":"RepoDigest","name":"nope","url":"https://github.com/RepoDigest/nope"}]' >"$W/nope-feed.json"
+for fmt in json text; do
+	timeout 60 "$B" run "$W/nope-feed.json" --out "$W/o-nope" $R $CA --state "$W/st-nope" --log-format $fmt \
+		--archive-url "https://mirror.test.invalid:$P/mirror/{owner}/{repo}.tar.gz?token=$SECRET" >"$W/nope.log" 2>&1
+	grep -q "mirror/RepoDigest/nope.tar.gz?\*\*\*: HTTP 404 not found" "$W/nope.log" && ok ||
+		bad "$fmt: run's error line: $(grep -i fail "$W/nope.log" | head -2)"
+	grep -q "$SECRET" "$W/nope.log" && bad "$fmt: the query is logged: $(grep "$SECRET" "$W/nope.log" | head -1)" || ok
+done
 # the feed URL in the run's log lines (JSON and text)
 printf '[]' >"$NGINX_WWW/feed.json"
 for fmt in json text; do

@@ -1,8 +1,9 @@
 #!/bin/sh
 # run.sh BINARY - `repodigest run`: the sample feed and a 300-repo synthetic
 # feed against an offline file:// mirror: objects and sidecars, cache hits on
-# the second run, every malformed feed in tests/data/feeds/bad, shards (flags,
-# Kubernetes and Cloud Run variables) covering the feed exactly once, failures
+# the second run, every malformed feed in tests/data/feeds/bad and what its
+# error or skip says, shards (flags, Kubernetes and Cloud Run variables)
+# covering the feed exactly once, failures
 # that do not stop the run, --max-failures, SIGTERM + --resume giving the same
 # result as an uninterrupted run, --dry-run touching nothing.
 cd "$(dirname "$0")/../.." || exit 1
@@ -89,6 +90,19 @@ for f in "$FEEDS"/bad/*.json; do
 	esac
 done
 expect_fail "missing feed" 1 "Cannot read the feed" "$B" run "$W/nope.json" --out "$W/bad" --state "$W/sb"
+# what the messages say is so: a feed that is not JSON is a syntax error
+# where it stops being JSON (not "top level is null" for an "n"); a JSON
+# scalar is named; "\u0000" in a name is a NUL, not bad UTF-8
+printf 'not json' > "$W/notjson.json"
+expect_fail "feed not JSON" 1 "notjson.json: feed is not valid JSON at offset 1 (bad literal)" \
+	"$B" run "$W/notjson.json" --out "$W/bad" --state "$W/sb" --log-format text
+printf 'null\n' > "$W/null.json"
+expect_fail "feed null" 1 "null.json: feed is not a JSON array of records (top level is null)" \
+	"$B" run "$W/null.json" --out "$W/bad" --state "$W/sb" --log-format text
+printf '[{"owner":"a","name":"n\\u0000","url":"https://github.com/a/n"}]' > "$W/nul.json"
+expect_ok "feed with a NUL" "$B" run "$W/nul.json" --out "$W/bad" $M --state "$W/sb" --log-format text --dry-run
+grep -q 'Skipping feed record index=0 repo=a reason=NUL character (U+0000) in name$' "$W/out" && ok ||
+	bad "NUL in a name: $(grep Skipping "$W/out")"
 
 # --- shards: the union of the shards' reports is the feed, once
 shards_cover() { # NAME: reports $W/sh.*.json
@@ -119,7 +133,7 @@ for i in 0 1; do
 done
 shards_cover && ok || bad "--shard shards do not cover the feed exactly once"
 [ ! -d "$W/dry" ] || [ -z "$(find "$W/dry" -name summary.txt)" ] && ok || bad "--dry-run stored objects"
-expect_fail "bad shard" 1 "shard" "$B" run "$W/big.json" --shard 3/3 --out "$W/dry" --state "$W/ss"
+expect_fail "bad shard" 2 "^repodigest run: --shard 3/3: invalid shard" "$B" run "$W/big.json" --shard 3/3 --out "$W/dry" --state "$W/ss"
 
 # --- failures do not stop the run
 mv "$W/mirror/org3/repo-010.tar.gz" "$W/repo-010.tar.gz"
@@ -133,10 +147,12 @@ cp "$W/mirror/org4/repo-004.tar.gz" "$W/mirror/org4/repo-011.tar.gz"
 
 # --- SIGTERM, then --resume: the same objects as one uninterrupted run
 "$B" run "$W/big.json" --out "$W/full" $M --state "$W/sfull" -j 2 >/dev/null 2>&1
-: >"$W/term.log"    # there before the first grep below, whoever runs first
 "$B" run "$W/big.json" --out "$W/part" $M --state "$W/spart" -j 1 --grace 10 > "$W/term.log" 2>&1 &
 pid=$!
-i=0; while [ $i -lt 100 ] && [ "$(grep -c 'Stored digest' "$W/term.log")" -lt 20 ]; do sleep 0.05; i=$((i + 1)); done
+# (the log may not exist yet, nor the run have started: a missing log counts
+# as no line, so the signal never comes before the run does)
+i=0; while [ $i -lt 100 ] && n=$(grep -c 'Stored digest' "$W/term.log" 2>/dev/null; true) &&
+	[ "${n:-0}" -lt 20 ]; do sleep 0.05; i=$((i + 1)); done
 kill -TERM $pid
 s=$(date +%s); wait $pid; rc=$?
 [ $rc -eq 130 ] && ok || bad "SIGTERM: exit $rc, want 130"

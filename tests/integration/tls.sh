@@ -1,17 +1,19 @@
 #!/bin/sh
 # tls.sh BINARY - net + tls against a real nginx on 127.0.0.1 (scripts/test-nginx),
 # through the tlsprobe driver, musl and ASan builds: a trusted chain works and the
-# bytes match; an unknown CA, a wrong name, an expired certificate, a TLS 1.0-only
-# server, a refused port and a silent server each end with one clear line, exit 1,
-# in bounded time. SSL_CERT_FILE and --cacert add the test CA; no switch turns
+# bytes match; an unknown CA, a wrong name, an expired certificate, a chain
+# whose issuer is not a CA (OpenSSL's s_server), a TLS 1.0-only server, a
+# refused port and a silent server each end with one clear line saying which,
+# exit 1, in bounded time. SSL_CERT_FILE and --cacert add the test CA; no switch turns
 # verification off. BINARY (build/repodigest) only locates the build directory.
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
-SILENT_PID=
+SILENT_PID= NOTCA_PID=
 cleanup() {
 	scripts/test-nginx stop "$W/nginx" 2>/dev/null
 	[ -n "$SILENT_PID" ] && kill "$SILENT_PID" 2>/dev/null
+	[ -n "$NOTCA_PID" ] && kill "$NOTCA_PID" 2>/dev/null
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -43,6 +45,30 @@ SILENT_PID=$!
 i=0
 while [ ! -s "$W/silent.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 SILENT=$(cat "$W/silent.port")
+
+# A chain whose intermediate is not a CA (basicConstraints CA:FALSE), served
+# by OpenSSL's s_server on 127.0.0.1: root -> notca -> test.invalid. It
+# answers 3 handshakes (the two probes, one digest) and stops, or after 120 s.
+N=$W/notca
+mkdir -p "$N"
+ec() { openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "$@" 2>/dev/null; }
+ec -x509 -keyout "$N/root.key" -out "$N/root.pem" -days 30 -subj /CN=root \
+	-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign
+ec -new -keyout "$N/int.key" -out "$N/int.csr" -subj /CN=notca
+printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyCertSign\n' > "$N/int.ext"
+openssl x509 -req -in "$N/int.csr" -CA "$N/root.pem" -CAkey "$N/root.key" -days 30 \
+	-extfile "$N/int.ext" -out "$N/int.pem" 2>/dev/null
+ec -new -keyout "$N/leaf.key" -out "$N/leaf.csr" -subj /CN=test.invalid
+printf 'basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:test.invalid\nextendedKeyUsage=serverAuth\n' > "$N/leaf.ext"
+openssl x509 -req -in "$N/leaf.csr" -CA "$N/int.pem" -CAkey "$N/int.key" -days 30 \
+	-extfile "$N/leaf.ext" -out "$N/leaf.pem" 2>/dev/null
+timeout 120 openssl s_server -accept 127.0.0.1:0 -cert "$N/leaf.pem" -key "$N/leaf.key" \
+	-cert_chain "$N/int.pem" -naccept 3 -www </dev/null >"$N/server.out" 2>&1 &
+NOTCA_PID=$!
+i=0
+while ! grep -q '^ACCEPT' "$N/server.out" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+NOTCA=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$N/server.out")
+[ -n "$NOTCA" ] || { bad "s_server: $(cat "$N/server.out")"; finish; exit 1; }
 
 # Does the TLS 1.0 server really speak TLS 1.0 (and nothing newer)? Otherwise
 # the negative case proves nothing: skip it with the reason.
@@ -90,6 +116,9 @@ for P in $PROBES; do
 	    "$P" --cacert "$NGINX_CA" 127.0.0.1 "$NGINX_PORT_WRONG" /
 	expect_fail "$f expired" 1 "TLS: server certificate expired or not yet valid" \
 	    "$P" --resolve "$T:$NGINX_PORT_EXPIRED:127.0.0.1" --cacert "$NGINX_CA" $T "$NGINX_PORT_EXPIRED" /
+	# which certificate problem, in words: not "BearSSL X.509 error 58"
+	expect_fail "$f issuer not a CA" 1 "$T:$NOTCA: TLS: server certificate's issuer is not a CA (127.0.0.1:$NOTCA, a certificate that signs another lacks CA:TRUE, or its path length limit is exceeded)" \
+	    "$P" --resolve "$T:$NOTCA:127.0.0.1" --cacert "$N/root.pem" $T "$NOTCA" /
 	if [ "$TLS10" = yes ]; then
 		expect_fail "$f tls1.0" 1 "TLS: .*\(handshake failed\|TLS 1.2\).*TLS 1.2" \
 		    "$P" --resolve "$T:$NGINX_PORT_TLS10:127.0.0.1" --cacert "$NGINX_CA" $T "$NGINX_PORT_TLS10" /
@@ -117,4 +146,7 @@ for P in $PROBES; do
 	# nothing was fetched by the failing cases above
 	[ ! -s "$W/out" ] && ok || bad "$f: output after failure: $(cat "$W/out")"
 done
+# and as a user of the command sees it
+expect_fail "digest: issuer not a CA" 1 "^repodigest: https://$T:$NOTCA/x.tar.gz: TLS: server certificate's issuer is not a CA (127.0.0.1:$NOTCA, a certificate that signs another lacks CA:TRUE" \
+	"$BIN" digest --resolve "$T:$NOTCA:127.0.0.1" --cacert "$N/root.pem" "https://$T:$NOTCA/x.tar.gz"
 finish

@@ -570,12 +570,61 @@ test_out_cap(void)
 		out_write(o, "more", 4);
 		size_t want = cap < 2 ? cap : cap < 5 ? 2 : 5;
 		char notice[80];
+		/* under 1 KiB the cap is given in bytes, never "0KB" */
 		snprintf(notice, sizeof notice,
-		    "\n\n[... Summary truncated at 0KB limit ...]");
-		CHECK(b.len == want + (cap < 9 ? strlen(notice) : 0),
-		    "cap %llu: len %zu", (unsigned long long)cap, b.len);
+		    "\n\n[... Summary truncated at %lluB limit ...]",
+		    (unsigned long long)cap);
+		CHECK(b.len == want + strlen(notice) &&
+		    memcmp(b.p + want, notice, strlen(notice)) == 0,
+		    "cap %llu: len %zu, notice %.*s", (unsigned long long)cap,
+		    b.len, (int)(b.len - want), (const char *)b.p + want);
 		CHECK(memcmp(b.p, s, want) == 0, "prefix");
 		CHECK(out_full(o), "full after the cap");
+		buf_free(&b);
+	}
+	/* from 1 KiB on, the replaced container's notice byte for byte: N KB
+	 * rounded down; never longer than OUT_NOTICE_MAX; output that fits
+	 * the cap exactly gets none */
+	{
+		static const struct {
+			uint64_t cap;
+			const char *notice;
+		} k[] = {
+			{ 1023, "\n\n[... Summary truncated at 1023B limit ...]" },
+			{ 1024, "\n\n[... Summary truncated at 1KB limit ...]" },
+			{ 2047, "\n\n[... Summary truncated at 1KB limit ...]" },
+			{ 524288, "\n\n[... Summary truncated at 512KB limit ...]" },
+			{ (uint64_t)1 << 40, "\n\n[... Summary truncated at "
+			    "1073741824KB limit ...]" },
+		};
+		static char fill[4096];
+
+		memset(fill, 'x', sizeof fill);
+		for (size_t i = 0; i < sizeof k / sizeof *k; i++) {
+			size_t body = k[i].cap < sizeof fill ?
+			    (size_t)k[i].cap : 0;
+			buf_init(&b, 1 << 20);
+			out_init_mem(o, &b, k[i].cap);
+			if (body > 0) {
+				out_write(o, fill, sizeof fill);
+			} else {
+				/* a cut at the 2^40 cap, without 1 TiB */
+				o->written = k[i].cap - 1;
+				out_write(o, "ab", 2);
+				body = 1;
+			}
+			CHECK(b.len == body + strlen(k[i].notice) &&
+			    memcmp(b.p + body, k[i].notice,
+			    strlen(k[i].notice)) == 0 &&
+			    strlen(k[i].notice) <= OUT_NOTICE_MAX,
+			    "cap %llu: %.*s", (unsigned long long)k[i].cap,
+			    (int)(b.len - body), (const char *)b.p + body);
+			buf_free(&b);
+		}
+		buf_init(&b, 1 << 20);
+		out_init_mem(o, &b, 100);
+		out_write(o, fill, 100);
+		CHECK(b.len == 100 && !out_full(o), "exactly the cap: no notice");
 		buf_free(&b);
 	}
 	free(o);

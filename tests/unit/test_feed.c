@@ -279,7 +279,7 @@ test_bad_records(void)
 		{ 0, "sample-council", "invalid UTF-8 in name" },
 		/* "\ud800" in the description: cJSON alone rejects the feed */
 		{ 1, "sample-council/lone-surrogate",
-		    "invalid UTF-8 in description" },
+		    "lone UTF-16 surrogate escape in description" },
 	};
 	static const struct want types[] = {
 		{ 0, "example-dept/number-url", "wrong type for url (number)" },
@@ -304,8 +304,8 @@ test_bad_records(void)
 		{ 2, "example-dept", "unsafe name" },
 		{ 3, "example-dept", "unsafe name" },
 		{ 4, "example-dept", "unsafe name" },
-		/* "\u0000" in name and url */
-		{ 5, "example-dept", "invalid UTF-8 in name" },
+		/* "\u0000" in name and url: said as what it is */
+		{ 5, "example-dept", "NUL character (U+0000) in name" },
 		{ 6, "example-dept", "unsafe name" },
 		{ 7, "", "unsafe owner" },
 	};
@@ -432,20 +432,35 @@ test_inline(void)
 	    "{\"name\":\"i\",\"url\":\"u\"},"
 	    REC("a", "j", "https://github.com/a/j",
 	    ",\"description\":\"pair \\ud83d\\ude00 ok\","
-	    "\"Owner\":[1],\"pushedAt\":null") "]");
+	    "\"Owner\":[1],\"pushedAt\":null") ","
+	    /* the worst reason of a member wins (bad bytes over a lone
+	     * surrogate over a NUL), in a key as in a value */
+	    REC("a", "k", "https://github.com/a/k",
+	    ",\"d\":[\"\\u0000\",\"\\udc00\"]") ","
+	    REC("a", "l", "https://github.com/a/l",
+	    ",\"d\":[\"\\u0000\xff\"]") ","
+	    REC("a", "m", "https://github.com/a/m", ",\"k\\u0000\":1") ","
+	    REC("a", "n", "https://github.com/a/n",
+	    ",\"d\":\"\xc3\\u0000\"") "]");
 	{
 		static const struct want w[] = {
 			{ 0, "a/b", "url given twice" },
-			{ 1, "a", "invalid UTF-8 in name" },
-			{ 2, "a/b", "invalid UTF-8 in description" },
-			{ 3, "a/b", "invalid UTF-8 in description" },
+			{ 1, "a", "NUL character (U+0000) in name" },
+			{ 2, "a/b", "lone UTF-16 surrogate escape in "
+			    "description" },
+			{ 3, "a/b", "lone UTF-16 surrogate escape in "
+			    "description" },
 			{ 4, "a/e", "pushedAt is not an ISO 8601 timestamp" },
 			{ 5, "a/f", "pushedAt is not an ISO 8601 timestamp" },
-			{ 6, "a/g", "invalid UTF-8 in x" },
+			{ 6, "a/g", "NUL character (U+0000) in x" },
 			{ 7, "", "empty owner" },
 			{ 8, "", "missing owner" },
+			{ 10, "a/k", "lone UTF-16 surrogate escape in d" },
+			{ 11, "a/l", "invalid UTF-8 in d" },
+			{ 12, "a/m", "NUL character (U+0000) in a field name" },
+			{ 13, "a/n", "invalid UTF-8 in d" },
 		};
-		CHECK(r.rc == ERR_OK && r.nrec == 10 && r.njobs == 1,
+		CHECK(r.rc == ERR_OK && r.nrec == 14 && r.njobs == 1,
 		    "hostile rc %d rec %zu jobs %zu", r.rc, r.nrec, r.njobs);
 		check_skips(&r, "hostile", w, NW(w));
 		if (r.njobs == 1)
@@ -459,7 +474,7 @@ test_inline(void)
 		static const char raw[] = "[" REC("a", "b\0c",
 		    "https://github.com/a/b", "") "]";
 		static const struct want w[] = {
-			{ 0, "a", "invalid UTF-8 in name" },
+			{ 0, "a", "NUL character (U+0000) in name" },
 		};
 		run_mem(&r, raw, sizeof raw - 1);
 		CHECK(r.rc == ERR_OK && r.njobs == 0, "raw nul jobs %zu",
@@ -613,12 +628,20 @@ test_strict(void)
 		{ "\xef\xbb[]", ERR_FEED_JSON },
 		{ "[", ERR_FEED_JSON },
 		{ "[\"abc", ERR_FEED_JSON },
-		/* not an array: known from the first byte, the rest unread */
+		/* not an array: an object is known from its '{', the rest
+		 * unread; any other value must be whole JSON to be named */
 		{ "{", ERR_FEED_NOT_ARRAY },
 		{ "{\"repos\": [}", ERR_FEED_NOT_ARRAY },
 		{ "true", ERR_FEED_NOT_ARRAY },
 		{ "-1", ERR_FEED_NOT_ARRAY },
 		{ "x", ERR_FEED_JSON },
+		{ "not json", ERR_FEED_JSON },
+		{ "nul", ERR_FEED_JSON },
+		{ "truex", ERR_FEED_JSON },
+		{ "1.", ERR_FEED_JSON },
+		{ "01", ERR_FEED_JSON },
+		{ "\"abc", ERR_FEED_JSON },
+		{ "\"a\" \"b\"", ERR_FEED_JSON },
 	};
 	struct run r;
 
@@ -627,6 +650,44 @@ test_strict(void)
 		CHECK(r.rc == t[i].rc, "strict \"%s\": rc %d, want %d", t[i].s,
 		    r.rc, t[i].rc);
 		run_free(&r);
+	}
+	/* the detail says what the feed is, and only when it is so: "not
+	 * json" starts like null but is a syntax error where it stops being
+	 * one; a number or literal followed by junk is junk */
+	{
+		static const struct {
+			const char *s;
+			int rc;
+			const char *detail;
+			long at;        /* offset, or -1 for none */
+		} d[] = {
+			{ "not json", ERR_FEED_JSON, "bad literal", 1 },
+			{ "null", ERR_FEED_NOT_ARRAY, "top level is null", -1 },
+			{ " false\n", ERR_FEED_NOT_ARRAY,
+			    "top level is boolean", -1 },
+			{ "-1.5e3", ERR_FEED_NOT_ARRAY, "top level is number",
+			    -1 },
+			{ "12 ", ERR_FEED_NOT_ARRAY, "top level is number", -1 },
+			{ "123abc", ERR_FEED_JSON,
+			    "data after the top-level value", 3 },
+			{ "\"repos\"", ERR_FEED_NOT_ARRAY,
+			    "top level is string", -1 },
+			{ "{\"repos\": []}", ERR_FEED_NOT_ARRAY,
+			    "top level is object", -1 },
+			{ "<html>", ERR_FEED_JSON, "a value must start here", 0 },
+			{ "nul", ERR_FEED_JSON, "truncated", 3 },
+		};
+
+		for (size_t i = 0; i < NW(d); i++) {
+			run_mem(&r, d[i].s, strlen(d[i].s));
+			CHECK(r.rc == d[i].rc && strcmp(r.ec.detail,
+			    d[i].detail) == 0 && (d[i].at < 0 ?
+			    !r.ec.has_offset : r.ec.has_offset &&
+			    r.ec.offset == (uint64_t)d[i].at),
+			    "\"%s\": rc %d, \"%s\" at %llu", d[i].s, r.rc,
+			    r.ec.detail, (unsigned long long)r.ec.offset);
+			run_free(&r);
+		}
 	}
 	run_mem(&r, "[]\0", 3);        /* NUL is not whitespace */
 	CHECK(r.rc == ERR_FEED_JSON && r.ec.offset == 2, "[] NUL: rc %d",

@@ -1,7 +1,8 @@
 /*
  * test_log.c - log lines: JSON and text shapes, registered secrets replaced
  * by [REDACTED], and every URL in a message or value shown through
- * url_redact() (no userinfo, no query), wherever it sits in the string.
+ * url_redact() (no userinfo, no query), wherever it sits in the string,
+ * and the punctuation after it (": cause") kept.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +55,8 @@ main(void)
 	    NULL, "json feed: %s", out);
 	CHECK(strstr(out, "\"url\":\"https://***@h.example:8443/o/r.tar.gz\"")
 	    != NULL, "json url: %s", out);
-	CHECK(strstr(out, "\"error\":\"https://h.example/x?*** HTTP 404 not "
+	/* the ": " after a URL is the message's, kept through the redaction */
+	CHECK(strstr(out, "\"error\":\"https://h.example/x?***: HTTP 404 not "
 	    "found\"") != NULL, "json error value: %s", out);
 	CHECK(strstr(out, "\"message\":\"fetch \\\"https://***@h.example/p?***"
 	    "\\\" failed\"") != NULL, "json message: %s", out);
@@ -77,6 +79,17 @@ main(void)
 	    "o/r.tar.gz ") != NULL, "text shape: %s", out);
 	CHECK(strstr(out, " key=value [REDACTED] end\n") != NULL,
 	    "text secret: %s", out);
+
+	/* prose punctuation after a URL stays, the query does not */
+	line(LOG_TEXT, "got https://u:pw@h.example/a?k=v1: bad (via "
+	    "http://h.example/b?k=v2), then http://h.example/c?k=v3; and "
+	    "http://h.example/d?k=v4.", NULL, out, sizeof out);
+	CHECK(strstr(out, " got https://***@h.example/a?***: bad (via "
+	    "http://h.example/b?***), then http://h.example/c?***; and "
+	    "http://h.example/d?***.\n") != NULL && strstr(out, "v1") == NULL &&
+	    strstr(out, "v2") == NULL && strstr(out, "v3") == NULL &&
+	    strstr(out, "v4") == NULL && strstr(out, ":pw@") == NULL,
+	    "punctuation: %s", out);
 
 	/* no "://" at all, or one without a scheme */
 	line(LOG_TEXT, "://x?y a://b@c", NULL, out, sizeof out);

@@ -216,12 +216,43 @@ test_config(void)
 			    t[k].desc) == 0, "case %zu describe \"%s\"", k,
 			    buf);
 		else
-			CHECK(ec.detail[0] != '\0' || rc == ERR_SHARD_CONFLICT,
-			    "case %zu has detail", k);
+			CHECK(ec.source[0] != '\0' || rc == ERR_SHARD_CONFLICT,
+			    "case %zu names its input", k);
 	}
-	/* the error detail quotes the value, bounded */
-	cfg(&s, "a/b", NULL, NULL, &ec);
-	CHECK(strcmp(ec.detail, "--shard \"a/b\"") == 0, "%s", ec.detail);
+	/* the error line names the setting as typed, then the cause; no
+	 * quotes of ours (err_format escapes '"' as \x22) */
+	{
+		static const struct {
+			const char *sh, *bs, *off, *line;
+		} m[] = {
+			{ "a/b", NULL, NULL, "--shard a/b: invalid shard "
+			    "(want I/N, 0 <= I < N)" },
+			{ "3/2", NULL, NULL, "--shard 3/2: invalid shard "
+			    "(want I/N, 0 <= I < N)" },
+			{ NULL, "0", "0", "--batch-size 0: invalid "
+			    "--batch-size/--offset (want N >= 1, 0 <= K < N)" },
+			{ NULL, "10", "10", "--offset 10: invalid "
+			    "--batch-size/--offset (want N >= 1, 0 <= K < N) "
+			    "(not below --batch-size 10)" },
+			{ NULL, NULL, "3", "--offset 3: invalid "
+			    "--batch-size/--offset (want N >= 1, 0 <= K < N) "
+			    "(needs --batch-size)" },
+		};
+		char line[512];
+
+		for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
+			cfg(&s, m[k].sh, m[k].bs, m[k].off, &ec);
+			err_format(&ec, line, sizeof line);
+			CHECK(strcmp(line, m[k].line) == 0, "line \"%s\"",
+			    line);
+		}
+		/* a huge value is cut, not copied whole */
+		memset(buf, '7', 200);
+		strcpy(buf + 200, "/3");
+		cfg(&s, buf, NULL, NULL, &ec);
+		CHECK(strlen(ec.source) == strlen("--shard ") + 40, "cut %zu",
+		    strlen(ec.source));
+	}
 }
 
 static void
@@ -231,7 +262,7 @@ test_env(void)
 		const char *vars[6];  /* name, value pairs, NULL-terminated */
 		const char *sh;       /* a --shard flag, wins over env */
 		int rc;
-		const char *desc;     /* describe, or a detail prefix */
+		const char *desc;     /* describe, or the error line's start */
 	} t[] = {
 		{ { "JOB_COMPLETION_INDEX", "2", "REPODIGEST_SHARDS", "3" },
 		    NULL, ERR_OK,
@@ -240,17 +271,21 @@ test_env(void)
 		    NULL, ERR_OK,
 		    "shard 1/4 (JOB_COMPLETION_INDEX=1, JOB_COMPLETIONS=4)" },
 		{ { "JOB_COMPLETION_INDEX", "1" }, NULL, ERR_SHARD_ENV,
-		    "JOB_COMPLETION_INDEX=1 needs REPODIGEST_SHARDS" },
+		    "JOB_COMPLETION_INDEX=1: invalid shard setting in the "
+		    "environment (needs REPODIGEST_SHARDS, the shard count" },
 		{ { "JOB_COMPLETION_INDEX", "3", "REPODIGEST_SHARDS", "3" },
-		    NULL, ERR_SHARD_ENV,
-		    "JOB_COMPLETION_INDEX=3 is not below REPODIGEST_SHARDS=3" },
+		    NULL, ERR_SHARD_ENV, "JOB_COMPLETION_INDEX=3: invalid "
+		    "shard setting in the environment (not below "
+		    "REPODIGEST_SHARDS=3)" },
 		{ { "CLOUD_RUN_TASK_INDEX", "0", "CLOUD_RUN_TASK_COUNT", "5" },
 		    NULL, ERR_OK,
 		    "shard 0/5 (CLOUD_RUN_TASK_INDEX=0, CLOUD_RUN_TASK_COUNT=5)" },
 		{ { "CLOUD_RUN_TASK_INDEX", "4", "CLOUD_RUN_TASK_COUNT", "x" },
-		    NULL, ERR_SHARD_ENV, "CLOUD_RUN_TASK_COUNT=\"x\"" },
+		    NULL, ERR_SHARD_ENV, "CLOUD_RUN_TASK_COUNT=x: invalid shard "
+		    "setting in the environment (not a count >= 1)" },
 		{ { "CLOUD_RUN_TASK_INDEX", "-1", "CLOUD_RUN_TASK_COUNT", "5" },
-		    NULL, ERR_SHARD_ENV, "CLOUD_RUN_TASK_INDEX=\"-1\"" },
+		    NULL, ERR_SHARD_ENV, "CLOUD_RUN_TASK_INDEX=-1: invalid shard "
+		    "setting in the environment (not a number)" },
 		{ { "AWS_BATCH_JOB_ARRAY_INDEX", "7", "REPODIGEST_SHARDS",
 		    "10" }, NULL, ERR_OK, "shard 7/10 "
 		    "(AWS_BATCH_JOB_ARRAY_INDEX=7, REPODIGEST_SHARDS=10)" },
@@ -258,14 +293,16 @@ test_env(void)
 		    "8" }, NULL, ERR_OK, "shard 7/8 "
 		    "(AWS_BATCH_JOB_ARRAY_INDEX=7, AWS_BATCH_JOB_ARRAY_SIZE=8)" },
 		{ { "AWS_BATCH_JOB_ARRAY_INDEX", "7" }, NULL, ERR_SHARD_ENV,
-		    "AWS_BATCH_JOB_ARRAY_INDEX=7 needs REPODIGEST_SHARDS" },
+		    "AWS_BATCH_JOB_ARRAY_INDEX=7: invalid shard setting in the "
+		    "environment (needs REPODIGEST_SHARDS" },
 		{ { "REPODIGEST_SHARDS", "3" }, NULL, ERR_SHARD_ENV,
-		    "REPODIGEST_SHARDS=3 but no task index" },
+		    "REPODIGEST_SHARDS=3: invalid shard setting in the "
+		    "environment (no task index: JOB_COMPLETION_INDEX, " },
 		{ { "REPODIGEST_SHARD", "1/2", "JOB_COMPLETION_INDEX", "0",
 		    "REPODIGEST_SHARDS", "9" }, NULL, ERR_OK,
 		    "shard 1/2 (REPODIGEST_SHARD=1/2)" },
 		{ { "REPODIGEST_SHARD", "2/2" }, NULL, ERR_SHARD_SPEC,
-		    "REPODIGEST_SHARD=\"2/2\"" },
+		    "REPODIGEST_SHARD=2/2: invalid shard (want I/N" },
 		{ { "JOB_COMPLETION_INDEX", "", "REPODIGEST_SHARDS", "" },
 		    NULL, ERR_OK, "all jobs (no shard configured)" },
 		/* the flag wins; env is not even read */
@@ -278,7 +315,7 @@ test_env(void)
 	};
 	struct shard s;
 	struct err_ctx ec;
-	char buf[256];
+	char buf[256], line[512];
 
 	for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
 		int rc;
@@ -292,10 +329,12 @@ test_env(void)
 		if (t[k].rc == ERR_OK)
 			CHECK(strcmp(shard_describe(&s, buf, sizeof buf),
 			    t[k].desc) == 0, "env case %zu \"%s\"", k, buf);
-		else
-			CHECK(strncmp(ec.detail, t[k].desc,
-			    strlen(t[k].desc)) == 0 && s.mode == SHARD_ALL,
-			    "env case %zu detail \"%s\"", k, ec.detail);
+		else {
+			err_format(&ec, line, sizeof line);
+			CHECK(strncmp(line, t[k].desc, strlen(t[k].desc)) == 0 &&
+			    s.mode == SHARD_ALL, "env case %zu line \"%s\"", k,
+			    line);
+		}
 	}
 	env_clear();
 }

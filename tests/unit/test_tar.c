@@ -355,13 +355,20 @@ test_basic(void)
 	An += 9000;
 	all_ways("after end", 1, 0, exp);
 
-	/* EOF at an entry boundary without an end marker is fine, and so
-	 * is a single zero block */
+	/* EOF at an entry boundary without the end marker is a cut
+	 * archive (a download whose connection closed early ends so), even
+	 * though every entry so far is whole; the first zero block and then
+	 * EOF is complete (nothing may follow it), and so is part of the
+	 * second block, as long as it is zeros */
 	basic_archive();
 	An -= 1024;
-	all_ways("no end marker", 1, 0, NULL);
+	all_ways("no end marker", 1, ERR_TAR_NO_END, NULL);
 	An += 512;
 	all_ways("one zero block", 1, 0, NULL);
+	An += 100;
+	all_ways("one zero block and part of the second", 1, 0, NULL);
+	A[An - 1] = 1;
+	all_ways("one zero block, then not zeros", 1, ERR_TAR_TRUNCATED, NULL);
 
 	/* an empty input is not an archive */
 	a_reset();
@@ -518,7 +525,7 @@ test_global(void)
 	all_ways("global only", 1, 0, "END\n");
 	CHECK(tar_commit(&Tr) != NULL, "commit from a global-only archive");
 	An -= 1024;
-	all_ways("global only, no end marker", 1, 0, "");
+	all_ways("global only, no end marker", 1, ERR_TAR_NO_END, "");
 
 	/* not a commit id: ignored; global path: ignored */
 	a_reset();
@@ -755,22 +762,30 @@ test_errors(void)
 	r = parse(A, An, WHOLE, 0, &lim);
 	CHECK(r == 0, "max_total exact: %d", r);
 
-	/* truncation: every prefix of a real archive is either complete
-	 * at an entry boundary or ERR_TAR_TRUNCATED, never anything else */
+	/* truncation: every prefix of a real archive that stops before its
+	 * first zero block is ERR_TAR_NO_END at an entry boundary and
+	 * ERR_TAR_TRUNCATED elsewhere, never accepted, never anything else;
+	 * from the first zero block on, every prefix is complete */
 	basic_archive();
 	{
-		int bad = 0, ok = 0;
+		int bad = 0, ok = 0, at_entry = 0;
+		size_t first_zero = An - 1024;
 		struct tar_limits sl = { 0, 0, 1 };
 		for (size_t k = 0; k < An; k++) {
 			r = parse(A, k, k % 3 ? WHOLE : BYTES, 0, &sl);
 			if (r == 0)
 				ok++;
-			if ((r != 0 && r != ERR_TAR_TRUNCATED) ||
-			    (r == 0 && k % 512 != 0))
+			if (r == ERR_TAR_NO_END)
+				at_entry++;
+			if (k >= first_zero + 512 ? r != 0 :
+			    (r != ERR_TAR_TRUNCATED && r != ERR_TAR_NO_END) ||
+			    (r == ERR_TAR_NO_END && k % 512 != 0))
 				bad++;
 		}
 		CHECK(bad == 0, "truncated prefixes: %d wrong", bad);
-		CHECK(ok > 3 && ok < 12, "prefixes accepted: %d", ok);
+		CHECK(ok == 512, "prefixes accepted: %d", ok);
+		CHECK(at_entry > 3 && at_entry < 12,
+		    "prefixes cut at an entry boundary: %d", at_entry);
 		r = parse(A, 300, WHOLE, 0, &sl);
 		CHECK(r == ERR_TAR_TRUNCATED, "cut in header: %d", r);
 		r = parse(A, 1024 + 3, WHOLE, 0, &sl);

@@ -4,7 +4,8 @@
  * final newline, all-or-nothing on errors, each error code with the file
  * named), and socket error paths on loopback: refused, read stall timeout,
  * deadline, EOF, reset, EPIPE without SIGPIPE, --resolve overrides, and a
- * TLS handshake against peers that hang up, stay silent or speak garbage.
+ * TLS handshake against peers that hang up, stay silent or speak garbage;
+ * the words for BearSSL's X.509 statuses, checked against its numbers.
  *
  * The certificates below are self-signed test CAs (EC P-256 and RSA 1024,
  * made once with openssl req -x509); only their DN and key are used, never
@@ -462,6 +463,61 @@ test_tls_peers(void)
 	CHECK(rc == ERR_USAGE, "sticky: rc %d", rc);
 }
 
+/*
+ * err.c words BearSSL's X.509 statuses by number, without BearSSL's header:
+ * each number must be the BR_ERR_X509_* it claims to be, and none of them
+ * may come out as a bare number.
+ */
+static void
+test_x509_words(void)
+{
+	static const struct {
+		int br;
+		const char *has;
+	} t[] = {
+		{ BR_ERR_X509_OK, "no error" },
+		{ BR_ERR_X509_INVALID_VALUE, "invalid value" },
+		{ BR_ERR_X509_TRUNCATED, "truncated" },
+		{ BR_ERR_X509_EMPTY_CHAIN, "no certificate" },
+		{ BR_ERR_X509_INNER_TRUNC, "overruns" },
+		{ BR_ERR_X509_BAD_TAG_CLASS, "tag class" },
+		{ BR_ERR_X509_BAD_TAG_VALUE, "DER tag)" },
+		{ BR_ERR_X509_INDEFINITE_LENGTH, "indefinite" },
+		{ BR_ERR_X509_EXTRA_ELEMENT, "extra DER" },
+		{ BR_ERR_X509_UNEXPECTED, "unexpected DER" },
+		{ BR_ERR_X509_NOT_CONSTRUCTED, "constructed one belongs" },
+		{ BR_ERR_X509_NOT_PRIMITIVE, "primitive one belongs" },
+		{ BR_ERR_X509_PARTIAL_BYTE, "BIT STRING" },
+		{ BR_ERR_X509_BAD_BOOLEAN, "BOOLEAN" },
+		{ BR_ERR_X509_OVERFLOW, "out of range" },
+		{ BR_ERR_X509_BAD_DN, "distinguished name" },
+		{ BR_ERR_X509_BAD_TIME, "invalid date" },
+		{ BR_ERR_X509_UNSUPPORTED, "unsupported feature" },
+		{ BR_ERR_X509_LIMIT_EXCEEDED, "larger than supported" },
+		{ BR_ERR_X509_WRONG_KEY_TYPE, "type its use" },
+		{ BR_ERR_X509_BAD_SIGNATURE, "does not verify" },
+		{ BR_ERR_X509_TIME_UNKNOWN, "current time" },
+		{ BR_ERR_X509_EXPIRED, "validity dates" },
+		{ BR_ERR_X509_DN_MISMATCH, "out of order" },
+		{ BR_ERR_X509_BAD_SERVER_NAME, "name not in" },
+		{ BR_ERR_X509_CRITICAL_EXTENSION, "critical extension" },
+		{ BR_ERR_X509_NOT_CA, "lacks CA:TRUE" },
+		{ BR_ERR_X509_FORBIDDEN_KEY_USAGE, "key usage" },
+		{ BR_ERR_X509_WEAK_PUBLIC_KEY, "too small" },
+		{ BR_ERR_X509_NOT_TRUSTED, "no trust anchor" },
+	};
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		const char *w = err_x509_str(t[i].br);
+		CHECK(w != NULL && strstr(w, t[i].has) != NULL &&
+		    strlen(w) < 100, "X.509 status %d: %s", t[i].br,
+		    w ? w : "(none)");
+	}
+	CHECK(err_x509_str(31) == NULL && err_x509_str(63) == NULL &&
+	    err_x509_str(-1) == NULL && err_x509_str(61) == NULL,
+	    "outside BearSSL's X.509 statuses: none");
+}
+
 int
 main(void)
 {
@@ -471,6 +527,7 @@ main(void)
 	if (mkdtemp(dir) == NULL)
 		abort();
 	test_resolve_parse();
+	test_x509_words();
 	test_anchors();
 	test_net();
 	test_tls_peers();

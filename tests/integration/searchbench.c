@@ -1,0 +1,125 @@
+/*
+ * searchbench.c - benchmark driver for the search index's queries: what
+ * `repodigest query` and the service's query route call (index_terms,
+ * index_query), timed inside one process so the figures are the query's,
+ * not a process start's.
+ *
+ * Usage: searchbench INDEX QUERIES [ROUNDS]
+ *        searchbench --sizes INDEX
+ *
+ * QUERIES: one query per line (the text before the first tab). Every query
+ * is run ROUNDS times (default 3; the first round warms the page cache the
+ * later ones read), k = 10, each result's text read. Prints one line:
+ *   "queries N, runs R, p50 X ms, p90 X ms, p99 X ms, max X ms, mean X ms"
+ * With --sizes: "chunks N fts_bytes N stored_text_bytes N text_bytes N"
+ * (index_sizes: the FTS index's records, the stored text, the text).
+ * Any failure: one line on stderr, exit 1.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "err.h"
+#include "index.h"
+
+#define MAX_RUNS 100000
+
+static int
+take(void *ctx, const struct index_hit *h)
+{
+	size_t *bytes = ctx;
+
+	*bytes += h->text_len;
+	return 0;
+}
+
+static int
+cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct index ix;
+	static struct index_terms t;
+	static double ms[MAX_RUNS];
+	struct index_opts o = { 0, 1, 0 };
+	struct err_ctx ec;
+	char line[65536], msg[1024];
+	size_t n = 0, nq = 0, bytes = 0;
+	int rounds = argc > 3 ? atoi(argv[3]) : 3;
+	double sum = 0;
+	FILE *f;
+
+	if (argc == 3 && strcmp(argv[1], "--sizes") == 0) {
+		struct index_sizes sz;
+		memset(&ec, 0, sizeof ec);
+		if (index_open(&ix, argv[2], &o, &ec) != 0 ||
+		    index_sizes(&ix, &sz, &ec) != 0) {
+			err_format(&ec, msg, sizeof msg);
+			fprintf(stderr, "searchbench: %s\n", msg);
+			return 1;
+		}
+		printf("chunks %llu fts_bytes %llu stored_text_bytes %llu "
+		    "text_bytes %llu\n", (unsigned long long)sz.chunks,
+		    (unsigned long long)sz.fts_bytes,
+		    (unsigned long long)sz.stored_text_bytes,
+		    (unsigned long long)sz.text_bytes);
+		index_close(&ix);
+		return 0;
+	}
+	if (argc < 3 || rounds < 1) {
+		fprintf(stderr, "usage: searchbench INDEX QUERIES [ROUNDS]\n");
+		return 2;
+	}
+	memset(&ec, 0, sizeof ec);
+	if (index_open(&ix, argv[1], &o, &ec) != 0) {
+		err_format(&ec, msg, sizeof msg);
+		fprintf(stderr, "searchbench: %s\n", msg);
+		return 1;
+	}
+	for (int r = 0; r < rounds; r++) {
+		if ((f = fopen(argv[2], "r")) == NULL) {
+			perror(argv[2]);
+			return 1;
+		}
+		while (fgets(line, sizeof line, f) != NULL && n < MAX_RUNS) {
+			size_t len = strcspn(line, "\t\n");
+			double t0 = now_ms();
+			index_terms(&ix, (const uint8_t *)line, len, &t);
+			if (index_query(&ix, &t, NULL, 10, take, &bytes, &ec) != 0) {
+				err_format(&ec, msg, sizeof msg);
+				fprintf(stderr, "searchbench: %s\n", msg);
+				return 1;
+			}
+			ms[n] = now_ms() - t0;
+			sum += ms[n++];
+			nq += r == 0;
+		}
+		fclose(f);
+	}
+	index_close(&ix);
+	if (n == 0) {
+		fprintf(stderr, "searchbench: no queries in %s\n", argv[2]);
+		return 1;
+	}
+	qsort(ms, n, sizeof ms[0], cmp_d);
+	printf("queries %zu, runs %zu, p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, "
+	    "max %.2f ms, mean %.2f ms\n", nq, n, ms[n / 2], ms[n * 9 / 10],
+	    ms[n * 99 / 100], ms[n - 1], sum / (double)n);
+	return 0;
+}

@@ -279,6 +279,11 @@ setup(struct digest *d, const struct digest_opts *o)
 	ignore_init(&k->ig);
 	ignore_init(&k->inc);
 	ignore_init(&k->igalt);
+	d->prev = k->prev;
+	d->prev_cap = k->prev_cap;
+	d->altp = k->altp;
+	d->altp_cap = k->altp_cap;
+	k->prev = k->altp = NULL;
 	d->strs = k->strs;
 	d->nodes = k->nodes;
 	d->cap = k->cap;
@@ -346,13 +351,14 @@ remove_include(void *ctx, const char *p, size_t n)
 	return 0;
 }
 
-/* The set before any ignore file: defaults, -e, minus -i strings (as init). */
+/* The set before any ignore file: defaults, -e, minus -i strings (as init),
+ * into ig (a set in use is emptied first, keeping its memory). */
 static int
 base_ignore(const struct digest *d, struct ignore *ig)
 {
 	int e;
 
-	ignore_init(ig);
+	ignore_clear(ig);
 	if ((e = ignore_add_defaults(ig)) != 0)
 		return e;
 	for (const char *const *p = d->opt.excludes; p && *p; p++)
@@ -718,7 +724,6 @@ igf_rebuild(struct digest *d)
 		if (!d->igf[i].dead)
 			v[n++] = &d->igf[i];
 	qsort(v, n, sizeof *v, igf_qcmp);
-	ignore_free(&d->ig);
 	d->ignore_bad_lines = 0;
 	e = base_ignore(d, &d->ig);
 	for (size_t i = 0; i < n && e == 0; i++)
@@ -762,6 +767,8 @@ spare_free(struct digest_spare *k)
 	ignore_free(&k->ig);
 	ignore_free(&k->inc);
 	ignore_free(&k->igalt);
+	free(k->prev);
+	free(k->altp);
 	memset(k, 0, sizeof *k);
 }
 
@@ -808,7 +815,18 @@ release(struct digest *d, int keep)
 		free(d->pm->slot);
 		free(d->pm);
 	}
-	free(d->prev);
+	if (to_spare(keep, k->prev, d->prev_cap)) {
+		k->prev = d->prev;
+		k->prev_cap = d->prev_cap;
+	} else {
+		free(d->prev);
+	}
+	if (to_spare(keep, k->altp, d->altp_cap)) {
+		k->altp = d->altp;
+		k->altp_cap = d->altp_cap;
+	} else {
+		free(d->altp);
+	}
 	free(d->alt);
 	spare_set(keep, &k->igalt, &d->igalt);
 	for (size_t i = 0; i < d->n; i++)
@@ -1558,6 +1576,30 @@ check_order(struct digest *d, const char *path, size_t len, int type)
 }
 
 /*
+ * path[0..len) as it would be were the tentative top directory not
+ * stripped ("alt/path"), in d->altp (one buffer for every entry: a
+ * malloc and free per entry made and unmapped a page each time), or NULL
+ * without memory.
+ */
+static char *
+alt_path(struct digest *d, const char *path, size_t len)
+{
+	size_t fl = d->alt_len + 1 + len;
+
+	if (fl > d->altp_cap) {
+		char *np = realloc(d->altp, fl);
+		if (np == NULL)
+			return NULL;
+		d->altp = np;
+		d->altp_cap = fl;
+	}
+	memcpy(d->altp, d->alt, d->alt_len);
+	d->altp[d->alt_len] = '/';
+	memcpy(d->altp + d->alt_len + 1, path, len);
+	return d->altp;
+}
+
+/*
  * Would the entry be kept were the tentative top directory not stripped, or
  * could a later ignore file bring it back that way? (digest_tentative_top)
  */
@@ -1565,21 +1607,16 @@ static int
 alt_wants(struct digest *d, const char *path, size_t len, int type,
     uint64_t size)
 {
-	char *fp;
 	size_t fl = d->alt_len + 1 + len;
-	int r, want;
+	char *fp = alt_path(d, path, len);
+	int r;
 
-	if ((fp = malloc(fl)) == NULL)
+	if (fp == NULL)
 		return -1;
-	memcpy(fp, d->alt, d->alt_len);
-	fp[d->alt_len] = '/';
-	memcpy(fp + d->alt_len + 1, path, len);
 	r = judge(d, &d->igalt, fp, fl, type, size);
-	want = r == DIGEST_KEPT || (r == DIGEST_IGNORED &&
+	return r == DIGEST_KEPT || (r == DIGEST_IGNORED &&
 	    judge(d, NULL, fp, fl, type, size) == DIGEST_KEPT &&
 	    may_reinclude(d, fp, fl));
-	free(fp);
-	return want;
 }
 
 /*
@@ -1598,15 +1635,11 @@ leaf_firm(struct digest *d, const struct digest_node *nd)
 		return 0;
 	if (d->alt != NULL) {
 		size_t fl = d->alt_len + 1 + nd->path_len;
-		char *fp = malloc(fl);
+		char *fp = alt_path(d, nd->path, nd->path_len);
 		if (fp == NULL)
 			return 0;
-		memcpy(fp, d->alt, d->alt_len);
-		fp[d->alt_len] = '/';
-		memcpy(fp + d->alt_len + 1, nd->path, nd->path_len);
 		firm = judge(d, &d->igalt, fp, fl, nd->type, nd->size) ==
 		    DIGEST_KEPT && !may_reinclude(d, fp, fl);
-		free(fp);
 	}
 	for (size_t j = 1; firm && !d->prescanned && j < nd->path_len; j++) {
 		size_t k;
@@ -1870,7 +1903,7 @@ digest_reroot(struct digest *d)
 	t = d->ig;
 	d->ig = d->igalt;
 	d->igalt = t;
-	ignore_free(&d->igalt);
+	ignore_clear(&d->igalt);        /* its memory kept (digest_recycle) */
 	d->igf_rebuild = d->n_igf > 0;
 	d->ig_epoch++;
 	d->prev_len = 0;
@@ -2816,7 +2849,7 @@ digest_finish(struct digest *d, const char *root_name)
 	 * before the last pattern came (or kept provisionally) is judged again
 	 * with the complete set, and include patterns for symlinks */
 	if (d->alt != NULL) {
-		ignore_free(&d->igalt);
+		ignore_clear(&d->igalt);        /* kept, as above */
 		free(d->alt);
 		d->alt = NULL;
 	}

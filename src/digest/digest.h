@@ -134,6 +134,8 @@ struct digest_spare {
 	size_t cap, bodies_cap, heap_cap, order_cap;
 	uint32_t lim_files;             /* the max_files lim was made for */
 	struct ignore ig, inc, igalt;   /* emptied (ignore_clear) */
+	char *prev, *altp;              /* path buffers */
+	size_t prev_cap, altp_cap;
 };
 
 struct digest {
@@ -179,6 +181,8 @@ struct digest {
 	int unsorted;                   /* entries not in sorted order seen */
 	char *alt;                      /* tentative top directory ("top/") */
 	size_t alt_len;
+	char *altp;                     /* a path under it (digest.c, alt_path) */
+	size_t altp_cap;
 	struct ignore igalt;            /* the ignore set were alt not stripped */
 	uint64_t ignore_bad_lines;      /* non-UTF-8 lines skipped in ignore files */
 	int finished;

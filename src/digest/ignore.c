@@ -1383,8 +1383,10 @@ ix_best(const struct ignore_ix *x, const struct ignore *ig, const char *path,
     size_t len)
 {
 	const struct ix_ent *e;
+	uint64_t one[4], two[4];
 	int32_t best = -1;
 	size_t a = 0, b, cl;
+	int masked = 0;
 
 	while (a <= len) {
 		int last;
@@ -1424,11 +1426,21 @@ ix_best(const struct ignore_ix *x, const struct ignore *ig, const char *path,
 			    last);
 		a = b + 1;
 	}
-	/* the globs at any depth, above best, last first */
+	/* the globs at any depth, above best, last first; a glob whose literal
+	 * the path lacks cannot match any of its components (the summaries,
+	 * path_mask(), made once: most paths match none of the defaults) */
 	for (size_t k = x->nanyg; k > 0; k--) {
 		const struct ix_glob *gl = &x->glob[x->anyg[k - 1]];
 		if ((int32_t)gl->pat <= best)
 			break;
+		if (ig->pats[gl->pat].litlen > 0) {
+			if (!masked) {
+				path_mask(path, len, one, two);
+				masked = 1;
+			}
+			if (!may_match(&ig->pats[gl->pat], one, two))
+				continue;
+		}
 		for (a = 0; a <= len; a = b + 1) {
 			for (b = a; b < len && path[b] != '/'; b++)
 				;

@@ -81,8 +81,8 @@ int chunk_args_check(const char *cmd, const struct chunk_args *ca,
 /*
  * The options every command shares that change a body (--max-output, -i,
  * -e, --chunk-size, --chunk-overlap) into s, the rest zero: the one place
- * options become job settings (job.h; -s and --include-gitignored, digest's
- * alone, are set by it after).
+ * options become job settings (job.h; -s and --include-gitignored, the
+ * tree options, are added by job_settings_tree).
  */
 void job_settings_args(struct job_settings *s, uint64_t max_output,
     const struct pattern_args *pat, const struct chunk_args *ch);

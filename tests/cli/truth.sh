@@ -27,8 +27,10 @@ BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
 B=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 README=$PWD/README.md
-have_strace=1
-command -v strace >/dev/null || scripts/setup strace >"$W/setup.log" 2>&1 || have_strace=0
+# strace injects the failures (a full disk) and sees the fsyncs: a test
+# that cannot run them fails, never skips them
+command -v strace >/dev/null || scripts/setup strace >"$W/setup.log" 2>&1 ||
+	{ bad "setup strace: $(tail -3 "$W/setup.log")"; finish; exit 1; }
 
 # two repositories as GitHub tarballs, and o/r at ref dev
 for r in r1 r2 dev; do
@@ -64,27 +66,34 @@ grep -q '^FILE: README.md$' d1.txt && ok || bad "digest with a fixed URL: $(head
 
 # --- 2. one file, two uses
 cp f.json keep.json
+# intact WHAT: the feed is as it was (then restored, so that one failure does
+# not hide the cases after it)
+intact() { cmp -s f.json keep.json && ok || bad "$1: the feed was replaced"; rm -f f.json; cp keep.json f.json; }
 expect_fail "feed = --state" 2 "run: FEED and --state name the same file: f.json" \
 	"$B" run f.json --state f.json --archive-url "$M" --out o2
-cmp -s f.json keep.json && ok || bad "the feed was replaced"
+intact "feed = --state"
 expect_fail "--state = --report" 2 "run: --state and --report name the same file" \
 	"$B" run f.json --state x.json --report ./x.json --archive-url "$M" --out o2
+[ ! -e x.json ] && ok || bad "--state = --report: x.json written"
 mkdir -p sub
 expect_fail "--state = --report, other spellings" 2 "name the same file" \
 	"$B" run f.json --state sub/../y.json --report "$W//y.json" --archive-url "$M" --out o2
 ln -s f.json link.json
 expect_fail "feed = --report through a symlink" 2 "FEED and --report name the same file" \
 	"$B" run link.json --report f.json --archive-url "$M" --out o2
+intact "feed = --report through a symlink"
 expect_fail "--report {shard} = --state" 2 "run: --state and --report name the same file: s1.json" \
 	"$B" run f.json --shard 1/2 --state s1.json --report 's{shard}.json' --archive-url "$M" --out o2
 expect_fail "--state among the objects" 2 "run: --state lies inside the objects of --out" \
 	"$B" run f.json --state o2/gitingest/st.json --archive-url "$M" --out o2
-[ ! -e o2 ] && cmp -s f.json keep.json && ok || bad "a refused run stored or replaced something"
+[ ! -e o2 ] && ok || bad "a refused run stored something: $(find o2 -type f | head -3)"
+rm -rf o2
 expect_ok "--resume = --state is the usual" "$B" run f.json --state st.json --archive-url "$M" --out o3 --log-format text
 expect_ok "--resume = --state" "$B" run f.json --state st.json --resume st.json --archive-url "$M" --out o3 --log-format text
 cp m/o/r1.tar.gz t.tar.gz
 expect_fail "digest SOURCE = -o" 2 "digest: SOURCE and -o name the same file: t.tar.gz" "$B" digest t.tar.gz -o t.tar.gz
 cmp -s t.tar.gz m/o/r1.tar.gz && ok || bad "the source was replaced"
+cp m/o/r1.tar.gz t.tar.gz
 expect_fail "digest --report = the --out object" 2 "digest: --report and the --out object name the same file" \
 	"$B" digest t.tar.gz --repo o/r1 --out o4 --report o4/gitingest/o/r1/summary.txt
 expect_ok "-o and --report both /dev/null" "$B" digest -q t.tar.gz -o /dev/null --report /dev/null
@@ -127,13 +136,12 @@ touch -d '2099-01-01' "$d/.summary.txt.tmp.aaaaaaaaaaaaaaaa"
 [ -e "$d/.summary.txt.tmp.0123456789abcdeX" ] && [ -e "$d/.other.tmp.0123456789abcdef" ] &&
 	[ -e "$d/.summary.txt.tmp.aaaaaaaaaaaaaaaa" ] && ok || bad "a file not ours, or newer than the run, removed: $(ls -a "$d")"
 
-if [ $have_strace -eq 1 ]; then
-	# --- 7. a new directory's parent is fsynced when it is made, once
-	strace -f -qq -o st7a -e trace=mkdir,mkdirat,fsync "$B" run f.json --state s7.json --archive-url "$M" \
-		--out o7 -j 1 --log-format text >/dev/null 2>&1 || bad "run under strace"
-	strace -f -qq -o st7b -e trace=mkdir,mkdirat,fsync "$B" run f.json --state s7.json --archive-url "$M" \
-		--out o7 -j 1 --force --log-format text >/dev/null 2>&1 || bad "run under strace (again)"
-	python3 - st7a st7b <<'PY' && ok || bad "directories made without an fsync of their parent, or synced per object"
+# --- 7. a new directory's parent is fsynced when it is made, once
+strace -f -qq -o st7a -e trace=mkdir,mkdirat,fsync "$B" run f.json --state s7.json --archive-url "$M" \
+	--out o7 -j 1 --log-format text >/dev/null 2>&1 || bad "run under strace"
+strace -f -qq -o st7b -e trace=mkdir,mkdirat,fsync "$B" run f.json --state s7.json --archive-url "$M" \
+	--out o7 -j 1 --force --log-format text >/dev/null 2>&1 || bad "run under strace (again)"
+python3 - st7a st7b <<'PY' && ok || bad "directories made without an fsync of their parent, or synced per object"
 import re, sys
 def calls(f):
     seen = {}
@@ -155,20 +163,17 @@ again = sum(1 for cs in calls(sys.argv[2]).values() for c in cs if c[0] == "fsyn
 # o7, gitingest, o, r1, r2: five directories, one fsync each, the first time only
 assert made == 5 and first - again == made, (made, first, again)
 PY
-	# --- 16. a full disk names the file that cannot be written
-	strace -f -qq -o /dev/null -e trace=write -e inject=write:error=ENOSPC:when=1 \
-		"$B" digest m/o/r1.tar.gz --repo o/r1 --out o16 -q 2>err16
-	grep -q "^repodigest: o16/gitingest/o/r1/summary.txt: cannot write output .*No space left on device$" err16 &&
-		! grep -q 'r1.tar.gz' err16 && ok || bad "full disk: the destination is not named: $(cat err16)"
-	# the worker's second write is the sidecar (its first the body); the
-	# mirror's download thread writes the tarball once
-	strace -f -qq -o /dev/null -e trace=write -e inject=write:error=ENOSPC:when=2 \
-		"$B" run f.json --shard 0/1 --state s16.json --archive-url "$M" --out o16r -j 1 --log-format text >log16 2>&1
-	grep -q "error Failed repo=o/r1 error=o16r/gitingest/o/r1/summary.txt.meta: cannot write output" log16 &&
-		! grep 'Failed' log16 | grep -q 'file://' && ok || bad "full disk in a run: $(grep Failed log16)"
-else
-	echo "skip: strace not installed (fsync of new directories, a full disk)"
-fi
+# --- 16. a full disk names the file that cannot be written
+strace -f -qq -o /dev/null -e trace=write -e inject=write:error=ENOSPC:when=1 \
+	"$B" digest m/o/r1.tar.gz --repo o/r1 --out o16 -q 2>err16
+grep -q "^repodigest: o16/gitingest/o/r1/summary.txt: cannot write output .*No space left on device$" err16 &&
+	! grep -q 'r1.tar.gz' err16 && ok || bad "full disk: the destination is not named: $(cat err16)"
+# the worker's second write is the sidecar (its first the body); the
+# mirror's download thread writes the tarball once
+strace -f -qq -o /dev/null -e trace=write -e inject=write:error=ENOSPC:when=2 \
+	"$B" run f.json --shard 0/1 --state s16.json --archive-url "$M" --out o16r -j 1 --log-format text >log16 2>&1
+grep -q "error Failed repo=o/r1 error=o16r/gitingest/o/r1/summary.txt.meta: cannot write output" log16 &&
+	! grep 'Failed' log16 | grep -q 'file://' && ok || bad "full disk in a run: $(grep Failed log16)"
 
 # --- 12. the object's name from the source
 expect_ok "digest OWNER/REPO --out" "$B" digest -q o/r1 --archive-url "$M" --out o12

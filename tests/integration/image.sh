@@ -57,7 +57,7 @@ https://*) [ "$src" = "$origin" ] && ok || bad "source label '$src', the origin 
 esac
 # one image-size figure: README's, from this measurement (within a sixth),
 # and air-gapped.md points at it rather than giving one of its own
-kib=$(sed -n 's/.*the compressed size (about \([0-9]*\) KiB.*/\1/p' README.md | head -1)
+kib=$(tr '\n' ' ' <README.md | sed -n 's/.*the compressed size (about \([0-9]*\) KiB.*/\1/p')
 [ -n "$kib" ] && [ $((kib * 1024 * 6)) -ge $((layer_bytes * 5)) ] && [ $((kib * 1024 * 6)) -le $((layer_bytes * 7)) ] &&
 	ok || bad "README's image size (about ${kib:-?} KiB) is not the measured $layer_bytes bytes"
 grep '^| the image |' docs/air-gapped.md | grep -q -E '[0-9] ?(KB|KiB|MB|MiB)' &&

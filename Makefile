@@ -28,7 +28,7 @@ STAMP    = $(V)/.stamp
 WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wvla -Wformat=2
 DEFS     = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DREPODIGEST_VERSION='"$(VERSION)"'
-SRCDIRS  = base net archive digest sink batch cli chunk queue search
+SRCDIRS  = base net archive digest sink job batch cli chunk queue search
 INC      = $(addprefix -Isrc/,$(SRCDIRS)) -I$(V)/zlib -I$(V)/cjson -I$(V)/lz4/lib -I$(V)/bearssl/inc \
            -I$(V)/sqlite
 # Our flags come first and user CFLAGS last, so CFLAGS cannot drop the warnings.
@@ -64,13 +64,22 @@ A_LIB  = $(call obj,asan,$(LIB_C) $(VENDOR_C))
 F_LIB  = $(call obj,fuzz,$(LIB_C) $(VENDOR_C))
 
 # ---------------------------------------------------------------- trust anchors
-# The built-in CA set (src/net/tls.h): tools/mkanchors, a build-host program made
-# with $(CC) against the musl BearSSL archive, turns Debian's bundle
-# (package ca-certificates) into build/gen/anchors.c, which every flavour
-# compiles into its library objects. Generated, never committed; the binary
-# carries its anchors, so a FROM-scratch image needs no CA file. Explicit
-# rules: the build/FLAVOUR/%.o pattern rules would look for gen/anchors.c.
-CA_BUNDLE = /etc/ssl/certs/ca-certificates.crt
+# The built-in CA set (src/net/tls.h): Mozilla's roots trusted for server
+# authentication, from certdata.txt in the pinned Debian ca-certificates source
+# (vendor/manifest), without those with a server distrust-after date. The
+# build host's own CA store (/etc/ssl, /usr/local/share/ca-certificates) is
+# never read: one commit gives the same binary everywhere. tools/mkanchors, a
+# build-host program made with $(CC) against the musl BearSSL archive, writes
+# $(ANCHORS_C), which every flavour compiles into its library objects.
+# Generated, never committed; the binary carries its anchors, so a FROM-scratch
+# image needs no CA file. `make CA_EXTRA=file.pem` bakes in more CAs, which
+# `repodigest version` then counts as extra ($(TRUST_INPUTS) notices a change
+# of CA_EXTRA or of its file). Explicit rules: the build/FLAVOUR/%.o pattern
+# rules would look for gen/anchors.c.
+CERTDATA     = $(V)/ca-certificates/mozilla/certdata.txt
+CA_EXTRA     =
+ANCHORS_C    = build/gen/anchors.c
+TRUST_INPUTS = build/gen/trust-inputs
 M_LIB += build/musl/gen/anchors.o
 A_LIB += build/asan/gen/anchors.o
 F_LIB += build/fuzz/gen/anchors.o
@@ -79,16 +88,32 @@ build/musl/tools/mkanchors: tools/mkanchors.c build/musl/libbearssl.a
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(DEFS) $(INC) $(CFLAGS) -static $(LDFLAGS) -o $@ \
 	    tools/mkanchors.c build/musl/libbearssl.a
-build/gen/anchors.c: build/musl/tools/mkanchors $(CA_BUNDLE)
+$(TRUST_INPUTS): FORCE
 	@mkdir -p $(@D)
-	build/musl/tools/mkanchors $(CA_BUNDLE) > $@.tmp && mv $@.tmp $@
-build/musl/gen/anchors.o: build/gen/anchors.c $(STAMP)
+	@{ echo 'CA_EXTRA=$(CA_EXTRA)'; [ -z '$(CA_EXTRA)' ] || sha256sum < '$(CA_EXTRA)'; } > $@.tmp || \
+	    { rm -f $@.tmp; echo "CA_EXTRA=$(CA_EXTRA): cannot read it" >&2; exit 1; }
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+# The store's name carries the Debian version the tree came from (its
+# debian/changelog), so `version` says what an image trusts.
+$(ANCHORS_C): build/musl/tools/mkanchors $(STAMP) $(TRUST_INPUTS)
+	@mkdir -p $(@D)
+	v=$$(sed -n '1s/^ca-certificates (\([0-9A-Za-z.+~-]*\)).*/\1/p' \
+	    $(V)/ca-certificates/debian/changelog) && [ -n "$$v" ] && \
+	build/musl/tools/mkanchors \
+	    --name "Mozilla roots (certdata.txt via Debian ca-certificates $$v)" \
+	    $(CERTDATA) $(CA_EXTRA) > $@.tmp && mv $@.tmp $@
+# The shipped binary's objects but its anchors: tests/integration/trust.sh
+# links them with anchors it generated (CA_EXTRA) into a scratch binary.
+print-musl-objs:
+	@echo build/musl/src/cli/main.o $(filter-out build/musl/gen/anchors.o,$(M_LIB)) \
+	    build/musl/libsqlite3.a build/musl/libbearssl.a
+build/musl/gen/anchors.o: $(ANCHORS_C) $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
-build/asan/gen/anchors.o: build/gen/anchors.c $(STAMP)
+build/asan/gen/anchors.o: $(ANCHORS_C) $(STAMP)
 	@mkdir -p $(@D)
 	$(CLANG) $(ALL_CFLAGS) $(SANFLAGS) -c $< -o $@
-build/fuzz/gen/anchors.o: build/gen/anchors.c $(STAMP)
+build/fuzz/gen/anchors.o: $(ANCHORS_C) $(STAMP)
 	@mkdir -p $(@D)
 	$(CLANG) $(ALL_CFLAGS) $(FUZZFLAGS) -c $< -o $@
 
@@ -244,7 +269,7 @@ build/asan/replay/%: build/asan/tests/fuzz/%.o build/asan/tests/fuzz/replay.o $(
 # is pure computation on per-connection state and is left uninstrumented.
 TSANFLAGS = -fsanitize=thread -fno-omit-frame-pointer -g -O1
 T_LIB  = $(call obj,tsan,$(LIB_C) $(VENDOR_C)) build/tsan/gen/anchors.o
-build/tsan/gen/anchors.o: build/gen/anchors.c $(STAMP)
+build/tsan/gen/anchors.o: $(ANCHORS_C) $(STAMP)
 	@mkdir -p $(@D)
 	$(CLANG) $(ALL_CFLAGS) $(TSANFLAGS) -c $< -o $@
 build/tsan/vendor/%.o: vendor/%.c $(STAMP)
@@ -299,7 +324,7 @@ fuzz: setup
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} ./scripts/fuzz $(FUZZERS)
 
 bench: setup
-	$(MAKE) --no-print-directory build/repodigest
+	$(MAKE) --no-print-directory build/repodigest build/musl/itests/zfloor
 	SHARED=$(SHARED) ./scripts/bench
 
 install: build/repodigest
@@ -317,7 +342,7 @@ image: build/repodigest
 	./scripts/image build/repodigest $(VERSION)
 .PHONY: image
 
-.PHONY: FORCE all vendor setup test-build test check static demo fuzz bench install clean
+.PHONY: FORCE print-musl-objs all vendor setup test-build test check static demo fuzz bench install clean
 .SECONDARY:
 
 -include $(shell test -d build && find build -name '*.d')

@@ -73,6 +73,13 @@ int gz_push(struct gz *g, const uint8_t *in, size_t inlen, size_t *consumed,
  * silently drop data that might be a corrupted member. */
 int gz_finish(struct gz *g);
 
+/*
+ * CRC-32 as gzip and zlib's crc32() define it: crc32 of p[0..n) continuing from
+ * crc (0 to start). The same values as crc32(), faster where the CPU can fold
+ * with carry-less multiplication (see gz.c). Any n; p needs no alignment.
+ */
+uint32_t gz_crc32(uint32_t crc, const uint8_t *p, size_t n);
+
 /* 1 if the bytes start with the gzip magic 1f 8b (n >= 2). */
 int gz_is_gzip(const uint8_t *p, size_t n);
 

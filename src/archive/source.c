@@ -164,6 +164,9 @@ on_entry(struct arc *a, const struct tar_entry *te)
 	if (n == 0)
 		return 0;
 	a->in_entry = 1;
+	if (te->type == TAR_FILE && a->so->watch != NULL &&
+	    a->so->watch->file != NULL)
+		a->so->watch->file(a->so->watch->ctx, p, n);
 	return digest_entry(a->d, map_type(te->type), p, n, te->size, te->link,
 	    te->link_len);
 }
@@ -174,6 +177,10 @@ tar_feed(struct arc *a, const uint8_t *p, size_t n)
 {
 	struct tar_ev ev;
 	int e;
+
+	/* at most a read or a ring slot (128 KiB) between two looks */
+	if (cancel_requested(a->so->cancel))
+		return err_set(a->ec, ERR_CANCELLED, NULL);
 
 	while (!a->ended) {
 		size_t used = tar_push(&a->tar, p, n, &ev);
@@ -254,6 +261,7 @@ struct inflater {
 	pthread_cond_t cv;
 	int fd;
 	struct gz *gz;
+	const struct cancel *cancel;
 	uint8_t *in;                    /* READ_CHUNK; holds the first chunk */
 	size_t first_len;
 	uint8_t *slot[PIPE_SLOTS];
@@ -301,6 +309,10 @@ inflater_main(void *arg)
 
 	while (cur >= 0) {
 		size_t at = 0;
+		if (cancel_requested(f->cancel)) {
+			e = ERR_CANCELLED;
+			break;
+		}
 		if (!first) {
 			if (read_full(f->fd, f->in, READ_CHUNK, &got) != 0) {
 				f->sys_errno = errno;
@@ -472,6 +484,7 @@ archive_digest(int fd, const char *src, const struct source_opts *so,
 			pthread_cond_init(&f->cv, NULL);
 			f->fd = fd;
 			f->gz = gz;
+			f->cancel = so->cancel;
 			f->in = in;
 			f->first_len = got;
 			e = small ? inflate_inline(f, a) :
@@ -481,7 +494,9 @@ archive_digest(int fd, const char *src, const struct source_opts *so,
 			 * stream without its gzip trailer (CRC-32 and size) is a
 			 * truncated download, even when the tar inside looks
 			 * complete */
-			if (e == 0 && f->err != 0) {
+			if (e == 0 && f->err == ERR_CANCELLED) {
+				e = err_set(ec, ERR_CANCELLED, NULL);
+			} else if (e == 0 && f->err != 0) {
 				e = f->err;
 				ec->sys_errno = f->sys_errno;
 				ec->offset = f->err == ERR_GZ_TRUNCATED ?
@@ -559,6 +574,7 @@ done:
 
 struct walk {
 	struct digest *d;
+	const struct source_opts *so;
 	struct err_ctx *ec;
 	char path[WALK_PATH_MAX + 1];   /* absolute-or-given root + "/" + rel */
 	size_t root_len;                /* bytes of path before the relative part */
@@ -867,6 +883,11 @@ walk_dir(struct walk *w, int fd, int depth)
 			e = walk_err(w, ERR_TAR_PATH_LEN, 0);
 			break;
 		}
+		if (cancel_requested(w->so->cancel)) {
+			w->path[old] = '\0';
+			e = err_set(w->ec, ERR_CANCELLED, NULL);
+			break;
+		}
 		rel = rel_path(w, &rl);
 		kind = entry_kind(&l, i, 1, &st);
 		if (kind == 0) {
@@ -893,6 +914,8 @@ walk_dir(struct walk *w, int fd, int depth)
 				e = digest_entry(w->d, DIGEST_SYMLINK, rel, rl, 0,
 				    link, (size_t)ll);
 		} else if (kind == S_IFREG) {
+			if (w->so->watch != NULL && w->so->watch->file != NULL)
+				w->so->watch->file(w->so->watch->ctx, rel, rl);
 			e = digest_entry(w->d, DIGEST_FILE, rel, rl,
 			    (uint64_t)st.st_size, NULL, 0);
 			if (e == 0 && digest_wants_data(w->d))
@@ -929,6 +952,7 @@ dir_digest(const char *src, struct digest *d, const struct source_opts *so,
 	if (w == NULL)
 		return err_set(ec, ERR_NOMEM, NULL);
 	w->d = d;
+	w->so = so;
 	w->ec = ec;
 	w->io = malloc(DIGEST_IGNORE_FILE_MAX > READ_CHUNK ?
 	    DIGEST_IGNORE_FILE_MAX : READ_CHUNK);
@@ -990,6 +1014,8 @@ struct remote {
 	struct fetch_req rq;
 	struct fetch_resp rs;
 	struct err_ctx ec;
+	const struct source_watch *watch;
+	uint64_t got;                   /* body bytes so far */
 	int wfd;
 	int err;
 };
@@ -1021,7 +1047,11 @@ pipe_body(void *ctx, const uint8_t *p, size_t n)
 			return ERR_IO;  /* the reader stopped (it has the cause) */
 		p += w;
 		n -= (size_t)w;
+		r->got += (uint64_t)w;
 	}
+	if (r->watch != NULL && r->watch->bytes != NULL)
+		r->watch->bytes(r->watch->ctx, r->got, r->rs.has_length ?
+		    r->rs.length : 0, 0);
 	return 0;
 }
 
@@ -1031,6 +1061,9 @@ remote_main(void *arg)
 	struct remote *r = arg;
 
 	r->err = fetch_do(r->fc, &r->rq, &r->rs, pipe_body, r, &r->ec);
+	if (r->err == 0 && r->watch != NULL && r->watch->bytes != NULL)
+		r->watch->bytes(r->watch->ctx, r->got, r->rs.has_length ?
+		    r->rs.length : 0, 1);
 	close(r->wfd);
 	return NULL;
 }
@@ -1056,6 +1089,8 @@ remote_digest(const char *url, int github, const struct source_opts *so,
 	}
 	r->rq.method = "GET";
 	r->rq.url = url;
+	r->rq.cancel = so->cancel;
+	r->watch = so->watch;
 	if (github && so->token != NULL && so->token[0] != '\0') {
 		static const struct http_field api_fields[] = {
 			{ "Accept", 6, "application/vnd.github+json", 27 },

@@ -15,9 +15,24 @@
 
 #include <stdint.h>
 
+#include "cancel.h"
 #include "digest.h"
 #include "err.h"
 #include "fetch.h"
+
+/*
+ * A digest's progress, for whoever shows it (job.h). bytes() comes from the
+ * download's thread as the body arrives (got so far; total when the server
+ * or the file said, else 0; done once the body is complete), file() from the
+ * calling thread for each regular file the archive or directory holds, its
+ * path relative to the root (valid during the call). The two may run at the
+ * same time: a caller that needs them in order serialises them itself.
+ */
+struct source_watch {
+	void (*bytes)(void *ctx, uint64_t got, uint64_t total, int done);
+	void (*file)(void *ctx, const char *path, size_t n);
+	void *ctx;
+};
 
 struct source_opts {
 	const char *repo;       /* "owner/repo": remote flavour (summary, root name) */
@@ -36,6 +51,10 @@ struct source_opts {
 	int remote_only;                /* src is a repository or URL, never a
 	                                 * local path (the batch run: a directory
 	                                 * OWNER/REPO where it runs is not read) */
+	/* stop when requested (ERR_CANCELLED): watched by the download, the
+	 * archive reader, the inflater thread and the directory walk */
+	const struct cancel *cancel;
+	const struct source_watch *watch;       /* progress, or NULL */
 };
 
 #define SOURCE_API_BASE "https://api.github.com"

@@ -30,6 +30,8 @@
 	X(ERR_NOENT,         ERR_PERM,  "no such file or directory") \
 	X(ERR_UNSUPPORTED,   ERR_PERM,  "unsupported input") \
 	X(ERR_LIMIT,         ERR_PERM,  "limit exceeded") \
+	X(ERR_CANCELLED,     ERR_PERM,  "cancelled") \
+	X(ERR_JSON,          ERR_PERM,  "malformed JSON (or not the expected shape)") \
 	/* gzip stage */ \
 	X(ERR_GZ_MAGIC,      ERR_PERM,  "not gzip data (bad magic)") \
 	X(ERR_GZ_HEADER,     ERR_PERM,  "malformed gzip header") \

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jsonstr.h"
 #include "log.h"
 #include "url.h"
 #include "utf8cut.h"
@@ -68,26 +69,40 @@ secret_at(const struct log *l, const char *s, size_t n)
 	return 0;
 }
 
-/* n bytes of s, registered secrets redacted; JSON-escaped when json
- * (control bytes as \u00XX). */
+/* Text lines: control bytes as \xNN (a crafted name cannot forge a line
+ * or a terminal escape); JSON lines: jsonstr's escapes. */
+static void
+put_plain(const struct log *l, const char *s, size_t n, int json)
+{
+	if (json) {
+		jsonstr_write(s, n, JSONSTR_DEL, jsonstr_put_file, l->f);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f)
+			fprintf(l->f, "\\x%02x", c);
+		else
+			fputc(c, l->f);
+	}
+}
+
+/* n bytes of s, registered secrets redacted, the rest as put_plain(). */
 static void
 put_raw(const struct log *l, const char *s, size_t n, int json)
 {
+	size_t start = 0;
+
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
 		size_t k = secret_at(l, s + i, n - i);
-		if (k > 0) {
-			fputs("[REDACTED]", l->f);
-			i += k - 1;
-		} else if (json && (c == '"' || c == '\\')) {
-			fputc('\\', l->f);
-			fputc(c, l->f);
-		} else if (c < 0x20 || c == 0x7f) {
-			fprintf(l->f, json ? "\\u%04x" : "\\x%02x", c);
-		} else {
-			fputc(c, l->f);
-		}
+		if (k == 0)
+			continue;
+		put_plain(l, s + start, i - start, json);
+		fputs("[REDACTED]", l->f);
+		i += k - 1;
+		start = i + 1;
 	}
+	put_plain(l, s + start, n - start, json);
 }
 
 /*

@@ -15,18 +15,21 @@
  *              signal and its grace period
  *   finish     state file, report, summary line and the exit status
  *
- * Threads: workers take the next job index under one mutex and do everything
- * for that job with their own digest, sink and network clients (no sharing
- * on the hot path). Results land in a per-job array; counters and the job
- * index share the mutex; the stop flag is an atomic, set by the handler.
+ * Threads: workers take the next job index under one mutex and run it
+ * (job_run, job.h) with their own job_worker: sink, download client, digest
+ * (no sharing on the hot path). Results land in a per-job array; counters
+ * and the job index share the mutex.
  *
- * Signals: the handler only sets the flag. Workers stop taking jobs; the main
- * thread waits up to grace_s for the jobs in flight. If they finish, it joins
- * them and finishes as usual. If the grace period runs out, it writes the
- * state and report (under the mutex, so they are consistent) and returns
- * 130 at once, leaving the run's memory to the workers still running: cli
- * exits the process, which ends them. Nothing partial is ever stored (see
- * sink.h), so abandoning a worker mid-write loses only that repo's work.
+ * Signals: SIGTERM and SIGINT are blocked in every thread of the run (the
+ * workers inherit the mask) and taken by the main thread with sigtimedwait
+ * while it watches the workers: no handler, no global. The first sets the
+ * run's stop flag: workers take no new job and start no new attempt; the
+ * main thread waits up to grace_s for the jobs in flight. When the grace
+ * period runs out it requests the run's cancel, which every job watches
+ * inside its download and digest (job.h): they end within about a second,
+ * as pending, and the workers are joined. The run then ends as it always
+ * does: state, report, summary, a return. Nothing partial is ever stored
+ * (sink.h): a cancelled job leaves its objects as they were.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,50 +43,33 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cancel.h"
 #include "fnv.h"
 #include "cJSON.h"
-#include "digest.h"
 #include "feed.h"
 #include "isotime.h"
-#include "jsonl.h"
+#include "job.h"
 #include "log.h"
 #include "pipeline.h"
 #include "report.h"
 #include "shard.h"
 #include "sink.h"
-#include "source.h"
+#include "state.h"
 #include "url.h"
 
 /* The state of a job. Each maps to one report status (report.h): the
  * report's names live there, beside the reader that checks them. */
-enum job_state { JOB_PENDING = 0, JOB_RUNNING, JOB_CACHED, JOB_DONE,
-    JOB_FAILED, JOB_SKIPPED_RESUME, JOB_WOULD_PROCESS, JOB_WOULD_SKIP,
-    JOB__COUNT };
+enum run_state { RUN_PENDING = 0, RUN_RUNNING, RUN_CACHED, RUN_DONE,
+    RUN_FAILED, RUN_SKIPPED_RESUME, RUN_WOULD_PROCESS, RUN_WOULD_SKIP,
+    RUN__COUNT };
 
-static const unsigned char job_report_status[JOB__COUNT] = {
-	[JOB_PENDING] = RS_PENDING, [JOB_RUNNING] = RS_PENDING,
-	[JOB_CACHED] = RS_CACHED, [JOB_DONE] = RS_PROCESSED,
-	[JOB_FAILED] = RS_FAILED, [JOB_SKIPPED_RESUME] = RS_EARLIER,
+static const unsigned char run_report_status[RUN__COUNT] = {
+	[RUN_PENDING] = RS_PENDING, [RUN_RUNNING] = RS_PENDING,
+	[RUN_CACHED] = RS_CACHED, [RUN_DONE] = RS_PROCESSED,
+	[RUN_FAILED] = RS_FAILED, [RUN_SKIPPED_RESUME] = RS_EARLIER,
 	/* a dry run did nothing: not done, with what it would do */
-	[JOB_WOULD_PROCESS] = RS_PENDING, [JOB_WOULD_SKIP] = RS_PENDING,
+	[RUN_WOULD_PROCESS] = RS_PENDING, [RUN_WOULD_SKIP] = RS_PENDING,
 };
-
-/* The one mutable global: set by the signal handler, read by every thread.
- * A lock-free atomic is both async-signal-safe and race-free. */
-static atomic_int stop_flag;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	atomic_store_explicit(&stop_flag, 1, memory_order_relaxed);
-}
-
-static int
-stopped(void)
-{
-	return atomic_load_explicit(&stop_flag, memory_order_relaxed) != 0;
-}
 
 struct run {
 	const struct run_opts *o;
@@ -100,19 +86,49 @@ struct run {
 	size_t n_cached, n_done, n_failed, n_finished, n_would, n_would_skip;
 	size_t n_earlier;               /* done by an earlier run (--resume) */
 	double t0;
-	struct sink_settings set;       /* what the generator records: */
-	struct sink_settings set_chunks; /* summary.txt's, chunks.jsonl's */
+	struct job_config cfg;          /* settings, generators, retries */
 	struct sink_net net;
 	struct shard sh;                /* for the report */
 	char feed_shown[1024];          /* the feed URL, secrets redacted */
 	char started[ISOTIME_LEN];      /* ISO time, for the report */
 	double pause_until;             /* no download starts before (now_s) */
-	char s3_secret[129];             /* redacted from log lines */
-	char s3_token[4096];
+	struct sink secrets;            /* the output's settings, open for the
+	                                 * run: its S3 secrets are redacted from
+	                                 * log lines (the log keeps pointers) */
+	atomic_int stop;                /* a signal came: no new job, attempt */
+	struct cancel cancel;           /* the grace period ran out: the jobs
+	                                 * in flight stop */
+	sigset_t sigs, oldmask;         /* SIGTERM, SIGINT: blocked, taken by
+	                                 * sigtimedwait */
+	struct sigaction old_term, old_int;     /* restored at the end */
+	int sigs_blocked;
 	struct worker *ws;
 	pthread_t *th;
 	size_t nw;                      /* workers started */
 };
+
+static int
+stopped(struct run *r)
+{
+	return atomic_load_explicit(&r->stop, memory_order_relaxed) != 0;
+}
+
+/*
+ * Take SIGTERM or SIGINT if one is pending, waiting up to ms for one: the
+ * run's stop. Returns 1 when one was taken.
+ */
+static int
+take_signal(struct run *r, long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	if (!r->sigs_blocked)
+		return 0;
+	if (sigtimedwait(&r->sigs, NULL, &ts) <= 0)
+		return 0;
+	atomic_store_explicit(&r->stop, 1, memory_order_relaxed);
+	return 1;
+}
 
 static double
 now_s(void)
@@ -271,314 +287,90 @@ name_set_find(const struct name_set *ns, const struct feed_job *jobs,
 	return -1;
 }
 
-/* Names of repos already done, from a state file written by a previous run. */
+/* state_done_fn: one name --resume skips */
+struct resume_ctx {
+	struct run *r;
+	struct name_set ns;
+};
+
+static void
+on_done(void *ctx, const char *name, size_t n)
+{
+	struct resume_ctx *rc = ctx;
+	struct run *r = rc->r;
+	long i;
+
+	(void)n;
+	if ((i = name_set_find(&rc->ns, r->jobs, name)) >= 0 &&
+	    r->state[i] != RUN_SKIPPED_RESUME) {
+		r->state[i] = RUN_SKIPPED_RESUME;
+		r->n_earlier++;
+	}
+}
+
+/*
+ * Names of repos already done, from a state file written by a previous run:
+ * a file or s3://BUCKET/KEY, read through the sink (so `--state s3://...`
+ * resumes with `--resume s3://...`), parsed by state.h's push parser.
+ */
 static int
 load_resume(struct run *r, const char *path, struct err_ctx *ec)
 {
-	struct name_set ns;
+	struct resume_ctx rc;
+	struct state_reader *sr = malloc(sizeof *sr);
 	struct buf b;
-	cJSON *root, *done, *it;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	uint8_t tmp[65536];
-	ssize_t n;
+	int e;
 
 	memset(ec, 0, sizeof *ec);
-	err_field(ec->source, sizeof ec->source, path, strlen(path));
-	if (fd < 0) {
-		ec->sys_errno = errno;
-		return err_set(ec, ERR_IO, "cannot read the state file");
-	}
+	if (sr == NULL)
+		return err_set(ec, ERR_NOMEM, NULL);
 	buf_init(&b, 256u << 20);
-	for (;;) {
-		n = read(fd, tmp, sizeof tmp);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || buf_append(&b, tmp, (size_t)n) != 0)
-			break;
-	}
-	close(fd);
-	if (n != 0) {
+	if ((e = sink_read_doc(path, &r->net, &b, ec)) != 0) {
 		buf_free(&b);
-		if (n < 0)
-			ec->sys_errno = errno;
-		return err_set(ec, n < 0 ? ERR_IO : ERR_LIMIT,
-		    "cannot read the state file");
+		free(sr);
+		/* a file's trouble in the words it always had; S3 says its own */
+		if (strncmp(path, "s3://", 5) != 0)
+			err_set(ec, e == ERR_NOENT ? ERR_IO : e,
+			    "cannot read the state file");
+		return ec->code;
 	}
-	/* cJSON 1.7.15 may read one byte past the length (feed.c): parse a
-	 * NUL-terminated buffer */
-	root = buf_cstr(&b) ? cJSON_ParseWithLength((const char *)b.p, b.len) :
-	    NULL;
-	buf_free(&b);
-	if (root == NULL || !cJSON_IsArray(done = cJSON_GetObjectItem(root,
-	    "done"))) {
-		cJSON_Delete(root);
-		return err_set(ec, ERR_UNSUPPORTED, "not a repodigest state file");
-	}
-	if (name_set_build(&ns, r->jobs, r->njobs) != 0) {
-		cJSON_Delete(root);
+	rc.r = r;
+	if (name_set_build(&rc.ns, r->jobs, r->njobs) != 0) {
+		buf_free(&b);
+		free(sr);
 		return err_set(ec, ERR_NOMEM, NULL);
 	}
-	cJSON_ArrayForEach(it, done) {
-		long i;
-		if (cJSON_IsString(it) &&
-		    (i = name_set_find(&ns, r->jobs, it->valuestring)) >= 0 &&
-		    r->state[i] != JOB_SKIPPED_RESUME) {
-			r->state[i] = JOB_SKIPPED_RESUME;
-			r->n_earlier++;
-		}
-	}
-	free(ns.slot);
-	cJSON_Delete(root);
-	return 0;
+	state_reader_init(sr, on_done, &rc);
+	state_push(sr, b.p != NULL ? b.p : (const uint8_t *)"", b.len);
+	buf_free(&b);
+	e = state_end(sr, ec);
+	free(rc.ns.slot);
+	free(sr);
+	return e;
 }
 
 /* ------------------------------------------------------------ one job */
 
 struct worker {
 	struct run *r;
-	struct sink sink;
-	struct buf body;
-	struct fetch_client fc;         /* downloads: the mirror's connection
-	                                 * kept alive from one repo to the next */
-	uint32_t rng;                   /* backoff jitter (rand() is not
-	                                 * thread-safe) */
+	struct job_worker jw;           /* sink, download client: the mirror's
+	                                 * connection kept alive from one repo
+	                                 * to the next */
+	const char *name;               /* the job's "owner/repo" */
 	char msg[1024];                 /* the job's failure text */
 };
 
-/* xorshift32: the worker's own jitter source, in [0, 1) */
-static double
-jitter(struct worker *w)
-{
-	uint32_t x = w->rng;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	w->rng = x;
-	return (double)x / 4294967296.0;
-}
-
-static int
-render_buf(void *ctx, struct out *o)
-{
-	const struct buf *b = ctx;
-
-	return out_write(o, b->p, b->len);
-}
-
-/*
- * The objects a job may store, in this order (run_opts.formats): the full
- * text body and the chunks. Each has its own settings, generator and cache
- * check; one download makes all that are due.
- */
-enum { OBJ_FULL, OBJ_CHUNKS, OBJ__COUNT };
-
-/* The stored object k (OBJ_*) of job j: key, generator and the feed's
- * metadata. */
-static int
-job_object(const struct run *r, const struct feed_job *j, int k,
-    struct sink_object *ob, struct err_ctx *ec)
-{
-	int e = sink_object_init(ob, j->owner, j->repo, k == OBJ_CHUNKS ?
-	    SINK_CHUNKS : SINK_SUMMARY, k == OBJ_CHUNKS ? &r->set_chunks :
-	    &r->set, ec);
-
-	if (e == 0) {
-		snprintf(ob->pushedat, sizeof ob->pushedat, "%s", j->pushed_at);
-		snprintf(ob->url, sizeof ob->url, "%s", j->url);
-	}
-	return e;
-}
-
-/* Whether the run stores object k (OBJ_*). */
-static int
-wants(const struct run *r, int k)
-{
-	return (r->o->formats & (k == OBJ_CHUNKS ? RUN_FORMAT_CHUNKS :
-	    RUN_FORMAT_FULL)) != 0;
-}
-
-/* Cache check: is the stored object current? 1 yes, 0 no, -1 error. */
-static int
-is_cached(struct worker *w, const struct feed_job *j,
-    const struct sink_object *ob, struct err_ctx *ec)
-{
-	struct sink_meta_read m;
-
-	if (w->r->o->force || !j->has_pushed_at)
-		return 0;
-	if (sink_head(&w->sink, ob, &m, ec) != 0)
-		return -1;
-	return sink_is_current(&m, ob);
-}
-
-/* What one download made, for every object the job stores. */
-struct job_digest {
-	struct digest *d;
-	struct source_info *info;
-};
-
-static void
-job_digest_free(struct job_digest *jd)
-{
-	if (jd->d != NULL)
-		digest_free(jd->d);
-	free(jd->d);
-	free(jd->info);
-}
-
-/*
- * Download and digest job j into jd (the caller frees it, also on error).
- * Capped at max_output, unless chunks are due: the chunker needs every kept
- * body, which a capped digest drops once it can no longer be shown (the
- * full body is capped when rendered all the same, so it is the same).
- * Tokens are estimated only when the full text is due: its summary is the
- * one place a run shows the figure.
- */
-static int
-digest_job(struct worker *w, const struct feed_job *j, int full, int chunks,
-    struct job_digest *jd, struct err_ctx *ec)
-{
-	struct run *r = w->r;
-	struct digest_opts dopt;
-	struct source_opts so;
-	struct fetch_opts fo = *r->o->fetch;
-	char src[160];
-	int e;
-
-	jd->info = malloc(sizeof *jd->info);
-	jd->d = malloc(sizeof *jd->d);
-	if (jd->info == NULL || jd->d == NULL) {
-		free(jd->d);
-		jd->d = NULL;
-		return err_set(ec, ERR_NOMEM, NULL);
-	}
-	memset(&dopt, 0, sizeof dopt);
-	dopt.max_depth = -1;
-	dopt.use_ignore_files = 1;
-	dopt.max_output = chunks ? 0 : r->o->max_output;
-	dopt.includes = r->o->includes;
-	dopt.excludes = r->o->excludes;
-	dopt.token_thread = r->o->jobs == 1;
-	dopt.no_tokens = !full;
-	fo.total_ms = r->o->timeout_s * 1000;
-	memset(&so, 0, sizeof so);
-	snprintf(src, sizeof src, "%s/%s", j->owner, j->repo);
-	so.repo = src;
-	so.remote_only = 1;
-	so.strip = -1;
-	so.fetch = &fo;
-	so.client = w->fc.conn != NULL ? &w->fc : NULL;
-	so.archive_url = r->o->archive_url;
-	so.token = r->o->token;
-	so.api_base = r->o->api_base;
-	e = digest_init(jd->d, &dopt);
-	if (e == 0)
-		e = source_digest(src, &so, jd->d, jd->info, ec);
-	else
-		err_set(ec, e, NULL);
-	return e;
-}
-
-/* Render the full body (summary, tree, content, capped) into w->body. */
-static int
-render_full(struct worker *w, const struct job_digest *jd,
-    struct err_ctx *ec)
-{
-	struct out *o = malloc(sizeof *o);
-	struct buf sum;
-	int e = 0;
-
-	if (o == NULL)
-		return err_set(ec, ERR_NOMEM, NULL);
-	buf_init(&sum, 1 << 20);
-	buf_reset(&w->body);
-	out_init_mem(o, &w->body, w->r->o->max_output);
-	if (digest_summary(jd->d, jd->info->header, &sum) != 0 ||
-	    out_write(o, sum.p, sum.len) || out_write(o, "\n", 1))
-		e = err_set(ec, ERR_NOMEM, NULL);
-	if (e == 0) {
-		digest_write_tree(jd->d, o);
-		out_write(o, "\n", 1);
-		if ((e = digest_write_content(jd->d, o)) != 0 || o->err)
-			e = err_set(ec, e ? e : o->err, "rendering");
-	}
-	buf_free(&sum);
-	free(o);
-	return e;
-}
-
-/* chunks.jsonl of a job (sink_render_fn): every kept text file, split. */
-struct chunks_job {
-	const struct run *r;
-	struct digest *d;
-	struct chunkw_meta meta;
-};
-
-static int
-render_chunks(void *ctx, struct out *o)
-{
-	struct chunks_job *cj = ctx;
-
-	return chunkw_render(o, &cj->meta, (size_t)cj->r->o->chunk_size,
-	    (size_t)cj->r->o->chunk_overlap, cj->d);
-}
-
-/*
- * One attempt at job j: one download, then each object marked in due
- * stored with the commit it was made from, and unmarked (a retry after a
- * failed second put does not store the first again). Returns 0 or the first
- * error.
- */
-static int
-store_job(struct worker *w, const struct feed_job *j,
-    struct sink_object ob[OBJ__COUNT], int due[OBJ__COUNT],
-    struct err_ctx *ec)
-{
-	struct job_digest jd = { NULL, NULL };
-	struct chunks_job cj;
-	char repo[160];
-	int e = digest_job(w, j, due[OBJ_FULL], due[OBJ_CHUNKS], &jd, ec);
-
-	for (int k = 0; k < OBJ__COUNT && e == 0; k++) {
-		if (!due[k])
-			continue;
-		snprintf(ob[k].commit, sizeof ob[k].commit, "%s",
-		    jd.info->commit);
-		if (k == OBJ_FULL) {
-			if ((e = render_full(w, &jd, ec)) == 0)
-				e = sink_put(&w->sink, &ob[k], render_buf,
-				    &w->body, ec);
-		} else {
-			snprintf(repo, sizeof repo, "%s/%s", j->owner, j->repo);
-			cj.r = w->r;
-			cj.d = jd.d;
-			cj.meta.repo = repo;
-			cj.meta.ref = "";       /* the default branch */
-			cj.meta.commit = jd.info->commit;
-			e = sink_put(&w->sink, &ob[k], render_chunks, &cj, ec);
-		}
-		if (e == 0)
-			due[k] = 0;
-	}
-	job_digest_free(&jd);
-	return e;
-}
-
 /* Sleep up to secs, waking early when a stop was asked for. */
 static void
-nap(double secs)
+nap(struct run *r, double secs)
 {
 	double end = now_s() + secs;
 
-	while (!stopped() && now_s() < end) {
-		struct timespec ts = { 0, 100 * 1000000L };
+	while (!stopped(r) && now_s() < end) {
+		struct timespec ts = { 0, CANCEL_POLL_MS * 1000000L };
 		nanosleep(&ts, NULL);
 	}
 }
-
-/* Rate-limit answers a repo may get without using up its attempts. */
-#define RATE_LIMIT_WAITS 8
 
 /*
  * A server's Retry-After (or GitHub's rate-limit reset) holds back every
@@ -607,124 +399,145 @@ pause_downloads(struct run *r, double secs)
 	}
 }
 
+/* job_hooks.before_attempt: the pause shared by the workers */
 static void
-wait_downloads(struct run *r)
+wait_downloads(void *ctx)
 {
+	struct worker *w = ctx;
+	struct run *r = w->r;
+
 	for (;;) {
 		double left;
 		pthread_mutex_lock(&r->mu);
 		left = r->pause_until - now_s();
 		pthread_mutex_unlock(&r->mu);
-		if (left <= 0 || stopped())
+		if (left <= 0 || stopped(r))
 			return;
-		nap(left < 1 ? left : 1);       /* the pause may grow meanwhile */
+		nap(r, left < 1 ? left : 1);    /* the pause may grow meanwhile */
 	}
 }
 
-/* One job with retries. Returns JOB_CACHED, JOB_DONE or JOB_FAILED. */
+/* job_hooks.stopping: a signal came; the repos in flight finish */
 static int
-run_job(struct worker *w, size_t i, char *msg, size_t mcap)
+hook_stopping(void *ctx)
+{
+	const struct worker *w = ctx;
+
+	return stopped(w->r);
+}
+
+/* job_hooks.cache_error: the object is made anyway */
+static void
+hook_cache_error(void *ctx, const struct err_ctx *ec)
+{
+	struct worker *w = ctx;
+	char m[512];
+	const char *kv[] = { "repo", w->name, "error", m, NULL };
+
+	err_format(ec, m, sizeof m);
+	log_msg(&w->r->log, LOG_WARN, "cache", "Cache check failed", kv);
+}
+
+/* job_hooks.retry: say so; a server's wait holds back every worker */
+static double
+hook_retry(void *ctx, int attempt, double wait, int server_asked,
+    const struct err_ctx *ec)
+{
+	struct worker *w = ctx;
+	char a[16], ws[32];
+	const char *kv[] = { "repo", w->name, "attempt", a, "wait", ws,
+	    "error", w->msg, NULL };
+
+	err_format(ec, w->msg, sizeof w->msg);
+	snprintf(a, sizeof a, "%d", attempt);
+	snprintf(ws, sizeof ws, "%.1fs", wait);
+	log_msg(&w->r->log, LOG_WARN, "process", "Retrying", kv);
+	if (!server_asked)
+		return wait;
+	pause_downloads(w->r, wait);    /* waited for before the next attempt */
+	return 0;
+}
+
+/* One feed record as the job module's spec. */
+static void
+job_spec_of(const struct feed_job *j, const char *name, unsigned formats,
+    struct job_spec *s)
+{
+	memset(s, 0, sizeof *s);
+	s->source = name;
+	s->remote_only = 1;
+	s->flavour = name;
+	s->strip = -1;
+	s->owner = j->owner;
+	s->repo = j->repo;
+	s->pushed_at = j->has_pushed_at ? j->pushed_at : NULL;
+	s->url = j->url;
+	s->formats = formats;
+}
+
+/* One job, with retries (job_run). Returns RUN_CACHED, RUN_DONE,
+ * RUN_FAILED, RUN_WOULD_*, or RUN_PENDING when it was interrupted. */
+static int
+run_job(struct worker *w, size_t i)
 {
 	struct run *r = w->r;
 	const struct feed_job *j = &r->jobs[i];
-	struct err_ctx ec;
-	struct sink_object ob[OBJ__COUNT];
-	int due[OBJ__COUNT] = { 0, 0 };
-	char name[160], objs[64] = "";
-	int e = 0, c = 1, limited = 0, paused, tries = 0, first = -1;
+	struct job_hooks h;
+	struct job_spec spec;
+	struct job_result res;
+	char name[160];
 
 	snprintf(name, sizeof name, "%s/%s", j->owner, j->repo);
-	/* a cache hit only if every object asked for is current; else those
-	 * that are not are made, from one download */
-	for (int k = 0; k < OBJ__COUNT; k++) {
-		int ck;
-		if (!wants(r, k))
-			continue;
-		memset(&ec, 0, sizeof ec);
-		if ((e = job_object(r, j, k, &ob[k], &ec)) != 0) {
-			err_format(&ec, msg, mcap);
-			return JOB_FAILED;
-		}
-		ck = is_cached(w, j, &ob[k], &ec);
-		if (ck < 0) {
-			/* an unusable cache is not fatal for the job: fetch
-			 * anyway */
-			char m[512];
-			const char *kv[] = { "repo", name, "error", m, NULL };
-			err_format(&ec, m, sizeof m);
-			log_msg(&r->log, LOG_WARN, "cache", "Cache check failed",
-			    kv);
-		}
-		due[k] = ck != 1;
-		if (ck != 1)
-			c = 0;
-		if (due[k] && first < 0)
-			first = k;
-		if (due[k])
-			snprintf(objs + strlen(objs), sizeof objs - strlen(objs),
-			    "%s%s", objs[0] ? "," : "", ob[k].name);
-	}
-	if (c == 1) {
+	w->name = name;
+	w->msg[0] = '\0';
+	job_spec_of(j, name, (unsigned)r->o->formats, &spec);
+	memset(&h, 0, sizeof h);
+	h.ctx = w;
+	h.cancel = &r->cancel;
+	h.stopping = hook_stopping;
+	h.cache_error = hook_cache_error;
+	h.before_attempt = wait_downloads;
+	h.retry = hook_retry;
+	job_run(&w->jw, &r->cfg, &spec, &h, &res);
+	switch (res.status) {
+	case JOB_CACHED:
+	case JOB_WOULD_SKIP: {
 		const char *kv[] = { "repo", name, "pushedAt", j->pushed_at, NULL };
 		log_msg(&r->log, LOG_INFO, "cache", r->o->dry_run ?
 		    "Cache hit: would skip" : "Cache hit, skipping", kv);
-		return r->o->dry_run ? JOB_WOULD_SKIP : JOB_CACHED;
+		return res.status == JOB_CACHED ? RUN_CACHED : RUN_WOULD_SKIP;
 	}
-	if (r->o->dry_run) {
+	case JOB_WOULD_STORE: {
 		const char *kv[] = { "repo", name, NULL };
 		log_msg(&r->log, LOG_INFO, "dry-run", "Would fetch and store", kv);
-		return JOB_WOULD_PROCESS;
+		return RUN_WOULD_PROCESS;
 	}
-	for (int attempt = 1; attempt <= r->o->attempts && !stopped(); attempt++) {
-		wait_downloads(r);
-		if (stopped())
-			break;
-		memset(&ec, 0, sizeof ec);
-		tries++;
-		e = store_job(w, j, ob, due, &ec);
-		if (e == 0) {
-			const char *kv[] = { "repo", name, "commit",
-			    ob[first].commit, "objects", objs, NULL };
-			/* the objects only when there is a choice (--format) */
-			if (r->o->formats == RUN_FORMAT_FULL)
-				kv[4] = NULL;
-			log_msg(&r->log, LOG_INFO, "process", "Stored digest", kv);
-			return JOB_DONE;
-		}
-		err_format(&ec, msg, mcap);
-		/* being told to wait is not a failed attempt (a few times) */
-		if (ec.retry_after > 0 && ec.retry_after <= 3600 &&
-		    err_retryable(e) && limited++ < RATE_LIMIT_WAITS)
-			attempt--;
-		if (!err_retryable(e) || attempt == r->o->attempts)
-			break;
-		{
-			/* 1 s, 2 s, 4 s ... with +-25% jitter, or what the
-			 * server asked for */
-			double wait;
-			char a[16], ws[32];
-			const char *kv[] = { "repo", name, "attempt", a, "wait", ws,
-			    "error", msg, NULL };
-			paused = ec.retry_after > 0 && ec.retry_after <= 3600;
-			if (paused)
-				wait = (double)ec.retry_after;
-			else    /* attempt >= 1 here: only a pause undoes one */
-				wait = (double)(1u << (attempt - 1)) *
-				    (0.75 + 0.5 * jitter(w));
-			snprintf(a, sizeof a, "%d", tries);
-			snprintf(ws, sizeof ws, "%.1fs", wait);
-			log_msg(&r->log, LOG_WARN, "process", "Retrying", kv);
-			if (paused)     /* waited for at the top, with the others */
-				pause_downloads(r, wait);
-			else
-				nap(wait);
-		}
+	case JOB_STORED: {
+		const char *kv[] = { "repo", name, "commit", res.commit,
+		    "objects", res.objects, NULL };
+		/* the objects only when there is a choice (--format) */
+		if (r->o->formats == RUN_FORMAT_FULL)
+			kv[4] = NULL;
+		log_msg(&r->log, LOG_INFO, "process", "Stored digest", kv);
+		return RUN_DONE;
 	}
+	default:
+		break;
+	}
+	if (res.err.code == ERR_CANCELLED && res.attempts > 0) {
+		/* the grace period ran out while it ran */
+		const char *kv[] = { "repo", name, NULL };
+		log_msg(&r->log, LOG_WARN, "process", "Interrupted", kv);
+		return RUN_PENDING;
+	}
+	/* the last attempt's error (none when stopped before the first) */
+	if (res.attempts > 0 || res.err.code != ERR_CANCELLED)
+		err_format(&res.err, w->msg, sizeof w->msg);
 	{
-		const char *kv[] = { "repo", name, "error", msg, NULL };
+		const char *kv[] = { "repo", name, "error", w->msg, NULL };
 		log_msg(&r->log, LOG_ERROR, "process", "Failed", kv);
 	}
-	return JOB_FAILED;
+	return res.interrupted ? RUN_PENDING : RUN_FAILED;
 }
 
 static void
@@ -759,7 +572,7 @@ status_line(struct run *r)
 
 	pthread_mutex_lock(&r->mu);
 	for (size_t i = 0; i < r->njobs; i++)
-		total -= r->state[i] == JOB_SKIPPED_RESUME;
+		total -= r->state[i] == RUN_SKIPPED_RESUME;
 	rate = r->n_finished / (now_s() - r->t0);
 	left = rate > 0 ? (long)((total - r->n_finished) / rate) : -1;
 	if (left >= 0)
@@ -782,9 +595,9 @@ worker_main(void *arg)
 		size_t i;
 		int st;
 		pthread_mutex_lock(&r->mu);
-		while (r->next < r->njobs && r->state[r->next] != JOB_PENDING)
+		while (r->next < r->njobs && r->state[r->next] != RUN_PENDING)
 			r->next++;
-		if (stopped() || r->next >= r->njobs ||
+		if (stopped(r) || r->next >= r->njobs ||
 		    (r->o->max_failures >= 0 &&
 		    (long)r->n_failed > r->o->max_failures)) {
 			r->active--;
@@ -792,25 +605,24 @@ worker_main(void *arg)
 			break;
 		}
 		i = r->next++;
-		r->state[i] = JOB_RUNNING;
+		r->state[i] = RUN_RUNNING;
 		pthread_mutex_unlock(&r->mu);
 
-		w->msg[0] = '\0';
-		st = run_job(w, i, w->msg, sizeof w->msg);
+		st = run_job(w, i);
 
 		pthread_mutex_lock(&r->mu);
-		if (stopped() && st == JOB_FAILED)
-			st = JOB_PENDING;       /* interrupted, not failed */
+		if (stopped(r) && st == RUN_FAILED)
+			st = RUN_PENDING;       /* interrupted, not failed */
 		r->state[i] = (uint8_t)st;
 		/* no memory for the text: the status still says failed */
-		if (st == JOB_FAILED && w->msg[0])
+		if (st == RUN_FAILED && w->msg[0])
 			r->errmsg[i] = strdup(w->msg);
-		r->n_cached += st == JOB_CACHED;
-		r->n_done += st == JOB_DONE;
-		r->n_failed += st == JOB_FAILED;
-		r->n_would += st == JOB_WOULD_PROCESS;
-		r->n_would_skip += st == JOB_WOULD_SKIP;
-		if (st != JOB_PENDING && ++r->n_finished % 100 == 0)
+		r->n_cached += st == RUN_CACHED;
+		r->n_done += st == RUN_DONE;
+		r->n_failed += st == RUN_FAILED;
+		r->n_would += st == RUN_WOULD_PROCESS;
+		r->n_would_skip += st == RUN_WOULD_SKIP;
+		if (st != RUN_PENDING && ++r->n_finished % 100 == 0)
 			progress(r);
 		pthread_mutex_unlock(&r->mu);
 	}
@@ -858,8 +670,8 @@ write_state(struct run *r, const char *path, struct err_ctx *ec)
 	memset(ec, 0, sizeof *ec);
 	for (size_t i = 0; done && failed && pending && i < r->njobs; i++) {
 		int st = r->state[i];
-		cJSON *to = st == JOB_DONE || st == JOB_CACHED ||
-		    st == JOB_SKIPPED_RESUME ? done : st == JOB_FAILED ? failed :
+		cJSON *to = st == RUN_DONE || st == RUN_CACHED ||
+		    st == RUN_SKIPPED_RESUME ? done : st == RUN_FAILED ? failed :
 		    pending;
 		cJSON_AddItemToArray(to, name_item(&r->jobs[i]));
 	}
@@ -876,9 +688,9 @@ report_repo(void *ctx, size_t i, struct report_run_repo *out)
 
 	out->owner = r->jobs[i].owner;
 	out->repo = r->jobs[i].repo;
-	out->status = job_report_status[st];
-	out->would = st == JOB_WOULD_PROCESS ? "process" :
-	    st == JOB_WOULD_SKIP ? "skip (cached)" : NULL;
+	out->status = run_report_status[st];
+	out->would = st == RUN_WOULD_PROCESS ? "process" :
+	    st == RUN_WOULD_SKIP ? "skip (cached)" : NULL;
 	out->error = r->errmsg[i];
 }
 
@@ -929,34 +741,6 @@ write_report(struct run *r, const char *path, double elapsed,
 
 /* ------------------------------------------------------------ setup */
 
-/* Each -i and -e pattern compiles; the first that does not is named. */
-static int
-check_patterns(const struct run_opts *o, struct err_ctx *ec)
-{
-	const char *const *lists[2] = { o->includes, o->excludes };
-	struct digest *d = malloc(sizeof *d);
-	int e = d == NULL ? err_set(ec, ERR_NOMEM, NULL) : 0;
-
-	for (int k = 0; k < 2 && e == 0; k++) {
-		for (const char *const *p = lists[k]; p && *p && e == 0; p++) {
-			const char *one[2] = { *p, NULL };
-			struct digest_opts dopt;
-			memset(&dopt, 0, sizeof dopt);
-			dopt.max_depth = -1;
-			dopt.max_output = 1;    /* no arena: nothing is stored */
-			if (k == 0)
-				dopt.includes = one;
-			else
-				dopt.excludes = one;
-			if ((e = digest_init(d, &dopt)) != 0)
-				err_set(ec, e, "%s", *p);
-			digest_free(d);
-		}
-	}
-	free(d);
-	return e;
-}
-
 /*
  * The mirror template expands for a plain name into a URL we can fetch
  * (https, http or file), as it will for every repository: else each one
@@ -1006,7 +790,6 @@ static int
 run_setup(struct run *r)
 {
 	const struct run_opts *o = r->o;
-	struct sink probe;
 	struct err_ctx ec;
 	char desc[256];
 	int e;
@@ -1024,42 +807,37 @@ run_setup(struct run *r)
 		log_msg(&r->log, LOG_NOTE, "startup", "Starting pipeline", kv);
 	}
 	memset(&ec, 0, sizeof ec);
-	if (check_patterns(o, &ec) != 0)
+	if (job_config_init(&r->cfg, &o->set, &ec) != 0)
 		return fatal(r, &ec, "Bad pattern");
+	r->cfg.archive_url = o->archive_url;
+	r->cfg.api_base = o->api_base;
+	r->cfg.token = o->token;
+	r->cfg.attempts = o->attempts > 0 ? o->attempts : 1;
+	/* one worker: the digest's token thread uses the second core */
+	r->cfg.token_thread = o->jobs == 1;
+	r->cfg.force = o->force;
+	r->cfg.dry_run = o->dry_run;
 	memset(&ec, 0, sizeof ec);
 	if (check_template(o->archive_url, &ec) != 0)
 		return fatal(r, &ec, "Bad --archive-url");
 	/* the sink's settings (an S3 destination's credentials); nothing is
-	 * created yet: the workers make the directory once the feed is read */
+	 * created yet: the workers make the directory once the feed is read.
+	 * It stays open for the run: the log redacts its secrets. */
 	memset(&ec, 0, sizeof ec);
-	e = sink_open(&probe, o->out, &r->net, SINK_READONLY, &ec);
-	if (e == 0 && probe.kind == SINK_S3) {
-		/* the log keeps pointers: copies that live as long as it */
-		snprintf(r->s3_secret, sizeof r->s3_secret, "%s",
-		    probe.s3.cfg.secret);
-		snprintf(r->s3_token, sizeof r->s3_token, "%s",
-		    probe.s3.cfg.session_token);
-		log_add_secret(&r->log, r->s3_secret);
-		log_add_secret(&r->log, r->s3_token);
+	e = sink_open(&r->secrets, o->out, &r->net, SINK_READONLY, &ec);
+	if (e == 0) {
+		const char *sv[2];
+		size_t n = sink_secrets(&r->secrets, sv, 2);
+		for (size_t i = 0; i < n; i++)
+			log_add_secret(&r->log, sv[i]);
 	}
-	sink_close(&probe);
 	if (e != 0)
 		return fatal(r, &ec, strncmp(o->out, "s3://", 5) == 0 ?
 		    "Bad S3 configuration" : "Output is unusable");
 	/* and the report's, not found missing after hours of work */
-	if (o->report != NULL && strncmp(o->report, "s3://", 5) == 0) {
-		struct s3_config *rc = malloc(sizeof *rc);
-		const char *key;
-		memset(&ec, 0, sizeof ec);
-		e = rc == NULL ? err_set(&ec, ERR_NOMEM, NULL) :
-		    s3_object_config(rc, o->report, o->s3_endpoint,
-		    o->s3_region, &key, &ec);
-		if (rc != NULL)
-			s3_config_wipe(rc);
-		free(rc);
-		if (e != 0)
-			return fatal(r, &ec, "Bad report destination");
-	}
+	memset(&ec, 0, sizeof ec);
+	if (o->report != NULL && sink_doc_check(o->report, &r->net, &ec) != 0)
+		return fatal(r, &ec, "Bad report destination");
 	return 0;
 }
 
@@ -1072,7 +850,6 @@ run_feed(struct run *r)
 	struct feed_list *fl = &r->feed;
 	struct skip_ctx sk;
 	struct err_ctx ec;
-	struct sigaction sa;
 	int e;
 
 	if (fp == NULL) {
@@ -1116,11 +893,23 @@ run_feed(struct run *r)
 		snprintf(c, sizeof c, "%zu", r->njobs);
 		log_msg(&r->log, LOG_NOTE, "feed", "Feed loaded", kv);
 	}
-	/* a signal during a long --resume load is seen, not fatal */
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	/* from here a signal stops the run, not the process: blocked in this
+	 * thread and in every worker it starts, taken by take_signal (so one
+	 * during a long --resume load is seen, not fatal) */
+	sigemptyset(&r->sigs);
+	sigaddset(&r->sigs, SIGTERM);
+	sigaddset(&r->sigs, SIGINT);
+	if (pthread_sigmask(SIG_BLOCK, &r->sigs, &r->oldmask) == 0) {
+		/* an ignored signal is dropped, never pending: a shell starts
+		 * background commands with SIGINT ignored, and the run must
+		 * still stop on it (the default action never runs: blocked) */
+		struct sigaction dfl;
+		memset(&dfl, 0, sizeof dfl);
+		dfl.sa_handler = SIG_DFL;
+		sigaction(SIGTERM, &dfl, &r->old_term);
+		sigaction(SIGINT, &dfl, &r->old_int);
+		r->sigs_blocked = 1;
+	}
 	if (o->resume != NULL && load_resume(r, o->resume, &ec) != 0)
 		return fatal(r, &ec, "Cannot resume");
 	return 0;
@@ -1130,28 +919,23 @@ run_feed(struct run *r)
 static int
 run_preflight(struct run *r)
 {
-	struct sink *s = malloc(sizeof *s);
+	struct job_spec spec;
 	struct sink_object ob;
 	struct err_ctx ec;
+	char name[160];
 	size_t i;
 	int e;
 
-	for (i = 0; i < r->njobs && r->state[i] != JOB_PENDING; i++)
+	for (i = 0; i < r->njobs && r->state[i] != RUN_PENDING; i++)
 		;
-	if (i == r->njobs || strncmp(r->o->out, "s3://", 5) != 0) {
-		free(s);
+	if (i == r->njobs || r->secrets.kind != SINK_S3)
 		return 0;
-	}
+	snprintf(name, sizeof name, "%s/%s", r->jobs[i].owner, r->jobs[i].repo);
+	job_spec_of(&r->jobs[i], name, (unsigned)r->o->formats, &spec);
 	memset(&ec, 0, sizeof ec);
-	if (s == NULL)
-		e = err_set(&ec, ERR_NOMEM, NULL);
-	else if ((e = sink_open(s, r->o->out, &r->net, 0, &ec)) == 0) {
-		if ((e = job_object(r, &r->jobs[i], wants(r, OBJ_FULL) ?
-		    OBJ_FULL : OBJ_CHUNKS, &ob, &ec)) == 0)
-			e = sink_check(s, &ob, &ec);
-		sink_close(s);
-	}
-	free(s);
+	if ((e = job_object(&r->cfg, &spec, (r->o->formats & RUN_FORMAT_FULL) ?
+	    RENDER_FULL : RENDER_CHUNKS, &ob, &ec)) == 0)
+		e = sink_check(&r->secrets, &ob, &ec);
 	return e != 0 ? fatal(r, &ec, "S3 destination is unusable") : 0;
 }
 
@@ -1174,31 +958,28 @@ workers_init(struct run *r)
 	}
 	for (size_t i = 0; i < nw; i++) {
 		struct worker *w = &r->ws[i];
-		w->r = r;
+		struct fetch_opts fo;
 		/* any non-zero seed; differs per worker and per run */
-		w->rng = ((uint32_t)time(NULL) ^ (uint32_t)getpid() * 2654435761u ^
-		    (uint32_t)(i + 1) * 40503u) | 1;
-		buf_init(&w->body, 1u << 30);
-		w->sink.dirfd = -1;
-		if (o->fetch != NULL && !o->dry_run) {
-			struct fetch_opts fo = *o->fetch;
-			fo.total_ms = o->timeout_s * 1000;      /* as digest_job */
-			if (fetch_init(&w->fc, &fo) != 0)
-				fetch_free(&w->fc);     /* one client per job */
-		}
+		uint32_t seed = (uint32_t)time(NULL) ^ (uint32_t)getpid() *
+		    2654435761u ^ (uint32_t)(i + 1) * 40503u;
+		w->r = r;
+		if (o->fetch != NULL)
+			fo = *o->fetch;
+		fo.total_ms = o->timeout_s * 1000;      /* per attempt */
 		r->nw = i + 1;
-		if (sink_open(&w->sink, o->out, &r->net, o->dry_run ?
-		    SINK_READONLY : 0, &ec) != 0)
+		if (job_worker_init(&w->jw, o->out, &r->net, o->dry_run ?
+		    SINK_READONLY : 0, o->fetch != NULL && !o->dry_run ? &fo :
+		    NULL, seed, &ec) != 0)
 			return fatal(r, &ec, "Output is unusable");
 	}
 	return 0;
 }
 
 /*
- * Step 4b: start the workers and watch them. Returns 0 when every worker
- * has finished, 130 when the grace period after a signal ran out (the state
- * and report are written then, and the workers left running), 1 when no
- * worker could be started.
+ * Step 4b: start the workers and watch them until every one has finished
+ * (joined). Returns 0, or 1 when no worker could be started. A signal
+ * (take_signal) stops the run; grace_s later the jobs in flight are
+ * cancelled, and they end within about a second (job.h).
  */
 static int
 run_workers(struct run *r)
@@ -1208,6 +989,8 @@ run_workers(struct run *r)
 	size_t started = 0;
 
 	r->active = r->nw;
+	/* one that came while the feed loaded: no job starts */
+	take_signal(r, 0);
 	for (size_t i = 0; i < r->nw; i++) {
 		if (pthread_create(&r->th[i], NULL, worker_main, &r->ws[i]) != 0)
 			break;
@@ -1235,41 +1018,39 @@ run_workers(struct run *r)
 	}
 	for (;;) {
 		size_t act;
-		struct timespec ts = { 0, 50 * 1000000L };
 		pthread_mutex_lock(&r->mu);
 		act = r->active;
 		pthread_mutex_unlock(&r->mu);
 		if (act == 0)
 			break;
-		if (stopped() && stop_at == 0) {
+		if (stopped(r) && stop_at == 0) {
 			const char *kv[] = { NULL };
 			stop_at = now_s() + o->grace_s;
 			log_msg(&r->log, LOG_WARN, "shutdown", "Signal received: "
 			    "finishing the repos in flight", kv);
 		}
-		if (stop_at != 0 && now_s() > stop_at) {
+		if (stop_at != 0 && now_s() > stop_at &&
+		    !cancel_requested(&r->cancel)) {
 			const char *kv[] = { NULL };
 			log_msg(&r->log, LOG_WARN, "shutdown",
-			    "Grace period over: abandoning the repos in flight",
+			    "Grace period over: cancelling the repos in flight",
 			    kv);
-			return 130;
+			cancel_request(&r->cancel);
 		}
 		/* a few updates a second: enough to read, cheap */
 		if (o->log_format == LOG_TTY && now_s() - shown >= 0.25) {
 			status_line(r);
 			shown = now_s();
 		}
-		nanosleep(&ts, NULL);
+		/* the pause between looks, and where a signal is taken */
+		take_signal(r, 50);
 	}
 	for (size_t i = 0; i < r->nw; i++)
 		pthread_join(r->th[i], NULL);
 	return 0;
 }
 
-/*
- * Step 5: state, report, summary, exit status. Called with the mutex held
- * when workers may still run (abandoned), so what is written is consistent.
- */
+/* Step 5: state, report, summary, exit status; every worker joined. */
 static int
 run_finish(struct run *r, int status, int interrupted)
 {
@@ -1344,11 +1125,8 @@ run_finish(struct run *r, int status, int interrupted)
 static void
 run_free(struct run *r)
 {
-	for (size_t i = 0; r->ws != NULL && i < r->nw; i++) {
-		sink_close(&r->ws[i].sink);
-		buf_free(&r->ws[i].body);
-		fetch_free(&r->ws[i].fc);
-	}
+	for (size_t i = 0; r->ws != NULL && i < r->nw; i++)
+		job_worker_free(&r->ws[i].jw);
 	for (size_t i = 0; r->errmsg != NULL && i < r->njobs; i++)
 		free(r->errmsg[i]);
 	free(r->errmsg);
@@ -1357,12 +1135,16 @@ run_free(struct run *r)
 	free(r->ws);
 	free(r->th);
 	log_free(&r->log);
-	for (volatile char *p = r->s3_secret; p < r->s3_secret +
-	    sizeof r->s3_secret; p++)
-		*p = 0;
-	for (volatile char *p = r->s3_token; p < r->s3_token +
-	    sizeof r->s3_token; p++)
-		*p = 0;
+	sink_close(&r->secrets);        /* wipes them */
+	if (r->sigs_blocked) {
+		/* a signal that came after the last look stops nothing more:
+		 * taken here, not delivered once the mask is restored */
+		while (take_signal(r, 0))
+			;
+		sigaction(SIGTERM, &r->old_term, NULL);
+		sigaction(SIGINT, &r->old_int, NULL);
+		pthread_sigmask(SIG_SETMASK, &r->oldmask, NULL);
+	}
 	pthread_mutex_destroy(&r->mu);
 	free(r);
 }
@@ -1390,16 +1172,9 @@ pipeline_run(const struct run_opts *o)
 		url_redact(o->feed, r->feed_shown, sizeof r->feed_shown);
 	else
 		snprintf(r->feed_shown, sizeof r->feed_shown, "%s", o->feed);
-	r->set.format = "full";
-	r->set.max_output = o->max_output;
-	r->set.includes = o->includes;
-	r->set.excludes = o->excludes;
-	/* chunks are never cut: no max-output in their generator */
-	r->set_chunks = r->set;
-	r->set_chunks.format = "chunks";
-	r->set_chunks.max_output = 0;
-	r->set_chunks.chunk_size = o->chunk_size;
-	r->set_chunks.chunk_overlap = o->chunk_overlap;
+	r->secrets.dirfd = -1;
+	atomic_init(&r->stop, 0);
+	cancel_init(&r->cancel, NULL);
 	r->net.s3_endpoint = o->s3_endpoint;
 	r->net.s3_region = o->s3_region;
 	r->net.fetch = o->fetch;
@@ -1414,15 +1189,9 @@ pipeline_run(const struct run_opts *o)
 		return status;
 	}
 	status = run_workers(r);
-	if (status == 130) {
-		/* grace over: account for the run and leave; the workers
-		 * still use r, so it is not freed (the process ends) */
-		pthread_mutex_lock(&r->mu);
-		status = run_finish(r, 130, 1);
-		pthread_mutex_unlock(&r->mu);
-		return status;
-	}
-	status = run_finish(r, status, status == 0 && stopped());
+	/* one that came after the workers' last look is an interrupt too */
+	take_signal(r, 0);
+	status = run_finish(r, status, status == 0 && stopped(r));
 	run_free(r);
 	return status;
 }

@@ -16,9 +16,9 @@
  * every repository attempted); 1 fatal before any work (feed unreadable,
  * sink unusable or failing its start-up check, bad pattern or template),
  * every attempted repository failed, too many failures, or the state or
- * report not written; 130 interrupted. Nothing here exits the process: on
- * an expired grace period pipeline_run returns 130 with workers still
- * running, and the caller must exit at once (see pipeline_run).
+ * report not written; 130 interrupted. Nothing here exits the process:
+ * pipeline_run returns once every worker is joined, also after a signal
+ * (the jobs still in flight when the grace period ends are cancelled).
  */
 #ifndef PIPELINE_H
 #define PIPELINE_H
@@ -26,15 +26,16 @@
 #include <stdint.h>
 
 #include "fetch.h"
+#include "job.h"
 
 #define PIPELINE_DEFAULT_FEED \
 	"https://uk-x-gov-software-community.github.io/" \
 	"xgov-opensource-repo-scraper/repos.json"
 #define PIPELINE_DEFAULT_STATE "repodigest-state.json"
 
-/* What a run stores per repository (--format full,chunks): bits. */
-#define RUN_FORMAT_FULL   1             /* gitingest/OWNER/REPO/summary.txt */
-#define RUN_FORMAT_CHUNKS 2             /* gitingest/OWNER/REPO/chunks.jsonl */
+/* What a run stores per repository (--format full,chunks): job.h's bits. */
+#define RUN_FORMAT_FULL   JOB_FORMAT(RENDER_FULL)   /* .../summary.txt */
+#define RUN_FORMAT_CHUNKS JOB_FORMAT(RENDER_CHUNKS) /* .../chunks.jsonl */
 
 struct run_opts {
 	const char *feed;               /* file, https:// URL, or "-" */
@@ -49,11 +50,9 @@ struct run_opts {
 	int timeout_s;                  /* per repo, every attempt */
 	int attempts;                   /* tries per repo */
 	long max_failures;              /* < 0: unlimited */
-	uint64_t max_output;            /* body cap; 0: none */
 	int formats;                    /* RUN_FORMAT_*: the objects stored */
-	uint64_t chunk_size, chunk_overlap; /* chunks.jsonl's split (split.h) */
-	const char *const *includes;    /* -i / -e patterns, NULL-terminated, */
-	const char *const *excludes;    /* or NULL (as digest_opts) */
+	struct job_settings set;        /* what changes the bodies: the cap,
+	                                 * -i / -e, the chunks' split (job.h) */
 	const char *report, *state, *resume;
 	int grace_s;
 	int log_format;                 /* enum log_format (log.h) */
@@ -62,9 +61,9 @@ struct run_opts {
 };
 
 /*
- * Run the batch; returns the process exit code. When it returns 130 after
- * the grace period, workers may still run and use memory it did not free:
- * the caller must end the process (exit) without waiting for them.
+ * Run the batch; returns the process exit code (130: interrupted). SIGTERM
+ * and SIGINT are the run's while it runs (blocked and taken by it, see
+ * pipeline.c); the caller's signal mask is restored before it returns.
  */
 int pipeline_run(const struct run_opts *o);
 

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "cJSON.h"
+#include "jsonstr.h"
 #include "report.h"
 
 static const char *const st_name[RS__COUNT] = { "processed", "cached",
@@ -56,38 +57,18 @@ put_lit(struct jw *w, const char *s)
 	put_raw(w, s, strlen(s));
 }
 
+static int
+put_piece(void *ctx, const void *p, size_t n)
+{
+	put_raw(ctx, p, n);
+	return 0;
+}
+
 /* s as a JSON string, escaped as cJSON escapes (UTF-8 bytes as they are). */
 static void
 put_str(struct jw *w, const char *s)
 {
-	put_raw(w, "\"", 1);
-	while (*s != '\0') {
-		size_t n = 0;
-		unsigned char c;
-		char u[8];
-		/* the plain run at once */
-		while (s[n] != '\0' && (unsigned char)s[n] >= 0x20 &&
-		    s[n] != '"' && s[n] != '\\')
-			n++;
-		put_raw(w, s, n);
-		if ((c = (unsigned char)s[n]) == '\0')
-			break;
-		switch (c) {
-		case '"': put_lit(w, "\\\""); break;
-		case '\\': put_lit(w, "\\\\"); break;
-		case '\b': put_lit(w, "\\b"); break;
-		case '\f': put_lit(w, "\\f"); break;
-		case '\n': put_lit(w, "\\n"); break;
-		case '\r': put_lit(w, "\\r"); break;
-		case '\t': put_lit(w, "\\t"); break;
-		default:
-			snprintf(u, sizeof u, "\\u%04x", c);
-			put_lit(w, u);
-			break;
-		}
-		s += n + 1;
-	}
-	put_raw(w, "\"", 1);
+	jsonstr_write(s, strlen(s), JSONSTR_CJSON, put_piece, w);
 }
 
 /* A number as cJSON 1.7.15 prints it: an int as %d, else the shortest of

@@ -10,6 +10,7 @@
 
 #include "err.h"
 #include "jsonl.h"
+#include "jsonstr.h"
 #include "sha256x.h"
 #include "tokens.h"
 #include "utf16.h"
@@ -130,35 +131,8 @@ chunkw_data(struct chunkw *w, const uint8_t *p, size_t n)
 static void
 json_bytes(struct buf *b, const char *s, size_t n)
 {
-	size_t i = 0;
-	uint32_t c;
-	int k;
-
-	buf_putc(b, '"');
-	while (i < n) {
-		uint8_t x = (uint8_t)s[i];
-		if (x < 0x80) {
-			if (x == '"' || x == '\\') {
-				buf_putc(b, '\\');
-				buf_putc(b, x);
-			} else if (x < 0x20) {
-				buf_printf(b, "\\u%04x", x);
-			} else {
-				buf_putc(b, x);
-			}
-			i++;
-			continue;
-		}
-		k = utf16_dec1((const uint8_t *)s + i, n - i, &c);
-		if (k <= 0) {
-			buf_append(b, "\xef\xbf\xbd", 3);
-			i++;
-		} else {
-			buf_append(b, s + i, (size_t)k);
-			i += (size_t)k;
-		}
-	}
-	buf_putc(b, '"');
+	jsonstr_write(s, n, JSONSTR_QUOTE | JSONSTR_BAD_REPL, jsonstr_put_buf,
+	    b);
 }
 
 /*

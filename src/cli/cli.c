@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "tls.h"
 
 static const char usage_main[] =
 "usage: repodigest COMMAND [options]\n"
@@ -50,8 +51,16 @@ static const struct {
 static int
 cmd_version(void)
 {
+	size_t extra = tls_builtin_anchors_extra;
+
 	printf("repodigest %s (digest format %s)\n", REPODIGEST_VERSION,
 	    DIGEST_FORMAT_VERSION);
+	/* what an image trusts, readable without unpacking it */
+	printf("trust: %s, %zu anchors", tls_builtin_trust,
+	    tls_builtin_anchors_count - extra);
+	if (extra > 0)
+		printf(" +%zu extra", extra);
+	putchar('\n');
 	return 0;
 }
 

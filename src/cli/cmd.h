@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "fetch.h"
+#include "job.h"
 #include "opts.h"
 
 #define DIGEST_FORMAT_VERSION "1"
@@ -74,6 +75,15 @@ void chunk_args_init(struct chunk_args *ca);
  */
 int chunk_args_check(const char *cmd, const struct chunk_args *ca,
     int chunks);
+
+/*
+ * The options every command shares that change a body (--max-output, -i,
+ * -e, --chunk-size, --chunk-overlap) into s, the rest zero: the one place
+ * options become job settings (job.h; -s and --include-gitignored, digest's
+ * alone, are set by it after).
+ */
+void job_settings_args(struct job_settings *s, uint64_t max_output,
+    const struct pattern_args *pat, const struct chunk_args *ch);
 
 /* Network state for one command, owned by the caller. */
 struct net_setup {

@@ -18,14 +18,16 @@
 #include "cmd.h"
 #include "digest.h"
 #include "err.h"
-#include "jsonl.h"
+#include "job.h"
 #include "out.h"
-#include "s3.h"
+#include "render.h"
 #include "sink.h"
 #include "source.h"
 #include "url.h"
 
-enum { FMT_TEXT, FMT_FULL, FMT_JSON, FMT_CHUNKS };
+/* --format: render.h's formats, in its order */
+enum { FMT_TEXT = RENDER_TEXT, FMT_FULL = RENDER_FULL, FMT_JSON = RENDER_JSON,
+    FMT_CHUNKS = RENDER_CHUNKS };
 
 struct digest_args {
 	const char *output;
@@ -176,160 +178,6 @@ parse_digest(int argc, char **argv, struct digest_args *da,
 
 /* ------------------------------------------------------------ output */
 
-static void
-json_escape(struct out *o, const uint8_t *p, size_t n)
-{
-	size_t start = 0;
-	char esc[8];
-
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = p[i];
-		if (c != '"' && c != '\\' && c >= 0x20)
-			continue;
-		out_write(o, p + start, i - start);
-		switch (c) {
-		case '"': out_write(o, "\\\"", 2); break;
-		case '\\': out_write(o, "\\\\", 2); break;
-		case '\n': out_write(o, "\\n", 2); break;
-		case '\t': out_write(o, "\\t", 2); break;
-		case '\r': out_write(o, "\\r", 2); break;
-		default:
-			snprintf(esc, sizeof esc, "\\u%04x", c);
-			out_write(o, esc, 6);
-		}
-		start = i + 1;
-	}
-	out_write(o, p + start, n - start);
-}
-
-struct render_ctx {
-	struct digest *d;
-	const struct digest_args *da;
-	const struct buf *summary;
-	struct chunkw_meta chunk;       /* --format chunks: repo, ref, commit */
-};
-
-/* --format chunks: every kept text file, split, as JSON lines. */
-static int
-render_chunks(struct render_ctx *rc, struct out *o)
-{
-	return chunkw_render(o, &rc->chunk, (size_t)rc->da->chunk.size,
-	    (size_t)rc->da->chunk.overlap, rc->d);
-}
-
-/* The output in the chosen format, capped at --max-output (sink_render_fn). */
-static int
-render_body(void *ctx, struct out *o)
-{
-	struct render_ctx *rc = ctx;
-	struct digest *d = rc->d;
-	const struct digest_args *da = rc->da;
-	int e;
-
-	if (da->format == FMT_CHUNKS)
-		return render_chunks(rc, o);
-	if (da->format == FMT_JSON) {
-		/* the cap applies to the content string; JSON stays valid */
-		struct buf content;
-		struct out *co = malloc(sizeof *co);
-		if (co == NULL)
-			return ERR_NOMEM;
-		buf_init(&content, (size_t)2 << 30);
-		out_init_mem(co, &content, da->max_output);
-		e = digest_write_content(d, co);
-		free(co);
-		if (e == 0) {
-			out_puts(o, "{\"summary\":\"");
-			json_escape(o, rc->summary->p, rc->summary->len);
-			out_puts(o, "\",\"tree\":\"");
-			json_escape(o, (const uint8_t *)d->tree, d->tree_len);
-			out_puts(o, "\",\"content\":\"");
-			json_escape(o, content.p, content.len);
-			out_puts(o, "\"}\n");
-			e = o->err;
-		}
-		buf_free(&content);
-		return e;
-	}
-	o->cap = da->max_output;
-	if (da->format == FMT_FULL) {
-		out_write(o, rc->summary->p, rc->summary->len);
-		out_write(o, "\n", 1);
-	}
-	digest_write_tree(d, o);
-	out_write(o, "\n", 1);
-	e = digest_write_content(d, o);
-	return e ? e : o->err;
-}
-
-/*
- * Write the digest where the user asked: stdout, -o FILE, or --out DEST.
- * Returns 0, CMD_PIPE_CLOSED, or an error code after printing it.
- */
-static int
-write_output(struct render_ctx *rc, const struct source_info *info,
-    const struct fetch_opts *fo)
-{
-	const struct digest_args *da = rc->da;
-	struct err_ctx ec;
-	char msg[1024];
-	int e;
-
-	memset(&ec, 0, sizeof ec);
-	if (da->out != NULL && (strncmp(da->out, "s3://", 5) == 0 ||
-	    out_is_dir(da->out))) {
-		static const char *const fmt_name[] = {
-			[FMT_TEXT] = "text", [FMT_FULL] = "full",
-			[FMT_JSON] = "json", [FMT_CHUNKS] = "chunks" };
-		struct sink *s = malloc(sizeof *s);
-		struct sink_object ob;
-		struct sink_settings st;
-		struct sink_net net = { da->s3.endpoint, da->s3.region, fo };
-		char owner[64];
-		const char *repo = strchr(da->repo, '/') + 1;
-		snprintf(owner, sizeof owner, "%.*s",
-		    (int)(repo - 1 - da->repo), da->repo);
-		memset(&st, 0, sizeof st);
-		st.format = fmt_name[da->format];
-		st.max_output = da->max_output;
-		st.includes = da->pat.inc.n ? da->pat.inc.v : NULL;
-		st.excludes = da->pat.exc.n ? da->pat.exc.v : NULL;
-		st.max_file_size = da->max_size;
-		st.no_ignore_files = da->include_gitignored;
-		if (da->format == FMT_CHUNKS) {
-			st.chunk_size = da->chunk.size;
-			st.chunk_overlap = da->chunk.overlap;
-		}
-		if (s == NULL)
-			e = err_set(&ec, ERR_NOMEM, NULL);
-		else if ((e = sink_object_init(&ob, owner, repo,
-		    da->format == FMT_CHUNKS ? SINK_CHUNKS : SINK_SUMMARY,
-		    &st, &ec)) == 0 && (e = sink_open(s, da->out, &net, 0,
-		    &ec)) == 0) {
-			snprintf(ob.commit, sizeof ob.commit, "%s", info->commit);
-			e = sink_put(s, &ob, render_body, rc, &ec);
-			sink_close(s);
-		}
-		free(s);
-	} else if (da->out != NULL || (da->output != NULL &&
-	    strcmp(da->output, "-") != 0)) {
-		e = sink_write_file(da->out ? da->out : da->output, render_body,
-		    rc, &ec);
-	} else {
-		e = sink_write_fd(STDOUT_FILENO, render_body, rc);
-		if (e != 0 && cli_reader_gone(STDOUT_FILENO))
-			return CMD_PIPE_CLOSED;
-		if (e)
-			err_set(&ec, e, NULL);
-		snprintf(ec.source, sizeof ec.source, "stdout");
-	}
-	if (e) {
-		err_format(&ec, msg, sizeof msg);
-		fprintf(stderr, "repodigest: %s\n", msg);
-	}
-	return e;
-}
-
 static int
 render_report(void *ctx, struct out *o)
 {
@@ -350,30 +198,96 @@ render_report(void *ctx, struct out *o)
 	return e;
 }
 
-/* The options into the digest's and the source's settings. */
-static void
-digest_settings(const struct digest_args *da, const struct fetch_opts *fo,
-    struct digest_opts *o, struct source_opts *so)
+/* --out DIR or s3://: an object, stored by the job module. */
+static int
+out_is_sink(const struct digest_args *da)
 {
-	memset(o, 0, sizeof *o);
-	o->max_file_size = da->max_size;
-	o->max_depth = -1;
-	o->use_ignore_files = !da->include_gitignored;
-	o->includes = da->pat.inc.n ? da->pat.inc.v : NULL;
-	o->excludes = da->pat.exc.n ? da->pat.exc.v : NULL;
-	o->max_output = da->max_output;
-	o->token_thread = 1;
-	/* chunks carry their own estimates; the digest's figure shows only in
-	 * the other formats and in the report */
-	o->no_tokens = da->format == FMT_CHUNKS && da->report == NULL;
-	memset(so, 0, sizeof *so);
-	so->repo = da->repo;
-	so->name = da->name;
-	so->strip = da->strip;
-	so->fetch = fo;
-	so->archive_url = da->gh.archive_url;
-	so->token = getenv("GITHUB_TOKEN");
-	so->api_base = da->gh.api_url;
+	return da->out != NULL && (strncmp(da->out, "s3://", 5) == 0 ||
+	    out_is_dir(da->out));
+}
+
+/*
+ * Digest source into a new *dp and *info for stdout or a file. Returns 0 or
+ * 1 after saying why.
+ */
+static int
+digest_here(const char *source, const struct digest_args *da,
+    const struct job_config *cfg, const struct fetch_opts *fo,
+    struct digest **dp, struct source_info *info)
+{
+	struct digest_opts o;
+	struct source_opts so;
+	struct err_ctx ec;
+	char msg[1024];
+	int e;
+
+	job_digest_opts(cfg, JOB_FORMAT(da->format), &o);
+	memset(&so, 0, sizeof so);
+	so.repo = da->repo;
+	so.name = da->name;
+	so.strip = da->strip;
+	so.fetch = fo;
+	so.archive_url = cfg->archive_url;
+	so.token = cfg->token;
+	so.api_base = cfg->api_base;
+	if ((*dp = malloc(sizeof **dp)) == NULL) {
+		fprintf(stderr, "repodigest digest: %s\n", err_str(ERR_NOMEM));
+		return 1;
+	}
+	if ((e = digest_init(*dp, &o)) != 0) {
+		fprintf(stderr, "repodigest digest: %s\n", err_str(e));
+		return 1;
+	}
+	if ((e = source_digest(source, &so, *dp, info, &ec)) != 0) {
+		err_format(&ec, msg, sizeof msg);
+		fprintf(stderr, "repodigest: %s\n", msg);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * --out DIR or s3://: job_run stores the object (no cache check: digest
+ * always makes it); the digest stays in w for the report and the summary.
+ * Returns 0 or 1 after saying why.
+ */
+static int
+digest_store(const char *source, const struct digest_args *da,
+    const struct job_config *cfg, const struct fetch_opts *fo,
+    const char *ref, struct job_worker *w)
+{
+	struct sink_net net = { da->s3.endpoint, da->s3.region, fo };
+	struct job_spec spec;
+	struct job_result res;
+	struct err_ctx ec;
+	char owner[64], msg[1024];
+	const char *repo = strchr(da->repo, '/') + 1;
+
+	memset(&ec, 0, sizeof ec);
+	if (job_worker_init(w, da->out, &net, 0, fo, (uint32_t)getpid(),
+	    &ec) != 0) {
+		err_format(&ec, msg, sizeof msg);
+		fprintf(stderr, "repodigest: %s\n", msg);
+		return 1;
+	}
+	snprintf(owner, sizeof owner, "%.*s", (int)(repo - 1 - da->repo),
+	    da->repo);
+	memset(&spec, 0, sizeof spec);
+	spec.source = source;
+	spec.flavour = da->repo;
+	spec.name = da->name;
+	spec.strip = da->strip;
+	spec.owner = owner;
+	spec.repo = repo;
+	spec.ref = ref;
+	spec.formats = JOB_FORMAT(da->format);
+	spec.keep_digest = 1;
+	if (job_run(w, cfg, &spec, NULL, &res) != 0) {
+		err_format(&res.err, msg, sizeof msg);
+		fprintf(stderr, "repodigest: %s\n", msg);
+		return 1;
+	}
+	return 0;
 }
 
 /* see cmd.h */
@@ -381,14 +295,16 @@ int
 cmd_digest(int argc, char **argv)
 {
 	struct digest_args da;
-	struct digest_opts o;
-	struct source_opts so;
-	struct source_info info;
+	struct job_settings set;
+	struct job_config cfg;
+	struct job_worker *w = NULL;
+	const struct source_info *info;
+	struct source_info here;
 	struct net_setup ns;
 	struct err_ctx ec;
 	struct digest *d = NULL;
 	struct buf summary;
-	struct render_ctx rc;
+	struct render_body rb;
 	struct stat st;
 	const char *source = NULL;
 	char msg[1024];
@@ -404,33 +320,23 @@ cmd_digest(int argc, char **argv)
 	    (da.out != NULL && strncmp(da.out, "s3://", 5) == 0);
 	if (net_setup(&ns, &da.net, remote) != 0)
 		return 1;
-	digest_settings(&da, &ns.fo, &o, &so);
-
-	if ((d = malloc(sizeof *d)) == NULL) {
-		fprintf(stderr, "repodigest digest: %s\n", err_str(ERR_NOMEM));
-		net_teardown(&ns);
-		return 1;
-	}
-	if ((e = digest_init(d, &o)) != 0) {
+	job_settings_args(&set, da.max_output, &da.pat, &da.chunk);
+	set.max_file_size = da.max_size;
+	set.include_gitignored = da.include_gitignored;
+	memset(&ec, 0, sizeof ec);
+	if ((e = job_config_init(&cfg, &set, &ec)) != 0) {
 		fprintf(stderr, "repodigest digest: %s\n", err_str(e));
-		status = e == ERR_PATTERN || e == ERR_PATTERN_COUNT ? EXIT_USAGE : 1;
-		goto done_d;
+		net_teardown(&ns);
+		return e == ERR_PATTERN || e == ERR_PATTERN_COUNT ? EXIT_USAGE : 1;
 	}
-	if ((e = source_digest(source, &so, d, &info, &ec)) != 0) {
-		err_format(&ec, msg, sizeof msg);
-		fprintf(stderr, "repodigest: %s\n", msg);
-		status = 1;
-		goto done_d;
-	}
-	buf_init(&summary, 1 << 20);
-	if (digest_summary(d, info.header, &summary) != 0) {
-		fprintf(stderr, "repodigest digest: %s\n", err_str(ERR_NOMEM));
-		status = 1;
-		goto done;
-	}
-	rc.d = d;
-	rc.da = &da;
-	rc.summary = &summary;
+	cfg.archive_url = da.gh.archive_url;
+	cfg.api_base = da.gh.api_url;
+	cfg.token = getenv("GITHUB_TOKEN");
+	cfg.token_thread = 1;
+	/* chunks carry their own estimates; the digest's figure shows only in
+	 * the other formats and in the report */
+	cfg.tokens = da.report != NULL;
+	cfg.force = 1;
 	/* chunks name their repository: --repo, a GitHub source, or the root */
 	struct url_github g;
 	char chunk_repo[URL_OWNER_MAX + URL_REPO_MAX + 2];
@@ -438,12 +344,63 @@ cmd_digest(int argc, char **argv)
 	if (remote && url_github_source((const uint8_t *)source,
 	    strlen(source), &g) == 0)
 		snprintf(chunk_repo, sizeof chunk_repo, "%s/%s", g.owner, g.repo);
-	rc.chunk.repo = da.repo ? da.repo : g.owner[0] ? chunk_repo : info.root;
-	rc.chunk.ref = g.ref;
-	rc.chunk.commit = info.commit;
-	if ((e = write_output(&rc, &info, &ns.fo)) != 0) {
-		status = e == CMD_PIPE_CLOSED ? e : 1;
+	buf_init(&summary, 1 << 20);
+	if (out_is_sink(&da)) {
+		if ((w = malloc(sizeof *w)) == NULL) {
+			fprintf(stderr, "repodigest digest: %s\n",
+			    err_str(ERR_NOMEM));
+			status = 1;
+			goto done;
+		}
+		status = digest_store(source, &da, &cfg, &ns.fo, g.ref, w);
+		d = job_worker_digest(w, &info);
+		if (status != 0 || d == NULL) {
+			status = 1;
+			goto done;
+		}
+	} else {
+		if ((status = digest_here(source, &da, &cfg, &ns.fo, &d,
+		    &here)) != 0)
+			goto done;
+		info = &here;
+	}
+	memset(&rb, 0, sizeof rb);
+	rb.format = da.format;
+	rb.d = d;
+	rb.header = info->header;
+	rb.max_output = da.max_output;
+	rb.chunk_size = (size_t)da.chunk.size;
+	rb.chunk_overlap = (size_t)da.chunk.overlap;
+	rb.chunk.repo = da.repo ? da.repo : g.owner[0] ? chunk_repo : info->root;
+	rb.chunk.ref = g.ref;
+	rb.chunk.commit = info->commit;
+	if (render_summary(&rb, &summary) != 0) {
+		fprintf(stderr, "repodigest digest: %s\n", err_str(ERR_NOMEM));
+		status = 1;
 		goto done;
+	}
+	if (!out_is_sink(&da)) {
+		memset(&ec, 0, sizeof ec);
+		if (da.out != NULL || (da.output != NULL &&
+		    strcmp(da.output, "-") != 0)) {
+			e = sink_write_file(da.out ? da.out : da.output,
+			    render_body, &rb, &ec);
+		} else {
+			e = sink_write_fd(STDOUT_FILENO, render_body, &rb);
+			if (e != 0 && cli_reader_gone(STDOUT_FILENO)) {
+				status = CMD_PIPE_CLOSED;
+				goto done;
+			}
+			if (e)
+				err_set(&ec, e, NULL);
+			snprintf(ec.source, sizeof ec.source, "stdout");
+		}
+		if (e) {
+			err_format(&ec, msg, sizeof msg);
+			fprintf(stderr, "repodigest: %s\n", msg);
+			status = 1;
+			goto done;
+		}
 	}
 	if (da.report != NULL) {
 		struct err_ctx rec;
@@ -464,9 +421,13 @@ cmd_digest(int argc, char **argv)
 		    source, (unsigned long long)d->dropped_early);
 done:
 	buf_free(&summary);
-done_d:
-	digest_free(d);
-	free(d);
+	if (w != NULL) {
+		job_worker_free(w);     /* and the digest it kept */
+		free(w);
+	} else if (d != NULL) {
+		digest_free(d);
+		free(d);
+	}
 	net_teardown(&ns);
 	return status;
 }

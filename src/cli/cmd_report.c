@@ -13,7 +13,6 @@
 #include "err.h"
 #include "out.h"
 #include "report.h"
-#include "s3.h"
 #include "sink.h"
 
 struct report_args {
@@ -89,16 +88,15 @@ static int
 load_s3(struct report *m, struct report_net *rn, const char *url,
     struct err_ctx *ec)
 {
-	const struct fetch_opts *fo = net_get(rn);
+	struct sink_net net = { rn->ra->s3.endpoint, rn->ra->s3.region, NULL };
 	struct buf b;
 	int e;
 
-	if (fo == NULL)
+	if ((net.fetch = net_get(rn)) == NULL)
 		return -1;
 	memset(ec, 0, sizeof *ec);
 	buf_init(&b, REPORT_MAX_BYTES);
-	e = s3_object_get(url, rn->ra->s3.endpoint, rn->ra->s3.region, fo, &b,
-	    ec);
+	e = sink_read_doc(url, &net, &b, ec);
 	if (e == 0)
 		e = report_add(m, url, b.p != NULL ? b.p : (const uint8_t *)"",
 		    b.len, ec);

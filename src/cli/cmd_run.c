@@ -222,8 +222,7 @@ cmd_run(int argc, char **argv)
 	if ((r = chunk_args_check("run", &ra.chunk,
 	    (ro.formats & RUN_FORMAT_CHUNKS) != 0)) != 0)
 		return r;
-	ro.chunk_size = ra.chunk.size;
-	ro.chunk_overlap = ra.chunk.overlap;
+	job_settings_args(&ro.set, ra.max_output, &ra.pat, &ra.chunk);
 	ro.feed = nops ? argv[0] : PIPELINE_DEFAULT_FEED;
 	ro.out = ra.out;
 	ro.archive_url = ra.gh.archive_url;
@@ -238,9 +237,6 @@ cmd_run(int argc, char **argv)
 	ro.attempts = (int)ra.retries;
 	ro.max_failures = ra.max_failures == UINT64_MAX ? -1 :
 	    (long)ra.max_failures;
-	ro.max_output = ra.max_output;
-	ro.includes = ra.pat.inc.n ? ra.pat.inc.v : NULL;
-	ro.excludes = ra.pat.exc.n ? ra.pat.exc.v : NULL;
 	ro.report = ra.report;
 	ro.state = ra.state;
 	ro.resume = ra.resume;
@@ -262,12 +258,6 @@ cmd_run(int argc, char **argv)
 		return 1;
 	ro.fetch = &ns.fo;
 	r = pipeline_run(&ro);
-	/* 130 after the grace period: workers may still be running on this
-	 * memory (pipeline.h); end the process now, as the grace promised */
-	if (r == 130) {
-		fflush(NULL);
-		_exit(r);
-	}
 	net_teardown(&ns);
 	return r;
 }

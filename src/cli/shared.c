@@ -111,6 +111,19 @@ chunk_args_check(const char *cmd, const struct chunk_args *ca, int chunks)
 
 /* see cmd.h */
 void
+job_settings_args(struct job_settings *s, uint64_t max_output,
+    const struct pattern_args *pat, const struct chunk_args *ch)
+{
+	memset(s, 0, sizeof *s);
+	s->max_output = max_output;
+	s->includes = pat->inc.n ? pat->inc.v : NULL;
+	s->excludes = pat->exc.n ? pat->exc.v : NULL;
+	s->chunk_size = ch->size;
+	s->chunk_overlap = ch->overlap;
+}
+
+/* see cmd.h */
+void
 net_args_init(struct net_args *na)
 {
 	memset(na, 0, sizeof *na);

@@ -49,9 +49,13 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "digest.h"
 #include "err.h"
+#include "jsonstr.h"
 #include "notebook.h"
 #include "tokens.h"
 #include "utf8.h"
@@ -831,8 +835,8 @@ scale_tokens(uint64_t counted, uint64_t text_len, uint64_t fed)
 /* ------------------------------------------------------------ token thread */
 
 /*
- * Counting tokens is the costliest per-byte step (a branchy state machine at
- * ~140 MB/s), and it depends on nothing but the text. With opt.token_thread it
+ * Counting tokens is the costliest per-byte step (400-550 MB/s, tokens.c),
+ * and it depends on nothing but the text. With opt.token_thread it
  * runs on its own thread: text is copied into a ring of TOKQ_SLOTS buffers,
  * each message tagged with its node, and the thread hands back (node, count)
  * pairs that digest_finish() applies. Without it, counting is inline; with
@@ -1704,6 +1708,26 @@ emit(struct digest *d, const uint8_t *p, size_t n)
 	return store_append(d->store, p, n);
 }
 
+/* 1 if p[0..n) holds a '\r': memchr() 32 bytes a test (SSE2; musl's goes a
+ * word at a time, and every text byte passes here). */
+static int
+has_cr(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+#ifdef __SSE2__
+	const __m128i cr = _mm_set1_epi8('\r');
+
+	for (; n - i >= 32; i += 32)
+		if (_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(
+		    _mm_loadu_si128((const __m128i *)(p + i)), cr),
+		    _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i +
+		    16)), cr))) != 0)
+			return 1;
+#endif
+	return memchr(p + i, '\r', n - i) != NULL;
+}
+
 /*
  * Universal newlines: "\r\n" and a lone "\r" become "\n" (Python's text mode).
  * A "\r" at the end of a chunk is held until the next byte is known.
@@ -1716,7 +1740,7 @@ emit_text(struct digest *d, const uint8_t *p, size_t n)
 	int e;
 
 	utf8v_feed(&c->v, p, n);
-	if (!c->pending_cr && memchr(p, '\r', n) == NULL)
+	if (!c->pending_cr && !has_cr(p, n))
 		return emit(d, p, n);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t b = p[i];
@@ -1964,10 +1988,39 @@ group_of(const char *name, size_t n, const char *lname, size_t ln, int type)
 	return dot ? 4 : 3;
 }
 
+/*
+ * memcmp() 8 bytes at a time: the sort compares paths' components over and
+ * over (git's tarball: 160k comparisons), and musl's memcmp goes byte by
+ * byte. Only the sign of the result is used.
+ */
+static int
+bytes_cmp(const char *a, const char *b, size_t n)
+{
+	size_t i = 0;
+
+	for (; n - i >= 8; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			/* the first byte the most significant */
+			x = __builtin_bswap64(x);
+			y = __builtin_bswap64(y);
+#endif
+			return x < y ? -1 : 1;
+		}
+	}
+	for (; i < n; i++)
+		if (a[i] != b[i])
+			return (unsigned char)a[i] < (unsigned char)b[i] ? -1 : 1;
+	return 0;
+}
+
 static int
 memcmp_len(const char *a, size_t an, const char *b, size_t bn)
 {
-	int r = memcmp(a, b, an < bn ? an : bn);
+	int r = bytes_cmp(a, b, an < bn ? an : bn);
 
 	if (r != 0)
 		return r;
@@ -1996,8 +2049,38 @@ cmp_leaf(const void *pa, const void *pb)
 {
 	const struct digest_node *a = *(const struct digest_node *const *)pa;
 	const struct digest_node *b = *(const struct digest_node *const *)pb;
-	size_t ra = 0, rb = 0, la = 0, lb = 0;
+	size_t ra = 0, rb = 0, la = 0, lb = 0, m = 0, n;
 
+	/* Components the two share, whole and followed by '/', would only be
+	 * stepped over below: skip them at once (the same components of the
+	 * keys: lower-casing keeps every '/' and adds none). */
+	n = a->path_len < b->path_len ? a->path_len : b->path_len;
+	while (n - m >= 8) {
+		uint64_t x, y;
+		memcpy(&x, a->path + m, 8);
+		memcpy(&y, b->path + m, 8);
+		if (x != y)
+			break;
+		m += 8;
+	}
+	while (m < n && a->path[m] == b->path[m])
+		m++;
+	while (m > 0 && a->path[m - 1] != '/')
+		m--;
+	if (m > 0) {
+		ra = rb = m;
+		if (a->lkey == a->path && b->lkey == b->path) {
+			la = lb = m;
+		} else {
+			size_t k = 0, len;
+			for (size_t i = 0; i < m; i++)
+				k += a->path[i] == '/';
+			for (size_t i = 0; i < k; i++) {
+				next_comp(a->lkey, a->lkey_len, &la, &len);
+				next_comp(b->lkey, b->lkey_len, &lb, &len);
+			}
+		}
+	}
 	for (;;) {
 		size_t ran, rbn, lan, lbn, sa, sb, sla, slb;
 		int a_last, b_last, ga, gb, r;
@@ -2008,8 +2091,8 @@ cmp_leaf(const void *pa, const void *pb)
 		slb = next_comp(b->lkey, b->lkey_len, &lb, &lbn);
 		a_last = ra > a->path_len;
 		b_last = rb > b->path_len;
-		if (ran == rbn && memcmp(a->path + sa, b->path + sb, ran) == 0 &&
-		    !a_last && !b_last)
+		if (ran == rbn && !a_last && !b_last &&
+		    bytes_cmp(a->path + sa, b->path + sb, ran) == 0)
 			continue;       /* same directory: go deeper */
 		ga = group_of(a->path + sa, ran, a->lkey + sla, lan,
 		    a_last ? a->type : DIGEST_DIR);
@@ -2748,32 +2831,12 @@ digest_each_text(struct digest *d, const struct digest_visit *v)
 	return 0;
 }
 
-/* JSON string with escapes; bytes that are not valid UTF-8 become U+FFFD. */
+/* The report's strings: bytes that are not valid UTF-8 become \ufffd. */
 static void
 json_str(FILE *f, const char *s, size_t n)
 {
-	fputc('"', f);
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = (uint8_t)s[i];
-		if (c == '"' || c == '\\') {
-			fputc('\\', f);
-			fputc(c, f);
-		} else if (c < 0x20 || c == 0x7f) {
-			fprintf(f, "\\u%04x", c);
-		} else if (c < 0x80) {
-			fputc(c, f);
-		} else {
-			size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-			if (len > 1 && i + len <= n &&
-			    utf8_valid((const uint8_t *)s + i, len)) {
-				fwrite(s + i, 1, len, f);
-				i += len - 1;
-			} else {
-				fputs("\\ufffd", f);
-			}
-		}
-	}
-	fputc('"', f);
+	jsonstr_write(s, n, JSONSTR_QUOTE | JSONSTR_DEL | JSONSTR_BAD_ESC,
+	    jsonstr_put_file, f);
 }
 
 int

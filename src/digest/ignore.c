@@ -803,6 +803,515 @@ pat_match(const struct ignore_pat *p, const char *path, size_t len)
 	}
 }
 
+/* ------------------------------------------------------------ index */
+
+/*
+ * A repository's ignore file is mostly patterns of a few shapes, and a path
+ * can be tested against every pattern of a shape at once by hash lookups:
+ *   "name"       (?:.+/)?LIT(?:/.*)?      a component of the path is LIT
+ *   "name/"      (?:.+/)?LIT/.*           a component but the last is LIT
+ *   "*suffix"    (?:.+/)?[^/]*LIT(?:/.*)? a component ends in LIT
+ *   "*suffix/"   (?:.+/)?[^/]*LIT/.*      a component but the last ends in LIT
+ *   "dir/name"   LIT(?:/.*)?              the path is LIT or begins "LIT/"
+ *   "dir/name/"  LIT/.*                   the path begins "LIT/"
+ *   "*.[ch]"     (?:.+/)?GLOB(?:/.*)?     a component matches GLOB
+ *   "*.[ch]/"    (?:.+/)?GLOB/.*          a component but the last does
+ *   "dir/a*.o"   LIT/GLOB(?:/.*)?         the path begins "LIT/", and the
+ *                                         component after it matches GLOB
+ *   "dir/a*.o/"  LIT/GLOB/.*              ... and is not the last
+ * LIT being printable ASCII (no '/' in the first four; in the others not
+ * first, last or twice in a row), GLOB one component's worth of literals,
+ * '?', '*' and classes that cannot match '/' (seg_match()). The shapes are
+ * read off the compiled nodes, so they mean what the NFA means for an ASCII
+ * path (a glob's '?' and classes take code points) without '\n' ('.' stops
+ * at it, '$' matches before a final one) that does not start with '/'
+ * (".+/" needs a byte before the slash); other paths go through the NFA for
+ * every pattern. The literal tables keep the highest index of a pattern of
+ * each of their two kinds per literal, the directory table a list of its
+ * globs, highest first. Last match wins, so the answer is the highest index
+ * that matches: the tables' best, the any-depth globs above it, then the
+ * other patterns ("rest", through the NFA) above that. Git's own tree (485
+ * patterns, 13.7k lookups in a digest of its tarball): 740M instructions by
+ * NFA for every pattern, most of a digest's work beside inflating; see
+ * docs/performance.md for the figures with the index.
+ */
+enum {
+	SH_REST, SH_NAME, SH_NAMEDIR, SH_SUF, SH_SUFDIR, SH_PATH, SH_PATHDIR,
+	SH_GLOB, SH_GLOBDIR, SH_DGLOB, SH_DGLOBDIR
+};
+
+struct ix_ent {
+	uint32_t off, len;      /* the literal, in ix->str; len 0: free slot */
+	int32_t any, dir;       /* highest index of the kind, or -1; in the
+	                         * directory table, any: the head of the
+	                         * directory's list of globs (ix->glob) */
+};
+
+/* A glob: its pattern, its nodes [b, e), kind, and in the directory table
+ * the next (lower) glob of the same directory, or -1. */
+struct ix_glob {
+	uint32_t pat, b, e;
+	int32_t next;
+	int dir;                /* the "/" kind: not the last component */
+};
+
+struct ix_tab {
+	struct ix_ent *e;
+	size_t cap, n;          /* cap a power of two (or 0), n <= cap / 2 */
+};
+
+struct ignore_ix {
+	struct ix_tab name, suf, path, dirg;
+	char *str;              /* the literals, back to back */
+	size_t slen, scap;
+	struct ix_glob *glob;   /* every glob, directory ones and others */
+	size_t nglob, capglob;
+	uint32_t *anyg;         /* the any-depth globs (ix->glob), ascending */
+	size_t nanyg, capanyg;
+	int32_t root;           /* the list of globs at the root ("/x*"), -1 */
+	uint32_t *rest;         /* the other patterns' indices, ascending */
+	size_t nrest, caprest;
+	uint64_t suflens;       /* bit L: some suffix literal has L bytes */
+	uint64_t sufhead[4];    /* the first bytes of the suffix literals */
+	size_t indexed;         /* patterns [0, indexed) are in */
+};
+
+static uint64_t
+ix_hash(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
+	return h;
+}
+
+static struct ix_ent *
+ix_find(const struct ignore_ix *x, const struct ix_tab *t, const char *s,
+    size_t n)
+{
+	size_t m, i;
+
+	if (t->cap == 0)
+		return NULL;
+	m = t->cap - 1;
+	for (i = ix_hash(s, n) & m; t->e[i].len != 0; i = (i + 1) & m)
+		if (t->e[i].len == n && memcmp(x->str + t->e[i].off, s, n) == 0)
+			return &t->e[i];
+	return NULL;
+}
+
+/* The entry for s in t, made if new; NULL only without memory. */
+static struct ix_ent *
+ix_put(struct ignore_ix *x, struct ix_tab *t, const char *s, size_t n)
+{
+	struct ix_ent *e = ix_find(x, t, s, n);
+	size_t i, m;
+
+	if (e != NULL)
+		return e;
+	if (2 * (t->n + 1) > t->cap) {
+		size_t nc = t->cap ? 2 * t->cap : 64;
+		struct ix_ent *ne = calloc(nc, sizeof *ne);
+		if (ne == NULL)
+			return NULL;
+		for (i = 0; i < t->cap; i++) {
+			const struct ix_ent *o = &t->e[i];
+			size_t j;
+			if (o->len == 0)
+				continue;
+			for (j = ix_hash(x->str + o->off, o->len) & (nc - 1);
+			    ne[j].len != 0; j = (j + 1) & (nc - 1))
+				;
+			ne[j] = *o;
+		}
+		free(t->e);
+		t->e = ne;
+		t->cap = nc;
+	}
+	if (x->slen + n > x->scap) {
+		size_t nc = x->scap ? 2 * x->scap : 1024;
+		char *ns;
+		while (nc < x->slen + n)
+			nc *= 2;
+		if ((ns = realloc(x->str, nc)) == NULL)
+			return NULL;
+		x->str = ns;
+		x->scap = nc;
+	}
+	memcpy(x->str + x->slen, s, n);
+	m = t->cap - 1;
+	for (i = ix_hash(s, n) & m; t->e[i].len != 0; i = (i + 1) & m)
+		;
+	e = &t->e[i];
+	e->off = (uint32_t)x->slen;
+	e->len = (uint32_t)n;
+	e->any = -1;
+	e->dir = -1;
+	x->slen += n;
+	t->n++;
+	return e;
+}
+
+static int
+node_is(const struct inode *nd, int op, int cls, uint32_t arg)
+{
+	return nd->op == op && nd->cls == cls && (cls != CL_LIT ||
+	    nd->arg == arg);
+}
+
+/*
+ * The nodes [i, nn) of p from one component's glob on: where it ends (at the
+ * first node that is no literal but '/', '?', '*' of [^/] or class that
+ * cannot match '/'), and in *wild whether it has anything but literals.
+ */
+static size_t
+glob_end(const struct ignore_pat *p, size_t i, size_t nn, int *wild)
+{
+	const struct inode *nd = p->nodes;
+
+	*wild = 0;
+	for (; i < nn; i++) {
+		if (nd[i].op == OP_CHAR && nd[i].cls == CL_LIT && nd[i].arg != '/')
+			continue;
+		if (((nd[i].op == OP_CHAR || nd[i].op == OP_STAR) &&
+		    nd[i].cls == CL_NOSLASH) || (nd[i].op == OP_CHAR &&
+		    nd[i].cls == CL_SET && !class_match(p, &nd[i], '/'))) {
+			*wild = 1;
+			continue;
+		}
+		break;
+	}
+	return i;
+}
+
+/*
+ * The shape of pattern p (SH_*); its literal into lit (room for
+ * IGNORE_PATTERN_MAX bytes), *n its length (the directory's for the
+ * directory globs), and a glob's nodes [*gb, *ge).
+ */
+static int
+shape_of(const struct ignore_pat *p, char *lit, size_t *n, size_t *gb,
+    size_t *ge)
+{
+	const struct inode *nd = p->nodes;
+	size_t i = 0, nn = p->nnodes, k = 0, g, e;
+	int any_depth = 0, wild, sh;
+
+	/* (?:.+/)? in front: OPT to 4, '.', '.*', '/' */
+	if (nn >= 4 && nd[0].op == OP_OPT && nd[0].arg == 4 &&
+	    node_is(&nd[1], OP_CHAR, CL_DOT, 0) &&
+	    node_is(&nd[2], OP_STAR, CL_DOT, 0) &&
+	    node_is(&nd[3], OP_CHAR, CL_LIT, '/')) {
+		any_depth = 1;
+		i = 4;
+	}
+	if (!any_depth) {
+		/* a literal directory (or none: the root), then '/' */
+		while (i < nn && nd[i].op == OP_CHAR && nd[i].cls == CL_LIT &&
+		    nd[i].arg >= 0x20 && nd[i].arg < 0x7f) {
+			if (nd[i].arg == '/' && (k == 0 || lit[k - 1] == '/'))
+				return SH_REST;
+			lit[k++] = (char)nd[i++].arg;
+		}
+		/* the last '/' ends the directory; the literal after it is
+		 * the glob's (a literal path: no glob at all) */
+		while (k > 0 && lit[k - 1] != '/') {
+			k--;
+			i--;
+		}
+		if (k > 0) {
+			k--;            /* the '/' */
+			if (k == 0)
+				return SH_REST;
+		}
+	}
+	g = i;
+	e = glob_end(p, g, nn, &wild);
+	if (e == g)
+		return SH_REST;
+	if (e + 4 == nn && nd[e].op == OP_OPT && nd[e].arg == e + 3 &&
+	    node_is(&nd[e + 1], OP_CHAR, CL_LIT, '/') &&
+	    node_is(&nd[e + 2], OP_STAR, CL_DOT, 0) && nd[e + 3].op == OP_END)
+		sh = SH_NAME;
+	else if (e + 3 == nn && node_is(&nd[e], OP_CHAR, CL_LIT, '/') &&
+	    node_is(&nd[e + 1], OP_STAR, CL_DOT, 0) && nd[e + 2].op == OP_END)
+		sh = SH_NAMEDIR;
+	else
+		return SH_REST;
+	*gb = g;
+	*ge = e;
+	if (!any_depth) {
+		if (wild) {
+			*n = k;
+			return sh == SH_NAME ? SH_DGLOB : SH_DGLOBDIR;
+		}
+		/* a literal path: the directory, '/', the name */
+		if (k > 0)
+			lit[k++] = '/';
+		for (; g < e; g++) {
+			if (nd[g].arg < 0x20 || nd[g].arg >= 0x7f)
+				return SH_REST;
+			lit[k++] = (char)nd[g].arg;
+		}
+		*n = k;
+		return sh == SH_NAME ? SH_PATH : SH_PATHDIR;
+	}
+	/* any depth: a literal name, "*" and a literal suffix, or a glob */
+	if (nd[g].op == OP_STAR && nd[g].cls == CL_NOSLASH)
+		g++;
+	for (k = 0; g + k < e; k++) {
+		const struct inode *c = &nd[g + k];
+		if (c->op != OP_CHAR || c->cls != CL_LIT || c->arg < 0x20 ||
+		    c->arg >= 0x7f || k >= 63)
+			break;
+		lit[k] = (char)c->arg;
+	}
+	if (g + k != e || k == 0)
+		return sh == SH_NAME ? SH_GLOB : SH_GLOBDIR;
+	*n = k;
+	if (g > *gb)
+		return sh == SH_NAME ? SH_SUF : SH_SUFDIR;
+	return sh;
+}
+
+/*
+ * A component c[0..n) (ASCII, no '/') against the glob in nodes [b, e) of p
+ * (see glob_end()): the usual wildcard match, going back to the last '*'
+ * on a miss; O(n * (e - b)) at worst.
+ */
+static int
+seg_match(const struct ignore_pat *p, size_t b, size_t e, const char *c,
+    size_t n)
+{
+	const struct inode *nd = p->nodes;
+	size_t i = b, j = 0, si = 0, sj = 0;
+	int star = 0;
+
+	while (j < n) {
+		if (i < e && nd[i].op == OP_STAR) {
+			star = 1;
+			si = ++i;
+			sj = j;
+		} else if (i < e && class_match(p, &nd[i], (unsigned char)c[j])) {
+			i++;
+			j++;
+		} else if (star) {
+			i = si;
+			j = ++sj;
+		} else {
+			return 0;
+		}
+	}
+	while (i < e && nd[i].op == OP_STAR)
+		i++;
+	return i == e;
+}
+
+static void
+ix_free(struct ignore_ix *x)
+{
+	if (x == NULL)
+		return;
+	free(x->name.e);
+	free(x->suf.e);
+	free(x->path.e);
+	free(x->dirg.e);
+	free(x->str);
+	free(x->rest);
+	free(x->glob);
+	free(x->anyg);
+	free(x);
+}
+
+/* v[*n] = u, growing v (*cap): 0, or -1 without memory. */
+static int
+push_u32(uint32_t **v, size_t *n, size_t *cap, uint32_t u)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? 2 * *cap : 64;
+		uint32_t *nv = realloc(*v, nc * sizeof *nv);
+		if (nv == NULL)
+			return -1;
+		*v = nv;
+		*cap = nc;
+	}
+	(*v)[(*n)++] = u;
+	return 0;
+}
+
+/* Pattern i into the index: 0, or -1 without memory. */
+static int
+ix_add(struct ignore_ix *x, const struct ignore_pat *p, uint32_t i)
+{
+	char lit[IGNORE_PATTERN_MAX];
+	struct ix_ent *e;
+	size_t n = 0, gb = 0, ge = 0;
+	int sh = shape_of(p, lit, &n, &gb, &ge);
+
+	if (sh == SH_REST)
+		return push_u32(&x->rest, &x->nrest, &x->caprest, i);
+	if (sh >= SH_GLOB) {
+		struct ix_glob *g;
+		if (x->nglob == x->capglob) {
+			size_t nc = x->capglob ? 2 * x->capglob : 64;
+			struct ix_glob *ng = realloc(x->glob, nc * sizeof *ng);
+			if (ng == NULL)
+				return -1;
+			x->glob = ng;
+			x->capglob = nc;
+		}
+		g = &x->glob[x->nglob];
+		g->pat = i;
+		g->b = (uint32_t)gb;
+		g->e = (uint32_t)ge;
+		g->dir = sh == SH_GLOBDIR || sh == SH_DGLOBDIR;
+		g->next = -1;
+		if (sh <= SH_GLOBDIR) {
+			if (push_u32(&x->anyg, &x->nanyg, &x->capanyg,
+			    (uint32_t)x->nglob))
+				return -1;
+		} else if (n == 0) {
+			g->next = x->root;
+			x->root = (int32_t)x->nglob;
+		} else {
+			if ((e = ix_put(x, &x->dirg, lit, n)) == NULL)
+				return -1;
+			g->next = e->any;
+			e->any = (int32_t)x->nglob;
+		}
+		x->nglob++;
+		return 0;
+	}
+	e = ix_put(x, sh <= SH_NAMEDIR ? &x->name : sh <= SH_SUFDIR ? &x->suf :
+	    &x->path, lit, n);
+	if (e == NULL)
+		return -1;
+	if (sh == SH_SUF || sh == SH_SUFDIR) {
+		unsigned char h = (unsigned char)lit[0];
+		x->suflens |= 1ull << n;
+		x->sufhead[h >> 6] |= 1ull << (h & 63);
+	}
+	if (sh == SH_NAME || sh == SH_SUF || sh == SH_PATH)
+		e->any = (int32_t)i;
+	else
+		e->dir = (int32_t)i;
+	return 0;
+}
+
+/*
+ * Bring the index up to ig's patterns (after ignore_add and its kin); with
+ * no memory for it, there is none (NULL): matching then takes the NFA for
+ * everything, which is slower and the same.
+ */
+static void
+ix_sync(struct ignore *ig)
+{
+	struct ignore_ix *x = ig->ix;
+
+	if (x == NULL) {
+		if ((x = calloc(1, sizeof *x)) == NULL)
+			return;
+		x->root = -1;
+		ig->ix = x;
+	}
+	for (; x->indexed < ig->n; x->indexed++)
+		if (ix_add(x, &ig->pats[x->indexed], (uint32_t)x->indexed)) {
+			ix_free(x);
+			ig->ix = NULL;
+			return;
+		}
+}
+
+static int32_t
+ix_max(int32_t a, int32_t b)
+{
+	return a > b ? a : b;
+}
+
+/* The highest index of a glob in the list from g, above best, that
+ * matches the component c[0..n) (last: the path's last), or best. */
+static int32_t
+glob_list(const struct ignore_ix *x, const struct ignore *ig, int32_t g,
+    int32_t best, const char *c, size_t n, int last)
+{
+	for (; g >= 0; g = x->glob[g].next) {
+		const struct ix_glob *gl = &x->glob[g];
+		if ((int32_t)gl->pat <= best)
+			break;
+		if ((!gl->dir || !last) &&
+		    seg_match(&ig->pats[gl->pat], gl->b, gl->e, c, n))
+			return (int32_t)gl->pat;
+	}
+	return best;
+}
+
+/*
+ * The highest index of a pattern of the index that matches path (ASCII, no
+ * '\n', not starting with '/', len > 0), or -1.
+ */
+static int32_t
+ix_best(const struct ignore_ix *x, const struct ignore *ig, const char *path,
+    size_t len)
+{
+	const struct ix_ent *e;
+	int32_t best = -1;
+	size_t a = 0, b, cl;
+
+	while (a <= len) {
+		int last;
+		for (b = a; b < len && path[b] != '/'; b++)
+			;
+		last = b == len;
+		cl = b - a;
+		/* the path up to here, then this component */
+		if (b > 0 && x->path.n > 0 &&
+		    (e = ix_find(x, &x->path, path, b)) != NULL)
+			best = ix_max(best, last ? e->any : ix_max(e->any,
+			    e->dir));
+		if (cl > 0 && x->name.n > 0 &&
+		    (e = ix_find(x, &x->name, path + a, cl)) != NULL)
+			best = ix_max(best, last ? e->any : ix_max(e->any,
+			    e->dir));
+		if (cl > 0 && x->suf.n > 0) {
+			uint64_t ls = x->suflens & ((cl < 63 ? 2ull << cl : 0) - 1);
+			while (ls != 0) {
+				size_t l = (size_t)__builtin_ctzll(ls);
+				unsigned char h = (unsigned char)path[b - l];
+				ls &= ls - 1;
+				if (!(x->sufhead[h >> 6] >> (h & 63) & 1) ||
+				    (e = ix_find(x, &x->suf, path + b - l, l)) ==
+				    NULL)
+					continue;
+				best = ix_max(best, last ? e->any :
+				    ix_max(e->any, e->dir));
+			}
+		}
+		/* the globs of the directory this component is in */
+		if (a == 0)
+			best = glob_list(x, ig, x->root, best, path, cl, last);
+		else if (x->dirg.n > 0 &&
+		    (e = ix_find(x, &x->dirg, path, a - 1)) != NULL)
+			best = glob_list(x, ig, e->any, best, path + a, cl,
+			    last);
+		a = b + 1;
+	}
+	/* the globs at any depth, above best, last first */
+	for (size_t k = x->nanyg; k > 0; k--) {
+		const struct ix_glob *gl = &x->glob[x->anyg[k - 1]];
+		if ((int32_t)gl->pat <= best)
+			break;
+		for (a = 0; a <= len; a = b + 1) {
+			for (b = a; b < len && path[b] != '/'; b++)
+				;
+			if ((!gl->dir || b < len) && seg_match(
+			    &ig->pats[gl->pat], gl->b, gl->e, path + a, b - a))
+				return (int32_t)gl->pat;
+		}
+	}
+	return best;
+}
+
 /* ------------------------------------------------------------ the set */
 
 /* gitingest 0.3.1 DEFAULT_IGNORE_PATTERNS (spec 7.1), in its source order. */
@@ -859,6 +1368,7 @@ ignore_free(struct ignore *ig)
 		if (!ig->pats[i].shared)
 			free(ig->pats[i].block);
 	free(ig->pats);
+	ix_free(ig->ix);
 	memset(ig, 0, sizeof *ig);
 }
 
@@ -928,6 +1438,7 @@ ignore_add_defaults(struct ignore *ig)
 	ig->n += d->n;
 	ig->bytes += d->bytes;
 	ig->has_negation |= d->has_negation;
+	ix_sync(ig);
 	return 0;
 }
 
@@ -966,6 +1477,7 @@ ignore_add(struct ignore *ig, const char *pat, size_t len)
 	ig->bytes += p.bytes;
 	if (p.negate)
 		ig->has_negation = 1;
+	ix_sync(ig);
 	return 0;
 }
 
@@ -990,11 +1502,15 @@ ignore_remove(struct ignore *ig, const char *pat, size_t len)
 		ig->pats[j++] = *p;
 	}
 	ig->n = j;
+	/* indices moved: index again */
+	ix_free(ig->ix);
+	ig->ix = NULL;
+	ix_sync(ig);
 }
 
 /* see ignore.h */
 int
-ignore_match(const struct ignore *ig, const char *path, size_t len)
+ignore_match_nfa(const struct ignore *ig, const char *path, size_t len)
 {
 	uint64_t one[4], two[4];
 
@@ -1005,6 +1521,43 @@ ignore_match(const struct ignore *ig, const char *path, size_t len)
 		    pat_match(&ig->pats[i], path, len))
 			return !ig->pats[i].negate;
 	return 0;
+}
+
+/* Printable ASCII, tab and the rest below 0x20 but '\n': the paths the
+ * index knows. */
+static int
+plain_ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80 || s[i] == '\n')
+			return 0;
+	return 1;
+}
+
+/* see ignore.h */
+int
+ignore_match(const struct ignore *ig, const char *path, size_t len)
+{
+	const struct ignore_ix *x = ig->ix;
+	uint64_t one[4], two[4];
+	int32_t best;
+	size_t k;
+
+	if (x == NULL || x->indexed != ig->n || len == 0 || path[0] == '/' ||
+	    !plain_ascii(path, len))
+		return ignore_match_nfa(ig, path, len);
+	best = ix_best(x, ig, path, len);
+	/* the others above it, last first */
+	for (k = x->nrest; k > 0 && (int32_t)x->rest[k - 1] > best; k--) {
+		const struct ignore_pat *p = &ig->pats[x->rest[k - 1]];
+		if (k == x->nrest)
+			path_mask(path, len, one, two);
+		if (may_match(p, one, two) && pat_match(p, path, len)) {
+			best = (int32_t)x->rest[k - 1];
+			break;
+		}
+	}
+	return best >= 0 && !ig->pats[best].negate;
 }
 
 /* see ignore.h */

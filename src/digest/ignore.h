@@ -15,8 +15,11 @@
  *
  * Memory: patterns are compiled into an internal array that grows up to
  * IGNORE_MAX_PATTERNS entries of at most IGNORE_PATTERN_MAX bytes each, and at
- * most IGNORE_MAX_BYTES of compiled patterns in all. Matching allocates nothing
- * and takes O(pattern length * path length) per pattern, whatever the pattern.
+ * most IGNORE_MAX_BYTES of compiled patterns in all, plus an index of the
+ * plain ones (a copy of their literals and hash tables, about 40 bytes a
+ * pattern). Matching allocates nothing; a pattern that is one literal name,
+ * "*" and a literal suffix, or a literal path costs a hash lookup per path
+ * component, any other O(pattern length * path length), whatever the pattern.
  */
 #ifndef IGNORE_H
 #define IGNORE_H
@@ -28,12 +31,16 @@
 #define IGNORE_MAX_BYTES    (32u << 20) /* compiled patterns of one set */
 
 struct ignore_pat;                  /* opaque: see ignore.c */
+struct ignore_ix;                   /* opaque: see ignore.c, "index" */
 
 struct ignore {
 	struct ignore_pat *pats;
 	size_t n, cap;
 	size_t bytes;                   /* compiled size, <= IGNORE_MAX_BYTES */
 	int has_negation;               /* some pattern starts with '!' */
+	struct ignore_ix *ix;           /* the patterns by shape, for
+	                                 * ignore_match(); NULL: none yet, or
+	                                 * no memory for it (then all by NFA) */
 };
 
 void ignore_init(struct ignore *ig);
@@ -83,6 +90,10 @@ int ignore_add_file(struct ignore *ig, const char *dir, size_t dirlen,
  * walk does: excluded directories are not descended).
  */
 int ignore_match(const struct ignore *ig, const char *path, size_t len);
+
+/* ignore_match() without the index: every pattern through its NFA. The same
+ * answer, for tests to hold the index to. */
+int ignore_match_nfa(const struct ignore *ig, const char *path, size_t len);
 
 /*
  * Split a user -i/-e argument the way gitingest does (spec 7.3): on commas and

@@ -65,18 +65,27 @@
  * the end of the text) goes through step(), one character at a time, which
  * defines the split; the two agree exactly (tests/unit/test_tokens_ref.c and
  * tests/fuzz/fuzz_tokens.c compare every input with this file compiled with
- * TOKENS_REFERENCE, step() alone: tests/unit/tokens_ref.c). Against the code
- * before feed_ascii() existed (commit f2b0497, which had a smaller fast path
- * of its own), on C, Python, .po, reST, Markdown and text samples of the
- * bench corpus, when feed_ascii() was written: 1.8 to
- * 2.2 times fewer instructions and 2.3 to 2.9 times fewer mispredicted
- * branches (callgrind); 1.5 to 1.8 times the throughput on each bench tree's
- * files concatenated (tests/integration/tokbench.c, CPU time on the shared
- * 2-core VM: 210 MB/s for git, 340 for curl; noisy). The mispredictions at
- * piece boundaries, about one per piece, still dominate. No allocation; the
- * state is the caller's struct.
+ * TOKENS_REFERENCE, step() alone: tests/unit/tokens_ref.c). Stretches of 192
+ * ASCII bytes or more go through the block kernel instead (feed_kern(),
+ * "block kernel" below): 64 bytes at a time, piece boundaries from mask
+ * arithmetic and a charge per piece without a branch. It executes about as
+ * many instructions as feed_ascii() (8% more on git's sources) but none of
+ * its mispredicted branches: 1.4 to 1.6 times the throughput of feed_ascii()
+ * alone (this file at commit 60d9f08) on
+ * each bench tarball's digest text (tests/integration/tokbench.c, best of 5
+ * on the shared 2-core VM: git 303 -> 438 MB/s, curl 381 -> 525, nginx 382
+ * -> 527, python3.11 363 -> 522, redis 341 -> 538). No allocation; the state
+ * is the caller's struct, the kernel's tables are built once per process.
  */
 #include <stdio.h>
+
+/* The block kernel (feed_kern): SSE2, and not in the reference or the
+ * calibration trace, which must see every piece through step() */
+#if defined(__SSE2__) && !defined(TOKENS_REFERENCE) && !defined(TOKENS_TRACE)
+#define TOKENS_KERNEL 1
+#include <emmintrin.h>
+#include <pthread.h>
+#endif
 
 #include "tokens.h"
 
@@ -1458,10 +1467,10 @@ static const struct {
 __attribute__((optimize("no-jump-tables")))
 #endif
 static __attribute__((noinline)) size_t
-feed_ascii(struct tokens *t, const uint8_t *p, size_t i, size_t n)
+feed_ascii(struct tokens *t, const uint8_t *p, size_t i, size_t n, size_t stop)
 {
 	const int16_t *pair = (const int16_t *)tok_pair;
-	const uint8_t *s = p + i, *e = p + n;
+	const uint8_t *s = p + i, *e = p + n, *sp = p + stop;
 	uint32_t plen = t->plen;
 	int32_t adj = t->adj;
 	unsigned feat = t->feat, diff = 0, lead, b;
@@ -1517,8 +1526,11 @@ feed_ascii(struct tokens *t, const uint8_t *p, size_t i, size_t n)
 none:
 	if (s == e || fast.cls[b = *s] == A_HI)
 		goto x_none;
-	/* b = *s begins a new piece (start()) */
+	/* b = *s begins a new piece (start()), and so at every start_ label:
+	 * past sp, hand over to the block kernel (feed_kern) */
 begin:
+	if (s >= sp)
+		goto x_none;
 	switch (fast.cls[b]) {
 	case A_LL:
 		lead = L_NONE;
@@ -1539,6 +1551,10 @@ begin:
 		goto start_pun;
 	}
 
+new_lo0:
+	if (s >= sp)
+		goto x_none;
+	lead = L_NONE;
 new_lo:
 	feat = lead << 3;
 	t->first = (uint8_t)b;
@@ -1548,6 +1564,10 @@ new_lo:
 	plen = 1;
 	s++;
 	goto word_lo;
+new_up0:
+	if (s >= sp)
+		goto x_none;
+	lead = L_NONE;
 new_up:
 	feat = lead << 3 | F_W_UPPER1;
 	t->first = (uint8_t)b;
@@ -1558,21 +1578,31 @@ new_up:
 	s++;
 	goto word_up;
 start_dig:
+	if (s >= sp)
+		goto x_none;
 	s++;
 	goto num1;
 start_nl:
+	if (s >= sp)
+		goto x_none;
 	plen = 1;
 	t->aux = 1;
 	feat = (b == '\r') * F_B_CR;
 	s++;
 	goto ws_nl;
 start_sp:
+	if (s >= sp)
+		goto x_none;
 	s++;
 	goto pre_sp;
 start_ws:
+	if (s >= sp)
+		goto x_none;
 	s++;
 	goto pre_ws;
 start_pun:
+	if (s >= sp)
+		goto x_none;
 	t->prev = CL(K_PUN, P_MIXED);
 	t->first = (uint8_t)b;
 	s++;
@@ -1987,8 +2017,7 @@ ws_nl:
 	/* Ends of a word, then the start of what b begins */
 w_up:
 	END_WORD();
-	lead = L_NONE;
-	goto new_up;
+	goto new_up0;
 w_dig:
 	END_WORD();
 	goto start_dig;
@@ -2011,12 +2040,10 @@ w_begin:
 	/* Ends of a punctuation run, likewise */
 p_lo:
 	t->milli += punct_milli(feat, plen, t->aux, t->first);
-	lead = L_NONE;
-	goto new_lo;
+	goto new_lo0;
 p_up:
 	t->milli += punct_milli(feat, plen, t->aux, t->first);
-	lead = L_NONE;
-	goto new_up;
+	goto new_up0;
 p_dig:
 	t->milli += punct_milli(feat, plen, t->aux, t->first);
 	goto start_dig;
@@ -2096,6 +2123,601 @@ out:
 #undef END_WORD
 #undef END_WS
 }
+
+/* ------------------------------------------------------------ block kernel */
+
+#ifdef TOKENS_KERNEL
+/*
+ * The splitter once more, for long stretches of ASCII, 64 bytes at a time and
+ * without a branch per piece. feed_ascii() spends about 30 instructions a byte
+ * and a mispredicted branch at many piece boundaries. Here the classes of a
+ * block come from SSE2 as bit planes (bit j of a 64-bit mask: byte j of the
+ * block), the piece boundaries from word operations on those masks, and each
+ * piece is then charged by table lookups in a loop over the boundary bits. It
+ * gives exactly the pieces, and so the estimate, of step(): the fuzz target
+ * and the unit test hold it to the reference on every input.
+ *
+ * Pieces in mask terms (ASCII; T the tail, B blank runs, BB blanks but
+ * newlines, PU punctuation):
+ *  - the tail: a newline right after punctuation, and every newline or '/'
+ *    after it (punct's [\r\n/]*): runs of (newline | '/') reached from such a
+ *    newline, by an addition whose carry crosses blocks (kreach());
+ *  - blank runs (blanks, and newlines that are no tail) split into the part
+ *    up to the last newline (an "eol" piece) and the blanks after it, whose
+ *    last one leads what follows or stands alone; which blanks lie after a
+ *    run's last newline depends on what follows them, so that mask is found
+ *    from above (the same addition on bit-reversed masks);
+ *  - punctuation runs, with a space before them and with their tail; a lone
+ *    punctuation character before a letter leads the word instead;
+ *  - words: letters, split where a capital follows a small letter, led by the
+ *    last blank of a run or a lone punctuation character;
+ *  - digit runs: one piece, whose cost is that of its groups of three.
+ * A tail is charged as a piece of its own at no cost, and the punctuation
+ * before it as punctuation with a tail.
+ *
+ * A piece [s, e) costs kcost[row][len - 1], row = ka (the piece's first two
+ * bytes: its kind, lead and first letter's case) + z (what its last byte
+ * says: a capital last, mixed punctuation or a tail next, an eol piece with
+ * its CR and blanks, other blanks in a blank piece, a tail), each property a
+ * carry along a run, as for the tail. A word's letter pairs (tok_pair) are a
+ * running sum over the block (P), its adjustment a difference. What kcost
+ * does not hold (a word or punctuation of 16 or more, maybe a run of one
+ * character; any piece of 32 or more) goes to kslow(), the cost functions.
+ *
+ * The kernel starts where a piece starts (state ST_NONE), one byte or more
+ * into p, and ends where a piece starts: before a block whose next block is
+ * not wholly ASCII or not wholly there, or is all blanks (the blanks' mask
+ * from above would need one more); feed_ascii() does the rest.
+ */
+
+#define KB 64                   /* block */
+
+/* Rows of kcost. */
+enum {
+	R_WORD = 0,     /* + lead * 4 + 2 * (first a capital) + last a capital */
+	R_PUNCT = 16,   /* + space before * 4 + tail * 2 + mixed */
+	R_BLANK = 24,   /* + other than spaces; eol pieces and tails start here */
+	R_NUM = 26,
+	R_ZERO = 27,    /* a tail: R_BLANK + 3 */
+	R_EOL = 28,     /* R_BLANK + 4, + CR + 2 * blanks before the last newline */
+	R_N = 32
+};
+#define KA_LEAD 0x20            /* ka: the first byte leads (not counted) */
+#define K_SLOW 0xffffu          /* kcost: kslow() says */
+
+/* Byte classes for ka. */
+enum { C_LOW, C_UP, C_DIG, C_SP, C_WS, C_NL, C_PU, C_N };
+
+struct ktab {
+	uint32_t cost[R_N][32];         /* cost | floor << 16, by len - 1 */
+	int16_t pair[64 * 64];          /* by letter codes (kraw_load) */
+	uint8_t a[128][C_N + 1];        /* row | KA_LEAD by first byte and the
+	                                 * second's class (cls) */
+	uint8_t cls[128];
+};
+static struct ktab ktab;
+static pthread_once_t ktab_once = PTHREAD_ONCE_INIT;
+
+static unsigned
+kcls(unsigned b)
+{
+	switch (fast.cls[b]) {
+	case A_LL:
+		return C_LOW;
+	case A_LU:
+		return C_UP;
+	case A_DIG:
+		return C_DIG;
+	case A_SP:
+		return C_SP;
+	case A_WS:
+		return C_WS;
+	case A_LF:
+	case A_CR:
+		return C_NL;
+	default:
+		return C_PU;
+	}
+}
+
+/* ka: the row (and lead) of a piece whose first bytes are of classes c, n. */
+static unsigned
+ka_of(unsigned c, unsigned n)
+{
+	unsigned let = n == C_LOW || n == C_UP, up = n == C_UP ? 2 : 0;
+
+	switch (c) {
+	case C_LOW:
+		return R_WORD;
+	case C_UP:
+		return R_WORD + 2;
+	case C_DIG:
+		return R_NUM;
+	case C_SP:
+		return let ? (R_WORD + 4 * L_SPACE + up) | KA_LEAD :
+		    n == C_PU ? (R_PUNCT + 4) | KA_LEAD : R_BLANK;
+	case C_WS:
+		return let ? (R_WORD + 4 * L_BLANK + up) | KA_LEAD :
+		    n == C_PU || n == C_DIG ? R_BLANK + 1 : R_BLANK;
+	case C_NL:
+		return R_BLANK;
+	default:
+		return let ? (R_WORD + 4 * L_PUNCT + up) | KA_LEAD : R_PUNCT;
+	}
+}
+
+static void
+ktab_init(void)
+{
+	static const uint8_t sh[4] = { SH_LOWER, SH_LOWER, SH_CAP, SH_UPPER };
+	struct ktab *k = &ktab;
+	unsigned r, x, l, v, cost, floor, lim, s, q;
+
+	for (r = 0; r < R_N; r++) {
+		for (x = 0; x < 32; x++) {
+			l = x + 1;
+			v = 0;
+			floor = 0;
+			lim = 31;
+			if (r < R_PUNCT) {
+				/* (lead, shape); shape 1 never occurs */
+				s = sh[r & 3];
+				if (s == SH_UPPER && l == 1)
+					s = SH_CAP;
+				v = ((r >> 2) * 3 + s) * 5 + S_ASCII;
+				floor = 1000;
+				lim = RUN_MIN - 1;
+			} else if (r < R_BLANK) {
+				q = r - R_PUNCT;
+				v = V_PUNCT + ((q >> 2) * 2 + (q >> 1 & 1)) * 4 +
+				    (q & 1 ? P_MIXED : P_SAME);
+				lim = RUN_MIN - 1;
+			} else if (r < R_NUM) {
+				v = V_BLANK + (r - R_BLANK);
+			} else if (r == R_NUM) {
+				v = V_NUM;
+			} else if (r >= R_EOL) {
+				v = V_EOL + (r - R_EOL);
+			}
+			if (r == R_ZERO)
+				cost = 0;
+			else if (x >= lim)
+				cost = K_SLOW;
+			else if (r == R_NUM)
+				cost = l / 3 * tok_cost[v][2] +
+				    (l % 3 ? tok_cost[v][l % 3 - 1] : 0);
+			else
+				cost = tok_cost[v][x];
+			k->cost[r][x] = cost | floor << 16;
+		}
+	}
+	/* letters 0-25, capitals 32-57, the rest 63 (kraw_load) */
+	for (x = 0; x < 64 * 64; x++) {
+		unsigned a = x >> 6, b = x & 63;
+		int16_t pv = 0;
+		if (a < 58 && (a & 31) < 26 && b < 26)
+			pv = tok_pair[0][a & 31][b];
+		else if (a >= 32 && a < 58 && b >= 32 && b < 58)
+			pv = tok_pair[1][a - 32][b - 32];
+		k->pair[x] = pv;
+	}
+	for (x = 0; x < 128; x++) {
+		k->cls[x] = (uint8_t)kcls(x);
+		for (unsigned c = 0; c < C_N; c++)
+			k->a[x][c] = (uint8_t)ka_of(kcls(x), c);
+	}
+}
+
+/* The classes of one block, bit j for byte j. */
+struct kraw {
+	uint64_t low, up, dig, sp, ws, nl, cr, sl, ne;
+};
+
+/* Carries from the block before: bits 63 of its masks, and the additions'
+ * carries. All zero where the kernel starts: nothing before counts. */
+struct kcarry {
+	uint64_t pu, pub, b, ap, let, lead, dig, t, low, sp, z0, z1, z2;
+	uint64_t ct, cd, ccr, cbb, cws;
+};
+
+/*
+ * Classify q[0..64) (q[-1] readable): 0, or 1 when a byte is not ASCII. Bit
+ * planes (bit k of every byte by movemask after shifting it to the top), then
+ * the classes as boolean functions of the planes. Also the letter pair index
+ * of each byte into ix (the letter codes, a-z 0-25, A-Z 32-57, else 63, of
+ * the byte before and of the byte); *kc carries the last code to the next
+ * block.
+ */
+static int
+kraw_load(const uint8_t *q, struct kraw *r, uint16_t *ix, __m128i *kc)
+{
+	const __m128i c20 = _mm_set1_epi8(0x20), c1f = _mm_set1_epi8(0x1f);
+	const __m128i c01 = _mm_set1_epi8(1), c3f = _mm_set1_epi8(0x3f);
+	const __m128i lim = _mm_set1_epi8(-102);
+	const __m128i z = _mm_setzero_si128();
+	__m128i prev = *kc;
+	uint64_t b[8] = { 0 }, eq = 0, b0, b1, b2, b3, b4, b5, b6, o4, let,
+	    hi2, c8, lo8;
+
+	/* unrolled, so that b[] and the shifts are registers and constants */
+#pragma GCC unroll 4
+	for (int v = 0; v < 4; v++) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(q + 16 * v));
+		__m128i xp = _mm_loadu_si128((const __m128i *)(q + 16 * v - 1));
+		unsigned sh = 16 * (unsigned)v;
+		/* bit k of each byte moved to its top, for movemask; the
+		 * 16-bit shift spills low bytes into high ones, below bit 7 */
+#pragma GCC unroll 8
+		for (int k = 0; k < 8; k++)
+			b[k] |= (uint64_t)(uint32_t)_mm_movemask_epi8(
+			    _mm_slli_epi16(x, 7 - k)) << sh;
+		eq |= (uint64_t)(uint32_t)_mm_movemask_epi8(
+		    _mm_cmpeq_epi8(x, xp)) << sh;
+	}
+#pragma GCC unroll 4
+	for (int v = 0; v < 4; v++) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(q + 16 * v));
+		__m128i lm, code, pc;
+		/* letters: x | 0x20 in 0x61..0x7a, moved to -128..-103 */
+		lm = _mm_cmpgt_epi8(lim, _mm_add_epi8(_mm_or_si128(x, c20), c1f));
+		code = _mm_or_si128(_mm_and_si128(lm, _mm_or_si128(
+		    _mm_sub_epi8(_mm_and_si128(x, c1f), c01),
+		    _mm_andnot_si128(x, c20))), _mm_andnot_si128(lm, c3f));
+		pc = _mm_or_si128(_mm_slli_si128(code, 1),
+		    _mm_srli_si128(prev, 15));
+		prev = code;
+		_mm_storeu_si128((__m128i *)(ix + 16 * v), _mm_or_si128(
+		    _mm_slli_epi16(_mm_unpacklo_epi8(pc, z), 6),
+		    _mm_unpacklo_epi8(code, z)));
+		_mm_storeu_si128((__m128i *)(ix + 16 * v + 8), _mm_or_si128(
+		    _mm_slli_epi16(_mm_unpackhi_epi8(pc, z), 6),
+		    _mm_unpackhi_epi8(code, z)));
+	}
+	*kc = prev;
+	b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3], b4 = b[4], b5 = b[5];
+	b6 = b[6];
+	/* letters: 0x41-0x5a, 0x61-0x7a (low five bits 1..26) */
+	o4 = b4 | b3 | b2 | b1 | b0;
+	let = b6 & o4 & ~(b4 & b3 & (b2 | (b1 & b0)));
+	r->up = let & ~b5;
+	r->low = let & b5;
+	/* digits 0x30-0x39 */
+	r->dig = ~b6 & b5 & b4 & ~(b3 & (b2 | b1));
+	r->sp = ~b6 & b5 & ~o4;
+	r->sl = ~b6 & b5 & ~b4 & b3 & b2 & b1 & b0;
+	/* controls: \t 09, \n 0a, \v 0b, \f 0c, \r 0d, 1c-1f */
+	hi2 = ~(b6 | b5);
+	c8 = hi2 & b3;
+	lo8 = c8 & ~b4;
+	r->cr = lo8 & b2 & ~b1 & b0;
+	r->nl = r->cr | (lo8 & ~b2 & b1 & ~b0);
+	r->ws = (lo8 & ((~b2 & b0) | (b2 & ~b1 & ~b0))) | (c8 & b4 & b2);
+	r->ne = ~eq;
+	return b[7] != 0;
+}
+
+/* a + b + *c, the carry out in *c */
+static inline uint64_t
+kadd(uint64_t a, uint64_t b, uint64_t *c)
+{
+	uint64_t s, t;
+	uint64_t c1 = __builtin_add_overflow(a, b, &s);
+	uint64_t c2 = __builtin_add_overflow(s, *c, &t);
+
+	*c = c1 | c2;
+	return t;
+}
+
+/* The bits of m reached from a bit of s (s within m) going up through runs of
+ * m, the runs carried across blocks by *c. */
+static inline uint64_t
+kreach(uint64_t m, uint64_t s, uint64_t *c)
+{
+	return ((kadd(m, s, c) ^ m) | s) & m;
+}
+
+static inline uint64_t
+krev(uint64_t x)
+{
+	x = (x >> 1 & 0x5555555555555555u) | (x & 0x5555555555555555u) << 1;
+	x = (x >> 2 & 0x3333333333333333u) | (x & 0x3333333333333333u) << 2;
+	x = (x >> 4 & 0x0f0f0f0f0f0f0f0fu) | (x & 0x0f0f0f0f0f0f0f0fu) << 4;
+	return __builtin_bswap64(x);
+}
+
+/* Bytes 0xff where bit j of m (j < 16) is set. */
+static inline __m128i
+kexpand(unsigned m)
+{
+	const __m128i sel = _mm_set_epi8(-128, 64, 32, 16, 8, 4, 2, 1,
+	    -128, 64, 32, 16, 8, 4, 2, 1);
+	__m128i v = _mm_cvtsi32_si128((int)m);
+
+	v = _mm_unpacklo_epi8(v, v);
+	v = _mm_unpacklo_epi16(v, v);
+	v = _mm_unpacklo_epi32(v, v);
+	return _mm_cmpeq_epi8(_mm_and_si128(v, sel), sel);
+}
+
+/*
+ * One block's boundaries (the return value) and z codes: ze[j] is the z of a
+ * piece ending at byte j - 1 (ze[0]: at the block before's last byte).
+ * Needs the next block's classes (n); updates the carries.
+ */
+static uint64_t
+kblock(const struct kraw *r, const struct kraw *n, struct kcarry *c,
+    uint8_t *ze)
+{
+	uint64_t LET, BB, PU, T, NLb, PUb, B, AP, EOLP, lastB, nbb, nB0, AP64,
+	    cA, rbb, Sr, RSP, pSP, LEADp, BND, Mp, rD, rCR, rBB, rW, T64, W64,
+	    Z0, Z1, Z2;
+
+	LET = r->low | r->up;
+	BB = r->sp | r->ws;
+	PU = ~(LET | r->dig | BB | r->nl);
+	/* the tail */
+	T = kreach(r->nl | r->sl, r->nl & (PU << 1 | c->pu), &c->ct);
+	NLb = r->nl & ~T;
+	PUb = PU & ~T;
+	B = BB | NLb;
+	/* blanks after a run's last newline (AP): runs of BB followed by a
+	 * byte that is no blank, found from above; a newline right after
+	 * blanks is never a tail, so the raw newline mask does for it */
+	nbb = n->sp | n->ws;
+	nB0 = (nbb | n->nl) & 1;
+	AP64 = (nbb & 1) && !(n->nl >> __builtin_ctzll(~nbb) & 1);
+	cA = AP64;
+	rbb = krev(BB);
+	Sr = rbb & (krev(~(BB | r->nl)) << 1 | (nB0 ^ 1));
+	AP = krev(kreach(rbb, Sr, &cA));
+	EOLP = B & ~AP;
+	lastB = BB & ~(B >> 1 | nB0 << 63);
+	RSP = PUb & ~(PUb << 1 | c->pub);
+	pSP = r->sp << 1 | c->sp;
+	LEADp = (lastB | (RSP & ~pSP)) & (LET >> 1 | ((n->low | n->up) & 1) << 63);
+	BND = (B & ~(B << 1 | c->b) & EOLP) | (AP & ~(AP << 1 | c->ap)) |
+	    lastB | (RSP & ~pSP) |
+	    (LET & ~(LET << 1 | c->let) & ~(LEADp << 1 | c->lead)) |
+	    (r->up & (r->low << 1 | c->low)) |
+	    (r->dig & ~(r->dig << 1 | c->dig)) |
+	    (T & ~(T << 1 | c->t));
+	/* what a piece's last byte says */
+	Mp = PUb & (PUb << 1 | c->pub);
+	rD = kreach(Mp, Mp & r->ne, &c->cd);
+	rCR = kreach(EOLP, r->cr & EOLP, &c->ccr);
+	rBB = kreach(EOLP, BB & EOLP, &c->cbb);
+	rW = kreach(AP, r->ws & AP, &c->cws);
+	T64 = ((n->nl | n->sl) & 1) &&
+	    ((T >> 63) || ((n->nl & 1) && (PU >> 63)));
+	W64 = AP64 && (c->cws || (n->ws & 1));
+	Z0 = r->up | (rD & PUb) | (rCR & NLb) | ((rW >> 1 | W64 << 63) & BB) |
+	    T;
+	Z1 = ((T >> 1 | T64 << 63) & PUb) | (rBB & NLb) | T;
+	Z2 = NLb;
+	{
+		/* ze[j] = z(j - 1): the planes shifted by one, to bytes */
+		uint64_t s0 = Z0 << 1 | c->z0, s1 = Z1 << 1 | c->z1,
+		    s2 = Z2 << 1 | c->z2;
+		const __m128i one = _mm_set1_epi8(1), two = _mm_set1_epi8(2),
+		    four = _mm_set1_epi8(4);
+#pragma GCC unroll 4
+		for (int v = 0; v < 4; v++) {
+			unsigned sh = 16 * (unsigned)v;
+			__m128i e = _mm_or_si128(_mm_or_si128(
+			    _mm_and_si128(kexpand((unsigned)(s0 >> sh) & 0xffff),
+			    one), _mm_and_si128(kexpand((unsigned)(s1 >> sh) &
+			    0xffff), two)), _mm_and_si128(kexpand((unsigned)(s2 >>
+			    sh) & 0xffff), four));
+			_mm_storeu_si128((__m128i *)(ze + 16 * v), e);
+		}
+	}
+	c->pu = PU >> 63;
+	c->pub = PUb >> 63;
+	c->b = B >> 63;
+	c->ap = AP >> 63;
+	c->let = LET >> 63;
+	c->lead = LEADp >> 63;
+	c->dig = r->dig >> 63;
+	c->t = T >> 63;
+	c->low = r->low >> 63;
+	c->sp = r->sp >> 63;
+	c->z0 = Z0 >> 63;
+	c->z1 = Z1 >> 63;
+	c->z2 = Z2 >> 63;
+	return BND;
+}
+
+/* Where the first byte from 0x80 up is in q[0..n) (n a multiple of 16), or n. */
+static unsigned
+khigh(const uint8_t *q, unsigned n)
+{
+	for (unsigned j = 0; j < n; j += 16) {
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_loadu_si128(
+		    (const __m128i *)(q + j)));
+		if (m != 0)
+			return j + (unsigned)__builtin_ctz(m);
+	}
+	return n;
+}
+
+/* A piece kcost cannot charge: its cost from the cost functions. */
+static __attribute__((noinline)) uint64_t
+kslow(const uint8_t *p, size_t s, size_t e, unsigned row, unsigned lead,
+    int32_t adj)
+{
+	size_t f = s + lead;
+	uint32_t len = (uint32_t)(e - f);
+
+	if (row < R_PUNCT) {
+		unsigned feat = (row >> 2) << 3;
+		size_t j;
+		if (row & 2) {
+			feat |= F_W_UPPER1;
+			if (!(row & 1))
+				feat |= F_W_LOWER;
+		}
+		for (j = f + 1; j < e; j++)
+			if (p[j] != p[f]) {
+				feat |= F_W_MIXED;
+				break;
+			}
+		return word_milli(feat, len, adj, p[f]);
+	}
+	if (row < R_BLANK) {
+		unsigned q = row - R_PUNCT;
+		return punct_milli((q & 1 ? P_MIXED : P_SAME) |
+		    (q & 4 ? F_P_SPACE : 0) | (q & 2 ? F_P_TAIL : 0), len, 0,
+		    p[f]);
+	}
+	if (row < R_NUM)
+		return piece_milli(V_BLANK + row - R_BLANK, len, len);
+	if (row == R_NUM)
+		return len / 3 * piece_milli(V_NUM, 3, 3) +
+		    (len % 3 ? piece_milli(V_NUM, len % 3, len % 3) : 0);
+	if (row == R_ZERO)
+		return 0;
+	return piece_milli(V_EOL + row - R_EOL, len, len);
+}
+
+/*
+ * From p[i] (a piece starts there, i > 0) while whole blocks are ASCII: adds
+ * the pieces it closes to t->milli and returns where the piece it leaves open
+ * starts (t->state stays ST_NONE); *retry: where to try again.
+ */
+static size_t
+feed_kern(struct tokens *t, const uint8_t *p, size_t i, size_t n,
+    size_t *retry)
+{
+	const struct ktab *k = &ktab;
+	const uint32_t *cost = &ktab.cost[0][0];
+	struct kraw cur, nxt;
+	struct kcarry c = { 0 };
+	uint16_t ixa[2][KB], *ix = ixa[0], *nix = ixa[1], *sw;
+	uint32_t P[KB + 1];
+	uint8_t ze[KB];
+	__m128i kc;
+	size_t o = i, s = i, prev_s = i;
+	uint64_t milli = 0, prev_c = 0, bnd;
+	uint32_t acc = 0, ps = 0;
+	unsigned a, ra, h;
+	size_t sj;
+
+	*retry = i + 1;
+	if (n - i < 2 * KB)
+		return i;
+	if ((h = khigh(p + i, 2 * KB)) < 2 * KB) {
+		/* not before the byte from 0x80 up */
+		*retry = i + h + 1;
+		return i;
+	}
+	/* the letter code before i: none of its pairs counts */
+	kc = _mm_set1_epi8(0x3f);
+	kraw_load(p + o, &cur, ix, &kc);
+	pthread_once(&ktab_once, ktab_init);
+	a = k->a[p[i]][k->cls[p[i + 1]]];
+	ra = a & 31;
+	sj = a >> 5;
+	for (;;) {
+		if (n - o < 2 * KB) {
+			*retry = n;
+			break;
+		}
+		if (kraw_load(p + o + KB, &nxt, nix, &kc)) {
+			*retry = o + KB + khigh(p + o + KB, KB) + 1;
+			break;
+		}
+		if ((nxt.sp | nxt.ws) == ~(uint64_t)0) {
+			*retry = o + 2 * KB;
+			break;
+		}
+		bnd = kblock(&cur, &nxt, &c, ze);
+		/* the letter pairs' running sum: P[j + 1] up to byte o + j */
+		P[0] = acc;
+		for (int j = 0; j < KB; j += 4) {
+			acc += (uint32_t)(int32_t)k->pair[ix[j]];
+			P[j + 1] = acc;
+			acc += (uint32_t)(int32_t)k->pair[ix[j + 1]];
+			P[j + 2] = acc;
+			acc += (uint32_t)(int32_t)k->pair[ix[j + 2]];
+			P[j + 3] = acc;
+			acc += (uint32_t)(int32_t)k->pair[ix[j + 3]];
+			P[j + 4] = acc;
+		}
+		if (o == i) {
+			/* the piece at i is the one in progress */
+			bnd &= ~(uint64_t)1;
+			ps = P[1];
+		}
+		/* s, as sj: where its counted part starts, less o (mod 2^64) */
+		for (; bnd != 0; bnd &= bnd - 1) {
+			size_t j = (size_t)__builtin_ctzll(bnd);
+			size_t len = j - sj;
+			unsigned row = ra + ze[j];
+			int32_t adj = (int32_t)(P[j] - ps);
+			uint32_t d = len - 1 <= 30 ? cost[row * 32 + len - 1] :
+			    K_SLOW;
+			int32_t w;
+			if (__builtin_expect((d & 0xffff) == K_SLOW, 0)) {
+				w = (int32_t)kslow(p, s, o + j, row, (unsigned)(o +
+				    j - len - s), adj);
+			} else {
+				int32_t fl = (int32_t)(d >> 16);
+				w = (int32_t)(d & 0xffff) + adj;
+				w = w < fl ? fl : w;
+			}
+			milli += (uint32_t)w;
+			prev_s = s;
+			prev_c = (uint32_t)w;
+			s = o + j;
+			ps = P[j + 1];
+			a = k->a[p[s]][k->cls[p[s + 1]]];
+			ra = a & 31;
+			sj = j + (a >> 5);
+		}
+		sj -= KB;
+		cur = nxt;
+		sw = ix;
+		ix = nix;
+		nix = sw;
+		o += KB;
+	}
+	/* a tail (a newline after punctuation, at a piece start) is no piece
+	 * start for feed_ascii(): back to its punctuation */
+	if (s > i && fast.cls[p[s]] >= A_LF && fast.cls[p[s]] <= A_CR &&
+	    kcls(p[s - 1]) == C_PU) {
+		milli -= prev_c;
+		s = prev_s;
+	}
+	t->milli += milli;
+	if (*retry <= s)
+		*retry = s + 1;
+	return s;
+}
+
+#define KMIN (3 * KB)   /* the kernel needs two blocks; less is not worth it */
+
+/*
+ * ASCII from p[i] (t->need == 0): the kernel where it can run, feed_ascii()
+ * between; returns where a byte from 0x80 up, or n, stopped them.
+ */
+static size_t
+feed_ascii_all(struct tokens *t, const uint8_t *p, size_t i, size_t n)
+{
+	size_t retry = i, stop;
+
+	for (;;) {
+		if (t->state == ST_NONE && i > 0 && i >= retry && n - i >= KMIN)
+			i = feed_kern(t, p, i, n, &retry);
+		stop = retry > i ? retry : i + 1;
+		if (n - stop < KMIN)
+			stop = n;
+		i = feed_ascii(t, p, i, n, stop);
+		if (i >= n || p[i] >= 0x80)
+			return i;
+	}
+}
+#endif /* TOKENS_KERNEL */
+
 #endif /* !TOKENS_REFERENCE */
 
 /* ----------------------------------------------------------------- API */
@@ -2128,8 +2750,10 @@ tokens_feed(struct tokens *tp, const uint8_t *p, size_t n)
 #ifdef TOKENS_REFERENCE
 			i++;
 			step(t, ascii_cls(b), b);
+#elif defined(TOKENS_KERNEL)
+			i = feed_ascii_all(t, p, i, n);
 #else
-			i = feed_ascii(t, p, i, n);
+			i = feed_ascii(t, p, i, n, n);
 #endif
 			continue;
 		}

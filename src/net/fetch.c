@@ -9,10 +9,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fetch.h"
@@ -99,7 +101,7 @@ user_agent(const struct fetch_client *c, char *ua, size_t cap)
 /* Open a connection for u, through px when not NULL. */
 static int
 conn_open(struct fetch_client *c, const struct url *u, const struct proxy *px,
-    int64_t deadline, struct err_ctx *ec)
+    int64_t deadline, const struct cancel *cancel, struct err_ctx *ec)
 {
 	struct fetch_conn *k = c->conn;
 	struct net_opts no;
@@ -114,6 +116,7 @@ conn_open(struct fetch_client *c, const struct url *u, const struct proxy *px,
 	no.io_ms = c->opt.io_ms;
 	no.resolve = c->opt.resolve;
 	no.nresolve = c->opt.nresolve;
+	no.cancel = cancel;
 	e = px != NULL ?
 	    net_connect(&k->nc, px->host, px->port, &no, deadline, ec) :
 	    net_connect(&k->nc, u->host, u->port, &no, deadline, ec);
@@ -172,22 +175,45 @@ conn_read(struct fetch_conn *k, void *p, size_t cap, size_t *got,
 /* file:// URLs: the local file is the body (air-gapped mirrors). */
 static int
 fetch_file(struct fetch_client *c, const struct url *u, struct fetch_resp *rs,
-    fetch_body_fn fn, void *ctx, struct err_ctx *ec)
+    fetch_body_fn fn, void *ctx, const struct cancel *cancel,
+    struct err_ctx *ec)
 {
 	char path[URL_MAX + 1];
+	struct stat st;
 	size_t len;
-	int fd, e = 0;
+	int fd, fifo, e = 0;
 
 	if ((e = url_file_path(u, path, sizeof path, &len)) != 0)
 		return err_set(ec, e, NULL);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	/* O_NONBLOCK: a FIFO (a mirror fed by another program) opens at once
+	 * and its reads wait below, where the cancel is watched, not in open */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
 		ec->sys_errno = errno;
 		return err_set(ec, errno == ENOENT ? ERR_NOENT : ERR_IO, NULL);
 	}
 	rs->status = 200;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		rs->has_length = 1;
+		rs->length = (uint64_t)st.st_size;
+	}
+	fifo = fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
 	for (;;) {
-		ssize_t r = read(fd, c->rbuf, RBUF_SIZE);
-		if (r < 0 && errno == EINTR)
+		ssize_t r;
+		if (cancel_requested(cancel)) {
+			e = err_set(ec, ERR_CANCELLED, NULL);
+			break;
+		}
+		/* a FIFO reads as ended until a writer comes: wait for data or
+		 * the writer's end (POLLHUP), as a blocking read would */
+		if (fifo) {
+			struct pollfd pfd = { fd, POLLIN, 0 };
+			if (net_poll(&pfd, -1, cancel) == -2) {
+				e = err_set(ec, ERR_CANCELLED, NULL);
+				break;
+			}
+		}
+		r = read(fd, c->rbuf, RBUF_SIZE);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r < 0) {
 			ec->sys_errno = errno;
@@ -314,7 +340,8 @@ send_request(struct fetch_client *c, const struct fetch_req *rq,
  */
 static int
 read_response(struct fetch_client *c, struct fetch_resp *rs, int is_head,
-    int follow, fetch_body_fn fn, void *ctx, int *stale, struct err_ctx *ec)
+    int follow, fetch_body_fn fn, void *ctx, const struct cancel *cancel,
+    int *stale, struct err_ctx *ec)
 {
 	struct http_resp_parser *p = c->parser;
 	int deliver = 0, e;
@@ -323,6 +350,10 @@ read_response(struct fetch_client *c, struct fetch_resp *rs, int is_head,
 	http_resp_init(p, is_head ? HTTP_RESP_HEAD : 0);
 	for (;;) {
 		size_t got = 0, at = 0;
+		/* a body that keeps coming never waits in net_read, where
+		 * the cancel is watched: look here too */
+		if (cancel_requested(cancel))
+			return err_set(ec, ERR_CANCELLED, NULL);
 		if ((e = conn_read(c->conn, c->rbuf, RBUF_SIZE, &got, ec)) != 0) {
 			if (http_resp_offset(p) == 0)
 				*stale = 1;
@@ -352,6 +383,8 @@ read_response(struct fetch_client *c, struct fetch_resp *rs, int is_head,
 				 * body is dropped; others are kept (S3 XML) */
 				deliver = rs->status >= 200 && rs->status < 300 ? 1 :
 				    follow && is_redirect(rs->status) ? 0 : 2;
+				rs->has_length = !is_head &&
+				    http_resp_content_length(p, &rs->length) == 1;
 				break;
 			case HTTP_EV_BODY:
 				rs->body_bytes += ev.len;
@@ -422,7 +455,7 @@ fetch_do(struct fetch_client *c, const struct fetch_req *rq,
 		goto out;
 	}
 	if (u->scheme == URL_FILE) {
-		e = fetch_file(c, u, rs, fn, ctx, ec);
+		e = fetch_file(c, u, rs, fn, ctx, rq->cancel, ec);
 		goto out;
 	}
 	if (origin != NULL && url_parse((const uint8_t *)rq->auth_origin,
@@ -446,16 +479,20 @@ fetch_do(struct fetch_client *c, const struct fetch_req *rq,
 		reused = k->open && k->scheme == u->scheme && k->port == u->port &&
 		    strcasecmp(k->host, u->host) == 0 && k->via == px;
 		for (int attempt = 0; attempt < 2; attempt++) {
-			if (!reused && (e = conn_open(c, u, px, deadline, ec)) != 0)
+			if (!reused && (e = conn_open(c, u, px, deadline,
+			    rq->cancel, ec)) != 0)
 				goto out;
 			/* the deadline is this request's, not the connection's:
 			 * a kept-alive connection still carries the one of the
-			 * request that opened it, long past on a slow mirror */
+			 * request that opened it, long past on a slow mirror;
+			 * the same for the cancel */
 			k->nc.deadline = deadline;
+			k->nc.cancel = rq->cancel;
 			e = send_request(c, rq, method, u, with_auth, ec);
 			if (e == 0)
 				e = read_response(c, rs, strcmp(method, "HEAD") == 0,
-				    !rq->no_redirect, fn, ctx, &stale, ec);
+				    !rq->no_redirect, fn, ctx, rq->cancel, &stale,
+				    ec);
 			if (e == 0 || !reused || !stale || rs->status != 0)
 				break;
 			/* the kept connection was closed by the server */

@@ -72,6 +72,9 @@ struct fetch_req {
 	size_t body_len;
 	int has_body;
 	int no_redirect;                /* return 3xx answers as they are */
+	/* watched while connecting, waiting and reading the body: when it
+	 * is requested the call ends with ERR_CANCELLED (cancel.h) */
+	const struct cancel *cancel;
 };
 
 struct fetch_resp {
@@ -85,6 +88,8 @@ struct fetch_resp {
 	int has_date;
 	time_t date;
 	uint64_t body_bytes;
+	int has_length;                 /* the body's length is known: */
+	uint64_t length;                /* Content-Length, a file's size */
 	struct buf errbody;             /* up to FETCH_ERRBODY_MAX of a non-2xx body */
 	struct http_resp_parser *head;  /* the final head; valid until the next call */
 };

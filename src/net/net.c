@@ -193,13 +193,33 @@ format_peer(char *out, size_t cap, const struct sockaddr *sa)
 
 /* ------------------------------------------------------------ connect */
 
+/* see net.h */
+int
+net_poll(struct pollfd *pfd, int tmo, const struct cancel *cancel)
+{
+	int64_t end = net_now_ms() + tmo;
+
+	for (;;) {
+		int slice = tmo, rc;
+		if (cancel_requested(cancel))
+			return -2;
+		if (cancel != NULL && (slice < 0 || slice > CANCEL_POLL_MS))
+			slice = CANCEL_POLL_MS;
+		rc = poll(pfd, 1, slice);
+		if (rc != 0 || cancel == NULL)
+			return rc;
+		if (tmo >= 0 && (tmo = (int)(end - net_now_ms())) <= 0)
+			return 0;
+	}
+}
+
 /*
  * One address: non-blocking connect, poll for writability, then SO_ERROR.
  * On success *fdp is the connected socket (still non-blocking).
  */
 static int
 try_connect(const struct addrinfo *ai, int ms, int64_t deadline, int *fdp,
-    const char *peer, struct err_ctx *e)
+    const char *peer, const struct cancel *cancel, struct err_ctx *e)
 {
 	struct pollfd pfd;
 	int fd, rc, soerr, by_deadline, tmo;
@@ -253,9 +273,13 @@ try_connect(const struct addrinfo *ai, int ms, int64_t deadline, int *fdp,
 		pfd.fd = fd;
 		pfd.events = POLLOUT;
 		pfd.revents = 0;
-		rc = poll(&pfd, 1, tmo);
+		rc = net_poll(&pfd, tmo, cancel);
 		if (rc > 0)
 			break;
+		if (rc == -2) {
+			close(fd);
+			return set_err(e, ERR_CANCELLED, 0, peer, "connecting");
+		}
 		if (rc < 0 && errno != EINTR) {
 			soerr = errno;
 			goto fail;
@@ -286,7 +310,7 @@ connect_list(struct net_conn *c, const struct addrinfo *list, int ms,
 		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
 			continue;
 		format_peer(c->peer, sizeof c->peer, ai->ai_addr);
-		rc = try_connect(ai, ms, deadline, &fd, c->peer, e);
+		rc = try_connect(ai, ms, deadline, &fd, c->peer, c->cancel, e);
 		if (rc == 0) {
 			c->fd = fd;
 			return 0;
@@ -313,6 +337,7 @@ net_connect(struct net_conn *c, const char *host, unsigned port,
 	c->peer[0] = '\0';
 	c->io_ms = o != NULL && o->io_ms > 0 ? o->io_ms : NET_DEFAULT_IO_MS;
 	c->deadline = deadline;
+	c->cancel = o != NULL ? o->cancel : NULL;
 	ms = o != NULL && o->connect_ms > 0 ? o->connect_ms :
 	    NET_DEFAULT_CONNECT_MS;
 	if (host == NULL || *host == '\0' || strlen(host) > NET_HOST_MAX ||
@@ -373,9 +398,11 @@ wait_io(struct net_conn *c, short events, int64_t since, int tcode,
 		pfd.fd = c->fd;
 		pfd.events = events;
 		pfd.revents = 0;
-		rc = poll(&pfd, 1, tmo);
+		rc = net_poll(&pfd, tmo, c->cancel);
 		if (rc > 0)
 			return 0;       /* ready, or HUP/ERR: the call tells */
+		if (rc == -2)
+			return set_err(e, ERR_CANCELLED, 0, c->peer, "");
 		if (rc < 0 && errno != EINTR)
 			return set_err(e, ERR_IO, errno, c->peer, "poll");
 	}

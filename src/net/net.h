@@ -12,6 +12,10 @@
  * Times are milliseconds on the monotonic clock (net_now_ms); a deadline of 0
  * means none. getaddrinfo itself cannot be interrupted: its time is bounded by
  * the resolver's own timeouts (resolv.conf), not by our deadline.
+ *
+ * Cancel (cancel.h): with one set in net_opts (connect) or in the connection
+ * (reads and writes), every wait is cut into CANCEL_POLL_MS slices and a
+ * requested cancel ends it with ERR_CANCELLED.
  */
 #ifndef NET_H
 #define NET_H
@@ -19,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cancel.h"
 #include "err.h"
 
 #define NET_HOST_MAX 255        /* RFC 1035 name length, plus room for NUL */
@@ -37,6 +42,8 @@ struct net_opts {
 	int io_ms;              /* read/write stall timeout; <= 0: 60000 */
 	const struct net_resolve *resolve;      /* overrides, may be NULL */
 	size_t nresolve;
+	const struct cancel *cancel;    /* NULL: none; also set in the
+	                                 * connection net_connect opens */
 };
 
 /* A connected socket. Plain data (no interior pointers): the fd is the only
@@ -45,6 +52,8 @@ struct net_conn {
 	int fd;                 /* -1 when closed */
 	int io_ms;              /* stall timeout, from net_opts */
 	int64_t deadline;       /* absolute net_now_ms() limit, 0 = none */
+	const struct cancel *cancel;    /* watched while waiting, or NULL (the
+	                                 * caller may change it later) */
 	char peer[NET_ADDR_MAX + 8];    /* "addr:port" / "[v6]:port" */
 };
 
@@ -82,6 +91,14 @@ int net_write(struct net_conn *c, const void *buf, size_t n, size_t *put,
 /* Write all n bytes; the stall timeout restarts on every progress. */
 int net_write_all(struct net_conn *c, const void *buf, size_t n,
     struct err_ctx *e);
+
+/*
+ * poll(2) on one descriptor for at most tmo ms (< 0: no limit), cut into
+ * CANCEL_POLL_MS slices when cancel is not NULL. Returns poll's result, or
+ * -2 when the cancel was requested.
+ */
+struct pollfd;
+int net_poll(struct pollfd *pfd, int tmo, const struct cancel *cancel);
 
 /* Close the socket (idempotent; c->fd becomes -1). */
 void net_close(struct net_conn *c);

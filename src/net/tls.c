@@ -397,7 +397,12 @@ map_br_error(int br, char *d, size_t cap)
 		/* the words are err.c's; the code says what to fix */
 		const char *w = err_x509_str(br);
 
-		if (w != NULL)
+		if (br == BR_ERR_X509_NOT_TRUSTED)
+			/* the cause and the remedy: our CAs are Mozilla's,
+			 * not the host's; a private CA is added at run time */
+			snprintf(d, cap, "its chain ends in a CA outside "
+			    "Mozilla's roots and --cacert/SSL_CERT_FILE");
+		else if (w != NULL)
 			snprintf(d, cap, "%s", w);
 		else
 			snprintf(d, cap, "BearSSL X.509 status %d", br);

@@ -10,9 +10,12 @@
  * handshake_failure alert (OpenSSL does, finding no common suite), rather
  * than being spoken to insecurely.
  *
- * Trust anchors: the built-in set is generated at build time from Debian's
- * CA bundle (tools/mkanchors.c -> build/gen/anchors.c), so the binary needs no
- * file at run time; PEM files (SSL_CERT_FILE, --cacert) add to it.
+ * Trust anchors: the built-in set is Mozilla's roots trusted for server
+ * authentication (those with a server distrust-after date left out), made at
+ * build time from certdata.txt in the pinned Debian ca-certificates source
+ * (tools/mkanchors.c -> build/gen/anchors.c), plus any `make CA_EXTRA=file`;
+ * never the build host's own CA store. The binary needs no file at run time;
+ * PEM files (SSL_CERT_FILE, --cacert) add to the set.
  *
  * Memory: struct tls is caller-allocated and holds the whole 50 KiB I/O
  * buffer (BR_SSL_BUFSIZE_BIDI) - put it on the heap or a large stack, never
@@ -35,9 +38,14 @@
 /* Longest subject DN kept for an anchor (real CAs: well under 512 bytes). */
 #define TLS_DN_MAX 4096
 
-/* The built-in anchors (generated at build time; see tools/mkanchors.c). */
+/* The built-in anchors (generated at build time; see tools/mkanchors.c):
+ * count in all, of which the last `extra` came from CA_EXTRA; trust names
+ * where the others came from, e.g. "Mozilla roots (certdata.txt via Debian
+ * ca-certificates 20250419)". */
 extern const br_x509_trust_anchor tls_builtin_anchors[];
 extern const size_t tls_builtin_anchors_count;
+extern const size_t tls_builtin_anchors_extra;
+extern const char tls_builtin_trust[];
 
 struct tls_anchors {
 	const br_x509_trust_anchor *ta; /* the set in use */

@@ -27,6 +27,8 @@
 
 #include "bearssl_hash.h"
 #include "fnv.h"
+#include "jsonflat.h"
+#include "jsonstr.h"
 #include "sink.h"
 
 #define META_SUFFIX ".meta"
@@ -133,10 +135,41 @@ sink_generator(char *out, size_t cap, const struct sink_settings *st)
 #undef MORE
 }
 
+/*
+ * "@" + ref percent-encoded into out (cap bytes): RFC 3986's unreserved
+ * characters kept, every other byte %XX (upper-case hex). -1 when it does
+ * not fit.
+ */
+static int
+ref_dir(const char *ref, char *out, size_t cap)
+{
+	static const char hx[] = "0123456789ABCDEF";
+	size_t at = 0;
+
+	out[at++] = '@';
+	for (const unsigned char *p = (const unsigned char *)ref; *p; p++) {
+		int keep = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+		    *p == '_' || *p == '~';
+		if (at + (keep ? 1 : 3) >= cap)
+			return -1;
+		if (keep) {
+			out[at++] = (char)*p;
+		} else {
+			out[at++] = '%';
+			out[at++] = hx[*p >> 4];
+			out[at++] = hx[*p & 15];
+		}
+	}
+	out[at] = '\0';
+	return 0;
+}
+
 /* see sink.h */
 int
 sink_object_init(struct sink_object *ob, const char *owner, const char *repo,
-    const char *name, const struct sink_settings *st, struct err_ctx *ec)
+    const char *ref, const char *name, const char *generator,
+    struct err_ctx *ec)
 {
 	size_t n;
 
@@ -148,26 +181,22 @@ sink_object_init(struct sink_object *ob, const char *owner, const char *repo,
 	}
 	if (!object_name_ok(name))
 		return err_set(ec, ERR_USAGE, "unsafe object name");
+	/* the default branch keeps the key it always had */
+	if (ref != NULL && ref[0] != '\0' && strcmp(ref, "HEAD") != 0 &&
+	    ref_dir(ref, ob->refdir, sizeof ob->refdir) != 0)
+		return err_set(ec, ERR_USAGE, "ref too long for an object name");
 	snprintf(ob->owner, sizeof ob->owner, "%s", owner);
 	snprintf(ob->repo, sizeof ob->repo, "%s", repo);
 	snprintf(ob->name, sizeof ob->name, "%s", name);
-	snprintf(ob->key, sizeof ob->key, SINK_KEY_DIR "/%s/%s/%s", owner, repo,
-	    name);
+	snprintf(ob->key, sizeof ob->key, SINK_KEY_DIR "/%s/%s/%s%s%s", owner,
+	    repo, ob->refdir, ob->refdir[0] ? "/" : "", name);
 	snprintf(ob->url, sizeof ob->url, "https://github.com/%s/%s", owner,
 	    repo);
-	sink_generator(ob->generator, sizeof ob->generator, st);
+	snprintf(ob->generator, sizeof ob->generator, "%s", generator);
 	n = strlen(name);
 	ob->content_type = n > 6 && strcmp(name + n - 6, ".jsonl") == 0 ?
 	    "application/jsonl" : "text/plain";
 	return 0;
-}
-
-/* see sink.h */
-int
-sink_is_current(const struct sink_meta_read *m, const struct sink_object *ob)
-{
-	return m->found && strcmp(m->pushedat, ob->pushedat) == 0 &&
-	    strcmp(m->generator, ob->generator) == 0;
 }
 
 /* ------------------------------------------------------------ files */
@@ -179,18 +208,19 @@ sys_err(struct err_ctx *ec, int code, const char *what)
 	return err_set(ec, code, "%s", what);
 }
 
-/* Open (creating if asked) the directory DIR/gitingest/OWNER/REPO. */
+/* Open (creating if asked) the directory DIR/gitingest/OWNER/REPO, or its
+ * @REF directory for another ref. */
 static int
 open_repo_dir(struct sink *s, const struct sink_object *ob, int create)
 {
-	const char *parts[3] = { SINK_KEY_DIR, ob->owner, ob->repo };
-	int fd = s->dirfd, nfd;
+	const char *parts[4] = { SINK_KEY_DIR, ob->owner, ob->repo, ob->refdir };
+	int fd = s->dirfd, nfd, np = ob->refdir[0] ? 4 : 3;
 
 	if (fd < 0) {
 		errno = ENOENT;
 		return -1;
 	}
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < np; i++) {
 		if (create && mkdirat(fd, parts[i], 0755) != 0 && errno != EEXIST) {
 			nfd = -1;
 		} else {
@@ -334,29 +364,6 @@ atomic_write(int dirfd, const char *name, sink_render_fn render, void *ctx,
 	return 0;
 }
 
-/* JSON string, escaped; bytes >= 0x80 pass (metadata values are UTF-8). */
-static void
-json_put(struct out *o, const char *s)
-{
-	char esc[8];
-
-	out_write(o, "\"", 1);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)c;
-			out_write(o, esc, 2);
-		} else if (c < 0x20 || c == 0x7f) {
-			snprintf(esc, sizeof esc, "\\u%04x", c);
-			out_write(o, esc, 6);
-		} else {
-			out_write(o, s, 1);
-		}
-	}
-	out_write(o, "\"", 1);
-}
-
 struct meta_ctx {
 	const struct sink_object *ob;
 	char size[24];
@@ -378,30 +385,53 @@ render_meta(void *ctx, struct out *o)
 		out_puts(o, i ? ",\n \"" : "\"");
 		out_puts(o, keys[i]);
 		out_puts(o, "\": ");
-		json_put(o, vals[i] ? vals[i] : "");
+		if (vals[i] != NULL)
+			jsonstr_write(vals[i], strlen(vals[i]), JSONSTR_META,
+			    jsonstr_put_out, o);
+		else
+			out_write(o, "\"\"", 2);
 	}
 	out_write(o, "}\n", 2);
 	return o->err;
 }
 
-/* Find "key": "value" in a small JSON object we wrote; unescapes \" and \\. */
-static void
-meta_get(const char *js, const char *key, char *out, size_t cap)
+/* jsonflat_fn: a sidecar's members into their fields, the first of each */
+static int
+on_meta(void *ctx, const char *key, const char *val, size_t len,
+    int in_array, int cut)
 {
-	char pat[64];
-	const char *p;
-	size_t n = 0;
+	struct sink_sidecar *sc = ctx;
+	static const char *const keys[] = { "pushedat", "generator", "commit",
+	    "sha256", "size" };
+	char *const dst[] = { sc->m.pushedat, sc->m.generator, sc->m.commit,
+	    sc->sha256, sc->size };
+	const size_t cap[] = { sizeof sc->m.pushedat, sizeof sc->m.generator,
+	    sizeof sc->m.commit, sizeof sc->sha256, sizeof sc->size };
 
-	out[0] = '\0';
-	snprintf(pat, sizeof pat, "\"%s\": \"", key);
-	if ((p = strstr(js, pat)) == NULL)
-		return;
-	for (p += strlen(pat); *p && *p != '"' && n + 1 < cap; p++) {
-		if (*p == '\\' && p[1] != '\0')
-			p++;
-		out[n++] = *p;
+	(void)cut;
+	if (in_array)
+		return ERR_JSON;        /* a sidecar holds strings only */
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		if (strcmp(key, keys[i]) != 0 || (sc->seen & (1u << i)))
+			continue;
+		/* cut, not overflowed: a longer value compares unequal */
+		snprintf(dst[i], cap[i], "%.*s", (int)(len < cap[i] ? len :
+		    cap[i] - 1), val);
+		sc->seen |= 1u << i;
 	}
-	out[n] = '\0';
+	return 0;
+}
+
+/* see sink.h */
+int
+sink_sidecar_parse(const uint8_t *p, size_t n, struct sink_sidecar *sc)
+{
+	struct jsonflat jf;
+
+	memset(sc, 0, sizeof *sc);
+	jsonflat_init(&jf, on_meta, sc);
+	jsonflat_push(&jf, p, n);
+	return jsonflat_end(&jf, NULL);
 }
 
 /* ------------------------------------------------------------ local */
@@ -422,6 +452,7 @@ local_put(struct sink *s, struct sink_object *ob, sink_render_fn render,
 	 * does not match and head reports no object (see the top comment) */
 	e = atomic_write(fd, ob->name, render, ctx, sha, &size, ec);
 	if (e == 0) {
+		ob->size = size;
 		mc.ob = ob;
 		snprintf(mc.size, sizeof mc.size, "%llu", (unsigned long long)size);
 		hex(sha, sizeof sha, mc.sha);
@@ -436,8 +467,8 @@ static int
 local_head(struct sink *s, const struct sink_object *ob,
     struct sink_meta_read *out, struct err_ctx *ec)
 {
-	char buf[8192], meta_name[SINK_NAME_MAX + sizeof META_SUFFIX];
-	char want_sha[72], want_size[24];
+	char buf[SINK_SIDECAR_MAX], meta_name[SINK_NAME_MAX + sizeof META_SUFFIX];
+	struct sink_sidecar sc;
 	char got_sha[65], got_size[24];
 	unsigned char sha[32];
 	uint64_t size;
@@ -455,15 +486,17 @@ local_head(struct sink *s, const struct sink_object *ob,
 		close(dfd);
 		return e;
 	}
-	n = read(fd, buf, sizeof buf - 1);
+	n = read(fd, buf, sizeof buf);
 	close(fd);
 	if (n < 0) {
 		close(dfd);
 		return sys_err(ec, ERR_IO, "cannot read the metadata");
 	}
-	buf[n] = '\0';
-	meta_get(buf, "sha256", want_sha, sizeof want_sha);
-	meta_get(buf, "size", want_size, sizeof want_size);
+	/* not a sidecar (another's file, cut short, over the cap): absent */
+	if (sink_sidecar_parse((const uint8_t *)buf, (size_t)n, &sc) != 0) {
+		close(dfd);
+		return 0;
+	}
 	/* the body must be the one the sidecar names: a body renamed into
 	 * place whose sidecar never followed is not this object */
 	fd = openat(dfd, ob->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -477,12 +510,10 @@ local_head(struct sink *s, const struct sink_object *ob,
 		return sys_err(ec, ERR_IO, "cannot read the body");
 	hex(sha, sizeof sha, got_sha);
 	snprintf(got_size, sizeof got_size, "%llu", (unsigned long long)size);
-	if (strcmp(want_sha, got_sha) != 0 || strcmp(want_size, got_size) != 0)
+	if (strcmp(sc.sha256, got_sha) != 0 || strcmp(sc.size, got_size) != 0)
 		return 0;
+	*out = sc.m;
 	out->found = 1;
-	meta_get(buf, "pushedat", out->pushedat, sizeof out->pushedat);
-	meta_get(buf, "generator", out->generator, sizeof out->generator);
-	meta_get(buf, "commit", out->commit, sizeof out->commit);
 	return 0;
 }
 
@@ -541,6 +572,7 @@ s3_sink_put(struct sink *s, struct sink_object *ob, sink_render_fn render,
 	free(o);
 	if (e != 0)
 		return err_set(ec, e, "rendering");
+	ob->size = s->body.len;
 	return s3_put(&s->s3, ob->key, s->body.p != NULL ? s->body.p :
 	    (const uint8_t *)"", s->body.len, ob->content_type, m, 5, ec);
 }
@@ -660,7 +692,7 @@ int
 sink_put(struct sink *s, struct sink_object *ob, sink_render_fn render,
     void *ctx, struct err_ctx *ec)
 {
-	snprintf(ec->entry, sizeof ec->entry, "%s", ob->key);
+	err_field(ec->entry, sizeof ec->entry, ob->key, strlen(ob->key));
 	isotime_now(ob->processedat, sizeof ob->processedat);
 	if (s->kind == SINK_S3)
 		return s3_sink_put(s, ob, render, ctx, ec);
@@ -713,6 +745,75 @@ sink_write_doc(const char *dest, const struct sink_net *net, const uint8_t *p,
 		    net ? net->s3_region : NULL, net ? net->fetch : NULL, p, n,
 		    content_type, ec);
 	return sink_write_file(dest, render_mem, &d, ec);
+}
+
+/* see sink.h */
+int
+sink_read_doc(const char *src, const struct sink_net *net, struct buf *b,
+    struct err_ctx *ec)
+{
+	uint8_t tmp[65536];
+	ssize_t n;
+	int fd, e = 0;
+
+	if (strncmp(src, "s3://", 5) == 0)
+		return s3_object_get(src, net ? net->s3_endpoint : NULL,
+		    net ? net->s3_region : NULL, net ? net->fetch : NULL, b, ec);
+	err_field(ec->source, sizeof ec->source, src, strlen(src));
+	if ((fd = open(src, O_RDONLY | O_CLOEXEC)) < 0)
+		return sys_err(ec, errno == ENOENT ? ERR_NOENT : ERR_IO, "");
+	for (;;) {
+		n = read(fd, tmp, sizeof tmp);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = sys_err(ec, ERR_IO, "");
+			break;
+		}
+		if (n == 0)
+			break;
+		if (buf_append(b, tmp, (size_t)n) != 0) {
+			e = err_set(ec, ERR_LIMIT, NULL);
+			break;
+		}
+	}
+	close(fd);
+	return e;
+}
+
+/* see sink.h */
+int
+sink_doc_check(const char *dest, const struct sink_net *net,
+    struct err_ctx *ec)
+{
+	struct s3_config *rc;
+	const char *key;
+	int e;
+
+	if (strncmp(dest, "s3://", 5) != 0)
+		return 0;
+	if ((rc = malloc(sizeof *rc)) == NULL)
+		return err_set(ec, ERR_NOMEM, NULL);
+	e = s3_object_config(rc, dest, net ? net->s3_endpoint : NULL,
+	    net ? net->s3_region : NULL, &key, ec);
+	s3_config_wipe(rc);
+	free(rc);
+	return e;
+}
+
+/* see sink.h */
+size_t
+sink_secrets(const struct sink *s, const char **out, size_t max)
+{
+	size_t n = 0;
+
+	if (s->kind != SINK_S3)
+		return 0;
+	if (n < max && s->s3.cfg.secret[0] != '\0')
+		out[n++] = s->s3.cfg.secret;
+	if (n < max && s->s3.cfg.session_token[0] != '\0')
+		out[n++] = s->s3.cfg.session_token;
+	return n;
 }
 
 /* see sink.h */

@@ -5,7 +5,10 @@
  *
  * Objects (design.md, "Objects"): key "gitingest/OWNER/REPO/NAME", NAME the
  * format's object ("summary.txt" for the full text body; another format
- * another name, e.g. "chunks.jsonl"). Metadata: pushedat, url, processedat,
+ * another name, e.g. "chunks.jsonl"); a ref other than the default branch
+ * has its own: "gitingest/OWNER/REPO/@REF/NAME", REF percent-encoded (RFC
+ * 3986: every byte but the unreserved A-Z a-z 0-9 - . _ ~ as %XX, so "/"
+ * too: one path component). Metadata: pushedat, url, processedat,
  * commit, generator, content-type. In S3 they are the object's x-amz-meta-*
  * (one PUT: whole or absent). In a local directory:
  *     DIR/gitingest/OWNER/REPO/NAME         the body
@@ -43,7 +46,11 @@
 #define SINK_SUMMARY  "summary.txt"     /* the full text body, as run stores */
 #define SINK_CHUNKS   "chunks.jsonl"    /* --format chunks: JSON lines */
 #define SINK_NAME_MAX 64                /* an object name */
-#define SINK_KEY_MAX  256               /* "gitingest/" + 39 + 1 + 100 + 1 + NAME */
+#define SINK_REFDIR_MAX 256             /* "@" + the encoded ref: one file
+                                         * name (NAME_MAX 255) */
+/* "gitingest/" + 39 + "/" + 100 + "/" + ref directory + "/" + NAME */
+#define SINK_KEY_MAX  (10 + 39 + 1 + 100 + 1 + SINK_REFDIR_MAX + 1 + \
+	SINK_NAME_MAX)
 #define SINK_GEN_MAX  192
 
 /*
@@ -67,27 +74,33 @@ struct sink_settings {
 struct sink_object {
 	char owner[40];
 	char repo[101];
+	char refdir[SINK_REFDIR_MAX];   /* "@REF" encoded, or "" (the default
+	                                 * branch) */
 	char name[SINK_NAME_MAX];       /* "summary.txt" */
-	char key[SINK_KEY_MAX];         /* gitingest/OWNER/REPO/NAME */
+	char key[SINK_KEY_MAX];         /* gitingest/OWNER/REPO[/@REF]/NAME */
 	char url[256];                  /* https://github.com/OWNER/REPO */
 	char generator[SINK_GEN_MAX];
 	char pushedat[64];              /* the feed's pushedAt, or "" */
 	char commit[72];                /* 40 hex, or "" */
 	char processedat[ISOTIME_LEN];  /* set by sink_put */
+	uint64_t size;                  /* the body's bytes, set by sink_put */
 	const char *content_type;       /* "text/plain"; for a NAME ending
 	                                 * in ".jsonl", "application/jsonl" */
 };
 
 /*
- * Fill ob for owner/repo's object name made with st: key, url, generator;
+ * Fill ob for owner/repo's object name at ref (NULL, "" or "HEAD": the
+ * default branch): key, url, the generator string (made by sink_generator);
  * pushedat and commit empty (the caller sets them). ERR_USAGE when owner or
- * repo is not a safe GitHub name or name is not a plain file name.
+ * repo is not a safe GitHub name, name is not a plain file name, or the
+ * encoded ref does not fit one file name.
  */
 int sink_object_init(struct sink_object *ob, const char *owner,
-    const char *repo, const char *name, const struct sink_settings *st,
-    struct err_ctx *ec);
+    const char *repo, const char *ref, const char *name,
+    const char *generator, struct err_ctx *ec);
 
-/* The generator string of st (what sink_object_init records). */
+/* The generator string of st: what an object made with st records, and
+ * what the cache check compares (job.h). */
 void sink_generator(char *out, size_t cap, const struct sink_settings *st);
 
 /* 1 if owner/repo are safe GitHub names (see top comment). */
@@ -101,9 +114,22 @@ struct sink_meta_read {
 	char commit[72];
 };
 
-/* 1 if m is ob as it would be stored now: same pushedat and generator. */
-int sink_is_current(const struct sink_meta_read *m,
-    const struct sink_object *ob);
+/* A local object's sidecar as read back: its metadata and the body it
+ * names. Sidecars are read up to SINK_SIDECAR_MAX bytes (ours are < 1 KiB). */
+#define SINK_SIDECAR_MAX 8191
+struct sink_sidecar {
+	struct sink_meta_read m;        /* found left 0: the caller decides */
+	char sha256[72];
+	char size[24];
+	unsigned seen;                  /* fields met (the first counts) */
+};
+
+/*
+ * Parse a sidecar's n bytes (a push parser, jsonflat.h, over one buffer:
+ * the file is read whole, up to SINK_SIDECAR_MAX). Returns 0, or ERR_JSON
+ * when they are not a sidecar's shape (the object then counts as absent).
+ */
+int sink_sidecar_parse(const uint8_t *p, size_t n, struct sink_sidecar *sc);
 
 /*
  * Renders the body into o. Called once per local write; an S3 sink renders
@@ -189,5 +215,27 @@ int sink_write_file(const char *path, sink_render_fn render, void *ctx,
  */
 int sink_write_doc(const char *dest, const struct sink_net *net,
     const uint8_t *p, size_t n, const char *content_type, struct err_ctx *ec);
+
+/*
+ * Read a whole document (a state file, a run report) from src, a file or
+ * s3://BUCKET/KEY, appending it to b (ERR_LIMIT past b's cap). Errors name
+ * src: ERR_NOENT when there is no such file or object, ERR_IO (errno in
+ * ec), the S3 server's refusal.
+ */
+int sink_read_doc(const char *src, const struct sink_net *net, struct buf *b,
+    struct err_ctx *ec);
+
+/*
+ * Check, before any work, that dest can take a document: for s3://BUCKET/KEY
+ * the settings (URL, credentials present; no request); a file: nothing.
+ */
+int sink_doc_check(const char *dest, const struct sink_net *net,
+    struct err_ctx *ec);
+
+/*
+ * The secrets s holds (an S3 secret key and session token), for a log to
+ * redact: up to max pointers into s, valid while s is open. Returns how many.
+ */
+size_t sink_secrets(const struct sink *s, const char **out, size_t max);
 
 #endif

@@ -7,7 +7,9 @@
  *      other (a stored plain pattern matches exactly when match_one says so);
  *   2. the whole input, read as a .gitignore in a directory named by the first
  *      few bytes, loads without error, and a handful of paths taken from the
- *      input (and every ancestor of each) can be matched;
+ *      input (and every ancestor of each, and each under "x/" and with "/y"
+ *      after it) match as they do with the index of pattern shapes bypassed
+ *      (ignore_match_nfa);
  *   3. ignore_split_user() on the input hands out only non-empty pieces with
  *      no separators and no backslashes.
  * The matcher must stay linear, so libFuzzer's -timeout catches any blow-up.
@@ -38,6 +40,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *s = (const char *)data;
+	static char buf[4096];
 	struct ignore ig;
 	size_t cut, plen, dlen, bad;
 	int e, one;
@@ -90,8 +93,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			end++;
 		/* the line as a path, and each of its '/' prefixes */
 		for (size_t i = start + 1; i <= end; i++)
-			if (i == end || data[i] == '/')
-				(void)ignore_match(&ig, s + start, i - start);
+			if ((i == end || data[i] == '/') &&
+			    ignore_match(&ig, s + start, i - start) !=
+			    ignore_match_nfa(&ig, s + start, i - start))
+				abort();
+		/* under a directory, and as one */
+		if (end - start < sizeof buf - 4) {
+			size_t n = end - start;
+			memcpy(buf, "x/", 2);
+			memcpy(buf + 2, s + start, n);
+			if (ignore_match(&ig, buf, n + 2) !=
+			    ignore_match_nfa(&ig, buf, n + 2))
+				abort();
+			memcpy(buf, s + start, n);
+			memcpy(buf + n, "/y", 2);
+			if (ignore_match(&ig, buf, n + 2) !=
+			    ignore_match_nfa(&ig, buf, n + 2))
+				abort();
+		}
 		start = end + 1;
 	}
 	ignore_free(&ig);

@@ -463,9 +463,46 @@ test_limits(void)
 	free(gz);
 }
 
+/*
+ * gz_crc32 against zlib's crc32(): every length up to 300 and a spread
+ * beyond, at 16 alignments, continuing from a random value, and split in two
+ * at every offset of a 200-byte buffer (the folded path and zlib's in turn).
+ */
+static void
+test_crc32(void)
+{
+	static uint8_t buf[4096 + 16];
+	uint32_t x = 12345, seed, a, b;
+	int bad = 0, runs = 0;
+
+	for (size_t i = 0; i < sizeof buf; i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(x >> 16);
+	}
+	for (size_t off = 0; off < 16; off++) {
+		for (size_t n = 0; n + off <= 4096; n += n < 300 ? 1 : 61) {
+			x = x * 1103515245u + 12345u;
+			seed = n % 3 == 0 ? 0 : x;
+			a = (uint32_t)crc32(seed, buf + off, (uInt)n);
+			b = gz_crc32(seed, buf + off, n);
+			bad += a != b;
+			runs++;
+		}
+	}
+	CHECK(bad == 0, "%d of %d CRC-32s differ from zlib's", bad, runs);
+	a = (uint32_t)crc32(0, buf, 200);
+	bad = 0;
+	for (size_t k = 0; k <= 200; k++)
+		bad += gz_crc32(gz_crc32(0, buf, k), buf + k, 200 - k) != a;
+	CHECK(bad == 0, "%d splits of 200 bytes differ", bad);
+	CHECK(gz_crc32(0, (const uint8_t *)"123456789", 9) == 0xcbf43926u,
+	    "check value %08x", gz_crc32(0, (const uint8_t *)"123456789", 9));
+}
+
 int
 main(void)
 {
+	test_crc32();
 	test_basic();
 	test_header_flags();
 	test_errors();

@@ -821,9 +821,103 @@ test_prefilter(void)
 	ignore_free(&ig);
 }
 
+/*
+ * The index of pattern shapes (ignore.c, "index") against every pattern
+ * through its NFA (ignore_match_nfa): sets of random patterns of every shape
+ * the index knows and of many it does not (globs, classes, "**", escapes,
+ * negations, trailing spaces), added one by one and as a file in a
+ * directory, and then with some removed; paths made of the same names,
+ * some with a leading '/', a '\n', empty components or non-ASCII bytes.
+ */
+static uint32_t ix_rng = 12345;
+
+static const char *
+pick(const char *const *v, uint32_t n)
+{
+	ix_rng = ix_rng * 1103515245u + 12345u;
+	return v[(ix_rng >> 16) % n];
+}
+
+static uint32_t
+upto(uint32_t n)
+{
+	ix_rng = ix_rng * 1103515245u + 12345u;
+	return (ix_rng >> 16) % n;
+}
+
+static void
+test_index(void)
+{
+	static const char *const words[] = {
+		"a", "b", "build", "node_modules", ".git", "x.o", "lib.so",
+		"t", "foo-bar", "README.md", "\xc3\xa9t\xc3\xa9", "\xff", "c d",
+		"Makefile", ".o", "o", "x.tar.gz", "*", "[ab]", "\n", "",
+	};
+	static const char *const decor[] = {
+		"", "", "", "/", "*", "*.", "**/", "/**", "!", "\\", "?", " ",
+		"[!x]", "a/", "/", "**", "\\ ",
+	};
+	const uint32_t nw = sizeof words / sizeof *words;
+	const uint32_t nd = sizeof decor / sizeof *decor;
+	int bad = 0, n = 0, hits = 0;
+	char pat[256], path[256];
+
+	for (int round = 0; round < 300; round++) {
+		struct ignore ig;
+		int np = 1 + (int)upto(40);
+		ignore_init(&ig);
+		if (round % 3 == 0)
+			ignore_add_defaults(&ig);
+		for (int k = 0; k < np; k++) {
+			/* decor word decor [/ word decor] */
+			const char *d1 = pick(decor, nd), *w1 = pick(words, nw);
+			const char *d2 = pick(decor, nd), *w2 = pick(words, nw);
+			const char *d3 = pick(decor, nd), *dir = pick(words, 3);
+			int l = snprintf(pat, sizeof pat, "%s%s%s", d1, w1, d2);
+			if (upto(3) == 0)
+				snprintf(pat + l, sizeof pat - (size_t)l,
+				    "/%s%s", w2, d3);
+			if (round % 2 == 0)
+				ignore_add(&ig, pat, strlen(pat));
+			else
+				ignore_add_file(&ig, dir, strlen(dir), pat,
+				    strlen(pat), NULL);
+		}
+		for (int phase = 0; phase < 2; phase++) {
+			for (int q = 0; q < 60; q++) {
+				int parts = 1 + (int)upto(4), l = 0, want;
+				if (upto(20) == 0)
+					path[l++] = '/';
+				for (int c = 0; c < parts && l < 200; c++) {
+					const char *w = pick(words, nw);
+					l += snprintf(path + l, sizeof path -
+					    (size_t)l, "%s%s", c ? "/" : "", w);
+				}
+				want = ignore_match_nfa(&ig, path, (size_t)l);
+				n++;
+				hits += want;
+				if (ignore_match(&ig, path, (size_t)l) != want &&
+				    bad++ < 5)
+					CHECK(0, "index: \"%s\": want %d", path,
+					    want);
+			}
+			/* take some out: the index is built again */
+			for (int r = 0; r < 3; r++) {
+				const char *w = pick(words, nw);
+				ignore_remove(&ig, w, strlen(w));
+			}
+		}
+		ignore_free(&ig);
+	}
+	CHECK(bad == 0, "index: %d of %d (set, path) pairs differ", bad, n);
+	CHECK(hits > n / 20 && hits < n - n / 20, "index: %d of %d ignored: "
+	    "the sets should both match and miss", hits, n);
+}
+
 int
 main(void)
 {
+	test_index();
 	test_one();
 	test_add();
 	test_defaults();

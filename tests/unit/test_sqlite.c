@@ -51,7 +51,8 @@ test_bind(sqlite3 *db)
 	sqlite3_bind_int64(st, 2, INT64_C(1) << 40);
 	sqlite3_bind_blob(st, 3, blob, sizeof blob, SQLITE_STATIC);
 	sqlite3_bind_null(st, 4);
-	CHECK(sqlite3_step(st) == SQLITE_DONE, "insert: %s", sqlite3_errmsg(db));
+	CHECK(sqlite3_step(st) == SQLITE_DONE, "insert: %s",
+	    sqlite3_errmsg(db));
 	/* the same statement again: reset keeps the bindings it is given */
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);

@@ -9,8 +9,10 @@
  * default ../shared), the committed fuzz corpus of fuzz_tokens, and generated
  * text (seeded, so a failure repeats): random bytes, random mixes of the ASCII
  * classes the splitter distinguishes, UTF-8 of every script class with invalid
- * sequences mixed in, and long runs of one character. Small inputs are also fed
- * split at every offset and byte by byte.
+ * sequences mixed in, long runs of one character, and long ASCII texts in small
+ * alphabets of the bytes that decide piece boundaries (where the block kernel
+ * runs, 64 bytes at a time). Small inputs are also fed split at every offset
+ * and byte by byte.
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -159,6 +161,19 @@ static const char *const atoms[] = {
 };
 #define NATOMS (sizeof atoms / sizeof atoms[0])
 
+static const char mixed[] = "abcdefghijklmnopqrstuvwxyz"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 \n\t\r/.,;:=-+*()[]{}<>\"'#!?_";
+
+/* Small alphabets for kind 6: blank runs and their last newline, tails,
+ * punctuation runs and their lead space, words and their leads, digit runs. */
+static const char *const alphabets[] = {
+	" \n", " \n\t", " \n/.", "a \n.", "aA \n.;/", "aAbB \n\r\t./=-0",
+	"a.\n/ ", ".\n/ \t\r", "aA", "aaAA1 ", "= \n", "a\x01\x7f \n",
+	" \t\n\r\x0b\x0c\x1c\x1f", "ab.,/ \n0123456789",
+	mixed,
+};
+#define NALPHA (sizeof alphabets / sizeof alphabets[0])
+
 /* Fill p with n bytes of kind k; returns the length written. */
 static size_t
 gen(uint8_t *p, size_t n, int k)
@@ -187,6 +202,17 @@ gen(uint8_t *p, size_t n, int k)
 			i += l;
 		}
 		return i;
+	case 6:         /* a small alphabet, in runs of 1-4 or 1-70 */
+		a = alphabets[rnd(NALPHA)];
+		l = strlen(a);
+		c = (uint8_t)rnd(3);
+		while (i < n) {
+			size_t r = c == 0 ? 1 + rnd(rnd(2) ? 4 : 70) : 1;
+			uint8_t b = (uint8_t)a[rnd((uint32_t)l)];
+			while (r-- > 0 && i < n)
+				p[i++] = b;
+		}
+		return i;
 	default:        /* runs of one character, lengths around the limits */
 		while (i < n) {
 			a = atoms[rnd(k == 4 ? 37 : NATOMS)];
@@ -213,10 +239,11 @@ test_generated(void)
 	int k, r, bad, bad_splits;
 	size_t n;
 
-	for (k = 0; k < 6; k++) {
+	for (k = 0; k < 7; k++) {
+		int large = k == 6 ? 400 : 40;
 		bad = bad_splits = 0;
 		/* large inputs: whole and chunked */
-		for (r = 0; r < 40; r++) {
+		for (r = 0; r < large; r++) {
 			n = gen(buf, 1 + rnd(sizeof buf), k);
 			snprintf(what, sizeof what, "generated kind %d #%d", k, r);
 			if (!same(what, buf, n))
@@ -236,7 +263,8 @@ test_generated(void)
 				}
 			}
 		}
-		CHECK(bad == 0, "kind %d: %d of 40 large inputs differ", k, bad);
+		CHECK(bad == 0, "kind %d: %d of %d large inputs differ", k, bad,
+		    large);
 		CHECK(bad_splits == 0, "kind %d: %d of 1500 small inputs differ "
 		    "when split", k, bad_splits);
 	}

@@ -7,9 +7,12 @@
  * token count and, with xQueryPhrase, each term's row count: exactly the
  * numbers bm25() reads (fts5Bm25GetData). In a scoring query it returns the
  * row's score: each term's frequency (the sum of the column weights of its
- * instances, xInst), the row's length (xColumnSize), and bm25()'s formula
+ * instances: the phrase's positions, xPhraseFirst, the ones bm25() counts
+ * through xInst), the row's length (xColumnSize), and bm25()'s formula
  * term by term in the query's order, so that the sum is bm25()'s to the
- * bit (x + 0.0 is x, so the terms a row lacks change nothing).
+ * bit (x + 0.0 is x, so the terms a row lacks change nothing). A row that
+ * could not beat the k-th best score at any length gets -1 instead, its
+ * length unread.
  */
 #include <math.h>
 #include <stdlib.h>

@@ -28,7 +28,7 @@ STAMP    = $(V)/.stamp
 WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wvla -Wformat=2
 DEFS     = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DREPODIGEST_VERSION='"$(VERSION)"'
-SRCDIRS  = base net archive digest sink job batch cli chunk queue search
+SRCDIRS  = base net archive digest sink job batch cli chunk queue search serve
 INC      = $(addprefix -Isrc/,$(SRCDIRS)) -I$(V)/zlib -I$(V)/cjson -I$(V)/lz4/lib -I$(V)/bearssl/inc \
            -I$(V)/sqlite
 # Our flags come first and user CFLAGS last, so CFLAGS cannot drop the warnings.
@@ -288,9 +288,14 @@ build/tsan/bearssl/%.o: $(V)/bearssl/src/%.c
 	$(CLANG) -O1 -g -w $(BEARSSL_INC) -c $< -o $@
 build/tsan/repodigest: build/tsan/src/cli/main.o $(T_LIB) build/tsan/libsqlite3.a build/tsan/libbearssl.a
 	$(CLANG) $(TSANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-# Unit tests of threaded modules, also under TSan (tests/run runs them).
-TSAN_TESTS = build/tsan/tests/test_queue
+# Unit tests of threaded modules, also under TSan (tests/run runs them), and
+# the service's probe server with its event thread (tests/integration/serve.sh)
+TSAN_TESTS = build/tsan/tests/test_queue build/tsan/tests/test_loop \
+	build/tsan/itests/serve_probe
 build/tsan/tests/%: build/tsan/tests/unit/%.o $(T_LIB) build/tsan/libsqlite3.a build/tsan/libbearssl.a
+	@mkdir -p $(@D)
+	$(CLANG) $(TSANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+build/tsan/itests/%: build/tsan/tests/integration/%.o $(T_LIB) build/tsan/libsqlite3.a build/tsan/libbearssl.a
 	@mkdir -p $(@D)
 	$(CLANG) $(TSANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -186,7 +186,31 @@
 	X(ERR_INDEX,         ERR_PERM,  "search index error") \
 	X(ERR_INDEX_BUSY,    ERR_RETRY, "search index busy (another writer)") \
 	X(ERR_INDEX_SCHEMA,  ERR_PERM,  "not a search index of this version") \
-	X(ERR_S3_LIST,       ERR_PERM,  "malformed S3 list response")
+	X(ERR_S3_LIST,       ERR_PERM,  "malformed S3 list response") \
+	/* the service: requests, WebSocket, webhooks, request bodies */ \
+	X(ERR_REQ_LINE,      ERR_PERM,  "malformed HTTP request line") \
+	X(ERR_REQ_TARGET,    ERR_PERM,  "HTTP request target too long") \
+	X(ERR_REQ_HEAD_SIZE, ERR_PERM,  "HTTP request header section too large") \
+	X(ERR_REQ_FRAMING,   ERR_PERM,  "HTTP request framing is ambiguous (Content-Length with Transfer-Encoding, or a coding that does not end in chunked)") \
+	X(ERR_REQ_HOST,      ERR_PERM,  "HTTP/1.1 request without exactly one Host field") \
+	X(ERR_REQ_EXPECT,    ERR_PERM,  "unsupported Expect field (only 100-continue)") \
+	X(ERR_REQ_BODY_SIZE, ERR_PERM,  "HTTP request body over the size limit") \
+	X(ERR_WS_HANDSHAKE,  ERR_PERM,  "malformed WebSocket handshake") \
+	X(ERR_WS_VERSION,    ERR_PERM,  "unsupported WebSocket version (want 13)") \
+	X(ERR_WS_UNMASKED,   ERR_PERM,  "WebSocket client frame not masked") \
+	X(ERR_WS_RESERVED,   ERR_PERM,  "WebSocket frame with a reserved bit or opcode") \
+	X(ERR_WS_CONTROL,    ERR_PERM,  "WebSocket control frame fragmented or over 125 bytes") \
+	X(ERR_WS_SEQUENCE,   ERR_PERM,  "WebSocket continuation frame outside a message, or a new message inside one") \
+	X(ERR_WS_LENGTH,     ERR_PERM,  "WebSocket frame length not in its shortest form or over 2^63") \
+	X(ERR_WS_UTF8,       ERR_PERM,  "WebSocket text is not valid UTF-8") \
+	X(ERR_WS_TOO_BIG,    ERR_PERM,  "WebSocket message over the size limit") \
+	X(ERR_WS_CLOSE,      ERR_PERM,  "WebSocket close frame with a bad length or code") \
+	X(ERR_HOOK_NO_SIGNATURE, ERR_PERM, "webhook without an X-Hub-Signature-256 \"sha256=\" signature") \
+	X(ERR_HOOK_SIGNATURE, ERR_PERM, "webhook signature does not match") \
+	X(ERR_HOOK_PAYLOAD,  ERR_PERM,  "malformed webhook payload") \
+	X(ERR_AUTH,          ERR_PERM,  "missing or wrong API token") \
+	X(ERR_BODY_JSON,     ERR_PERM,  "request body is not a JSON object") \
+	X(ERR_BODY_FIELD,    ERR_PERM,  "invalid field in request body")
 
 enum err_code {
 #define ERR_ENUM(name, cls, msg) name,

@@ -26,9 +26,10 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "buf.h"
+#include "chunked.h"
 #include "fbuf.h"
 #include "err.h"
+#include "hfield.h"
 #include "http.h"
 
 enum {
@@ -36,14 +37,7 @@ enum {
 	ST_FIELDS,      /* reading field lines */
 	ST_LENGTH,      /* Content-Length body */
 	ST_CLOSE,       /* body until EOF */
-	ST_CH_SIZE,     /* chunk-size hex digits */
-	ST_CH_EXT,      /* chunk extensions: ignored up to CR */
-	ST_CH_SIZE_LF,  /* LF after the size line */
-	ST_CH_DATA,     /* chunk data */
-	ST_CH_DATA_CR,  /* CR after chunk data */
-	ST_CH_DATA_LF,  /* LF after chunk data */
-	ST_TR_LINE,     /* a trailer line (skipped) */
-	ST_TR_LF,       /* LF ending a trailer line */
+	ST_CHUNKED,     /* chunked body: chunked.c */
 	ST_DONE_OWED,   /* complete; DONE not reported yet */
 	ST_DONE,
 	ST_ERROR
@@ -56,103 +50,7 @@ enum {
 	BODY_CLOSE
 };
 
-/* ------------------------------------------------------------ helpers */
-
-static int
-lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
-/* tchar (RFC 9110 section 5.6.2) */
-static int
-is_tchar(int c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return 1;
-	return c != 0 && memchr("!#$%&'*+-.^_`|~", c, 15) != NULL;
-}
-
-/* field-vchar / SP / HTAB: field values and reason phrases may hold
- * obs-text but no CTL (RFC 9110 section 5.5; CR, LF and NUL are the
- * dangerous ones, the rest no real server sends). */
-static int
-is_vbyte(int c)
-{
-	return c == '\t' || (c >= 0x20 && c != 0x7f);
-}
-
-static int
-is_ows(int c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* Case-insensitive compare of a slice against a lower-case C literal. */
-static int
-eq_ci(const uint8_t *p, size_t n, const char *s, size_t sn)
-{
-	if (n != sn)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (lower(p[i]) != lower((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
-
-#define EQ(p, n, lit) eq_ci((p), (n), (lit), sizeof(lit) - 1)
-
-/*
- * Unsigned decimal: all digits, at least one, at most 2^63 - 1 (so it fits
- * int64_t/off_t for whoever gets it next). 0 or -1.
- */
-static int
-parse_u63(const uint8_t *p, size_t n, uint64_t *out)
-{
-	const uint64_t max = UINT64_C(0x7fffffffffffffff);
-	uint64_t v = 0, d;
-
-	if (n == 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		d = (uint64_t)(p[i] - '0');
-		if (v > (max - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
-
-/*
- * Walk a comma-separated list (RFC 9110 section 5.6.1): *at is the cursor;
- * the next element, trimmed of OWS, goes to (*e, *en). Empty elements are
- * returned as such (callers decide). 0 when the list is exhausted.
- */
-static int
-list_next(const uint8_t *p, size_t n, size_t *at, const uint8_t **e,
-    size_t *en)
-{
-	size_t s, t;
-
-	if (*at > n)
-		return 0;
-	s = *at;
-	t = s;
-	while (t < n && p[t] != ',')
-		t++;
-	*at = t + 1;
-	while (s < t && is_ows(p[s]))
-		s++;
-	while (t > s && is_ows(p[t - 1]))
-		t--;
-	*e = p + s;
-	*en = t - s;
-	return 1;
-}
+#define EQ(p, n, lit) hfield_eq((p), (n), (lit))
 
 /* ------------------------------------------------------------ request */
 
@@ -162,7 +60,7 @@ ok_token(const char *s, size_t n)
 	if (s == NULL || n == 0)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (!is_tchar((unsigned char)s[i]))
+		if (!hfield_tchar((unsigned char)s[i]))
 			return 0;
 	return 1;
 }
@@ -205,7 +103,7 @@ ok_value(const char *s, size_t n)
 	if (s == NULL && n != 0)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (!is_vbyte((unsigned char)s[i]))
+		if (!hfield_vbyte((unsigned char)s[i]))
 			return 0;
 	return 1;
 }
@@ -341,7 +239,7 @@ status_line(struct http_resp_parser *r, const uint8_t *l, size_t n)
 	if (n > 12 && l[12] != ' ')
 		return ERR_HTTP_STATUS_LINE;
 	for (size_t i = 13; i < n; i++)
-		if (!is_vbyte(l[i]))
+		if (!hfield_vbyte(l[i]))
 			return ERR_HTTP_STATUS_LINE;
 	r->status = code;
 	r->minor = l[7] == '0' ? 0 : 1;
@@ -350,111 +248,48 @@ status_line(struct http_resp_parser *r, const uint8_t *l, size_t n)
 	return 0;
 }
 
-/* Content-Length (RFC 9110 section 8.6): a list of identical values is
- * one value; different ones (here or across fields) are an error, since
- * each would frame the message differently (RFC 9112 section 6.3 item 5). */
-static int
-content_length(struct http_resp_parser *r, const uint8_t *v, size_t vn)
-{
-	size_t at = 0, en;
-	const uint8_t *e;
-	uint64_t x;
-
-	while (list_next(v, vn, &at, &e, &en)) {
-		if (parse_u63(e, en, &x) != 0)
-			return ERR_HTTP_CONTENT_LENGTH;
-		if (r->has_length && x != r->length)
-			return ERR_HTTP_CONTENT_LENGTH;
-		r->has_length = 1;
-		r->length = x;
-	}
-	return 0;
-}
-
-/* Transfer-Encoding (RFC 9112 section 6.1): we decode chunked only, so
- * any other coding (gzip, compress, deflate) is refused rather than passed
- * on mislabelled; identity (RFC 2616) is a no-op. chunked must be last and
- * once: "chunked, gzip" or "chunked, chunked" frame nothing we can trust. */
-static int
-transfer_encoding(struct http_resp_parser *r, const uint8_t *v, size_t vn)
-{
-	size_t at = 0, en;
-	const uint8_t *e;
-
-	r->te_seen = 1;
-	while (list_next(v, vn, &at, &e, &en)) {
-		if (en == 0)
-			continue;
-		if (r->te_chunked)
-			return ERR_HTTP_TRANSFER_ENCODING;
-		if (EQ(e, en, "chunked"))
-			r->te_chunked = 1;
-		else if (!EQ(e, en, "identity"))
-			return ERR_HTTP_TRANSFER_ENCODING;
-	}
-	return 0;
-}
-
 static void
 connection(struct http_resp_parser *r, const uint8_t *v, size_t vn)
 {
-	size_t at = 0, en;
-	const uint8_t *e;
-
-	while (list_next(v, vn, &at, &e, &en)) {
-		if (EQ(e, en, "close"))
-			r->conn_close = 1;
-		else if (EQ(e, en, "keep-alive"))
-			r->conn_keep = 1;
-	}
+	if (hfield_list_has(v, vn, "close"))
+		r->conn_close = 1;
+	if (hfield_list_has(v, vn, "keep-alive"))
+		r->conn_keep = 1;
 }
 
-/*
- * field-line = field-name ":" OWS field-value OWS (RFC 9112 section 5).
- * A leading SP/HTAB is obs-fold (section 5.2) or whitespace after the
- * start-line (section 2.2): both refused. Whitespace before the colon is
- * refused (section 5.1).
- */
+/* One field line (hfield_line()'s rules), indexed; the framing fields
+ * of a final response read as they arrive. */
 static int
 field_line(struct http_resp_parser *r, const uint8_t *l, size_t n)
 {
-	size_t i = 0, vs, ve;
+	struct slice name, value;
 	struct http_field_ix *f;
-	int e = 0;
+	int e;
 
-	if (is_ows(l[0]))
-		return ERR_HTTP_FOLDING;
-	while (i < n && is_tchar(l[i]))
-		i++;
-	if (i == 0 || i == n || l[i] != ':')
-		return ERR_HTTP_HEADER;
-	vs = i + 1;
-	ve = n;
-	while (vs < ve && is_ows(l[vs]))
-		vs++;
-	while (ve > vs && is_ows(l[ve - 1]))
-		ve--;
-	for (size_t k = vs; k < ve; k++)
-		if (!is_vbyte(l[k]))
-			return ERR_HTTP_HEADER;
+	if ((e = hfield_line(l, n, &name, &value)) != 0)
+		return e;
 	if (r->nfields == HTTP_FIELDS_MAX)
 		return ERR_HTTP_HEADER_COUNT;
 	f = &r->fields[r->nfields++];
-	f->name = (uint32_t)(l - r->head);
-	f->name_len = (uint32_t)i;
-	f->value = (uint32_t)(l - r->head + vs);
-	f->value_len = (uint32_t)(ve - vs);
+	f->name = (uint32_t)(name.p - r->head);
+	f->name_len = (uint32_t)name.n;
+	f->value = (uint32_t)(value.p - r->head);
+	f->value_len = (uint32_t)value.n;
 
 	/* Interim responses' framing fields describe nothing we read. */
 	if (r->status < 200)
 		return 0;
-	if (EQ(l, i, "content-length"))
-		e = content_length(r, l + vs, ve - vs);
-	else if (EQ(l, i, "transfer-encoding"))
-		e = transfer_encoding(r, l + vs, ve - vs);
-	else if (EQ(l, i, "connection"))
-		connection(r, l + vs, ve - vs);
-	return e;
+	if (EQ(name.p, name.n, "content-length"))
+		return hfield_content_length(value.p, value.n,
+		    &r->has_length, &r->length);
+	if (EQ(name.p, name.n, "transfer-encoding")) {
+		r->te_seen = 1;
+		return hfield_transfer_encoding(value.p, value.n,
+		    &r->te_chunked);
+	}
+	if (EQ(name.p, name.n, "connection"))
+		connection(r, value.p, value.n);
+	return 0;
 }
 
 /* RFC 9112 section 6.3, in its order. 1 if the head is final. */
@@ -484,7 +319,8 @@ head_end(struct http_resp_parser *r)
 		r->state = r->length == 0 ? ST_DONE_OWED : ST_LENGTH;
 		break;
 	case BODY_CHUNKED:
-		r->state = ST_CH_SIZE;
+		chunked_init(&r->ch);
+		r->state = ST_CHUNKED;
 		break;
 	default:
 		r->state = ST_CLOSE;
@@ -594,124 +430,31 @@ body_event(struct http_resp_parser *r, const uint8_t *p, size_t skip,
 	return skip + take;
 }
 
-/*
- * chunked-body (RFC 9112 section 7.1): chunk-size [ chunk-ext ] CRLF,
- * chunk-data CRLF, ..., last-chunk, trailer-section, CRLF. Size lines are
- * capped (a server could otherwise stream extensions forever), sizes
- * checked for overflow before each shift, trailers skipped but counted
- * (section 7.1.2: we have no use for them and must not merge them into
- * the head).
- */
+/* chunked-body: chunked.c decodes, this keeps the offsets and events. */
 static size_t
-chunked_push(struct http_resp_parser *r, const uint8_t *p, size_t n,
+chunked_body(struct http_resp_parser *r, const uint8_t *p, size_t n,
     struct http_ev *ev)
 {
-	size_t i = 0;
+	const uint8_t *data;
+	size_t len, used;
+	int cev;
 
-	while (i < n) {
-		int c = p[i], h;
-
-		switch (r->state) {
-		case ST_CH_SIZE:
-			if (++r->chunk_line > HTTP_CHUNK_LINE_MAX)
-				return fail(r, ERR_HTTP_CHUNK, i, ev);
-			if ((h = buf_hexval(c)) >= 0) {
-				if (r->chunk_size >> 60 != 0)
-					return fail(r, ERR_HTTP_CHUNK_SIZE, i,
-					    ev);
-				r->chunk_size = r->chunk_size << 4 |
-				    (uint64_t)h;
-				r->chunk_digits = 1;
-			} else if (!r->chunk_digits) {
-				return fail(r, ERR_HTTP_CHUNK, i, ev);
-			} else if (c == '\r') {
-				r->state = ST_CH_SIZE_LF;
-			} else if (c == ';' || is_ows(c)) {
-				/* chunk-ext, with BWS before ';' */
-				r->state = ST_CH_EXT;
-			} else {
-				return fail(r, ERR_HTTP_CHUNK, i, ev);
-			}
-			i++;
-			break;
-		case ST_CH_EXT:
-			/* Extensions are ignored (section 7.1.1), but may
-			 * hold no CTL: a bare LF here is a framing lie. */
-			if (++r->chunk_line > HTTP_CHUNK_LINE_MAX)
-				return fail(r, ERR_HTTP_CHUNK, i, ev);
-			if (c == '\r')
-				r->state = ST_CH_SIZE_LF;
-			else if (!is_vbyte(c))
-				return fail(r, ERR_HTTP_CHUNK, i, ev);
-			i++;
-			break;
-		case ST_CH_SIZE_LF:
-			if (c != '\n')
-				return fail(r, ERR_HTTP_CHUNK, i, ev);
-			i++;
-			if (r->chunk_size == 0) {
-				r->state = ST_TR_LINE;
-				r->trailer_line = 0;
-			} else {
-				r->state = ST_CH_DATA;
-				r->remaining = r->chunk_size;
-			}
-			r->chunk_size = 0;
-			r->chunk_digits = 0;
-			r->chunk_line = 0;
-			break;
-		case ST_CH_DATA: {
-			size_t take = n - i;
-			if (take > r->remaining)
-				take = (size_t)r->remaining;
-			r->remaining -= take;
-			if (r->remaining == 0)
-				r->state = ST_CH_DATA_CR;
-			return body_event(r, p, i, take, ev);
-		}
-		case ST_CH_DATA_CR:
-			if (c != '\r')
-				return fail(r, ERR_HTTP_CHUNK, i, ev);
-			r->state = ST_CH_DATA_LF;
-			i++;
-			break;
-		case ST_CH_DATA_LF:
-			if (c != '\n')
-				return fail(r, ERR_HTTP_CHUNK, i, ev);
-			r->state = ST_CH_SIZE;
-			i++;
-			break;
-		case ST_TR_LINE:
-			if (++r->trailer_bytes > HTTP_TRAILER_MAX)
-				return fail(r, ERR_HTTP_TRAILER_SIZE, i, ev);
-			if (c == '\r')
-				r->state = ST_TR_LF;
-			else if (c == '\n' || c == 0)
-				return fail(r, ERR_HTTP_CHUNK, i, ev);
-			else
-				r->trailer_line++;
-			i++;
-			break;
-		case ST_TR_LF:
-			if (c != '\n')
-				return fail(r, ERR_HTTP_CHUNK, i, ev);
-			i++;
-			if (r->trailer_line == 0) {
-				r->state = ST_DONE;
-				r->offset += i;
-				ev->type = HTTP_EV_DONE;
-				return i;
-			}
-			r->trailer_line = 0;
-			r->state = ST_TR_LINE;
-			break;
-		default:
-			return fail(r, ERR_HTTP_CHUNK, i, ev);
-		}
+	used = chunked_push(&r->ch, p, n, &cev, &data, &len);
+	switch (cev) {
+	case CHUNKED_DATA:
+		return body_event(r, p, (size_t)(data - p), len, ev);
+	case CHUNKED_DONE:
+		r->state = ST_DONE;
+		r->offset += used;
+		ev->type = HTTP_EV_DONE;
+		return used;
+	case CHUNKED_ERROR:
+		return fail(r, chunked_error(&r->ch), used, ev);
+	default:
+		r->offset += used;
+		ev->type = HTTP_EV_NONE;
+		return used;
 	}
-	r->offset += i;
-	ev->type = HTTP_EV_NONE;
-	return i;
 }
 
 /* see http.h */
@@ -754,7 +497,7 @@ http_resp_push(struct http_resp_parser *r, const uint8_t *p, size_t n,
 			return 0;
 		return body_event(r, p, 0, n, ev);
 	default:
-		return chunked_push(r, p, n, ev);
+		return chunked_body(r, p, n, ev);
 	}
 }
 
@@ -901,11 +644,9 @@ int
 http_resp_get(const struct http_resp_parser *r, const char *name,
     struct slice *value)
 {
-	size_t nl = strlen(name);       /* ours, not the peer's */
-
 	for (size_t i = 0; i < r->nfields; i++) {
 		const struct http_field_ix *f = &r->fields[i];
-		if (eq_ci(r->head + f->name, f->name_len, name, nl)) {
+		if (hfield_eq(r->head + f->name, f->name_len, name)) {
 			value->p = r->head + f->value;
 			value->n = f->value_len;
 			return 1;
@@ -962,7 +703,7 @@ http_resp_retry_after(const struct http_resp_parser *r, time_t now,
 	if (i == v.n) {
 		/* delta-seconds: any number of digits; saturate rather
 		 * than reject a server that says "wait very long". */
-		if (parse_u63(v.p, v.n, &d) != 0 || d > HTTP_RETRY_AFTER_MAX)
+		if (hfield_u63(v.p, v.n, &d) != 0 || d > HTTP_RETRY_AFTER_MAX)
 			d = HTTP_RETRY_AFTER_MAX;
 		*secs = d;
 		return 1;
@@ -987,7 +728,7 @@ http_resp_get_uint(const struct http_resp_parser *r, const char *name,
 
 	if (!http_resp_get(r, name, &s))
 		return 0;
-	return parse_u63(s.p, s.n, v) == 0;
+	return hfield_u63(s.p, s.n, v) == 0;
 }
 
 int

@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "chunked.h"
 #include "slice.h"
 
 /* Budgets. GitHub, S3 and nginx heads are 1-3 KiB; these leave room for
@@ -35,8 +36,8 @@
 #define HTTP_HEAD_MAX        65536  /* status line + header section, bytes */
 #define HTTP_LINE_MAX        16384  /* one header line (nginx's large buffer) */
 #define HTTP_FIELDS_MAX      128    /* header fields in one response */
-#define HTTP_CHUNK_LINE_MAX  1024   /* chunk-size line incl. extensions */
-#define HTTP_TRAILER_MAX     16384  /* trailer section (skipped), bytes */
+#define HTTP_CHUNK_LINE_MAX  CHUNKED_LINE_MAX     /* chunked.h */
+#define HTTP_TRAILER_MAX     CHUNKED_TRAILER_MAX
 #define HTTP_INTERIM_MAX     8      /* 1xx responses before the final one */
 #define HTTP_LOCATION_MAX    4096   /* copied Location value (= URL_MAX) */
 
@@ -123,13 +124,9 @@ struct http_resp_parser {
 	int te_chunked;         /* Transfer-Encoding ends in chunked */
 	int te_seen;
 	int conn_close, conn_keep;
-	uint64_t remaining;     /* body (or chunk) bytes left */
+	uint64_t remaining;     /* Content-Length body bytes left */
 	uint64_t body_bytes;    /* body bytes reported so far */
-	uint64_t chunk_size;    /* chunk-size being read */
-	size_t chunk_line;      /* bytes in the chunk-size line so far */
-	int chunk_digits;
-	size_t trailer_bytes;
-	size_t trailer_line;
+	struct chunked ch;      /* chunked body decoder */
 };
 
 /* Prepare for one response; flags: HTTP_RESP_HEAD, HTTP_RESP_CONNECT. */

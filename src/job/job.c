@@ -508,7 +508,7 @@ job_run(struct job_worker *w, const struct job_config *c,
 {
 	struct sink_object ob[RENDER__COUNT];
 	unsigned due = 0;
-	int e = 0, limited = 0;
+	int e = 0, limited = 0, final = 0;
 
 	memset(res, 0, sizeof *res);
 	drop_digest(w);
@@ -560,6 +560,7 @@ job_run(struct job_worker *w, const struct job_config *c,
 	for (int n = 1; n <= c->attempts && !stopping(h); n++) {
 		double wait;
 		int asked;
+		final = 0;
 		if (h != NULL && h->before_attempt != NULL)
 			h->before_attempt(h->ctx);
 		if (stopping(h))
@@ -576,7 +577,10 @@ job_run(struct job_worker *w, const struct job_config *c,
 		    res->err.retry_after <= JOB_WAIT_MAX;
 		if (asked && err_retryable(e) && limited++ < JOB_RATE_LIMIT_WAITS)
 			n--;
-		if (!err_retryable(e) || n == c->attempts)
+		/* an error no retry can cure, or the last attempt's: the job
+		 * failed, whether or not a stop came meanwhile */
+		final = !err_retryable(e) || n == c->attempts;
+		if (final)
 			break;
 		/* 1 s, 2 s, 4 s ... with +-25% jitter, or what the server
 		 * asked for (n >= 1 here: only a pause undoes one) */
@@ -589,7 +593,10 @@ job_run(struct job_worker *w, const struct job_config *c,
 			nap(h, wait);
 	}
 	res->status = JOB_FAILED;
-	res->interrupted = stopping(h);
+	/* interrupted: a cancel ended it, or a stop kept it from an attempt
+	 * it had left; not a job that failed for good while a stop came */
+	res->interrupted = res->err.code == ERR_CANCELLED ||
+	    (!final && stopping(h));
 	if (res->err.code == 0)         /* stopped before any attempt */
 		err_set(&res->err, ERR_CANCELLED, NULL);
 	e = res->err.code;

@@ -200,7 +200,9 @@ enum job_status {
 /* What a job did. */
 struct job_result {
 	int status;                     /* enum job_status */
-	int interrupted;                /* stopping or cancel cut it short */
+	int interrupted;                /* a cancel, or a stop before an
+	                                 * attempt it had left, ended it (not
+	                                 * an error no retry could cure) */
 	unsigned due;                   /* formats that were not current */
 	unsigned stored;                /* formats stored */
 	char objects[64];               /* names of the due objects, in

@@ -20,7 +20,6 @@ LDLIBS   = -pthread -lm
 PREFIX   = /usr/local
 BINDIR   = $(PREFIX)/bin
 DESTDIR  =
-SHARED   = ../shared
 VERSION  = 0.1.0
 
 V        = vendor/src
@@ -315,7 +314,7 @@ test-build: build/repodigest build/asan/repodigest build/tsan/repodigest $(MUSL_
 
 test check: setup
 	$(MAKE) --no-print-directory -j2 test-build
-	SHARED=$(SHARED) ./tests/run
+	./tests/run
 
 static: build/repodigest
 	./scripts/check-static build/repodigest
@@ -330,7 +329,7 @@ fuzz: setup
 
 bench: setup
 	$(MAKE) --no-print-directory build/repodigest build/musl/itests/zfloor
-	SHARED=$(SHARED) ./scripts/bench
+	./scripts/bench
 
 install: build/repodigest
 	mkdir -p $(DESTDIR)$(BINDIR)

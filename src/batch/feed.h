@@ -1,5 +1,5 @@
 /*
- * feed.h - parse a repos.json feed (see ../shared/feeds/README.md) into jobs.
+ * feed.h - parse a repos.json feed (see tests/data/feeds/README.md) into jobs.
  *
  * The caller pushes the feed's bytes (file, URL or stdin) in pieces as they
  * arrive; the parser does no I/O and no logging. Whole-feed problems (not

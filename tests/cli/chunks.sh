@@ -3,13 +3,14 @@
 # (tests/chunks/oracle.mjs, @langchain/textsplitters installed by
 # scripts/setup-node): every golden fixture, the generated edge cases
 # (tests/chunks/edge.mjs) at the default and at small chunk sizes, and a sample
-# per language from the bench corpus when it is there; then the options'
-# errors and --out DIR. Prints one line per failure and "N passed, N failed".
+# per language from the bench corpus (fetched once by scripts/bench-corpus into
+# make bench's cache, or BENCH_CORPUS; said skipped when it cannot be had, e.g.
+# offline); then the options' errors and --out DIR. Prints one line per
+# failure and "N passed, N failed".
 set -u
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 cd "$(dirname "$0")/../.."
-SHARED=${SHARED:-../shared}
-CORPUS=${BENCH_CORPUS:-$SHARED/../bench-corpus}
+CORPUS=${BENCH_CORPUS:-${BENCH_CACHE:-$HOME/.cache/repodigest-bench}/corpus}
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT INT TERM
 pass=0 fail=0
@@ -40,17 +41,13 @@ compare() {
 }
 
 # every golden fixture, with its options, as the golden test digests it
-TD=$SHARED/testdata/gitingest
-if [ ! -f "$TD/make-fixtures.sh" ]; then
-	echo "skip: the golden fixtures (needs $TD)"
-else
-	bash "$TD/make-fixtures.sh" "$W/fx" >/dev/null || bad "make-fixtures failed"
-	for f in $(bash "$TD/make-fixtures.sh" --list); do
-		opts=$(cat "$TD/expected/$f/options.txt")
-		eval "set -- $opts"
-		compare "golden/$f" "$W/fx/$f" -- "$W/fx/$f" "$@"
-	done
-fi
+TD=tests/data/gitingest
+bash "$TD/make-fixtures.sh" "$W/fx" >/dev/null || bad "make-fixtures failed"
+for f in $(bash "$TD/make-fixtures.sh" --list); do
+	opts=$(cat "$TD/expected/$f/options.txt")
+	eval "set -- $opts"
+	compare "golden/$f" "$W/fx/$f" -- "$W/fx/$f" "$@"
+done
 
 # edge cases, at the default and at sizes that put every edge in play
 node build/node/edge.mjs "$W/edge" || bad "edge.mjs failed"
@@ -60,22 +57,26 @@ compare edge/50 "$W/edge" 50 0 -- "$W/edge"
 compare edge/7 "$W/edge" 7 6 -- "$W/edge"
 compare edge/1 "$W/edge" 1 0 -- "$W/edge"
 
-# the bench corpus (../shared/scripts/bench-corpus): up to 15 files per
-# language from each tarball; skipped, and said so, when it is not there
-n_tar=0
-for t in "$CORPUS"/*.tar.gz; do
-	[ -f "$t" ] || continue
-	n=$(basename "$t" .tar.gz)
-	mkdir -p "$W/b/$n"
-	tar -tzf "$t" 2>/dev/null | awk -F/ '
-	    { n = split($NF, p, "."); e = n > 1 ? tolower(p[n]) : "" }
-	    e ~ /^(c|h|cc|cpp|go|java|js|ts|php|proto|py|rst|rb|rs|scala|swift|md|tex|html|sol|txt)$/ &&
-	    seen[e]++ < 15 { print }' > "$W/b/$n.list"
-	tar -xzf "$t" -C "$W/b/$n" -T "$W/b/$n.list" 2>/dev/null
-	compare "corpus/$n" "$W/b/$n" -- "$W/b/$n" --strip-components 1 --include-gitignored
-	n_tar=$((n_tar + 1))
-done
-[ $n_tar -gt 0 ] || echo "skip: the corpus samples (no bench corpus at $CORPUS)"
+# the bench corpus (scripts/bench-corpus: five upstream tarballs, pinned
+# SHA-256): up to 15 files per language from each tarball. Fetched once when
+# missing (about 45 MB); skipped, and said so, when that fails (e.g. offline).
+CORPUS_NAMES="curl git nginx python3.11 redis"
+have_corpus() { for n in $CORPUS_NAMES; do [ -s "$CORPUS/$n.tar.gz" ] || return 1; done; }
+if ! have_corpus && ! scripts/bench-corpus "$CORPUS" >/dev/null 2>"$W/corpus.err"; then
+	echo "skip: the corpus samples (no bench corpus at $CORPUS, and scripts/bench-corpus could not fetch it: $(tail -1 "$W/corpus.err"))"
+else
+	for n in $CORPUS_NAMES; do
+		t=$CORPUS/$n.tar.gz
+		mkdir -p "$W/b/$n"
+		tar -tzf "$t" 2>/dev/null | awk -F/ '
+		    { n = split($NF, p, "."); e = n > 1 ? tolower(p[n]) : "" }
+		    e ~ /^(c|h|cc|cpp|go|java|js|ts|php|proto|py|rst|rb|rs|scala|swift|md|tex|html|sol|txt)$/ &&
+		    seen[e]++ < 15 { print }' > "$W/b/$n.list"
+		[ -s "$W/b/$n.list" ] || bad "corpus/$n: no sample files in $t"
+		tar -xzf "$t" -C "$W/b/$n" -T "$W/b/$n.list" 2>/dev/null
+		compare "corpus/$n" "$W/b/$n" -- "$W/b/$n" --strip-components 1 --include-gitignored
+	done
+fi
 
 # the options' errors: exit 2 and a message naming the problem
 usage() {

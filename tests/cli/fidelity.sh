@@ -8,8 +8,7 @@
 # path twice, members under a symlink, the gzip trailer, control characters.
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 . "$(dirname "$0")/lib.inc"
-SHARED=${SHARED:-../shared}
-TD=$(cd "$SHARED/testdata/gitingest" && pwd)
+TD=$(cd "$(dirname "$0")/../data/gitingest" && pwd)
 GIT="git -c user.email=t@example.com -c user.name=t -c init.defaultBranch=main"
 
 # body FILE: the digest without the tree root line (line 2)

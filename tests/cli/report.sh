@@ -10,10 +10,8 @@
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
-SHARED=${SHARED:-../shared}
-export SHARED
 B=$BIN
-FEED=$SHARED/feeds/sample-repos.json
+FEED=tests/data/feeds/sample-repos.json
 
 scripts/make-mirror "$FEED" "$W/mirror" >/dev/null || { bad "make-mirror"; finish; exit 1; }
 python3 - "$W/big.json" <<'PY'

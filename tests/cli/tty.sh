@@ -9,8 +9,6 @@
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
-SHARED=${SHARED:-../shared}
-export SHARED
 scripts/setup bsdutils python3 >/dev/null || { bad "setup"; finish; exit 1; }
 B=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 

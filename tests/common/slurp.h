@@ -1,6 +1,6 @@
 /*
- * slurp.h - the tests' one way to read a whole file: fixtures under $SHARED, fuzz
- * corpora, bench inputs. Header-only (static inline), like t.h, so that each test
+ * slurp.h - the tests' one way to read a whole file: reference data under
+ * tests/data, fuzz corpora, bench inputs. Header-only (static inline), like t.h, so that each test
  * program stays one .c file.
  *
  * Reads to the end (pipes and files that grow included) rather than trusting a
@@ -77,20 +77,22 @@ fail:
 	return NULL;
 }
 
+/* The tests' reference data (tests/data/README.md), relative to the checkout's
+ * root, where tests/run runs every test program. */
+#define TEST_DATA "tests/data"
+
 /*
- * slurp() of $SHARED/dir/name, $SHARED being the team's test data (default
- * ../shared, as make test runs from the checkout). The path is printed to
- * standard error if the file cannot be read, so a failed check says which.
+ * slurp() of TEST_DATA/dir/name. The path is printed to standard error if the
+ * file cannot be read, so a failed check says which.
  */
 static inline uint8_t *
-slurp_shared(const char *dir, const char *name, size_t max, size_t *n)
+slurp_data(const char *dir, const char *name, size_t max, size_t *n)
 {
-	const char *shared = getenv("SHARED");
 	char path[4096];
 	uint8_t *p;
 
-	if ((size_t)snprintf(path, sizeof path, "%s/%s/%s",
-	    shared ? shared : "../shared", dir, name) >= sizeof path) {
+	if ((size_t)snprintf(path, sizeof path, "%s/%s/%s", TEST_DATA, dir,
+	    name) >= sizeof path) {
 		fprintf(stderr, "path too long: %s/%s\n", dir, name);
 		return NULL;
 	}

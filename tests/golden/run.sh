@@ -1,13 +1,12 @@
 #!/bin/sh
 # golden/run.sh BINARY - compare `repodigest digest` with the real gitingest 0.3.1
-# output for every fixture in ../shared/testdata/gitingest: the local directory
+# output for every fixture in tests/data/gitingest: the local directory
 # flavour, the GitHub-tarball flavour (file and stdin) and the summaries.
 # Digests must match byte for byte; the "Estimated tokens" figure within 10%.
 # Prints one line per failure and "N passed, N failed".
 set -u
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-SHARED=${SHARED:-../shared}
-TD=$(cd "$SHARED/testdata/gitingest" && pwd)
+TD=$(cd "$(dirname "$0")/../data/gitingest" && pwd)
 MK=$TD/make-fixtures.sh
 EXP=$TD/expected
 W=$(mktemp -d)

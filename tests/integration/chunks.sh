@@ -18,15 +18,13 @@
 #   - `digest --format chunks --out DIR` stores the object `run` would: a
 #     cache hit for it;
 #   - the usage errors of --format and the chunk options;
-#   - the same against radosgw (../shared/scripts/s3-server, SigV4 checked):
+#   - the same against radosgw (tests/s3-server, SigV4 checked):
 #     both objects with their Content-Type and x-amz-meta-*, equal to the
 #     local bodies; cache hits; --chunk-size rewrites chunks.jsonl only;
 #     `digest --format chunks --out s3://`.
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
-SHARED=${SHARED:-../shared}
-export SHARED
 . tests/integration/s3srv.inc
 cleanup() {
 	s3srv_stop
@@ -38,7 +36,7 @@ B=$BIN
 [ -x "$B" ] || { bad "missing $B"; finish; exit 1; }
 PY=/usr/bin/python3
 
-FEED=$SHARED/feeds/sample-repos.json
+FEED=tests/data/feeds/sample-repos.json
 scripts/make-mirror "$FEED" "$W/mirror" >/dev/null || { bad "make-mirror"; finish; exit 1; }
 M="--archive-url file://$W/mirror/{owner}/{repo}.tar.gz"
 summary() { grep -o '\(Pipeline\|Dry run\) complete: [^"]*' "$1" | tail -1; }

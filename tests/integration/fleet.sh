@@ -12,8 +12,6 @@
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
-SHARED=${SHARED:-../shared}
-export SHARED
 . tests/integration/s3srv.inc
 cleanup() {
 	scripts/test-nginx stop "$W/nginx" 2>/dev/null

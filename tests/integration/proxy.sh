@@ -29,7 +29,7 @@ BIN=${1:-build/repodigest}
 # each case sets its own proxy variables; none may leak in from outside
 # (the lower-case names would win over the ones set here)
 unset https_proxy HTTPS_PROXY http_proxy HTTP_PROXY no_proxy NO_PROXY
-EXP=$SHARED/testdata/gitingest/expected
+EXP=tests/data/gitingest/expected
 BUILD=$(dirname "$BIN")
 BINS="$BIN $BUILD/asan/repodigest"
 for b in $BINS; do [ -x "$b" ] || { bad "missing $b"; finish; exit 1; }; done
@@ -41,7 +41,7 @@ if ! NGINX_TTL=300 scripts/test-nginx start "$W/nginx" > "$W/env" 2>"$W/nginx.er
 fi
 . "$W/env"
 P=$NGINX_PORT
-bash "$SHARED/testdata/gitingest/make-fixtures.sh" --tar "$W/fx" >/dev/null
+bash tests/data/gitingest/make-fixtures.sh --tar "$W/fx" >/dev/null
 mkdir -p "$NGINX_WWW/gh/RepoDigest"
 cp "$W/fx/basic.tar.gz" "$NGINX_WWW/basic.tar.gz"
 cp "$W/fx/basic.tar.gz" "$NGINX_WWW/gh/RepoDigest/basic.tar.gz"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh BINARY - `repodigest run`: the sample feed and a 300-repo synthetic
 # feed against an offline file:// mirror: objects and sidecars, cache hits on
-# the second run, every malformed feed in ../shared/feeds/bad and what its
+# the second run, every malformed feed in tests/data/feeds/bad and what its
 # error or skip says, shards (flags, Kubernetes and Cloud Run variables)
 # covering the feed exactly once, failures
 # that do not stop the run, --max-failures, SIGTERM + --resume giving the same
@@ -9,12 +9,10 @@
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
-SHARED=${SHARED:-../shared}
-export SHARED
-FEEDS=$SHARED/feeds
+FEEDS=tests/data/feeds
 B=$BIN
 
-SHARED=$SHARED scripts/make-mirror "$FEEDS/sample-repos.json" "$W/mirror" >/dev/null ||
+scripts/make-mirror "$FEEDS/sample-repos.json" "$W/mirror" >/dev/null ||
 	{ bad "make-mirror"; finish; exit 1; }
 M="--archive-url file://$W/mirror/{owner}/{repo}.tar.gz"
 # a 300-repo feed (the same fixtures under other names)
@@ -25,7 +23,7 @@ recs = [{"owner": "org%d" % (i % 7), "name": "repo-%03d" % i,
          "pushedAt": "2025-01-%02dT00:00:00Z" % (1 + i % 28)} for i in range(300)]
 json.dump(recs, open(sys.argv[1], "w"), indent=2)
 PY
-SHARED=$SHARED scripts/make-mirror "$W/big.json" "$W/mirror" >/dev/null
+scripts/make-mirror "$W/big.json" "$W/mirror" >/dev/null
 
 summary() { grep -o 'Pipeline complete: [^"]*' "$1" | tail -1; }
 

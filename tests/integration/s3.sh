@@ -1,7 +1,7 @@
 #!/bin/sh
 # s3.sh BINARY - `repodigest digest --out s3://BUCKET[/PREFIX]` against a real,
-# signature-checking S3 server (Ceph radosgw on 127.0.0.1, ../shared/scripts/
-# s3-server), musl and ASan builds. Debian's boto3 is the independent client:
+# signature-checking S3 server (Ceph radosgw on 127.0.0.1, tests/s3-server),
+# musl and ASan builds. Debian's boto3 is the independent client:
 # it makes the buckets and reads back every object (body byte for byte equal to
 # `digest --format full`, Content-Type, the five metadata fields).
 # Checks: the R2_* and AWS_* variable sets (and REPODIGEST_S3_* precedence,
@@ -27,7 +27,6 @@
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
-SHARED=${SHARED:-../shared}
 . tests/integration/s3srv.inc
 PIDS=
 cleanup() {
@@ -171,7 +170,7 @@ PY
 s3py() { PYTHONPATH=$PWD/tests/integration timeout 60 "$PY" "$W/s3.py" "$@"; }
 
 # fixtures and their commit ids ("NAME SHA" lines)
-bash "$SHARED/testdata/gitingest/make-fixtures.sh" --tar "$W/fx" >"$W/fx.ids" || { bad "make-fixtures"; finish; exit 1; }
+bash tests/data/gitingest/make-fixtures.sh --tar "$W/fx" >"$W/fx.ids" || { bad "make-fixtures"; finish; exit 1; }
 sha() { awk -v n="$1" '$1 == n { print $2 }' "$W/fx.ids"; }
 SHA_BASIC=$(sha basic) SHA_MIXED=$(sha mixed)
 echo "$SHA_BASIC" | grep -q '^[0-9a-f]\{40\}$' && echo "$SHA_MIXED" | grep -q '^[0-9a-f]\{40\}$' ||

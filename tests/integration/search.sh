@@ -1,7 +1,7 @@
 #!/bin/sh
 # search.sh BINARY - `repodigest index s3://BUCKET[/PREFIX]` against a real,
-# signature-checking S3 server (Ceph radosgw on 127.0.0.1, ../shared/scripts/
-# s3-server), musl and ASan builds. Debian's boto3 (tests/integration/
+# signature-checking S3 server (Ceph radosgw on 127.0.0.1, tests/s3-server),
+# musl and ASan builds. Debian's boto3 (tests/integration/
 # s3client.py) stores the objects a `run --format chunks` stores:
 # gitingest/OWNER/REPO/chunks.jsonl and gitingest/OWNER/REPO/@REF/chunks.jsonl,
 # beside objects that are not chunks, and 1,005 more keys so that the list
@@ -15,7 +15,6 @@
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
-SHARED=${SHARED:-../shared}
 . tests/integration/s3srv.inc
 cleanup() {
 	s3srv_stop

@@ -21,8 +21,6 @@
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
-SHARED=${SHARED:-../shared}
-export SHARED
 B=$BIN
 MNT=
 cleanup() {
@@ -45,7 +43,7 @@ json.dump([rec], open(sys.argv[1], "w"))
 rec["pushedAt"] = "2026-04-01T00:00:00Z"
 json.dump([rec], open(sys.argv[2], "w"))
 PY
-scripts/make-mirror "$SHARED/feeds/sample-repos.json" "$W/mirror" >/dev/null ||
+scripts/make-mirror tests/data/feeds/sample-repos.json "$W/mirror" >/dev/null ||
 	{ bad "make-mirror"; finish; exit 1; }
 M="--archive-url file://$W/mirror/{owner}/{repo}.tar.gz"
 OBJ=gitingest/sample-research-lab/climate-model/summary.txt
@@ -160,7 +158,7 @@ ls -a "$W/pl/gitingest/sample-research-lab/climate-model" | grep -q '^\.summary\
 
 # --- dry run: nothing created, nothing marked done, says "would"
 rm -f "$W/st"
-"$B" run "$SHARED/feeds/sample-repos.json" --dry-run --out "$W/dry" $M --state "$W/dst" --report "$W/drep.json" >"$W/out" 2>"$W/err" ||
+"$B" run tests/data/feeds/sample-repos.json --dry-run --out "$W/dry" $M --state "$W/dst" --report "$W/drep.json" >"$W/out" 2>"$W/err" ||
 	bad "dry run: $(cat "$W/err")"
 [ ! -e "$W/dry" ] && ok || bad "--dry-run created the output directory"
 [ ! -e "$W/dst" ] && ok || bad "--dry-run wrote a state file"
@@ -172,8 +170,8 @@ r = json.load(open(sys.argv[1]))
 assert r["dry_run"] is True and r["processed"] == 0 and r["would_process"] == 27, r
 assert all(x["status"] == "pending" and x["would"] == "process" for x in r["repos"]), r["repos"][0]
 PY
-"$B" run "$SHARED/feeds/sample-repos.json" --out "$W/full" $M --state "$W/fst" >/dev/null 2>&1 || bad "full run"
-"$B" run "$SHARED/feeds/sample-repos.json" --dry-run --out "$W/full" $M --state "$W/dst" >"$W/out" 2>&1
+"$B" run tests/data/feeds/sample-repos.json --out "$W/full" $M --state "$W/fst" >/dev/null 2>&1 || bad "full run"
+"$B" run tests/data/feeds/sample-repos.json --dry-run --out "$W/full" $M --state "$W/dst" >"$W/out" 2>&1
 summary "$W/out" | grep -q '27 total, 26 would be skipped as cached, 1 would be processed' && ok ||
 	bad "dry run over a cache: $(summary "$W/out")"
 "$B" report "$W/drep.json" >/dev/null 2>&1; [ $? -eq 3 ] && ok || bad "a dry run's report merges as complete"
@@ -186,13 +184,13 @@ expect_fail "report unwritable" 1 "cannot write the report: $W/nodir/r.json: .*N
 
 # --- every attempted repo failed: exit 1; a bad template: exit 1, no work
 expect_fail "all failed" 1 "every repository attempted failed (27)" \
-	"$B" run "$SHARED/feeds/sample-repos.json" --out "$W/o3" --archive-url "file://$W/none/{owner}/{repo}.tar.gz" --state "$W/s3"
+	"$B" run tests/data/feeds/sample-repos.json --out "$W/o3" --archive-url "file://$W/none/{owner}/{repo}.tar.gz" --state "$W/s3"
 expect_fail "unknown placeholder" 2 "run: --archive-url has a placeholder other than {owner}, {repo} and {ref}" \
-	"$B" run "$SHARED/feeds/sample-repos.json" --out "$W/o4" --archive-url "file://$W/mirror/{owner}/{name}.tar.gz" --state "$W/s4"
+	"$B" run tests/data/feeds/sample-repos.json --out "$W/o4" --archive-url "file://$W/mirror/{owner}/{name}.tar.gz" --state "$W/s4"
 grep -q 'Feed loaded' "$W/out" && bad "a bad template: the feed was read first" || ok
 [ ! -e "$W/o4" ] && ok || bad "a bad template: output created"
 expect_fail "unknown scheme" 2 "run: --archive-url must be an https://, http:// or file:// URL" \
-	"$B" run "$SHARED/feeds/sample-repos.json" --out "$W/o4" --archive-url "ftp://mirror/{owner}/{repo}.tar.gz" --state "$W/s4"
+	"$B" run tests/data/feeds/sample-repos.json --out "$W/o4" --archive-url "ftp://mirror/{owner}/{repo}.tar.gz" --state "$W/s4"
 
 # --- the feed URL's query (a token) is neither logged nor stored in the report
 "$B" run "file://$W/one.json?token=SECRETQ1" --out "$W/o6" $M --state "$W/s6" --report "$W/r6.json" >"$W/out" 2>"$W/err" ||

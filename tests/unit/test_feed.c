@@ -1,6 +1,6 @@
 /*
- * test_feed.c - feed parser: the shared sample feed (exact jobs), every file
- * in $SHARED/feeds/bad/ with its exact outcome (fatal code, or each skipped
+ * test_feed.c - feed parser: the sample feed (exact jobs), every file in
+ * tests/data/feeds/bad/ with its exact outcome (fatal code, or each skipped
  * record's index, identity and reason), inline hostile records (NUL and
  * surrogate escapes, duplicate keys, huge fields, deep nesting, trailing
  * data), the same inputs pushed byte by byte and cut at every offset, the
@@ -19,7 +19,7 @@
 /* ------------------------------------------------------------ harness */
 
 #define MAX_SKIPS 64
-#define FEED_FILE_MAX (16u << 20)    /* the feeds under $SHARED: 16 KB */
+#define FEED_FILE_MAX (16u << 20)    /* the feeds under tests/data: 16 KB */
 
 struct skips {
 	size_t n;
@@ -151,7 +151,7 @@ static int
 run_file(struct run *r, const char *rel)
 {
 	size_t n;
-	char *p = (char *)slurp_shared("feeds", rel, FEED_FILE_MAX, &n);
+	char *p = (char *)slurp_data("feeds", rel, FEED_FILE_MAX, &n);
 
 	CHECK(p != NULL, "read %s", rel);
 	if (p == NULL)
@@ -552,7 +552,7 @@ test_inline(void)
 /* ------------------------------------------------------------ stream */
 
 /*
- * Every feed under $SHARED and the hostile inline ones, pushed whole, byte by
+ * Every feed under tests/data and the hostile inline ones, pushed whole, byte by
  * byte and cut at every offset: the push parser must not care where a read
  * ends (inside an escape, a surrogate pair, a UTF-8 sequence, a number, a
  * literal, the BOM).
@@ -581,7 +581,7 @@ test_splits(void)
 
 	for (size_t i = 0; i < NW(files); i++) {
 		size_t n;
-		char *p = (char *)slurp_shared("feeds", files[i],
+		char *p = (char *)slurp_data("feeds", files[i],
 		    FEED_FILE_MAX, &n);
 		CHECK(p != NULL, "read %s", files[i]);
 		if (p == NULL)

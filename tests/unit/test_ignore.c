@@ -5,7 +5,7 @@
  * cases, Python regex quirks), the default list (spec 7.1), user patterns
  * (spec 7.3 and the `patterns` fixture), ignore files (spec 7.4 and the
  * `ignore` fixture, whose kept/dropped lists come from
- * ../shared/testdata/gitingest/expected/ignore),
+ * tests/data/gitingest/expected/ignore),
  * the splitter, limits, and patterns that would blow up a backtracking matcher.
  * Expected values were cross-checked against a transcription of pathspec's
  * regex translation run through Python's re.

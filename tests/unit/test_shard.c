@@ -74,12 +74,12 @@ test_sample(void)
 	struct feed_list fl;
 	struct feed_job *jobs, *rev;
 	size_t n = 0, nj;
-	char *p = (char *)slurp_shared("feeds", "sample-repos.json", 1u << 20,
+	char *p = (char *)slurp_data("feeds", "sample-repos.json", 1u << 20,
 	    &n), spec[16];
 	struct shard s;
 	struct err_ctx ec;
 
-	CHECK(p != NULL, "read sample (set SHARED)");
+	CHECK(p != NULL, "read the sample feed");
 	if (p == NULL)
 		return;
 	CHECK(feed_parse(p, n, &fl, NULL, NULL, &ec) == ERR_OK &&

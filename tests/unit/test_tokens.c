@@ -3,8 +3,8 @@
  * streaming contract (whole = byte by byte = split at every offset), and accuracy
  * against the real o200k_base counts of the golden digests.
  *
- * The goldens are read from $SHARED (default ../shared): each
- * testdata/gitingest/expected/NAME/digest.txt is tree + "\n" + content, whose real
+ * The goldens are read from tests/data (the checkout's root is the working
+ * directory): each gitingest/expected/NAME/digest.txt is tree + "\n" + content, whose real
  * count is the "Estimated tokens:" figure in NAME/summary.txt (measured: equal for
  * every golden). A figure like "1.4k" is read as 1400 +- 50.
  */
@@ -173,7 +173,7 @@ summary_tokens(const char *path, double *real, double *slack)
 }
 
 static void
-test_goldens(const char *shared)
+test_goldens(void)
 {
 	char path[4096];
 	size_t i, n;
@@ -183,13 +183,13 @@ test_goldens(const char *shared)
 		uint8_t *p;
 
 		snprintf(path, sizeof path,
-		    "%s/testdata/gitingest/expected/%s/summary.txt", shared, goldens[i]);
+		    "%s/gitingest/expected/%s/summary.txt", TEST_DATA, goldens[i]);
 		if (summary_tokens(path, &real, &slack) != 0) {
 			CHECK(0, "%s: cannot read the token figure", path);
 			continue;
 		}
 		snprintf(path, sizeof path,
-		    "%s/testdata/gitingest/expected/%s/digest.txt", shared, goldens[i]);
+		    "%s/gitingest/expected/%s/digest.txt", TEST_DATA, goldens[i]);
 		if ((p = slurp(path, MAX_FILE, &n)) == NULL) {
 			CHECK(0, "%s: cannot read", path);
 			continue;
@@ -220,13 +220,9 @@ test_goldens(const char *shared)
 int
 main(void)
 {
-	const char *shared = getenv("SHARED");
-
-	if (shared == NULL || *shared == 0)
-		shared = "../shared";
 	test_format();
 	test_streaming();
 	test_running_total();
-	test_goldens(shared);
+	test_goldens();
 	return T_DONE();
 }

@@ -5,8 +5,8 @@
  * (tests/unit/tokens_ref.c), on every input and every way of splitting it into
  * chunks.
  *
- * Inputs: every file under $SHARED/testdata (the gitingest fixtures and goldens,
- * default ../shared), the committed fuzz corpus of fuzz_tokens, and generated
+ * Inputs: every file under tests/data (the gitingest fixtures and goldens, the
+ * SigV4 vectors, the feeds), the committed fuzz corpus of fuzz_tokens, and generated
  * text (seeded, so a failure repeats): random bytes, random mixes of the ASCII
  * classes the splitter distinguishes, UTF-8 of every script class with invalid
  * sequences mixed in, long runs of one character, and long ASCII texts in small
@@ -112,12 +112,11 @@ walk(const char *dir, int depth, int *bad)
 }
 
 static void
-test_files(const char *shared)
+test_files(void)
 {
-	char dir[4096];
+	const char *dir = TEST_DATA;
 	int bad = 0, before;
 
-	snprintf(dir, sizeof dir, "%s/testdata", shared);
 	walk(dir, 0, &bad);
 	CHECK(files_seen >= 50, "%s: only %d files found", dir, files_seen);
 	CHECK(bad == 0, "%d of %d files under %s differ", bad, files_seen, dir);
@@ -292,11 +291,7 @@ test_running_total(void)
 int
 main(void)
 {
-	const char *shared = getenv("SHARED");
-
-	if (shared == NULL || *shared == 0)
-		shared = "../shared";
-	test_files(shared);
+	test_files();
 	test_generated();
 	test_running_total();
 	printf("%d files compared\n", files_seen);

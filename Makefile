@@ -28,7 +28,7 @@ STAMP    = $(V)/.stamp
 WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wvla -Wformat=2
 DEFS     = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DREPODIGEST_VERSION='"$(VERSION)"'
-SRCDIRS  = base net archive digest sink job batch cli chunk queue search serve
+SRCDIRS  = base net archive digest sink job batch cli chunk queue search serve svc
 INC      = $(addprefix -Isrc/,$(SRCDIRS)) -I$(V)/zlib -I$(V)/cjson -I$(V)/lz4/lib -I$(V)/bearssl/inc \
            -I$(V)/sqlite
 # Our flags come first and user CFLAGS last, so CFLAGS cannot drop the warnings.

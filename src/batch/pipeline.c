@@ -741,37 +741,6 @@ write_report(struct run *r, const char *path, double elapsed,
 
 /* ------------------------------------------------------------ setup */
 
-/*
- * The mirror template expands for a plain name into a URL we can fetch
- * (https, http or file), as it will for every repository: else each one
- * would fail the same way, after the feed was read and the run counted.
- */
-static int
-check_template(const char *tmpl, struct err_ctx *ec)
-{
-	struct url_github g;
-	char url[URL_MAX + 1];
-	size_t len;
-	int e;
-
-	if (tmpl == NULL)
-		return 0;
-	memset(&g, 0, sizeof g);
-	snprintf(g.owner, sizeof g.owner, "owner");
-	g.owner_len = 5;
-	snprintf(g.repo, sizeof g.repo, "repo");
-	g.repo_len = 4;
-	err_field(ec->source, sizeof ec->source, tmpl, strlen(tmpl));
-	if ((e = url_template(tmpl, strlen(tmpl), &g, NULL, 0, url, sizeof url,
-	    &len)) != 0)
-		return err_set(ec, e, NULL);
-	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0 &&
-	    strncmp(url, "file://", 7) != 0)
-		return err_set(ec, ERR_URL_SCHEME, "want https://, http:// or "
-		    "file://");
-	return 0;
-}
-
 static int
 fatal(struct run *r, const struct err_ctx *ec, const char *what)
 {
@@ -818,7 +787,7 @@ run_setup(struct run *r)
 	r->cfg.force = o->force;
 	r->cfg.dry_run = o->dry_run;
 	memset(&ec, 0, sizeof ec);
-	if (check_template(o->archive_url, &ec) != 0)
+	if (job_template_check(o->archive_url, &ec) != 0)
 		return fatal(r, &ec, "Bad --archive-url");
 	/* the sink's settings (an S3 destination's credentials); nothing is
 	 * created yet: the workers make the directory once the feed is read.

@@ -23,6 +23,7 @@
 
 #include "job.h"
 #include "net.h"
+#include "url.h"
 
 const char *const job_phase_name[JOB__PHASES] = {
 	[JOB_CHECKING] = "checking", [JOB_DOWNLOADING] = "downloading",
@@ -599,5 +600,32 @@ out:
 	pthread_mutex_lock(&w->mu);
 	w->hooks = NULL;
 	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+/* see job.h */
+int
+job_template_check(const char *tmpl, struct err_ctx *ec)
+{
+	struct url_github g;
+	char url[URL_MAX + 1];
+	size_t len;
+	int e;
+
+	if (tmpl == NULL)
+		return 0;
+	memset(&g, 0, sizeof g);
+	snprintf(g.owner, sizeof g.owner, "owner");
+	g.owner_len = 5;
+	snprintf(g.repo, sizeof g.repo, "repo");
+	g.repo_len = 4;
+	err_field(ec->source, sizeof ec->source, tmpl, strlen(tmpl));
+	if ((e = url_template(tmpl, strlen(tmpl), &g, NULL, 0, url, sizeof url,
+	    &len)) != 0)
+		return err_set(ec, e, NULL);
+	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0 &&
+	    strncmp(url, "file://", 7) != 0)
+		return err_set(ec, ERR_URL_SCHEME, "want https://, http:// or "
+		    "file://");
 	return 0;
 }

@@ -113,6 +113,15 @@ struct job_config {
 int job_config_init(struct job_config *c, const struct job_settings *s,
     struct err_ctx *ec);
 
+/*
+ * Check a mirror template (--archive-url; NULL passes) before any work: it
+ * must expand for a plain name into a URL we can fetch (https, http or
+ * file), as it will for every repository; else each one would fail the
+ * same way. 0, or url_template()'s error or ERR_URL_SCHEME (ec's source
+ * is the template).
+ */
+int job_template_check(const char *tmpl, struct err_ctx *ec);
+
 /* The digest's options for a job storing formats under c. */
 void job_digest_opts(const struct job_config *c, unsigned formats,
     struct digest_opts *o);

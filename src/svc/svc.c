@@ -23,8 +23,11 @@
 #include "auth.h"
 #include "body.h"
 #include "buf.h"
+#include "cJSON.h"
 #include "cancel.h"
+#include "chunkread.h"
 #include "hook.h"
+#include "index.h"
 #include "job.h"
 #include "jsonw.h"
 #include "log.h"
@@ -40,6 +43,7 @@
 #define PAGE_MAX     500
 #define HISTORY_MAX  1000               /* the original's history: newest */
 #define PRUNE_EVERY_MS (3600u * 1000u)
+#define CHUNKS_MAX   ((size_t)256 << 20)  /* a chunks.jsonl indexed */
 #define SSE_RING     4096               /* job streams ended with their job */
 
 enum msg_kind {
@@ -54,7 +58,11 @@ enum msg_kind {
 
 enum task {                     /* what the reader or writer does */
 	T_GET = 1, T_LIST, T_EVENTS, T_READY, T_METRICS, T_HISTORY,
-	T_SUBMIT, T_INGEST, T_CANCEL, T_RETRY, T_PRUNE
+	T_SUBMIT, T_INGEST, T_CANCEL, T_RETRY, T_PRUNE,
+	T_UNLINK,               /* writer (memberships), then reader (I/O) */
+	T_HOOK,                 /* reader (a branch ingested before?), then
+	                         * writer */
+	T_QUERY                 /* reader: the search index */
 };
 
 struct svc;
@@ -89,6 +97,13 @@ struct msg {
 	size_t limit;
 	struct serve_stats st;
 	size_t subs;
+	/* DELETE .../ingest/github: counts over the UNLINK rounds */
+	int64_t unlinked;
+	uint64_t objects_deleted, chunks_deleted;
+	/* query */
+	struct buf q;
+	size_t k;
+	char qrepo[QUEUE_REPO_MAX];
 	struct queue_op op;
 };
 
@@ -109,6 +124,8 @@ struct slot {
 	struct prog prog;
 	struct fetch_client api;        /* ref to commit (one small request) */
 	int have_api;
+	struct index *ix;               /* chunks into the index, or NULL */
+	struct buf chunks;              /* a stored chunks.jsonl read back */
 };
 
 struct svc {
@@ -134,8 +151,9 @@ struct svc {
 	struct msg *tasks, *tasks_tail;
 	pthread_cond_t rcv;
 	int rquit;
-	struct sink rsink;              /* /readyz's view of the sink */
+	struct sink rsink;              /* the reader's sink: /readyz, deletes */
 	int have_rsink;
+	struct index *rix;              /* the reader's index, or NULL */
 	struct loop_timer grace, prune;
 	struct {                        /* loop: open GET .../events streams
 	                                 * (the oldest forgotten when full:
@@ -163,6 +181,7 @@ msg_new(struct svc *s, int task, uint64_t conn)
 	buf_init(&x->body, ANSWER_MAX);
 	buf_init(&x->ws, EVENT_MAX);
 	buf_init(&x->sse, EVENT_MAX);
+	buf_init(&x->q, 64 << 10);
 	return x;
 }
 
@@ -172,6 +191,8 @@ msg_free(struct msg *x)
 	buf_free(&x->body);
 	buf_free(&x->ws);
 	buf_free(&x->sse);
+	buf_free(&x->q);
+	free(x->op.kind == QUEUE_OP_UNLINK ? x->op.in.unlink.pairs : NULL);
 	free(x);
 }
 
@@ -435,9 +456,14 @@ publish(struct svc *s, struct msg *x)
 	if (x->ws.len == 0)
 		return;
 	pubsub_topic(&t[n++], PUBSUB_JOB, x->job, strlen(x->job));
+	/* a job of no project is the default project's, as in the search
+	 * index (the original's clients subscribe to "default") */
 	if (x->project[0])
 		pubsub_topic(&t[n++], PUBSUB_PROJECT, x->project,
 		    strlen(x->project));
+	else
+		pubsub_topic(&t[n++], PUBSUB_PROJECT, INDEX_PROJECT,
+		    strlen(INDEX_PROJECT));
 	pubsub_topic(&t[n++], PUBSUB_ALL, NULL, 0);
 	memset(&ev, 0, sizeof ev);
 	ev.ws = x->ws.p;
@@ -514,6 +540,8 @@ answer_ec(struct msg *x, const struct err_ctx *ec)
 
 /* ================================================ writes */
 
+static void read_post(struct svc *s, struct msg *x);
+
 static void
 kick_workers(struct svc *s)
 {
@@ -575,10 +603,17 @@ write_done(struct queue_op *op)
 		post(x, M_REPLY);
 		return;
 	}
+	if (x->task == T_UNLINK) {
+		/* committed: the objects and chunks no membership holds now
+		 * are deleted on the reader thread, never the writer's */
+		read_post(s, x);
+		return;
+	}
 	jw_init(&w, &x->body);
 	switch (x->task) {
 	case T_SUBMIT:
 	case T_RETRY:
+	case T_HOOK:
 		job_json(&w, &op->out.job, NULL);
 		answer_json(x, op->out.created ? 202 : 200, &w);
 		break;
@@ -845,6 +880,206 @@ read_metrics(struct svc *s, struct queue_reader *r, struct msg *x)
 	x->status = 200;
 }
 
+/* The reader's index (opened on first use; absent file: NULL, 0). */
+static int
+reader_index(struct svc *s, int create, struct err_ctx *ec)
+{
+	struct index_opts o;
+	int e;
+
+	if (s->rix != NULL)
+		return 0;
+	if ((s->rix = calloc(1, sizeof *s->rix)) == NULL)
+		return err_set(ec, ERR_NOMEM, NULL);
+	memset(&o, 0, sizeof o);
+	o.create = create;
+	if ((e = index_open(s->rix, s->c->index, &o, ec)) != 0) {
+		free(s->rix);
+		s->rix = NULL;
+		return e == ERR_NOENT && !create ? 0 : e;
+	}
+	return 0;
+}
+
+/* Delete what (repo, ref) stored: its objects, and its chunks in the
+ * project's index (decision 10: no membership holds it any more). */
+static int
+delete_pair(struct svc *s, struct msg *x, const struct queue_pair *pr,
+    struct err_ctx *ec)
+{
+	static const char *const names[] = { SINK_SUMMARY, SINK_CHUNKS };
+	char owner[QUEUE_REPO_MAX], *slash;
+	const char *ref = strcmp(pr->ref, "HEAD") == 0 ? "" : pr->ref;
+	struct sink_object ob;
+	uint64_t n = 0;
+	int d, e;
+
+	snprintf(owner, sizeof owner, "%s", pr->repo);
+	if ((slash = strchr(owner, '/')) == NULL)
+		return 0;
+	*slash = '\0';
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if ((e = sink_object_init(&ob, owner, slash + 1, ref, names[i],
+		    "", ec)) != 0 ||
+		    (e = sink_delete(&s->rsink, &ob, &d, ec)) != 0)
+			return e;
+		x->objects_deleted += (uint64_t)d;
+	}
+	if ((e = reader_index(s, 0, ec)) != 0)
+		return e;
+	if (s->rix != NULL && (e = index_delete(s->rix, x->fproject,
+	    pr->repo, ref, &n, ec)) != 0)
+		return e;
+	x->chunks_deleted += n;
+	return 0;
+}
+
+/* A round of UNLINK committed: delete its pairs, post the next round or
+ * answer. Returns 1 when x went back to the writer. */
+static int
+read_unlink(struct svc *s, struct msg *x)
+{
+	struct queue_op *op = &x->op;
+	struct err_ctx ec;
+	struct jw w;
+	char m[600];
+
+	x->unlinked += op->out.count;
+	memset(&ec, 0, sizeof ec);
+	for (size_t i = 0; i < op->out.npairs; i++)
+		if (delete_pair(s, x, &op->in.unlink.pairs[i], &ec) != 0) {
+			err_format(&ec, m, sizeof m);
+			answer_error(x, 502, m);
+			return 0;
+		}
+	if (op->out.more) {
+		memset(&op->out, 0, sizeof op->out);
+		queue_post(s->q, op);
+		return 1;
+	}
+	if (x->unlinked == 0) {
+		answer_error(x, 404, "nothing ingested matches");
+		return 0;
+	}
+	jw_init(&w, &x->body);
+	jw_obj(&w);
+	jw_key(&w, "message");
+	jw_str(&w, "GitHub ingested data deleted");
+	jw_key(&w, "project");
+	jw_str(&w, op->in.unlink.project);
+	jw_opt_str(&w, "dataset", op->in.unlink.dataset);
+	jw_opt_str(&w, "repository", op->in.unlink.repo);
+	jw_key(&w, "deleted");
+	jw_int(&w, x->unlinked);
+	jw_key(&w, "objectsDeleted");
+	jw_uint(&w, x->objects_deleted);
+	jw_key(&w, "chunksDeleted");
+	jw_uint(&w, x->chunks_deleted);
+	jw_obj_end(&w);
+	answer_json(x, 200, &w);
+	return 0;
+}
+
+/* A push to a branch other than the default: a job only when that
+ * repository and branch were ingested before (decision 6). Returns 1 when
+ * x went to the writer. */
+static int
+read_hook(struct svc *s, struct queue_reader *r, struct msg *x)
+{
+	struct queue_request *q = &x->op.in.submit;
+	struct queue_key k;
+	struct queue_repo rp;
+	struct err_ctx ec;
+
+	memset(&ec, 0, sizeof ec);
+	if (queue_key_make(&k, q->repo, q->ref, q->default_branch) != 0 ||
+	    queue_repo_get(r, &k, &rp, &ec) != 0) {
+		if (ec.code != 0 && ec.code != ERR_QUEUE_NOT_FOUND) {
+			answer_ec(x, &ec);
+			return 0;
+		}
+		buf_puts(&x->body, "{\"ignored\":\"a push to a branch that "
+		    "was not ingested before\"}");
+		x->status = 202;
+		return 0;
+	}
+	write_post(s, x, QUEUE_OP_SUBMIT);
+	return 1;
+}
+
+struct hits {
+	struct jw *w;
+};
+
+static int
+hit_json(void *ctx, const struct index_hit *h)
+{
+	struct jw *w = ((struct hits *)ctx)->w;
+	char sc[32];
+
+	jw_obj(w);
+	jw_key(w, "repo");
+	jw_str(w, h->repo);
+	jw_key(w, "ref");
+	jw_str(w, h->ref);
+	jw_key(w, "path");
+	jw_str(w, h->path);
+	jw_key(w, "start_line");
+	jw_uint(w, h->start_line);
+	jw_key(w, "end_line");
+	jw_uint(w, h->end_line);
+	jw_key(w, "score");
+	jw_raw(w, sc, (size_t)snprintf(sc, sizeof sc, "%.6g", h->score));
+	jw_key(w, "text");
+	jw_strn(w, h->text, h->text_len);
+	jw_obj_end(w);
+	return jw_error(w);
+}
+
+static void
+read_query(struct svc *s, struct msg *x)
+{
+	struct index_terms *t;
+	struct index_filter f;
+	struct err_ctx ec;
+	struct hits hc;
+	struct jw w;
+	char m[600];
+
+	memset(&ec, 0, sizeof ec);
+	if (reader_index(s, 0, &ec) != 0) {
+		err_format(&ec, m, sizeof m);
+		answer_error(x, 503, m);
+		return;
+	}
+	jw_init(&w, &x->body);
+	jw_obj(&w);
+	jw_key(&w, "results");
+	jw_arr(&w);
+	if (s->rix != NULL) {
+		if ((t = malloc(sizeof *t)) == NULL) {
+			answer_error(x, 503, "out of memory");
+			return;
+		}
+		index_terms(s->rix, x->q.p, x->q.len, t);
+		memset(&f, 0, sizeof f);
+		f.project = x->fproject;
+		f.repo = x->qrepo[0] ? x->qrepo : NULL;
+		hc.w = &w;
+		if (index_query(s->rix, t, &f, x->k, hit_json, &hc, &ec) != 0 &&
+		    ec.code != 0) {
+			free(t);
+			err_format(&ec, m, sizeof m);
+			answer_error(x, 500, m);
+			return;
+		}
+		free(t);
+	}
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	answer_json(x, 200, &w);
+}
+
 static void *
 reader(void *arg)
 {
@@ -873,7 +1108,17 @@ reader(void *arg)
 			err_format(&ec, m, sizeof m);
 			answer_error(x, 503, m);
 		} else {
+			int handed = 0;
 			switch (x->task) {
+			case T_UNLINK:
+				handed = read_unlink(s, x);
+				break;
+			case T_HOOK:
+				handed = read_hook(s, r, x);
+				break;
+			case T_QUERY:
+				read_query(s, x);
+				break;
 			case T_GET:
 			case T_EVENTS:
 				read_get(s, r, x);
@@ -889,12 +1134,19 @@ reader(void *arg)
 				read_metrics(s, r, x);
 				break;
 			}
+			if (handed)
+				continue;
 		}
 		post(x, x->task == T_EVENTS && x->status == 200 ? M_SSE :
 		    M_REPLY);
 	}
 	if (r != NULL)
 		queue_reader_close(r);
+	if (s->rix != NULL) {
+		index_close(s->rix);
+		free(s->rix);
+		s->rix = NULL;
+	}
 	return NULL;
 }
 
@@ -1079,6 +1331,85 @@ resolve(struct slot *w, const struct queue_job *j, char *commit, size_t cap)
 	explicit_bzero(auth, sizeof auth);
 }
 
+/*
+ * A job that stored chunks puts them into its project's index: the stored
+ * chunks.jsonl read back through the sink (what `repodigest index` of the
+ * object would read), one repository in one transaction. A file whose
+ * chunks are unchanged costs reads only (index.h).
+ */
+static int
+index_job(struct slot *w, const struct job_spec *spec, const char *project,
+    struct err_ctx *ec)
+{
+	struct sink_object ob;
+	struct chunkrd rd;
+	struct index_chunk c;
+	struct index_opts o;
+	enum chunkrd_event ev;
+	const uint8_t *p;
+	size_t n, k;
+	int found = 0, in_repo = 0, e;
+
+	if (w->ix == NULL) {
+		if ((w->ix = calloc(1, sizeof *w->ix)) == NULL)
+			return err_set(ec, ERR_NOMEM, NULL);
+		memset(&o, 0, sizeof o);
+		o.create = 1;
+		if ((e = index_open(w->ix, w->s->c->index, &o, ec)) != 0) {
+			free(w->ix);
+			w->ix = NULL;
+			return e;
+		}
+	}
+	if ((e = job_object(w->s->c->jc, spec, RENDER_CHUNKS, &ob, ec)) != 0)
+		return e;
+	buf_reset(&w->chunks);
+	if ((e = sink_get(&w->jw->sink, &ob, &w->chunks, &found, ec)) != 0)
+		return e;
+	if (!found)
+		return err_set(ec, ERR_NOENT, "%s: stored chunks not found",
+		    ob.key);
+	chunkrd_init(&rd);
+	p = w->chunks.p;
+	n = w->chunks.len;
+	e = 0;
+	for (;;) {
+		k = n > 0 ? chunkrd_push(&rd, p, n, &ev) : 0;
+		p += k;
+		n -= k;
+		if (k == 0 && n == 0)
+			ev = chunkrd_end(&rd);
+		if (ev == CHUNKRD_ERROR) {
+			e = err_set(ec, rd.err, "%s: line %llu: %s", ob.key,
+			    (unsigned long long)rd.lineno, rd.detail);
+			break;
+		}
+		if (ev == CHUNKRD_RECORD) {
+			if (!in_repo) {
+				if ((e = index_repo_begin(w->ix, project,
+				    rd.rec.repo, rd.rec.ref, rd.rec.commit,
+				    ec)) != 0)
+					break;
+				in_repo = 1;
+			}
+			index_chunk_of(&c, &rd.rec);
+			if ((e = index_repo_chunk(w->ix, &c, ec)) != 0) {
+				in_repo = 0;    /* rolled back */
+				break;
+			}
+			continue;
+		}
+		if (n == 0)
+			break;
+	}
+	if (e != 0 && in_repo)
+		index_repo_abort(w->ix);
+	else if (e == 0 && in_repo)
+		e = index_repo_end(w->ix, NULL, ec);
+	chunkrd_free(&rd);
+	return e;
+}
+
 static void
 run_one(struct slot *w)
 {
@@ -1129,6 +1460,11 @@ run_one(struct slot *w)
 	h.progress = on_progress;
 	h.stopping = on_stopping;
 	job_run(w->jw, s->c->jc, &spec, &h, &res);
+	if ((res.status == JOB_STORED || res.status == JOB_CACHED) &&
+	    (j.formats & JOB_FORMAT(RENDER_CHUNKS)) &&
+	    index_job(w, &spec, j.project[0] ? j.project : INDEX_PROJECT,
+	    &res.err) != 0)
+		res.status = JOB_FAILED;        /* stored, not searchable */
 end:
 	memset(&w->op, 0, sizeof w->op);
 	if (res.status == JOB_STORED || res.status == JOB_CACHED) {
@@ -1538,8 +1874,10 @@ h_ingest(void *app, struct serve *srv, const struct serve_req *r)
 	}
 	if ((x = msg_or_503(s, srv, T_INGEST, r->id)) == NULL)
 		return;
-	submit_fill(&x->op.in.submit, &in.repo, JOB_FORMAT(RENDER_FULL), 0,
-	    QUEUE_API);
+	/* the original ingested for search: its chunks go into the
+	 * project's index, beside the digest */
+	submit_fill(&x->op.in.submit, &in.repo, JOB_FORMAT(RENDER_FULL) |
+	    JOB_FORMAT(RENDER_CHUNKS), 0, QUEUE_API);
 	snprintf(x->op.in.submit.project, QUEUE_NAME_MAX, "%s", project);
 	snprintf(x->op.in.submit.dataset, QUEUE_NAME_MAX, "%s", in.dataset);
 	snprintf(x->op.in.submit.scope, QUEUE_NAME_MAX, "%s", in.scope);
@@ -1563,6 +1901,186 @@ h_history(void *app, struct serve *srv, const struct serve_req *r)
 		x->filter.project = x->fproject;
 	}
 	read_post(s, x);
+}
+
+static void
+h_ingest_delete(void *app, struct serve *srv, const struct serve_req *r)
+{
+	struct svc *s = app_of(app);
+	struct body_delete d;
+	struct err_ctx e;
+	struct msg *x;
+	char project[BODY_NAME_MAX + 1];
+
+	if (!project_ok(srv, r, project))
+		return;
+	if (body_delete(r->body.p, r->body.n, &d, &e) != 0) {
+		bad_body(srv, r->id, &e);
+		return;
+	}
+	if ((x = msg_or_503(s, srv, T_UNLINK, r->id)) == NULL)
+		return;
+	x->op.kind = QUEUE_OP_UNLINK;
+	if ((x->op.in.unlink.pairs = calloc(QUEUE_UNLINK_BATCH,
+	    sizeof *x->op.in.unlink.pairs)) == NULL) {
+		msg_free(x);
+		serve_reply_error(srv, r->id, 503, "out of memory");
+		return;
+	}
+	x->op.in.unlink.cap = QUEUE_UNLINK_BATCH;
+	snprintf(x->fproject, sizeof x->fproject, "%s", project);
+	snprintf(x->op.in.unlink.project, QUEUE_NAME_MAX, "%s", project);
+	if (d.has_repo)
+		snprintf(x->op.in.unlink.repo, QUEUE_REPO_MAX, "%s/%s",
+		    d.repo.owner, d.repo.repo);
+	else
+		snprintf(x->op.in.unlink.dataset, QUEUE_NAME_MAX, "%s",
+		    d.dataset);
+	write_post(s, x, QUEUE_OP_UNLINK);
+}
+
+/* POST /v1/webhooks/github (decision 6). */
+static void
+h_hook(void *app, struct serve *srv, const struct serve_req *r)
+{
+	struct svc *s = app_of(app);
+	struct slice sig = { NULL, 0 }, evn = { NULL, 0 };
+	struct hook_push push;
+	struct err_ctx e;
+	struct msg *x;
+	struct queue_request *q;
+	int k;
+
+	if (s->c->hook_secret == NULL) {
+		serve_reply_error(srv, r->id, 404, "webhooks are not enabled: "
+		    "set " SVC_WEBHOOK_SECRET_VAR);
+		return;
+	}
+	req_header(r->http, "x-hub-signature-256", &sig);
+	if ((k = hook_verify((const uint8_t *)s->c->hook_secret,
+	    strlen(s->c->hook_secret), r->body.p, r->body.n, sig)) != 0) {
+		serve_reply_error(srv, r->id, 401, err_str(k));
+		return;
+	}
+	req_header(r->http, "x-github-event", &evn);
+	switch (hook_kind(evn)) {
+	case HOOK_PING: {
+		static const char ok[] = "{\"ok\":true,\"event\":\"ping\"}";
+		serve_reply_json(srv, r->id, 200, ok, sizeof ok - 1);
+		return;
+	}
+	case HOOK_PUSH:
+		break;
+	default: {
+		static const char ig[] = "{\"ignored\":\"not a push\"}";
+		serve_reply_json(srv, r->id, 202, ig, sizeof ig - 1);
+		return;
+	}
+	}
+	if (hook_parse_push(r->body.p, r->body.n, &push, &e) != 0) {
+		bad_body(srv, r->id, &e);
+		return;
+	}
+	if (push.tag || push.deleted || !push.branch) {
+		const char *why = push.deleted ? "{\"ignored\":\"a deleted "
+		    "ref\"}" : "{\"ignored\":\"a tag\"}";
+		serve_reply_json(srv, r->id, 202, why, strlen(why));
+		return;
+	}
+	if ((x = msg_or_503(s, srv, T_HOOK, r->id)) == NULL)
+		return;
+	q = &x->op.in.submit;
+	submit_fill(q, &push.repo, JOB_FORMAT(RENDER_FULL), 0, QUEUE_WEBHOOK);
+	snprintf(q->default_branch, sizeof q->default_branch, "%s",
+	    push.default_branch);
+	snprintf(q->commit, sizeof q->commit, "%s", push.after);
+	if (push.default_branch[0] && strcmp(push.repo.ref,
+	    push.default_branch) == 0) {
+		/* the default branch: its objects are the repository's own */
+		q->ref[0] = '\0';
+		write_post(s, x, QUEUE_OP_SUBMIT);
+	} else {
+		read_post(s, x);
+	}
+}
+
+/* {"query", "k", "repo"} (the original's body; /v1 adds "project"). */
+static void
+query_route(struct svc *s, struct serve *srv, const struct serve_req *r,
+    const char *project)
+{
+	struct cJSON *root = body_parse_json(r->body.p, r->body.n), *v;
+	const char *bad = NULL;
+	struct msg *x;
+
+	if (!cJSON_IsObject(root)) {
+		bad = "want one JSON object";
+		goto out;
+	}
+	if ((x = msg_or_503(s, srv, T_QUERY, r->id)) == NULL)
+		goto done;
+	v = cJSON_GetObjectItemCaseSensitive(root, "query");
+	if (!cJSON_IsString(v) || v->valuestring[0] == '\0' ||
+	    buf_puts(&x->q, v->valuestring) != 0) {
+		bad = "query: want a non-empty string (at most 64 KiB)";
+		msg_free(x);
+		goto out;
+	}
+	x->k = 10;
+	v = cJSON_GetObjectItemCaseSensitive(root, "k");
+	if (v != NULL) {
+		if (!cJSON_IsNumber(v) || v->valuedouble < 1 ||
+		    v->valuedouble > INDEX_K_MAX ||
+		    v->valuedouble != (double)(int)v->valuedouble) {
+			bad = "k: want a whole number from 1 to 1000";
+			msg_free(x);
+			goto out;
+		}
+		x->k = (size_t)v->valuedouble;
+	}
+	if (project == NULL) {
+		v = cJSON_GetObjectItemCaseSensitive(root, "project");
+		project = cJSON_IsString(v) ? v->valuestring : INDEX_PROJECT;
+		if (!body_valid_name((const uint8_t *)project,
+		    strlen(project))) {
+			bad = "project: want 1 to 100 of A-Z a-z 0-9 . _ -";
+			msg_free(x);
+			goto out;
+		}
+	}
+	snprintf(x->fproject, sizeof x->fproject, "%s", project);
+	v = cJSON_GetObjectItemCaseSensitive(root, "repo");
+	if (v != NULL) {
+		struct url_github g;
+		if (!cJSON_IsString(v) || body_repo((const uint8_t *)
+		    v->valuestring, strlen(v->valuestring), &g) != 0) {
+			bad = "repo: want owner/name";
+			msg_free(x);
+			goto out;
+		}
+		snprintf(x->qrepo, sizeof x->qrepo, "%s/%s", g.owner, g.repo);
+	}
+	read_post(s, x);
+	goto done;
+out:
+	serve_reply_error(srv, r->id, 400, bad);
+done:
+	cJSON_Delete(root);
+}
+
+static void
+h_query(void *app, struct serve *srv, const struct serve_req *r)
+{
+	char project[BODY_NAME_MAX + 1];
+
+	if (project_ok(srv, r, project))
+		query_route(app_of(app), srv, r, project);
+}
+
+static void
+h_query_v1(void *app, struct serve *srv, const struct serve_req *r)
+{
+	query_route(app_of(app), srv, r, NULL);
 }
 
 static void
@@ -1632,6 +2150,13 @@ static const struct route routes[] = {
 	{ "POST", "/projects/{project}/ingest/github", SERVE_JSON, 64 << 10,
 	    H(h_ingest) },
 	{ "GET", "/projects/{project}/ingest/history", 0, 0, H(h_history) },
+	{ "DELETE", "/projects/{project}/ingest/github", SERVE_JSON, 64 << 10,
+	    H(h_ingest_delete) },
+	{ "POST", "/projects/{project}/query", SERVE_JSON, 64 << 10,
+	    H(h_query) },
+	{ "POST", "/v1/query", SERVE_JSON, 64 << 10, H(h_query_v1) },
+	{ "POST", "/v1/webhooks/github", SERVE_OPEN | SERVE_JSON, 4 << 20,
+	    H(h_hook) },
 	{ "GET", "/ws", SERVE_WS | SERVE_QUERY_TOKEN, 0, H(h_ws) },
 };
 
@@ -1878,6 +2403,7 @@ svc_run(const struct svc_config *c)
 		w->idx = i;
 		pthread_cond_init(&w->cv, NULL);
 		cancel_init(&w->cancel, &s->shutdown);
+		buf_init(&w->chunks, CHUNKS_MAX);
 		memset(&ec, 0, sizeof ec);
 		if ((w->jw = calloc(1, sizeof *w->jw)) == NULL ||
 		    job_worker_init(w->jw, c->out, &c->net, 0, c->fo, seed,
@@ -1960,6 +2486,11 @@ out_workers:
 		}
 		if (s->slots[i].have_api)
 			fetch_free(&s->slots[i].api);
+		if (s->slots[i].ix != NULL) {
+			index_close(s->slots[i].ix);
+			free(s->slots[i].ix);
+		}
+		buf_free(&s->slots[i].chunks);
 		pthread_cond_destroy(&s->slots[i].cv);
 	}
 	free(s->slots);

@@ -329,7 +329,8 @@ fuzz: setup
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} ./scripts/fuzz $(FUZZERS)
 
 bench: setup
-	$(MAKE) --no-print-directory build/repodigest build/musl/itests/zfloor
+	$(MAKE) --no-print-directory build/repodigest build/musl/itests/zfloor \
+	    build/musl/itests/serve_probe build/musl/itests/serve_load
 	SHARED=$(SHARED) ./scripts/bench
 
 install: build/repodigest

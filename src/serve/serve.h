@@ -238,6 +238,16 @@ int serve_send(struct serve *s, uint64_t id, const struct serve_event *ev);
  * stream's end; the connection closes once its output is written. */
 void serve_close(struct serve *s, uint64_t id, int code, const char *reason);
 
+/*
+ * Apply a WebSocket client's message (body.h's body_sub: {"action":
+ * "subscribe" | "unsubscribe", "project", "jobId", "topics"}) to stream id:
+ * the job's topic when jobId is given, else the project's ("all" or none:
+ * every job); then answer it with {"type": "subscribed" | "unsubscribed"}
+ * or {"type": "error", "message"} (a bad message, a binary one, a cap).
+ */
+void serve_ws_subscribe(struct serve *s, uint64_t id,
+    const struct serve_ws_ev *ev);
+
 /* Counters for /metrics. */
 void serve_stats(const struct serve *s, struct serve_stats *st);
 size_t serve_subscribers(const struct serve *s);

@@ -547,53 +547,9 @@ h_hook(void *app, struct serve *s, const struct serve_req *r)
 static void
 h_ws(void *app, struct serve *s, uint64_t id, const struct serve_ws_ev *ev)
 {
-	struct body_sub sub;
-	struct err_ctx e;
-	struct pubsub_topic t;
-	struct buf b;
-	struct jw w;
-	struct serve_event out;
-
 	(void)app;
-	if (ev->type != SERVE_WS_MESSAGE)
-		return;
-	buf_init(&b, 4096);
-	jw_init(&w, &b);
-	jw_obj(&w);
-	if (ev->binary || body_sub(ev->msg, ev->n, &sub, &e) != 0) {
-		if (ev->binary)
-			err_set(&e, ERR_BODY_JSON, "binary message");
-		jw_key(&w, "type");
-		jw_str(&w, "error");
-		jw_key(&w, "message");
-		jw_str(&w, e.detail);
-	} else {
-		int r = 0;
-		if (sub.job[0])
-			pubsub_topic(&t, PUBSUB_JOB, sub.job, strlen(sub.job));
-		else if (sub.project[0] && strcmp(sub.project, "all") != 0)
-			pubsub_topic(&t, PUBSUB_PROJECT, sub.project,
-			    strlen(sub.project));
-		else
-			pubsub_topic(&t, PUBSUB_ALL, NULL, 0);
-		if (sub.subscribe)
-			r = serve_subscribe(s, id, &t);
-		else
-			serve_unsubscribe(s, id, &t);
-		jw_key(&w, "type");
-		jw_str(&w, r == 0 ? (sub.subscribe ? "subscribed" :
-		    "unsubscribed") : "error");
-		if (r != 0) {
-			jw_key(&w, "message");
-			jw_str(&w, err_str(r));
-		}
-	}
-	jw_obj_end(&w);
-	memset(&out, 0, sizeof out);
-	out.ws = b.p;
-	out.ws_n = b.len;
-	serve_send(s, id, &out);
-	buf_free(&b);
+	if (ev->type == SERVE_WS_MESSAGE)
+		serve_ws_subscribe(s, id, ev);
 }
 
 static void

@@ -23,25 +23,10 @@ import sys
 import threading
 import time
 
+import serve_client
+from serve_client import bad, check, ok  # the same ok/bad lines and count
+
 PORT = 0
-FAILS = 0
-
-
-def ok(name):
-    print("ok " + name, flush=True)
-
-
-def bad(name, why):
-    global FAILS
-    FAILS += 1
-    print("bad %s: %s" % (name, why), flush=True)
-
-
-def check(name, cond, why=""):
-    if cond:
-        ok(name)
-    else:
-        bad(name, why)
 
 
 def request(method, path, body=None, token=None, timeout=10):
@@ -203,7 +188,7 @@ def main():
     cmd, PORT = sys.argv[1], int(sys.argv[2])
     {"ws": cmd_ws, "burst": cmd_burst, "idle": cmd_idle,
      "badframes": cmd_badframes}[cmd](sys.argv[3:])
-    sys.exit(1 if FAILS else 0)
+    sys.exit(1 if serve_client.FAILS else 0)
 
 
 if __name__ == "__main__":

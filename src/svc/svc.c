@@ -23,7 +23,6 @@
 #include "auth.h"
 #include "body.h"
 #include "buf.h"
-#include "cJSON.h"
 #include "cancel.h"
 #include "chunkread.h"
 #include "hook.h"
@@ -2004,68 +2003,29 @@ h_hook(void *app, struct serve *srv, const struct serve_req *r)
 	}
 }
 
-/* {"query", "k", "repo"} (the original's body; /v1 adds "project"). */
+/* A query route: the body (body.h), then the reader thread. */
 static void
 query_route(struct svc *s, struct serve *srv, const struct serve_req *r,
     const char *project)
 {
-	struct cJSON *root = body_parse_json(r->body.p, r->body.n), *v;
-	const char *bad = NULL;
+	struct body_query bq;
+	struct err_ctx e;
 	struct msg *x;
 
-	if (!cJSON_IsObject(root)) {
-		bad = "want one JSON object";
-		goto out;
+	if (body_query(r->body.p, r->body.n, &bq, &e) != 0) {
+		bad_body(srv, r->id, &e);
+		return;
 	}
 	if ((x = msg_or_503(s, srv, T_QUERY, r->id)) == NULL)
-		goto done;
-	v = cJSON_GetObjectItemCaseSensitive(root, "query");
-	if (!cJSON_IsString(v) || v->valuestring[0] == '\0' ||
-	    buf_puts(&x->q, v->valuestring) != 0) {
-		bad = "query: want a non-empty string (at most 64 KiB)";
-		msg_free(x);
-		goto out;
-	}
-	x->k = 10;
-	v = cJSON_GetObjectItemCaseSensitive(root, "k");
-	if (v != NULL) {
-		if (!cJSON_IsNumber(v) || v->valuedouble < 1 ||
-		    v->valuedouble > INDEX_K_MAX ||
-		    v->valuedouble != (double)(int)v->valuedouble) {
-			bad = "k: want a whole number from 1 to 1000";
-			msg_free(x);
-			goto out;
-		}
-		x->k = (size_t)v->valuedouble;
-	}
-	if (project == NULL) {
-		v = cJSON_GetObjectItemCaseSensitive(root, "project");
-		project = cJSON_IsString(v) ? v->valuestring : INDEX_PROJECT;
-		if (!body_valid_name((const uint8_t *)project,
-		    strlen(project))) {
-			bad = "project: want 1 to 100 of A-Z a-z 0-9 . _ -";
-			msg_free(x);
-			goto out;
-		}
-	}
-	snprintf(x->fproject, sizeof x->fproject, "%s", project);
-	v = cJSON_GetObjectItemCaseSensitive(root, "repo");
-	if (v != NULL) {
-		struct url_github g;
-		if (!cJSON_IsString(v) || body_repo((const uint8_t *)
-		    v->valuestring, strlen(v->valuestring), &g) != 0) {
-			bad = "repo: want owner/name";
-			msg_free(x);
-			goto out;
-		}
-		snprintf(x->qrepo, sizeof x->qrepo, "%s/%s", g.owner, g.repo);
-	}
+		return;
+	buf_puts(&x->q, bq.query);
+	x->k = bq.k;
+	snprintf(x->fproject, sizeof x->fproject, "%s", project != NULL ?
+	    project : bq.project[0] ? bq.project : INDEX_PROJECT);
+	if (bq.has_repo)
+		snprintf(x->qrepo, sizeof x->qrepo, "%s/%s", bq.repo.owner,
+		    bq.repo.repo);
 	read_post(s, x);
-	goto done;
-out:
-	serve_reply_error(srv, r->id, 400, bad);
-done:
-	cJSON_Delete(root);
 }
 
 static void

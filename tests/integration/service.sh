@@ -21,6 +21,8 @@
 #     the mirror slow so none finishes: exactly 20 jobs
 #   - SIGKILL mid-job: after a restart the job completes (attempt 2), its
 #     object stored once; SIGTERM: exit 0
+#   - into radosgw (when $SHARED has its script): objects stored, /readyz,
+#     DELETE through signed S3 DELETEs, a wrong secret makes /readyz 503
 # Usage: service.sh BINARY (tests/run runs it for the musl and ASan builds).
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
@@ -37,7 +39,8 @@ fi
 . "$W/nginx.env"
 FEED=$SHARED/feeds/sample-repos.json
 if [ -f "$FEED" ]; then
-	scripts/make-mirror "$FEED" "$NGINX_WWW/mirror" >"$W/mm.log" 2>&1 ||
+	# the project's own files (the queries below search for their words)
+	MIRROR_FIXTURES=project scripts/make-mirror "$FEED" "$NGINX_WWW/mirror" >"$W/mm.log" 2>&1 ||
 		{ bad "make-mirror: $(tail -3 "$W/mm.log")"; finish; exit 1; }
 else
 	# a clone without the team's data: a mirror of this tree
@@ -376,5 +379,54 @@ n=$(find "$W/outd" -name summary.txt | wc -l)
 out=$(sqlite3 "$W/d.db" "select outcome from attempts where job_id = '$KID' order by n" 2>&1 | tr '\n' ' ')
 [ "$out" = "interrupted completed " ] && ok || bad "sigkill: attempts: $out"
 stop "$PID" d2
+
+# ------------------------------------------------------------ into radosgw
+if [ ! -x "$SHARED/scripts/s3-server" ]; then
+	echo "skip: jobs into radosgw (needs $SHARED/scripts/s3-server)"
+	finish; exit $?
+fi
+. tests/integration/s3srv.inc
+. scripts/hermetic-env.inc
+hermetic_env
+trap 's3srv_stop; cleanup' EXIT
+if ! "$S3SRV" install >"$W/install.log" 2>&1 || ! scripts/setup python3-boto3 >"$W/setup3.log" 2>&1 ||
+    ! S3_SERVER_TTL=300 "$S3SRV" start "$W/s3" >"$W/s3.env" 2>"$W/s3.err"; then
+	bad "radosgw: $(tail -3 "$W/install.log" "$W/s3.err")"; finish; exit 1
+fi
+. "$W/s3.env"
+s3ls() { # mb BUCKET | ls BUCKET: boto3 (tests/integration/s3client.py)
+	S3_ENDPOINT=$S3_ENDPOINT S3_ACCESS_KEY=$S3_ACCESS_KEY S3_SECRET_KEY=$S3_SECRET_KEY S3_REGION=$S3_REGION \
+	PYTHONPATH=$PWD/tests/integration timeout 60 $PY -c '
+import sys, s3client
+c = s3client.client()
+if sys.argv[1] == "mb":
+    c.create_bucket(Bucket=sys.argv[2])
+else:
+    for p in c.get_paginator("list_objects_v2").paginate(Bucket=sys.argv[2]):
+        for o in p.get("Contents", []): print(o["Key"])
+' "$@"
+}
+s3ls mb svc >"$W/mb.log" 2>&1 && ok || bad "make bucket: $(tail -2 "$W/mb.log")"
+REPO3=burst/r1
+R2_ENDPOINT=$S3_ENDPOINT R2_ACCESS_KEY=$S3_ACCESS_KEY R2_SECRET_KEY=$S3_SECRET_KEY REPODIGEST_S3_REGION=$S3_REGION \
+    start s --db "$W/s.db" --out s3://svc $FILE -j 2 || { finish; exit 1; }
+S=$PID
+expect "s3: readyz" 200 '"status":"ready"' "$U/readyz"
+expect "s3: ingest" 202 '"dataset":"dss"' --json "{\"repo\":\"$REPO3\",\"dataset\":\"dss\"}" "$U/projects/ps/ingest/github"
+wait_job "s3: job completes" "$(jf "$W/body" jobId)" completed
+keys=$(s3ls ls svc | sort | tr '\n' ' ')
+[ "$keys" = "gitingest/$REPO3/chunks.jsonl gitingest/$REPO3/summary.txt " ] && ok || bad "s3: objects: $keys"
+expect "s3: query" 200 '"results":\[{"repo":"burst/r1"' --json '{"query":"tar archive","k":2}' "$U/projects/ps/query"
+expect "s3: delete" 200 '"deleted":1,"objectsDeleted":2,"chunksDeleted":[1-9]' -X DELETE --json '{"dataset":"dss"}' "$U/projects/ps/ingest/github"
+keys=$(s3ls ls svc | tr '\n' ' ')
+[ -z "$keys" ] && ok || bad "s3: left after the delete: $keys"
+expect "s3: delete again" 404 'nothing ingested' -X DELETE --json '{"dataset":"dss"}' "$U/projects/ps/ingest/github"
+grep -q -- "$S3_SECRET_KEY" "$W/s.log" && bad "s3: the secret key in the log" || ok
+stop "$S" s
+# wrong credentials: the service starts (no request at start) and is not ready
+R2_ENDPOINT=$S3_ENDPOINT R2_ACCESS_KEY=$S3_ACCESS_KEY R2_SECRET_KEY="x$S3_SECRET_KEY" REPODIGEST_S3_REGION=$S3_REGION \
+    start s2 --db "$W/s2.db" --out s3://svc $FILE -j 1 || { finish; exit 1; }
+expect "s3: readyz with a wrong secret" 503 'SignatureDoesNotMatch\|403' "$U/readyz"
+stop "$PID" s2
 
 finish

@@ -588,8 +588,11 @@ write_done(struct queue_op *op)
 	struct jw w;
 
 	if (x->task == T_PRUNE) {
-		if (op->out.ec.code == 0 && op->out.more &&
-		    !s->stopping) {
+		int stop;
+		pthread_mutex_lock(&s->mu);
+		stop = s->stopping;
+		pthread_mutex_unlock(&s->mu);
+		if (op->out.ec.code == 0 && op->out.more && !stop) {
 			memset(&op->out, 0, sizeof op->out);
 			queue_post(s->q, op);
 			return;
@@ -2218,8 +2221,8 @@ fail(struct svc *s, const char *what, const struct err_ctx *ec)
 
 	(void)s;
 	err_format(ec, m, sizeof m);
-	fprintf(stderr, "repodigest serve: %s%s%s\n", what, m[0] ? ": " : "",
-	    m);
+	fprintf(stderr, "repodigest serve: %s%s%s\n", what,
+	    what[0] && m[0] ? ": " : "", m);
 	return 1;
 }
 

@@ -164,6 +164,11 @@ SECRET=hook-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 REPODIGEST_WEBHOOK_SECRET=$SECRET start a --db "$DB" --out "$OUT" $FILE -j 2 || { finish; exit 1; }
 A=$PID
 grep -q '"No REPODIGEST_API_TOKEN set' "$W/a.log" && ok || bad "no warning about the missing token"
+expect_fail "a second server on the same table" 1 "^repodigest serve: $DB: database in use by another repodigest process" \
+    "$B" serve --listen 127.0.0.1:0 --db "$DB" --out "$OUT"
+printf 'not a database, just text\n' >"$W/text.db"
+expect_fail "a file that is not a table" 1 "^repodigest serve: $W/text.db: " \
+    "$B" serve --listen 127.0.0.1:0 --db "$W/text.db" --out "$OUT"
 expect "healthz" 200 '"status":"ok"' "$U/healthz"
 expect "readyz" 200 '"status":"ready"' "$U/readyz"
 expect "job: posted" 202 '"status":"queued","repository":"SampleAgency/hello-world","ref":"HEAD","formats":\["full","chunks"\]' \

@@ -202,6 +202,13 @@ int serve_reply_json(struct serve *s, uint64_t id, int status,
 int serve_reply_error(struct serve *s, uint64_t id, int status,
     const char *message);
 
+/* A request body refused (body.h, hook.h): 400 with e's one-line detail
+ * (else the code's words) as the message. */
+int serve_reply_refused(struct serve *s, uint64_t id, const struct err_ctx *e);
+
+/* A handler for GET /healthz: 200 {"status": "ok"} while the loop runs. */
+void serve_health(void *app, struct serve *s, const struct serve_req *r);
+
 /* The JSON error body serve_reply_error() sends, into b (for callers that
  * add fields or fields of their own). */
 int serve_error_json(struct buf *b, int status, const char *message);

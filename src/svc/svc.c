@@ -1602,14 +1602,6 @@ app_of(void *app)
 	return app;
 }
 
-/* A refused body: its one line (body.h) is the message. */
-static void
-bad_body(struct serve *srv, uint64_t id, const struct err_ctx *e)
-{
-	serve_reply_error(srv, id, 400, e->detail[0] ? e->detail :
-	    err_str(e->code));
-}
-
 static struct msg *
 msg_or_503(struct svc *s, struct serve *srv, int task, uint64_t id)
 {
@@ -1634,15 +1626,6 @@ id_ok(struct serve *srv, const struct serve_req *r, char *out)
 	memcpy(out, c->p, c->n);
 	out[c->n] = '\0';
 	return 1;
-}
-
-static void
-h_health(void *app, struct serve *srv, const struct serve_req *r)
-{
-	static const char ok[] = "{\"status\":\"ok\"}";
-
-	(void)app;
-	serve_reply_json(srv, r->id, 200, ok, sizeof ok - 1);
 }
 
 static void
@@ -1688,7 +1671,7 @@ h_job_post(void *app, struct serve *srv, const struct serve_req *r)
 	struct msg *x;
 
 	if (body_job(r->body.p, r->body.n, &j, &e) != 0) {
-		bad_body(srv, r->id, &e);
+		serve_reply_refused(srv, r->id, &e);
 		return;
 	}
 	if ((x = msg_or_503(s, srv, T_SUBMIT, r->id)) == NULL)
@@ -1871,7 +1854,7 @@ h_ingest(void *app, struct serve *srv, const struct serve_req *r)
 	if (!project_ok(srv, r, project))
 		return;
 	if (body_ingest(r->body.p, r->body.n, &in, &e) != 0) {
-		bad_body(srv, r->id, &e);
+		serve_reply_refused(srv, r->id, &e);
 		return;
 	}
 	if ((x = msg_or_503(s, srv, T_INGEST, r->id)) == NULL)
@@ -1917,7 +1900,7 @@ h_ingest_delete(void *app, struct serve *srv, const struct serve_req *r)
 	if (!project_ok(srv, r, project))
 		return;
 	if (body_delete(r->body.p, r->body.n, &d, &e) != 0) {
-		bad_body(srv, r->id, &e);
+		serve_reply_refused(srv, r->id, &e);
 		return;
 	}
 	if ((x = msg_or_503(s, srv, T_UNLINK, r->id)) == NULL)
@@ -1980,7 +1963,7 @@ h_hook(void *app, struct serve *srv, const struct serve_req *r)
 	}
 	}
 	if (hook_parse_push(r->body.p, r->body.n, &push, &e) != 0) {
-		bad_body(srv, r->id, &e);
+		serve_reply_refused(srv, r->id, &e);
 		return;
 	}
 	if (push.tag || push.deleted || !push.branch) {
@@ -2016,7 +1999,7 @@ query_route(struct svc *s, struct serve *srv, const struct serve_req *r,
 	struct msg *x;
 
 	if (body_query(r->body.p, r->body.n, &bq, &e) != 0) {
-		bad_body(srv, r->id, &e);
+		serve_reply_refused(srv, r->id, &e);
 		return;
 	}
 	if ((x = msg_or_503(s, srv, T_QUERY, r->id)) == NULL)
@@ -2056,7 +2039,7 @@ h_ws(void *app, struct serve *srv, uint64_t id, const struct serve_ws_ev *ev)
 
 #define H(f) ((void *)(f))
 static const struct route routes[] = {
-	{ "GET", "/healthz", SERVE_OPEN, 0, H(h_health) },
+	{ "GET", "/healthz", SERVE_OPEN, 0, H(serve_health) },
 	{ "GET", "/readyz", SERVE_OPEN, 0, H(h_ready) },
 	{ "GET", "/metrics", 0, 0, H(h_metrics) },
 	{ "POST", "/v1/jobs", SERVE_JSON, 64 << 10, H(h_job_post) },

@@ -133,18 +133,6 @@ fi
 scripts/setup python3-boto3 >/dev/null 2>&1 || { bad "setup python3-boto3"; finish; exit 1; }
 S3_SERVER_TTL=300 "$S3SRV" start "$W/s3" >"$W/s3.env" 2>"$W/s3.err" || { bad "s3-server: $(tail -3 "$W/s3.err")"; finish; exit 1; }
 . "$W/s3.env"
-s3ls() { # BUCKET: the keys, one a line (Debian's boto3, tests/integration/s3client.py); creates BUCKET with "mb"
-	S3_ENDPOINT=$S3_ENDPOINT S3_ACCESS_KEY=$S3_ACCESS_KEY S3_SECRET_KEY=$S3_SECRET_KEY S3_REGION=$S3_REGION \
-	PYTHONPATH=$PWD/tests/integration timeout 60 /usr/bin/python3 -c '
-import sys, s3client
-c = s3client.client()
-if sys.argv[1] == "mb":
-    c.create_bucket(Bucket=sys.argv[2])
-else:
-    for p in c.get_paginator("list_objects_v2").paginate(Bucket=sys.argv[2]):
-        for o in p.get("Contents", []): print(o["Key"])
-' "$@"
-}
 want=$(cd "$D/mirror" && find . -name '*.tar.gz' | sed 's|^\./|gitingest/|; s|\.tar\.gz$|/summary.txt|' | sort)
 for who in "65534 65534" "1000123 0"; do
 	set -- $who

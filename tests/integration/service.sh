@@ -399,18 +399,6 @@ if ! "$S3SRV" install >"$W/install.log" 2>&1 || ! scripts/setup python3-boto3 >"
 	bad "radosgw: $(tail -3 "$W/install.log" "$W/s3.err")"; finish; exit 1
 fi
 . "$W/s3.env"
-s3ls() { # mb BUCKET | ls BUCKET: boto3 (tests/integration/s3client.py)
-	S3_ENDPOINT=$S3_ENDPOINT S3_ACCESS_KEY=$S3_ACCESS_KEY S3_SECRET_KEY=$S3_SECRET_KEY S3_REGION=$S3_REGION \
-	PYTHONPATH=$PWD/tests/integration timeout 60 $PY -c '
-import sys, s3client
-c = s3client.client()
-if sys.argv[1] == "mb":
-    c.create_bucket(Bucket=sys.argv[2])
-else:
-    for p in c.get_paginator("list_objects_v2").paginate(Bucket=sys.argv[2]):
-        for o in p.get("Contents", []): print(o["Key"])
-' "$@"
-}
 s3ls mb svc >"$W/mb.log" 2>&1 && ok || bad "make bucket: $(tail -2 "$W/mb.log")"
 REPO3=burst/r1
 R2_ENDPOINT=$S3_ENDPOINT R2_ACCESS_KEY=$S3_ACCESS_KEY R2_SECRET_KEY=$S3_SECRET_KEY REPODIGEST_S3_REGION=$S3_REGION \

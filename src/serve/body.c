@@ -282,7 +282,8 @@ int
 body_job(const uint8_t *p, size_t n, struct body_job *j, struct err_ctx *e)
 {
 	static const char *const known[] = { "repo", "ref", "formats",
-	    "priority", NULL };
+	    "priority", "index", NULL };
+	const cJSON *v;
 	cJSON *root;
 	int r;
 
@@ -295,6 +296,15 @@ body_job(const uint8_t *p, size_t n, struct body_job *j, struct err_ctx *e)
 	    (r = ref_field(root, "ref", &j->repo, e)) == 0 &&
 	    (r = formats_field(root, &j->formats, e)) == 0)
 		r = priority_field(root, &j->priority, e);
+	/* "index": true: searchable, so its chunks are made too */
+	v = cJSON_GetObjectItemCaseSensitive(root, "index");
+	if (r == 0 && v != NULL && !cJSON_IsNull(v)) {
+		if (!cJSON_IsBool(v))
+			r = err_set(e, ERR_BODY_FIELD, "index: want true or "
+			    "false");
+		else if (cJSON_IsTrue(v))
+			j->formats |= JOB_FORMAT(RENDER_CHUNKS);
+	}
 	cJSON_Delete(root);
 	return r;
 }

@@ -26,7 +26,8 @@
 
 #define BODY_PRIORITY_MAX 1000  /* |priority| */
 
-/* POST /v1/jobs {"repo", "ref", "formats", "priority"} */
+/* POST /v1/jobs {"repo", "ref", "formats", "priority", "index"} ("index":
+ * true adds chunks to the formats: a job with chunks is indexed) */
 struct body_job {
 	struct url_github repo;         /* repo.ref: "ref", or from "repo" */
 	unsigned formats;               /* JOB_FORMAT() bits (job.h) of

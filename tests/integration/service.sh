@@ -191,6 +191,9 @@ expect "job: by commit again" 202 "\"ref\":\"$COMMIT\"" --json "{\"repo\":\"$REP
 wait_job "job: by commit, again" "$(jf "$W/body" jobId)" completed
 [ "$(jf "$W/job" result.cached)" = true ] && ok || bad "job: by commit, again, not cached: $(head -c 400 "$W/job")"
 [ -s "$OUT/gitingest/$REPO/@$COMMIT/summary.txt" ] && ok || bad "job: by commit: not under @COMMIT"
+expect "job: index true adds chunks" 202 '"formats":\["full","chunks"\]' --json "{\"repo\":\"$REPO\",\"ref\":\"$COMMIT\",\"index\":true}" "$U/v1/jobs"
+wait_job "job: index true" "$(jf "$W/body" jobId)" completed
+expect "job: index not a boolean" 400 'index: want true or false' --json '{"repo":"o/r","index":1}' "$U/v1/jobs"
 expect "job: bad repo" 400 '"message":"repo: ' --json '{"repo":"not a repo"}' "$U/v1/jobs"
 expect "job: unknown field" 400 'formt: unknown field' --json '{"repo":"o/r","formt":["full"]}' "$U/v1/jobs"
 expect "job: not JSON" 400 'want one JSON object' --json '{"repo":' "$U/v1/jobs"
@@ -212,20 +215,20 @@ expect "retry of a completed job: 409" 409 'conflict' -X POST "$U/v1/jobs/$ID/re
 # the list: newest first, filters, paging
 expect "list" 200 '"jobs":\[' "$U/v1/jobs"
 n=$($PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["jobs"]))' "$W/body")
-[ "$n" = 5 ] && ok || bad "list: $n jobs, want 5"
+[ "$n" = 6 ] && ok || bad "list: $n jobs, want 6"
 expect "list: status" 200 '"jobs":\[' "$U/v1/jobs?status=failed"
 [ "$(grep -o '"status":"[a-z]*"' "$W/body" | sort -u)" = '"status":"failed"' ] && ok || bad "list: status filter: $(head -c 300 "$W/body")"
 expect "list: repo" 200 '"jobs":\[' "$U/v1/jobs?repo=nobody/MISSING"
 [ "$(grep -o '"jobId"' "$W/body" | wc -l)" = 2 ] && ok || bad "list: repo filter: $(head -c 300 "$W/body")"
-expect "list: page 1" 200 '"next":[0-9]' "$U/v1/jobs?limit=3"
+expect "list: page 1" 200 '"next":[0-9]' "$U/v1/jobs?limit=4"
 NEXT=$(jf "$W/body" next)
-expect "list: page 2" 200 '"next":null' "$U/v1/jobs?limit=3&before=$NEXT"
+expect "list: page 2" 200 '"next":null' "$U/v1/jobs?limit=4&before=$NEXT"
 [ "$(grep -o '"jobId"' "$W/body" | wc -l)" = 2 ] && ok || bad "list: page 2: $(head -c 300 "$W/body")"
 expect "list: bad status" 400 'status: want' "$U/v1/jobs?status=done"
 expect "list: bad limit" 400 'limit: want' "$U/v1/jobs?limit=0"
 # the table as operators read it, while the server runs
 out=$(sqlite3 "$DB" 'select state, count(*) from jobs group by 1 order by 1' 2>&1)
-[ "$out" = "$(printf 'completed|3\nfailed|2')" ] && ok || bad "sqlite3: $out"
+[ "$out" = "$(printf 'completed|4\nfailed|2')" ] && ok || bad "sqlite3: $out"
 
 # ------------------------------------------------------------ the original routes
 expect "ingest" 202 '"status":"queued","message":"GitHub ingest job queued","project":"p1","dataset":"ds1","repository":"SampleAgency/hello-world","branch":"HEAD","scope":"project"' \
@@ -235,7 +238,7 @@ expect "history" 200 '"source":"github","project":"p1","dataset":"ds1","scope":"
 grep -q '"summary":"SampleAgency/hello-world (HEAD)"' "$W/body" && ok || bad "history: summary: $(head -c 300 "$W/body")"
 [ "$(grep -o '"id"' "$W/body" | wc -l)" = 1 ] && ok || bad "history: one project's: $(head -c 300 "$W/body")"
 expect "history: all" 200 '"status":"failed"' "$U/projects/all/ingest/history"
-[ "$(grep -o '"id"' "$W/body" | wc -l)" = 6 ] && ok || bad "history: all: $(head -c 300 "$W/body")"
+[ "$(grep -o '"id"' "$W/body" | wc -l)" = 7 ] && ok || bad "history: all: $(head -c 300 "$W/body")"
 expect "ingest: bad project" 400 'project: want' --json "{\"repo\":\"$REPO\"}" "$U/projects/a%20b/ingest/github"
 
 # DELETE by dataset: the objects and the index chunks no membership holds

@@ -148,7 +148,7 @@
 	X(ERR_TLS_CA_NONE,   ERR_PERM,  "no certificates in CA file") \
 	X(ERR_TLS_CA_LIMIT,  ERR_PERM,  "too many CA certificates") \
 	/* proxies (HTTPS_PROXY, HTTP_PROXY) */ \
-	X(ERR_PROXY_URL,     ERR_PERM,  "malformed proxy URL (want http://[user:pass@]host[:port])") \
+	X(ERR_PROXY_URL,     ERR_PERM,  "malformed proxy URL (want http://HOST[:PORT], optionally USER:PASS@HOST)") \
 	X(ERR_PROXY_SCHEME,  ERR_PERM,  "unsupported proxy scheme (http:// only)") \
 	X(ERR_PROXY_AUTH,    ERR_PERM,  "proxy authentication required or refused") \
 	X(ERR_PROXY_DENIED,  ERR_PERM,  "proxy refused the tunnel") \

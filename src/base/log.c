@@ -1,6 +1,7 @@
 /*
  * log.c - JSON-lines and text log lines with redaction. See log.h.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,29 +107,29 @@ put_raw(const struct log *l, const char *s, size_t n, int json)
 }
 
 /*
- * put_raw() with every URL in s passed through url_redact(): a URL's
- * userinfo and query never reach a log line, whoever built the message or
- * value. A URL is the word around a "://", between white space, quotes or
- * angle brackets (none of which a URL holds: RFC 3986 appendix C), less the
+ * Every URL in s, found and redacted: emit(ctx, p, n) gets the text between
+ * URLs as it is and each URL through url_redact(), so a URL's userinfo and
+ * query never reach a log or error line, whoever built the message. A URL
+ * is the word around a "://", between white space, quotes or angle
+ * brackets (none of which a URL holds: RFC 3986 appendix C), less the
  * punctuation that ends a word in prose (":,;.)": at worst a query's last
- * byte is shown, when it is one of those); a word
- * longer than URL_MAX is shown redacted up to there and cut, so that no
- * query past the cut slips through.
+ * byte is shown, when it is one of those); a word longer than URL_MAX is
+ * shown redacted up to there and cut, so that no query past the cut slips
+ * through.
  */
 static void
-put_str(const struct log *l, const char *s, int json)
+each_redacted(const char *s, void (*emit)(void *ctx, const char *p, size_t n),
+    void *ctx)
 {
 	static const char delim[] = " \t\r\n\"'<>";
 	char url[URL_MAX + 1], red[URL_MAX + 8];
 	const char *at, *b;
 	size_t n;
 
-	if (json)
-		fputc('"', l->f);
 	while (s != NULL && (at = strstr(s, "://")) != NULL) {
 		for (b = at; b > s && strchr(delim, b[-1]) == NULL; b--)
 			;
-		put_raw(l, s, (size_t)(b - s), json);
+		emit(ctx, s, (size_t)(b - s));
 		n = strcspn(b, delim);
 		/* punctuation a message puts right after a URL ("URL: cause",
 		 * "(via URL)") is not the URL's: redacting it with a query
@@ -137,13 +138,103 @@ put_str(const struct log *l, const char *s, int json)
 			n--;
 		snprintf(url, sizeof url, "%.*s", (int)n, b);
 		url_redact(url, red, sizeof red);
-		put_raw(l, red, strlen(red), json);
+		emit(ctx, red, strlen(red));
 		s = b + n;
 	}
 	if (s != NULL)
-		put_raw(l, s, strlen(s), json);
+		emit(ctx, s, strlen(s));
+}
+
+struct put_ctx {
+	const struct log *l;
+	int json;
+};
+
+static void
+put_piece(void *ctx, const char *p, size_t n)
+{
+	const struct put_ctx *pc = ctx;
+
+	put_raw(pc->l, p, n, pc->json);
+}
+
+/* put_raw() with every URL in s redacted (each_redacted). */
+static void
+put_str(const struct log *l, const char *s, int json)
+{
+	struct put_ctx pc = { l, json };
+
 	if (json)
 		fputc('"', l->f);
+	each_redacted(s, put_piece, &pc);
+	if (json)
+		fputc('"', l->f);
+}
+
+/* An error line being built: escaped, cut at its cap. */
+struct line {
+	char b[2048];
+	size_t n;
+};
+
+static void
+line_piece(void *ctx, const char *p, size_t n)
+{
+	struct line *ln = ctx;
+
+	for (size_t i = 0; i < n && ln->n + 5 < sizeof ln->b; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c < 0x20 || c == 0x7f)
+			ln->n += (size_t)snprintf(ln->b + ln->n,
+			    sizeof ln->b - ln->n, "\\x%02x", c);
+		else
+			ln->b[ln->n++] = (char)c;
+	}
+}
+
+/* prefix, then fmt's text redacted and escaped, as one line on stderr */
+static void err_line(const char *prefix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void
+err_line(const char *prefix, const char *fmt, va_list ap)
+{
+	struct line ln;
+	char text[2048];
+
+	vsnprintf(text, sizeof text, fmt, ap);
+	ln.n = 0;
+	line_piece(&ln, prefix, strlen(prefix));
+	each_redacted(text, line_piece, &ln);
+	ln.b[ln.n++] = '\n';
+	/* one write: lines of threads and processes do not interleave */
+	fflush(stderr);
+	(void)!write(STDERR_FILENO, ln.b, ln.n);
+}
+
+/* see log.h */
+void
+log_err(const char *cmd, const char *fmt, ...)
+{
+	char prefix[64];
+	va_list ap;
+
+	snprintf(prefix, sizeof prefix, "repodigest%s%s: ",
+	    cmd != NULL ? " " : "", cmd != NULL ? cmd : "");
+	va_start(ap, fmt);
+	err_line(prefix, fmt, ap);
+	va_end(ap);
+}
+
+/* see log.h */
+void
+log_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err_line("", fmt, ap);
+	va_end(ap);
 }
 
 void

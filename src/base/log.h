@@ -52,6 +52,21 @@ void log_add_secret(struct log *l, const char *s);
 void log_msg(struct log *l, enum log_level lv, const char *operation,
     const char *message, const char *const *kv);
 /*
+ * One error line on standard error for whoever ran the command:
+ * "repodigest[ CMD]: " and fmt's text with every URL in it shown through
+ * url_redact() (userinfo, query and fragment as "***", as in log lines) and
+ * control bytes as \xNN, in one write. The one writer of error lines: usage
+ * errors, commands' failures, a run's fatal errors and hints. cmd may be
+ * NULL ("repodigest: ...").
+ */
+void log_err(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* A line on standard error as log_err writes it, without the "repodigest:"
+ * prefix: a command's account of what it did (index's lines). */
+void log_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
  * LOG_TTY only (else ignored): show s as the status line, replacing the one
  * shown (cut to the terminal's width); "" clears it.
  */

@@ -3,8 +3,9 @@
  *
  * pipeline_run is five steps, each a function below:
  *   setup      settings that would fail every repository are checked before
- *              any work: shard, patterns, the mirror template, the sink and
- *              the report's destination
+ *              any work: shard, patterns, the sink and the report's
+ *              destination (the mirror template is the command line's, a
+ *              usage error: cmd_run)
  *   feed       read, parse, this shard's share; then the signal handler, and
  *              --resume's state (a hash set: linear in the feed and the state)
  *   preflight  one request of the kind the run makes anyway (the cache's
@@ -85,6 +86,9 @@ struct run {
 	size_t active;                  /* workers still running */
 	size_t n_cached, n_done, n_failed, n_finished, n_would, n_would_skip;
 	size_t n_earlier;               /* done by an earlier run (--resume) */
+	size_t nskipped;                /* feed records skipped */
+	struct report_skip *skips;      /* the first REPORT_SKIPPED_MAX */
+	size_t nskips;
 	double t0;
 	struct job_config cfg;          /* settings, generators, retries */
 	struct sink_net net;
@@ -96,6 +100,8 @@ struct run {
 	                                 * run: its S3 secrets are redacted from
 	                                 * log lines (the log keeps pointers) */
 	atomic_int stop;                /* a signal came: no new job, attempt */
+	int signals;                    /* signals taken (the second cancels) */
+	atomic_int hinted;              /* the offline hint was given */
 	struct cancel cancel;           /* the grace period ran out: the jobs
 	                                 * in flight stop */
 	sigset_t sigs, oldmask;         /* SIGTERM, SIGINT: blocked, taken by
@@ -127,6 +133,7 @@ take_signal(struct run *r, long ms)
 	if (sigtimedwait(&r->sigs, NULL, &ts) <= 0)
 		return 0;
 	atomic_store_explicit(&r->stop, 1, memory_order_relaxed);
+	r->signals++;
 	return 1;
 }
 
@@ -141,21 +148,31 @@ now_s(void)
 
 /* ------------------------------------------------------------ feed */
 
-struct skip_ctx {
-	struct log *log;
-	size_t skipped;
-};
-
+/* A skipped feed record: logged, counted, and the first REPORT_SKIPPED_MAX
+ * kept for the report (the parser's strings live only during the call). */
 static void
 on_skip(void *ctx, size_t index, const char *who, const char *reason)
 {
-	struct skip_ctx *s = ctx;
+	struct run *r = ctx;
 	char idx[32];
 	const char *kv[] = { "index", idx, "repo", who, "reason", reason, NULL };
 
 	snprintf(idx, sizeof idx, "%zu", index);
-	s->skipped++;
-	log_msg(s->log, LOG_WARN, "feed", "Skipping feed record", kv);
+	log_msg(&r->log, LOG_WARN, "feed", "Skipping feed record", kv);
+	r->nskipped++;
+	if (r->nskips < REPORT_SKIPPED_MAX && r->skips != NULL) {
+		struct report_skip *k = &r->skips[r->nskips];
+		k->index = index;
+		k->record = strdup(who);
+		k->reason = strdup(reason);
+		/* no memory for the text: counted all the same */
+		if (k->record != NULL && k->reason != NULL) {
+			r->nskips++;
+		} else {
+			free((char *)k->record);
+			free((char *)k->reason);
+		}
+	}
 }
 
 /* fetch's body sink: each piece straight into the parser */
@@ -475,6 +492,26 @@ job_spec_of(const struct feed_job *j, const char *name, unsigned formats,
 	s->formats = formats;
 }
 
+/*
+ * A name that does not resolve (codeload.github.com, the feed's host): most
+ * likely no network. Said once per run: what an air-gapped run needs.
+ * fatal: also on stderr (the run stops with that error).
+ */
+static void
+hint_offline(struct run *r, int fatal)
+{
+	static const char hint[] = "hint: without a network, a run needs a "
+	    "local FEED file and a mirror with --archive-url (e.g. "
+	    "file:///srv/mirror/{owner}/{repo}.tar.gz; docs/air-gapped.md)";
+	const char *kv[] = { NULL };
+
+	if (atomic_exchange(&r->hinted, 1))
+		return;
+	log_msg(&r->log, LOG_WARN, "hint", hint, kv);
+	if (fatal)
+		log_err(NULL, "%s", hint);
+}
+
 /* One job, with retries (job_run). Returns RUN_CACHED, RUN_DONE,
  * RUN_FAILED, RUN_WOULD_*, or RUN_PENDING when it was interrupted. */
 static int
@@ -524,20 +561,26 @@ run_job(struct worker *w, size_t i)
 	default:
 		break;
 	}
-	if (res.err.code == ERR_CANCELLED && res.attempts > 0) {
-		/* the grace period ran out while it ran */
-		const char *kv[] = { "repo", name, NULL };
-		log_msg(&r->log, LOG_WARN, "process", "Interrupted", kv);
-		return RUN_PENDING;
-	}
 	/* the last attempt's error (none when stopped before the first) */
 	if (res.attempts > 0 || res.err.code != ERR_CANCELLED)
 		err_format(&res.err, w->msg, sizeof w->msg);
+	if (res.interrupted) {
+		/* a stop or the grace period's cancel: pending, not failed */
+		const char *kv[] = { "repo", name, "error", w->msg, NULL };
+		if (w->msg[0] == '\0')
+			kv[2] = NULL;
+		log_msg(&r->log, LOG_WARN, "process", "Interrupted", kv);
+		w->msg[0] = '\0';
+		return RUN_PENDING;
+	}
 	{
 		const char *kv[] = { "repo", name, "error", w->msg, NULL };
 		log_msg(&r->log, LOG_ERROR, "process", "Failed", kv);
 	}
-	return res.interrupted ? RUN_PENDING : RUN_FAILED;
+	if ((res.err.code == ERR_NET_DNS_NONAME || res.err.code ==
+	    ERR_NET_DNS) && r->o->archive_url == NULL)
+		hint_offline(r, 0);
+	return RUN_FAILED;
 }
 
 static void
@@ -611,8 +654,6 @@ worker_main(void *arg)
 		st = run_job(w, i);
 
 		pthread_mutex_lock(&r->mu);
-		if (stopped(r) && st == RUN_FAILED)
-			st = RUN_PENDING;       /* interrupted, not failed */
 		r->state[i] = (uint8_t)st;
 		/* no memory for the text: the status still says failed */
 		if (st == RUN_FAILED && w->msg[0])
@@ -707,16 +748,11 @@ write_report(struct run *r, const char *path, double elapsed,
 {
 	static const char *const mode[] = { "all", "hash", "seed" };
 	struct report_run rr;
-	const char *mark = strstr(path, "{shard}");
-	char spec[48], desc[256], now[ISOTIME_LEN], expanded[1100];
+	char spec[48], desc[256], now[ISOTIME_LEN], expanded[4200];
 
-	if (mark != NULL) {
-		snprintf(expanded, sizeof expanded, "%.*s%llu%s",
-		    (int)(mark - path), path, (unsigned long long)r->sh.index,
-		    mark + 7);
-		path = expanded;
-	}
 	memset(ec, 0, sizeof *ec);
+	if ((path = shard_path(&r->sh, path, expanded, sizeof expanded)) == NULL)
+		return err_set(ec, ERR_USAGE, "--report path too long");
 	snprintf(spec, sizeof spec, "%llu/%llu",
 	    (unsigned long long)r->sh.index, (unsigned long long)r->sh.count);
 	memset(&rr, 0, sizeof rr);
@@ -736,6 +772,9 @@ write_report(struct run *r, const char *path, double elapsed,
 	rr.nrepos = r->njobs;
 	rr.repo = report_repo;
 	rr.ctx = r;
+	rr.skipped = r->nskipped;
+	rr.skips = r->skips;
+	rr.nskips = r->nskips;
 	return store_doc(r, path, report_run_json(&rr), ec);
 }
 
@@ -750,7 +789,7 @@ fatal(struct run *r, const struct err_ctx *ec, const char *what)
 	err_format(ec, m, sizeof m);
 	log_msg(&r->log, LOG_ERROR, "startup", what, kv);
 	/* fatal: also one line on stderr for whoever ran the command */
-	fprintf(stderr, "repodigest: %s: %s\n", what, m);
+	log_err(NULL, "%s: %s", what, m);
 	return 1;
 }
 
@@ -786,9 +825,6 @@ run_setup(struct run *r)
 	r->cfg.token_thread = o->jobs == 1;
 	r->cfg.force = o->force;
 	r->cfg.dry_run = o->dry_run;
-	memset(&ec, 0, sizeof ec);
-	if (job_template_check(o->archive_url, &ec) != 0)
-		return fatal(r, &ec, "Bad --archive-url");
 	/* the sink's settings (an S3 destination's credentials); nothing is
 	 * created yet: the workers make the directory once the feed is read.
 	 * It stays open for the run: the log redacts its secrets. */
@@ -807,6 +843,11 @@ run_setup(struct run *r)
 	memset(&ec, 0, sizeof ec);
 	if (o->report != NULL && sink_doc_check(o->report, &r->net, &ec) != 0)
 		return fatal(r, &ec, "Bad report destination");
+	/* the state's too (an s3:// one), unless a dry run writes none */
+	memset(&ec, 0, sizeof ec);
+	if (!o->dry_run && o->state != NULL && sink_doc_check(o->state,
+	    &r->net, &ec) != 0)
+		return fatal(r, &ec, "Bad state destination");
 	return 0;
 }
 
@@ -817,24 +858,25 @@ run_feed(struct run *r)
 	const struct run_opts *o = r->o;
 	struct feed_parser *fp = malloc(sizeof *fp);
 	struct feed_list *fl = &r->feed;
-	struct skip_ctx sk;
 	struct err_ctx ec;
 	int e;
 
+	r->skips = calloc(REPORT_SKIPPED_MAX, sizeof *r->skips);
 	if (fp == NULL) {
 		memset(&ec, 0, sizeof ec);
 		err_set(&ec, ERR_NOMEM, NULL);
 		return fatal(r, &ec, "Cannot read the feed");
 	}
-	sk.log = &r->log;
-	sk.skipped = 0;
 	/* parsed as it is read: skip lines come as records end */
-	feed_init(fp, on_skip, &sk);
+	feed_init(fp, on_skip, r);
 	e = read_feed(r, fp, &ec);
 	if (e != 0) {
 		feed_end(fp, fl, NULL);         /* releases what it holds */
 		free(fp);
-		return fatal(r, &ec, "Cannot read the feed");
+		fatal(r, &ec, "Cannot read the feed");
+		if (e == ERR_NET_DNS_NONAME || e == ERR_NET_DNS)
+			hint_offline(r, 1);
+		return 1;
 	}
 	memset(&ec, 0, sizeof ec);
 	err_field(ec.source, sizeof ec.source, r->feed_shown,
@@ -998,10 +1040,13 @@ run_workers(struct run *r)
 			log_msg(&r->log, LOG_WARN, "shutdown", "Signal received: "
 			    "finishing the repos in flight", kv);
 		}
-		if (stop_at != 0 && now_s() > stop_at &&
+		if (stop_at != 0 && (now_s() > stop_at || r->signals > 1) &&
 		    !cancel_requested(&r->cancel)) {
+			/* a second signal is the user asking again: at once,
+			 * as most tools do */
 			const char *kv[] = { NULL };
-			log_msg(&r->log, LOG_WARN, "shutdown",
+			log_msg(&r->log, LOG_WARN, "shutdown", r->signals > 1 ?
+			    "Second signal: cancelling the repos in flight" :
 			    "Grace period over: cancelling the repos in flight",
 			    kv);
 			cancel_request(&r->cancel);
@@ -1025,7 +1070,7 @@ run_finish(struct run *r, int status, int interrupted)
 {
 	const struct run_opts *o = r->o;
 	double el = now_s() - r->t0;
-	size_t total = r->njobs - r->n_earlier, attempted;
+	size_t total = r->njobs - r->n_earlier, attempted, pending = 0;
 	char line[512], m[1024];
 	struct err_ctx ec;
 	int state_bad = 0, report_bad = 0;
@@ -1037,7 +1082,7 @@ run_finish(struct run *r, int status, int interrupted)
 		const char *kv[] = { "error", m, NULL };
 		err_format(&ec, m, sizeof m);
 		log_msg(&r->log, LOG_ERROR, "state", "Cannot write the state", kv);
-		fprintf(stderr, "repodigest: cannot write the state file: %s\n", m);
+		log_err(NULL, "cannot write the state file: %s", m);
 		state_bad = 1;
 	}
 	if (o->report && write_report(r, o->report, el, &ec) != 0) {
@@ -1045,10 +1090,19 @@ run_finish(struct run *r, int status, int interrupted)
 		err_format(&ec, m, sizeof m);
 		log_msg(&r->log, LOG_ERROR, "report", "Cannot write the report",
 		    kv);
-		fprintf(stderr, "repodigest: cannot write the report: %s\n", m);
+		log_err(NULL, "cannot write the report: %s", m);
 		report_bad = 1;
 	}
-	if (o->dry_run)
+	for (size_t i = 0; i < r->njobs; i++)
+		pending += r->state[i] == RUN_PENDING || r->state[i] == RUN_RUNNING;
+	if (interrupted)
+		/* not "complete": the jobs it did not finish are pending */
+		snprintf(line, sizeof line, "%s interrupted: %zu total, %zu "
+		    "cached, %zu processed, %zu failed, %zu pending, stopped "
+		    "after %.1fs", o->dry_run ? "Dry run" : "Pipeline", total,
+		    o->dry_run ? r->n_would_skip : r->n_cached, o->dry_run ?
+		    r->n_would : r->n_done, r->n_failed, pending, el);
+	else if (o->dry_run)
 		snprintf(line, sizeof line, "Dry run complete: %zu total, %zu would "
 		    "be skipped as cached, %zu would be processed, %zu failed, "
 		    "nothing stored, in %.1fs", total, r->n_would_skip,
@@ -1073,9 +1127,9 @@ run_finish(struct run *r, int status, int interrupted)
 	if (state_bad || report_bad)
 		return 1;
 	if (o->max_failures >= 0 && (long)r->n_failed > o->max_failures) {
-		fprintf(stderr, "repodigest: %s\n", line);
-		fprintf(stderr, "repodigest: %zu repos failed, more than "
-		    "--max-failures %ld\n", r->n_failed, o->max_failures);
+		log_err(NULL, "%s", line);
+		log_err(NULL, "%zu repos failed, more than --max-failures %ld",
+		    r->n_failed, o->max_failures);
 		return 1;
 	}
 	/* every repository tried failed: the run did not do its job (a Job
@@ -1083,9 +1137,9 @@ run_finish(struct run *r, int status, int interrupted)
 	attempted = r->n_failed + r->n_done + r->n_cached + r->n_would +
 	    r->n_would_skip;
 	if (r->n_failed > 0 && r->n_failed == attempted) {
-		fprintf(stderr, "repodigest: %s\n", line);
-		fprintf(stderr, "repodigest: every repository attempted failed "
-		    "(%zu)\n", r->n_failed);
+		log_err(NULL, "%s", line);
+		log_err(NULL, "every repository attempted failed (%zu)",
+		    r->n_failed);
 		return 1;
 	}
 	return 0;
@@ -1100,6 +1154,11 @@ run_free(struct run *r)
 		free(r->errmsg[i]);
 	free(r->errmsg);
 	free(r->state);
+	for (size_t i = 0; i < r->nskips; i++) {
+		free((char *)r->skips[i].record);
+		free((char *)r->skips[i].reason);
+	}
+	free(r->skips);
 	feed_list_free(&r->feed);      /* r->jobs is its array */
 	free(r->ws);
 	free(r->th);
@@ -1126,7 +1185,7 @@ pipeline_run(const struct run_opts *o)
 	int status;
 
 	if (r == NULL) {
-		fprintf(stderr, "repodigest: %s\n", err_str(ERR_NOMEM));
+		log_err(NULL, "%s", err_str(ERR_NOMEM));
 		return 1;
 	}
 	r->o = o;
@@ -1143,6 +1202,7 @@ pipeline_run(const struct run_opts *o)
 		snprintf(r->feed_shown, sizeof r->feed_shown, "%s", o->feed);
 	r->secrets.dirfd = -1;
 	atomic_init(&r->stop, 0);
+	atomic_init(&r->hinted, 0);
 	cancel_init(&r->cancel, NULL);
 	r->net.s3_endpoint = o->s3_endpoint;
 	r->net.s3_region = o->s3_region;

@@ -14,7 +14,8 @@
  *
  * Exit codes: 0 finished (failures allowed up to max_failures, but not
  * every repository attempted); 1 fatal before any work (feed unreadable,
- * sink unusable or failing its start-up check, bad pattern or template),
+ * sink unusable or failing its start-up check, bad pattern; the caller
+ * checks the mirror template),
  * every attempted repository failed, too many failures, or the state or
  * report not written; 130 interrupted. Nothing here exits the process:
  * pipeline_run returns once every worker is joined, also after a signal

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,23 @@ report_run_json(const struct report_run *rr)
 		}
 		put_lit(&w, "\n\t\t}");
 	}
+	put_lit(&w, "]");
+	/* the feed's records left out: counted, the first listed */
+	put_key(&w, "skipped", 0);
+	put_num(&w, (double)rr->skipped);
+	put_key(&w, "skipped_records", 0);
+	put_lit(&w, "[");
+	for (size_t i = 0; i < rr->nskips && w.err == 0; i++) {
+		const struct report_skip *k = &rr->skips[i];
+		put_lit(&w, i == 0 ? "{\n\t\t\t\"index\":\t" :
+		    ", {\n\t\t\t\"index\":\t");
+		put_num(&w, (double)k->index);
+		put_lit(&w, ",\n\t\t\t\"record\":\t");
+		put_str(&w, k->record != NULL ? k->record : "");
+		put_lit(&w, ",\n\t\t\t\"reason\":\t");
+		put_str(&w, k->reason != NULL ? k->reason : "");
+		put_lit(&w, "\n\t\t}");
+	}
 	put_lit(&w, "]\n}");
 	if (w.err != 0 || buf_cstr(&w.b) == NULL) {
 		buf_free(&w.b);
@@ -185,6 +203,7 @@ report_free(struct report *m)
 		cJSON_Delete(m->in[i].root);
 	free(m->in);
 	free(m->e);
+	free(m->skip);
 	memset(m, 0, sizeof *m);
 }
 
@@ -238,6 +257,57 @@ scrub(cJSON *it)
 	}
 }
 
+/* A count: a whole number from 0 to 2^53 (what a double holds exactly). */
+static int
+count_ok(const cJSON *it)
+{
+	return cJSON_IsNumber(it) && it->valuedouble >= 0 &&
+	    it->valuedouble <= 9007199254740992.0 &&
+	    it->valuedouble == (double)(uint64_t)it->valuedouble;
+}
+
+/* "skipped" and "skipped_records" (both optional), appended to m->skip;
+ * the count kept is the largest any report gives. */
+static int
+check_skipped(struct report *m, const cJSON *root, struct err_ctx *ec)
+{
+	const cJSON *n = item(root, "skipped"), *list = item(root,
+	    "skipped_records"), *it;
+	struct report_skip *ns;
+	size_t k = 0;
+
+	if (n != NULL && !count_ok(n))
+		return err_set(ec, ERR_REPORT_SHAPE, "skipped is not a count");
+	if (list == NULL)
+		goto count;
+	if (!cJSON_IsArray(list))
+		return err_set(ec, ERR_REPORT_SHAPE, "skipped_records is not "
+		    "a list");
+	ns = realloc(m->skip, (m->nskip + (size_t)cJSON_GetArraySize(list) +
+	    1) * sizeof *ns);
+	if (ns == NULL)
+		return err_set(ec, ERR_NOMEM, NULL);
+	m->skip = ns;
+	ns += m->nskip;
+	cJSON_ArrayForEach(it, list) {
+		const cJSON *ix = item(it, "index");
+		const char *rec = str(it, "record"), *why = str(it, "reason");
+		if (!count_ok(ix) || rec == NULL || why == NULL)
+			return err_set(ec, ERR_REPORT_SHAPE, "skipped_records"
+			    "[%zu] is not {index, record, reason}: a count, "
+			    "strings", k);
+		ns[k].index = (size_t)ix->valuedouble;
+		ns[k].record = rec;
+		ns[k].reason = why;
+		k++;
+	}
+	m->nskip += k;
+count:
+	if (n != NULL && (size_t)n->valuedouble > m->skipped)
+		m->skipped = (size_t)n->valuedouble;
+	return 0;
+}
+
 /* Check the parsed report, fill in and append its repos to m->e. */
 static int
 check(struct report *m, cJSON *root, struct report_in *in,
@@ -247,6 +317,7 @@ check(struct report *m, cJSON *root, struct report_in *in,
 	const char *why = NULL, *fmt = str(root, "format");
 	size_t k = 0;
 	struct report_entry *ne;
+	int e;
 
 	if (!cJSON_IsObject(root))
 		why = "not a JSON object";
@@ -288,6 +359,8 @@ check(struct report *m, cJSON *root, struct report_in *in,
 	if (it != NULL && (!cJSON_IsNumber(it) || it->valuedouble != (double)k))
 		return err_set(ec, ERR_REPORT_SHAPE, "total: the repos list "
 		    "says %zu", k);
+	if ((e = check_skipped(m, root, ec)) != 0)
+		return e;
 	scrub(root->child);
 	in->root = root;
 	in->nrepos = k;
@@ -305,6 +378,7 @@ report_add(struct report *m, const char *file, const void *p, size_t n,
 	const char *end = NULL;
 	struct report_in in, *ni;
 	cJSON *root = NULL;
+	size_t nskip = m->nskip, skipped = m->skipped;
 	int e = ERR_NOMEM;
 
 	memset(ec, 0, sizeof *ec);
@@ -338,6 +412,8 @@ report_add(struct report *m, const char *file, const void *p, size_t n,
 	free(txt);
 	if (e != 0) {
 		cJSON_Delete(root);
+		m->nskip = nskip;
+		m->skipped = skipped;
 		return ec->code != 0 ? e : err_set(ec, e, NULL);
 	}
 	m->ne += in.nrepos;
@@ -392,6 +468,14 @@ cmp_entry(const void *pa, const void *pb)
 }
 
 static int
+cmp_skip(const void *pa, const void *pb)
+{
+	const struct report_skip *a = pa, *b = pb;
+
+	return (a->index > b->index) - (a->index < b->index);
+}
+
+static int
 cmp_in(const void *pa, const void *pb)
 {
 	const struct report_in *a = pa, *b = pb;
@@ -440,6 +524,17 @@ report_finish(struct report *m)
 		k++;
 	}
 	m->ne = k;
+	/* every shard reads the whole feed: the same record is skipped by
+	 * each, once in the merged account */
+	if (m->nskip > 0)
+		qsort(m->skip, m->nskip, sizeof *m->skip, cmp_skip);
+	k = 0;
+	for (size_t i = 0; i < m->nskip; i++)
+		if (k == 0 || m->skip[i].index != m->skip[k - 1].index)
+			m->skip[k++] = m->skip[i];
+	m->nskip = k;
+	if (m->skipped < m->nskip)
+		m->skipped = m->nskip;
 	m->shards = m->nin > 0;
 	for (size_t i = 0; i < m->nin; i++) {
 		const struct report_in *a = &m->in[i];
@@ -546,13 +641,30 @@ report_print(const struct report *m, FILE *f)
 	    -1, m->ndup);
 	list(m, f, "Failed", RS_FAILED, m->n[RS_FAILED]);
 	list(m, f, "Not done (pending)", RS_PENDING, m->n[RS_PENDING]);
+	if (m->skipped > 0) {
+		size_t shown = 0;
+		fprintf(f, "Feed records skipped (not in the batch): %zu\n",
+		    m->skipped);
+		for (; shown < m->nskip && shown < SHOW_MAX; shown++)
+			fprintf(f, "  record %zu%s%s: %s\n", m->skip[shown].index,
+			    m->skip[shown].record[0] ? " " : "",
+			    m->skip[shown].record, m->skip[shown].reason);
+		more(f, m->skipped, shown);
+	}
 	if (m->started && m->finished)
 		fprintf(f, "Started %s, finished %s\n", m->started, m->finished);
 	fprintf(f, "Total: %zu repos: %zu processed, %zu cached, %zu done "
-	    "earlier, %zu failed, %zu pending\nResult: %s\n", m->ne,
+	    "earlier, %zu failed, %zu pending\n", m->ne,
 	    m->n[RS_PROCESSED], m->n[RS_CACHED], m->n[RS_EARLIER],
-	    m->n[RS_FAILED], m->n[RS_PENDING],
-	    report_complete(m) ? "complete" : "incomplete");
+	    m->n[RS_FAILED], m->n[RS_PENDING]);
+	if (!report_complete(m))
+		fputs("Result: incomplete\n", f);
+	else if (m->skipped > 0)
+		/* complete for what the feed held, but not the whole feed */
+		fprintf(f, "Result: complete, except %zu feed record%s skipped "
+		    "(listed above)\n", m->skipped, m->skipped == 1 ? "" : "s");
+	else
+		fputs("Result: complete\n", f);
 }
 
 /* ------------------------------------------------------------ JSON */
@@ -595,6 +707,14 @@ report_json(const struct report *m)
 		add_str(it, "repo", m->e[i].name);
 		add_str(it, "status", st_name[m->e[i].status]);
 		add_str(it, "error", m->e[i].error);
+	}
+	cJSON_AddNumberToObject(root, "skipped", (double)m->skipped);
+	a = cJSON_AddArrayToObject(root, "skipped_records");
+	for (size_t i = 0; i < m->nskip && i < REPORT_SKIPPED_MAX; i++) {
+		cJSON_AddItemToArray(a, it = cJSON_CreateObject());
+		cJSON_AddNumberToObject(it, "index", (double)m->skip[i].index);
+		add_str(it, "record", m->skip[i].record);
+		add_str(it, "reason", m->skip[i].reason);
 	}
 	txt = cJSON_Print(root);
 	cJSON_Delete(root);

@@ -6,7 +6,13 @@
  *   {"format":"repodigest-run-report/1", "version", "feed", "shard":"I/N",
  *    "shard_mode":"hash"|"seed"|"all", "shard_source", "started", "finished",
  *    "total", "cached", "processed", "failed", "elapsed_s",
- *    "repos":[{"repo","status","error"?}]}
+ *    "repos":[{"repo","status","error"?}],
+ *    "skipped", "skipped_records":[{"index","record","reason"}]}
+ * "skipped" counts the feed's records that were left out (not an object, a
+ * bad name or URL, a duplicate...: feed.h), "skipped_records" lists the
+ * first REPORT_SKIPPED_MAX of them: index is the record's position in the
+ * feed's array, record its "owner/name" when that much was safe to show
+ * (else ""), reason the feed parser's. Both are optional (older reports).
  * A dry run's report also has "dry_run": true, the counts "would_process"
  * and "would_skip_cached", and each repo's "would" ("process" or "skip
  * (cached)"); its statuses are "pending" (nothing was done) or "failed".
@@ -37,6 +43,9 @@
 #define REPORT_FORMAT "repodigest-run-report/1"
 /* a 21k-repo feed makes a report of a few MB, even with long errors */
 #define REPORT_MAX_BYTES (256u << 20)
+/* skipped feed records listed (all are counted): a feed of a million bad
+ * records must not make a report of a hundred megabytes */
+#define REPORT_SKIPPED_MAX 1000
 
 /* Best first: the order that decides a duplicate's status. */
 enum report_status { RS_PROCESSED, RS_CACHED, RS_EARLIER, RS_FAILED,
@@ -58,6 +67,12 @@ struct report_entry {
 	size_t seen;                    /* times listed (after finish) */
 };
 
+/* A skipped feed record, as listed in a report. */
+struct report_skip {
+	size_t index;                   /* position in the feed's array */
+	const char *record, *reason;
+};
+
 struct report {
 	struct report_in *in;
 	size_t nin;
@@ -73,6 +88,10 @@ struct report {
 	                                 * shard when shards) */
 	unsigned long missing;          /* shards missing (when shards) */
 	const char *started, *finished; /* earliest, latest */
+	struct report_skip *skip;       /* after finish: unique by index,
+	                                 * sorted */
+	size_t nskip;
+	size_t skipped;                 /* records skipped (at least nskip) */
 };
 
 /* The name of a status in reports ("processed", "done-earlier", ...). */
@@ -98,6 +117,9 @@ struct report_run {
 	size_t nrepos;
 	void (*repo)(void *ctx, size_t i, struct report_run_repo *out);
 	void *ctx;
+	size_t skipped;                 /* feed records skipped */
+	const struct report_skip *skips;        /* the first of them */
+	size_t nskips;                  /* <= REPORT_SKIPPED_MAX */
 };
 
 /* The run report as JSON text (malloc'd; NULL on ERR_NOMEM). */
@@ -127,7 +149,9 @@ int report_load(struct report *m, const char *file, struct err_ctx *ec);
  */
 int report_finish(struct report *m);
 
-/* 1 when nothing failed or is pending and no shard is known to be missing. */
+/* 1 when nothing failed or is pending and no shard is known to be missing.
+ * Skipped feed records do not count: no run can do them (the text says
+ * so all the same). */
 int report_complete(const struct report *m);
 
 /* The merged account for people (hostile bytes escaped). */

@@ -269,3 +269,17 @@ shard_keep(const struct shard *s, const struct feed_job *j)
 		return 1;
 	}
 }
+
+/* see shard.h */
+const char *
+shard_path(const struct shard *s, const char *path, char *out, size_t cap)
+{
+	const char *mark = strstr(path, "{shard}");
+
+	if (mark == NULL)
+		return path;
+	if ((size_t)snprintf(out, cap, "%.*s%llu%s", (int)(mark - path), path,
+	    (unsigned long long)s->index, mark + 7) >= cap)
+		return NULL;
+	return out;
+}

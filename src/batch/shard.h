@@ -66,4 +66,12 @@ const char *shard_describe(const struct shard *s, char *buf, size_t cap);
 /* 1 if job j belongs to this process. */
 int shard_keep(const struct shard *s, const struct feed_job *j);
 
+/*
+ * path with its first "{shard}" replaced by the shard's index (run
+ * --report: every pod or task of a job takes the same arguments) into out;
+ * path itself when it has none. Returns out, or NULL when it does not fit.
+ */
+const char *shard_path(const struct shard *s, const char *path, char *out,
+    size_t cap);
+
 #endif

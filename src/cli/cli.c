@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "log.h"
 #include "tls.h"
 
 static const char usage_main[] =
@@ -36,24 +37,31 @@ static const char usage_main[] =
 "Run 'repodigest help COMMAND' or 'repodigest COMMAND --help' for a\n"
 "command's options.\n";
 
-static const struct {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	void (*help)(void);
-} commands[] = {
-	{ "digest", cmd_digest, cmd_digest_help },
-	{ "run", cmd_run, cmd_run_help },
-	{ "report", cmd_report, cmd_report_help },
-	{ "index", cmd_index, cmd_index_help },
-	{ "query", cmd_query, cmd_query_help },
-	{ "serve", cmd_serve, cmd_serve_help },
-};
-#define NCOMMANDS (sizeof commands / sizeof commands[0])
+static void
+cmd_version_help(void)
+{
+	fputs("usage: repodigest version\n"
+	    "\n"
+	    "Print the version, the digest format and the certificate\n"
+	    "authorities TLS trusts when no --cacert or SSL_CERT_FILE adds any.\n"
+	    "\n"
+	    "Exit status: 0 success, 2 usage error.\n", stdout);
+}
 
 static int
-cmd_version(void)
+cmd_version(int argc, char **argv)
 {
 	size_t extra = tls_builtin_anchors_extra;
+
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0)) {
+		cmd_version_help();
+		return 0;
+	}
+	if (argc > 1) {
+		return opts_usage_error("version", "unexpected argument",
+		    argv[1]);
+	}
 
 	printf("repodigest %s (digest format %s)\n", REPODIGEST_VERSION,
 	    DIGEST_FORMAT_VERSION);
@@ -66,10 +74,25 @@ cmd_version(void)
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	void (*help)(void);
+} commands[] = {
+	{ "digest", cmd_digest, cmd_digest_help },
+	{ "run", cmd_run, cmd_run_help },
+	{ "report", cmd_report, cmd_report_help },
+	{ "index", cmd_index, cmd_index_help },
+	{ "query", cmd_query, cmd_query_help },
+	{ "serve", cmd_serve, cmd_serve_help },
+	{ "version", cmd_version, cmd_version_help },
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
 static int
 cmd_help(int argc, char **argv)
 {
-	if (argc < 3) {
+	if (argc < 3 || strcmp(argv[2], "help") == 0) {
 		fputs(usage_main, stdout);
 		return 0;
 	}
@@ -78,8 +101,8 @@ cmd_help(int argc, char **argv)
 			commands[i].help();
 			return 0;
 		}
-	fprintf(stderr, "repodigest help: unknown command: %s\n"
-	    "Run 'repodigest --help' for usage.\n", argv[2]);
+	log_err("help", "unknown command: %s", argv[2]);
+	fputs("Run 'repodigest --help' for usage.\n", stderr);
 	return EXIT_USAGE;
 }
 
@@ -121,8 +144,7 @@ finish_stdout(int status)
 		return status;
 	if (cli_reader_gone(fileno(stdout)))
 		return die_of_sigpipe();
-	fprintf(stderr, "repodigest: stdout: cannot write output: %s\n",
-	    strerror(errno));
+	log_err(NULL, "stdout: cannot write output: %s", strerror(errno));
 	return status != 0 ? status : 1;
 }
 
@@ -151,12 +173,12 @@ cli_main(int argc, char **argv)
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (strcmp(cmd, commands[i].name) == 0)
 			return finish_stdout(commands[i].run(argc - 1, argv + 1));
-	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)
-		return finish_stdout(cmd_version());
+	if (strcmp(cmd, "--version") == 0)
+		return finish_stdout(cmd_version(1, argv + 1));
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
 	    strcmp(cmd, "-h") == 0)
 		return finish_stdout(cmd_help(argc, argv));
-	fprintf(stderr, "repodigest: unknown command: %s\n"
-	    "Run 'repodigest --help' for usage.\n", cmd);
+	log_err(NULL, "unknown command: %s", cmd);
+	fputs("Run 'repodigest --help' for usage.\n", stderr);
 	return EXIT_USAGE;
 }

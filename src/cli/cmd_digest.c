@@ -18,7 +18,9 @@
 #include "cmd.h"
 #include "digest.h"
 #include "err.h"
+#include "feed.h"
 #include "job.h"
+#include "log.h"
 #include "out.h"
 #include "render.h"
 #include "sink.h"
@@ -34,14 +36,14 @@ struct digest_args {
 	const char *out;
 	int format;                     /* FMT_*, -1 until given */
 	const char *report;
-	const char *repo;
 	const char *name;
-	uint64_t max_size;              /* 0: gitingest's default */
+	const char *branch;             /* -b: the ref of a GitHub source */
+	const char *pushed_at;          /* --pushed-at: the object's pushedat */
 	uint64_t max_output;            /* 0: no cap */
 	struct chunk_args chunk;
-	int strip;                      /* 0, 1, or -1: automatic */
-	int include_gitignored;
 	int quiet;
+	struct tree_args tree;
+	struct archive_args arch;
 	struct pattern_args pat;
 	struct github_args gh;
 	struct net_args net;
@@ -53,37 +55,39 @@ static const struct opt digest_opts[] = {
 	OPT_STR_("output", 'o', "FILE", DA(output), CHK_NONE,
 	    "write to FILE (atomically) instead of stdout"),
 	OPT_STR_("out", 0, "DEST", DA(out), CHK_NONE,
-	    "store as an object: DIR (DIR/gitingest/OWNER/\n"
-	    "REPO/summary.txt + metadata) or\n"
-	    "s3://BUCKET[/PREFIX]; needs --repo; any other\n"
-	    "DEST is a file, as -o"),
+	    "store as an object, as run does: DEST a\n"
+	    "directory (made when missing) or\n"
+	    "s3://BUCKET[/PREFIX]: DEST/gitingest/OWNER/\n"
+	    "REPO/summary.txt + metadata (OWNER/REPO: the\n"
+	    "GitHub source's, or --repo). A file is -o"),
 	OPT_ENUM_("format", 0, "text|full|json|chunks", DA(format),
 	    "text: tree + content, as gitingest -o (the\n"
 	    "default); full: summary + tree + content, the\n"
-	    "stored body (the default with --out DIR or\n"
-	    "s3://); json: {\"summary\",\"tree\",\"content\"};\n"
-	    "chunks: JSON lines, files split as LangChain's\n"
-	    "code splitter splits them (README, Chunks)"),
-	OPT_U64_("max-size", 's', "BYTES", DA(max_size), 1, UINT64_MAX,
-	    "skip files larger than BYTES\n(default 10485760)"),
-	OPT_STR_("report", 0, "FILE", DA(report), CHK_NONE,
-	    "write a JSON report of every file kept or left\nout"),
-	OPT_FLAG_("include-gitignored", 0, DA(include_gitignored),
-	    "do not apply .gitignore / .gitingestignore"),
-	OPT_STR_("repo", 0, "OWNER/REPO", DA(repo), CHK_REPO,
-	    "treat an archive as that GitHub repository\n"
-	    "(summary 'Repository:', root 'owner-repo')"),
+	    "stored body (the default with --out); json:\n"
+	    "{\"summary\",\"tree\",\"content\"}; chunks: JSON\n"
+	    "lines, files split as LangChain's code\n"
+	    "splitter splits them (README, Chunks; not\n"
+	    "with --max-output)"),
+	OPT_STR_("branch", 'b', "REF", DA(branch), CHK_NONEMPTY,
+	    "the branch, tag or commit of a GitHub\n"
+	    "source (as OWNER/REPO@REF; as gitingest -b)"),
+	OPT_STR_("report", 0, "DEST", DA(report), CHK_NONE,
+	    "a JSON report of every file kept or left out:\n"
+	    "FILE (atomically) or s3://BUCKET/KEY"),
 	OPT_STR_("name", 0, "NAME", DA(name), CHK_NONE,
 	    "name of the tree root (and summary slug)"),
-	OPT_ENUM_("strip-components", 0, "0|1", DA(strip),
-	    "strip the archive's top directory: never or\n"
-	    "always (default: when it is the only entry)"),
+	OPT_STR_("pushed-at", 0, "TIME", DA(pushed_at), CHK_NONE,
+	    "with --out: record TIME (ISO 8601, the feed's\n"
+	    "pushedAt) as the object's pushedat: run takes\n"
+	    "it as current when its feed says TIME too"),
 	OPT_FLAG_("quiet", 'q', DA(quiet), "do not print the summary on stderr"),
 	OPT_END
 };
 
 static const struct opt_group digest_groups[] = {
 	{ digest_opts, 0 },
+	{ tree_opts, DA(tree) },
+	{ archive_opts, DA(arch) },
 	{ chunk_opts, DA(chunk) },
 	{ pattern_opts, DA(pat) },
 	{ max_output_opt, DA(max_output) },
@@ -115,7 +119,7 @@ digest_defaults(struct digest_args *da)
 {
 	memset(da, 0, sizeof *da);
 	da->format = -1;
-	da->strip = -1;
+	archive_args_init(&da->arch);
 	chunk_args_init(&da->chunk);
 	net_args_init(&da->net);
 }
@@ -130,88 +134,198 @@ cmd_digest_help(void)
 	opts_help(&digest_cmd, &da, stdout);
 }
 
-/* --out DEST names a directory if it exists as one or ends in '/'. */
-static int
-out_is_dir(const char *dest)
-{
-	struct stat st;
-	size_t n = strlen(dest);
+/* What the options say beyond their fields: the source (with -b's ref),
+ * the repository it names, the objects' owner and name. */
+struct digest_plan {
+	const char *source;
+	struct url_github g;            /* a GitHub source's names, or zeroed */
+	char owner[URL_OWNER_MAX + 1];  /* --out: the objects' key */
+	const char *repo;
+	char src[URL_OWNER_MAX + URL_REPO_MAX + URL_REF_MAX + 3];
+};
 
-	return (n > 0 && dest[n - 1] == '/') ||
-	    (stat(dest, &st) == 0 && S_ISDIR(st.st_mode));
+/* -b REF: the GitHub source at that ref, as OWNER/REPO@REF says it. */
+static int
+apply_branch(struct digest_args *da, struct digest_plan *pl)
+{
+	if (!source_github(pl->source, &pl->g))
+		return opts_usage_error("digest", "-b/--branch needs a GitHub "
+		    "repository source (OWNER/REPO or https://github.com/"
+		    "OWNER/REPO)", pl->source);
+	if (pl->g.ref[0] != '\0' && strcmp(pl->g.ref, da->branch) != 0)
+		return opts_usage_error("digest", "-b/--branch and the "
+		    "source's ref differ", da->branch);
+	snprintf(pl->src, sizeof pl->src, "%s/%s@%s", pl->g.owner, pl->g.repo,
+	    da->branch);
+	if (url_github_source((const uint8_t *)pl->src, strlen(pl->src),
+	    &pl->g) != 0)
+		return opts_usage_error("digest", "-b/--branch is not a valid "
+		    "git ref", da->branch);
+	pl->source = pl->src;
+	return 0;
 }
 
-/* Options into da, and the checks across options. Returns 0, OPTS_HELP or
- * the usage exit code. */
+/*
+ * --out DEST: a directory (made when missing, as run makes its own) or an
+ * S3 prefix, never a file (-o is the file); the objects' owner and repo
+ * from --repo, else from the GitHub source.
+ */
+static int
+plan_out(struct digest_args *da, struct digest_plan *pl)
+{
+	const char *full = da->arch.repo;
+	struct stat st;
+
+	if (strncmp(da->out, "s3://", 5) != 0 && stat(da->out, &st) == 0 &&
+	    !S_ISDIR(st.st_mode))
+		return opts_usage_error("digest", "--out must be a directory or "
+		    "s3://BUCKET[/PREFIX] (a file is -o FILE)", da->out);
+	if (full == NULL && pl->g.owner[0] != '\0') {
+		snprintf(pl->owner, sizeof pl->owner, "%s", pl->g.owner);
+		pl->repo = pl->g.repo;
+	} else if (full != NULL) {
+		const char *sl = strchr(full, '/');
+		snprintf(pl->owner, sizeof pl->owner, "%.*s", (int)(sl - full),
+		    full);
+		pl->repo = sl + 1;
+	} else {
+		return opts_usage_error("digest", "--out needs the repository's "
+		    "name for the object's key: a GitHub source, or --repo "
+		    "OWNER/REPO", da->out);
+	}
+	if (da->format < 0)
+		da->format = FMT_FULL;
+	return 0;
+}
+
+/*
+ * No two of SOURCE, -o, --report and the --out object (a local one) may be
+ * the same file: the write would destroy what was read or written first.
+ */
+static int
+check_paths(const struct digest_args *da, const struct digest_plan *pl)
+{
+	struct path_use u[5];
+	struct sink_object ob;
+	struct err_ctx ec;
+	char body[SINK_PATH_MAX + SINK_KEY_MAX], meta[sizeof body + 8];
+	size_t n = 0;
+	struct stat st;
+
+	if (stat(pl->source, &st) == 0 && S_ISREG(st.st_mode))
+		u[n++] = (struct path_use){ "SOURCE", pl->source };
+	u[n++] = (struct path_use){ "-o", da->output };
+	u[n++] = (struct path_use){ "--report", da->report };
+	memset(&ec, 0, sizeof ec);
+	if (da->out != NULL && path_local(da->out) &&
+	    sink_object_init(&ob, pl->owner, pl->repo, pl->g.ref,
+	    da->format == FMT_CHUNKS ? SINK_CHUNKS : SINK_SUMMARY, "", &ec) ==
+	    0) {
+		snprintf(body, sizeof body, "%s/%s", da->out, ob.key);
+		snprintf(meta, sizeof meta, "%s.meta", body);
+		u[n++] = (struct path_use){ "the --out object", body };
+		u[n++] = (struct path_use){ "the --out object's metadata", meta };
+	}
+	return same_file_check("digest", u, n);
+}
+
+/* Options into da and pl, and the checks across options. Returns 0,
+ * OPTS_HELP or the usage exit code. */
 static int
 parse_digest(int argc, char **argv, struct digest_args *da,
-    const char **source)
+    struct digest_plan *pl)
 {
 	int r, nops;
 
 	digest_defaults(da);
+	memset(pl, 0, sizeof *pl);
 	if ((r = opts_parse(&digest_cmd, argc, argv, da, &nops)) != 0)
 		return r;
-	*source = argv[0];
-	if (da->repo != NULL && da->name != NULL)
+	pl->source = argv[0];
+	if (da->arch.repo != NULL && da->name != NULL)
 		return opts_usage_error("digest", "--repo and --name conflict",
 		    NULL);
 	if (da->out != NULL && da->output != NULL)
 		return opts_usage_error("digest", "-o and --out conflict", NULL);
-	if (da->out != NULL && (strncmp(da->out, "s3://", 5) == 0 ||
-	    out_is_dir(da->out))) {
-		if (da->repo == NULL)
-			return opts_usage_error("digest",
-			    "--out DIR needs --repo OWNER/REPO (the object key)",
-			    da->out);
-		if (da->format < 0)
-			da->format = FMT_FULL;
-	}
+	if (da->branch != NULL && (r = apply_branch(da, pl)) != 0)
+		return r;
+	if (da->branch == NULL)
+		source_github(pl->source, &pl->g);
+	if (da->out != NULL && (r = plan_out(da, pl)) != 0)
+		return r;
+	if (da->pushed_at != NULL && da->out == NULL)
+		return opts_usage_error("digest", "--pushed-at needs --out (it "
+		    "is the stored object's)", NULL);
+	if (da->pushed_at != NULL && !feed_check_time(da->pushed_at,
+	    strlen(da->pushed_at)))
+		return opts_usage_error("digest", "--pushed-at needs an ISO 8601 "
+		    "time (YYYY-MM-DDTHH:MM:SSZ)", da->pushed_at);
 	if (da->format < 0)
 		da->format = FMT_TEXT;
 	/* chunks are whole or absent: a cut would split a JSON line */
 	if (da->format == FMT_CHUNKS && da->max_output > 0)
 		return opts_usage_error("digest",
 		    "--max-output does not apply to --format chunks", NULL);
-	return chunk_args_check("digest", &da->chunk, da->format == FMT_CHUNKS);
+	if ((r = chunk_args_check("digest", &da->chunk,
+	    da->format == FMT_CHUNKS)) != 0)
+		return r;
+	/* one repository: a fixed URL is allowed (decision 16) */
+	if ((r = archive_url_check("digest", da->gh.archive_url, 0)) != 0)
+		return r;
+	return check_paths(da, pl);
 }
 
 /* ------------------------------------------------------------ output */
 
+/*
+ * The --report document to dest, as run's --report names its destination: a
+ * file (atomically) or s3://BUCKET/KEY (one PUT). 0, or an error in ec.
+ */
 static int
-render_report(void *ctx, struct out *o)
+store_report(const struct digest *d, const char *dest,
+    const struct sink_net *net, struct err_ctx *ec)
 {
-	const struct digest *d = ctx;
 	char *p = NULL;
 	size_t n = 0;
 	FILE *f = open_memstream(&p, &n);
 	int e;
 
+	memset(ec, 0, sizeof *ec);
+	err_field(ec->source, sizeof ec->source, dest, strlen(dest));
 	if (f == NULL)
-		return ERR_NOMEM;
+		return err_set(ec, ERR_NOMEM, NULL);
 	e = digest_report_json(d, f);
 	if (fclose(f) != 0 && e == 0)
 		e = ERR_NOMEM;
 	if (e == 0)
-		e = out_write(o, p, n);
+		e = sink_write_doc(dest, net, (const uint8_t *)p, n,
+		    "application/json", ec);
+	else
+		err_set(ec, e, NULL);
 	free(p);
 	return e;
 }
 
-/* --out DIR or s3://: an object, stored by the job module. */
-static int
-out_is_sink(const struct digest_args *da)
+/* A GitHub source whose host could not be resolved: no network, most
+ * likely. Say once what works without one. */
+static void
+hint_offline(const struct err_ctx *ec, const struct digest_args *da,
+    const struct digest_plan *pl)
 {
-	return da->out != NULL && (strncmp(da->out, "s3://", 5) == 0 ||
-	    out_is_dir(da->out));
+	if ((ec->code == ERR_NET_DNS_NONAME || ec->code == ERR_NET_DNS) &&
+	    pl->g.owner[0] != '\0' && da->gh.archive_url == NULL)
+		log_err(NULL, "hint: without a network, digest a local "
+		    "directory or archive, or give a mirror with --archive-url "
+		    "(e.g. file:///srv/mirror/{owner}/{repo}.tar.gz; "
+		    "docs/air-gapped.md)");
 }
 
 /*
- * Digest source into a new *dp and *info for stdout or a file. Returns 0 or
- * 1 after saying why.
+ * Digest the source into a new *dp and *info for stdout or a file. Returns
+ * 0 or 1 after saying why.
  */
 static int
-digest_here(const char *source, const struct digest_args *da,
+digest_here(const struct digest_plan *pl, const struct digest_args *da,
     const struct job_config *cfg, const struct fetch_opts *fo,
     struct digest **dp, struct source_info *info)
 {
@@ -222,25 +336,21 @@ digest_here(const char *source, const struct digest_args *da,
 	int e;
 
 	job_digest_opts(cfg, JOB_FORMAT(da->format), &o);
-	memset(&so, 0, sizeof so);
-	so.repo = da->repo;
+	source_opts_args(&so, &da->arch, &da->gh, fo);
 	so.name = da->name;
-	so.strip = da->strip;
-	so.fetch = fo;
-	so.archive_url = cfg->archive_url;
-	so.token = cfg->token;
-	so.api_base = cfg->api_base;
 	if ((*dp = malloc(sizeof **dp)) == NULL) {
-		fprintf(stderr, "repodigest digest: %s\n", err_str(ERR_NOMEM));
+		log_err("digest", "%s", err_str(ERR_NOMEM));
 		return 1;
 	}
 	if ((e = digest_init(*dp, &o)) != 0) {
-		fprintf(stderr, "repodigest digest: %s\n", err_str(e));
+		log_err("digest", "%s", err_str(e));
 		return 1;
 	}
-	if ((e = source_digest(source, &so, *dp, info, &ec)) != 0) {
+	memset(&ec, 0, sizeof ec);
+	if ((e = source_digest(pl->source, &so, *dp, info, &ec)) != 0) {
 		err_format(&ec, msg, sizeof msg);
-		fprintf(stderr, "repodigest: %s\n", msg);
+		log_err(NULL, "%s", msg);
+		hint_offline(&ec, da, pl);
 		return 1;
 	}
 	return 0;
@@ -252,39 +362,38 @@ digest_here(const char *source, const struct digest_args *da,
  * Returns 0 or 1 after saying why.
  */
 static int
-digest_store(const char *source, const struct digest_args *da,
+digest_store(const struct digest_plan *pl, const struct digest_args *da,
     const struct job_config *cfg, const struct fetch_opts *fo,
-    const char *ref, struct job_worker *w)
+    struct job_worker *w)
 {
 	struct sink_net net = { da->s3.endpoint, da->s3.region, fo };
 	struct job_spec spec;
 	struct job_result res;
 	struct err_ctx ec;
-	char owner[64], msg[1024];
-	const char *repo = strchr(da->repo, '/') + 1;
+	char msg[1024];
 
 	memset(&ec, 0, sizeof ec);
 	if (job_worker_init(w, da->out, &net, 0, fo, (uint32_t)getpid(),
 	    &ec) != 0) {
 		err_format(&ec, msg, sizeof msg);
-		fprintf(stderr, "repodigest: %s\n", msg);
+		log_err(NULL, "%s", msg);
 		return 1;
 	}
-	snprintf(owner, sizeof owner, "%.*s", (int)(repo - 1 - da->repo),
-	    da->repo);
 	memset(&spec, 0, sizeof spec);
-	spec.source = source;
-	spec.flavour = da->repo;
+	spec.source = pl->source;
+	spec.flavour = da->arch.repo;
 	spec.name = da->name;
-	spec.strip = da->strip;
-	spec.owner = owner;
-	spec.repo = repo;
-	spec.ref = ref;
+	spec.strip = da->arch.strip;
+	spec.owner = pl->owner;
+	spec.repo = pl->repo;
+	spec.ref = pl->g.ref;
+	spec.pushed_at = da->pushed_at;
 	spec.formats = JOB_FORMAT(da->format);
 	spec.keep_digest = 1;
 	if (job_run(w, cfg, &spec, NULL, &res) != 0) {
 		err_format(&res.err, msg, sizeof msg);
-		fprintf(stderr, "repodigest: %s\n", msg);
+		log_err(NULL, "%s", msg);
+		hint_offline(&res.err, da, pl);
 		return 1;
 	}
 	return 0;
@@ -295,6 +404,7 @@ int
 cmd_digest(int argc, char **argv)
 {
 	struct digest_args da;
+	struct digest_plan pl;
 	struct job_settings set;
 	struct job_config cfg;
 	struct job_worker *w = NULL;
@@ -306,28 +416,39 @@ cmd_digest(int argc, char **argv)
 	struct buf summary;
 	struct render_body rb;
 	struct stat st;
-	const char *source = NULL;
-	char msg[1024];
+	char msg[1024], chunk_repo[URL_OWNER_MAX + URL_REPO_MAX + 2];
 	int r, e, status = 0;
 
-	if ((r = parse_digest(argc, argv, &da, &source)) != 0) {
+	if ((r = parse_digest(argc, argv, &da, &pl)) != 0) {
 		if (r == OPTS_HELP)
 			cmd_digest_help();
 		return r == OPTS_HELP ? 0 : r;
 	}
 	/* remote: a source that is not a local path, or an S3 destination */
-	int remote = (strcmp(source, "-") != 0 && stat(source, &st) != 0) ||
-	    (da.out != NULL && strncmp(da.out, "s3://", 5) == 0);
+	int remote = (strcmp(pl.source, "-") != 0 && stat(pl.source, &st) !=
+	    0) || (da.out != NULL && strncmp(da.out, "s3://", 5) == 0) ||
+	    (da.report != NULL && strncmp(da.report, "s3://", 5) == 0);
 	if (net_setup(&ns, &da.net, remote) != 0)
 		return 1;
 	job_settings_args(&set, da.max_output, &da.pat, &da.chunk);
-	set.max_file_size = da.max_size;
-	set.include_gitignored = da.include_gitignored;
+	job_settings_tree(&set, &da.tree);
 	memset(&ec, 0, sizeof ec);
 	if ((e = job_config_init(&cfg, &set, &ec)) != 0) {
-		fprintf(stderr, "repodigest digest: %s\n", err_str(e));
+		log_err("digest", "%s", err_str(e));
 		net_teardown(&ns);
 		return e == ERR_PATTERN || e == ERR_PATTERN_COUNT ? EXIT_USAGE : 1;
+	}
+	/* an s3:// report's settings, checked before the work (as run's) */
+	{
+		struct sink_net net = { da.s3.endpoint, da.s3.region, &ns.fo };
+		memset(&ec, 0, sizeof ec);
+		if (da.report != NULL && sink_doc_check(da.report, &net,
+		    &ec) != 0) {
+			err_format(&ec, msg, sizeof msg);
+			log_err(NULL, "%s", msg);
+			net_teardown(&ns);
+			return 1;
+		}
 	}
 	cfg.archive_url = da.gh.archive_url;
 	cfg.api_base = da.gh.api_url;
@@ -337,29 +458,21 @@ cmd_digest(int argc, char **argv)
 	 * the other formats and in the report */
 	cfg.tokens = da.report != NULL;
 	cfg.force = 1;
-	/* chunks name their repository: --repo, a GitHub source, or the root */
-	struct url_github g;
-	char chunk_repo[URL_OWNER_MAX + URL_REPO_MAX + 2];
-	memset(&g, 0, sizeof g);
-	if (remote && url_github_source((const uint8_t *)source,
-	    strlen(source), &g) == 0)
-		snprintf(chunk_repo, sizeof chunk_repo, "%s/%s", g.owner, g.repo);
 	buf_init(&summary, 1 << 20);
-	if (out_is_sink(&da)) {
+	if (da.out != NULL) {
 		if ((w = malloc(sizeof *w)) == NULL) {
-			fprintf(stderr, "repodigest digest: %s\n",
-			    err_str(ERR_NOMEM));
+			log_err("digest", "%s", err_str(ERR_NOMEM));
 			status = 1;
 			goto done;
 		}
-		status = digest_store(source, &da, &cfg, &ns.fo, g.ref, w);
+		status = digest_store(&pl, &da, &cfg, &ns.fo, w);
 		d = job_worker_digest(w, &info);
 		if (status != 0 || d == NULL) {
 			status = 1;
 			goto done;
 		}
 	} else {
-		if ((status = digest_here(source, &da, &cfg, &ns.fo, &d,
+		if ((status = digest_here(&pl, &da, &cfg, &ns.fo, &d,
 		    &here)) != 0)
 			goto done;
 		info = &here;
@@ -371,20 +484,20 @@ cmd_digest(int argc, char **argv)
 	rb.max_output = da.max_output;
 	rb.chunk_size = (size_t)da.chunk.size;
 	rb.chunk_overlap = (size_t)da.chunk.overlap;
-	rb.chunk.repo = da.repo ? da.repo : g.owner[0] ? chunk_repo : info->root;
-	rb.chunk.ref = g.ref;
+	/* chunks name their repository: --repo, a GitHub source, or the root */
+	rb.chunk.repo = source_repo_name(da.arch.repo, &pl.g, info->root,
+	    chunk_repo, sizeof chunk_repo);
+	rb.chunk.ref = pl.g.ref;
 	rb.chunk.commit = info->commit;
 	if (render_summary(&rb, &summary) != 0) {
-		fprintf(stderr, "repodigest digest: %s\n", err_str(ERR_NOMEM));
+		log_err("digest", "%s", err_str(ERR_NOMEM));
 		status = 1;
 		goto done;
 	}
-	if (!out_is_sink(&da)) {
+	if (da.out == NULL) {
 		memset(&ec, 0, sizeof ec);
-		if (da.out != NULL || (da.output != NULL &&
-		    strcmp(da.output, "-") != 0)) {
-			e = sink_write_file(da.out ? da.out : da.output,
-			    render_body, &rb, &ec);
+		if (da.output != NULL && strcmp(da.output, "-") != 0) {
+			e = sink_write_file(da.output, render_body, &rb, &ec);
 		} else {
 			e = sink_write_fd(STDOUT_FILENO, render_body, &rb);
 			if (e != 0 && cli_reader_gone(STDOUT_FILENO)) {
@@ -397,17 +510,17 @@ cmd_digest(int argc, char **argv)
 		}
 		if (e) {
 			err_format(&ec, msg, sizeof msg);
-			fprintf(stderr, "repodigest: %s\n", msg);
+			log_err(NULL, "%s", msg);
 			status = 1;
 			goto done;
 		}
 	}
 	if (da.report != NULL) {
+		struct sink_net net = { da.s3.endpoint, da.s3.region, &ns.fo };
 		struct err_ctx rec;
-		memset(&rec, 0, sizeof rec);
-		if (sink_write_file(da.report, render_report, d, &rec) != 0) {
+		if (store_report(d, da.report, &net, &rec) != 0) {
 			err_format(&rec, msg, sizeof msg);
-			fprintf(stderr, "repodigest: %s\n", msg);
+			log_err(NULL, "%s", msg);
 			status = 1;
 		}
 	}
@@ -416,9 +529,9 @@ cmd_digest(int argc, char **argv)
 		fputc('\n', stderr);
 	}
 	if (d->dropped_early > 0)
-		fprintf(stderr, "repodigest: %s: %llu entries excluded before a "
-		    "later ignore rule re-included them (see --report)\n",
-		    source, (unsigned long long)d->dropped_early);
+		log_err(NULL, "%s: %llu entries excluded before a later ignore "
+		    "rule re-included them (see --report)", pl.source,
+		    (unsigned long long)d->dropped_early);
 done:
 	buf_free(&summary);
 	if (w != NULL) {

@@ -31,6 +31,7 @@
 #include "err.h"
 #include "index.h"
 #include "jsonl.h"
+#include "log.h"
 #include "out.h"
 #include "s3.h"
 #include "sink.h"
@@ -41,12 +42,10 @@ struct index_args {
 	const char *index;
 	const char *project;
 	int tokenizer;                  /* enum index_tokenizer */
-	const char *repo;
-	uint64_t max_size;
 	struct chunk_args chunk;
-	int strip;
-	int include_gitignored;
 	int quiet;
+	struct tree_args tree;
+	struct archive_args arch;
 	struct pattern_args pat;
 	struct github_args gh;
 	struct net_args net;
@@ -64,21 +63,14 @@ static const struct opt index_opts[] = {
 	    "split, README); the others to compare with\n"
 	    "it: SQLite's unicode61, code with other\n"
 	    "token positions"),
-	OPT_STR_("repo", 0, "OWNER/REPO", IA(repo), CHK_REPO,
-	    "treat an archive as that GitHub repository"),
-	OPT_U64_("max-size", 's', "BYTES", IA(max_size), 1, UINT64_MAX,
-	    "skip files larger than BYTES\n(default 10485760)"),
-	OPT_ENUM_("strip-components", 0, "0|1", IA(strip),
-	    "strip the archive's top directory: never or\n"
-	    "always (default: when it is the only entry)"),
-	OPT_FLAG_("include-gitignored", 0, IA(include_gitignored),
-	    "do not apply .gitignore / .gitingestignore"),
 	OPT_FLAG_("quiet", 'q', IA(quiet), "print nothing but errors"),
 	OPT_END
 };
 
 static const struct opt_group index_groups[] = {
 	{ index_opts, 0 },
+	{ tree_opts, IA(tree) },
+	{ archive_opts, IA(arch) },
 	{ chunk_opts, IA(chunk) },
 	{ pattern_opts, IA(pat) },
 	{ github_opts, IA(gh) },
@@ -113,7 +105,7 @@ index_defaults(struct index_args *ia)
 	memset(ia, 0, sizeof *ia);
 	ia->index = INDEX_DEFAULT;
 	ia->project = INDEX_PROJECT;
-	ia->strip = -1;
+	archive_args_init(&ia->arch);
 	ia->tokenizer = -1;
 	chunk_args_init(&ia->chunk);
 	net_args_init(&ia->net);
@@ -156,9 +148,9 @@ say_repo(const struct feeder *fd, const struct index_stats *s)
 {
 	if (fd->ia->quiet)
 		return;
-	fprintf(stderr, "index: %s%s%s: %llu files (%llu added, %llu changed, "
+	log_say("index: %s%s%s: %llu files (%llu added, %llu changed, "
 	    "%llu unchanged, %llu removed), %llu chunks (%llu written, "
-	    "%llu deleted)\n", fd->repo, fd->ref[0] ? "@" : "", fd->ref,
+	    "%llu deleted)", fd->repo, fd->ref[0] ? "@" : "", fd->ref,
 	    (unsigned long long)s->files, (unsigned long long)s->files_added,
 	    (unsigned long long)s->files_changed,
 	    (unsigned long long)s->files_unchanged,
@@ -409,7 +401,7 @@ from_s3(struct index *ix, const struct index_args *ia, const char *dest,
 
 	memset(&ec, 0, sizeof ec);
 	if (s == NULL || cfg == NULL || fd == NULL) {
-		fprintf(stderr, "repodigest index: %s\n", err_str(ERR_NOMEM));
+		log_err("index", "%s", err_str(ERR_NOMEM));
 		free(s);
 		free(cfg);
 		free(fd);
@@ -422,18 +414,17 @@ from_s3(struct index *ix, const struct index_args *ia, const char *dest,
 			err_set(&ec, e, NULL);
 		err_field(ec.source, sizeof ec.source, dest, strlen(dest));
 		err_format(&ec, msg, sizeof msg);
-		fprintf(stderr, "repodigest: %s\n", msg);
+		log_err(NULL, "%s", msg);
 		status = 1;
 	}
 	if (status == 0 && k.n == 0 && !ia->quiet)
-		fprintf(stderr, "index: %s: no %s objects under %s/\n", dest,
+		log_say("index: %s: no %s objects under %s/", dest,
 		    SINK_CHUNKS, SINK_KEY_DIR);
 	/* an object that fails is said and skipped: the others go in */
 	for (size_t i = 0; i < k.n; i++) {
 		snprintf(src, sizeof src, "%s/%s", dest, k.v[i]);
 		if (feeder_init(fd, ix, ia, src) != 0) {
-			fprintf(stderr, "repodigest index: %s\n",
-			    err_str(ERR_NOMEM));
+			log_err("index", "%s", err_str(ERR_NOMEM));
 			feeder_free(fd);
 			status = 1;
 			break;
@@ -449,7 +440,7 @@ from_s3(struct index *ix, const struct index_args *ia, const char *dest,
 			struct err_ctx *x = fd->err ? &fd->ec : &ec;
 			err_field(x->source, sizeof x->source, src, strlen(src));
 			err_format(x, msg, sizeof msg);
-			fprintf(stderr, "repodigest: %s\n", msg);
+			log_err(NULL, "%s", msg);
 			status = 1;
 		}
 		*repos += fd->repos;
@@ -496,8 +487,8 @@ write_chunks(void *arg)
 
 /* Digest a tree, its chunks through the pipe into the feeder. */
 static int
-from_tree(struct feeder *fd, const char *source, const struct fetch_opts *fo,
-    int remote)
+from_tree(struct feeder *fd, const char *source, const struct job_config *cfg,
+    const struct fetch_opts *fo)
 {
 	const struct index_args *ia = fd->ia;
 	struct digest_opts o;
@@ -512,38 +503,24 @@ from_tree(struct feeder *fd, const char *source, const struct fetch_opts *fo,
 
 	if (d == NULL)
 		return feeder_fail(fd, ERR_NOMEM, NULL);
-	memset(&o, 0, sizeof o);
-	o.max_file_size = ia->max_size;
-	o.max_depth = -1;
-	o.use_ignore_files = !ia->include_gitignored;
-	o.includes = ia->pat.inc.n ? ia->pat.inc.v : NULL;
-	o.excludes = ia->pat.exc.n ? ia->pat.exc.v : NULL;
-	o.no_tokens = 1;        /* each chunk carries its own estimate */
+	/* the settings of `digest --format chunks` (each chunk carries its own
+	 * token estimate) */
+	job_digest_opts(cfg, JOB_FORMAT(RENDER_CHUNKS), &o);
 	/* bodies past 1 MiB wait LZ4'd: the index's pages and FTS5's
 	 * buffers share the memory a digest alone would have */
 	o.raw_budget = (uint64_t)1 << 20;
-	memset(&so, 0, sizeof so);
-	so.repo = ia->repo;
-	so.strip = ia->strip;
-	so.fetch = fo;
-	so.archive_url = ia->gh.archive_url;
-	so.token = getenv("GITHUB_TOKEN");
-	so.api_base = ia->gh.api_url;
+	source_opts_args(&so, &ia->arch, &ia->gh, fo);
 	if ((e = digest_init(d, &o)) != 0) {
 		free(d);
 		return feeder_fail(fd, e, NULL);
 	}
 	if ((e = source_digest(source, &so, d, &info, &fd->ec)) != 0)
 		goto done;
-	/* the chunks' repository as digest names it: --repo, a GitHub
-	 * source, or the tree's root */
-	memset(&g, 0, sizeof g);
-	if (remote && url_github_source((const uint8_t *)source,
-	    strlen(source), &g) == 0)
-		snprintf(repo, sizeof repo, "%s/%s", g.owner, g.repo);
 	memset(&w, 0, sizeof w);
 	w.d = d;
-	w.meta.repo = ia->repo ? ia->repo : g.owner[0] ? repo : info.root;
+	source_github(source, &g);
+	w.meta.repo = source_repo_name(ia->arch.repo, &g, info.root, repo,
+	    sizeof repo);
 	w.meta.ref = g.ref;
 	w.meta.commit = info.commit;
 	w.size = (size_t)ia->chunk.size;
@@ -578,7 +555,8 @@ done:
 /* One SOURCE: which kind, then into the index. Returns 0 or 1 (said). */
 static int
 index_source(struct index *ix, const struct index_args *ia, const char *src,
-    const struct fetch_opts *fo, uint64_t *repos)
+    const struct job_config *cfg, const struct fetch_opts *fo,
+    uint64_t *repos)
 {
 	struct feeder *fd;
 	struct stat st;
@@ -590,7 +568,7 @@ index_source(struct index *ix, const struct index_args *ia, const char *src,
 		return from_s3(ix, ia, src, fo, repos);
 	if ((fd = malloc(sizeof *fd)) == NULL || feeder_init(fd, ix, ia,
 	    src) != 0) {
-		fprintf(stderr, "repodigest index: %s\n", err_str(ERR_NOMEM));
+		log_err("index", "%s", err_str(ERR_NOMEM));
 		if (fd)
 			feeder_free(fd);
 		free(fd);
@@ -600,12 +578,12 @@ index_source(struct index *ix, const struct index_args *ia, const char *src,
 	    S_ISREG(st.st_mode))
 		e = from_jsonl(fd, src);
 	else
-		e = from_tree(fd, src, fo, !local);
+		e = from_tree(fd, src, cfg, fo);
 	if (e != 0) {
 		if (fd->ec.source[0] == '\0')
 			err_field(fd->ec.source, sizeof fd->ec.source, src, n);
 		err_format(&fd->ec, msg, sizeof msg);
-		fprintf(stderr, "repodigest: %s\n", msg);
+		log_err(NULL, "%s", msg);
 	}
 	*repos += fd->repos;
 	feeder_free(fd);
@@ -618,6 +596,8 @@ int
 cmd_index(int argc, char **argv)
 {
 	struct index_args ia;
+	struct job_settings set;
+	struct job_config cfg;
 	struct index_opts io;
 	struct net_setup ns;
 	struct err_ctx ec;
@@ -625,7 +605,7 @@ cmd_index(int argc, char **argv)
 	struct stat st;
 	uint64_t repos = 0;
 	char msg[1024];
-	int r, nops, status = 0, remote = 0;
+	int r, e, nops, status = 0, remote = 0;
 
 	index_defaults(&ia);
 	if ((r = opts_parse(&index_cmd, argc, argv, &ia, &nops)) != 0) {
@@ -635,13 +615,24 @@ cmd_index(int argc, char **argv)
 	}
 	if ((r = chunk_args_check("index", &ia.chunk, 1)) != 0)
 		return r;
+	if ((r = archive_url_check("index", ia.gh.archive_url, 0)) != 0)
+		return r;
+	/* the body settings as digest has them: patterns checked up front */
+	job_settings_args(&set, 0, &ia.pat, &ia.chunk);
+	job_settings_tree(&set, &ia.tree);
+	memset(&ec, 0, sizeof ec);
+	if ((e = job_config_init(&cfg, &set, &ec)) != 0) {
+		err_format(&ec, msg, sizeof msg);
+		log_err("index", "%s", msg);
+		return e == ERR_PATTERN || e == ERR_PATTERN_COUNT ? EXIT_USAGE : 1;
+	}
 	for (int i = 0; i < nops; i++)
 		if (strcmp(argv[i], "-") != 0 && stat(argv[i], &st) != 0)
 			remote = 1;
 	if (net_setup(&ns, &ia.net, remote) != 0)
 		return 1;
 	if ((ix = malloc(sizeof *ix)) == NULL) {
-		fprintf(stderr, "repodigest index: %s\n", err_str(ERR_NOMEM));
+		log_err("index", "%s", err_str(ERR_NOMEM));
 		net_teardown(&ns);
 		return 1;
 	}
@@ -651,7 +642,7 @@ cmd_index(int argc, char **argv)
 	memset(&ec, 0, sizeof ec);
 	if (index_open(ix, ia.index, &io, &ec) != 0) {
 		err_format(&ec, msg, sizeof msg);
-		fprintf(stderr, "repodigest: %s\n", msg);
+		log_err(NULL, "%s", msg);
 		free(ix);
 		net_teardown(&ns);
 		return 1;
@@ -666,9 +657,9 @@ cmd_index(int argc, char **argv)
 		return opts_usage_error("index", "--tokenizer", msg);
 	}
 	for (int i = 0; i < nops; i++)
-		status |= index_source(ix, &ia, argv[i], &ns.fo, &repos);
+		status |= index_source(ix, &ia, argv[i], &cfg, &ns.fo, &repos);
 	if (!ia.quiet)
-		fprintf(stderr, "index: %s: %llu %s indexed%s\n", ia.index,
+		log_say("index: %s: %llu %s indexed%s", ia.index,
 		    (unsigned long long)repos, repos == 1 ? "repository" :
 		    "repositories", status ? " (some sources failed)" : "");
 	index_close(ix);

@@ -19,6 +19,7 @@
 #include "err.h"
 #include "index.h"
 #include "jsonl.h"
+#include "log.h"
 
 enum { QF_JSON, QF_TEXT };
 
@@ -283,7 +284,7 @@ cmd_query(int argc, char **argv)
 	ix = malloc(sizeof *ix);
 	terms = malloc(sizeof *terms);
 	if (ix == NULL || terms == NULL) {
-		fprintf(stderr, "repodigest query: %s\n", err_str(ERR_NOMEM));
+		log_err("query", "%s", err_str(ERR_NOMEM));
 		free(ix);
 		free(terms);
 		buf_free(&q);
@@ -294,17 +295,16 @@ cmd_query(int argc, char **argv)
 	memset(&ec, 0, sizeof ec);
 	if (index_open(ix, qa.index, &io, &ec) != 0) {
 		err_format(&ec, msg, sizeof msg);
-		fprintf(stderr, "repodigest: %s\n", msg);
+		log_err(NULL, "%s", msg);
 		status = 1;
 		goto out;
 	}
 	index_terms(ix, q.p, q.len, terms);
 	if (terms->n == 0)
-		fprintf(stderr, "repodigest query: no words to search for in "
-		    "the query\n");
+		log_err("query", "no words to search for in the query");
 	if (terms->dropped > 0)
-		fprintf(stderr, "repodigest query: %d terms past the first %d "
-		    "left out\n", terms->dropped, INDEX_TERMS_MAX);
+		log_err("query", "%d terms past the first %d left out",
+		    terms->dropped, INDEX_TERMS_MAX);
 	memset(&f, 0, sizeof f);
 	f.project = qa.project;
 	f.repo = qa.repo;
@@ -321,13 +321,13 @@ cmd_query(int argc, char **argv)
 	if (e == ERR_OUTPUT || pr.err == ERR_OUTPUT) {
 		status = cli_reader_gone(STDOUT_FILENO) ? CMD_PIPE_CLOSED : 1;
 		if (status == 1)
-			fprintf(stderr, "repodigest: stdout: cannot write output\n");
+			log_err(NULL, "stdout: cannot write output");
 	} else if (e != 0) {
 		err_format(&ec, msg, sizeof msg);
-		fprintf(stderr, "repodigest: %s\n", msg);
+		log_err(NULL, "%s", msg);
 		status = 1;
 	} else if (pr.n == 0 && qa.format == QF_TEXT && terms->n > 0) {
-		fprintf(stderr, "repodigest query: nothing matches\n");
+		log_err("query", "nothing matches");
 	}
 	buf_free(&pr.line);
 	free(pr.mark);

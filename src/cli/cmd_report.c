@@ -14,6 +14,7 @@
 #include "out.h"
 #include "report.h"
 #include "sink.h"
+#include "log.h"
 
 struct report_args {
 	const char *output;
@@ -161,7 +162,7 @@ cmd_report(int argc, char **argv)
 		if (ec.code == 0)
 			err_set(&ec, r, NULL);
 		err_format(&ec, line, sizeof line);
-		fprintf(stderr, "repodigest: %s\n", line);
+		log_err(NULL, "%s", line);
 		r = 1;
 	} else {
 		if (ra.json)

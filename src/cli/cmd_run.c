@@ -14,6 +14,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "shard.h"
+#include "sink.h"
 
 struct run_args {
 	const char *out;
@@ -29,6 +30,7 @@ struct run_args {
 	const char *report, *state, *resume;
 	uint64_t grace_s;
 	int log_format;                         /* 0 json, 1 text, -1 unset */
+	struct tree_args tree;
 	struct pattern_args pat;
 	struct github_args gh;
 	struct net_args net;
@@ -55,7 +57,7 @@ static const struct opt run_opts_table[] = {
 	    "attempts per repository"),
 	OPT_U64_("max-failures", 0, "N", RA(max_failures), 0, 100000000,
 	    "exit 1 when more than N repositories fail\n"
-	    "(default unlimited)"),
+	    "(without it: no limit)"),
 	OPT_STR_("format", 0, "LIST", RA(format), CHK_NONE,
 	    "what to store per repository, from one\n"
 	    "download: full (summary.txt), chunks\n"
@@ -79,6 +81,7 @@ static const struct opt run_opts_table[] = {
 
 static const struct opt_group run_groups[] = {
 	{ run_opts_table, 0 },
+	{ tree_opts, RA(tree) },
 	{ chunk_opts, RA(chunk) },
 	{ pattern_opts, RA(pat) },
 	{ max_output_opt, RA(max_output) },
@@ -180,6 +183,32 @@ parse_formats(const char *list, int *formats)
 	return 0;
 }
 
+/*
+ * The files a run reads and writes: no two of the feed, --state and
+ * --report (as this shard names it) may be one file, and none may lie among
+ * the objects under --out's gitingest/: writing one would destroy another
+ * (`run fs.json --state fs.json` replaced the feed).
+ */
+static int
+check_paths(const struct run_args *ra, const char *feed,
+    const struct shard *sh)
+{
+	char rep[4200], tree[4200];
+	struct path_use u[3] = {
+		{ "FEED", feed },
+		{ "--state", ra->state },
+		{ "--report", ra->report ? shard_path(sh, ra->report, rep,
+		    sizeof rep) : NULL },
+	};
+	int r;
+
+	if ((r = same_file_check("run", u, 3)) != 0)
+		return r;
+	snprintf(tree, sizeof tree, "%s/" SINK_KEY_DIR, ra->out);
+	return path_inside_check("run", u, 3, tree,
+	    "the objects of --out (" SINK_KEY_DIR "/)");
+}
+
 /* see cmd.h */
 int
 cmd_run(int argc, char **argv)
@@ -215,7 +244,12 @@ cmd_run(int argc, char **argv)
 			err_format(&ec, m, sizeof m);
 			return opts_usage_error("run", m, NULL);
 		}
+		if ((r = check_paths(&ra, nops ? argv[0] : NULL, &sh)) != 0)
+			return r;
 	}
+	/* one template for every repository: it must name each (decision 16) */
+	if ((r = archive_url_check("run", ra.gh.archive_url, 1)) != 0)
+		return r;
 	memset(&ro, 0, sizeof ro);
 	if ((r = parse_formats(ra.format, &ro.formats)) != 0)
 		return r;
@@ -223,6 +257,7 @@ cmd_run(int argc, char **argv)
 	    (ro.formats & RUN_FORMAT_CHUNKS) != 0)) != 0)
 		return r;
 	job_settings_args(&ro.set, ra.max_output, &ra.pat, &ra.chunk);
+	job_settings_tree(&ro.set, &ra.tree);
 	ro.feed = nops ? argv[0] : PIPELINE_DEFAULT_FEED;
 	ro.out = ra.out;
 	ro.archive_url = ra.gh.archive_url;

@@ -160,11 +160,8 @@ cmd_serve(int argc, char **argv)
 	}
 	if ((r = chunk_args_check("serve", &sa.chunk, 1)) != 0)
 		return r;
-	memset(&ec, 0, sizeof ec);
-	if (job_template_check(sa.gh.archive_url, &ec) != 0) {
-		err_format(&ec, m, sizeof m);
-		return opts_usage_error("serve", "--archive-url", m);
-	}
+	if ((r = archive_url_check("serve", sa.gh.archive_url, 1)) != 0)
+		return r;
 	job_settings_args(&set, sa.max_output, &sa.pat, &sa.chunk);
 	memset(&ec, 0, sizeof ec);
 	if (job_config_init(&jc, &set, &ec) != 0) {

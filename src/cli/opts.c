@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "log.h"
 #include "net.h"
 #include "opts.h"
 
@@ -20,10 +21,11 @@
 int
 opts_usage_error(const char *cmd, const char *msg, const char *arg)
 {
+	/* the argument as typed may hold a URL with secrets: log_err redacts */
 	if (arg != NULL)
-		fprintf(stderr, "repodigest %s: %s: %s\n", cmd, msg, arg);
+		log_err(cmd, "%s: %s", msg, arg);
 	else
-		fprintf(stderr, "repodigest %s: %s\n", cmd, msg);
+		log_err(cmd, "%s", msg);
 	fprintf(stderr, "Run 'repodigest %s --help' for usage.\n", cmd);
 	return EXIT_USAGE;
 }
@@ -68,6 +70,29 @@ check(enum opt_check c, const char *v)
 		    "wants HOST:PORT:ADDR";
 	}
 	return "cannot be checked";
+}
+
+/*
+ * An OPT_U64's range as help and errors both say it ("1 to 86400"; a power
+ * of two from 2^20 up as "2^40"), or "" when any positive number is taken:
+ * one spelling, so --help cannot promise another range than the parser's.
+ */
+static const char *
+range_text(const struct opt *o, char *buf, size_t cap)
+{
+	uint64_t hi = o->hi;
+	int k = 0;
+
+	buf[0] = '\0';
+	if (o->lo == 1 && hi == UINT64_MAX)
+		return buf;
+	while (k < 63 && ((uint64_t)1 << k) < hi)
+		k++;
+	if (k >= 20 && hi == (uint64_t)1 << k)
+		snprintf(buf, cap, "%" PRIu64 " to 2^%d", (uint64_t)o->lo, k);
+	else
+		snprintf(buf, cap, "%" PRIu64 " to %" PRIu64, (uint64_t)o->lo, hi);
+	return buf;
 }
 
 /* Strict unsigned decimal: no sign, no junk, no overflow. */
@@ -151,6 +176,7 @@ static const char *
 set(const struct opt *o, void *field, const char *v, char *msg, size_t cap)
 {
 	const char *why;
+	char range[64];
 	uint64_t n;
 	int k;
 
@@ -163,11 +189,11 @@ set(const struct opt *o, void *field, const char *v, char *msg, size_t cap)
 			*(uint64_t *)field = n;
 			return NULL;
 		}
-		if (o->lo == 1 && o->hi == UINT64_MAX)
+		if (range_text(o, range, sizeof range)[0] == '\0')
 			snprintf(msg, cap, "--%s needs a positive number", o->text);
 		else
-			snprintf(msg, cap, "--%s needs a number from %" PRIu64
-			    " to %" PRIu64, o->text, (uint64_t)o->lo, o->hi);
+			snprintf(msg, cap, "--%s needs a number from %s", o->text,
+			    range);
 		return msg;
 	case OPT_ENUM:
 		if ((k = choice_index(opt_arg(o), v)) >= 0) {
@@ -257,10 +283,12 @@ opts_parse(const struct opt_cmd *c, int argc, char **argv, void *args,
 
 /* ------------------------------------------------------------ help */
 
-/* The default shown after an option's help, or "" when there is none. */
+/* The range and default shown after an option's help, or "" when there
+ * are none. */
 static void
 default_text(const struct opt *o, const void *field, char *buf, size_t cap)
 {
+	char range[64];
 	uint64_t n;
 	int k;
 	const char *s;
@@ -269,8 +297,12 @@ default_text(const struct opt *o, const void *field, char *buf, size_t cap)
 	switch ((enum opt_kind)o->kind) {
 	case OPT_U64:
 		n = *(const uint64_t *)field;
+		range_text(o, range, sizeof range);
 		if (n != 0 && n >= o->lo && n <= o->hi)
-			snprintf(buf, cap, "(default %" PRIu64 ")", n);
+			snprintf(buf, cap, "(%s%sdefault %" PRIu64 ")", range,
+			    range[0] ? ", " : "", n);
+		else if (range[0] != '\0')
+			snprintf(buf, cap, "(%s)", range);
 		break;
 	case OPT_STR:
 		if ((s = *(const char *const *)field) != NULL)

@@ -23,7 +23,6 @@
 
 #include "job.h"
 #include "net.h"
-#include "url.h"
 
 const char *const job_phase_name[JOB__PHASES] = {
 	[JOB_CHECKING] = "checking", [JOB_DOWNLOADING] = "downloading",
@@ -504,7 +503,7 @@ job_run(struct job_worker *w, const struct job_config *c,
 {
 	struct sink_object ob[RENDER__COUNT];
 	unsigned due = 0;
-	int e = 0, limited = 0;
+	int e = 0, limited = 0, final = 0;
 
 	memset(res, 0, sizeof *res);
 	drop_digest(w);
@@ -556,6 +555,7 @@ job_run(struct job_worker *w, const struct job_config *c,
 	for (int n = 1; n <= c->attempts && !stopping(h); n++) {
 		double wait;
 		int asked;
+		final = 0;
 		if (h != NULL && h->before_attempt != NULL)
 			h->before_attempt(h->ctx);
 		if (stopping(h))
@@ -572,7 +572,10 @@ job_run(struct job_worker *w, const struct job_config *c,
 		    res->err.retry_after <= JOB_WAIT_MAX;
 		if (asked && err_retryable(e) && limited++ < JOB_RATE_LIMIT_WAITS)
 			n--;
-		if (!err_retryable(e) || n == c->attempts)
+		/* an error no retry can cure, or the last attempt's: the job
+		 * failed, whether or not a stop came meanwhile */
+		final = !err_retryable(e) || n == c->attempts;
+		if (final)
 			break;
 		/* 1 s, 2 s, 4 s ... with +-25% jitter, or what the server
 		 * asked for (n >= 1 here: only a pause undoes one) */
@@ -585,7 +588,10 @@ job_run(struct job_worker *w, const struct job_config *c,
 			nap(h, wait);
 	}
 	res->status = JOB_FAILED;
-	res->interrupted = stopping(h);
+	/* interrupted: a cancel ended it, or a stop kept it from an attempt
+	 * it had left; not a job that failed for good while a stop came */
+	res->interrupted = res->err.code == ERR_CANCELLED ||
+	    (!final && stopping(h));
 	if (res->err.code == 0)         /* stopped before any attempt */
 		err_set(&res->err, ERR_CANCELLED, NULL);
 	e = res->err.code;
@@ -600,32 +606,5 @@ out:
 	pthread_mutex_lock(&w->mu);
 	w->hooks = NULL;
 	pthread_mutex_unlock(&w->mu);
-	return 0;
-}
-
-/* see job.h */
-int
-job_template_check(const char *tmpl, struct err_ctx *ec)
-{
-	struct url_github g;
-	char url[URL_MAX + 1];
-	size_t len;
-	int e;
-
-	if (tmpl == NULL)
-		return 0;
-	memset(&g, 0, sizeof g);
-	snprintf(g.owner, sizeof g.owner, "owner");
-	g.owner_len = 5;
-	snprintf(g.repo, sizeof g.repo, "repo");
-	g.repo_len = 4;
-	err_field(ec->source, sizeof ec->source, tmpl, strlen(tmpl));
-	if ((e = url_template(tmpl, strlen(tmpl), &g, NULL, 0, url, sizeof url,
-	    &len)) != 0)
-		return err_set(ec, e, NULL);
-	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0 &&
-	    strncmp(url, "file://", 7) != 0)
-		return err_set(ec, ERR_URL_SCHEME, "want https://, http:// or "
-		    "file://");
 	return 0;
 }

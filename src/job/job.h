@@ -113,15 +113,6 @@ struct job_config {
 int job_config_init(struct job_config *c, const struct job_settings *s,
     struct err_ctx *ec);
 
-/*
- * Check a mirror template (--archive-url; NULL passes) before any work: it
- * must expand for a plain name into a URL we can fetch (https, http or
- * file), as it will for every repository; else each one would fail the
- * same way. 0, or url_template()'s error or ERR_URL_SCHEME (ec's source
- * is the template).
- */
-int job_template_check(const char *tmpl, struct err_ctx *ec);
-
 /* The digest's options for a job storing formats under c. */
 void job_digest_opts(const struct job_config *c, unsigned formats,
     struct digest_opts *o);
@@ -209,7 +200,9 @@ enum job_status {
 /* What a job did. */
 struct job_result {
 	int status;                     /* enum job_status */
-	int interrupted;                /* stopping or cancel cut it short */
+	int interrupted;                /* a cancel, or a stop before an
+	                                 * attempt it had left, ended it (not
+	                                 * an error no retry could cure) */
 	unsigned due;                   /* formats that were not current */
 	unsigned stored;                /* formats stored */
 	char objects[64];               /* names of the due objects, in

@@ -88,9 +88,9 @@ code_tokenize(Fts5Tokenizer *tk, void *ctx, int flags, const char *text,
 	return tok_text((const uint8_t *)text, (size_t)n, t->mode, to_fts, &cb);
 }
 
-/* The connection's FTS5 API (the documented way: SELECT fts5(?1)). */
-static fts5_api *
-fts5_of(sqlite3 *db)
+/* see ftstok.h */
+fts5_api *
+ftstok_fts5(sqlite3 *db)
 {
 	fts5_api *api = NULL;
 	sqlite3_stmt *st = NULL;
@@ -111,7 +111,7 @@ ftstok_register(sqlite3 *db)
 	static fts5_tokenizer_v2 code = {
 		2, code_create, code_delete, code_tokenize
 	};
-	fts5_api *api = fts5_of(db);
+	fts5_api *api = ftstok_fts5(db);
 
 	if (api == NULL)
 		return SQLITE_ERROR;
@@ -163,7 +163,7 @@ ftstok_text(const struct ftstok *t, const uint8_t *p, size_t n, tok_fn fn,
 		return tok_text(p, n, t->mode, fn, ctx);
 	if (n > (size_t)0x7fffffff)
 		return SQLITE_TOOBIG;
-	if ((api = fts5_of(t->db)) == NULL ||
+	if ((api = ftstok_fts5(t->db)) == NULL ||
 	    api->xFindTokenizer_v2(api, "unicode61", &ud, &tk) != SQLITE_OK)
 		return SQLITE_ERROR;
 	if ((r = tk->xCreate(ud, NULL, 0, &inst)) != SQLITE_OK)

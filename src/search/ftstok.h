@@ -19,6 +19,10 @@
 #include "sqlite3.h"
 #include "tokenize.h"
 
+/* The connection's FTS5 API (the documented way: SELECT fts5(?1)), or
+ * NULL when FTS5 is missing or older than version 3 of its API. */
+fts5_api *ftstok_fts5(sqlite3 *db);
+
 /* Register "code" on db. Returns an SQLite result code. */
 int ftstok_register(sqlite3 *db);
 

@@ -41,6 +41,7 @@
 #include "chunkread.h"
 #include "err.h"
 #include "ftstok.h"
+#include "rank.h"
 #include "sha256x.h"
 #include "sqlite3.h"
 #include "tokenize.h"
@@ -90,7 +91,8 @@ struct index_stats {
 enum { S_BEGIN, S_COMMIT, S_ROLLBACK, S_REPO_GET, S_REPO_ADD, S_REPO_SET,
 	S_FILE_GET, S_FILE_ADD, S_FILE_SET, S_FILE_LIST, S_FILE_DEL,
 	S_CHUNK_CUR, S_CHUNK_ADD, S_CHUNK_TAIL, S_CHUNK_DEL_TAIL, S_FTS_ADD,
-	S_FTS_DEL, S_REPO_DEL, S_QUERY, S_QUERY_F, S__COUNT };
+	S_FTS_DEL, S_REPO_DEL, S_QUERY, S_QUERY_F, S_RANK_STATS, S_RANK_ROWS,
+	S_ROW, S_KEEP, S__COUNT };
 
 /* The file being added (see the top comment). */
 struct index_file {
@@ -120,6 +122,10 @@ struct index {
 	struct index_stats stats;
 	struct buf lz;                  /* a chunk's text, compressed */
 	struct buf unlz;                /* a stored text, inflated */
+	/* queries */
+	struct rank rank;
+	struct rank_stats last;         /* what the last index_query did */
+	const struct index_filter *filter;      /* during index_query */
 };
 
 /*
@@ -214,10 +220,20 @@ typedef int (*index_hit_fn)(void *ctx, const struct index_hit *h);
 /*
  * The k (1..INDEX_K_MAX) best chunks for terms that pass f, best first:
  * an OR of the terms, each quoted (the user's text never reaches FTS5's
- * query syntax), ranked by bm25() with the path weighted INDEX_PATH_WEIGHT.
- * No terms: no results. fn's non-zero value stops and is returned.
+ * query syntax), ranked by bm25() with the path weighted INDEX_PATH_WEIGHT,
+ * ties to the chunk added first. Only the chunks that can be among the k
+ * best are scored (rank.h); the chunks and scores are those of scoring
+ * every match (index_query_full). No terms: no results. fn's non-zero
+ * value stops and is returned. ix->last gets what the ranking did.
  */
 int index_query(struct index *ix, const struct index_terms *t,
+    const struct index_filter *f, size_t k, index_hit_fn fn, void *ctx,
+    struct err_ctx *ec);
+
+/* The same answer from FTS5's bm25() over every chunk that has a term
+ * (ORDER BY bm25(), rowid LIMIT k): the reference index_query is tested
+ * and measured against. */
+int index_query_full(struct index *ix, const struct index_terms *t,
     const struct index_filter *f, size_t k, index_hit_fn fn, void *ctx,
     struct err_ctx *ec);
 

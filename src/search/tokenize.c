@@ -24,6 +24,7 @@
 #include "utf8.h"
 #include "utf8enc.h"
 
+/* the word classes C_LOW..C_UND are consecutive (is_word) */
 enum { C_SEP, C_LOW, C_UP, C_DIG, C_UND, C_DASH };
 
 /* ASCII classes: letters, digits, '_' and '-' (which joins only between
@@ -116,12 +117,14 @@ ch_at(const uint8_t *p, size_t n, size_t i, struct ch *c)
 		c->cls = utf8_lower_cp(cp) != cp ? C_UP : C_LOW;
 }
 
-/* A character of a word: letter, digit or '_'. */
+/* A character of a word: letter, digit or '_' (the classes C_LOW to
+ * C_UND: one comparison, on every byte of the text). */
 static int
 is_word(int cls)
 {
-	return cls == C_LOW || cls == C_UP || cls == C_DIG || cls == C_UND;
+	return (unsigned)(cls - C_LOW) <= C_UND - C_LOW;
 }
+
 
 /*
  * Append c lower-cased to out[*o] if it fits in cap bytes; 0 if it does
@@ -354,6 +357,25 @@ boundary(const struct idchar *ch, size_t n, size_t k)
 	return !(ch[k + 1].is_s && (k + 2 >= n || ch[k + 2].cls != C_LOW));
 }
 
+/* The end of the part that starts at ps in a word of n characters. A
+ * lower-case letter ends a part only after a digit (boundary()'s rules
+ * with b a lower-case letter), and most characters are one. */
+static size_t
+part_end_fast(const struct idchar *ch, size_t n, size_t ps)
+{
+	size_t k = ps + 1;
+
+	for (; k < n; k++) {
+		if (ch[k].cls == C_LOW) {
+			if (ch[k - 1].cls == C_DIG)
+				break;
+		} else if (boundary(ch, n, k)) {
+			break;
+		}
+	}
+	return k;
+}
+
 /* The length of low[a, z) as a token: cut at TOK_MAX on a character
  * boundary. */
 static size_t
@@ -375,23 +397,36 @@ identifier_fast(const uint8_t *p, size_t is, size_t ie, struct emit *em)
 	struct idchar ch[ID_FAST + 1];
 	char low[ID_FAST * 3 / 2 + 4];
 	size_t n = 0, o = 0, k, ws, we, ps, pe, pn, idn, wn;
-	int words = 0, first_word = 1, r;
+	int words = 0, first_word = 1, dashes = 0, r;
 	struct ch c;
 
-	for (size_t i = is; i < ie; i += c.len, n++) {
-		ch_at(p, ie, i, &c);
-		ch[n].cls = c.cls;
-		ch[n].is_s = c.cp == 's';
+	for (size_t i = is; i < ie; n++) {
 		ch[n].off = (uint16_t)(i - is);
 		ch[n].lo = (uint16_t)o;
+		if (p[i] < 0x80) {
+			/* ASCII, most of code: classed and lowered here (put_lower's
+			 * rule; 256 bytes always fit in low[]) */
+			uint8_t b = p[i++], cls = ascii_class[b];
+			ch[n].cls = cls;
+			ch[n].is_s = b == 's';
+			if (cls != C_UND && cls != C_DASH)
+				low[o++] = (char)(cls == C_UP ? b + 32 : b);
+			dashes += cls == C_DASH;
+			continue;
+		}
+		ch_at(p, ie, i, &c);
+		ch[n].cls = c.cls;
+		ch[n].is_s = 0;
 		if (c.cls != C_UND && c.cls != C_DASH)
 			put_lower(p, i, &c, low, &o, sizeof low);
+		i += c.len;
 	}
 	ch[n].off = (uint16_t)(ie - is);
 	ch[n].lo = (uint16_t)o;
 	idn = o;
-	/* the whole counts only with two words that have parts */
-	for (ws = 0; ws < n && words < 2; ws = we + 1) {
+	/* the whole counts only with two words that have parts (without a
+	 * '-', most identifiers, there is one word) */
+	for (ws = 0; dashes > 0 && ws < n && words < 2; ws = we + 1) {
 		for (we = ws; we < n && ch[we].cls != C_DASH; we++)
 			;
 		words += ch[ws].lo != ch[we].lo;
@@ -400,14 +435,14 @@ identifier_fast(const uint8_t *p, size_t is, size_t ie, struct emit *em)
 		idn = TOK_MAX + 1;
 	em->any = 0;
 	for (ws = 0; ws < n; ws = we + 1) {
-		for (we = ws; we < n && ch[we].cls != C_DASH; we++)
+		for (we = dashes > 0 ? ws : n; we < n && ch[we].cls != C_DASH;
+		    we++)
 			;
 		for (ps = ws; ps < we && ch[ps].cls == C_UND; ps++)
 			;
 		if (ps >= we)
 			continue;
-		for (pe = ps + 1; pe < we && !boundary(ch, we, pe); pe++)
-			;
+		pe = part_end_fast(ch, we, ps);
 		/* the word's whole: two parts or more, TOK_MAX at most */
 		wn = (size_t)(ch[we].lo - ch[ws].lo);
 		for (k = pe; k < we && ch[k].cls == C_UND; k++)
@@ -432,8 +467,7 @@ identifier_fast(const uint8_t *p, size_t is, size_t ie, struct emit *em)
 				;
 			if (ps >= we)
 				break;
-			for (pe = ps + 1; pe < we && !boundary(ch, we, pe); pe++)
-				;
+			pe = part_end_fast(ch, we, ps);
 			pn = cut(low, ch[ps].lo, ch[pe].lo);
 			if ((r = emit(em, low + ch[ps].lo, pn, is + ch[ps].off,
 			    is + ch[pe].off, 0)) != 0)

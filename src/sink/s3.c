@@ -19,6 +19,7 @@
 #include "s3list.h"
 #include "s3xml.h"
 #include "sigv4.h"
+#include "log.h"
 
 #define MAX_META 16
 
@@ -75,6 +76,11 @@ config_env(struct s3_config *c, const char *dest, const char *region,
 	err_field(ec->source, sizeof ec->source, dest, strlen(dest));
 	if (strncmp(dest, "s3://", 5) != 0)
 		return err_set(ec, ERR_USAGE, "not an s3:// destination");
+	/* a query is a URL's, not a key's: "?token=..." was meant as a
+	 * secret, and would be sent (and shown) as part of the key */
+	if (strpbrk(dest, "?#") != NULL)
+		return err_set(ec, ERR_USAGE, "an s3:// destination has no "
+		    "query or fragment ('?' or '#')");
 	rest = dest + 5;
 	sl = strchr(rest, '/');
 	bl = sl ? (size_t)(sl - rest) : strlen(rest);
@@ -457,8 +463,8 @@ request_checked(struct s3_client *s, const struct req *q, int *found,
 			if (is_skew(rs) || off > 600 || off < -600) {
 				s->skew += off;
 				s->skew_corrected = 1;
-				fprintf(stderr, "repodigest: %s: server clock differs by "
-				    "%lld s; corrected once\n", ec->source,
+				log_err(NULL, "%s: server clock differs by "
+				    "%lld s; corrected once", ec->source,
 				    (long long)off);
 				fetch_resp_free(rs);
 				continue;
@@ -730,6 +736,11 @@ s3_object_config(struct s3_config *cfg, const char *url, const char *endpoint,
 	    sl[1] == '\0' || (size_t)(sl - url) >= sizeof dest) {
 		err_field(ec->source, sizeof ec->source, url, strlen(url));
 		return err_set(ec, ERR_USAGE, "not an s3://BUCKET/KEY object");
+	}
+	if (strpbrk(url, "?#") != NULL) {
+		err_field(ec->source, sizeof ec->source, url, strlen(url));
+		return err_set(ec, ERR_USAGE, "an s3:// destination has no "
+		    "query or fragment ('?' or '#')");
 	}
 	memcpy(dest, url, (size_t)(sl - url));
 	dest[sl - url] = '\0';

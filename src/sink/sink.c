@@ -16,6 +16,7 @@
  *   3. sidecar temp file written and fsynced     as 2
  *   4. sidecar renamed, directory synced         new pair
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -209,7 +210,9 @@ sys_err(struct err_ctx *ec, int code, const char *what)
 }
 
 /* Open (creating if asked) the directory DIR/gitingest/OWNER/REPO, or its
- * @REF directory for another ref. */
+ * @REF directory for another ref. A directory it makes has its parent
+ * fsynced then (once per directory: an existing one costs nothing), or a
+ * power loss could forget the entry of an object whose state says done. */
 static int
 open_repo_dir(struct sink *s, const struct sink_object *ob, int create)
 {
@@ -221,7 +224,10 @@ open_repo_dir(struct sink *s, const struct sink_object *ob, int create)
 		return -1;
 	}
 	for (int i = 0; i < np; i++) {
-		if (create && mkdirat(fd, parts[i], 0755) != 0 && errno != EEXIST) {
+		int made = create && mkdirat(fd, parts[i], 0755) == 0;
+		if (create && !made && errno != EEXIST) {
+			nfd = -1;
+		} else if (made && fsync(fd) != 0) {
 			nfd = -1;
 		} else {
 			nfd = openat(fd, parts[i],
@@ -316,6 +322,55 @@ open_temp(int dirfd, const char *name, char *tmp, size_t cap)
 			return fd;
 	}
 	return -1;
+}
+
+/*
+ * Remove the temporary files of name that a writer stopped mid-write left in
+ * dirfd (the grace period ran out, a kill, a full disk before the unlink):
+ * ".NAME.tmp." and 16 lower-case hex digits (open_temp's names: nothing
+ * else is touched), regular files last written before `before` (a writer
+ * still at work keeps its file fresh). Errors are ignored: a file left is
+ * only space.
+ */
+static void
+sweep_temps(int dirfd, const char *name, const struct timespec *before)
+{
+	size_t n = strlen(name);
+	struct dirent *de;
+	DIR *d;
+	int fd = dup(dirfd);
+
+	if (fd < 0)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	/* the dup shares dirfd's offset, which an earlier sweep left at the
+	 * end */
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		const char *p = de->d_name;
+		struct stat st;
+		size_t k;
+		if (p[0] != '.' || strncmp(p + 1, name, n) != 0 ||
+		    strncmp(p + 1 + n, ".tmp.", 5) != 0)
+			continue;
+		p += 1 + n + 5;
+		for (k = 0; (p[k] >= '0' && p[k] <= '9') ||
+		    (p[k] >= 'a' && p[k] <= 'f'); k++)
+			;
+		if (k != 16 || p[k] != '\0')
+			continue;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (st.st_mtim.tv_sec < before->tv_sec ||
+		    (st.st_mtim.tv_sec == before->tv_sec &&
+		    st.st_mtim.tv_nsec < before->tv_nsec))
+			unlinkat(dirfd, de->d_name, 0);
+	}
+	closedir(d);
 }
 
 /*
@@ -436,6 +491,28 @@ sink_sidecar_parse(const uint8_t *p, size_t n, struct sink_sidecar *sc)
 
 /* ------------------------------------------------------------ local */
 
+/*
+ * A local write failed (ec): a file that cannot be written (a full disk, a
+ * read-only directory) is named by its path, DIR/gitingest/.../name (or
+ * the object's directory when name is ""), not by the source its body came
+ * from. Other errors (rendering, memory) keep the source. Returns ec->code.
+ */
+static int
+dest_err(const struct sink *s, const struct sink_object *ob, const char *name,
+    struct err_ctx *ec)
+{
+	char path[SINK_PATH_MAX + SINK_KEY_MAX + 8];
+	size_t dn = strlen(ob->key) - strlen(ob->name);
+
+	if (ec->code != ERR_IO && ec->code != ERR_OUTPUT)
+		return ec->code;
+	snprintf(path, sizeof path, "%s/%.*s%s", s->dir, (int)dn, ob->key,
+	    name);
+	err_field(ec->source, sizeof ec->source, path, strlen(path));
+	ec->entry[0] = '\0';
+	return ec->code;
+}
+
 static int
 local_put(struct sink *s, struct sink_object *ob, sink_render_fn render,
     void *ctx, struct err_ctx *ec)
@@ -446,21 +523,27 @@ local_put(struct sink *s, struct sink_object *ob, sink_render_fn render,
 	struct meta_ctx mc;
 	int fd, e;
 
-	if ((fd = open_repo_dir(s, ob, 1)) < 0)
-		return sys_err(ec, ERR_IO, "cannot create the object directory");
+	if ((fd = open_repo_dir(s, ob, 1)) < 0) {
+		e = sys_err(ec, ERR_IO, "cannot create the object directory");
+		return dest_err(s, ob, "", ec);
+	}
+	snprintf(meta_name, sizeof meta_name, "%s" META_SUFFIX, ob->name);
+	sweep_temps(fd, ob->name, &s->opened);
+	sweep_temps(fd, meta_name, &s->opened);
 	/* the body first: until the sidecar naming it is in place, the pair
 	 * does not match and head reports no object (see the top comment) */
 	e = atomic_write(fd, ob->name, render, ctx, sha, &size, ec);
-	if (e == 0) {
-		ob->size = size;
-		mc.ob = ob;
-		snprintf(mc.size, sizeof mc.size, "%llu", (unsigned long long)size);
-		hex(sha, sizeof sha, mc.sha);
-		snprintf(meta_name, sizeof meta_name, "%s" META_SUFFIX, ob->name);
-		e = atomic_write(fd, meta_name, render_meta, &mc, NULL, NULL, ec);
+	if (e != 0) {
+		close(fd);
+		return dest_err(s, ob, ob->name, ec);
 	}
+	ob->size = size;
+	mc.ob = ob;
+	snprintf(mc.size, sizeof mc.size, "%llu", (unsigned long long)size);
+	hex(sha, sizeof sha, mc.sha);
+	e = atomic_write(fd, meta_name, render_meta, &mc, NULL, NULL, ec);
 	close(fd);
-	return e;
+	return e != 0 ? dest_err(s, ob, meta_name, ec) : 0;
 }
 
 static int
@@ -634,6 +717,31 @@ append_buf(void *ctx, const uint8_t *p, size_t n)
 
 /* ------------------------------------------------------------ interface */
 
+/* fsync the directory that holds path (its entry for path). */
+static int
+fsync_parent(const char *path)
+{
+	char dir[SINK_PATH_MAX];
+	size_t n = strlen(path);
+	int fd, e;
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;                    /* "out/" names out */
+	while (n > 0 && path[n - 1] != '/')
+		n--;
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	if (n == 0)
+		snprintf(dir, sizeof dir, ".");
+	else
+		snprintf(dir, sizeof dir, "%.*s", (int)n, path);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	e = fsync(fd);
+	close(fd);
+	return e;
+}
+
 /* see sink.h */
 int
 sink_open(struct sink *s, const char *dest, const struct sink_net *net,
@@ -664,9 +772,15 @@ sink_open(struct sink *s, const char *dest, const struct sink_net *net,
 		return err_set(ec, ERR_USAGE, "output directory path too long");
 	snprintf(s->dir, sizeof s->dir, "%s", dest);
 	s->kind = SINK_LOCAL;
-	if (!(flags & SINK_READONLY) && mkdir(dest, 0755) != 0 &&
-	    errno != EEXIST)
+	clock_gettime(CLOCK_REALTIME, &s->opened);
+	if (!(flags & SINK_READONLY) && mkdir(dest, 0755) == 0) {
+		/* made: its entry in the parent is made durable too */
+		if (fsync_parent(dest) != 0)
+			return sys_err(ec, ERR_IO, "cannot sync the directory "
+			    "that holds the output directory");
+	} else if (!(flags & SINK_READONLY) && errno != EEXIST) {
 		return sys_err(ec, ERR_IO, "cannot create the output directory");
+	}
 	s->dirfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0 && !((flags & SINK_READONLY) && errno == ENOENT))
 		return sys_err(ec, ERR_IO, "cannot open the output directory");

@@ -23,7 +23,13 @@
  *
  * Local writes: each file is written to a new temporary file (O_EXCL, a
  * random name, so nothing planted there is written through), fsynced, renamed
- * into place, and the directory fsynced. The body is renamed first and the
+ * into place, and the directory fsynced. A directory made on the way
+ * (gitingest/, OWNER/, REPO/, @REF/, the root itself) has its parent
+ * fsynced once, when it is made, so that a state file that says "done"
+ * never outlives the directory entry of what it names. Before an object is
+ * written, temporary files of that object that a stopped writer left
+ * (".NAME.tmp." and 16 hex digits, last written before this sink was
+ * opened) are removed: only ours, only that object's. The body is renamed first and the
  * sidecar last; the sidecar names the body by size and SHA-256, and head
  * reports a pair that does not match as absent. So whatever step a write is
  * stopped at (full disk, a kill), a stored pair is either the old object, or
@@ -34,6 +40,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "buf.h"
 #include "err.h"
@@ -148,6 +155,8 @@ struct sink {
 	                                 * run's root that does not exist) */
 	struct s3_client s3;            /* S3 */
 	struct buf body;                /* S3: the rendered body */
+	struct timespec opened;         /* when opened: temporary files of
+	                                 * ours older than this are stale */
 };
 
 /* How an S3 destination is reached (flags over the environment). */

@@ -13,6 +13,8 @@ mkdir -p "$W/t"
 printf 'hello\n' >"$W/t/README.md"
 printf 'int x;\n' >"$W/t/x.c"
 MIRROR="file://$W/mirror/{owner}/{repo}.tar.gz"
+mkdir -p "$W/mirror/owner"
+tar -czf "$W/mirror/owner/repo-main.tar.gz" -C "$W" t
 
 # CMD|OPTION|GOOD ARGS|BAD VALUE. GOOD ARGS follow the option (may be
 # empty for a flag, may add a second option it needs). BAD VALUE: "-" none
@@ -20,7 +22,10 @@ MIRROR="file://$W/mirror/{owner}/{repo}.tar.gz"
 cat >"$W/table" <<EOF
 digest|--output|$W/o1.txt|-
 digest|-o|$W/o2.txt|-
-digest|--out|$W/o3.txt|-
+digest|--out|$W/o3 --repo owner/repo|-
+digest|--branch|main|-
+digest|-b|main|-
+digest|--pushed-at|2025-01-31T12:00:00Z --out $W/o4 --repo owner/repo|yesterday
 digest|--format|json|xml
 digest|--chunk-size|500 --format chunks|0
 digest|--chunk-overlap|0 --format chunks|-1
@@ -53,6 +58,9 @@ run|--shard|0/1|3/2
 run|--batch-size|2 --offset 0|-
 run|--offset|0 --batch-size 2|-
 run|--force||=
+run|--max-size|100|0
+run|-s|100|12k
+run|--include-gitignored||=
 run|--dry-run||=
 run|--retries|2|21
 run|--max-failures|0|x
@@ -95,7 +103,11 @@ EOF
 try() {
 	c=$1; shift
 	case $c in
-	digest) timeout 30 "$BIN" digest "$W/t" "$@" ;;
+	# -b names a GitHub repository's ref: a mirror serves it
+	digest) case $1 in -b|--branch) set -- owner/repo --archive-url \
+		"file://$W/mirror/{owner}/{repo}-{ref}.tar.gz" "$@" ;;
+		*) set -- "$W/t" "$@" ;; esac
+		timeout 30 "$BIN" digest "$@" ;;
 	run) timeout 30 "$BIN" run "$W/nope.json" --state "$W/state" \
 		--log-format text --archive-url "$MIRROR" "$@" ;;
 	report) timeout 30 "$BIN" report "$W/nope.json" "$@" ;;

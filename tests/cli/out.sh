@@ -44,9 +44,15 @@ expect_fail "planted symlink" 1 "cannot create the object directory" "$BIN" dige
 [ -z "$(ls -A "$W/elsewhere")" ] && ok || bad "followed a planted symlink"
 
 # usage
-expect_fail "--out DIR needs --repo" 2 "needs --repo" "$BIN" digest "$W/repo.tar.gz" --out "$W/o"
+expect_fail "--out DIR needs a name" 2 "needs the repository's name.*--repo OWNER/REPO" "$BIN" digest "$W/repo.tar.gz" --out "$W/o"
 expect_fail "-o and --out" 2 "conflict" "$BIN" digest "$W/repo.tar.gz" --out "$W/x.txt" -o "$W/y.txt"
-# --out FILE is an atomic file write
-expect_ok "--out FILE" "$BIN" digest -q "$W/repo.tar.gz" --out "$W/file.txt"
-grep -q '^FILE: README.md$' "$W/file.txt" && ok || bad "--out FILE content"
+# --out means a directory (or an S3 prefix) in every command; a file is -o.
+# A DEST that does not exist is made, as run makes its own; an existing file
+# is refused, never written over, never taken for a file to write
+expect_ok "--out a new directory" "$BIN" digest -q "$W/repo.tar.gz" --repo o/r --out "$W/newdir"
+[ -d "$W/newdir" ] && [ -f "$W/newdir/gitingest/o/r/summary.txt" ] && ok || bad "--out newdir did not make a directory"
+printf 'keep\n' >"$W/file.txt"
+expect_fail "--out an existing file" 2 "must be a directory or s3://BUCKET\[/PREFIX\] (a file is -o FILE)" \
+	"$BIN" digest -q "$W/repo.tar.gz" --repo o/r --out "$W/file.txt"
+[ "$(cat "$W/file.txt")" = keep ] && ok || bad "--out FILE touched the file"
 finish

@@ -63,7 +63,18 @@ expect_ok "merge 3 shards" "$B" report "$W/r0.json" "$W/r1.json" "$W/r2.json" -o
 grep -q '^Merged 3 run report(s) of feed .*sample-repos.json$' "$W/out" && ok || bad "merge: header: $(head -1 "$W/out")"
 grep -q '^Shards: 3 of 3 present (hash)$' "$W/out" && ok || bad "merge: shards: $(cat "$W/out")"
 grep -q '^Total: 27 repos: 27 processed, 0 cached, 0 done earlier, 0 failed, 0 pending$' "$W/out" && ok || bad "merge: totals: $(cat "$W/out")"
-grep -q '^Result: complete$' "$W/out" && ok || bad "merge: result"
+# the sample feed's 30 records hold 3 that every shard skips: listed once,
+# and the result says complete only except them
+grep -q '^Feed records skipped (not in the batch): 3$' "$W/out" && [ "$(grep -c '^  record [0-9]' "$W/out")" -eq 3 ] &&
+	ok || bad "merge: skipped records: $(cat "$W/out")"
+grep -q '^Result: complete, except 3 feed records skipped (listed above)$' "$W/out" && ok || bad "merge: result: $(grep Result "$W/out")"
+python3 - "$FEED" "$W/m.json" <<'PY' && ok || bad "merge: the skipped records in the merged JSON"
+import json, sys
+feed, m = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert m["skipped"] == 3 and len(m["skipped_records"]) == 3, m["skipped_records"]
+for k in m["skipped_records"]:
+    assert 0 <= k["index"] < len(feed) and k["reason"], k
+PY
 grep -q 'more than one report' "$W/out" && bad "merge: duplicates claimed" || ok
 union "$FEED" "$W/m.json" && ok || bad "merged report is not the feed exactly once"
 ls "$W" | grep -q '^m\.json\..' && bad "temp file left beside -o" || ok

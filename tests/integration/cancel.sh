@@ -11,7 +11,11 @@
 #   --grace 1, a stalled download (no byte comes: the wait itself is cut):
 #   exit 130 within the grace period and a second (bound: 4 s), the same;
 #   -j 2, one fast and one stalled repository, SIGINT: the fast one is done
-#   and stored, the stalled one pending; --resume then finishes it.
+#   and stored, the stalled one pending; --resume then finishes it;
+#   the summary of an interrupted run says "Pipeline interrupted" with the
+#   pending count, and its jobs are "Interrupted", none "Failed";
+#   --grace 30 and a second SIGTERM: exit 130 at once (bound: 3 s), the job
+#   pending, state and report written.
 # The measured stop times are printed.
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
@@ -105,6 +109,45 @@ stopped "slow trickled" $! TERM 3000
 status "$W/s1.json" "$W/r1.json" slow/trickled pending
 nothing_stored o1 slow/trickled
 grep -q '"message":"Interrupted"' "$W/l1" && ok || bad "the interrupted job is not logged as such: $(tail -3 "$W/l1")"
+# an interrupted run says so: pending, not "complete ... 0 failed"; and an
+# interrupted job is not a failed one
+grep -q '"message":"Pipeline interrupted: 1 total, 0 cached, 0 processed, 0 failed, 1 pending, stopped after [0-9.]*s"' "$W/l1" &&
+	ok || bad "the summary of an interrupted run: $(grep -o '"message":"[^"]*Pipeline[^"]*"' "$W/l1")"
+grep -q 'Pipeline complete\|"message":"Failed"' "$W/l1" && bad "an interrupted run called complete, or its job failed" || ok
+
+# --- a job stopped between its attempts (the mirror answers 503, the
+# backoff is under way): interrupted and pending, not failed
+: >"$W/req.log"
+feed "$W/f6.json" busy/quick
+"$B" run "$W/f6.json" --out "$W/o6" $M --state "$W/s6.json" --report "$W/r6.json" \
+	--retries 5 --grace 5 -j 1 >"$W/l6" 2>&1 &
+stopped "busy quick" $! TERM 3000
+status "$W/s6.json" "$W/r6.json" busy/quick pending
+grep -q '"message":"Interrupted","context":{"operation":"process","metadata":{"repo":"busy/quick","error":".*HTTP 503' "$W/l6" &&
+	! grep -q '"message":"Failed"' "$W/l6" && ok || bad "a job stopped between attempts: $(grep -o '"message":"[A-Z][a-z]*"' "$W/l6" | tr '\n' ' ')"
+grep -q '"message":"Pipeline interrupted: 1 total, 0 cached, 0 processed, 0 failed, 1 pending' "$W/l6" && ok ||
+	bad "a job stopped between attempts: $(grep -o '"message":"Pipeline[^"]*"' "$W/l6")"
+
+# --- a second SIGTERM cuts a long grace period short: at once, the job
+# pending, the state and report written
+: >"$W/req.log"
+feed "$W/f5.json" slow/trickled
+"$B" run "$W/f5.json" --out "$W/o5" $M --state "$W/s5.json" --report "$W/r5.json" \
+	--grace 30 -j 1 >"$W/l5" 2>&1 &
+pid=$!
+wait_req "slow trickled" || bad "second signal: the download never started"
+kill -TERM $pid
+i=0; while [ $i -lt 50 ] && ! grep -q 'Signal received' "$W/l5"; do sleep 0.1; i=$((i + 1)); done
+s=$(now_ms)
+kill -TERM $pid
+wait $pid; rc=$?
+el=$(( $(now_ms) - s ))
+echo "second SIGTERM: stopped ${el} ms after it"
+[ $rc -eq 130 ] && ok || bad "second signal: exit $rc, want 130"
+[ $el -le 3000 ] && ok || bad "second signal: took $el ms, want <= 3000 (the grace period is 30 s)"
+grep -q 'Second signal: cancelling the repos in flight' "$W/l5" && ok || bad "second signal: not said: $(tail -3 "$W/l5")"
+status "$W/s5.json" "$W/r5.json" slow/trickled pending
+nothing_stored o5 slow/trickled
 
 # --- --grace 1, a download that stalls: the wait itself is cut
 feed "$W/f2.json" stall/stalled

@@ -2,7 +2,8 @@
 # image.sh BINARY - what `make image` builds, tested as platforms run it. The
 # image is built twice from BINARY (scripts/image): the same digest both times,
 # one layer holding exactly /repodigest, /work (65534:0, 0775) and /tmp (1777),
-# the OCI labels. Its root is then run under bwrap with nothing else (no /bin,
+# the OCI labels (the source one a real URL or none), README's one size
+# figure within a sixth of the measured layer. Its root is then run under bwrap with nothing else (no /bin,
 # /etc, /etc/ssl, /dev, /proc; tests/integration/image.inc), loopback peers only,
 # as the image's user 65534 and as an arbitrary uid with group 0 (OpenShift):
 # `version`; an HTTPS digest from the loopback nginx (test CA with --cacert, name
@@ -44,10 +45,25 @@ tar -tvzf "$W/img/image/oci/blobs/sha256/${layer#sha256:}" | awk '{print $1, $2,
 printf '%s\n' "-rwxr-xr-x 0/0 repodigest" "drwxrwxr-x 65534/0 work/" "drwxrwxrwt 65534/0 tmp/" | sort > "$W/want.txt"
 cmp -s "$W/layer.txt" "$W/want.txt" && ok || bad "layer entries: $(cat "$W/layer.txt")"
 cfg=$(tr ',' '\n' < "$W/img/image/oci/blobs/sha256/${IMG_DIGEST#sha256:}" | sed -n 's/.*"config":{.*"digest":"sha256:\([0-9a-f]*\)".*/\1/p; s/^"digest":"sha256:\([0-9a-f]*\)"}*$/\1/p' | head -1)
-for l in source version revision licenses description; do
+for l in version revision licenses description; do
 	grep -q "\"org.opencontainers.image.$l\":\"[^\"]" "$W/img/image/oci/blobs/sha256/$cfg" && ok ||
 		bad "label org.opencontainers.image.$l missing"
 done
+# the source label is where the code is (the clone's https origin), or none:
+# never a made-up URL
+origin=$(git remote get-url origin 2>/dev/null || true)
+src=$(sed -n 's/.*"org.opencontainers.image.source":"\([^"]*\)".*/\1/p' "$W/img/image/oci/blobs/sha256/$cfg")
+case $origin in
+https://*) [ "$src" = "$origin" ] && ok || bad "source label '$src', the origin is $origin" ;;
+*) [ -z "$src" ] && ok || bad "source label '$src' without an https origin" ;;
+esac
+# one image-size figure: README's, from this measurement (within a sixth),
+# and air-gapped.md points at it rather than giving one of its own
+kib=$(tr '\n' ' ' <README.md | sed -n 's/.*the compressed size (about \([0-9]*\) KiB.*/\1/p')
+[ -n "$kib" ] && [ $((kib * 1024 * 6)) -ge $((layer_bytes * 5)) ] && [ $((kib * 1024 * 6)) -le $((layer_bytes * 7)) ] &&
+	ok || bad "README's image size (about ${kib:-?} KiB) is not the measured $layer_bytes bytes"
+grep '^| the image |' docs/air-gapped.md | grep -q -E '[0-9] ?(KB|KiB|MB|MiB)' &&
+	bad "air-gapped.md gives an image size of its own: $(grep '^| the image |' docs/air-gapped.md)" || ok
 grep -q '"User":"65534:65534"' "$W/img/image/oci/blobs/sha256/$cfg" && ok || bad "image user is not 65534"
 [ "$(find "$W/root" -mindepth 1 -maxdepth 1 | wc -l)" -eq 3 ] && ok || bad "root holds more than 3 entries"
 

@@ -208,7 +208,7 @@ for B in $BINS; do
 	HTTPS_PROXY=https://127.0.0.1:$PP expect_fail "$tag https proxy" 1 \
 	    "unsupported proxy scheme (http:// only) (HTTPS_PROXY)" "$B" digest $R $CA "$URL"
 	https_proxy=http://127.0.0.1:$PP/x expect_fail "$tag proxy URL with a path" 1 \
-	    "malformed proxy URL (want http://\[user:pass@\]host\[:port\]) (https_proxy)" "$B" digest $R $CA "$URL"
+	    "malformed proxy URL (want http://HOST\[:PORT\], optionally USER:PASS@HOST) (https_proxy)" "$B" digest $R $CA "$URL"
 
 	# failures naming the URL and the proxy
 	HTTPS_PROXY=http://127.0.0.1:$NGINX_PORT_CLOSED expect_fail "$tag proxy down" 1 \

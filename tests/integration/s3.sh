@@ -314,7 +314,10 @@ cat >"$W/feed.json" <<EOF
 [{"owner": "RepoDigest", "name": "basic", "url": "https://github.com/RepoDigest/basic", "pushedAt": "2025-03-01T10:00:00Z"},
  {"owner": "RepoDigest", "name": "mixed", "url": "https://github.com/RepoDigest/mixed", "pushedAt": "2025-03-02T11:00:00Z"}]
 EOF
-MIRROR="file://$W/fx/{repo}.tar.gz"
+# the mirror names each repository by owner and name, as a run's template must
+mkdir -p "$W/fxm/RepoDigest" && cp "$W/fx/basic.tar.gz" "$W/fx/mixed.tar.gz" "$W/fxm/RepoDigest/" ||
+	bad "the mirror of the fixtures"
+MIRROR="file://$W/fxm/{owner}/{repo}.tar.gz"
 # vverify TAG BUCKET KEY REF COMMIT O/R [PUSHEDAT]: verify, boto3 over HTTPS with the test CA
 vverify() { S3PY_HTTPS=1 S3PY_CA=$CA verify "$1" "$2" "$3" "$4" "$5" "$6" 900 "${7:-}"; }
 # logged TAG PATTERN: radosgw's access log gets a line matching PATTERN (its
@@ -461,7 +464,7 @@ for B in $BINS; do
 	s3py same "$rb" state/run.json "$W/st-$t.json" >"$W/same" 2>&1 && ok ||
 		bad "$tag --state s3:// differs from the file's: $(tail -2 "$W/same")"
 	put "$tag run --resume s3://" env $R2ENV "$B" run "$W/feed.json" --out "$W/st-$t" \
-		--archive-url "file://$W/nomirror/{repo}.tar.gz" --resume "s3://$rb/state/run.json" \
+		--archive-url "file://$W/nomirror/{owner}/{repo}.tar.gz" --resume "s3://$rb/state/run.json" \
 		--state "s3://$rb/state/run2.json" --report "$W/st-$t-report.json" &&
 		{ "$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if [x["status"] for x in r["repos"]] == ["done-earlier"] * 2 and r["failed"] == 0 else 1)' "$W/st-$t-report.json" &&
 		ok || bad "$tag --resume s3://: $(head -c 300 "$W/st-$t-report.json")"; }
@@ -486,7 +489,7 @@ for B in $BINS; do
 		rm -f "$W/ffstate-$t"
 		putfail "$tag run, S3 unusable ($pat)" 1 "S3 destination is unusable: .*$pat" \
 			env R2_ENDPOINT="$ep" R2_ACCESS_KEY="$S3_ACCESS_KEY" R2_SECRET_KEY="$sk" \
-			"$B" run "$W/feed.json" --out "s3://$bk/ff" --archive-url "file://$W/nomirror/{repo}.tar.gz" \
+			"$B" run "$W/feed.json" --out "s3://$bk/ff" --archive-url "file://$W/nomirror/{owner}/{repo}.tar.gz" \
 			--state "$W/ffstate-$t" --log-format json
 		grep -q '"Failed"\|"Retrying"\|"Stored digest"' "$W/out" && bad "$tag run, S3 unusable ($pat): work was done" || ok
 		[ ! -e "$W/ffstate-$t" ] && ok || bad "$tag run, S3 unusable ($pat): a state file was written"

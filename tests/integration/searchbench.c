@@ -4,13 +4,21 @@
  * index_query), timed inside one process so the figures are the query's,
  * not a process start's.
  *
- * Usage: searchbench INDEX QUERIES [ROUNDS]
+ * Usage: searchbench [--full] INDEX QUERIES [ROUNDS]
+ *        searchbench --check INDEX QUERIES [K]
  *        searchbench --sizes INDEX
  *
  * QUERIES: one query per line (the text before the first tab). Every query
  * is run ROUNDS times (default 3; the first round warms the page cache the
  * later ones read), k = 10, each result's text read. Prints one line:
- *   "queries N, runs R, p50 X ms, p90 X ms, p99 X ms, max X ms, mean X ms"
+ *   "queries N, runs R, p50 X ms, p90 X ms, p99 X ms, max X ms, mean X ms;
+ *    CPU p50 X ms, p99 X ms" (the same runs' CPU time, which a loaded
+ *    machine moves less than the wall time), and without --full what the
+ *    ranking did per query (chunks scored, terms' rows read, rounds).
+ * --full: index_query_full (FTS5's bm25() over every match) instead.
+ * --check: each query both ways, k = K (default 10): the same chunks in the
+ * same order with the same scores, else a line naming the query, exit 1;
+ * prints "checked N queries, same answers".
  * With --sizes: "chunks N fts_bytes N stored_text_bytes N text_bytes N"
  * (index_sizes: the FTS index's records, the stored text, the text).
  * Any failure: one line on stderr, exit 1.
@@ -34,6 +42,71 @@ take(void *ctx, const struct index_hit *h)
 	return 0;
 }
 
+/* --check: one answer's (id, score) pairs */
+struct answer {
+	size_t n;
+	char id[1000][40];
+	double score[1000];
+};
+
+static int
+keep(void *ctx, const struct index_hit *h)
+{
+	struct answer *a = ctx;
+
+	if (a->n < 1000) {
+		snprintf(a->id[a->n], sizeof a->id[0], "%s", h->id);
+		a->score[a->n++] = h->score;
+	}
+	return 0;
+}
+
+static int
+check(struct index *ix, const char *queries, size_t k)
+{
+	static struct answer a, b;
+	static struct index_terms t;
+	struct err_ctx ec;
+	char line[65536], msg[1024];
+	size_t nq = 0;
+	FILE *f = fopen(queries, "r");
+
+	if (f == NULL) {
+		perror(queries);
+		return 1;
+	}
+	memset(&ec, 0, sizeof ec);
+	while (fgets(line, sizeof line, f) != NULL) {
+		size_t len = strcspn(line, "\t\n");
+		index_terms(ix, (const uint8_t *)line, len, &t);
+		a.n = b.n = 0;
+		if (index_query(ix, &t, NULL, k, keep, &a, &ec) != 0 ||
+		    index_query_full(ix, &t, NULL, k, keep, &b, &ec) != 0) {
+			err_format(&ec, msg, sizeof msg);
+			fprintf(stderr, "searchbench: %s\n", msg);
+			return 1;
+		}
+		line[len] = '\0';
+		if (a.n != b.n) {
+			fprintf(stderr, "searchbench: %s: %zu results, full %zu\n",
+			    line, a.n, b.n);
+			return 1;
+		}
+		for (size_t i = 0; i < a.n; i++)
+			if (strcmp(a.id[i], b.id[i]) != 0 ||
+			    a.score[i] != b.score[i]) {
+				fprintf(stderr, "searchbench: %s: result %zu: %s "
+				    "%.17g, full %s %.17g\n", line, i, a.id[i],
+				    a.score[i], b.id[i], b.score[i]);
+				return 1;
+			}
+		nq++;
+	}
+	fclose(f);
+	printf("checked %zu queries, same answers\n", nq);
+	return 0;
+}
+
 static int
 cmp_d(const void *a, const void *b)
 {
@@ -42,12 +115,13 @@ cmp_d(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* clock_gettime(CLOCK) in milliseconds */
 static double
-now_ms(void)
+now_ms(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
@@ -56,13 +130,13 @@ main(int argc, char **argv)
 {
 	static struct index ix;
 	static struct index_terms t;
-	static double ms[MAX_RUNS];
+	static double ms[MAX_RUNS], cpu[MAX_RUNS];
 	struct index_opts o = { 0, 1, 0 };
 	struct err_ctx ec;
 	char line[65536], msg[1024];
 	size_t n = 0, nq = 0, bytes = 0;
-	int rounds = argc > 3 ? atoi(argv[3]) : 3;
-	double sum = 0;
+	int rounds, full = 0;
+	double sum = 0, scored = 0, ess = 0, rnds = 0;
 	FILE *f;
 
 	if (argc == 3 && strcmp(argv[1], "--sizes") == 0) {
@@ -82,8 +156,26 @@ main(int argc, char **argv)
 		index_close(&ix);
 		return 0;
 	}
+	if (argc >= 4 && strcmp(argv[1], "--check") == 0) {
+		memset(&ec, 0, sizeof ec);
+		if (index_open(&ix, argv[2], &o, &ec) != 0) {
+			err_format(&ec, msg, sizeof msg);
+			fprintf(stderr, "searchbench: %s\n", msg);
+			return 1;
+		}
+		n = check(&ix, argv[3], argc > 4 ? (size_t)atoi(argv[4]) : 10);
+		index_close(&ix);
+		return (int)n;
+	}
+	if (argc > 1 && strcmp(argv[1], "--full") == 0) {
+		full = 1;
+		argc--;
+		argv++;
+	}
+	rounds = argc > 3 ? atoi(argv[3]) : 3;
 	if (argc < 3 || rounds < 1) {
-		fprintf(stderr, "usage: searchbench INDEX QUERIES [ROUNDS]\n");
+		fprintf(stderr, "usage: searchbench [--full] INDEX QUERIES "
+		    "[ROUNDS]\n");
 		return 2;
 	}
 	memset(&ec, 0, sizeof ec);
@@ -99,14 +191,20 @@ main(int argc, char **argv)
 		}
 		while (fgets(line, sizeof line, f) != NULL && n < MAX_RUNS) {
 			size_t len = strcspn(line, "\t\n");
-			double t0 = now_ms();
+			double t0 = now_ms(CLOCK_MONOTONIC);
+			double c0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
 			index_terms(&ix, (const uint8_t *)line, len, &t);
-			if (index_query(&ix, &t, NULL, 10, take, &bytes, &ec) != 0) {
+			if ((full ? index_query_full : index_query)(&ix, &t, NULL,
+			    10, take, &bytes, &ec) != 0) {
 				err_format(&ec, msg, sizeof msg);
 				fprintf(stderr, "searchbench: %s\n", msg);
 				return 1;
 			}
-			ms[n] = now_ms() - t0;
+			ms[n] = now_ms(CLOCK_MONOTONIC) - t0;
+			cpu[n] = now_ms(CLOCK_PROCESS_CPUTIME_ID) - c0;
+			scored += (double)ix.last.scored;
+			ess += ix.last.essential;
+			rnds += ix.last.rounds;
 			sum += ms[n++];
 			nq += r == 0;
 		}
@@ -118,8 +216,15 @@ main(int argc, char **argv)
 		return 1;
 	}
 	qsort(ms, n, sizeof ms[0], cmp_d);
+	qsort(cpu, n, sizeof cpu[0], cmp_d);
 	printf("queries %zu, runs %zu, p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, "
-	    "max %.2f ms, mean %.2f ms\n", nq, n, ms[n / 2], ms[n * 9 / 10],
-	    ms[n * 99 / 100], ms[n - 1], sum / (double)n);
+	    "max %.2f ms, mean %.2f ms; CPU p50 %.2f ms, p99 %.2f ms", nq, n,
+	    ms[n / 2], ms[n * 9 / 10], ms[n * 99 / 100], ms[n - 1],
+	    sum / (double)n, cpu[n / 2], cpu[n * 99 / 100]);
+	if (!full)
+		printf("; per query %.0f chunks scored, %.1f terms' rows, "
+		    "%.1f rounds", scored / (double)n, ess / (double)n,
+		    rnds / (double)n);
+	printf("\n");
 	return 0;
 }

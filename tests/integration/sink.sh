@@ -1,8 +1,10 @@
 #!/bin/sh
 # sink.sh BINARY - what `run` leaves behind tells the truth (issue 16), against
 # a local directory and an offline file:// mirror:
-#   - a digest stored by `digest --out DIR` with run's settings is a cache hit
-#     for `run`, and one made with other settings (--format text) is not;
+#   - a digest stored by `digest --out DIR --pushed-at TIME` with run's
+#     settings is a cache hit for `run` (the feed's pushedAt TIME), and one
+#     without --pushed-at, with another TIME, or with other settings
+#     (--format text) is not;
 #   - a kill at each step of a local put (strace injects SIGKILL on entry to
 #     the Nth fsync/renameat of the worker thread: no hook in the binary) never
 #     leaves a pair that a later run takes as current unless its body is the
@@ -14,7 +16,7 @@
 #   - --dry-run creates no directory and no state file, and says "would";
 #   - a state file or report that cannot be written: one line, exit 1;
 #   - every attempted repo failed: exit 1; a bad --archive-url template or
-#     scheme: exit 1 before any work;
+#     scheme: a usage error (exit 2) before any work;
 #   - --resume of a 200-entry state skips exactly those repos.
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
@@ -60,18 +62,26 @@ run1 "$W/refC" "$W/one-new.json" 0 || bad "reference C: $(cat "$W/err")"
 cmp -s "$W/refA/$OBJ" "$W/refB/$OBJ" && bad "premise: caps A and B give the same body" || ok
 [ "$(wc -c <"$W/refC/$OBJ")" -gt 8192 ] && ok || bad "premise: the uncapped body fits in 8 KiB"
 
-# --- digest --out with run's settings is a cache hit for run
-"$B" digest sample-research-lab/climate-model --repo sample-research-lab/climate-model $M \
-	--out "$W/dg/" --max-output 4096 -q 2>"$W/err" || bad "digest --out: $(cat "$W/err")"
-sed -i 's/"pushedat": ""/"pushedat": "2026-04-01T00:00:00Z"/' "$W/dg/$OBJ.meta"
+# --- digest --out with run's settings and the feed's pushedAt (--pushed-at)
+# is a cache hit for run, as README says; without --pushed-at it is not (the
+# cache key is the feed's pushedAt, which digest cannot know by itself)
+"$B" digest sample-research-lab/climate-model $M --out "$W/d0/" --max-output 4096 -q 2>"$W/err" ||
+	bad "digest --out: $(cat "$W/err")"
+run1 "$W/d0" "$W/one-new.json" 4096
+summary "$W/out" | grep -q '1 total, 0 cached' && ok || bad "digest --out without --pushed-at taken as current: $(summary "$W/out")"
+"$B" digest sample-research-lab/climate-model $M --pushed-at 2026-04-01T00:00:00Z \
+	--out "$W/dg/" --max-output 4096 -q 2>"$W/err" || bad "digest --out --pushed-at: $(cat "$W/err")"
+grep -q '"pushedat": "2026-04-01T00:00:00Z"' "$W/dg/$OBJ.meta" && ok || bad "--pushed-at not recorded: $(cat "$W/dg/$OBJ.meta")"
 run1 "$W/dg" "$W/one-new.json" 4096
 summary "$W/out" | grep -q '1 total, 1 cached' && ok || bad "digest --out not a cache hit for run: $(summary "$W/out")"
 cmp -s "$W/dg/$OBJ" "$W/refA/$OBJ" && ok || bad "digest --out --format full differs from run's body"
-"$B" digest sample-research-lab/climate-model --repo sample-research-lab/climate-model $M \
+"$B" digest sample-research-lab/climate-model $M --pushed-at 2026-04-01T00:00:00Z \
 	--out "$W/dt/" --max-output 4096 --format text -q 2>"$W/err" || bad "digest --out text: $(cat "$W/err")"
-sed -i 's/"pushedat": ""/"pushedat": "2026-04-01T00:00:00Z"/' "$W/dt/$OBJ.meta"
 run1 "$W/dt" "$W/one-new.json" 4096
 summary "$W/out" | grep -q '1 total, 0 cached' && ok || bad "a --format text digest taken as run's: $(summary "$W/out")"
+# another pushedAt in the feed: not current
+run1 "$W/dg" "$W/one.json" 4096
+summary "$W/out" | grep -q '1 total, 0 cached' && ok || bad "--pushed-at of another time taken as current: $(summary "$W/out")"
 
 # --- a kill at each step of a local put. Before each: the object stored with
 # the old pushedAt and cap A; the killed run stores the new pushedAt with cap B.
@@ -177,11 +187,11 @@ expect_fail "report unwritable" 1 "cannot write the report: $W/nodir/r.json: .*N
 # --- every attempted repo failed: exit 1; a bad template: exit 1, no work
 expect_fail "all failed" 1 "every repository attempted failed (27)" \
 	"$B" run "$SHARED/feeds/sample-repos.json" --out "$W/o3" --archive-url "file://$W/none/{owner}/{repo}.tar.gz" --state "$W/s3"
-expect_fail "unknown placeholder" 1 "Bad --archive-url: .*bad archive URL template" \
+expect_fail "unknown placeholder" 2 "run: --archive-url has a placeholder other than {owner}, {repo} and {ref}" \
 	"$B" run "$SHARED/feeds/sample-repos.json" --out "$W/o4" --archive-url "file://$W/mirror/{owner}/{name}.tar.gz" --state "$W/s4"
 grep -q 'Feed loaded' "$W/out" && bad "a bad template: the feed was read first" || ok
 [ ! -e "$W/o4" ] && ok || bad "a bad template: output created"
-expect_fail "unknown scheme" 1 "Bad --archive-url: .*unsupported URL scheme" \
+expect_fail "unknown scheme" 2 "run: --archive-url must be an https://, http:// or file:// URL" \
 	"$B" run "$SHARED/feeds/sample-repos.json" --out "$W/o4" --archive-url "ftp://mirror/{owner}/{repo}.tar.gz" --state "$W/s4"
 
 # --- the feed URL's query (a token) is neither logged nor stored in the report

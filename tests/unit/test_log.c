@@ -2,11 +2,13 @@
  * test_log.c - log lines: JSON and text shapes, registered secrets replaced
  * by [REDACTED], and every URL in a message or value shown through
  * url_redact() (no userinfo, no query), wherever it sits in the string,
- * and the punctuation after it (": cause") kept.
+ * and the punctuation after it (": cause") kept; error lines on stderr
+ * (log_err, log_say) redacted and escaped alike.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "t.h"
@@ -31,6 +33,52 @@ line(int fmt, const char *msg, const char *const *kv, char *out, size_t cap)
 	n = fread(out, 1, cap - 1, f);
 	out[n] = '\0';
 	fclose(f);
+}
+
+/* What log_err (or log_say, cmd "") writes to fd 2, read back into out. */
+static void
+err_line(const char *cmd, const char *text, char *out, size_t cap)
+{
+	FILE *f = tmpfile();
+	int saved = dup(STDERR_FILENO);
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (f == NULL || saved < 0 || dup2(fileno(f), STDERR_FILENO) < 0)
+		return;
+	if (cmd != NULL && cmd[0] == '\0')
+		log_say("%s", text);
+	else
+		log_err(cmd, "%s", text);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(f);
+	n = fread(out, 1, cap - 1, f);
+	out[n] = '\0';
+	fclose(f);
+}
+
+/* Error lines on stderr: one writer, the same redaction as log lines,
+ * control bytes escaped (a crafted argument cannot forge a line), one
+ * newline at the end. */
+static void
+test_err(void)
+{
+	char out[4096];
+
+	err_line("run", "--api-url must be an https:// URL: http://u:PASS@h/x"
+	    "?token=TOK", out, sizeof out);
+	CHECK(strcmp(out, "repodigest run: --api-url must be an https:// URL: "
+	    "http://***@h/x?***\n") == 0, "usage line: %s", out);
+	err_line(NULL, "Bad S3 configuration: s3://u:PASS@bkt/x?token=T: bad",
+	    out, sizeof out);
+	CHECK(strcmp(out, "repodigest: Bad S3 configuration: s3://***@bkt/x?***:"
+	    " bad\n") == 0, "no command: %s", out);
+	err_line(NULL, "a\nrepodigest: forged\x1b[2J", out, sizeof out);
+	CHECK(strcmp(out, "repodigest: a\\x0arepodigest: forged\\x1b[2J\n") ==
+	    0, "control bytes: %s", out);
+	err_line("", "index: o/r: 3 files", out, sizeof out);
+	CHECK(strcmp(out, "index: o/r: 3 files\n") == 0, "log_say: %s", out);
 }
 
 int
@@ -94,5 +142,6 @@ main(void)
 	/* no "://" at all, or one without a scheme */
 	line(LOG_TEXT, "://x?y a://b@c", NULL, out, sizeof out);
 	CHECK(strstr(out, " ://x?*** a://***@c\n") != NULL, "odd: %s", out);
+	test_err();
 	return T_DONE();
 }

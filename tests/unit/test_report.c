@@ -270,6 +270,18 @@ test_bad(void)
 		    ERR_REPORT_SHAPE, -1, "total: the repos list says 1" },
 		{ "{\"total\":\"1\",\"repos\":[" R("a/b", "cached") "]}",
 		    ERR_REPORT_SHAPE, -1, "total: the repos list says 1" },
+		{ "{\"repos\":[],\"skipped\":-1}", ERR_REPORT_SHAPE, -1,
+		    "skipped is not a count" },
+		{ "{\"repos\":[],\"skipped\":1.5}", ERR_REPORT_SHAPE, -1,
+		    "skipped is not a count" },
+		{ "{\"repos\":[],\"skipped_records\":{}}", ERR_REPORT_SHAPE, -1,
+		    "skipped_records is not a list" },
+		{ "{\"repos\":[],\"skipped_records\":[{\"index\":1,"
+		    "\"record\":\"a\"}]}", ERR_REPORT_SHAPE, -1,
+		    "skipped_records[0]" },
+		{ "{\"repos\":[],\"skipped_records\":[{\"index\":\"1\","
+		    "\"record\":\"\",\"reason\":\"r\"}]}", ERR_REPORT_SHAPE, -1,
+		    "skipped_records[0]" },
 	};
 	struct report m;
 	struct err_ctx ec;
@@ -313,6 +325,50 @@ test_bad(void)
 	CHECK(report_load(&m, "/nonexistent/r.json", &ec) == ERR_NOENT,
 	    "noent %d", ec.code);
 	CHECK(report_load(&m, "/", &ec) == ERR_IO, "dir %d", ec.code);
+	report_free(&m);
+}
+
+/* Skipped feed records: each shard lists the same ones (every shard reads
+ * the whole feed): merged once by position; the count is the largest any
+ * report gives (a list is cut at REPORT_SKIPPED_MAX); a bad report's
+ * records are not kept. */
+static void
+test_skipped(void)
+{
+	struct report m;
+	struct err_ctx ec;
+	char *txt;
+
+	report_init(&m);
+	CHECK(add(&m, "a", "{\"repos\":[],\"skipped\":2,\"skipped_records\":["
+	    "{\"index\":5,\"record\":\"o/r\",\"reason\":\"missing url\"},"
+	    "{\"index\":2,\"record\":\"\",\"reason\":\"record is not an "
+	    "object (number)\"}]}", &ec) == 0, "a: %s", ec.detail);
+	CHECK(add(&m, "b", "{\"repos\":[],\"skipped\":2,\"skipped_records\":["
+	    "{\"index\":2,\"record\":\"\",\"reason\":\"record is not an "
+	    "object (number)\"},{\"index\":5,\"record\":\"o/r\",\"reason\":"
+	    "\"missing url\"}]}", &ec) == 0, "b");
+	CHECK(add(&m, "c", "{\"repos\":[],\"skipped_records\":[{\"index\":9,"
+	    "\"record\":\"x\",\"reason\":\"y\"}],\"total\":3}", &ec) ==
+	    ERR_REPORT_SHAPE, "c is refused");
+	CHECK(add(&m, "d", "{\"repos\":[]}", &ec) == 0, "d: none listed");
+	CHECK(report_finish(&m) == 0 && m.nskip == 2 && m.skipped == 2 &&
+	    m.skip[0].index == 2 && m.skip[1].index == 5 &&
+	    strcmp(m.skip[1].record, "o/r") == 0, "merged: %zu %zu", m.nskip,
+	    m.skipped);
+	CHECK(report_complete(&m), "skipped records do not make it incomplete");
+	txt = report_json(&m);
+	CHECK(txt != NULL && strstr(txt, "\"skipped\":\t2") != NULL &&
+	    strstr(txt, "\"reason\":\t\"missing url\"") != NULL, "json: %s",
+	    txt ? txt : "(null)");
+	free(txt);
+	report_free(&m);
+
+	/* a count beyond the list (a cut list) stands */
+	report_init(&m);
+	CHECK(add(&m, "a", "{\"repos\":[],\"skipped\":5000,\"skipped_records\":"
+	    "[{\"index\":0,\"record\":\"\",\"reason\":\"r\"}]}", &ec) == 0 &&
+	    report_finish(&m) == 0 && m.skipped == 5000 && m.nskip == 1, "cut");
 	report_free(&m);
 }
 
@@ -437,6 +493,19 @@ cjson_ref(const struct report_run *rr)
 		if (ok && e.error != NULL)
 			ok = cJSON_AddStringToObject(it, "error", e.error) != NULL;
 	}
+	ok = ok && cJSON_AddNumberToObject(root, "skipped", (double)rr->skipped);
+	ok = ok && (repos = cJSON_AddArrayToObject(root, "skipped_records")) !=
+	    NULL;
+	for (size_t i = 0; ok && i < rr->nskips; i++) {
+		cJSON *it = cJSON_CreateObject();
+		ok = it != NULL && cJSON_AddItemToArray(repos, it);
+		ok = ok && cJSON_AddNumberToObject(it, "index",
+		    (double)rr->skips[i].index);
+		ok = ok && cJSON_AddStringToObject(it, "record",
+		    rr->skips[i].record);
+		ok = ok && cJSON_AddStringToObject(it, "reason",
+		    rr->skips[i].reason);
+	}
 	if (ok)
 		txt = cJSON_Print(root);
 	cJSON_Delete(root);
@@ -446,6 +515,11 @@ cjson_ref(const struct report_run *rr)
 static void
 test_writer_same(void)
 {
+	static const struct report_skip skips[] = {
+		{ 0, "o/r", "duplicate of record 0" },
+		{ 7, "", "record is not an object (number)" },
+		{ 4294967296ull, "a\"b\\c\x01/d", "missing url \xc3\xa9" },
+	};
 	static const double el[] = { 0, 1, 2.5, 0.1, 2.6635725050000474,
 	    1e20, 123456789012.0, -3 };
 	struct report_run rr;
@@ -463,6 +537,10 @@ test_writer_same(void)
 	for (int dry = 0; dry < 2; dry++) {
 		for (size_t i = 0; i < sizeof el / sizeof el[0]; i++) {
 			char *a, *b;
+			/* skipped feed records: none, or some with hostile text */
+			rr.skips = i % 3 ? skips : NULL;
+			rr.nskips = i % 3 ? sizeof skips / sizeof skips[0] : 0;
+			rr.skipped = rr.nskips + (i % 3 == 2 ? 5000 : 0);
 			rr.dry_run = dry;
 			rr.elapsed_s = el[i];
 			rr.nrepos = i % 2 ? 0 : sizeof run_repos /
@@ -487,5 +565,6 @@ main(void)
 	test_bad();
 	test_writer();
 	test_writer_same();
+	test_skipped();
 	return T_DONE();
 }

@@ -17,6 +17,7 @@
  * linear in the input and no memory.
  */
 #include <stdatomic.h>
+#include <stddef.h>
 #include <string.h>
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define GZ_FOLD
@@ -193,22 +194,45 @@ gz_is_gzip(const uint8_t *p, size_t n)
 	return n >= 2 && p[0] == GZ_ID1 && p[1] == GZ_ID2;
 }
 
-/* see gz.h */
-int
-gz_init(struct gz *g, const struct gz_limits *lim)
+static void
+set_limits(struct gz *g, const struct gz_limits *lim)
 {
-	memset(g, 0, sizeof *g);
 	if (lim != NULL) {
 		g->lim = *lim;
 	} else {
 		g->lim.max_ratio = GZ_DEFAULT_MAX_RATIO;
 		g->lim.ratio_floor = GZ_DEFAULT_RATIO_FLOOR;
 	}
+}
+
+/* see gz.h */
+int
+gz_init(struct gz *g, const struct gz_limits *lim)
+{
+	memset(g, 0, sizeof *g);
+	set_limits(g, lim);
 	/* Negative window bits: raw deflate, 32 KiB window (RFC 1951 max). */
 	if (inflateInit2(&g->zs, -15) != Z_OK) {
 		g->err = ERR_NOMEM;
 		return ERR_NOMEM;
 	}
+	g->zinit = 1;
+	g->state = ST_ID1;
+	return 0;
+}
+
+/* see gz.h */
+int
+gz_reset(struct gz *g, const struct gz_limits *lim)
+{
+	if (!g->zinit || inflateReset(&g->zs) != Z_OK) {
+		gz_free(g);
+		return gz_init(g, lim);
+	}
+	/* everything after the z_stream, whose state zlib has reset (its
+	 * state points back at it: it stays where it is) */
+	memset(&g->zinit, 0, sizeof *g - offsetof(struct gz, zinit));
+	set_limits(g, lim);
 	g->zinit = 1;
 	g->state = ST_ID1;
 	return 0;

@@ -8,7 +8,7 @@
  * expansion-ratio cap (gzip bomb), both checked while streaming.
  *
  * Memory: the struct plus zlib's inflate state (about 7 KiB + the 32 KiB window),
- * which zlib allocates once in gz_init(); nothing else.
+ * which zlib allocates once in gz_init() (and gz_reset() keeps); nothing else.
  */
 #ifndef GZ_H
 #define GZ_H
@@ -50,6 +50,11 @@ struct gz {
 
 /* Initialise; lim may be NULL for defaults. Returns 0 or ERR_NOMEM. */
 int gz_init(struct gz *g, const struct gz_limits *lim);
+
+/* The same for a stream that was initialised before (and maybe used or
+ * failed): zlib's state and window are kept (inflateReset), so the next
+ * stream allocates nothing. Free with gz_free as usual. */
+int gz_reset(struct gz *g, const struct gz_limits *lim);
 
 /*
  * Push compressed input and pull inflated output.

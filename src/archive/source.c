@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +41,110 @@
  */
 #define SOURCE_MAX_RATIO 250u
 #define SOURCE_RATIO_FLOOR (32ull << 20)
+
+/* ------------------------------------------------------------ kept memory */
+
+/*
+ * See source.h. Every part is a plain buffer: its contents are set up anew by
+ * each call, so nothing of one repository can reach the next.
+ */
+struct source_mem {
+	void *in;                       /* READ_CHUNK */
+	void *arc;                      /* struct arc */
+	void *inf;                      /* struct inflater */
+	void *ring;                     /* PIPE_SLOTS * PIPE_SLOT */
+	void *remote;                   /* struct remote */
+	void *first;                    /* READ_CHUNK: a download's first bytes */
+	struct gz gz;                   /* zlib's state and window kept */
+	uint8_t *stack[2];              /* the archive path's (a spilled
+	                                 * download) and the inflater's (mappings,
+	                                 * a guard page below each) */
+};
+
+/*
+ * A thread's stack: musl's own size and more (the download thread runs the
+ * TLS client and the progress hook); mapped with a guard page below it, as
+ * pthread_create maps one, once per source_mem instead of once per thread.
+ */
+#define THREAD_STACK (256u << 10)
+#define THREAD_GUARD 4096u
+
+/* see source.h */
+struct source_mem *
+source_mem_new(void)
+{
+	return calloc(1, sizeof(struct source_mem));
+}
+
+/* see source.h */
+void
+source_mem_free(struct source_mem *m)
+{
+	if (m == NULL)
+		return;
+	free(m->in);
+	free(m->arc);
+	free(m->inf);
+	free(m->ring);
+	free(m->remote);
+	free(m->first);
+	gz_free(&m->gz);
+	for (int i = 0; i < 2; i++)
+		if (m->stack[i] != NULL)
+			munmap(m->stack[i], THREAD_STACK + THREAD_GUARD);
+	free(m);
+}
+
+/* n bytes: without m a new buffer (the caller frees it, mem_put), else the
+ * one m keeps in *slot, made on first use. */
+static void *
+mem_get(struct source_mem *m, void **slot, size_t n)
+{
+	if (m == NULL)
+		return malloc(n);
+	if (*slot == NULL)
+		*slot = malloc(n);
+	return *slot;
+}
+
+static void
+mem_put(struct source_mem *m, void *p)
+{
+	if (m == NULL)
+		free(p);
+}
+
+/* Start fn(arg) on a thread; its stack is stack[which] of m, when there is
+ * one (made on first use), else pthread_create's own. */
+static int
+thread_start(pthread_t *th, struct source_mem *m, int which,
+    void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t at;
+	uint8_t *st;
+	int e;
+
+	if (m == NULL)
+		return pthread_create(th, NULL, fn, arg);
+	if (m->stack[which] == NULL) {
+		st = mmap(NULL, THREAD_STACK + THREAD_GUARD, PROT_READ |
+		    PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (st == MAP_FAILED)
+			return pthread_create(th, NULL, fn, arg);
+		if (mprotect(st, THREAD_GUARD, PROT_NONE) != 0) {
+			munmap(st, THREAD_STACK + THREAD_GUARD);
+			return pthread_create(th, NULL, fn, arg);
+		}
+		m->stack[which] = st;
+	}
+	if (pthread_attr_init(&at) != 0)
+		return pthread_create(th, NULL, fn, arg);
+	e = pthread_attr_setstack(&at, m->stack[which] + THREAD_GUARD,
+	    THREAD_STACK) == 0 ? pthread_create(th, &at, fn, arg) :
+	    pthread_create(th, NULL, fn, arg);
+	pthread_attr_destroy(&at);
+	return e;
+}
 
 static void
 set_source(struct err_ctx *ec, const char *src)
@@ -225,10 +330,13 @@ tar_feed(struct arc *a, const uint8_t *p, size_t n)
 	return 0;
 }
 
+/* Up to n bytes from fd (-1: none, the end); -1 with errno on an error. */
 static int
 read_full(int fd, uint8_t *p, size_t n, size_t *got)
 {
 	*got = 0;
+	if (fd < 0)
+		return 0;
 	while (*got < n) {
 		ssize_t r = read(fd, p + *got, n - *got);
 		if (r < 0 && errno == EINTR)
@@ -370,7 +478,7 @@ inflate_threaded(struct inflater *f, struct arc *a)
 	pthread_t th;
 	int e = 0;
 
-	if (pthread_create(&th, NULL, inflater_main, f) != 0)
+	if (thread_start(&th, a->so->mem, 1, inflater_main, f) != 0)
 		return err_set(a->ec, ERR_NOMEM, "cannot start the inflater thread");
 	for (;;) {
 		unsigned i;
@@ -430,9 +538,14 @@ inflate_inline(struct inflater *f, struct arc *a)
 	return 0;
 }
 
+/*
+ * An archive from fd into d. pre, when not NULL, holds its first pre_len
+ * bytes (a download that came whole: fd is then -1, no more to read).
+ */
 static int
-archive_digest(int fd, const char *src, const struct source_opts *so,
-    struct digest *d, struct source_info *info, struct err_ctx *ec)
+archive_digest(int fd, uint8_t *pre, size_t pre_len, const char *src,
+    const struct source_opts *so, struct digest *d, struct source_info *info,
+    struct err_ctx *ec)
 {
 	uint8_t *in = NULL;
 	struct gz *gz = NULL;
@@ -441,22 +554,29 @@ archive_digest(int fd, const char *src, const struct source_opts *so,
 	    SOURCE_MAX_ARCHIVE, SOURCE_MAX_RATIO, SOURCE_RATIO_FLOOR };
 	struct tar_limits tl = { 0, so->max_archive ? so->max_archive :
 	    SOURCE_MAX_ARCHIVE, 0 };
+	struct source_mem *m = so->mem;
 	int e = 0, compressed = 0;
 	size_t got;
 
-	in = malloc(READ_CHUNK);
-	a = calloc(1, sizeof *a);
-	gz = calloc(1, sizeof *gz);
+	in = pre != NULL ? pre : mem_get(m, m ? &m->in : NULL, READ_CHUNK);
+	a = mem_get(m, m ? &m->arc : NULL, sizeof *a);
+	gz = m ? &m->gz : calloc(1, sizeof *gz);
 	if (!in || !a || !gz) {
 		e = err_set(ec, ERR_NOMEM, NULL);
 		goto done;
 	}
+	/* every field but the tar state (tar_init) and top[] (top_len) */
 	a->d = d;
 	a->so = so;
 	a->ec = ec;
 	a->strip = so->strip;
+	a->tentative = 0;
+	a->top_len = 0;
+	a->ended = 0;
+	a->in_entry = 0;
 	tar_init(&a->tar, &tl);
-	if (read_full(fd, in, READ_CHUNK, &got) != 0) {
+	got = pre_len;
+	if (pre == NULL && read_full(fd, in, READ_CHUNK, &got) != 0) {
 		ec->sys_errno = errno;
 		e = err_set(ec, ERR_IO, NULL);
 		goto done;
@@ -472,11 +592,14 @@ archive_digest(int fd, const char *src, const struct source_opts *so,
 		goto done;
 	}
 	if (compressed) {
-		struct inflater *f = calloc(1, sizeof *f);
+		struct inflater *f = mem_get(m, m ? &m->inf : NULL, sizeof *f);
 		uint8_t *ring = NULL;
 		int small = got < READ_CHUNK;
-		int ok = f != NULL && gz_init(gz, &gl) == 0 && (small ||
-		    (ring = malloc(PIPE_SLOTS * PIPE_SLOT)) != NULL);
+		int ok = f != NULL && (m ? gz_reset(gz, &gl) : gz_init(gz,
+		    &gl)) == 0 && (small || (ring = mem_get(m, m ? &m->ring :
+		    NULL, PIPE_SLOTS * PIPE_SLOT)) != NULL);
+		if (f != NULL)
+			memset(f, 0, sizeof *f);
 		for (int i = 0; ok && ring != NULL && i < PIPE_SLOTS; i++)
 			f->slot[i] = ring + (size_t)i * PIPE_SLOT;
 		if (ok) {
@@ -509,8 +632,8 @@ archive_digest(int fd, const char *src, const struct source_opts *so,
 		} else {
 			e = err_set(ec, ERR_NOMEM, NULL);
 		}
-		free(ring);
-		free(f);
+		mem_put(m, ring);
+		mem_put(m, f);
 		if (e)
 			goto done;
 	} else {
@@ -562,11 +685,13 @@ archive_digest(int fd, const char *src, const struct source_opts *so,
 		}
 	}
 done:
-	if (gz)
+	if (m == NULL && gz != NULL) {
 		gz_free(gz);
-	free(in);
-	free(gz);
-	free(a);
+		free(gz);
+	}
+	if (in != pre)
+		mem_put(m, in);
+	mem_put(m, a);
 	return e;
 }
 
@@ -1002,10 +1127,14 @@ done:
 /* ------------------------------------------------------------ remote */
 
 /*
- * A download runs on its own thread and writes the body into a pipe; the
- * archive path reads the other end exactly as it reads a file or stdin. The
- * pipe holds at most 64 KiB, so the download proceeds at the pace of the
- * digest and is never stored whole.
+ * A download runs on the calling thread; its body goes to the archive path.
+ * A body that fits in one read (READ_CHUNK: most repositories of a fleet)
+ * is only collected, and digested on this same thread once it is whole: no
+ * second thread, no pipe, no hand-over between cores, which cost a small
+ * repository more than its digest. A longer body "spills": the archive path
+ * starts on a second thread reading a pipe, the bytes so far go in first and
+ * the rest as it arrives. The pipe holds at most 64 KiB, so the download
+ * proceeds at the pace of the digest and is never stored whole.
  */
 struct remote {
 	char auth[512];                 /* "token ..."; wiped before free */
@@ -1013,11 +1142,23 @@ struct remote {
 	struct fetch_client *fc;
 	struct fetch_req rq;
 	struct fetch_resp rs;
-	struct err_ctx ec;
+	struct err_ctx ec;              /* the download's error */
 	const struct source_watch *watch;
 	uint64_t got;                   /* body bytes so far */
-	int wfd;
-	int err;
+	uint8_t *first;                 /* READ_CHUNK: the body until it spills */
+	size_t first_len;
+	int spilled;                    /* the archive path runs on th */
+	int failed;                     /* ... could not be started: ae says */
+	int wfd;                        /* the pipe to it, once spilled */
+	pthread_t th;
+	/* the archive path's arguments and result (on th once spilled) */
+	int rfd;
+	const char *url;
+	const struct source_opts *so;
+	struct digest *d;
+	struct source_info *info;
+	struct err_ctx *aec;
+	int ae;
 };
 
 /* Is url GitHub's own (codeload, or the API base in use)? */
@@ -1034,63 +1175,118 @@ github_host(const char *url, const struct source_opts *so)
 	    (strncmp(url, base, bn) == 0 && url[bn] == '/');
 }
 
+/* All n bytes into fd: 0, or ERR_IO when the reader stopped (it has the
+ * cause). */
 static int
-pipe_body(void *ctx, const uint8_t *p, size_t n)
+write_all(int fd, const uint8_t *p, size_t n)
 {
-	struct remote *r = ctx;
-
 	while (n > 0) {
-		ssize_t w = write(r->wfd, p, n);
+		ssize_t w = write(fd, p, n);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return ERR_IO;  /* the reader stopped (it has the cause) */
+			return ERR_IO;
 		p += w;
 		n -= (size_t)w;
-		r->got += (uint64_t)w;
 	}
+	return 0;
+}
+
+/* The archive path, once the body spilled (its thread). */
+static void *
+archive_main(void *arg)
+{
+	struct remote *r = arg;
+
+	r->ae = archive_digest(r->rfd, NULL, 0, r->url, r->so, r->d, r->info,
+	    r->aec);
+	close(r->rfd);          /* a write still to come fails: the download
+	                         * stops */
+	return NULL;
+}
+
+/* The body outgrew r->first: the archive path on a thread, fed by a pipe,
+ * the bytes so far first. */
+static int
+spill(struct remote *r)
+{
+	int fds[2];
+
+	if (pipe(fds) != 0) {
+		r->aec->sys_errno = errno;
+		r->ae = err_set(r->aec, ERR_IO, "pipe");
+		r->failed = 1;
+		return ERR_IO;
+	}
+	r->rfd = fds[0];
+	r->wfd = fds[1];
+	if (thread_start(&r->th, r->so->mem, 0, archive_main, r) != 0) {
+		close(fds[0]);
+		close(fds[1]);
+		r->ae = err_set(r->aec, ERR_NOMEM, "cannot start the archive "
+		    "thread");
+		r->failed = 1;
+		return ERR_IO;
+	}
+	r->spilled = 1;
+	return write_all(r->wfd, r->first, r->first_len);
+}
+
+/* fetch_body_fn: collect, or spill and pass on. */
+static int
+take_body(void *ctx, const uint8_t *p, size_t n)
+{
+	struct remote *r = ctx;
+	int e;
+
+	if (!r->spilled && n <= READ_CHUNK - r->first_len) {
+		memcpy(r->first + r->first_len, p, n);
+		r->first_len += n;
+	} else if ((!r->spilled && (e = spill(r)) != 0) ||
+	    (e = write_all(r->wfd, p, n)) != 0) {
+		return e;
+	}
+	r->got += n;
 	if (r->watch != NULL && r->watch->bytes != NULL)
 		r->watch->bytes(r->watch->ctx, r->got, r->rs.has_length ?
 		    r->rs.length : 0, 0);
 	return 0;
 }
 
-static void *
-remote_main(void *arg)
-{
-	struct remote *r = arg;
-
-	r->err = fetch_do(r->fc, &r->rq, &r->rs, pipe_body, r, &r->ec);
-	if (r->err == 0 && r->watch != NULL && r->watch->bytes != NULL)
-		r->watch->bytes(r->watch->ctx, r->got, r->rs.has_length ?
-		    r->rs.length : 0, 1);
-	close(r->wfd);
-	return NULL;
-}
-
 static int
 remote_digest(const char *url, int github, const struct source_opts *so,
     struct digest *d, struct source_info *info, struct err_ctx *ec)
 {
+	struct source_mem *m = so->mem;
 	struct remote *r;
-	pthread_t th;
-	int fds[2], e, ae;
+	int e;
 
 	if (so->fetch == NULL)
 		return err_set(ec, ERR_UNSUPPORTED, "network sources are disabled");
-	if ((r = calloc(1, sizeof *r)) == NULL)
+	if ((r = mem_get(m, m ? &m->remote : NULL, sizeof *r)) == NULL)
 		return err_set(ec, ERR_NOMEM, NULL);
+	memset(r, 0, sizeof *r);
+	if ((r->first = mem_get(m, m ? &m->first : NULL, READ_CHUNK)) == NULL) {
+		mem_put(m, r);
+		return err_set(ec, ERR_NOMEM, NULL);
+	}
 	/* the caller's client keeps its connection between repositories */
 	r->fc = so->client != NULL ? so->client : &r->own;
 	if (so->client == NULL && (e = fetch_init(&r->own, so->fetch)) != 0) {
 		fetch_free(&r->own);
-		free(r);
+		mem_put(m, r->first);
+		mem_put(m, r);
 		return err_set(ec, e, NULL);
 	}
 	r->rq.method = "GET";
 	r->rq.url = url;
 	r->rq.cancel = so->cancel;
 	r->watch = so->watch;
+	r->url = url;
+	r->so = so;
+	r->d = d;
+	r->info = info;
+	r->aec = ec;
 	if (github && so->token != NULL && so->token[0] != '\0') {
 		static const struct http_field api_fields[] = {
 			{ "Accept", 6, "application/vnd.github+json", 27 },
@@ -1104,25 +1300,15 @@ remote_digest(const char *url, int github, const struct source_opts *so,
 		r->rq.fields = api_fields;
 		r->rq.nfields = 2;
 	}
-	if (pipe(fds) != 0) {
-		fetch_free(&r->own);
-		free(r);
-		ec->sys_errno = errno;
-		return err_set(ec, ERR_IO, "pipe");
+	e = fetch_do(r->fc, &r->rq, &r->rs, take_body, r, &r->ec);
+	if (e == 0 && r->watch != NULL && r->watch->bytes != NULL)
+		r->watch->bytes(r->watch->ctx, r->got, r->rs.has_length ?
+		    r->rs.length : 0, 1);
+	if (r->spilled) {
+		close(r->wfd);  /* the end of the body */
+		pthread_join(r->th, NULL);
 	}
-	r->wfd = fds[1];
-	if (pthread_create(&th, NULL, remote_main, r) != 0) {
-		close(fds[0]);
-		close(fds[1]);
-		fetch_free(&r->own);
-		free(r);
-		return err_set(ec, ERR_NOMEM, "cannot start the download thread");
-	}
-	ae = archive_digest(fds[0], url, so, d, info, ec);
-	close(fds[0]);          /* a writer still running gets EPIPE and stops */
-	pthread_join(th, NULL);
 	/* the download's failure is the cause of whatever the reader saw */
-	e = r->err;
 	if (e != 0 && e != ERR_IO) {
 		*ec = r->ec;
 	} else if (r->rs.status != 0 && (r->rs.status < 200 ||
@@ -1148,14 +1334,19 @@ remote_digest(const char *url, int github, const struct source_opts *so,
 		else if (r->rs.has_rl_remaining && r->rs.rl_remaining == 0 &&
 		    r->rs.has_rl_reset && r->rs.rl_reset > (uint64_t)time(NULL))
 			ec->retry_after = r->rs.rl_reset - (uint64_t)time(NULL);
+	} else if (r->spilled || r->failed) {
+		e = r->ae;
 	} else {
-		e = ae;
+		/* the whole body (or what came before an I/O error), here */
+		e = archive_digest(-1, r->first, r->first_len, url, so, d, info,
+		    ec);
 	}
 	fetch_resp_free(&r->rs);
 	fetch_free(&r->own);
 	for (volatile char *p = r->auth; p < r->auth + sizeof r->auth; p++)
 		*p = 0;
-	free(r);
+	mem_put(m, r->first);
+	mem_put(m, r);
 	return e;
 }
 
@@ -1233,7 +1424,7 @@ source_digest(const char *src, const struct source_opts *so,
 	memset(info, 0, sizeof *info);
 	set_source(ec, src);
 	if (strcmp(src, "-") == 0) {
-		e = archive_digest(0, src, so, d, info, ec);
+		e = archive_digest(0, NULL, 0, src, so, d, info, ec);
 	} else if (so->remote_only || stat(src, &st) != 0) {
 		int se = so->remote_only ? ENOENT : errno;
 		e = remote_url(src, so, url, sizeof url, &github, repo,
@@ -1259,7 +1450,7 @@ source_digest(const char *src, const struct source_opts *so,
 			ec->sys_errno = errno;
 			return err_set(ec, ERR_IO, NULL);
 		}
-		e = archive_digest(fd, src, so, d, info, ec);
+		e = archive_digest(fd, NULL, 0, src, so, d, info, ec);
 		close(fd);
 	}
 	if (e)

@@ -55,7 +55,27 @@ struct source_opts {
 	 * archive reader, the inflater thread and the directory walk */
 	const struct cancel *cancel;
 	const struct source_watch *watch;       /* progress, or NULL */
+	struct source_mem *mem;         /* kept buffers (below), or NULL */
 };
+
+/*
+ * What one source_digest needs besides the digest and the download client:
+ * the read buffer, the tar and gzip states, the inflater's ring and the
+ * threads' stacks (about 0.3 MiB; 0.8 MiB once an archive needed a ring).
+ * Given in source_opts.mem, each part is made by the first call that needs
+ * it and kept for the next, so a thread digesting repository after
+ * repository touches no fresh memory for them: fresh memory is a page fault
+ * per 4 KiB touched, and giving it back unmaps it, which interrupts every
+ * other core to flush its TLB (with many small repositories, a fleet run
+ * spent about a third of its CPU so). A call uses it whole: one per thread.
+ * Without it each call allocates and frees its own.
+ */
+struct source_mem;
+
+/* NULL when there is no memory. */
+struct source_mem *source_mem_new(void);
+/* Free m and everything it holds; m may be NULL. */
+void source_mem_free(struct source_mem *m);
 
 #define SOURCE_API_BASE "https://api.github.com"
 

@@ -241,11 +241,23 @@ hash_field(struct sha256x *h, const void *p, size_t n)
 	sha256x_update(h, p, n);
 }
 
+/* An id's hex: the first 16 bytes of the digest d. */
+static void
+id_hex(const uint8_t d[32], char out[33])
+{
+	static const char hx[] = "0123456789abcdef";
+
+	for (int i = 0; i < 16; i++) {
+		out[2 * i] = hx[d[i] >> 4];
+		out[2 * i + 1] = hx[d[i] & 15];
+	}
+	out[32] = '\0';
+}
+
 void
 chunkw_id(const char *repo, const char *path, size_t pathlen, uint64_t n,
     const uint8_t *text, size_t tlen, char out[33])
 {
-	static const char hx[] = "0123456789abcdef";
 	struct sha256x h;
 	uint8_t d[32], num[8];
 
@@ -257,11 +269,38 @@ chunkw_id(const char *repo, const char *path, size_t pathlen, uint64_t n,
 	hash_field(&h, num, sizeof num);
 	hash_field(&h, text, tlen);
 	sha256x_out(&h, d);
-	for (int i = 0; i < 16; i++) {
-		out[2 * i] = hx[d[i] >> 4];
-		out[2 * i + 1] = hx[d[i] & 15];
-	}
-	out[32] = '\0';
+	id_hex(d, out);
+}
+
+/* One field of an id's message (chunkw_id's), its length first. */
+static uint8_t *
+put_field(uint8_t *o, const void *p, size_t n)
+{
+	for (int i = 0; i < 8; i++)
+		*o++ = (uint8_t)((uint64_t)n >> (56 - 8 * i));
+	memcpy(o, p, n);
+	return o + n;
+}
+
+/* The message chunkw_id hashes, whole, into m with SHA256X_PAD bytes of
+ * room after it (sha256x_two); returns its length, or 0 without memory. */
+static size_t
+id_message(struct buf *m, const char *repo, const char *path, size_t plen,
+    uint64_t n, const uint8_t *text, size_t tlen)
+{
+	size_t rl = strlen(repo), len = 32 + rl + plen + 8 + tlen;
+	uint8_t num[8], *o;
+
+	buf_reset(m);
+	if (buf_reserve(m, len + SHA256X_PAD) != 0)
+		return 0;
+	for (int i = 0; i < 8; i++)
+		num[i] = (uint8_t)(n >> (56 - 8 * i));
+	o = put_field(m->p, repo, rl);
+	o = put_field(o, path, plen);
+	o = put_field(o, num, sizeof num);
+	put_field(o, text, tlen);
+	return len;
 }
 
 /* v in decimal at the end of b (room reserved by the caller). */
@@ -327,25 +366,41 @@ line_head(struct chunkw *w, const struct split_chunk *c)
 	return 0;
 }
 
+/* The estimate of a chunk's text alone. */
+static uint64_t
+text_tokens(const uint8_t *text, size_t tlen)
+{
+	struct tokens tk;
+
+	tokens_init(&tk);
+	tokens_feed(&tk, text, tlen);
+	return tokens_end(&tk);
+}
+
+/* The end of a line (its token figure and id) appended to b (room for 64
+ * bytes reserved by the callers). */
+static void
+line_end(struct buf *b, uint64_t tokens, const char id[33])
+{
+	if (buf_reserve(b, 96) != 0)
+		return;                 /* not with the room the callers reserve */
+	buf_append(b, ",\"tokens\":", 10);
+	put_u64(b, tokens);
+	buf_append(b, ",\"id\":\"", 7);
+	buf_append(b, id, 32);
+	buf_append(b, "\"}\n", 3);
+}
+
 /* The rest of the line (the token estimate and the id of chunk n of path,
- * whose UTF-8 is text) appended to b (room for 64 bytes reserved). */
+ * whose UTF-8 is text) appended to b. */
 static void
 line_tail(const struct chunkw *w, struct buf *b, const char *path, size_t plen,
     uint64_t n, const uint8_t *text, size_t tlen)
 {
-	struct tokens tk;
 	char id[33];
 
-	tokens_init(&tk);
-	tokens_feed(&tk, text, tlen);
 	chunkw_id(w->meta.repo, path, plen, n, text, tlen, id);
-	if (buf_reserve(b, 96) != 0)
-		return;                 /* not with the room the callers reserve */
-	buf_append(b, ",\"tokens\":", 10);
-	put_u64(b, tokens_end(&tk));
-	buf_append(b, ",\"id\":\"", 7);
-	buf_append(b, id, 32);
-	buf_append(b, "\"}\n", 3);
+	line_end(b, text_tokens(text, tlen), id);
 }
 
 /* ------------------------------------------------------------ second thread
@@ -377,6 +432,7 @@ struct chunkw_pipe {
 	int full[2];                    /* handed to the thread, not done yet */
 	int fill;                       /* the batch the main thread fills */
 	struct buf line;                /* the thread's line */
+	struct buf msg[2];              /* two ids' messages (sha256x_two) */
 };
 
 static size_t
@@ -386,26 +442,48 @@ rec_size(const struct rec *r)
 }
 
 /* Finish and write every line of batch b (the thread, or the main thread
- * when the thread never started). */
+ * when the thread never started): the ids two at a time (sha256x_two). */
 static int
 run_batch(struct chunkw_pipe *P, struct buf *b)
 {
 	struct out *o = P->w->o;
+	const char *repo = P->w->meta.repo;
 	int e = 0;
 
 	for (size_t at = 0; at < b->len && e == 0;) {
-		struct rec r;
-		const uint8_t *p;
-		memcpy(&r, b->p + at, sizeof r);
-		p = b->p + at + sizeof r;
-		buf_reset(&P->line);
-		if ((e = buf_reserve(&P->line, r.hlen + 96)) != 0)
-			break;
-		buf_append(&P->line, p + r.plen, r.hlen);
-		line_tail(P->w, &P->line, (const char *)p, r.plen, r.n,
-		    p + r.plen + r.hlen, r.tlen);
-		e = out_write(o, P->line.p, P->line.len);
-		at += rec_size(&r);
+		struct rec r[2];
+		const uint8_t *p[2];
+		size_t ml[2];
+		uint8_t d[2][32];
+		char id[33];
+		int k = 0;
+		for (; k < 2 && at < b->len; k++) {
+			memcpy(&r[k], b->p + at, sizeof r[k]);
+			p[k] = b->p + at + sizeof r[k];
+			at += rec_size(&r[k]);
+		}
+		for (int i = 0; k == 2 && i < 2; i++)
+			if ((ml[i] = id_message(&P->msg[i], repo,
+			    (const char *)p[i], r[i].plen, r[i].n, p[i] +
+			    r[i].plen + r[i].hlen, r[i].tlen)) == 0)
+				return ERR_NOMEM;
+		if (k == 2)
+			sha256x_two(P->msg[0].p, ml[0], P->msg[1].p, ml[1], d[0],
+			    d[1]);
+		for (int i = 0; i < k && e == 0; i++) {
+			const uint8_t *text = p[i] + r[i].plen + r[i].hlen;
+			buf_reset(&P->line);
+			if ((e = buf_reserve(&P->line, r[i].hlen + 96)) != 0)
+				break;
+			buf_append(&P->line, p[i] + r[i].plen, r[i].hlen);
+			if (k == 2)
+				id_hex(d[i], id);
+			else            /* the batch's last, alone */
+				chunkw_id(repo, (const char *)p[i], r[i].plen,
+				    r[i].n, text, r[i].tlen, id);
+			line_end(&P->line, text_tokens(text, r[i].tlen), id);
+			e = out_write(o, P->line.p, P->line.len);
+		}
 	}
 	buf_reset(b);
 	return e;
@@ -586,6 +664,9 @@ chunkw_digest(struct chunkw *w, struct digest *d)
 	for (int i = 0; i < 2; i++)
 		buf_init(&P->bt[i], 2 * LINE_MAX_BYTES + BATCH_BYTES);
 	buf_init(&P->line, LINE_MAX_BYTES + 128);
+	for (int i = 0; i < 2; i++)
+		buf_init(&P->msg[i], (size_t)SPLIT_MAX_SIZE * 4 + PATH_MAX_BYTES +
+		    4096);
 	w->pipe = P;
 	e = digest_each_text(d, &v);
 	e = pipe_finish(P, e);
@@ -593,6 +674,8 @@ chunkw_digest(struct chunkw *w, struct digest *d)
 	for (int i = 0; i < 2; i++)
 		buf_free(&P->bt[i]);
 	buf_free(&P->line);
+	for (int i = 0; i < 2; i++)
+		buf_free(&P->msg[i]);
 	pthread_cond_destroy(&P->cv);
 	pthread_mutex_destroy(&P->mu);
 	free(P);

@@ -216,12 +216,49 @@ add_include(void *ctx, const char *p, size_t n)
 	return 0;
 }
 
+/*
+ * The buffers digest_recycle keeps for the next digest (d->spare): their
+ * contents are set up anew by setup(). KEEP_MAX bounds each, so a worker
+ * that once digested a large repository does not hold its arrays for the
+ * rest of the run.
+ */
+#define KEEP_MAX ((size_t)1 << 20)
+
+static int setup(struct digest *d, const struct digest_opts *o);
+static void release(struct digest *d, int keep);
+static void spare_free(struct digest_spare *k);
+static void pm_clear(struct digest_pathmap *m);
+
 int
 digest_init(struct digest *d, const struct digest_opts *o)
 {
+	memset(d, 0, sizeof *d);
+	return setup(d, o);
+}
+
+/* see digest.h */
+void
+digest_recycle(struct digest *d)
+{
+	release(d, 1);
+}
+
+/* see digest.h */
+int
+digest_reinit(struct digest *d, const struct digest_opts *o)
+{
+	release(d, 1);
+	return setup(d, o);
+}
+
+/* digest_init on a zeroed d but for d->spare, whose buffers it takes (or
+ * frees): the spare is empty afterwards. */
+static int
+setup(struct digest *d, const struct digest_opts *o)
+{
+	struct digest_spare *k = &d->spare;
 	int e;
 
-	memset(d, 0, sizeof *d);
 	d->opt = *o;
 	if (d->opt.max_file_size == 0)
 		d->opt.max_file_size = DIGEST_MAX_FILE_SIZE;
@@ -235,16 +272,62 @@ digest_init(struct digest *d, const struct digest_opts *o)
 		d->opt.raw_budget = DIGEST_RAW_BUDGET;
 	if (d->opt.mem_cap == 0)
 		d->opt.mem_cap = DIGEST_MEM_CAP;
-	ignore_init(&d->ig);
-	ignore_init(&d->inc);
-	ignore_init(&d->igalt);
-	d->cur = calloc(1, sizeof *d->cur);
-	d->store = malloc(sizeof *d->store);
+	/* emptied sets keep their memory (a zeroed one is ignore_init's) */
+	d->ig = k->ig;
+	d->inc = k->inc;
+	d->igalt = k->igalt;
+	ignore_init(&k->ig);
+	ignore_init(&k->inc);
+	ignore_init(&k->igalt);
+	d->prev = k->prev;
+	d->prev_cap = k->prev_cap;
+	d->altp = k->altp;
+	d->altp_cap = k->altp_cap;
+	k->prev = k->altp = NULL;
+	d->strs = k->strs;
+	d->nodes = k->nodes;
+	d->cap = k->cap;
+	d->bodies = k->bodies;
+	d->bodies_cap = k->bodies_cap;
+	d->heap = k->heap;
+	d->heap_cap = k->heap_cap;
+	d->order = k->order;
+	d->order_cap = k->order_cap;
+	if (k->lim != NULL && k->lim_files == d->opt.max_files) {
+		d->lim = k->lim;
+		k->lim = NULL;
+	}
+	if ((d->pm = k->pm) != NULL)
+		pm_clear(d->pm);
+	if (k->cur != NULL) {
+		/* as calloc'd, but the buffers keep their memory */
+		struct buf nb = k->cur->nb, ig = k->cur->ig;
+		memset(k->cur, 0, sizeof *k->cur);
+		k->cur->nb = nb;
+		k->cur->ig = ig;
+		buf_reset(&k->cur->nb);
+		buf_reset(&k->cur->ig);
+		d->cur = k->cur;
+	} else if ((d->cur = calloc(1, sizeof *d->cur)) != NULL) {
+		buf_init(&d->cur->nb, DIGEST_MAX_FILE_SIZE);
+		buf_init(&d->cur->ig, DIGEST_IGNORE_FILE_MAX);
+	}
+	if ((d->store = k->store) == NULL &&
+	    (d->store = malloc(sizeof *d->store)) != NULL)
+		store_init(d->store, 0, 0);
+	k->cur = NULL;
+	k->store = NULL;
+	k->strs = NULL;
+	k->pm = NULL;
+	k->nodes = NULL;
+	k->bodies = NULL;
+	k->order = NULL;
+	k->heap = NULL;
+	spare_free(k);                  /* a lim of another size */
 	if (d->cur == NULL || d->store == NULL)
 		return ERR_NOMEM;
-	buf_init(&d->cur->nb, DIGEST_MAX_FILE_SIZE);
-	buf_init(&d->cur->ig, DIGEST_IGNORE_FILE_MAX);
-	store_init(d->store, d->opt.raw_budget, d->opt.mem_cap);
+	/* a store from before keeps one slab for the next chunks */
+	store_reinit(d->store, d->opt.raw_budget, d->opt.mem_cap);
 	if (d->opt.max_output == 0)
 		store_use_arena(d->store);
 	if ((e = ignore_add_defaults(&d->ig)) != 0)
@@ -268,13 +351,14 @@ remove_include(void *ctx, const char *p, size_t n)
 	return 0;
 }
 
-/* The set before any ignore file: defaults, -e, minus -i strings (as init). */
+/* The set before any ignore file: defaults, -e, minus -i strings (as init),
+ * into ig (a set in use is emptied first, keeping its memory). */
 static int
 base_ignore(const struct digest *d, struct ignore *ig)
 {
 	int e;
 
-	ignore_init(ig);
+	ignore_clear(ig);
 	if ((e = ignore_add_defaults(ig)) != 0)
 		return e;
 	for (const char *const *p = d->opt.excludes; p && *p; p++)
@@ -408,6 +492,14 @@ struct digest_pathmap {
 	size_t cap;             /* power of two */
 	size_t n;
 };
+
+/* Empty again, its slots kept. */
+static void
+pm_clear(struct digest_pathmap *m)
+{
+	memset(m->slot, 0, m->cap * sizeof *m->slot);
+	m->n = 0;
+}
 
 static uint64_t
 path_hash(const char *p, size_t n)
@@ -632,7 +724,6 @@ igf_rebuild(struct digest *d)
 		if (!d->igf[i].dead)
 			v[n++] = &d->igf[i];
 	qsort(v, n, sizeof *v, igf_qcmp);
-	ignore_free(&d->ig);
 	d->ignore_bad_lines = 0;
 	e = base_ignore(d, &d->ig);
 	for (size_t i = 0; i < n && e == 0; i++)
@@ -647,18 +738,97 @@ igf_rebuild(struct digest *d)
 void
 digest_free(struct digest *d)
 {
+	release(d, 0);
+	spare_free(&d->spare);
+	memset(d, 0, sizeof *d);
+}
+
+/* Free what a spare holds; it is empty afterwards. */
+static void
+spare_free(struct digest_spare *k)
+{
+	if (k->cur != NULL) {
+		buf_free(&k->cur->nb);
+		buf_free(&k->cur->ig);
+		free(k->cur);
+	}
+	if (k->store != NULL)
+		store_free(k->store);
+	free(k->store);
+	free(k->strs);
+	if (k->pm != NULL)
+		free(k->pm->slot);
+	free(k->pm);
+	free(k->nodes);
+	free(k->bodies);
+	free(k->order);
+	free(k->heap);
+	free(k->lim);
+	ignore_free(&k->ig);
+	ignore_free(&k->inc);
+	ignore_free(&k->igalt);
+	free(k->prev);
+	free(k->altp);
+	memset(k, 0, sizeof *k);
+}
+
+/* Does an n-byte buffer of a digest going away go to the spare slot that
+ * holds have? With keep, when the slot is empty and the buffer small enough. */
+static int
+to_spare(int keep, const void *have, size_t n)
+{
+	return keep && have == NULL && n <= KEEP_MAX;
+}
+
+/* An ignore set of a digest going away: emptied into the spare's (with
+ * keep, when that one holds no memory yet), else freed. */
+static void
+spare_set(int keep, struct ignore *to, struct ignore *ig)
+{
+	if (keep && to->pats == NULL && to->ix == NULL) {
+		ignore_clear(ig);
+		*to = *ig;
+	} else {
+		ignore_free(ig);
+	}
+	ignore_init(ig);
+}
+
+/* digest_free but for d->spare: with keep, the buffers the next digest can
+ * use go there (where it has none of the kind yet). d zeroed but for its
+ * spare. */
+static void
+release(struct digest *d, int keep)
+{
+	struct digest_spare *k = &d->spare, sp;
+
 	tokq_finish(d);
 	for (size_t i = 0; i < d->n_igf; i++) {
 		free(d->igf[i].path);
 		free(d->igf[i].data);
 	}
 	free(d->igf);
-	if (d->pm)
+	if (d->pm != NULL && to_spare(keep, k->pm, d->pm->cap *
+	    sizeof *d->pm->slot)) {
+		k->pm = d->pm;
+	} else if (d->pm != NULL) {
 		free(d->pm->slot);
-	free(d->pm);
-	free(d->prev);
+		free(d->pm);
+	}
+	if (to_spare(keep, k->prev, d->prev_cap)) {
+		k->prev = d->prev;
+		k->prev_cap = d->prev_cap;
+	} else {
+		free(d->prev);
+	}
+	if (to_spare(keep, k->altp, d->altp_cap)) {
+		k->altp = d->altp;
+		k->altp_cap = d->altp_cap;
+	} else {
+		free(d->altp);
+	}
 	free(d->alt);
-	ignore_free(&d->igalt);
+	spare_set(keep, &k->igalt, &d->igalt);
 	for (size_t i = 0; i < d->n; i++)
 		free(d->nodes[i].link);
 	for (size_t i = 0; i < d->n_bodies; i++) {
@@ -666,28 +836,74 @@ digest_free(struct digest *d)
 			store_drop(d->store, &d->bodies[i].sf);
 		free(d->bodies[i].msg);
 	}
-	free(d->bodies);
+	if (to_spare(keep, k->bodies, d->bodies_cap * sizeof *d->bodies)) {
+		k->bodies = d->bodies;
+		k->bodies_cap = d->bodies_cap;
+	} else {
+		free(d->bodies);
+	}
 	while (d->strs != NULL) {
 		struct digest_strs *next = d->strs->next;
-		free(d->strs);
+		if (d->strs->cap == STRS_BLOCK && to_spare(keep, k->strs, 0)) {
+			k->strs = d->strs;
+			k->strs->next = NULL;
+			k->strs->used = 0;
+		} else {
+			free(d->strs);
+		}
 		d->strs = next;
 	}
-	free(d->nodes);
-	free(d->order);
-	free(d->heap);
-	free(d->lim);
+	if (to_spare(keep, k->nodes, d->cap * sizeof *d->nodes)) {
+		k->nodes = d->nodes;
+		k->cap = d->cap;
+	} else {
+		free(d->nodes);
+	}
+	if (to_spare(keep, k->order, d->order_cap * sizeof *d->order)) {
+		k->order = d->order;
+		k->order_cap = d->order_cap;
+	} else {
+		free(d->order);
+	}
+	if (to_spare(keep, k->heap, d->heap_cap * sizeof *d->heap)) {
+		k->heap = d->heap;
+		k->heap_cap = d->heap_cap;
+	} else {
+		free(d->heap);
+	}
+	if (to_spare(keep, k->lim, (size_t)d->opt.max_files *
+	    sizeof *d->lim)) {
+		k->lim = d->lim;
+		k->lim_files = d->opt.max_files;
+	} else {
+		free(d->lim);
+	}
 	free(d->tree);
-	if (d->cur) {
+	if (d->cur != NULL && to_spare(keep, k->cur, 0)) {
+		/* a large notebook's or ignore file's buffer goes */
+		if (d->cur->nb.alloc > KEEP_MAX)
+			buf_free(&d->cur->nb);
+		if (d->cur->ig.alloc > KEEP_MAX)
+			buf_free(&d->cur->ig);
+		k->cur = d->cur;
+	} else if (d->cur != NULL) {
 		buf_free(&d->cur->nb);
 		buf_free(&d->cur->ig);
+		free(d->cur);
 	}
-	free(d->cur);
-	if (d->store)
+	/* the store's chunks were dropped with the bodies; the struct and one
+	 * slab stay (store_reinit) */
+	if (d->store != NULL && to_spare(keep, k->store, 0)) {
+		k->store = d->store;
+	} else if (d->store != NULL) {
 		store_free(d->store);
-	free(d->store);
-	ignore_free(&d->ig);
-	ignore_free(&d->inc);
+		free(d->store);
+	}
+	spare_set(keep, &k->ig, &d->ig);
+	spare_set(keep, &k->inc, &d->inc);
+	sp = *k;
 	memset(d, 0, sizeof *d);
+	d->spare = sp;
 }
 
 /* ------------------------------------------------------------ filters */
@@ -1360,6 +1576,30 @@ check_order(struct digest *d, const char *path, size_t len, int type)
 }
 
 /*
+ * path[0..len) as it would be were the tentative top directory not
+ * stripped ("alt/path"), in d->altp (one buffer for every entry: a
+ * malloc and free per entry made and unmapped a page each time), or NULL
+ * without memory.
+ */
+static char *
+alt_path(struct digest *d, const char *path, size_t len)
+{
+	size_t fl = d->alt_len + 1 + len;
+
+	if (fl > d->altp_cap) {
+		char *np = realloc(d->altp, fl);
+		if (np == NULL)
+			return NULL;
+		d->altp = np;
+		d->altp_cap = fl;
+	}
+	memcpy(d->altp, d->alt, d->alt_len);
+	d->altp[d->alt_len] = '/';
+	memcpy(d->altp + d->alt_len + 1, path, len);
+	return d->altp;
+}
+
+/*
  * Would the entry be kept were the tentative top directory not stripped, or
  * could a later ignore file bring it back that way? (digest_tentative_top)
  */
@@ -1367,21 +1607,16 @@ static int
 alt_wants(struct digest *d, const char *path, size_t len, int type,
     uint64_t size)
 {
-	char *fp;
 	size_t fl = d->alt_len + 1 + len;
-	int r, want;
+	char *fp = alt_path(d, path, len);
+	int r;
 
-	if ((fp = malloc(fl)) == NULL)
+	if (fp == NULL)
 		return -1;
-	memcpy(fp, d->alt, d->alt_len);
-	fp[d->alt_len] = '/';
-	memcpy(fp + d->alt_len + 1, path, len);
 	r = judge(d, &d->igalt, fp, fl, type, size);
-	want = r == DIGEST_KEPT || (r == DIGEST_IGNORED &&
+	return r == DIGEST_KEPT || (r == DIGEST_IGNORED &&
 	    judge(d, NULL, fp, fl, type, size) == DIGEST_KEPT &&
 	    may_reinclude(d, fp, fl));
-	free(fp);
-	return want;
 }
 
 /*
@@ -1400,15 +1635,11 @@ leaf_firm(struct digest *d, const struct digest_node *nd)
 		return 0;
 	if (d->alt != NULL) {
 		size_t fl = d->alt_len + 1 + nd->path_len;
-		char *fp = malloc(fl);
+		char *fp = alt_path(d, nd->path, nd->path_len);
 		if (fp == NULL)
 			return 0;
-		memcpy(fp, d->alt, d->alt_len);
-		fp[d->alt_len] = '/';
-		memcpy(fp + d->alt_len + 1, nd->path, nd->path_len);
 		firm = judge(d, &d->igalt, fp, fl, nd->type, nd->size) ==
 		    DIGEST_KEPT && !may_reinclude(d, fp, fl);
-		free(fp);
 	}
 	for (size_t j = 1; firm && !d->prescanned && j < nd->path_len; j++) {
 		size_t k;
@@ -1672,7 +1903,7 @@ digest_reroot(struct digest *d)
 	t = d->ig;
 	d->ig = d->igalt;
 	d->igalt = t;
-	ignore_free(&d->igalt);
+	ignore_clear(&d->igalt);        /* its memory kept (digest_recycle) */
 	d->igf_rebuild = d->n_igf > 0;
 	d->ig_epoch++;
 	d->prev_len = 0;
@@ -2618,7 +2849,7 @@ digest_finish(struct digest *d, const char *root_name)
 	 * before the last pattern came (or kept provisionally) is judged again
 	 * with the complete set, and include patterns for symlinks */
 	if (d->alt != NULL) {
-		ignore_free(&d->igalt);
+		ignore_clear(&d->igalt);        /* kept, as above */
 		free(d->alt);
 		d->alt = NULL;
 	}
@@ -2672,9 +2903,13 @@ digest_finish(struct digest *d, const char *root_name)
 		k += d->nodes[i].reason == DIGEST_KEPT &&
 		    (d->nodes[i].type == DIGEST_FILE ||
 		    d->nodes[i].type == DIGEST_SYMLINK);
-	d->order = malloc((k ? k : 1) * sizeof *d->order);
-	if (d->order == NULL)
-		return ERR_NOMEM;
+	if (d->order_cap < (k ? k : 1)) {
+		free(d->order);
+		d->order_cap = 0;
+		if ((d->order = malloc((k ? k : 1) * sizeof *d->order)) == NULL)
+			return ERR_NOMEM;
+		d->order_cap = k ? k : 1;
+	}
 	d->n_order = 0;
 	for (size_t i = 0; i < d->n; i++) {
 		struct digest_node *nd = &d->nodes[i];

@@ -120,6 +120,24 @@ struct digest_dcache {
 };
 struct digest_cur;
 
+/* The buffers a recycled digest keeps (digest_recycle; digest.c). */
+struct digest_cur;
+struct digest_spare {
+	struct digest_cur *cur;
+	struct store *store;
+	struct digest_strs *strs;
+	struct digest_pathmap *pm;
+	struct digest_node *nodes;
+	struct digest_body *bodies;
+	struct digest_node **order;
+	size_t *heap, *lim;
+	size_t cap, bodies_cap, heap_cap, order_cap;
+	uint32_t lim_files;             /* the max_files lim was made for */
+	struct ignore ig, inc, igalt;   /* emptied (ignore_clear) */
+	char *prev, *altp;              /* path buffers */
+	size_t prev_cap, altp_cap;
+};
+
 struct digest {
 	struct digest_opts opt;
 	struct ignore ig;               /* defaults + -e - includes + ignore files */
@@ -130,7 +148,7 @@ struct digest {
 	struct digest_body *bodies;     /* of the entries whose body was read */
 	size_t n_bodies, bodies_cap;
 	struct digest_node **order;     /* kept leaves in tree order (after finish) */
-	size_t n_order;
+	size_t n_order, order_cap;
 	struct digest_cur *cur;         /* entry being streamed (internal) */
 	size_t *heap;                   /* stored bodies, max-heap in tree order */
 	size_t heap_n, heap_cap;
@@ -163,6 +181,8 @@ struct digest {
 	int unsorted;                   /* entries not in sorted order seen */
 	char *alt;                      /* tentative top directory ("top/") */
 	size_t alt_len;
+	char *altp;                     /* a path under it (digest.c, alt_path) */
+	size_t altp_cap;
 	struct ignore igalt;            /* the ignore set were alt not stripped */
 	uint64_t ignore_bad_lines;      /* non-UTF-8 lines skipped in ignore files */
 	int finished;
@@ -171,11 +191,28 @@ struct digest {
 	int prescanned;                 /* ignore files were supplied up front */
 	char *tree;                     /* rendered tree string, after finish */
 	size_t tree_len;
+	struct digest_spare spare;      /* see digest_recycle */
 };
 
 /* Set up with options (copied; pattern arrays must outlive d). Returns 0 or error. */
 int digest_init(struct digest *d, const struct digest_opts *o);
 void digest_free(struct digest *d);
+
+/*
+ * Memory from one digest to the next, for a thread that digests repository
+ * after repository. digest_recycle lets go of everything a digest holds
+ * (bodies, entries, ignore sets, the tree) but the buffers every digest
+ * needs: the entry, body and order arrays, the first block of paths, the
+ * path map, the streaming state, the store and one slab of it (up to 1 MiB
+ * each), which stay in d->spare; d is then good only for digest_reinit or
+ * digest_free. digest_reinit is digest_init for such a d (or for a digest in
+ * use, which it recycles first), taking the spare buffers instead of fresh
+ * memory (source.h, struct source_mem, says why that counts in a fleet
+ * run). The output is the same as after digest_init. digest_free frees the
+ * spare buffers too.
+ */
+void digest_recycle(struct digest *d);
+int digest_reinit(struct digest *d, const struct digest_opts *o);
 
 /*
  * Add the patterns of an ignore file ahead of time (directory sources scan for

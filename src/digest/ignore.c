@@ -1124,6 +1124,134 @@ ix_free(struct ignore_ix *x)
 	free(x);
 }
 
+/* n bytes of p in new memory (NULL for none); *bad set without memory. */
+static void *
+dup_bytes(const void *p, size_t n, int *bad)
+{
+	void *q;
+
+	if (n == 0)
+		return NULL;
+	if ((q = malloc(n)) == NULL) {
+		*bad = 1;
+		return NULL;
+	}
+	return memcpy(q, p, n);
+}
+
+/* A deep copy of x (the arrays at their sizes; growth reallocates them as
+ * usual), or NULL without memory. */
+static struct ignore_ix *
+ix_copy(const struct ignore_ix *x)
+{
+	struct ignore_ix *c = malloc(sizeof *c);
+	const struct ix_tab *from[4] = { &x->name, &x->suf, &x->path, &x->dirg };
+	struct ix_tab *to[4];
+	int bad = 0;
+
+	if (c == NULL)
+		return NULL;
+	*c = *x;
+	to[0] = &c->name, to[1] = &c->suf, to[2] = &c->path, to[3] = &c->dirg;
+	for (int i = 0; i < 4; i++)
+		to[i]->e = dup_bytes(from[i]->e, from[i]->cap *
+		    sizeof *from[i]->e, &bad);
+	c->str = dup_bytes(x->str, x->scap, &bad);
+	c->glob = dup_bytes(x->glob, x->capglob * sizeof *x->glob, &bad);
+	c->anyg = dup_bytes(x->anyg, x->capanyg * sizeof *x->anyg, &bad);
+	c->rest = dup_bytes(x->rest, x->caprest * sizeof *x->rest, &bad);
+	if (bad) {
+		ix_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* n elements of elem bytes from src into *dst, whose room *room grows when
+ * short: 0, or -1 without memory (*dst unchanged). */
+static int
+load_arr(void *dst, size_t *room, const void *src, size_t n, size_t elem)
+{
+	void *p;
+
+	memcpy(&p, dst, sizeof p);
+	if (n > *room) {
+		if ((p = realloc(p, n * elem)) == NULL)
+			return -1;
+		memcpy(dst, &p, sizeof p);
+		*room = n;
+	}
+	if (n > 0)
+		memcpy(p, src, n * elem);
+	return 0;
+}
+
+/* src into *dst: a copy (ix_copy), or into the arrays of the index *dst
+ * already has (an emptied set's: ignore_clear), so that a set made again
+ * and again allocates nothing. Without memory, no index (NULL). */
+static void
+ix_load(struct ignore_ix **dst, const struct ignore_ix *src)
+{
+	struct ignore_ix *x = *dst;
+	const struct ix_tab *from[4] = { &src->name, &src->suf, &src->path,
+	    &src->dirg };
+	struct ix_tab *to[4];
+	int bad = 0;
+
+	if (x == NULL) {
+		*dst = ix_copy(src);
+		return;
+	}
+	to[0] = &x->name, to[1] = &x->suf, to[2] = &x->path, to[3] = &x->dirg;
+	/* a table's cap is its size for hashing: from the source; its room
+	 * may be larger, which only its growth (a new table) forgets */
+	for (int i = 0; i < 4 && !bad; i++) {
+		size_t room = to[i]->cap;
+		bad |= load_arr(&to[i]->e, &room, from[i]->e, from[i]->cap,
+		    sizeof *from[i]->e);
+		to[i]->cap = from[i]->cap;
+		to[i]->n = from[i]->n;
+	}
+	bad |= !bad && load_arr(&x->str, &x->scap, src->str, src->slen, 1);
+	bad |= !bad && load_arr(&x->glob, &x->capglob, src->glob, src->nglob,
+	    sizeof *src->glob);
+	bad |= !bad && load_arr(&x->anyg, &x->capanyg, src->anyg, src->nanyg,
+	    sizeof *src->anyg);
+	bad |= !bad && load_arr(&x->rest, &x->caprest, src->rest, src->nrest,
+	    sizeof *src->rest);
+	if (bad) {
+		ix_free(x);
+		*dst = NULL;
+		return;
+	}
+	x->slen = src->slen;
+	x->nglob = src->nglob;
+	x->nanyg = src->nanyg;
+	x->nrest = src->nrest;
+	x->root = src->root;
+	x->suflens = src->suflens;
+	memcpy(x->sufhead, src->sufhead, sizeof x->sufhead);
+	x->indexed = src->indexed;
+}
+
+/* Empty again (no pattern indexed), its arrays kept. */
+static void
+ix_clear(struct ignore_ix *x)
+{
+	struct ix_tab *t[4] = { &x->name, &x->suf, &x->path, &x->dirg };
+
+	for (int i = 0; i < 4; i++) {
+		if (t[i]->cap > 0)
+			memset(t[i]->e, 0, t[i]->cap * sizeof *t[i]->e);
+		t[i]->n = 0;
+	}
+	x->slen = x->nglob = x->nanyg = x->nrest = 0;
+	x->root = -1;
+	x->suflens = 0;
+	memset(x->sufhead, 0, sizeof x->sufhead);
+	x->indexed = 0;
+}
+
 /* v[*n] = u, growing v (*cap): 0, or -1 without memory. */
 static int
 push_u32(uint32_t **v, size_t *n, size_t *cap, uint32_t u)
@@ -1255,8 +1383,10 @@ ix_best(const struct ignore_ix *x, const struct ignore *ig, const char *path,
     size_t len)
 {
 	const struct ix_ent *e;
+	uint64_t one[4], two[4];
 	int32_t best = -1;
 	size_t a = 0, b, cl;
+	int masked = 0;
 
 	while (a <= len) {
 		int last;
@@ -1296,11 +1426,21 @@ ix_best(const struct ignore_ix *x, const struct ignore *ig, const char *path,
 			    last);
 		a = b + 1;
 	}
-	/* the globs at any depth, above best, last first */
+	/* the globs at any depth, above best, last first; a glob whose literal
+	 * the path lacks cannot match any of its components (the summaries,
+	 * path_mask(), made once: most paths match none of the defaults) */
 	for (size_t k = x->nanyg; k > 0; k--) {
 		const struct ix_glob *gl = &x->glob[x->anyg[k - 1]];
 		if ((int32_t)gl->pat <= best)
 			break;
+		if (ig->pats[gl->pat].litlen > 0) {
+			if (!masked) {
+				path_mask(path, len, one, two);
+				masked = 1;
+			}
+			if (!may_match(&ig->pats[gl->pat], one, two))
+				continue;
+		}
 		for (a = 0; a <= len; a = b + 1) {
 			for (b = a; b < len && path[b] != '/'; b++)
 				;
@@ -1372,6 +1512,20 @@ ignore_free(struct ignore *ig)
 	memset(ig, 0, sizeof *ig);
 }
 
+/* see ignore.h */
+void
+ignore_clear(struct ignore *ig)
+{
+	for (size_t i = 0; i < ig->n; i++)
+		if (!ig->pats[i].shared)
+			free(ig->pats[i].block);
+	ig->n = 0;
+	ig->bytes = 0;
+	ig->has_negation = 0;
+	if (ig->ix != NULL)
+		ix_clear(ig->ix);
+}
+
 /* Room for n more patterns in ig. */
 static int
 reserve(struct ignore *ig, size_t n)
@@ -1435,6 +1589,11 @@ ignore_add_defaults(struct ignore *ig)
 	if ((e = reserve(ig, d->n)) != 0)
 		return e;
 	memcpy(ig->pats + ig->n, d->pats, d->n * sizeof *d->pats);
+	/* into an empty set (the usual case), the defaults' index too: a copy
+	 * costs a tenth of indexing them again (per repository of a fleet) */
+	if (ig->n == 0 && (ig->ix == NULL || ig->ix->indexed == 0) &&
+	    d->ix != NULL && d->ix->indexed == d->n)
+		ix_load(&ig->ix, d->ix);
 	ig->n += d->n;
 	ig->bytes += d->bytes;
 	ig->has_negation |= d->has_negation;

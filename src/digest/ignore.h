@@ -45,6 +45,13 @@ struct ignore {
 
 void ignore_init(struct ignore *ig);
 void ignore_free(struct ignore *ig);
+/*
+ * Empty ig for another use, as after ignore_init, but the memory that held
+ * its patterns and index stays with it: the next ignore_add_defaults (then
+ * the rest) fills it without asking the allocator, which a fleet run does
+ * for every repository (digest_recycle).
+ */
+void ignore_clear(struct ignore *ig);
 
 /* Add gitingest's 133 default patterns (spec 7.1). Returns 0 or ERR_NOMEM. */
 int ignore_add_defaults(struct ignore *ig);

@@ -66,6 +66,24 @@ store_init(struct store *s, uint64_t raw_budget, uint64_t mem_cap)
 	s->slabs = NULL;
 }
 
+/* see store.h */
+void
+store_reinit(struct store *s, uint64_t raw_budget, uint64_t mem_cap)
+{
+	struct store_slab *keep = s->slabs, *sl, *next;
+
+	if (keep != NULL) {
+		for (sl = keep->next; sl != NULL; sl = next) {
+			next = sl->next;
+			pages_free(sl, SLAB_SIZE);
+		}
+		keep->next = keep->prev = NULL;
+		keep->used = keep->live = 0;
+	}
+	store_init(s, raw_budget, mem_cap);
+	s->slabs = keep;
+}
+
 void
 store_use_arena(struct store *s)
 {

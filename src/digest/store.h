@@ -45,6 +45,12 @@ struct store {
 
 void store_init(struct store *s, uint64_t raw_budget, uint64_t mem_cap);
 /*
+ * Start over on a store that was used (every file dropped or abandoned): as
+ * store_free then store_init, but the newest slab stays mapped, empty, for
+ * the next arena's chunks (its pages already faulted in: see pages.h).
+ */
+void store_reinit(struct store *s, uint64_t raw_budget, uint64_t mem_cap);
+/*
  * Carve chunks from 1 MiB slabs instead of one malloc each: much cheaper, but a
  * dropped chunk's memory is only reclaimed by store_free(). For digests that
  * keep (nearly) every body to the end; capped digests evict, so they do not.

@@ -1041,15 +1041,23 @@ static __attribute__((noinline)) uint64_t
 run_milli(uint8_t ch, uint32_t len, uint32_t nchars, int tail)
 {
 	const uint32_t *m = tok_run[ch & 0x7f];
-	uint32_t n = tail ? 1 : 0, l;
+	uint32_t n = tail ? 1 : 0;
 
 	(void)nchars;
 	TOKENS_TRACE(V_RUN, len, nchars);
-	for (l = 128; l > 1 && len > 0; l--)
-		if (m[(l - 1) / 32] >> ((l - 1) % 32) & 1) {
+	/* the lengths l of ch's tokens (bit l - 1 of m), from 128 down to 2,
+	 * each taking what it can: by the set bits only (a few), not all 127
+	 * lengths (every file's "=====" header lines come here) */
+	for (int w = 3; w >= 0 && len > 0; w--) {
+		uint32_t bits = m[w] & (w == 0 ? ~1u : ~0u);
+		while (bits != 0 && len > 0) {
+			int b = 31 - __builtin_clz(bits);
+			uint32_t l = (uint32_t)(32 * w + b + 1);
 			n += len / l;
 			len %= l;
+			bits &= ~(1u << b);
 		}
+	}
 	return 1000 * (uint64_t)(n + len);
 }
 

@@ -137,6 +137,8 @@ job_worker_init(struct job_worker *w, const char *dest,
 	/* any non-zero seed */
 	w->rng = seed | 1;
 	buf_init(&w->body, 1u << 30);
+	/* NULL (no memory) only means each job allocates its own */
+	w->smem = source_mem_new();
 	pthread_mutex_init(&w->mu, NULL);
 	if (fo != NULL) {
 		w->fo = *fo;
@@ -150,13 +152,13 @@ job_worker_init(struct job_worker *w, const char *dest,
 	return sink_open(&w->sink, dest, net, sink_flags, ec);
 }
 
+/* The job's digest goes: its bodies and entries freed, its buffers kept
+ * for the next job's (digest_recycle). */
 static void
 drop_digest(struct job_worker *w)
 {
 	if (w->d != NULL)
-		digest_free(w->d);
-	free(w->d);
-	free(w->info);
+		digest_recycle(w->d);
 	w->d = NULL;
 	w->info = NULL;
 }
@@ -166,6 +168,13 @@ void
 job_worker_free(struct job_worker *w)
 {
 	drop_digest(w);
+	if (w->dmem_made)
+		digest_free(&w->dmem);
+	w->dmem_made = 0;
+	source_mem_free(w->smem);
+	w->smem = NULL;
+	free(w->out);
+	w->out = NULL;
 	sink_close(&w->sink);
 	buf_free(&w->body);
 	if (w->have_fc)
@@ -348,13 +357,6 @@ digest_spec(struct job_worker *w, const struct job_config *c,
 	int e;
 
 	drop_digest(w);
-	w->d = malloc(sizeof *w->d);
-	w->info = malloc(sizeof *w->info);
-	if (w->d == NULL || w->info == NULL) {
-		free(w->d);
-		w->d = NULL;
-		return err_set(ec, ERR_NOMEM, NULL);
-	}
 	job_digest_opts(c, due, &dopt);
 	memset(&so, 0, sizeof so);
 	so.repo = spec->flavour;
@@ -368,8 +370,16 @@ digest_spec(struct job_worker *w, const struct job_config *c,
 	so.api_base = c->api_base;
 	so.cancel = h != NULL ? h->cancel : NULL;
 	so.watch = &sw;
-	if ((e = digest_init(w->d, &dopt)) != 0) {
-		/* digest_free is safe after a failed init (digest.h) */
+	so.mem = w->smem;
+	memset(&w->imem, 0, sizeof w->imem);
+	w->info = &w->imem;
+	w->d = &w->dmem;
+	/* the last job's buffers, recycled (drop_digest); a failed set-up is
+	 * recycled or freed like any other digest */
+	e = w->dmem_made ? digest_reinit(w->d, &dopt) : digest_init(w->d,
+	    &dopt);
+	w->dmem_made = 1;
+	if (e != 0) {
 		err_set(ec, e, NULL);
 		return e;
 	}
@@ -407,17 +417,12 @@ store_one(struct job_worker *w, const struct job_config *c,
 	 * rendered (an evicted file, no memory) fails before anything is
 	 * written, and says so as such
 	 */
-	{
-		struct out *o = malloc(sizeof *o);
-		if (o == NULL)
-			return err_set(ec, ERR_NOMEM, NULL);
-		buf_reset(&w->body);
-		out_init_mem(o, &w->body, 0);
-		e = render_body(&b, o);
-		free(o);
-		if (e != 0)
-			return err_set(ec, e, "rendering");
-	}
+	if (w->out == NULL && (w->out = malloc(sizeof *w->out)) == NULL)
+		return err_set(ec, ERR_NOMEM, NULL);
+	buf_reset(&w->body);
+	out_init_mem(w->out, &w->body, 0);
+	if ((e = render_body(&b, w->out)) != 0)
+		return err_set(ec, e, "rendering");
 	return sink_put(&w->sink, ob, put_buf, &w->body, ec);
 }
 

@@ -230,8 +230,17 @@ struct job_worker {
 	uint32_t rng;                   /* backoff jitter */
 	struct buf body;                /* a rendered text body */
 	struct digest *d;               /* the job's digest (kept:
-	                                 * spec.keep_digest) */
+	                                 * spec.keep_digest), or NULL */
 	struct source_info *info;
+	/* Kept from one job to the next, so that a run's repositories reuse
+	 * the memory of the ones before instead of touching fresh memory
+	 * (source.h, struct source_mem): */
+	struct digest dmem;             /* d points here during a job;
+	                                 * recycled after it (digest_recycle) */
+	int dmem_made;                  /* set up once: digest_reinit next */
+	struct source_info imem;        /* info points here */
+	struct source_mem *smem;        /* the download's and archive's */
+	struct out *out;                /* a text body's writer (64 KiB) */
 	/* progress: one call at a time, from any of the job's threads */
 	pthread_mutex_t mu;
 	struct job_progress prog;

@@ -326,8 +326,9 @@ send_request(struct fetch_client *c, const struct fetch_req *rq,
 		e = conn_write(c->conn, head, len, ec);
 	else
 		err_set(ec, e, NULL);
-	for (volatile char *p = head; p < head + sizeof head; p++)
-		*p = 0;
+	/* only what was written (a byte at a time over the whole buffer was
+	 * 3% of a fleet run's CPU, three requests per repository) */
+	explicit_bzero(head, e == 0 ? len : sizeof head);
 	if (e == 0 && hr.has_body && rq->body_len > 0)
 		e = conn_write(c->conn, rq->body, rq->body_len, ec);
 	return e;

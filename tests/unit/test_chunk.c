@@ -12,13 +12,16 @@
  * arrives whole, byte by byte, or cut at every offset; and every character
  * that needs more than its byte copied at every offset of the 16-unit blocks
  * the text field is written in, against a plain encoder, with the id over
- * the chunk's UTF-8.
+ * the chunk's UTF-8. Last, sha256x (SHA-NI where the CPU has it) against
+ * BearSSL's br_sha256 on every length around the block edges, whole, in
+ * pieces and two messages side by side (sha256x_two, unequal lengths).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
 #include "jsonl.h"
+#include "sha256x.h"
 #include "split.h"
 #include "t.h"
 
@@ -325,6 +328,63 @@ test_escape_runs(void)
 	free(o);
 }
 
+/* BearSSL's SHA-256 of p[0..n): the reference. */
+static void
+ref_sha256(const uint8_t *p, size_t n, uint8_t d[32])
+{
+	br_sha256_context c;
+
+	br_sha256_init(&c);
+	br_sha256_update(&c, p, n);
+	br_sha256_out(&c, d);
+}
+
+static void
+test_sha256x(void)
+{
+	enum { N = 300 };
+	static uint8_t src[N], a[N + SHA256X_PAD], b[N + SHA256X_PAD];
+	uint8_t want[N + 1][32], d[32], db[32];
+	int bad_whole = 0, bad_parts = 0, bad_two = 0;
+
+	for (size_t i = 0; i < N; i++)
+		src[i] = (uint8_t)(i * 131 + 7);
+	for (size_t n = 0; n <= N; n++)
+		ref_sha256(src, n, want[n]);
+	for (size_t n = 0; n <= N; n++) {
+		struct sha256x c;
+		sha256x_init(&c);
+		sha256x_update(&c, src, n);
+		sha256x_out(&c, d);
+		bad_whole += memcmp(d, want[n], 32) != 0;
+		/* pieces of 1..70 bytes cross the partial block every way */
+		for (size_t step = 1; step <= 70; step += 23) {
+			sha256x_init(&c);
+			for (size_t at = 0; at < n; at += step)
+				sha256x_update(&c, src + at,
+				    step < n - at ? step : n - at);
+			sha256x_out(&c, d);
+			bad_parts += memcmp(d, want[n], 32) != 0;
+		}
+	}
+	/* every length of a against lengths of b on both sides of it (the
+	 * longer one's last blocks go alone) */
+	for (size_t na = 0; na <= N; na++)
+		for (size_t nb = na > 130 ? na - 130 : 0; nb <= N &&
+		    nb <= na + 130; nb += 13) {
+			memset(a, 0xee, sizeof a);
+			memset(b, 0xee, sizeof b);
+			memcpy(a, src, na);
+			memcpy(b, src, nb);
+			sha256x_two(a, na, b, nb, d, db);
+			bad_two += memcmp(d, want[na], 32) != 0 ||
+			    memcmp(db, want[nb], 32) != 0;
+		}
+	CHECK(bad_whole == 0, "%d lengths differ, whole", bad_whole);
+	CHECK(bad_parts == 0, "%d lengths differ, in pieces", bad_parts);
+	CHECK(bad_two == 0, "%d pairs differ, side by side", bad_two);
+}
+
 int
 main(void)
 {
@@ -332,5 +392,6 @@ main(void)
 	test_settings();
 	test_jsonl();
 	test_escape_runs();
+	test_sha256x();
 	return T_DONE();
 }

@@ -51,12 +51,15 @@ enum msg_kind {
 	M_REPLY_EVENT,          /* both */
 	M_SSE,                  /* start conn's event stream: body is the
 	                         * snapshot; terminal: end it after */
+	M_SSE_AGAIN,            /* the snapshot read again once subscribed:
+	                         * ends the stream if the job has ended */
 	M_GONE,                 /* a worker has ended */
 	M_METRICS_DONE
 };
 
 enum task {                     /* what the reader or writer does */
-	T_GET = 1, T_LIST, T_EVENTS, T_READY, T_METRICS, T_HISTORY,
+	T_GET = 1, T_LIST, T_EVENTS, T_EVENTS_AGAIN, T_READY, T_METRICS,
+	T_HISTORY,
 	T_SUBMIT, T_INGEST, T_CANCEL, T_RETRY, T_PRUNE,
 	T_UNLINK,               /* writer (memberships), then reader (I/O) */
 	T_HOOK,                 /* reader (a branch ingested before?), then
@@ -692,7 +695,7 @@ read_get(struct svc *s, struct queue_reader *r, struct msg *x)
 	}
 	prog_of(s, j->id, &p);
 	jw_init(&w, &x->body);
-	if (x->task == T_EVENTS) {
+	if (x->task == T_EVENTS || x->task == T_EVENTS_AGAIN) {
 		/* the snapshot the stream starts with */
 		event_build(x, j, &p, 0);
 		buf_reset(&x->body);
@@ -1123,6 +1126,7 @@ reader(void *arg)
 				break;
 			case T_GET:
 			case T_EVENTS:
+			case T_EVENTS_AGAIN:
 				read_get(s, r, x);
 				break;
 			case T_LIST:
@@ -1139,8 +1143,8 @@ reader(void *arg)
 			if (handed)
 				continue;
 		}
-		post(x, x->task == T_EVENTS && x->status == 200 ? M_SSE :
-		    M_REPLY);
+		post(x, x->task == T_EVENTS_AGAIN ? M_SSE_AGAIN :
+		    x->task == T_EVENTS && x->status == 200 ? M_SSE : M_REPLY);
 	}
 	if (r != NULL)
 		queue_reader_close(r);
@@ -2109,6 +2113,24 @@ on_msg(struct loop *l, struct loop_msg *m)
 		s->sse[s->sse_next].conn = x->conn;
 		memcpy(s->sse[s->sse_next].job, x->job, sizeof x->job);
 		s->sse_next = (s->sse_next + 1) % SSE_RING;
+		/* a change between the snapshot's read and the subscription
+		 * was announced to no one here: read it again, now that
+		 * every later one reaches the stream */
+		x->task = T_EVENTS_AGAIN;
+		buf_reset(&x->body);
+		buf_reset(&x->ws);
+		buf_reset(&x->sse);
+		read_post(s, x);
+		return;
+	case M_SSE_AGAIN:
+		if (x->status == 200 && x->terminal) {
+			memset(&ev, 0, sizeof ev);
+			ev.sse_event = "job";
+			ev.sse = x->body.p;
+			ev.sse_n = x->body.len;
+			serve_send(&s->srv, x->conn, &ev);
+			serve_close(&s->srv, x->conn, 0, NULL);
+		}
 		break;
 	case M_GONE:
 		s->gone++;

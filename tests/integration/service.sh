@@ -344,11 +344,20 @@ C=$PID
 expect "cancel: posted" 202 'queued' --json "{\"repo\":\"$REPO\"}" "$U/v1/jobs"
 CID=$(jf "$W/body" jobId)
 wait_job "cancel: downloading" "$CID" running 30
+# its event stream, open while it runs, ends with it
+timeout 30 curl -sS -N "$U/v1/jobs/$CID/events" >"$W/sse2" 2>&1 &
+sse_pid=$!
+i=0; while ! grep -q '^event: progress$' "$W/sse2" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 t0=$(date +%s%N)
 expect "cancel: DELETE" 202 '"cancelRequested":true' -X DELETE "$U/v1/jobs/$CID"
 wait_job "cancel: cancelled" "$CID" cancelled 10
 ms=$((($(date +%s%N) - t0) / 1000000))
 [ "$ms" -lt 5000 ] && ok || bad "cancel: took $ms ms"
+wait $sse_pid
+rc=$?
+[ $rc -eq 0 ] && grep -q '^event: progress$' "$W/sse2" &&
+    grep '^data: ' "$W/sse2" | tail -1 | grep -q "^data: {\"jobId\":\"$CID\",\"status\":\"cancelled\"" &&
+    ok || bad "sse: a running job's stream (exit $rc): $(tail -c 400 "$W/sse2")"
 [ -e "$W/outc/gitingest/$REPO/summary.txt" ] && bad "cancel: an object was stored" || ok
 expect "cancel: DELETE again: no change" 200 '"status":"cancelled"' -X DELETE "$U/v1/jobs/$CID"
 set --

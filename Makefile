@@ -27,7 +27,7 @@ STAMP    = $(V)/.stamp
 WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wvla -Wformat=2
 DEFS     = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DREPODIGEST_VERSION='"$(VERSION)"'
-SRCDIRS  = base net archive digest sink job batch cli chunk queue search serve
+SRCDIRS  = base net archive digest sink job batch cli chunk queue search serve svc
 INC      = $(addprefix -Isrc/,$(SRCDIRS)) -I$(V)/zlib -I$(V)/cjson -I$(V)/lz4/lib -I$(V)/bearssl/inc \
            -I$(V)/sqlite
 # Our flags come first and user CFLAGS last, so CFLAGS cannot drop the warnings.
@@ -145,6 +145,18 @@ SQLITE_OPTS = \
 	-DSQLITE_OMIT_DECLTYPE \
 	-DSQLITE_OMIT_COMPILEOPTION_DIAGS \
 	-DSQLITE_OMIT_REINDEX \
+	-DSQLITE_OMIT_JSON \
+	-DSQLITE_OMIT_WINDOWFUNC \
+	-DSQLITE_OMIT_DATETIME_FUNCS \
+	-DSQLITE_OMIT_ANALYZE \
+	-DSQLITE_OMIT_EXPLAIN \
+	-DSQLITE_OMIT_ALTERTABLE \
+	-DSQLITE_OMIT_AUTOVACUUM \
+	-DSQLITE_OMIT_INTROSPECTION_PRAGMAS \
+	-DSQLITE_OMIT_PROGRESS_CALLBACK \
+	-DSQLITE_OMIT_DESERIALIZE \
+	-DSQLITE_OMIT_VIEW \
+	-DSQLITE_OMIT_CTE \
 	-DHAVE_USLEEP=1 \
 	-DHAVE_LOCALTIME_R=1 \
 	-DHAVE_GMTIME_R=1 \
@@ -328,7 +340,8 @@ fuzz: setup
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} ./scripts/fuzz $(FUZZERS)
 
 bench: setup
-	$(MAKE) --no-print-directory build/repodigest build/musl/itests/zfloor
+	$(MAKE) --no-print-directory build/repodigest build/musl/itests/zfloor \
+	    build/musl/itests/serve_probe build/musl/itests/serve_load
 	./scripts/bench
 
 install: build/repodigest

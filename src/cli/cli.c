@@ -1,7 +1,7 @@
 /*
  * cli.c - argv to a command: `digest` (cmd_digest.c), `run` (cmd_run.c),
  * `report` (cmd_report.c), `index` (cmd_index.c), `query` (cmd_query.c),
- * `version`, `help [CMD]`. See cli.h.
+ * `serve` (cmd_serve.c), `version`, `help [CMD]`. See cli.h.
  *
  * Each command parses its options from its own tables (opts.h); this file
  * only dispatches, and decides how the process ends when the reader of
@@ -30,6 +30,7 @@ static const char usage_main[] =
 "  report FILE...  merge the JSON reports of a sharded run, print the totals\n"
 "  index SOURCE... put chunks into the search index\n"
 "  query TEXT...   search the index: the best-matching chunks\n"
+"  serve           run the ingestion service (HTTP API, job table)\n"
 "  version         print the version\n"
 "  help [COMMAND]  this text, or a command's options\n"
 "\n"
@@ -83,6 +84,7 @@ static const struct {
 	{ "report", cmd_report, cmd_report_help },
 	{ "index", cmd_index, cmd_index_help },
 	{ "query", cmd_query, cmd_query_help },
+	{ "serve", cmd_serve, cmd_serve_help },
 	{ "version", cmd_version, cmd_version_help },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -157,14 +159,17 @@ cli_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		fputs("repodigest: missing command (digest, run, report, index, "
-		    "query, version, help)\n"
+		    "query, serve, version, help)\n"
 		    "Run 'repodigest --help' for usage.\n", stderr);
 		return EXIT_USAGE;
 	}
 	cmd = argv[1];
-	/* run's stdout is its log, not its product: its status stands */
+	/* run's and serve's stdout is not their product: their status
+	 * stands */
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "serve") == 0)
+		return cmd_serve(argc - 1, argv + 1);
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (strcmp(cmd, commands[i].name) == 0)
 			return finish_stdout(commands[i].run(argc - 1, argv + 1));

@@ -187,6 +187,7 @@ int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_query(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* The commands' option sets, for `repodigest help CMD`. */
 void cmd_digest_help(void);
@@ -194,5 +195,6 @@ void cmd_run_help(void);
 void cmd_report_help(void);
 void cmd_index_help(void);
 void cmd_query_help(void);
+void cmd_serve_help(void);
 
 #endif

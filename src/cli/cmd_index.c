@@ -235,17 +235,7 @@ record(struct feeder *fd)
 			return feeder_fail(fd, e, NULL);
 		fd->in_repo = 1;
 	}
-	memset(&c, 0, sizeof c);
-	c.path = r->path;
-	c.path_len = r->path_len;
-	c.language = r->language;
-	c.id = r->id;
-	c.n = r->chunk;
-	c.start_line = r->start_line;
-	c.end_line = r->end_line;
-	c.tokens = r->tokens;
-	c.text = r->text.p ? r->text.p : (const uint8_t *)"";
-	c.text_len = r->text.len;
+	index_chunk_of(&c, r);
 	if ((e = index_repo_chunk(fd->ix, &c, &fd->ec)) != 0) {
 		fd->in_repo = 0;        /* index_repo_chunk rolled back */
 		return feeder_fail(fd, e, NULL);

@@ -1130,3 +1130,20 @@ index_sizes(struct index *ix, struct index_sizes *s, struct err_ctx *ec)
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : db_err(ix, ec, "sizes");
 }
+
+/* see index.h */
+void
+index_chunk_of(struct index_chunk *c, const struct chunkrd_rec *r)
+{
+	memset(c, 0, sizeof *c);
+	c->path = r->path;
+	c->path_len = r->path_len;
+	c->language = r->language;
+	c->id = r->id;
+	c->n = r->chunk;
+	c->start_line = r->start_line;
+	c->end_line = r->end_line;
+	c->tokens = r->tokens;
+	c->text = r->text.p ? r->text.p : (const uint8_t *)"";
+	c->text_len = r->text.len;
+}

@@ -38,6 +38,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "chunkread.h"
 #include "err.h"
 #include "ftstok.h"
 #include "rank.h"
@@ -162,6 +163,10 @@ struct index_chunk {
 };
 int index_repo_chunk(struct index *ix, const struct index_chunk *c,
     struct err_ctx *ec);
+
+/* A stored chunk's record (chunkread.h) as a chunk to add; c points into
+ * r, valid until r's next record. */
+void index_chunk_of(struct index_chunk *c, const struct chunkrd_rec *r);
 
 /* Finish the repository: its last file, removals, COMMIT. *st (may be
  * NULL) gets the counts. On error everything of it is rolled back. */

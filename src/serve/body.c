@@ -282,7 +282,8 @@ int
 body_job(const uint8_t *p, size_t n, struct body_job *j, struct err_ctx *e)
 {
 	static const char *const known[] = { "repo", "ref", "formats",
-	    "priority", NULL };
+	    "priority", "index", NULL };
+	const cJSON *v;
 	cJSON *root;
 	int r;
 
@@ -295,6 +296,15 @@ body_job(const uint8_t *p, size_t n, struct body_job *j, struct err_ctx *e)
 	    (r = ref_field(root, "ref", &j->repo, e)) == 0 &&
 	    (r = formats_field(root, &j->formats, e)) == 0)
 		r = priority_field(root, &j->priority, e);
+	/* "index": true: searchable, so its chunks are made too */
+	v = cJSON_GetObjectItemCaseSensitive(root, "index");
+	if (r == 0 && v != NULL && !cJSON_IsNull(v)) {
+		if (!cJSON_IsBool(v))
+			r = err_set(e, ERR_BODY_FIELD, "index: want true or "
+			    "false");
+		else if (cJSON_IsTrue(v))
+			j->formats |= JOB_FORMAT(RENDER_CHUNKS);
+	}
 	cJSON_Delete(root);
 	return r;
 }
@@ -352,6 +362,51 @@ body_delete(const uint8_t *p, size_t n, struct body_delete *d,
 	else if (r == 0 && d->dataset[0] != '\0' && d->has_repo)
 		r = err_set(e, ERR_BODY_FIELD, "repo: give dataset or repo, "
 		    "not both");
+	cJSON_Delete(root);
+	return r;
+}
+
+/* see body.h */
+int
+body_query(const uint8_t *p, size_t n, struct body_query *q,
+    struct err_ctx *e)
+{
+	cJSON *root;
+	const cJSON *v;
+	const char *s;
+	int r;
+
+	memset(q, 0, sizeof *q);
+	memset(e, 0, sizeof *e);
+	if ((root = object(p, n, e)) == NULL)
+		return e->code;
+	q->k = 10;
+	r = str_field(root, "query", &s, e);
+	if (r == 0 || (r > 0 && (s[0] == '\0' || strlen(s) > BODY_QUERY_MAX)))
+		r = err_set(e, ERR_BODY_FIELD, "query: want a non-empty string "
+		    "of at most %d bytes", BODY_QUERY_MAX);
+	else if (r > 0)
+		r = 0, memcpy(q->query, s, strlen(s) + 1);
+	else
+		r = ERR_BODY_FIELD;
+	v = cJSON_GetObjectItemCaseSensitive(root, "k");
+	if (r == 0 && v != NULL && !cJSON_IsNull(v)) {
+		if (!cJSON_IsNumber(v) || !(v->valuedouble >= 1) ||
+		    v->valuedouble > BODY_K_MAX ||
+		    v->valuedouble != (double)(size_t)v->valuedouble)
+			r = err_set(e, ERR_BODY_FIELD, "k: want a whole number "
+			    "from 1 to %d", BODY_K_MAX);
+		else
+			q->k = (size_t)v->valuedouble;
+	}
+	if (r == 0)
+		r = name_field(root, "project", q->project, e);
+	if (r == 0 && (r = str_field(root, "repo", &s, e)) > 0) {
+		q->has_repo = 1;
+		r = repo_field(root, &q->repo, e);
+	} else if (r < 0) {
+		r = ERR_BODY_FIELD;
+	}
 	cJSON_Delete(root);
 	return r;
 }

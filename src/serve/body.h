@@ -1,8 +1,8 @@
 /*
  * body.h - the JSON request bodies the service takes, parsed and checked
  * into plain structs: POST /v1/jobs, POST and DELETE
- * /projects/{project}/ingest/github, and the WebSocket's subscribe
- * message. No I/O; cJSON does the JSON (bodies are bounded by the server).
+ * /projects/{project}/ingest/github, the query routes, and the
+ * WebSocket's subscribe message. No I/O; cJSON does the JSON (bodies are bounded by the server).
  *
  * Every refusal is ERR_BODY_JSON (not a JSON object) or ERR_BODY_FIELD,
  * with one line in e->detail that names the field and says what it
@@ -26,7 +26,8 @@
 
 #define BODY_PRIORITY_MAX 1000  /* |priority| */
 
-/* POST /v1/jobs {"repo", "ref", "formats", "priority"} */
+/* POST /v1/jobs {"repo", "ref", "formats", "priority", "index"} ("index":
+ * true adds chunks to the formats: a job with chunks is indexed) */
 struct body_job {
 	struct url_github repo;         /* repo.ref: "ref", or from "repo" */
 	unsigned formats;               /* JOB_FORMAT() bits (job.h) of
@@ -60,7 +61,21 @@ struct body_sub {
 	unsigned topics;                /* BODY_TOPIC_*; default progress */
 };
 
+/* POST /projects/{project}/query {"query", "k", "repo"} and POST /v1/query
+ * (also "project"); unknown fields are ignored, as the original did. */
+#define BODY_QUERY_MAX  4096            /* bytes of query text */
+#define BODY_K_MAX      1000            /* = INDEX_K_MAX */
+struct body_query {
+	char query[BODY_QUERY_MAX + 1];         /* NUL-terminated, not "" */
+	size_t k;                               /* 1..BODY_K_MAX; default 10 */
+	char project[BODY_NAME_MAX + 1];        /* "" if not given */
+	int has_repo;
+	struct url_github repo;
+};
+
 int body_job(const uint8_t *p, size_t n, struct body_job *j,
+    struct err_ctx *e);
+int body_query(const uint8_t *p, size_t n, struct body_query *q,
     struct err_ctx *e);
 int body_ingest(const uint8_t *p, size_t n, struct body_ingest *b,
     struct err_ctx *e);

@@ -48,6 +48,24 @@ error_code(int status)
 
 /* see serve.h */
 int
+serve_reply_refused(struct serve *s, uint64_t id, const struct err_ctx *e)
+{
+	return serve_reply_error(s, id, 400, e->detail[0] ? e->detail :
+	    err_str(e->code));
+}
+
+/* see serve.h */
+void
+serve_health(void *app, struct serve *s, const struct serve_req *r)
+{
+	static const char ok[] = "{\"status\":\"ok\"}";
+
+	(void)app;
+	serve_reply_json(s, r->id, 200, ok, sizeof ok - 1);
+}
+
+/* see serve.h */
+int
 serve_error_json(struct buf *b, int status, const char *message)
 {
 	struct jw w;

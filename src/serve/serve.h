@@ -202,6 +202,13 @@ int serve_reply_json(struct serve *s, uint64_t id, int status,
 int serve_reply_error(struct serve *s, uint64_t id, int status,
     const char *message);
 
+/* A request body refused (body.h, hook.h): 400 with e's one-line detail
+ * (else the code's words) as the message. */
+int serve_reply_refused(struct serve *s, uint64_t id, const struct err_ctx *e);
+
+/* A handler for GET /healthz: 200 {"status": "ok"} while the loop runs. */
+void serve_health(void *app, struct serve *s, const struct serve_req *r);
+
 /* The JSON error body serve_reply_error() sends, into b (for callers that
  * add fields or fields of their own). */
 int serve_error_json(struct buf *b, int status, const char *message);
@@ -237,6 +244,16 @@ int serve_send(struct serve *s, uint64_t id, const struct serve_event *ev);
 /* End a stream: WebSocket close with code and reason, or the event
  * stream's end; the connection closes once its output is written. */
 void serve_close(struct serve *s, uint64_t id, int code, const char *reason);
+
+/*
+ * Apply a WebSocket client's message (body.h's body_sub: {"action":
+ * "subscribe" | "unsubscribe", "project", "jobId", "topics"}) to stream id:
+ * the job's topic when jobId is given, else the project's ("all" or none:
+ * every job); then answer it with {"type": "subscribed" | "unsubscribed"}
+ * or {"type": "error", "message"} (a bad message, a binary one, a cap).
+ */
+void serve_ws_subscribe(struct serve *s, uint64_t id,
+    const struct serve_ws_ev *ev);
 
 /* Counters for /metrics. */
 void serve_stats(const struct serve *s, struct serve_stats *st);

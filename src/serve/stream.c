@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "body.h"
 #include "conn.h"
 #include "hfield.h"
+#include "jsonw.h"
 #include "resp.h"
 #include "sse.h"
 
@@ -447,4 +449,55 @@ stream_tick(struct conn *c, uint64_t at)
 		if (sse_comment(&c->out, "keep-alive") == 0)
 			conn_out_added(c, before);
 	}
+}
+
+/* see serve.h */
+void
+serve_ws_subscribe(struct serve *srv, uint64_t id,
+    const struct serve_ws_ev *ev)
+{
+	struct body_sub sub;
+	struct err_ctx e;
+	struct pubsub_topic t;
+	struct buf b;
+	struct jw w;
+	struct serve_event out;
+
+	buf_init(&b, 4096);
+	jw_init(&w, &b);
+	jw_obj(&w);
+	if (ev->binary || body_sub(ev->msg, ev->n, &sub, &e) != 0) {
+		if (ev->binary)
+			err_set(&e, ERR_BODY_JSON, "binary message");
+		jw_key(&w, "type");
+		jw_str(&w, "error");
+		jw_key(&w, "message");
+		jw_str(&w, e.detail);
+	} else {
+		int k = 0;
+		if (sub.job[0])
+			pubsub_topic(&t, PUBSUB_JOB, sub.job, strlen(sub.job));
+		else if (sub.project[0] && strcmp(sub.project, "all") != 0)
+			pubsub_topic(&t, PUBSUB_PROJECT, sub.project,
+			    strlen(sub.project));
+		else
+			pubsub_topic(&t, PUBSUB_ALL, NULL, 0);
+		if (sub.subscribe)
+			k = serve_subscribe(srv, id, &t);
+		else
+			serve_unsubscribe(srv, id, &t);
+		jw_key(&w, "type");
+		jw_str(&w, k == 0 ? (sub.subscribe ? "subscribed" :
+		    "unsubscribed") : "error");
+		if (k != 0) {
+			jw_key(&w, "message");
+			jw_str(&w, err_str(k));
+		}
+	}
+	jw_obj_end(&w);
+	memset(&out, 0, sizeof out);
+	out.ws = b.p;
+	out.ws_n = b.len;
+	serve_send(srv, id, &out);
+	buf_free(&b);
 }

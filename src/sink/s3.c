@@ -548,6 +548,18 @@ s3_head(struct s3_client *s, const char *key, int *found,
 	return e;
 }
 
+/* see s3.h */
+int
+s3_delete(struct s3_client *s, const char *key, struct err_ctx *ec)
+{
+	struct fetch_resp rs;
+	int found = 0;
+	int e = object_request(s, "DELETE", key, &found, NULL, NULL, &rs, ec);
+
+	fetch_resp_free(&rs);
+	return e;
+}
+
 int
 s3_get(struct s3_client *s, const char *key, int *found, fetch_body_fn fn,
     void *ctx, struct err_ctx *ec)

@@ -107,6 +107,10 @@ int s3_head(struct s3_client *s, const char *key, int *found,
     const char *const *names, char (*values)[128], size_t n,
     struct err_ctx *ec);
 
+/* DELETE key (signed). A key that is not there is no error (S3 answers
+ * 204 for it, some servers 404). */
+int s3_delete(struct s3_client *s, const char *key, struct err_ctx *ec);
+
 /* GET key into fn. *found = 0 on 404. */
 int s3_get(struct s3_client *s, const char *key, int *found, fetch_body_fn fn,
     void *ctx, struct err_ctx *ec);

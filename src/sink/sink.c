@@ -633,6 +633,35 @@ local_get(struct sink *s, const struct sink_object *ob, struct buf *b,
 	return n < 0 ? sys_err(ec, ERR_IO, "cannot read the body") : 0;
 }
 
+/* The sidecar first: from then on the object is not current (head finds
+ * no pair), whatever happens to the body's unlink. */
+static int
+local_delete(struct sink *s, const struct sink_object *ob, int *deleted,
+    struct err_ctx *ec)
+{
+	char meta_name[SINK_NAME_MAX + sizeof META_SUFFIX];
+	const char *names[2] = { meta_name, ob->name };
+	int dfd, n = 0;
+
+	if ((dfd = open_repo_dir(s, ob, 0)) < 0)
+		return errno == ENOENT ? 0 :
+		    sys_err(ec, ERR_IO, "cannot open the object directory");
+	snprintf(meta_name, sizeof meta_name, "%s" META_SUFFIX, ob->name);
+	for (int i = 0; i < 2; i++) {
+		if (unlinkat(dfd, names[i], 0) == 0) {
+			n++;
+		} else if (errno != ENOENT) {
+			close(dfd);
+			return sys_err(ec, ERR_IO, "cannot delete the object");
+		}
+	}
+	if (n > 0)
+		fsync(dfd);
+	close(dfd);
+	*deleted = n > 0;
+	return 0;
+}
+
 /* ------------------------------------------------------------ S3 */
 
 static int
@@ -832,6 +861,26 @@ sink_get(struct sink *s, const struct sink_object *ob, struct buf *b,
 	if (s->kind == SINK_S3)
 		return s3_get(&s->s3, ob->key, found, append_buf, b, ec);
 	return local_get(s, ob, b, found, ec);
+}
+
+/* see sink.h */
+int
+sink_delete(struct sink *s, const struct sink_object *ob, int *deleted,
+    struct err_ctx *ec)
+{
+	int found = 0, e;
+
+	*deleted = 0;
+	if (s->kind != SINK_S3)
+		return local_delete(s, ob, deleted, ec);
+	/* DELETE answers alike for a missing key: a HEAD says whether
+	 * there was one to count */
+	if ((e = s3_head(&s->s3, ob->key, &found, NULL, NULL, 0, ec)) != 0)
+		return e;
+	if (found && (e = s3_delete(&s->s3, ob->key, ec)) != 0)
+		return e;
+	*deleted = found;
+	return 0;
 }
 
 struct mem_doc {

@@ -203,6 +203,15 @@ int sink_head(struct sink *s, const struct sink_object *ob,
 int sink_get(struct sink *s, const struct sink_object *ob, struct buf *b,
     int *found, struct err_ctx *ec);
 
+/*
+ * Delete ob's body and metadata; *deleted = 1 when there was an object.
+ * Local: the sidecar first (the object stops being current at once), then
+ * the body. S3: a HEAD (to count), then one signed DELETE. Deleting what
+ * is not there is no error (idempotent).
+ */
+int sink_delete(struct sink *s, const struct sink_object *ob, int *deleted,
+    struct err_ctx *ec);
+
 /* Render into an open fd (stdout, or a temp file of the writers below)
  * through a buffered writer, flushed. Returns 0 or an error code. */
 int sink_write_fd(int fd, sink_render_fn render, void *ctx);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # deploy.sh BINARY - the deployment examples in deploy/ stay true to the binary:
 # valid against the Kubernetes API schema (scripts/kube-validate, offline),
-# every option they pass is one `repodigest run` knows, every variable they set
+# every option they pass is one `repodigest run` (serve.yaml: `serve`) knows,
+# every variable they set
 # is documented, the shard and grace settings agree with what the platform does
 # (Kubernetes' completions and 30 s termination grace, Cloud Run's SIGKILL 10 s
 # after SIGTERM), Pod Security "restricted", per-index retries and a failure
@@ -106,9 +107,79 @@ for f in "kubernetes-indexed-job.yaml k8s" "cloud-run-job.yaml cloudrun"; do
 	done < "$W/res"
 done
 
+# deploy/serve.yaml: the service's StatefulSet
+"$BIN" serve --help > "$W/shelp" 2>&1 || bad "serve --help"
+cat > "$W/serve.py" <<'PYEOF'
+import re, sys, yaml
+path, helpf, readme = sys.argv[1:4]
+helptext, readmetext = open(helpf).read(), open(readme).read()
+def out(ok, what):
+    print(("ok " if ok else "bad ") + what)
+docs = list(yaml.safe_load_all(open(path)))
+kinds = {d["kind"]: d for d in docs}
+out(set(kinds) == {"StatefulSet", "Service"}, "a StatefulSet and a Service")
+ss = kinds["StatefulSet"]["spec"]; pod = ss["template"]["spec"]; c = pod["containers"][0]
+args = c["args"]
+def argval(name):
+    return args[args.index(name) + 1] if name in args else None
+out(args[0] == "serve", "first argument is the serve command")
+for o in [a for a in args if a.startswith("--")]:
+    out(re.search(r"(^|[ ,])" + re.escape(o) + r"\b", helptext) is not None,
+        "option %s is in serve --help" % o)
+out(ss["replicas"] == 1, "one replica (one writer per job table)")
+env = {e["name"]: e for e in c.get("env", [])}
+for n in env:
+    out(("`%s`" % n) in readmetext, "variable %s is documented in README.md" % n)
+tok = env.get("REPODIGEST_API_TOKEN", {})
+out("secretKeyRef" in tok.get("valueFrom", {}) and not tok["valueFrom"]["secretKeyRef"].get("optional"),
+    "the API token from a Secret, not optional (off loopback it is required)")
+listen = argval("--listen") or ""
+port = int(listen.rsplit(":", 1)[1]) if ":" in listen else 3030
+out(listen.startswith("0.0.0.0:"), "listens on every address (the pod's)")
+cports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
+out(port in cports.values(), "containerPort is the --listen port")
+lp, rp = c.get("livenessProbe", {}).get("httpGet", {}), c.get("readinessProbe", {}).get("httpGet", {})
+out(lp.get("path") == "/healthz", "liveness probe on /healthz")
+out(rp.get("path") == "/readyz", "readiness probe on /readyz")
+for p in (lp, rp):
+    out(cports.get(p.get("port"), p.get("port")) == port, "probe port %s is the service's" % p.get("port"))
+mounts = [m["mountPath"] for m in c.get("volumeMounts", [])]
+for f in ("--db", "--index"):
+    v = argval(f)
+    out(v is not None and any(v.startswith(m.rstrip("/") + "/") for m in mounts),
+        "%s %s is on a mounted volume" % (f, v))
+claims = [t["metadata"]["name"] for t in ss.get("volumeClaimTemplates", [])]
+out(all(m["name"] in claims for m in c.get("volumeMounts", [])), "the volume is a claim of its own")
+grace = int(argval("--grace") or 25)
+out(grace < pod["terminationGracePeriodSeconds"], "--grace below terminationGracePeriodSeconds")
+psc, csc = pod.get("securityContext", {}), c.get("securityContext", {})
+out(psc.get("runAsNonRoot") is True, "runAsNonRoot")
+out(psc.get("runAsUser") == 65534, "runs as the image's user 65534")
+out((csc.get("seccompProfile") or psc.get("seccompProfile") or {}).get("type") == "RuntimeDefault",
+    "seccompProfile RuntimeDefault")
+out(csc.get("allowPrivilegeEscalation") is False, "allowPrivilegeEscalation false")
+out(csc.get("capabilities", {}).get("drop") == ["ALL"], "capabilities drop ALL")
+out(csc.get("readOnlyRootFilesystem") is True, "read-only root")
+res = c.get("resources", {})
+out("memory" in res.get("requests", {}) and "memory" in res.get("limits", {}), "memory request and limit")
+svc = kinds["Service"]["spec"]
+out(svc["selector"] == ss["selector"]["matchLabels"], "the Service selects the pod")
+out(all(p.get("targetPort") in cports or p.get("targetPort") == port for p in svc["ports"]),
+    "the Service targets the service's port")
+v = argval("--out") or ""
+out(v.startswith("s3://") and "gitingest" not in v, "--out %s: objects at gitingest/{owner}/{repo}/" % v)
+for n in ("R2_ENDPOINT", "R2_ACCESS_KEY", "R2_SECRET_KEY"):
+    out(n in env and "valueFrom" in env[n], "%s comes from a secret" % n)
+PYEOF
+"$PY" "$W/serve.py" deploy/serve.yaml "$W/shelp" README.md > "$W/res" 2>&1 || bad "serve.yaml: serve.py failed: $(tail -2 "$W/res")"
+[ -s "$W/res" ] || bad "serve.yaml: no findings"
+while read -r st what; do
+	if [ "$st" = ok ]; then ok; else bad "serve.yaml: $what"; fi
+done < "$W/res"
+
 # the Kubernetes API schema, offline (pinned npm packages)
 # (its findings on stdout; set-up messages and npm's errors on stderr)
-scripts/kube-validate deploy/kubernetes-indexed-job.yaml deploy/cloud-run-job.yaml > "$W/kv" 2>"$W/kv.err"
+scripts/kube-validate deploy/kubernetes-indexed-job.yaml deploy/cloud-run-job.yaml deploy/serve.yaml > "$W/kv" 2>"$W/kv.err"
 rc=$?
 [ $rc -eq 0 ] || [ -s "$W/kv" ] || bad "kube-validate: exit $rc: $(tail -3 "$W/kv.err")"
 [ -s "$W/kv" ] || [ $rc -ne 0 ] || bad "kube-validate printed nothing"

@@ -59,7 +59,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1 || size > 1 << 16)
 		return 0;
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0: {
 		struct body_job j;
 		if ((r = body_job(p, n, &j, &e)) != 0) {
@@ -108,6 +108,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		name_ok(s.job, 1);
 		if (s.topics != BODY_TOPIC_PROGRESS)
 			abort();
+		break;
+	}
+	case 5: {
+		struct body_query q;
+		if ((r = body_query(p, n, &q, &e)) != 0) {
+			refusal(&e, r, ERR_BODY_JSON, ERR_BODY_FIELD);
+			break;
+		}
+		if (q.query[0] == '\0' || strlen(q.query) > BODY_QUERY_MAX ||
+		    q.k < 1 || q.k > BODY_K_MAX)
+			abort();
+		name_ok(q.project, 1);
+		if (q.has_repo)
+			repo_ok(&q.repo);
 		break;
 	}
 	default: {

@@ -8,9 +8,10 @@
 # as the image's user 65534 and as an arbitrary uid with group 0 (OpenShift):
 # `version`; an HTTPS digest from the loopback nginx (test CA with --cacert, name
 # pinned with --resolve: no resolv.conf) equal to the same digest outside; a
-# short `run` of the example feed into radosgw (objects at
-# gitingest/OWNER/REPO/summary.txt, state file and report in /work) against
-# tests/s3-server.
+# `serve` as 65534 with its database on a mounted volume (a job from a file://
+# mirror stored there, SIGTERM exits 0); a short `run` of the example feed into
+# radosgw (objects at gitingest/OWNER/REPO/summary.txt, state file and report in
+# /work) against tests/s3-server.
 BIN=$1
 . "$(dirname "$0")/../cli/lib.inc"
 cd "$(dirname "$0")/../.." || exit 1
@@ -104,24 +105,45 @@ for who in "65534 65534" "1000123 0"; do
 done
 scripts/test-nginx stop "$NG" >/dev/null 2>&1
 
+# ---- `serve` as 65534 with its database on a mounted volume (IMG_WORK: a
+# fresh directory at /work, as a Kubernetes volume): a job from the file://
+# mirror completes and is stored there; SIGTERM ends it with 0
+VOL=$W/vol
+mkdir -p "$VOL" && chown 65534:65534 "$VOL"
+port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+repo=$(cd "$D/mirror" && ls -d */*.tar.gz | head -1 | sed 's/\.tar\.gz$//')
+IMG_WORK=$VOL IMG_TIMEOUT=120 image_run 65534 65534 -- serve --listen "127.0.0.1:$port" \
+	--db /work/repodigest.db --out /work/out -j 1 \
+	--archive-url 'file:///tmp/data/mirror/{owner}/{repo}.tar.gz' >"$W/serve.out" 2>&1 &
+spid=$!
+i=0; while ! grep -q '"Listening"' "$W/serve.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+code=$(curl -sS -o "$W/job.json" -w '%{http_code}' --max-time 10 --json "{\"repo\":\"$repo\"}" \
+	"http://127.0.0.1:$port/v1/jobs" 2>&1)
+[ "$code" = 202 ] && ok || bad "serve in the image: POST $code: $(head -c 200 "$W/job.json") $(tail -2 "$W/serve.out")"
+id=$(sed -n 's/.*"jobId":"\([0-9a-f-]*\)".*/\1/p' "$W/job.json")
+i=0; st=
+while [ -n "$id" ] && [ $i -lt 300 ]; do
+	st=$(curl -sS --max-time 5 "http://127.0.0.1:$port/v1/jobs/$id" | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p')
+	case $st in completed|failed|cancelled) break ;; esac
+	sleep 0.1; i=$((i + 1))
+done
+[ "$st" = completed ] && [ -s "$VOL/out/gitingest/$repo/summary.txt" ] && [ -s "$VOL/repodigest.db" ] && ok ||
+	bad "serve in the image: job $st, stored: $(find "$VOL" | head -5)"
+[ "$(stat -c %u "$VOL/repodigest.db" 2>/dev/null)" = 65534 ] && ok || bad "serve in the image: database not 65534's"
+# the server itself (inside bwrap's namespaces) gets the SIGTERM
+rpid=$(pgrep -f "^/repodigest serve --listen 127.0.0.1:$port" | head -1)
+[ -n "$rpid" ] && kill -TERM "$rpid"
+wait $spid
+rc=$?
+[ $rc -eq 0 ] && grep -q '"message":"Stopped"' "$W/serve.out" && ok ||
+	bad "serve in the image: exit $rc after SIGTERM: $(tail -2 "$W/serve.out")"
+
 # ---- a short run into radosgw, as each user
 . tests/integration/s3srv.inc
 "$S3SRV" install >"$W/install.log" 2>&1 || { bad "s3-server install: $(tail -3 "$W/install.log")"; finish; exit 1; }
 scripts/setup python3-boto3 >/dev/null 2>&1 || { bad "setup python3-boto3"; finish; exit 1; }
 S3_SERVER_TTL=300 "$S3SRV" start "$W/s3" >"$W/s3.env" 2>"$W/s3.err" || { bad "s3-server: $(tail -3 "$W/s3.err")"; finish; exit 1; }
 . "$W/s3.env"
-s3ls() { # BUCKET: the keys, one a line (Debian's boto3, tests/integration/s3client.py); creates BUCKET with "mb"
-	S3_ENDPOINT=$S3_ENDPOINT S3_ACCESS_KEY=$S3_ACCESS_KEY S3_SECRET_KEY=$S3_SECRET_KEY S3_REGION=$S3_REGION \
-	PYTHONPATH=$PWD/tests/integration timeout 60 /usr/bin/python3 -c '
-import sys, s3client
-c = s3client.client()
-if sys.argv[1] == "mb":
-    c.create_bucket(Bucket=sys.argv[2])
-else:
-    for p in c.get_paginator("list_objects_v2").paginate(Bucket=sys.argv[2]):
-        for o in p.get("Contents", []): print(o["Key"])
-' "$@"
-}
 want=$(cd "$D/mirror" && find . -name '*.tar.gz' | sed 's|^\./|gitingest/|; s|\.tar\.gz$|/summary.txt|' | sort)
 for who in "65534 65534" "1000123 0"; do
 	set -- $who

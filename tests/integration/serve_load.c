@@ -12,9 +12,18 @@
  *       all reading; PROBES of them parse each event's "t" (the posting
  *       thread's CLOCK_MONOTONIC nanoseconds) and record the latency.
  *       With OTHER, all but the probes subscribe to job OTHER instead
- *       (connected, but not in the fan-out).
+ *       (connected, but not in the fan-out). JOB "project:NAME" subscribes
+ *       to a project of `repodigest serve`, whose events are timed by their
+ *       "timestamp" (milliseconds, the real clock) instead of "t".
  *       Prints "ready N" once all are subscribed, then after SECONDS:
  *       "events K p50_us A p99_us B max_us C" over the probes' samples.
+ *   serve_load jobs PORT CONNS SECONDS REF REPO...
+ *       `repodigest serve` itself: CONNS keep-alive connections, each
+ *       posting {"repo": REPO, "ref": REF} to /v1/jobs (connection i takes
+ *       REPO number i modulo their count: give at least CONNS so each has
+ *       a key of its own), then GET /v1/jobs/ID until the job has ended,
+ *       then the next. Prints "jobs N failed F seconds S per_s R p50_ms A
+ *       p99_ms B" (POST sent to "completed" read).
  */
 #define _GNU_SOURCE             /* memmem() in glibc (the sanitizer builds) */
 #include <arpa/inet.h>
@@ -51,6 +60,31 @@ mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t
+real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* "2026-01-31T12:00:01.250Z" as nanoseconds since the epoch, 0 if not. */
+static uint64_t
+iso_ns(const char *s)
+{
+	struct tm tm;
+	int ms = 0;
+
+	memset(&tm, 0, sizeof tm);
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (uint64_t)timegm(&tm) * 1000000000u + (uint64_t)ms * 1000000u;
 }
 
 static int
@@ -164,6 +198,117 @@ rps(int port, int conns, int secs, const char *path)
 	return 0;
 }
 
+struct jc {                     /* a "jobs" connection's state */
+	const char *repo;
+	int polling;                    /* 1: a GET of id is out */
+	char id[40];
+	uint64_t t0;
+};
+
+static void
+jobs_post(struct c *c, struct jc *j, const char *ref)
+{
+	char body[512], req[1024];
+	int bn = snprintf(body, sizeof body, "{\"repo\":\"%s\",\"ref\":\"%s\"}",
+	    j->repo, ref);
+	int n = snprintf(req, sizeof req, "POST /v1/jobs HTTP/1.1\r\nHost: "
+	    "127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
+	    "%d\r\n\r\n%s", bn, body);
+
+	j->polling = 0;
+	j->t0 = mono_ns();
+	send_all(c->fd, req, (size_t)n);
+}
+
+static void
+jobs_get(struct c *c, struct jc *j)
+{
+	char req[256];
+	int n = snprintf(req, sizeof req, "GET /v1/jobs/%s HTTP/1.1\r\nHost: "
+	    "127.0.0.1\r\n\r\n", j->id);
+
+	j->polling = 1;
+	send_all(c->fd, req, (size_t)n);
+}
+
+static int cmp_u64(const void *a, const void *b);
+
+static int
+jobs(int port, int conns, int secs, const char *ref, char **repos, int nrepos)
+{
+	static struct jc js[MAXC];
+	static uint64_t lat[1 << 20];
+	size_t nlat = 0;
+	uint64_t failed = 0, t0, until;
+	int ep = epoll_create1(0);
+	struct epoll_event ev, evs[256];
+
+	for (int i = 0; i < conns; i++) {
+		cs[i] = calloc(1, sizeof *cs[i]);
+		cs[i]->fd = dial(port);
+		js[i].repo = repos[i % nrepos];
+		ev.events = EPOLLIN;
+		ev.data.u32 = (uint32_t)i;
+		epoll_ctl(ep, EPOLL_CTL_ADD, cs[i]->fd, &ev);
+	}
+	t0 = mono_ns();
+	until = t0 + (uint64_t)secs * 1000000000u;
+	for (int i = 0; i < conns; i++)
+		jobs_post(cs[i], &js[i], ref);
+	while (mono_ns() < until) {
+		int k = epoll_wait(ep, evs, 256, 100);
+		for (int e = 0; e < k; e++) {
+			int i = (int)evs[e].data.u32;
+			struct c *c = cs[i];
+			struct jc *j = &js[i];
+			size_t a;
+			if (take(c) <= 0) {
+				fprintf(stderr, "serve_load: connection lost\n");
+				return 1;
+			}
+			while ((a = answer_len(c->buf, c->len)) > 0) {
+				const char *b = memmem(c->buf, a, "\r\n\r\n", 4);
+				const char *id = b ? memmem(b, a - (size_t)(b -
+				    (const char *)c->buf), "\"jobId\":\"", 9) : NULL;
+				int done = b && memmem(b, a - (size_t)(b -
+				    (const char *)c->buf), "\"status\":\"completed\"",
+				    20) != NULL;
+				int bad = b && (memmem(b, a - (size_t)(b -
+				    (const char *)c->buf), "\"status\":\"failed\"",
+				    17) != NULL || memmem(b, a - (size_t)(b -
+				    (const char *)c->buf), "\"error\":{", 9) != NULL);
+				if (!j->polling && id != NULL) {
+					memcpy(j->id, id + 9, 36);
+					j->id[36] = '\0';
+				}
+				memmove(c->buf, c->buf + a, c->len - a);
+				c->len -= a;
+				if (done || bad) {
+					if (done && nlat < sizeof lat / sizeof lat[0])
+						lat[nlat++] = mono_ns() - j->t0;
+					failed += (uint64_t)bad;
+					jobs_post(c, j, ref);
+				} else {
+					jobs_get(c, j);
+				}
+			}
+		}
+	}
+	if (nlat == 0) {
+		printf("jobs 0 failed %llu\n", (unsigned long long)failed);
+		return 1;
+	}
+	{
+		double s = (double)(mono_ns() - t0) / 1e9;
+		qsort(lat, nlat, sizeof lat[0], cmp_u64);
+		printf("jobs %zu failed %llu seconds %.1f per_s %.0f p50_ms %.2f "
+		    "p99_ms %.2f\n", nlat, (unsigned long long)failed, s,
+		    (double)nlat / s, lat[nlat / 2] / 1e6,
+		    lat[nlat * 99 / 100] / 1e6);
+	}
+	return 0;
+}
+
 static int
 cmp_u64(const void *a, const void *b)
 {
@@ -199,15 +344,20 @@ frames(struct c *c, uint64_t *lat, size_t *nlat, size_t cap)
 		if (c->len < at + n)
 			return;
 		if (c->probe && (p[0] & 0x0f) == 1 && *nlat < cap) {
-			uint64_t now = mono_ns();
-			for (size_t i = at; i + 4 < at + n; i++)
-				if (memcmp(p + i, "\"t\":", 4) == 0) {
-					uint64_t t = strtoull((char *)p + i + 4,
-					    NULL, 10);
-					if (t > 0 && t <= now)
-						lat[(*nlat)++] = now - t;
-					break;
-				}
+			uint64_t now = mono_ns(), rnow = real_ns();
+			uint8_t *t = memmem(p + at, n, "\"t\":", 4);
+			uint8_t *ts = memmem(p + at, n, "\"timestamp\":\"", 13);
+			if (t != NULL) {
+				uint64_t v = strtoull((char *)t + 4, NULL, 10);
+				if (v > 0 && v <= now)
+					lat[(*nlat)++] = now - v;
+			} else if (ts != NULL && ts + 13 + 24 <= p + at + n) {
+				/* the service's own events: their ISO time,
+				 * to the millisecond, on the real clock */
+				uint64_t v = iso_ns((char *)ts + 13);
+				if (v > 0 && v <= rnow)
+					lat[(*nlat)++] = rnow - v;
+			}
 		}
 		memmove(c->buf, c->buf + at + n, c->len - at - n);
 		c->len -= at + n;
@@ -224,11 +374,19 @@ subs(int port, int n, int probes, int secs, const char *job,
 	struct epoll_event ev, evs[256];
 	char sub[256];
 	uint8_t frame[300], oframe[300];
-	int sn = snprintf(sub, sizeof sub, "{\"action\":\"subscribe\","
+	/* "project:NAME": the service's project topic */
+	int sn = strncmp(job, "project:", 8) == 0 ?
+	    snprintf(sub, sizeof sub, "{\"action\":\"subscribe\","
+	    "\"project\":\"%s\"}", job + 8) :
+	    snprintf(sub, sizeof sub, "{\"action\":\"subscribe\","
 	    "\"jobId\":\"%s\"}", job);
 	char osub[256];
-	int on = snprintf(osub, sizeof osub, "{\"action\":\"subscribe\","
-	    "\"jobId\":\"%s\"}", other ? other : job);
+	const char *oj = other ? other : job;
+	int on = strncmp(oj, "project:", 8) == 0 ?
+	    snprintf(osub, sizeof osub, "{\"action\":\"subscribe\","
+	    "\"project\":\"%s\"}", oj + 8) :
+	    snprintf(osub, sizeof osub, "{\"action\":\"subscribe\","
+	    "\"jobId\":\"%s\"}", oj);
 	uint64_t until;
 	static const char hs[] = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -324,7 +482,11 @@ main(int argc, char **argv)
 	    atoi(argv[3]) <= MAXC)
 		return subs(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]),
 		    atoi(argv[5]), argv[6], argc == 8 ? argv[7] : NULL);
+	if (argc >= 7 && strcmp(argv[1], "jobs") == 0 && atoi(argv[3]) <= MAXC)
+		return jobs(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), argv[5],
+		    argv + 6, argc - 6);
 	fprintf(stderr, "usage: serve_load rps PORT CONNS SECONDS PATH\n"
+	    "       serve_load jobs PORT CONNS SECONDS REF REPO...\n"
 	    "       serve_load subs PORT N PROBES SECONDS JOB [OTHER]\n");
 	return 2;
 }

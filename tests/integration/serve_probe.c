@@ -245,14 +245,6 @@ reply(struct serve *s, uint64_t id, int status, struct jw *w)
 		serve_reply_json(s, id, status, w->b->p, w->b->len);
 }
 
-/* A refused body: its one line (body.h) is the message. */
-static void
-bad_body(struct serve *s, uint64_t id, const struct err_ctx *e)
-{
-	serve_reply_error(s, id, 400, e->detail[0] ? e->detail :
-	    err_str(e->code));
-}
-
 static unsigned
 qnum(const struct serve_req *r, const char *name, unsigned dflt)
 {
@@ -288,15 +280,6 @@ qname(const struct serve_req *r, const char *name, char *out,
 }
 
 /* ------------------------------------------------------------ routes */
-
-static void
-h_health(void *app, struct serve *s, const struct serve_req *r)
-{
-	static const char ok[] = "{\"status\":\"ok\"}";
-
-	(void)app;
-	serve_reply_json(s, r->id, 200, ok, sizeof ok - 1);
-}
 
 static void
 h_page(void *app, struct serve *s, const struct serve_req *r)
@@ -361,7 +344,7 @@ h_job_post(void *app, struct serve *s, const struct serve_req *r)
 	char repo[URL_OWNER_MAX + URL_REPO_MAX + 2];
 
 	if (body_job(r->body.p, r->body.n, &j, &e) != 0) {
-		bad_body(s, r->id, &e);
+		serve_reply_refused(s, r->id, &e);
 		return;
 	}
 	queued(p, &b, &w, &j.repo, repo, sizeof repo);
@@ -447,7 +430,7 @@ h_ingest(void *app, struct serve *s, const struct serve_req *r)
 		return;
 	}
 	if (body_ingest(r->body.p, r->body.n, &in, &e) != 0) {
-		bad_body(s, r->id, &e);
+		serve_reply_refused(s, r->id, &e);
 		return;
 	}
 	queued(p, &b, &w, &in.repo, repo, sizeof repo);
@@ -476,7 +459,7 @@ h_ingest_delete(void *app, struct serve *s, const struct serve_req *r)
 
 	(void)app;
 	if (body_delete(r->body.p, r->body.n, &d, &e) != 0) {
-		bad_body(s, r->id, &e);
+		serve_reply_refused(s, r->id, &e);
 		return;
 	}
 	serve_reply_error(s, r->id, 404, "nothing ingested matches");
@@ -518,7 +501,7 @@ h_hook(void *app, struct serve *s, const struct serve_req *r)
 	case HOOK_PUSH:
 		if (hook_parse_push(r->body.p, r->body.n, &push, &e) != 0) {
 			buf_free(&b);
-			bad_body(s, r->id, &e);
+			serve_reply_refused(s, r->id, &e);
 			return;
 		}
 		jw_key(&w, "repository");
@@ -547,53 +530,9 @@ h_hook(void *app, struct serve *s, const struct serve_req *r)
 static void
 h_ws(void *app, struct serve *s, uint64_t id, const struct serve_ws_ev *ev)
 {
-	struct body_sub sub;
-	struct err_ctx e;
-	struct pubsub_topic t;
-	struct buf b;
-	struct jw w;
-	struct serve_event out;
-
 	(void)app;
-	if (ev->type != SERVE_WS_MESSAGE)
-		return;
-	buf_init(&b, 4096);
-	jw_init(&w, &b);
-	jw_obj(&w);
-	if (ev->binary || body_sub(ev->msg, ev->n, &sub, &e) != 0) {
-		if (ev->binary)
-			err_set(&e, ERR_BODY_JSON, "binary message");
-		jw_key(&w, "type");
-		jw_str(&w, "error");
-		jw_key(&w, "message");
-		jw_str(&w, e.detail);
-	} else {
-		int r = 0;
-		if (sub.job[0])
-			pubsub_topic(&t, PUBSUB_JOB, sub.job, strlen(sub.job));
-		else if (sub.project[0] && strcmp(sub.project, "all") != 0)
-			pubsub_topic(&t, PUBSUB_PROJECT, sub.project,
-			    strlen(sub.project));
-		else
-			pubsub_topic(&t, PUBSUB_ALL, NULL, 0);
-		if (sub.subscribe)
-			r = serve_subscribe(s, id, &t);
-		else
-			serve_unsubscribe(s, id, &t);
-		jw_key(&w, "type");
-		jw_str(&w, r == 0 ? (sub.subscribe ? "subscribed" :
-		    "unsubscribed") : "error");
-		if (r != 0) {
-			jw_key(&w, "message");
-			jw_str(&w, err_str(r));
-		}
-	}
-	jw_obj_end(&w);
-	memset(&out, 0, sizeof out);
-	out.ws = b.p;
-	out.ws_n = b.len;
-	serve_send(s, id, &out);
-	buf_free(&b);
+	if (ev->type == SERVE_WS_MESSAGE)
+		serve_ws_subscribe(s, id, ev);
 }
 
 static void
@@ -653,8 +592,8 @@ h_never(void *app, struct serve *s, const struct serve_req *r)
 
 #define H(f) ((void (*)(void))(f))
 static const struct route routes[] = {
-	{ "GET", "/healthz", SERVE_OPEN, 0, H(h_health) },
-	{ "GET", "/readyz", SERVE_OPEN, 0, H(h_health) },
+	{ "GET", "/healthz", SERVE_OPEN, 0, H(serve_health) },
+	{ "GET", "/readyz", SERVE_OPEN, 0, H(serve_health) },
 	{ "GET", "/", SERVE_OPEN, 0, H(h_page) },
 	{ "GET", "/metrics", 0, 0, H(h_metrics) },
 	{ "POST", "/v1/jobs", SERVE_JSON, 0, H(h_job_post) },

@@ -3,7 +3,8 @@
 // and package-lock.json; no network, no cluster). Prints one line per check,
 // "ok WHAT" or "bad WHAT: WHY"; exit 1 when any is bad.
 //
-// A Kubernetes Job (batch/v1) is validated whole. A Cloud Run Job
+// A file may hold several documents (---). A Kubernetes Job (batch/v1), a
+// StatefulSet (apps/v1) and a Service (v1) are validated whole. A Cloud Run Job
 // (run.googleapis.com/v1) is not a Kubernetes object, but Knative-shaped: its
 // metadata is an ObjectMeta and its containers are core/v1 Containers, so
 // those are validated with the Kubernetes schema and the rest (taskCount,
@@ -12,6 +13,8 @@
 const fs = require("fs");
 const YAML = require("yaml");
 const { Job } = require("kubernetes-models/batch/v1/Job");
+const { StatefulSet } = require("kubernetes-models/apps/v1/StatefulSet");
+const { Service } = require("kubernetes-models/v1/Service");
 const { Container } = require("kubernetes-models/v1/Container");
 const { ObjectMeta } = require("@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta");
 
@@ -31,12 +34,21 @@ function int(v, name) {
 }
 
 for (const file of process.argv.slice(2)) {
-	let doc;
+	let docs = [];
 	check(file + ": YAML", () => {
-		doc = YAML.parse(fs.readFileSync(file, "utf8"), { strict: true, uniqueKeys: true });
+		docs = YAML.parseAllDocuments(fs.readFileSync(file, "utf8"),
+		    { strict: true, uniqueKeys: true }).map((d) => {
+			if (d.errors.length) throw d.errors[0];
+			return d.toJS();
+		});
 	});
+	for (const doc of docs) {
 	if (!doc) continue;
-	if (doc.apiVersion === "batch/v1" && doc.kind === "Job") {
+	if (doc.apiVersion === "apps/v1" && doc.kind === "StatefulSet") {
+		check(file + ": apps/v1 StatefulSet schema", () => new StatefulSet(doc).validate());
+	} else if (doc.apiVersion === "v1" && doc.kind === "Service") {
+		check(file + ": v1 Service schema", () => new Service(doc).validate());
+	} else if (doc.apiVersion === "batch/v1" && doc.kind === "Job") {
 		check(file + ": batch/v1 Job schema", () => new Job(doc).validate());
 	} else if (doc.apiVersion === "run.googleapis.com/v1" && doc.kind === "Job") {
 		check(file + ": metadata (ObjectMeta schema)", () => new ObjectMeta(doc.metadata).validate());
@@ -57,6 +69,7 @@ for (const file of process.argv.slice(2)) {
 	} else {
 		bad++;
 		console.log("bad " + file + ": unknown kind " + doc.apiVersion + " " + doc.kind);
+	}
 	}
 }
 process.exit(bad ? 1 : 0);

@@ -117,7 +117,10 @@ struct slot {
 	int idx;
 	struct job_worker *jw;
 	struct cancel cancel;           /* this job's; parent: shutdown */
-	struct queue_op op;             /* its table operations */
+	struct queue_op op;             /* its table operations: a claim */
+	struct queue_op end;            /* the end of the job it ran, posted
+	                                 * with its next claim (one commit) */
+	int has_end;                    /* end is filled, not yet posted */
 	int op_done;                    /* under s->mu */
 	pthread_cond_t cv;              /* op_done */
 	/* under s->mu */
@@ -1172,8 +1175,9 @@ read_post(struct svc *s, struct msg *x)
 
 /* ================================================ workers */
 
-/* done() of a worker's own operation: register a claimed job before any
- * later operation's done() (a DELETE's) looks for it, then wake it. */
+/* done() of a worker's own operation: register a claimed job (or none: the
+ * job it ended is over) before any later operation's done() (a DELETE's)
+ * looks for it, then wake it. */
 static void
 slot_done(struct queue_op *op)
 {
@@ -1181,6 +1185,8 @@ slot_done(struct queue_op *op)
 	struct svc *s = w->s;
 
 	pthread_mutex_lock(&s->mu);
+	if (op->kind == QUEUE_OP_CLAIM)
+		w->id[0] = '\0';
 	if (op->kind == QUEUE_OP_CLAIM && op->out.ec.code == 0 &&
 	    op->out.found) {
 		snprintf(w->id, sizeof w->id, "%s", op->out.job.id);
@@ -1195,6 +1201,8 @@ slot_done(struct queue_op *op)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* Post w->op (after w->end, in the same transaction, when the worker has a
+ * job's end to record) and wait for its done(). */
 static int
 slot_run(struct slot *w)
 {
@@ -1205,7 +1213,12 @@ slot_run(struct slot *w)
 	pthread_mutex_lock(&s->mu);
 	w->op_done = 0;
 	pthread_mutex_unlock(&s->mu);
-	queue_post(s->q, &w->op);
+	if (w->has_end) {
+		w->end.done = NULL;     /* w->op's done() follows it */
+		queue_post2(s->q, &w->end, &w->op);
+	} else {
+		queue_post(s->q, &w->op);
+	}
 	pthread_mutex_lock(&s->mu);
 	while (!w->op_done)
 		pthread_cond_wait(&w->cv, &s->mu);
@@ -1426,7 +1439,6 @@ run_one(struct slot *w)
 	struct job_result res;
 	char owner[QUEUE_REPO_MAX], source[QUEUE_REPO_MAX + QUEUE_REF_MAX + 2];
 	char commit[QUEUE_COMMIT_MAX], *slash;
-	int e;
 
 	pthread_mutex_lock(&s->mu);
 	j = w->job;
@@ -1472,11 +1484,11 @@ run_one(struct slot *w)
 	    &res.err) != 0)
 		res.status = JOB_FAILED;        /* stored, not searchable */
 end:
-	memset(&w->op, 0, sizeof w->op);
+	memset(&w->end, 0, sizeof w->end);
 	if (res.status == JOB_STORED || res.status == JOB_CACHED) {
-		struct queue_result *qr = &w->op.in.complete.result;
-		w->op.kind = QUEUE_OP_COMPLETE;
-		snprintf(w->op.in.complete.id, QUEUE_ID_LEN, "%s", j.id);
+		struct queue_result *qr = &w->end.in.complete.result;
+		w->end.kind = QUEUE_OP_COMPLETE;
+		snprintf(w->end.in.complete.id, QUEUE_ID_LEN, "%s", j.id);
 		qr->objects = (uint64_t)__builtin_popcount(res.stored);
 		qr->bytes = res.bytes_out;
 		qr->files = res.files;
@@ -1492,44 +1504,78 @@ end:
 		if (qr->cached)
 			atomic_fetch_add(&s->jobs_cached, 1);
 	} else if (res.interrupted && atomic_load(&w->cancel.set)) {
-		w->op.kind = QUEUE_OP_CANCELLED;        /* a DELETE */
-		snprintf(w->op.in.id, QUEUE_ID_LEN, "%s", j.id);
+		w->end.kind = QUEUE_OP_CANCELLED;        /* a DELETE */
+		snprintf(w->end.in.id, QUEUE_ID_LEN, "%s", j.id);
 	} else if (res.interrupted) {
-		w->op.kind = QUEUE_OP_REQUEUE;          /* shutting down */
-		snprintf(w->op.in.id, QUEUE_ID_LEN, "%s", j.id);
+		w->end.kind = QUEUE_OP_REQUEUE;          /* shutting down */
+		snprintf(w->end.in.id, QUEUE_ID_LEN, "%s", j.id);
 	} else {
-		w->op.kind = QUEUE_OP_FAIL;
-		snprintf(w->op.in.fail.id, QUEUE_ID_LEN, "%s", j.id);
-		err_format(&res.err, w->op.in.fail.error,
-		    sizeof w->op.in.fail.error);
-		w->op.in.fail.retryable = err_retryable(res.err.code);
-		w->op.in.fail.retry_after_ms = (int64_t)res.err.retry_after *
+		w->end.kind = QUEUE_OP_FAIL;
+		snprintf(w->end.in.fail.id, QUEUE_ID_LEN, "%s", j.id);
+		err_format(&res.err, w->end.in.fail.error,
+		    sizeof w->end.in.fail.error);
+		w->end.in.fail.retryable = err_retryable(res.err.code);
+		w->end.in.fail.retry_after_ms = (int64_t)res.err.retry_after *
 		    1000;
 	}
-	e = slot_run(w);
-	pthread_mutex_lock(&s->mu);
-	w->id[0] = '\0';
-	pthread_mutex_unlock(&s->mu);
-	if (e != 0) {
+	w->has_end = 1;
+}
+
+/* After the commit of w->end: log the job's end and announce it. */
+static void
+end_done(struct slot *w)
+{
+	struct svc *s = w->s;
+	const struct queue_op *op = &w->end;
+
+	w->has_end = 0;
+	if (op->out.ec.code != 0) {
 		char m[600];
-		const char *kv[] = { "job", j.id, "error", m, NULL };
-		err_format(&w->op.out.ec, m, sizeof m);
+		const char *kv[] = { "job", op->in.id, "error", m, NULL };
+		err_format(&op->out.ec, m, sizeof m);
 		log_msg(&s->log, LOG_ERROR, "job", "Could not record the end "
 		    "of a job", kv);
 		return;
 	}
 	{
-		const char *kv[] = { "job", j.id, "repo", j.repo, "status",
-		    queue_state_name(w->op.out.job.state), "error",
-		    w->op.out.job.error[0] ? w->op.out.job.error : NULL, NULL };
-		log_msg(&s->log, w->op.out.job.state == QUEUE_FAILED ?
+		const char *kv[] = { "job", op->out.job.id, "repo",
+		    op->out.job.repo, "status",
+		    queue_state_name(op->out.job.state), "error",
+		    op->out.job.error[0] ? op->out.job.error : NULL, NULL };
+		log_msg(&s->log, op->out.job.state == QUEUE_FAILED ?
 		    LOG_WARN : LOG_INFO, "job", "Job ended", kv);
 	}
-	announce(s, &w->op.out.job, NULL);
-	if (w->op.out.job.state == QUEUE_QUEUED)
+	announce(s, &op->out.job, NULL);
+	if (op->out.job.state == QUEUE_QUEUED)
 		kick_workers(s);        /* a retry with its backoff */
 }
 
+/* Record a job's end alone (no claim follows: the server stops). */
+static void
+end_alone(struct slot *w)
+{
+	struct svc *s = w->s;
+
+	w->end.done = slot_done;
+	w->end.arg = w;
+	pthread_mutex_lock(&s->mu);
+	w->op_done = 0;
+	pthread_mutex_unlock(&s->mu);
+	queue_post(s->q, &w->end);
+	pthread_mutex_lock(&s->mu);
+	while (!w->op_done)
+		pthread_cond_wait(&w->cv, &s->mu);
+	w->id[0] = '\0';
+	pthread_mutex_unlock(&s->mu);
+	end_done(w);
+}
+
+/*
+ * A worker: claim, run, and record the job's end together with the next
+ * claim (one transaction, one commit: a worker waits for one commit per job,
+ * not two). The end is announced once that commit is done, as every state
+ * change is.
+ */
 static void *
 worker(void *arg)
 {
@@ -1540,7 +1586,7 @@ worker(void *arg)
 	for (;;) {
 		uint64_t kick;
 		int64_t wake;
-		int stop;
+		int stop, ended;
 
 		pthread_mutex_lock(&s->mu);
 		kick = s->kick;
@@ -1550,6 +1596,7 @@ worker(void *arg)
 			break;
 		memset(&w->op, 0, sizeof w->op);
 		w->op.kind = QUEUE_OP_CLAIM;
+		ended = w->has_end;
 		if (slot_run(w) != 0) {
 			char m[600];
 			const char *kv[] = { "error", m, NULL };
@@ -1557,7 +1604,12 @@ worker(void *arg)
 			log_msg(&s->log, LOG_ERROR, "claim", "Could not claim "
 			    "a job", kv);
 			wake = now_ms() + 1000;
-		} else if (w->op.out.found) {
+		} else {
+			wake = w->op.out.wake_at;
+		}
+		if (ended)
+			end_done(w);
+		if (w->op.out.ec.code == 0 && w->op.out.found) {
 			pthread_mutex_lock(&s->mu);
 			stop = s->stopping;
 			pthread_mutex_unlock(&s->mu);
@@ -1576,8 +1628,6 @@ worker(void *arg)
 			}
 			run_one(w);
 			continue;
-		} else {
-			wake = w->op.out.wake_at;
 		}
 		/* nothing to claim: wait for a new job, the next backoff's
 		 * end, or the stop */
@@ -1593,6 +1643,8 @@ worker(void *arg)
 		}
 		pthread_mutex_unlock(&s->mu);
 	}
+	if (w->has_end)
+		end_alone(w);
 	if ((x = msg_new(s, 0, 0)) != NULL)
 		post(x, M_GONE);
 	return NULL;

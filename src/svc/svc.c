@@ -168,37 +168,114 @@ struct svc {
 	} sse[SSE_RING];
 	size_t sse_next;
 	atomic_uint_fast64_t bytes_stored, jobs_cached;
+	pthread_mutex_t pool_mu;        /* guards pool, npool */
+	struct msg *pool;               /* freed msgs kept for reuse */
+	int npool;
 };
 
 static void on_msg(struct loop *l, struct loop_msg *m);
 
+/*
+ * Msgs are made for every request and event and freed on the loop thread
+ * when answered: up to MSG_POOL of them are kept, with their buffers, so the
+ * steady state mallocs nothing (a free of a msg-sized block handed pages back
+ * to the kernel, and a page fault is dear on our VMs: docs/performance.md).
+ */
+#define MSG_POOL      64
+#define MSG_POOL_KEEP (64u << 10)       /* a buffer grown past it is freed */
+
 static struct msg *
 msg_new(struct svc *s, int task, uint64_t conn)
 {
-	struct msg *x = calloc(1, sizeof *x);
+	struct msg *x;
 
-	if (x == NULL)
+	pthread_mutex_lock(&s->pool_mu);
+	if ((x = s->pool) != NULL) {
+		s->pool = x->next;
+		s->npool--;
+	}
+	pthread_mutex_unlock(&s->pool_mu);
+	if (x != NULL) {
+		struct buf kb[4] = { x->body, x->ws, x->sse, x->q };
+		memset(x, 0, sizeof *x);
+		x->body = kb[0];
+		x->ws = kb[1];
+		x->sse = kb[2];
+		x->q = kb[3];
+		buf_reset(&x->body);
+		buf_reset(&x->ws);
+		buf_reset(&x->sse);
+		buf_reset(&x->q);
+	} else if ((x = calloc(1, sizeof *x)) == NULL) {
 		return NULL;
+	} else {
+		buf_init(&x->body, ANSWER_MAX);
+		buf_init(&x->ws, EVENT_MAX);
+		buf_init(&x->sse, EVENT_MAX);
+		buf_init(&x->q, 64 << 10);
+	}
 	x->m.fn = on_msg;
 	x->s = s;
 	x->task = task;
 	x->conn = conn;
-	buf_init(&x->body, ANSWER_MAX);
-	buf_init(&x->ws, EVENT_MAX);
-	buf_init(&x->sse, EVENT_MAX);
-	buf_init(&x->q, 64 << 10);
 	return x;
+}
+
+/* A buffer kept in a pooled msg: emptied, its memory freed if it grew past
+ * MSG_POOL_KEEP (one large answer does not stay resident). */
+static void
+buf_trim(struct buf *b)
+{
+	if (b->alloc > MSG_POOL_KEEP) {
+		size_t cap = b->cap;
+		buf_free(b);
+		buf_init(b, cap);
+	}
 }
 
 static void
 msg_free(struct msg *x)
 {
+	struct svc *s = x->s;
+
+	free(x->op.kind == QUEUE_OP_UNLINK ? x->op.in.unlink.pairs : NULL);
+	x->op.kind = 0;
+	pthread_mutex_lock(&s->pool_mu);
+	if (s->npool < MSG_POOL) {
+		buf_trim(&x->body);
+		buf_trim(&x->ws);
+		buf_trim(&x->sse);
+		buf_trim(&x->q);
+		x->next = s->pool;
+		s->pool = x;
+		s->npool++;
+		x = NULL;
+	}
+	pthread_mutex_unlock(&s->pool_mu);
+	if (x == NULL)
+		return;
 	buf_free(&x->body);
 	buf_free(&x->ws);
 	buf_free(&x->sse);
 	buf_free(&x->q);
-	free(x->op.kind == QUEUE_OP_UNLINK ? x->op.in.unlink.pairs : NULL);
 	free(x);
+}
+
+/* The pool's msgs freed (the end: no msg is in use). */
+static void
+msg_pool_free(struct svc *s)
+{
+	struct msg *x;
+
+	while ((x = s->pool) != NULL) {
+		s->pool = x->next;
+		buf_free(&x->body);
+		buf_free(&x->ws);
+		buf_free(&x->sse);
+		buf_free(&x->q);
+		free(x);
+	}
+	s->npool = 0;
 }
 
 static void
@@ -2301,6 +2378,7 @@ svc_run(const struct svc_config *c)
 	s->c = c;
 	s->sfd = -1;
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->pool_mu, NULL);
 	pthread_cond_init(&s->wcv, NULL);
 	pthread_cond_init(&s->rcv, NULL);
 	cancel_init(&s->shutdown, NULL);
@@ -2490,6 +2568,8 @@ out_queue:
 		const char *kv[] = { NULL };
 		log_msg(&s->log, LOG_NOTE, "shutdown", "Stopped", kv);
 	}
+	msg_pool_free(s);
+	pthread_mutex_destroy(&s->pool_mu);
 	log_free(&s->log);
 	fflush(stderr);
 	return rc;

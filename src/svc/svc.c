@@ -1278,29 +1278,36 @@ slot_done(struct queue_op *op)
 	pthread_mutex_unlock(&s->mu);
 }
 
-/* Post w->op (after w->end, in the same transaction, when the worker has a
- * job's end to record) and wait for its done(). */
+/* Post op (after first, in the same transaction, when first is not NULL)
+ * and wait for op's done(), which follows first's. */
 static int
-slot_run(struct slot *w)
+slot_wait(struct slot *w, struct queue_op *first, struct queue_op *op)
 {
 	struct svc *s = w->s;
 
-	w->op.done = slot_done;
-	w->op.arg = w;
+	op->done = slot_done;
+	op->arg = w;
 	pthread_mutex_lock(&s->mu);
 	w->op_done = 0;
 	pthread_mutex_unlock(&s->mu);
-	if (w->has_end) {
-		w->end.done = NULL;     /* w->op's done() follows it */
-		queue_post2(s->q, &w->end, &w->op);
+	if (first != NULL) {
+		first->done = NULL;
+		queue_post2(s->q, first, op);
 	} else {
-		queue_post(s->q, &w->op);
+		queue_post(s->q, op);
 	}
 	pthread_mutex_lock(&s->mu);
 	while (!w->op_done)
 		pthread_cond_wait(&w->cv, &s->mu);
 	pthread_mutex_unlock(&s->mu);
-	return w->op.out.ec.code;
+	return op->out.ec.code;
+}
+
+/* Post w->op, after w->end when the worker has a job's end to record. */
+static int
+slot_run(struct slot *w)
+{
+	return slot_wait(w, w->has_end ? &w->end : NULL, &w->op);
 }
 
 /* job_hooks.progress: copy the figures and post an event (never blocks:
@@ -1631,19 +1638,10 @@ end_done(struct slot *w)
 static void
 end_alone(struct slot *w)
 {
-	struct svc *s = w->s;
-
-	w->end.done = slot_done;
-	w->end.arg = w;
-	pthread_mutex_lock(&s->mu);
-	w->op_done = 0;
-	pthread_mutex_unlock(&s->mu);
-	queue_post(s->q, &w->end);
-	pthread_mutex_lock(&s->mu);
-	while (!w->op_done)
-		pthread_cond_wait(&w->cv, &s->mu);
+	slot_wait(w, NULL, &w->end);
+	pthread_mutex_lock(&w->s->mu);
 	w->id[0] = '\0';
-	pthread_mutex_unlock(&s->mu);
+	pthread_mutex_unlock(&w->s->mu);
 	end_done(w);
 }
 

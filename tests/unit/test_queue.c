@@ -1472,6 +1472,18 @@ async_done(struct queue_op *op)
 	pthread_mutex_unlock(&a->mu);
 }
 
+/* A SUBMIT of repo (full, priority 0) for queue_post, done() given. */
+static void
+submit_op(struct queue_op *op, const char *repo,
+    void (*done)(struct queue_op *))
+{
+	memset(op, 0, sizeof *op);
+	op->kind = QUEUE_OP_SUBMIT;
+	snprintf(op->in.submit.repo, QUEUE_REPO_MAX, "%s", repo);
+	op->in.submit.formats = F_FULL;
+	op->done = done;
+}
+
 static void
 test_async(void)
 {
@@ -1490,14 +1502,12 @@ test_async(void)
 	pthread_cond_init(&a.cv, NULL);
 	a.path = path;
 	for (i = 0; i < ASYNC_OPS; i++) {
+		char repo[32];
 		memset(&ops[i], 0, sizeof ops[i]);
 		ops[i].a = &a;
 		ops[i].i = i;
-		ops[i].op.kind = QUEUE_OP_SUBMIT;
-		snprintf(ops[i].op.in.submit.repo, QUEUE_REPO_MAX, "async/r%d",
-		    i);
-		ops[i].op.in.submit.formats = F_FULL;
-		ops[i].op.done = async_done;
+		snprintf(repo, sizeof repo, "async/r%d", i);
+		submit_op(&ops[i].op, repo, async_done);
 		ops[i].op.arg = &ops[i];
 		queue_post(q, &ops[i].op);
 	}
@@ -1610,11 +1620,7 @@ test_post2(void)
 	new_job(q, "post2/b", p2.b_job);
 	CHECK(claim(q, &op) == 0 && op.out.found &&
 	    strcmp(op.out.job.id, ja) == 0, "a claimed first");
-	memset(&hold, 0, sizeof hold);
-	hold.kind = QUEUE_OP_SUBMIT;
-	snprintf(hold.in.submit.repo, QUEUE_REPO_MAX, "post2/hold");
-	hold.in.submit.formats = F_FULL;
-	hold.done = p2_hold;
+	submit_op(&hold, "post2/hold", p2_hold);
 	queue_post(q, &hold);
 	/* the writer is in hold's done(): what follows gathers behind it */
 	clock_gettime(CLOCK_REALTIME, &until);
@@ -1626,12 +1632,9 @@ test_post2(void)
 	pthread_mutex_unlock(&p2.mu);
 	CHECK(p2.holding, "the writer held");
 	for (i = 0; i < P2_FILL; i++) {
-		memset(&fill[i], 0, sizeof fill[i]);
-		fill[i].kind = QUEUE_OP_SUBMIT;
-		snprintf(fill[i].in.submit.repo, QUEUE_REPO_MAX, "post2/f%d",
-		    i);
-		fill[i].in.submit.formats = F_FULL;
-		fill[i].done = p2_count;
+		char repo[32];
+		snprintf(repo, sizeof repo, "post2/f%d", i);
+		submit_op(&fill[i], repo, p2_count);
 		queue_post(q, &fill[i]);
 	}
 	memset(&a, 0, sizeof a);

@@ -83,9 +83,12 @@ q_zero(const uint8_t *p, const uint8_t *e)
 int
 page_accepts_gzip(struct slice v)
 {
-	const uint8_t *p = v.p, *end = v.p + v.n;
+	const uint8_t *p = v.p, *end;
 	int gz = -1, star = -1;         /* -1 absent, 0 refused, 1 accepted */
 
+	if (v.n == 0)                   /* no header (p may be NULL) */
+		return 0;
+	end = p + v.n;
 	while (p < end) {
 		const uint8_t *e = memchr(p, ',', (size_t)(end - p));
 		const uint8_t *ce, *semi;
@@ -121,9 +124,12 @@ page_accepts_gzip(struct slice v)
 int
 page_etag_match(struct slice v, const char *etag)
 {
-	const uint8_t *p = v.p, *end = v.p + v.n;
+	const uint8_t *p = v.p, *end;
 	size_t n = strlen(etag);
 
+	if (v.n == 0)
+		return 0;
+	end = p + v.n;
 	while (p < end) {
 		const uint8_t *e = memchr(p, ',', (size_t)(end - p));
 

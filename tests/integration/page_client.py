@@ -13,6 +13,7 @@
 #   token TOKEN           a service with a token: the page shows the prompt
 #                         and no data until the token is given; then data,
 #                         the token in sessionStorage only, never in a URL
+import base64
 import json
 import os
 import sys
@@ -67,8 +68,17 @@ def browser():
     return d
 
 
-def shot(d, name):
-    d.save_screenshot(os.path.join(SHOTS, name + ".png"))
+def shot(d, name, scale=None):
+    if scale is None:
+        d.save_screenshot(os.path.join(SHOTS, name + ".png"))
+        return
+    # a smaller picture (README's docs/page.png comes from this one)
+    w, h = d.execute_script("return [innerWidth, innerHeight]")
+    r = d.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "clip": {"x": 0, "y": 0, "width": w, "height": h,
+                                  "scale": scale}})
+    with open(os.path.join(SHOTS, name + ".png"), "wb") as f:
+        f.write(base64.b64decode(r["data"]))
 
 
 def wait(d, name, fn, secs=30):
@@ -207,6 +217,7 @@ def flow(fast, slow, word):
         if run is not None:
             ok("slow: the bar moves with phase and bytes")
             shot(d, "03-running")
+            shot(d, "03-running-small", 0.6)
             check("slow: the cancel button is labelled",
                   run["button"] == "Cancel " + slow, run)
             wait(d, "slow: cancel", lambda x: x.find_element(

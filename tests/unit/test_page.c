@@ -104,6 +104,10 @@ test_accept(void)
 		{ "gzip,", 1 },
 	};
 
+	struct slice none = { NULL, 0 };
+
+	CHECK(page_accepts_gzip(none) == 0 && page_etag_match(none, "\"x\"") ==
+	    0, "no header at all (a NULL slice)");
 	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
 		CHECK(page_accepts_gzip(S(c[i].v)) == c[i].want,
 		    "Accept-Encoding \"%s\": want %d", c[i].v, c[i].want);

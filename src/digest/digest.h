@@ -1,6 +1,6 @@
 /*
  * digest.h - the digest builder: entries in, gitingest's summary, tree and content
- * out (../shared/spec/gitingest-format.md).
+ * out (gitingest 0.3.1's format; tests/data/gitingest holds its expected outputs).
  *
  * Push-style: the caller (source.c) reports entries in any order, each followed by
  * its data in any split, and then asks for the result. The builder applies the

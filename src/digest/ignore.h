@@ -2,7 +2,7 @@
  * ignore.h - gitignore-style pattern matching with gitingest's semantics.
  *
  * Patterns follow pathspec 0.12.1's "gitwildmatch" as gitingest 0.3.1 uses it
- * (../shared/spec/gitingest-format.md section 7): paths are relative, '/'-separated,
+ * (its ignore rules): paths are relative, '/'-separated,
  * tested without a trailing '/'; a pattern also matches everything below what it
  * matches; no slash = any depth; a trailing slash only = paths *inside* such a dir;
  * an inner slash anchors at the root; "**" spans directories; '*' and '?' never match

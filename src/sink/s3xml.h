@@ -83,7 +83,7 @@ enum s3_retry {
 
 /*
  * Classify by S3 code (may be NULL or "" when there was no body) and HTTP
- * status, as ../shared/spec/s3-sigv4.md section 5: known codes first
+ * status, as AWS's S3 error-retry guidance has it: known codes first
  * (SlowDown, RequestTimeout, InternalError, ServiceUnavailable,
  * OperationAborted -> YES; AccessDenied, SignatureDoesNotMatch,
  * NoSuchBucket, InvalidAccessKeyId, NotImplemented, ... -> NO), then the

@@ -6,7 +6,7 @@
  * NUL-terminated when cap > 0, and ERR_SIGV4_OVERFLOW when they do not fit.
  * SHA-256 and HMAC come from BearSSL; derived keys are wiped after use.
  *
- * S3 rules (../shared/spec/s3-sigv4.md section 2): the path is encoded once,
+ * S3 rules (AWS's SigV4 documentation for S3): the path is encoded once,
  * segment by segment, and never normalised ("//", ".", ".." stay); the query is
  * decoded and re-encoded, sorted by name then value; header names are
  * lower-cased, values trimmed with runs of spaces collapsed, repeated headers

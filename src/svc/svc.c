@@ -313,6 +313,18 @@ job_phase(const struct queue_job *j, const struct prog *p)
 	return NULL;
 }
 
+/* "bytes", "total" and "files" of a progress report: the job, both events */
+static void
+prog_figures(struct jw *w, const struct prog *p)
+{
+	jw_key(w, "bytes");
+	jw_uint(w, p->bytes);
+	jw_key(w, "total");
+	jw_uint(w, p->total);
+	jw_key(w, "files");
+	jw_uint(w, p->files);
+}
+
 /* A job as /v1 shows it (README, "Service"). */
 static void
 job_json(struct jw *w, const struct queue_job *j, const struct prog *p)
@@ -339,12 +351,7 @@ job_json(struct jw *w, const struct queue_job *j, const struct prog *p)
 	jw_int(w, job_percent(j, p));
 	jw_opt_str(w, "phase", job_phase(j, p));
 	if (j->state == QUEUE_RUNNING && p != NULL && p->has) {
-		jw_key(w, "bytes");
-		jw_uint(w, p->bytes);
-		jw_key(w, "total");
-		jw_uint(w, p->total);
-		jw_key(w, "files");
-		jw_uint(w, p->files);
+		prog_figures(w, p);
 		jw_opt_str(w, "currentFile", p->current);
 	}
 	jw_key(w, "attempts");
@@ -414,14 +421,8 @@ event_build(struct msg *x, const struct queue_job *j, const struct prog *p,
 	jw_opt_str(&w, "phase", job_phase(j, p));
 	jw_opt_str(&w, "currentFile", p != NULL && p->has ? p->current :
 	    NULL);
-	if (p != NULL && p->has) {      /* ours: the page's bar shows them */
-		jw_key(&w, "bytes");
-		jw_uint(&w, p->bytes);
-		jw_key(&w, "total");
-		jw_uint(&w, p->total);
-		jw_key(&w, "files");
-		jw_uint(&w, p->files);
-	}
+	if (p != NULL && p->has)        /* ours: the page's bar shows them */
+		prog_figures(&w, p);
 	jw_opt_str(&w, "error", j->error);
 	jw_key(&w, "repository");
 	jw_str(&w, j->repo);
@@ -438,12 +439,7 @@ event_build(struct msg *x, const struct queue_job *j, const struct prog *p,
 		jw_key(&w, "progress");
 		jw_int(&w, job_percent(j, p));
 		jw_opt_str(&w, "phase", job_phase(j, p));
-		jw_key(&w, "bytes");
-		jw_uint(&w, p->bytes);
-		jw_key(&w, "total");
-		jw_uint(&w, p->total);
-		jw_key(&w, "files");
-		jw_uint(&w, p->files);
+		prog_figures(&w, p);
 		jw_opt_str(&w, "currentFile", p->current);
 		jw_obj_end(&w);
 		x->sse_event = "progress";

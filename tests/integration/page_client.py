@@ -27,27 +27,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+import serve_client
+from serve_client import bad, check, ok  # the same ok/bad lines and count
+
 PORT = 0
 SHOTS = ""
-FAILED = 0
-
-
-def ok(name):
-    print("ok " + name, flush=True)
-
-
-def bad(name, why):
-    global FAILED
-    FAILED += 1
-    print("bad %s: %s" % (name, str(why).replace("\n", " ")[:400]), flush=True)
-
-
-def check(name, cond, why=""):
-    if cond:
-        ok(name)
-    else:
-        bad(name, why)
-    return cond
 
 
 def browser():
@@ -365,7 +349,7 @@ def main():
         token_flow(sys.argv[4])
     else:
         bad("usage", "unknown command " + cmd)
-    sys.exit(1 if FAILED else 0)
+    sys.exit(1 if serve_client.FAILS else 0)
 
 
 if __name__ == "__main__":

@@ -233,9 +233,10 @@ def flow(fast, slow, word):
 
         # counts from /metrics
         counts = wait(d, "counts", lambda x: (
-            lambda t: t if "completed" in t and "cancelled" in t else None)(
+            lambda t: t if "completed" in t and "cancelled" in t and
+            "jobs/min" in t else None)(
             x.find_element(By.ID, "counts").text), 15)
-        check("counts: by state", counts is not None, counts)
+        check("counts: by state and throughput", counts is not None, counts)
 
         # filters: state, then repository
         Select(d.find_element(By.ID, "f-status")).select_by_visible_text(
@@ -285,6 +286,7 @@ def flow(fast, slow, word):
             t = res[0].text
             check("search: path:lines, repository and snippet",
                   ".c:" in t and fast in t and word in t, t)
+        d.execute_script("document.getElementById('search-h').scrollIntoView()")
         shot(d, "07-search")
         check("page: the token is nowhere (none set)",
               d.execute_script("return sessionStorage.length") == 0)

@@ -19,6 +19,8 @@
   let wsTries = 0;
   const rows = new Map();        // jobId -> {tr, job}
   let refreshTimer = 0;
+  let lastFin = null;            // {n, t}: finished jobs at the previous read
+  let rate = null;               // jobs a minute, from the last two reads
 
   function headers(extra) {
     const h = Object.assign({}, extra || {});
@@ -259,6 +261,14 @@
     while ((m = rf.exec(t)) !== null) fin += Number(m[2]);
     const b = /^repodigest_workers_busy ([0-9]+)/m.exec(t), w = /^repodigest_workers ([0-9]+)/m.exec(t);
     add('finished since start', fin);
+    // throughput: jobs finished a minute between reads of /metrics at
+    // least 2 s apart (the last figure stays between them)
+    const now = Date.now();
+    if (!lastFin || now - lastFin.t >= 2000) {
+      if (lastFin) rate = (fin - lastFin.n) * 60000 / (now - lastFin.t);
+      lastFin = { n: fin, t: now };
+    }
+    if (rate !== null) add('throughput', rate.toFixed(1) + ' jobs/min');
     if (b && w) add('workers busy', b[1] + ' of ' + w[1]);
   }
 
@@ -397,7 +407,7 @@
         const li = el('li');
         li.appendChild(el('span', x.path + ':' + x.start_line + '-' + x.end_line, 'loc'));
         li.appendChild(el('span', ' ' + x.repo + (x.ref && x.ref !== 'HEAD' ? '@' + x.ref : '') +
-          ' · score ' + Number(x.score).toFixed(2)));
+          ' · score ' + Number(x.score).toPrecision(3)));
         const snip = (x.text || '').split('\n').slice(0, 8).join('\n');
         li.appendChild(el('pre', snip));
         ol.appendChild(li);

@@ -98,19 +98,10 @@ wait_job() {
 	[ "$st" = "$want" ] && ok || bad "$n: job $id is $st, want $want: $(head -c 400 "$W/job")"
 }
 
-# py NAME ARGS...: a service_client.py part; its ok/bad lines are counted
+# py NAME ARGS...: a service_client.py part (svcrun.inc's client)
 py() {
 	n=$1; shift
-	timeout 150 $PY "$CLIENT" "$@" >"$W/py.out" 2>&1
-	rc=$?
-	k=$(grep -c '^ok ' "$W/py.out")
-	pass=$((pass + k))
-	grep '^bad ' "$W/py.out" | while read -r l; do echo "FAIL service.sh: $n: $l" >&2; done
-	fail=$((fail + $(grep -c '^bad ' "$W/py.out")))
-	if [ "$rc" -ne 0 ] && ! grep -q '^bad ' "$W/py.out"; then
-		bad "$n: exit $rc: $(tail -3 "$W/py.out")"
-	fi
-	[ "$k" -gt 0 ] || bad "$n: no checks ran: $(tail -3 "$W/py.out")"
+	client "$n" 150 "$@"
 }
 
 unset REPODIGEST_API_TOKEN REPODIGEST_WEBHOOK_SECRET

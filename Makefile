@@ -116,6 +116,41 @@ build/fuzz/gen/anchors.o: $(ANCHORS_C) $(STAMP)
 	@mkdir -p $(@D)
 	$(CLANG) $(ALL_CFLAGS) $(FUZZFLAGS) -c $< -o $@
 
+# ---------------------------------------------------------------- the page
+# The service's page (src/svc/page.h): tools/mkpage, a build-host program
+# made with $(CC) against the musl zlib objects and BearSSL, compresses each
+# asset with the vendored zlib (level 9, a gzip header without name or time:
+# the same bytes on every host) into $(PAGE_C), which every flavour compiles.
+PAGE_SRC = / 'text/html; charset=utf-8' src/svc/page/index.html \
+           /app.js 'text/javascript; charset=utf-8' src/svc/page/app.js \
+           /style.css 'text/css; charset=utf-8' src/svc/page/style.css
+PAGE_IN  = src/svc/page/index.html src/svc/page/app.js src/svc/page/style.css
+PAGE_C   = build/gen/page_assets.c
+MKPAGE_Z = $(call obj,musl,$(ZLIB_C))
+M_LIB += build/musl/gen/page_assets.o
+A_LIB += build/asan/gen/page_assets.o
+F_LIB += build/fuzz/gen/page_assets.o
+
+build/musl/tools/mkpage: tools/mkpage.c $(MKPAGE_Z) build/musl/libbearssl.a
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(DEFS) $(INC) $(CFLAGS) -static $(LDFLAGS) -o $@ \
+	    tools/mkpage.c $(MKPAGE_Z) build/musl/libbearssl.a
+$(PAGE_C): build/musl/tools/mkpage $(PAGE_IN)
+	@mkdir -p $(@D)
+	build/musl/tools/mkpage $(PAGE_SRC) > $@.tmp && mv $@.tmp $@
+build/musl/gen/page_assets.o: $(PAGE_C) $(STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+build/asan/gen/page_assets.o: $(PAGE_C) $(STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) $(ALL_CFLAGS) $(SANFLAGS) -c $< -o $@
+build/fuzz/gen/page_assets.o: $(PAGE_C) $(STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) $(ALL_CFLAGS) $(FUZZFLAGS) -c $< -o $@
+# the page's size, compressed and not (README: the budget is 48 KiB compressed)
+page-size: $(PAGE_C)
+	@tail -1 $(PAGE_C)
+
 all: build/repodigest build/musl/libbearssl.a
 
 # ---------------------------------------------------------------- vendor
@@ -279,7 +314,10 @@ build/asan/replay/%: build/asan/tests/fuzz/%.o build/asan/tests/fuzz/replay.o $(
 # tests/run runs the run.sh and faults.sh integration tests with it. BearSSL
 # is pure computation on per-connection state and is left uninstrumented.
 TSANFLAGS = -fsanitize=thread -fno-omit-frame-pointer -g -O1
-T_LIB  = $(call obj,tsan,$(LIB_C) $(VENDOR_C)) build/tsan/gen/anchors.o
+T_LIB  = $(call obj,tsan,$(LIB_C) $(VENDOR_C)) build/tsan/gen/anchors.o build/tsan/gen/page_assets.o
+build/tsan/gen/page_assets.o: $(PAGE_C) $(STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) $(ALL_CFLAGS) $(TSANFLAGS) -c $< -o $@
 build/tsan/gen/anchors.o: $(ANCHORS_C) $(STAMP)
 	@mkdir -p $(@D)
 	$(CLANG) $(ALL_CFLAGS) $(TSANFLAGS) -c $< -o $@
@@ -359,7 +397,7 @@ image: build/repodigest
 	./scripts/image build/repodigest $(VERSION)
 .PHONY: image
 
-.PHONY: FORCE print-musl-objs all vendor setup test-build test check static demo fuzz bench install clean
+.PHONY: FORCE print-musl-objs page-size all vendor setup test-build test check static demo fuzz bench install clean
 .SECONDARY:
 
 -include $(shell test -d build && find build -name '*.d')

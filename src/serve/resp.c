@@ -138,12 +138,19 @@ resp_write(struct buf *out, int status, const char *date,
     const void *body, size_t n, int flags)
 {
 	char rest[160];
+	char len[48] = "";
 
 	if (ctype && !ok_value(ctype))
 		return ERR_USAGE;
-	snprintf(rest, sizeof rest, "%s%s%sContent-Length: %zu\r\n%s\r\n",
+	/* 204 and 304 have no content and must not state a length that is
+	 * not the content's (RFC 9110 sections 8.6 and 15.4.5) */
+	if (status == 204 || status == 304)
+		n = 0;
+	else
+		snprintf(len, sizeof len, "Content-Length: %zu\r\n", n);
+	snprintf(rest, sizeof rest, "%s%s%s%s%s\r\n",
 	    ctype ? "Content-Type: " : "", ctype ? ctype : "",
-	    ctype ? "\r\n" : "", n,
+	    ctype ? "\r\n" : "", len,
 	    flags & RESP_CLOSE ? "Connection: close\r\n" :
 	    flags & RESP_KEEP10 ? "Connection: keep-alive\r\n" : "");
 	if (strlen(rest) >= sizeof rest - 1)

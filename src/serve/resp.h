@@ -34,7 +34,8 @@ void resp_date(time_t t, char out[RESP_DATE_LEN + 1]);
 
 /*
  * Append a whole response: status line, "Date: date", the fields, then
- * Content-Type ctype (if not NULL), Content-Length n, Connection, the
+ * Content-Type ctype (if not NULL), Content-Length n (none, and no body,
+ * for 204 and 304), Connection, the
  * blank line and body[0..n) (not for RESP_HEAD). flags: RESP_*. 0,
  * ERR_USAGE (a control byte in a field or ctype: nothing appended), or
  * buf_append()'s ERR_LIMIT / ERR_NOMEM (out unchanged).

@@ -31,6 +31,7 @@
 #include "jsonw.h"
 #include "log.h"
 #include "loop.h"
+#include "page.h"
 #include "queue.h"
 #include "render.h"
 #include "serve.h"
@@ -392,6 +393,18 @@ job_phase(const struct queue_job *j, const struct prog *p)
 	return NULL;
 }
 
+/* "bytes", "total" and "files" of a progress report: the job, both events */
+static void
+prog_figures(struct jw *w, const struct prog *p)
+{
+	jw_key(w, "bytes");
+	jw_uint(w, p->bytes);
+	jw_key(w, "total");
+	jw_uint(w, p->total);
+	jw_key(w, "files");
+	jw_uint(w, p->files);
+}
+
 /* A job as /v1 shows it (README, "Service"). */
 static void
 job_json(struct jw *w, const struct queue_job *j, const struct prog *p)
@@ -418,12 +431,7 @@ job_json(struct jw *w, const struct queue_job *j, const struct prog *p)
 	jw_int(w, job_percent(j, p));
 	jw_opt_str(w, "phase", job_phase(j, p));
 	if (j->state == QUEUE_RUNNING && p != NULL && p->has) {
-		jw_key(w, "bytes");
-		jw_uint(w, p->bytes);
-		jw_key(w, "total");
-		jw_uint(w, p->total);
-		jw_key(w, "files");
-		jw_uint(w, p->files);
+		prog_figures(w, p);
 		jw_opt_str(w, "currentFile", p->current);
 	}
 	jw_key(w, "attempts");
@@ -493,6 +501,8 @@ event_build(struct msg *x, const struct queue_job *j, const struct prog *p,
 	jw_opt_str(&w, "phase", job_phase(j, p));
 	jw_opt_str(&w, "currentFile", p != NULL && p->has ? p->current :
 	    NULL);
+	if (p != NULL && p->has)        /* ours: the page's bar shows them */
+		prog_figures(&w, p);
 	jw_opt_str(&w, "error", j->error);
 	jw_key(&w, "repository");
 	jw_str(&w, j->repo);
@@ -509,12 +519,7 @@ event_build(struct msg *x, const struct queue_job *j, const struct prog *p,
 		jw_key(&w, "progress");
 		jw_int(&w, job_percent(j, p));
 		jw_opt_str(&w, "phase", job_phase(j, p));
-		jw_key(&w, "bytes");
-		jw_uint(&w, p->bytes);
-		jw_key(&w, "total");
-		jw_uint(&w, p->total);
-		jw_key(&w, "files");
-		jw_uint(&w, p->files);
+		prog_figures(&w, p);
 		jw_opt_str(&w, "currentFile", p->current);
 		jw_obj_end(&w);
 		x->sse_event = "progress";
@@ -2170,6 +2175,9 @@ h_ws(void *app, struct serve *srv, uint64_t id, const struct serve_ws_ev *ev)
 
 #define H(f) ((void *)(f))
 static const struct route routes[] = {
+	{ "GET", "/", SERVE_OPEN, 0, H(page_get) },
+	{ "GET", "/app.js", SERVE_OPEN, 0, H(page_get) },
+	{ "GET", "/style.css", SERVE_OPEN, 0, H(page_get) },
 	{ "GET", "/healthz", SERVE_OPEN, 0, H(serve_health) },
 	{ "GET", "/readyz", SERVE_OPEN, 0, H(h_ready) },
 	{ "GET", "/metrics", 0, 0, H(h_metrics) },

@@ -28,6 +28,7 @@ cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
 . tests/integration/nginx.inc
+. tests/integration/svcrun.inc
 PY=/usr/bin/python3
 CLIENT=tests/integration/service_client.py
 scripts/setup curl python3 python3-websockets sqlite3 >"$W/setup.log" 2>&1 ||
@@ -51,36 +52,6 @@ FILE="--archive-url file://$NGINX_WWW/mirror/{owner}/{repo}.tar.gz"
 NET="--resolve mirror.test.invalid:$NGINX_PORT:127.0.0.1 --cacert $NGINX_CA"
 HTTPS="--archive-url https://mirror.test.invalid:$NGINX_PORT/mirror/{owner}/{repo}.tar.gz"
 SLOW="--archive-url https://mirror.test.invalid:$NGINX_PORT/slow/{owner}/{repo}.tar.gz"
-
-# start NAME ARGS...: the server in the background (stderr to $W/NAME.log),
-# its port from the "Listening" line; sets PORT, PID and U
-start() {
-	n=$1; shift
-	"$B" serve --listen 127.0.0.1:0 "$@" 2>"$W/$n.log" &
-	PID=$!
-	PIDS="$PIDS $PID"
-	i=0 PORT=
-	while [ -z "$PORT" ] && [ $i -lt 100 ]; do
-		kill -0 "$PID" 2>/dev/null || break
-		sleep 0.1; i=$((i + 1))
-		PORT=$(sed -n 's/.*"Listening".*"port":"\([0-9]*\)".*/\1/p' "$W/$n.log")
-	done
-	U=http://127.0.0.1:$PORT
-	[ -n "$PORT" ] || { bad "$n: did not start: $(tail -3 "$W/$n.log")"; return 1; }
-}
-
-# stop PID NAME: SIGTERM, then exit 0 within 30 s
-stop() {
-	kill -TERM "$1" 2>/dev/null
-	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-	if kill -0 "$1" 2>/dev/null; then
-		bad "$2: still running 30 s after SIGTERM"; kill -9 "$1"
-	fi
-	wait "$1" 2>/dev/null
-	rc=$?
-	[ "$rc" -eq 0 ] && ok || bad "$2: exit $rc after SIGTERM: $(tail -3 "$W/$2.log")"
-}
 
 # expect NAME WANT_STATUS PATTERN CURL_ARGS...: one request; body in $W/body
 expect() {
@@ -127,19 +98,10 @@ wait_job() {
 	[ "$st" = "$want" ] && ok || bad "$n: job $id is $st, want $want: $(head -c 400 "$W/job")"
 }
 
-# py NAME ARGS...: a service_client.py part; its ok/bad lines are counted
+# py NAME ARGS...: a service_client.py part (svcrun.inc's client)
 py() {
 	n=$1; shift
-	timeout 150 $PY "$CLIENT" "$@" >"$W/py.out" 2>&1
-	rc=$?
-	k=$(grep -c '^ok ' "$W/py.out")
-	pass=$((pass + k))
-	grep '^bad ' "$W/py.out" | while read -r l; do echo "FAIL service.sh: $n: $l" >&2; done
-	fail=$((fail + $(grep -c '^bad ' "$W/py.out")))
-	if [ "$rc" -ne 0 ] && ! grep -q '^bad ' "$W/py.out"; then
-		bad "$n: exit $rc: $(tail -3 "$W/py.out")"
-	fi
-	[ "$k" -gt 0 ] || bad "$n: no checks ran: $(tail -3 "$W/py.out")"
+	client "$n" 150 "$@"
 }
 
 unset REPODIGEST_API_TOKEN REPODIGEST_WEBHOOK_SECRET

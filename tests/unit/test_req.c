@@ -473,6 +473,11 @@ test_resp(void)
 	    0 && has(&b, "Connection: keep-alive"),
 	    "1.0 keep-alive");
 	buf_reset(&b);
+	CHECK(resp_write(&b, 304, NULL, NULL, f, 1, "abc", 3, 0) == 0 &&
+	    !has(&b, "Content-Length") && !has(&b, "abc") &&
+	    b.len >= 4 && memcmp(b.p + b.len - 4, "\r\n\r\n", 4) == 0,
+	    "304: no length, no body");
+	buf_reset(&b);
 	CHECK(resp_write(&b, 200, NULL, NULL, bad, 1, "", 0, 0) == ERR_USAGE &&
 	    b.len == 0, "CR LF in a field value refused, nothing written");
 	CHECK(resp_write(&b, 200, NULL, "text/x\n", NULL, 0, "", 0, 0) ==

@@ -1,0 +1,130 @@
+#!/bin/sh
+# page.sh - the service's own page (GET /) in a real browser: Debian's
+# chromium, headless, driven by chromium-driver and python3-selenium
+# (page_client.py), against `repodigest serve` ingesting from nginx over
+# HTTPS on 127.0.0.1:
+#   - the assets with curl: gzip when accepted (and identity when not, the
+#     same bytes), the Content-Security-Policy, nosniff, ETag and 304, no
+#     token needed for the page while the data routes need it, the page's
+#     compressed size within its budget
+#   - in the browser: a repository ingested through the form, its bar to
+#     100% and its row completed; a slow job's bar with phase and bytes,
+#     cancelled from the page, retried, cancelled again; counts by state;
+#     filters by state and repository; paging; a search
+#   - with a token: the page without it shows the prompt and no data; with
+#     it, the data, the token in sessionStorage only
+#   - the browser's network log: no request off the service's origin
+# Screenshots of each step are saved in the test's temporary directory
+# (PAGE_SHOTS=DIR keeps them there instead).
+# Usage: page.sh BINARY (tests/run runs it for the musl and ASan builds).
+cd "$(dirname "$0")/../.." || exit 1
+BIN=${1:-build/repodigest}
+. tests/cli/lib.inc
+. tests/integration/nginx.inc
+. tests/integration/svcrun.inc
+PY=/usr/bin/python3
+CLIENT=tests/integration/page_client.py
+SHOTS=${PAGE_SHOTS:-$W/shots}
+mkdir -p "$SHOTS"
+scripts/setup curl python3 chromium chromium-driver python3-selenium >"$W/setup.log" 2>&1 ||
+	{ bad "setup: $(tail -3 "$W/setup.log")"; finish; exit 1; }
+if ! NGINX_TTL=600 NGINX_SLOW_RATE=4096 scripts/test-nginx start "$W/nginx" \
+    >"$W/nginx.env" 2>"$W/nginx.err"; then
+	bad "nginx: $(tail -3 "$W/nginx.err")"; finish; exit 1
+fi
+. "$W/nginx.env"
+# One template, two speeds: OWNER "mirror" is nginx's /mirror/ (full speed),
+# OWNER "slow" its /slow/ (the same files at NGINX_SLOW_RATE bytes/s).
+M=$NGINX_WWW/mirror
+mkdir -p "$W/src/hello-main/src" "$W/src/big-main"
+printf '# hello\n\nA small repository for the page test.\n' >"$W/src/hello-main/README.md"
+printf 'int quokka_lantern(void)\n{\n\treturn 42; /* quokka lantern */\n}\n' \
+    >"$W/src/hello-main/src/quokka.c"
+# 256 KiB that does not compress: about a minute at the slow rate
+head -c 262144 /dev/urandom | od -An -tx1 | head -c 262144 >"$W/src/big-main/data.txt"
+tar -C "$W/src" -czf "$M/hello.tar.gz" hello-main
+tar -C "$W/src" -czf "$M/big.tar.gz" big-main
+# paging: more jobs than the page's 20 a page
+i=0; while [ $i -lt 22 ]; do cp "$M/hello.tar.gz" "$M/p$i.tar.gz"; i=$((i + 1)); done
+ARGS="--archive-url https://mirror.test.invalid:$NGINX_PORT/{owner}/{repo}.tar.gz
+    --resolve mirror.test.invalid:$NGINX_PORT:127.0.0.1 --cacert $NGINX_CA -j 2 --grace 1"
+
+# hdr NAME PATTERN: the last response head ($W/head) has a line matching PATTERN
+hdr() {
+	tr -d '\r' <"$W/head" | grep -qi -- "$2" && ok || bad "$1: no '$2' in: $(tr -d '\r' <"$W/head" | head -12)"
+}
+
+# browser NAME ARGS...: a page_client.py part (svcrun.inc's client); with
+# PAGE_SHOTS, its output is kept beside the screenshots
+browser() {
+	n=$1; shift
+	client "$n" 300 "$@"
+	[ -z "${PAGE_SHOTS:-}" ] || cp "$W/py.out" "$SHOTS/$n.out"
+}
+
+unset REPODIGEST_API_TOKEN REPODIGEST_WEBHOOK_SECRET
+
+# ------------------------------------------------------------ the assets
+# shellcheck disable=SC2086 # ARGS: words
+start a --db "$W/a.db" --out "$W/out" $ARGS || { finish; exit 1; }
+A=$PID
+for p in / /app.js /style.css; do
+	curl -sS --max-time 10 -D "$W/head" -o "$W/$p.gz" -H 'Accept-Encoding: gzip' "$U$p" 2>"$W/curl.err"
+	hdr "$p gzip" '^HTTP/1.1 200'
+	hdr "$p gzip" '^Content-Encoding: gzip$'
+	hdr "$p CSP" "^Content-Security-Policy: default-src 'self'; connect-src 'self' ws://127.0.0.1:$PORT wss://127.0.0.1:$PORT;"
+	hdr "$p nosniff" '^X-Content-Type-Options: nosniff$'
+	hdr "$p cache" '^Cache-Control: no-cache$'
+	hdr "$p vary" '^Vary: Accept-Encoding$'
+	tag=$(tr -d '\r' <"$W/head" | sed -n 's/^ETag: //p')
+	curl -sS --max-time 10 -D "$W/head" -o "$W/$p.id" "$U$p" 2>>"$W/curl.err"
+	hdr "$p identity" '^HTTP/1.1 200'
+	tr -d '\r' <"$W/head" | grep -qi '^Content-Encoding' && bad "$p: coded without Accept-Encoding" || ok
+	gzip -dc <"$W/$p.gz" | cmp -s - "$W/$p.id" && ok || bad "$p: gzip and identity differ"
+	curl -sS --max-time 10 -D "$W/head" -o /dev/null -H 'Accept-Encoding: gzip' \
+	    -H "If-None-Match: $tag" "$U$p" 2>>"$W/curl.err"
+	hdr "$p revalidated" '^HTTP/1.1 304'
+	tr -d '\r' <"$W/head" | grep -qi '^Content-Length' && bad "$p: 304 with a length" || ok
+done
+cmp -s "$W/.id" src/svc/page/index.html && cmp -s "$W/app.js.id" src/svc/page/app.js && ok ||
+	bad "the page served is not src/svc/page"
+grep -q '<script src="/app.js"' "$W/.id" && ! grep -qiE '<script>|<style|style=| on[a-z]+=' "$W/.id" && ok ||
+	bad "index.html: inline script or style"
+grep -qE 'https?://|//[a-z]' "$W/.id" "$W/app.js.id" "$W/style.css.id" &&
+	bad "an absolute URL in the page: $(grep -hoE 'https?://[^ ]*' "$W/.id" "$W/app.js.id" | head -3)" || ok
+sz=$(cat "$W/.gz" "$W/app.js.gz" "$W/style.css.gz" | wc -c)
+[ "$sz" -gt 1000 ] && [ "$sz" -le 49152 ] && ok || bad "the page is $sz bytes compressed (budget 49152)"
+echo "page: $sz bytes compressed, $(cat "$W/.id" "$W/app.js.id" "$W/style.css.id" | wc -c) identity"
+code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 "$U/favicon.ico")
+[ "$code" = 404 ] && ok || bad "an unknown asset: $code"
+
+# paging's jobs, before the browser comes
+i=0
+while [ $i -lt 22 ]; do
+	curl -sS --max-time 10 -o /dev/null --json "{\"repo\":\"mirror/p$i\"}" "$U/v1/jobs"
+	i=$((i + 1))
+done
+
+# ------------------------------------------------------------ the browser
+browser "flow" flow "$PORT" "$SHOTS" mirror/hello slow/big quokka
+stop "$A" a
+
+# ------------------------------------------------------------ with a token
+TOKEN=page-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+# shellcheck disable=SC2086
+REPODIGEST_API_TOKEN=$TOKEN start b --db "$W/a.db" --out "$W/out" $ARGS || { finish; exit 1; }
+B_PID=$PID
+for p in / /app.js /style.css /healthz; do
+	code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 "$U$p")
+	[ "$code" = 200 ] && ok || bad "$p with a token set: $code, want 200 (open)"
+done
+for p in /v1/jobs /metrics "/v1/jobs?access_token=$TOKEN"; do
+	code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 "$U$p")
+	[ "$code" = 401 ] && ok || bad "$p without the header: $code, want 401"
+done
+browser "token" token "$PORT" "$SHOTS" "$TOKEN"
+grep -q "$TOKEN" "$W/b.log" && bad "the token in the log" || ok
+stop "$B_PID" b
+n=$(find "$SHOTS" -name '*.png' | wc -l)
+[ "$n" -ge 8 ] && ok || bad "screenshots: $n"
+finish

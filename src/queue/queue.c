@@ -206,8 +206,9 @@ writer(void *arg)
 			break;
 		}
 		batch = q->head;
-		for (op = batch, n = 1; op->next != NULL && n < QUEUE_GROUP;
-		    op = op->next, n++)
+		/* ops posted as one (queue_post2) are never split */
+		for (op = batch, n = 1; op->next != NULL &&
+		    (n < QUEUE_GROUP || op->joined); op = op->next, n++)
 			;
 		q->head = op->next;
 		if (q->head == NULL)
@@ -272,18 +273,35 @@ queue_open(struct queue **qp, const struct queue_config *cfg,
 	return 0;
 }
 
+/* Append the chain first..last (linked by next) under the lock. */
+static void
+append(struct queue *q, struct queue_op *first, struct queue_op *last)
+{
+	last->next = NULL;
+	pthread_mutex_lock(&q->mu);
+	if (q->tail != NULL)
+		q->tail->next = first;
+	else
+		q->head = first;
+	q->tail = last;
+	pthread_cond_signal(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
 void
 queue_post(struct queue *q, struct queue_op *op)
 {
-	op->next = NULL;
-	pthread_mutex_lock(&q->mu);
-	if (q->tail != NULL)
-		q->tail->next = op;
-	else
-		q->head = op;
-	q->tail = op;
-	pthread_cond_signal(&q->cv);
-	pthread_mutex_unlock(&q->mu);
+	op->joined = 0;
+	append(q, op, op);
+}
+
+void
+queue_post2(struct queue *q, struct queue_op *a, struct queue_op *b)
+{
+	a->joined = 1;
+	a->next = b;
+	b->joined = 0;
+	append(q, a, b);
 }
 
 struct waiter {

@@ -287,6 +287,8 @@ struct queue_op {
 	void (*done)(struct queue_op *op);
 	void *arg;                      /* the caller's */
 	struct queue_op *next;          /* the writer's list */
+	int joined;                     /* the writer's: next is applied in
+	                                 * the same transaction */
 };
 
 /* How to open. */
@@ -320,6 +322,12 @@ int queue_open(struct queue **qp, const struct queue_config *cfg,
  * append): the event loop's call. Not after queue_close() has begun.
  * Connection: the writer's (on its thread). */
 void queue_post(struct queue *q, struct queue_op *op);
+
+/* Post a and then b as one: both are applied in the same transaction (a
+ * first) and share its commit, and a's done() is called before b's. A
+ * worker's end of one job and its claim of the next: one commit, not two, per
+ * job. Never blocks on the database. Connection: the writer's. */
+void queue_post2(struct queue *q, struct queue_op *a, struct queue_op *b);
 
 /* Post op and wait for it (it sets op->done and op->arg): a worker thread's
  * call, never the event loop's. Returns op->out.ec.code. Connection: the

@@ -118,7 +118,10 @@ struct slot {
 	int idx;
 	struct job_worker *jw;
 	struct cancel cancel;           /* this job's; parent: shutdown */
-	struct queue_op op;             /* its table operations */
+	struct queue_op op;             /* its table operations: a claim */
+	struct queue_op end;            /* the end of the job it ran, posted
+	                                 * with its next claim (one commit) */
+	int has_end;                    /* end is filled, not yet posted */
 	int op_done;                    /* under s->mu */
 	pthread_cond_t cv;              /* op_done */
 	/* under s->mu */
@@ -166,37 +169,114 @@ struct svc {
 	} sse[SSE_RING];
 	size_t sse_next;
 	atomic_uint_fast64_t bytes_stored, jobs_cached;
+	pthread_mutex_t pool_mu;        /* guards pool, npool */
+	struct msg *pool;               /* freed msgs kept for reuse */
+	int npool;
 };
 
 static void on_msg(struct loop *l, struct loop_msg *m);
 
+/*
+ * Msgs are made for every request and event and freed on the loop thread
+ * when answered: up to MSG_POOL of them are kept, with their buffers, so the
+ * steady state mallocs nothing (a free of a msg-sized block handed pages back
+ * to the kernel, and a page fault is dear on our VMs: docs/performance.md).
+ */
+#define MSG_POOL      64
+#define MSG_POOL_KEEP (64u << 10)       /* a buffer grown past it is freed */
+
 static struct msg *
 msg_new(struct svc *s, int task, uint64_t conn)
 {
-	struct msg *x = calloc(1, sizeof *x);
+	struct msg *x;
 
-	if (x == NULL)
+	pthread_mutex_lock(&s->pool_mu);
+	if ((x = s->pool) != NULL) {
+		s->pool = x->next;
+		s->npool--;
+	}
+	pthread_mutex_unlock(&s->pool_mu);
+	if (x != NULL) {
+		struct buf kb[4] = { x->body, x->ws, x->sse, x->q };
+		memset(x, 0, sizeof *x);
+		x->body = kb[0];
+		x->ws = kb[1];
+		x->sse = kb[2];
+		x->q = kb[3];
+		buf_reset(&x->body);
+		buf_reset(&x->ws);
+		buf_reset(&x->sse);
+		buf_reset(&x->q);
+	} else if ((x = calloc(1, sizeof *x)) == NULL) {
 		return NULL;
+	} else {
+		buf_init(&x->body, ANSWER_MAX);
+		buf_init(&x->ws, EVENT_MAX);
+		buf_init(&x->sse, EVENT_MAX);
+		buf_init(&x->q, 64 << 10);
+	}
 	x->m.fn = on_msg;
 	x->s = s;
 	x->task = task;
 	x->conn = conn;
-	buf_init(&x->body, ANSWER_MAX);
-	buf_init(&x->ws, EVENT_MAX);
-	buf_init(&x->sse, EVENT_MAX);
-	buf_init(&x->q, 64 << 10);
 	return x;
+}
+
+/* A buffer kept in a pooled msg: emptied, its memory freed if it grew past
+ * MSG_POOL_KEEP (one large answer does not stay resident). */
+static void
+buf_trim(struct buf *b)
+{
+	if (b->alloc > MSG_POOL_KEEP) {
+		size_t cap = b->cap;
+		buf_free(b);
+		buf_init(b, cap);
+	}
 }
 
 static void
 msg_free(struct msg *x)
 {
+	struct svc *s = x->s;
+
+	free(x->op.kind == QUEUE_OP_UNLINK ? x->op.in.unlink.pairs : NULL);
+	x->op.kind = 0;
+	pthread_mutex_lock(&s->pool_mu);
+	if (s->npool < MSG_POOL) {
+		buf_trim(&x->body);
+		buf_trim(&x->ws);
+		buf_trim(&x->sse);
+		buf_trim(&x->q);
+		x->next = s->pool;
+		s->pool = x;
+		s->npool++;
+		x = NULL;
+	}
+	pthread_mutex_unlock(&s->pool_mu);
+	if (x == NULL)
+		return;
 	buf_free(&x->body);
 	buf_free(&x->ws);
 	buf_free(&x->sse);
 	buf_free(&x->q);
-	free(x->op.kind == QUEUE_OP_UNLINK ? x->op.in.unlink.pairs : NULL);
 	free(x);
+}
+
+/* The pool's msgs freed (the end: no msg is in use). */
+static void
+msg_pool_free(struct svc *s)
+{
+	struct msg *x;
+
+	while ((x = s->pool) != NULL) {
+		s->pool = x->next;
+		buf_free(&x->body);
+		buf_free(&x->ws);
+		buf_free(&x->sse);
+		buf_free(&x->q);
+		free(x);
+	}
+	s->npool = 0;
 }
 
 static void
@@ -1177,8 +1257,9 @@ read_post(struct svc *s, struct msg *x)
 
 /* ================================================ workers */
 
-/* done() of a worker's own operation: register a claimed job before any
- * later operation's done() (a DELETE's) looks for it, then wake it. */
+/* done() of a worker's own operation: register a claimed job (or none: the
+ * job it ended is over) before any later operation's done() (a DELETE's)
+ * looks for it, then wake it. */
 static void
 slot_done(struct queue_op *op)
 {
@@ -1186,6 +1267,8 @@ slot_done(struct queue_op *op)
 	struct svc *s = w->s;
 
 	pthread_mutex_lock(&s->mu);
+	if (op->kind == QUEUE_OP_CLAIM)
+		w->id[0] = '\0';
 	if (op->kind == QUEUE_OP_CLAIM && op->out.ec.code == 0 &&
 	    op->out.found) {
 		snprintf(w->id, sizeof w->id, "%s", op->out.job.id);
@@ -1200,22 +1283,36 @@ slot_done(struct queue_op *op)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* Post op (after first, in the same transaction, when first is not NULL)
+ * and wait for op's done(), which follows first's. */
 static int
-slot_run(struct slot *w)
+slot_wait(struct slot *w, struct queue_op *first, struct queue_op *op)
 {
 	struct svc *s = w->s;
 
-	w->op.done = slot_done;
-	w->op.arg = w;
+	op->done = slot_done;
+	op->arg = w;
 	pthread_mutex_lock(&s->mu);
 	w->op_done = 0;
 	pthread_mutex_unlock(&s->mu);
-	queue_post(s->q, &w->op);
+	if (first != NULL) {
+		first->done = NULL;
+		queue_post2(s->q, first, op);
+	} else {
+		queue_post(s->q, op);
+	}
 	pthread_mutex_lock(&s->mu);
 	while (!w->op_done)
 		pthread_cond_wait(&w->cv, &s->mu);
 	pthread_mutex_unlock(&s->mu);
-	return w->op.out.ec.code;
+	return op->out.ec.code;
+}
+
+/* Post w->op, after w->end when the worker has a job's end to record. */
+static int
+slot_run(struct slot *w)
+{
+	return slot_wait(w, w->has_end ? &w->end : NULL, &w->op);
 }
 
 /* job_hooks.progress: copy the figures and post an event (never blocks:
@@ -1431,7 +1528,6 @@ run_one(struct slot *w)
 	struct job_result res;
 	char owner[QUEUE_REPO_MAX], source[QUEUE_REPO_MAX + QUEUE_REF_MAX + 2];
 	char commit[QUEUE_COMMIT_MAX], *slash;
-	int e;
 
 	pthread_mutex_lock(&s->mu);
 	j = w->job;
@@ -1477,11 +1573,11 @@ run_one(struct slot *w)
 	    &res.err) != 0)
 		res.status = JOB_FAILED;        /* stored, not searchable */
 end:
-	memset(&w->op, 0, sizeof w->op);
+	memset(&w->end, 0, sizeof w->end);
 	if (res.status == JOB_STORED || res.status == JOB_CACHED) {
-		struct queue_result *qr = &w->op.in.complete.result;
-		w->op.kind = QUEUE_OP_COMPLETE;
-		snprintf(w->op.in.complete.id, QUEUE_ID_LEN, "%s", j.id);
+		struct queue_result *qr = &w->end.in.complete.result;
+		w->end.kind = QUEUE_OP_COMPLETE;
+		snprintf(w->end.in.complete.id, QUEUE_ID_LEN, "%s", j.id);
 		qr->objects = (uint64_t)__builtin_popcount(res.stored);
 		qr->bytes = res.bytes_out;
 		qr->files = res.files;
@@ -1497,44 +1593,69 @@ end:
 		if (qr->cached)
 			atomic_fetch_add(&s->jobs_cached, 1);
 	} else if (res.interrupted && atomic_load(&w->cancel.set)) {
-		w->op.kind = QUEUE_OP_CANCELLED;        /* a DELETE */
-		snprintf(w->op.in.id, QUEUE_ID_LEN, "%s", j.id);
+		w->end.kind = QUEUE_OP_CANCELLED;        /* a DELETE */
+		snprintf(w->end.in.id, QUEUE_ID_LEN, "%s", j.id);
 	} else if (res.interrupted) {
-		w->op.kind = QUEUE_OP_REQUEUE;          /* shutting down */
-		snprintf(w->op.in.id, QUEUE_ID_LEN, "%s", j.id);
+		w->end.kind = QUEUE_OP_REQUEUE;          /* shutting down */
+		snprintf(w->end.in.id, QUEUE_ID_LEN, "%s", j.id);
 	} else {
-		w->op.kind = QUEUE_OP_FAIL;
-		snprintf(w->op.in.fail.id, QUEUE_ID_LEN, "%s", j.id);
-		err_format(&res.err, w->op.in.fail.error,
-		    sizeof w->op.in.fail.error);
-		w->op.in.fail.retryable = err_retryable(res.err.code);
-		w->op.in.fail.retry_after_ms = (int64_t)res.err.retry_after *
+		w->end.kind = QUEUE_OP_FAIL;
+		snprintf(w->end.in.fail.id, QUEUE_ID_LEN, "%s", j.id);
+		err_format(&res.err, w->end.in.fail.error,
+		    sizeof w->end.in.fail.error);
+		w->end.in.fail.retryable = err_retryable(res.err.code);
+		w->end.in.fail.retry_after_ms = (int64_t)res.err.retry_after *
 		    1000;
 	}
-	e = slot_run(w);
-	pthread_mutex_lock(&s->mu);
-	w->id[0] = '\0';
-	pthread_mutex_unlock(&s->mu);
-	if (e != 0) {
+	w->has_end = 1;
+}
+
+/* After the commit of w->end: log the job's end and announce it. */
+static void
+end_done(struct slot *w)
+{
+	struct svc *s = w->s;
+	const struct queue_op *op = &w->end;
+
+	w->has_end = 0;
+	if (op->out.ec.code != 0) {
 		char m[600];
-		const char *kv[] = { "job", j.id, "error", m, NULL };
-		err_format(&w->op.out.ec, m, sizeof m);
+		const char *kv[] = { "job", op->in.id, "error", m, NULL };
+		err_format(&op->out.ec, m, sizeof m);
 		log_msg(&s->log, LOG_ERROR, "job", "Could not record the end "
 		    "of a job", kv);
 		return;
 	}
 	{
-		const char *kv[] = { "job", j.id, "repo", j.repo, "status",
-		    queue_state_name(w->op.out.job.state), "error",
-		    w->op.out.job.error[0] ? w->op.out.job.error : NULL, NULL };
-		log_msg(&s->log, w->op.out.job.state == QUEUE_FAILED ?
+		const char *kv[] = { "job", op->out.job.id, "repo",
+		    op->out.job.repo, "status",
+		    queue_state_name(op->out.job.state), "error",
+		    op->out.job.error[0] ? op->out.job.error : NULL, NULL };
+		log_msg(&s->log, op->out.job.state == QUEUE_FAILED ?
 		    LOG_WARN : LOG_INFO, "job", "Job ended", kv);
 	}
-	announce(s, &w->op.out.job, NULL);
-	if (w->op.out.job.state == QUEUE_QUEUED)
+	announce(s, &op->out.job, NULL);
+	if (op->out.job.state == QUEUE_QUEUED)
 		kick_workers(s);        /* a retry with its backoff */
 }
 
+/* Record a job's end alone (no claim follows: the server stops). */
+static void
+end_alone(struct slot *w)
+{
+	slot_wait(w, NULL, &w->end);
+	pthread_mutex_lock(&w->s->mu);
+	w->id[0] = '\0';
+	pthread_mutex_unlock(&w->s->mu);
+	end_done(w);
+}
+
+/*
+ * A worker: claim, run, and record the job's end together with the next
+ * claim (one transaction, one commit: a worker waits for one commit per job,
+ * not two). The end is announced once that commit is done, as every state
+ * change is.
+ */
 static void *
 worker(void *arg)
 {
@@ -1545,7 +1666,7 @@ worker(void *arg)
 	for (;;) {
 		uint64_t kick;
 		int64_t wake;
-		int stop;
+		int stop, ended;
 
 		pthread_mutex_lock(&s->mu);
 		kick = s->kick;
@@ -1555,6 +1676,7 @@ worker(void *arg)
 			break;
 		memset(&w->op, 0, sizeof w->op);
 		w->op.kind = QUEUE_OP_CLAIM;
+		ended = w->has_end;
 		if (slot_run(w) != 0) {
 			char m[600];
 			const char *kv[] = { "error", m, NULL };
@@ -1562,7 +1684,12 @@ worker(void *arg)
 			log_msg(&s->log, LOG_ERROR, "claim", "Could not claim "
 			    "a job", kv);
 			wake = now_ms() + 1000;
-		} else if (w->op.out.found) {
+		} else {
+			wake = w->op.out.wake_at;
+		}
+		if (ended)
+			end_done(w);
+		if (w->op.out.ec.code == 0 && w->op.out.found) {
 			pthread_mutex_lock(&s->mu);
 			stop = s->stopping;
 			pthread_mutex_unlock(&s->mu);
@@ -1581,8 +1708,6 @@ worker(void *arg)
 			}
 			run_one(w);
 			continue;
-		} else {
-			wake = w->op.out.wake_at;
 		}
 		/* nothing to claim: wait for a new job, the next backoff's
 		 * end, or the stop */
@@ -1598,6 +1723,8 @@ worker(void *arg)
 		}
 		pthread_mutex_unlock(&s->mu);
 	}
+	if (w->has_end)
+		end_alone(w);
 	if ((x = msg_new(s, 0, 0)) != NULL)
 		post(x, M_GONE);
 	return NULL;
@@ -2257,6 +2384,7 @@ svc_run(const struct svc_config *c)
 	s->c = c;
 	s->sfd = -1;
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->pool_mu, NULL);
 	pthread_cond_init(&s->wcv, NULL);
 	pthread_cond_init(&s->rcv, NULL);
 	cancel_init(&s->shutdown, NULL);
@@ -2446,6 +2574,8 @@ out_queue:
 		const char *kv[] = { NULL };
 		log_msg(&s->log, LOG_NOTE, "shutdown", "Stopped", kv);
 	}
+	msg_pool_free(s);
+	pthread_mutex_destroy(&s->pool_mu);
 	log_free(&s->log);
 	fflush(stderr);
 	return rc;

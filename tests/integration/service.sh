@@ -359,7 +359,7 @@ hermetic_env
 trap 's3srv_stop; cleanup' EXIT
 if ! "$S3SRV" install >"$W/install.log" 2>&1 || ! scripts/setup python3-boto3 >"$W/setup3.log" 2>&1 ||
     ! S3_SERVER_TTL=300 "$S3SRV" start "$W/s3" >"$W/s3.env" 2>"$W/s3.err"; then
-	bad "radosgw: $(tail -3 "$W/install.log" "$W/s3.err")"; finish; exit 1
+	bad "radosgw: $(tail -n 3 "$W/install.log" "$W/s3.err")"; finish; exit 1
 fi
 . "$W/s3.env"
 s3ls mb svc >"$W/mb.log" 2>&1 && ok || bad "make bucket: $(tail -2 "$W/mb.log")"

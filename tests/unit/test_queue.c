@@ -1472,6 +1472,18 @@ async_done(struct queue_op *op)
 	pthread_mutex_unlock(&a->mu);
 }
 
+/* A SUBMIT of repo (full, priority 0) for queue_post, done() given. */
+static void
+submit_op(struct queue_op *op, const char *repo,
+    void (*done)(struct queue_op *))
+{
+	memset(op, 0, sizeof *op);
+	op->kind = QUEUE_OP_SUBMIT;
+	snprintf(op->in.submit.repo, QUEUE_REPO_MAX, "%s", repo);
+	op->in.submit.formats = F_FULL;
+	op->done = done;
+}
+
 static void
 test_async(void)
 {
@@ -1490,14 +1502,12 @@ test_async(void)
 	pthread_cond_init(&a.cv, NULL);
 	a.path = path;
 	for (i = 0; i < ASYNC_OPS; i++) {
+		char repo[32];
 		memset(&ops[i], 0, sizeof ops[i]);
 		ops[i].a = &a;
 		ops[i].i = i;
-		ops[i].op.kind = QUEUE_OP_SUBMIT;
-		snprintf(ops[i].op.in.submit.repo, QUEUE_REPO_MAX, "async/r%d",
-		    i);
-		ops[i].op.in.submit.formats = F_FULL;
-		ops[i].op.done = async_done;
+		snprintf(repo, sizeof repo, "async/r%d", i);
+		submit_op(&ops[i].op, repo, async_done);
 		ops[i].op.arg = &ops[i];
 		queue_post(q, &ops[i].op);
 	}
@@ -1518,6 +1528,142 @@ test_async(void)
 	queue_close(q);
 	pthread_cond_destroy(&a.cv);
 	pthread_mutex_destroy(&a.mu);
+	rm_db(path);
+}
+
+/* ------------------------------------------------------------ post2 */
+
+/* A job's end and the next claim posted as one (queue_post2) share a
+ * transaction even where a batch would end between them: the writer is held
+ * in a done() while QUEUE_GROUP - 1 submits and the pair gather, so the pair
+ * straddles the group's bound. */
+#define P2_FILL 255     /* QUEUE_GROUP - 1 (queue.c) */
+
+struct p2 {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int holding, release, done, a_saw_b, a_first;
+	const char *path;
+	char b_job[QUEUE_ID_LEN];       /* the job b should claim */
+};
+
+static struct p2 p2;
+
+static void
+p2_hold(struct queue_op *op)
+{
+	(void)op;
+	pthread_mutex_lock(&p2.mu);
+	p2.holding = 1;
+	pthread_cond_broadcast(&p2.cv);
+	while (!p2.release)
+		pthread_cond_wait(&p2.cv, &p2.mu);
+	p2.done++;
+	pthread_mutex_unlock(&p2.mu);
+}
+
+static void
+p2_count(struct queue_op *op)
+{
+	(void)op;
+	pthread_mutex_lock(&p2.mu);
+	p2.done++;
+	pthread_cond_signal(&p2.cv);
+	pthread_mutex_unlock(&p2.mu);
+}
+
+/* a's done(): b's claim must be committed already (one transaction) */
+static void
+p2_a(struct queue_op *op)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3 *db = NULL;
+	int saw = 0;
+
+	if (op->out.ec.code == 0 &&
+	    sqlite3_open_v2(p2.path, &db, SQLITE_OPEN_READONLY, NULL) ==
+	    SQLITE_OK && sqlite3_prepare_v2(db, "SELECT state FROM jobs "
+	    "WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, p2.b_job, -1, SQLITE_STATIC);
+		saw = sqlite3_step(st) == SQLITE_ROW &&
+		    strcmp((const char *)sqlite3_column_text(st, 0),
+		    "running") == 0;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	pthread_mutex_lock(&p2.mu);
+	p2.a_saw_b = saw;
+	p2.a_first = p2.done == P2_FILL + 1;
+	p2.done++;
+	pthread_cond_signal(&p2.cv);
+	pthread_mutex_unlock(&p2.mu);
+}
+
+static void
+test_post2(void)
+{
+	static struct queue_op fill[P2_FILL];
+	struct queue_op hold, a, b, op;
+	struct timespec until;
+	struct queue *q;
+	char path[512], ja[QUEUE_ID_LEN];
+	int i;
+
+	db_path(path, sizeof path, "post2.db");
+	if ((q = open_q(path, 0)) == NULL)
+		return;
+	memset(&p2, 0, sizeof p2);
+	pthread_mutex_init(&p2.mu, NULL);
+	pthread_cond_init(&p2.cv, NULL);
+	p2.path = path;
+	new_job(q, "post2/a", ja);
+	new_job(q, "post2/b", p2.b_job);
+	CHECK(claim(q, &op) == 0 && op.out.found &&
+	    strcmp(op.out.job.id, ja) == 0, "a claimed first");
+	submit_op(&hold, "post2/hold", p2_hold);
+	queue_post(q, &hold);
+	/* the writer is in hold's done(): what follows gathers behind it */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 30;
+	pthread_mutex_lock(&p2.mu);
+	while (!p2.holding)
+		if (pthread_cond_timedwait(&p2.cv, &p2.mu, &until) != 0)
+			break;
+	pthread_mutex_unlock(&p2.mu);
+	CHECK(p2.holding, "the writer held");
+	for (i = 0; i < P2_FILL; i++) {
+		char repo[32];
+		snprintf(repo, sizeof repo, "post2/f%d", i);
+		submit_op(&fill[i], repo, p2_count);
+		queue_post(q, &fill[i]);
+	}
+	memset(&a, 0, sizeof a);
+	a.kind = QUEUE_OP_COMPLETE;
+	memcpy(a.in.complete.id, ja, sizeof ja);
+	a.done = p2_a;
+	memset(&b, 0, sizeof b);
+	b.kind = QUEUE_OP_CLAIM;
+	b.done = p2_count;
+	queue_post2(q, &a, &b);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 30;
+	pthread_mutex_lock(&p2.mu);
+	p2.release = 1;
+	pthread_cond_broadcast(&p2.cv);
+	while (p2.done < P2_FILL + 3)
+		if (pthread_cond_timedwait(&p2.cv, &p2.mu, &until) != 0)
+			break;
+	pthread_mutex_unlock(&p2.mu);
+	CHECK(p2.done == P2_FILL + 3, "every done() called: %d", p2.done);
+	CHECK(a.out.ec.code == 0 && a.out.job.state == QUEUE_COMPLETED,
+	    "a completed");
+	CHECK(b.out.ec.code == 0 && b.out.found &&
+	    strcmp(b.out.job.id, p2.b_job) == 0, "b claimed the next job");
+	CHECK(p2.a_first, "a's done() after the fill's, before b's");
+	CHECK(p2.a_saw_b, "the pair in one commit across the group's bound");
+	queue_close(q);
+	pthread_cond_destroy(&p2.cv);
+	pthread_mutex_destroy(&p2.mu);
 	rm_db(path);
 }
 
@@ -1715,6 +1861,7 @@ main(int argc, char **argv)
 	test_list();
 	test_stats();
 	test_async();
+	test_post2();
 	test_shell();
 	test_throughput();
 	CHECK(rmdir(dir) == 0, "nothing left in %s: %s", dir,

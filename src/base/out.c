@@ -7,6 +7,7 @@
  * valid UTF-8 for downstream JSON and search indexers).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +15,10 @@
 #include "err.h"
 #include "out.h"
 #include "utf8cut.h"
+
+/* the init functions clear what precedes wbuf: nothing may follow it */
+_Static_assert(offsetof(struct out, wbuf) + sizeof ((struct out *)0)->wbuf ==
+    sizeof(struct out), "wbuf is the last member of struct out");
 
 static int
 raw_write(struct out *o, const void *p, size_t n)
@@ -72,7 +77,10 @@ out_flush(struct out *o)
 void
 out_init_fd(struct out *o, int fd, uint64_t cap)
 {
-	memset(o, 0, sizeof *o - sizeof o->wbuf);
+	/* every field but the buffer: a struct out comes from malloc, and a
+	 * stale wlen would have the first flush write that many heap bytes
+	 * (garbage in the file, or EFAULT once it runs past the mapping) */
+	memset(o, 0, offsetof(struct out, wbuf));
 	o->fd = fd;
 	o->cap = cap;
 }
@@ -80,7 +88,7 @@ out_init_fd(struct out *o, int fd, uint64_t cap)
 void
 out_init_mem(struct out *o, struct buf *mem, uint64_t cap)
 {
-	memset(o, 0, sizeof *o - sizeof o->wbuf);
+	memset(o, 0, offsetof(struct out, wbuf));
 	o->fd = -1;
 	o->mem = mem;
 	o->cap = cap;

@@ -28,8 +28,10 @@ struct out {
 	uint64_t written;       /* bytes accepted so far (before any notice) */
 	int truncated;          /* the cap was hit and the notice written */
 	int err;                /* sticky: ERR_OUTPUT / ERR_NOMEM / ERR_LIMIT */
+	size_t wlen;            /* bytes waiting in wbuf */
+	/* last: the init functions clear every field before it and leave
+	 * the 64 KiB alone, so wbuf must stay the last member */
 	uint8_t wbuf[65536];    /* write-behind buffer for fd output */
-	size_t wlen;
 };
 
 void out_init_fd(struct out *o, int fd, uint64_t cap);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "digest.h"
 #include "err.h"
@@ -630,6 +631,54 @@ test_out_cap(void)
 	free(o);
 }
 
+/*
+ * A struct out comes from malloc, so it starts as whatever the heap held:
+ * out_init_fd must leave nothing of it. A stale byte count left from an
+ * earlier use had the first flush write that many bytes of the heap
+ * before the output (garbage in the file), or fail with EFAULT once it ran
+ * past the allocation (the service's "writing summary.txt.meta: Bad
+ * address").
+ */
+static void
+test_out_recycled(void)
+{
+	static const size_t stale[] = { 3, 60000, (size_t)1 << 40 };
+	struct out *o = malloc(sizeof *o);
+	char path[] = "/tmp/test_digest.out.XXXXXX";
+	char got[64];
+	int fd = mkstemp(path);
+
+	CHECK(o != NULL && fd >= 0, "setup");
+	if (o == NULL || fd < 0) {
+		free(o);
+		return;
+	}
+	unlink(path);
+	for (size_t i = 0; i < sizeof stale / sizeof *stale; i++) {
+		ssize_t n;
+		int e;
+
+		/* the heap's leftovers: the previous user's bytes everywhere,
+		 * and a byte count in every word that could be one */
+		memset(o, 'G', sizeof *o);
+		for (size_t w = 0; w + sizeof(size_t) <= sizeof *o;
+		    w += sizeof(size_t))
+			memcpy((char *)o + w, &stale[i], sizeof(size_t));
+		CHECK(ftruncate(fd, 0) == 0 && lseek(fd, 0, SEEK_SET) == 0,
+		    "rewind");
+		out_init_fd(o, fd, 0);
+		out_puts(o, "{\"size\": \"7\"}\n");
+		e = out_flush(o);
+		n = pread(fd, got, sizeof got, 0);
+		CHECK(e == 0, "stale %zu: flush: %s", stale[i], err_str(e));
+		CHECK(n == 14 && memcmp(got, "{\"size\": \"7\"}\n", 14) == 0,
+		    "stale %zu: the file holds %zd bytes, not only the output",
+		    stale[i], n);
+	}
+	close(fd);
+	free(o);
+}
+
 /* Store: chunks split at character boundaries, raw and LZ4 read back equal. */
 static int
 collect(void *ctx, const uint8_t *p, size_t n)
@@ -701,6 +750,7 @@ main(void)
 	test_limits();
 	test_limit_eviction();
 	test_out_cap();
+	test_out_recycled();
 	test_store();
 	return T_DONE();
 }

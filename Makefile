@@ -20,7 +20,7 @@ LDLIBS   = -pthread -lm
 PREFIX   = /usr/local
 BINDIR   = $(PREFIX)/bin
 DESTDIR  =
-VERSION  = 0.1.0
+VERSION  = 0.1.1
 
 V        = vendor/src
 STAMP    = $(V)/.stamp

@@ -130,8 +130,14 @@ done
 [ "$st" = completed ] && [ -s "$VOL/out/gitingest/$repo/summary.txt" ] && [ -s "$VOL/repodigest.db" ] && ok ||
 	bad "serve in the image: job $st, stored: $(find "$VOL" | head -5)"
 [ "$(stat -c %u "$VOL/repodigest.db" 2>/dev/null)" = 65534 ] && ok || bad "serve in the image: database not 65534's"
-# the server itself (inside bwrap's namespaces) gets the SIGTERM
-rpid=$(pgrep -f "^/repodigest serve --listen 127.0.0.1:$port" | head -1)
+# the server itself (inside bwrap's namespaces) gets the SIGTERM; found
+# through /proc, since a minimal Debian has no pgrep
+rpid=
+for d in /proc/[0-9]*; do
+	case $(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) in
+	"/repodigest serve --listen 127.0.0.1:$port "*) rpid=${d#/proc/}; break ;;
+	esac
+done
 [ -n "$rpid" ] && kill -TERM "$rpid"
 wait $spid
 rc=$?

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "isotime.h"
 #include "jsonstr.h"
 #include "log.h"
 #include "url.h"
@@ -242,16 +243,10 @@ log_msg(struct log *l, enum log_level lv, const char *operation,
     const char *message, const char *const *kv)
 {
 	char ts[40];
-	struct timespec now;
-	struct tm tm;
 
 	if (lv < l->min)
 		return;
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ts + strlen(ts), sizeof ts - strlen(ts), ".%03ldZ",
-	    now.tv_nsec / 1000000);
+	isotime_ms(isotime_ms_now(), ts, sizeof ts);
 	pthread_mutex_lock(&l->mu);
 	if (l->status[0])
 		fputs(ERASE_LINE, l->f);

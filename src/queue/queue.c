@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "isotime.h"
 #include "queue.h"
 #include "queue_backend.h"
 
@@ -170,12 +171,9 @@ queue_backoff_ms(int attempt, double u)
 int64_t
 queue_now(const struct queue_config *cfg)
 {
-	struct timespec ts;
-
 	if (cfg->clock != NULL)
 		return cfg->clock(cfg->clock_arg);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return isotime_ms_now();
 }
 
 /* ------------------------------------------------------------ writer */

@@ -27,6 +27,7 @@
 #include "chunkread.h"
 #include "hook.h"
 #include "index.h"
+#include "isotime.h"
 #include "job.h"
 #include "jsonw.h"
 #include "log.h"
@@ -302,37 +303,13 @@ svc_status_word(int state, int original)
 	return original ? orig[state] : v;
 }
 
-/* ms since the epoch as ISO 8601 UTC with milliseconds ("" for 0). */
-static void
-iso_ms(int64_t ms, char out[48])
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	out[0] = '\0';
-	if (ms <= 0 || gmtime_r(&t, &tm) == NULL)
-		return;
-	snprintf(out, 48, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 jw_time(struct jw *w, const char *key, int64_t ms)
 {
 	char t[48];
 
 	jw_key(w, key);
-	iso_ms(ms, t);
+	isotime_ms(ms, t, sizeof t);
 	if (t[0])
 		jw_str(w, t);
 	else
@@ -483,7 +460,7 @@ event_build(struct msg *x, const struct queue_job *j, const struct prog *p,
 	struct jw w;
 	char ts[48];
 
-	iso_ms(now_ms(), ts);
+	isotime_ms(isotime_ms_now(), ts, sizeof ts);
 	jw_init(&w, &x->ws);
 	jw_obj(&w);
 	jw_key(&w, "type");
@@ -1683,7 +1660,7 @@ worker(void *arg)
 			err_format(&w->op.out.ec, m, sizeof m);
 			log_msg(&s->log, LOG_ERROR, "claim", "Could not claim "
 			    "a job", kv);
-			wake = now_ms() + 1000;
+			wake = isotime_ms_now() + 1000;
 		} else {
 			wake = w->op.out.wake_at;
 		}
@@ -1714,7 +1691,7 @@ worker(void *arg)
 		pthread_mutex_lock(&s->mu);
 		while (s->kick == kick && !s->stopping) {
 			struct timespec ts;
-			int64_t t = wake > 0 ? wake : now_ms() + 60000;
+			int64_t t = wake > 0 ? wake : isotime_ms_now() + 60000;
 			ts.tv_sec = (time_t)(t / 1000);
 			ts.tv_nsec = (long)(t % 1000) * 1000000;
 			if (pthread_cond_timedwait(&s->wcv, &s->mu, &ts) ==

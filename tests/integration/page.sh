@@ -125,6 +125,18 @@ done
 browser "token" token "$PORT" "$SHOTS" "$TOKEN"
 grep -q "$TOKEN" "$W/b.log" && bad "the token in the log" || ok
 stop "$B_PID" b
+
+# ------------------------------------------------------------ the schedule panel
+printf '[{"owner":"mirror","name":"hello","url":"https://github.com/mirror/hello","pushedAt":"2026-01-01T00:00:00Z"},
+{"owner":"mirror","name":"p0","url":"https://github.com/mirror/p0","pushedAt":"2026-01-01T00:00:00Z"}]\n' >"$W/feed.json"
+# shellcheck disable=SC2086
+start c --db "$W/c.db" --out "$W/out-c" $ARGS --feed "$W/feed.json" --every 1h || { finish; exit 1; }
+browser "schedule" schedule "$PORT" "$SHOTS" 2
+stop "$PID" c
+# shellcheck disable=SC2086
+start d --db "$W/d.db" --out "$W/out-d" $ARGS || { finish; exit 1; }
+browser "schedule-none" schedule "$PORT" "$SHOTS" none
+stop "$PID" d
 n=$(find "$SHOTS" -name '*.png' | wc -l)
 [ "$n" -ge 8 ] && ok || bad "screenshots: $n"
 finish

@@ -13,6 +13,9 @@
 #   token TOKEN           a service with a token: the page shows the prompt
 #                         and no data until the token is given; then data,
 #                         the token in sessionStorage only, never in a URL
+#   schedule N|none       the schedule panel: with `serve --feed` of N
+#                         repositories, shown with its bar full after the
+#                         first pass; without one ("none"), hidden
 import base64
 import json
 import os
@@ -342,6 +345,44 @@ def token_flow(tok):
         d.quit()
 
 
+def sched_flow(want):
+    d = browser()
+    try:
+        d.get("http://127.0.0.1:%d/" % PORT)
+        wait(d, "schedule: page loads", lambda d: not d.find_element(
+            By.ID, "app").get_attribute("hidden"))
+        time.sleep(1)
+        panel = d.find_element(By.ID, "sched")
+        if want == "none":
+            check("schedule: panel hidden without --feed",
+                  panel.get_attribute("hidden") is not None)
+            return
+        n = int(want)
+        text = wait(d, "schedule: first pass shown", lambda d: (
+            lambda t: t if "Last pass completed" in t else None)(
+                d.find_element(By.ID, "sched-text").text), 30)
+        if text is None:
+            return
+        check("schedule: panel visible", panel.is_displayed())
+        check("schedule: %d of %d jobs done in the text (%s)" % (n, n, text),
+              "%d of %d jobs done" % (n, n) in text and
+              "unchanged" in text)
+        bar = d.find_element(By.ID, "sched-bar")
+        check("schedule: bar full (%s of %s)" % (
+            bar.get_attribute("value"), bar.get_attribute("max")),
+            bar.get_attribute("value") == bar.get_attribute("max") == str(n))
+        check("schedule: bar labelled",
+              bar.get_attribute("aria-labelledby") == "sched-h")
+        check("schedule: next pass shown", d.find_element(
+            By.ID, "sched-next").text.startswith("Next pass: "))
+        check("schedule: status announced", d.find_element(
+            By.ID, "sched-text").get_attribute("aria-live") == "polite")
+        shot(d, "schedule")
+        console_clean(d, "schedule")
+    finally:
+        d.quit()
+
+
 def main():
     global PORT, SHOTS
     cmd, PORT, SHOTS = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -349,6 +390,8 @@ def main():
         flow(sys.argv[4], sys.argv[5], sys.argv[6])
     elif cmd == "token":
         token_flow(sys.argv[4])
+    elif cmd == "schedule":
+        sched_flow(sys.argv[4])
     else:
         bad("usage", "unknown command " + cmd)
     sys.exit(1 if serve_client.FAILS else 0)

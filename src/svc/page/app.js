@@ -1,5 +1,6 @@
 // repodigest serve's page: the job list live over /ws, ingest, cancel,
-// retry, filters, paging, counts from /metrics, search through /v1/query.
+// retry, filters, paging, counts from /metrics, search through /v1/query,
+// the feed schedule's pass from /v1/schedule.
 // Everything comes from this origin; the token (when the service needs one)
 // lives in sessionStorage only and goes out as a header, or as access_token
 // on the WebSocket, which cannot carry headers.
@@ -329,9 +330,41 @@
     }
   }
 
+  // the feed schedule (serve --feed): hidden when the service has none
+  function when(t) { return t ? new Date(t).toLocaleString() : ''; }
+  async function loadSchedule() {
+    let d;
+    try {
+      d = (await api('GET', '/v1/schedule')).body;
+    } catch (e) {
+      if (e.status === 404) $('sched').hidden = true;
+      return;
+    }
+    const p = d.pass || d.lastPass;
+    $('sched').hidden = false;
+    $('sched-feed').textContent = 'Feed ' + d.feed + ', every ' + d.every;
+    const bar = $('sched-bar');
+    let text = 'No pass yet';
+    if (p) {
+      const done = p.completed + p.failed;
+      bar.max = Math.max(p.queued, 1);
+      bar.value = d.pass ? done : bar.max;
+      text = (d.pass ? 'Pass under way: ' : 'Last pass ' + p.outcome + ' ' + when(p.finishedAt) + ': ') +
+        done + ' of ' + p.queued + ' jobs done' + (p.failed ? ' (' + p.failed + ' failed)' : '') +
+        (d.pass ? ', ' + p.running + ' running' : '') + ', ' + p.unchanged + ' unchanged, ' +
+        p.skipped + ' records skipped' + (p.error ? '. Error: ' + p.error : '');
+    }
+    bar.textContent = text;
+    $('sched-text').textContent = text;
+    $('sched-text').className = p && p.error ? 'error' : '';
+    $('sched-next').textContent = d.nextPassAt ? 'Next pass: ' + when(d.nextPassAt) +
+      (d.overdue ? ' (' + d.note + ')' : '') : 'No further pass (stopping)';
+  }
+
   async function start() {
     if (await loadJobs()) {
       loadCounts();
+      loadSchedule();
       openWs();
     }
   }
@@ -424,6 +457,7 @@
     }
   }, 1000);
   setInterval(loadCounts, 10000);
+  setInterval(() => { if (!$('app').hidden) loadSchedule(); }, 3000);
 
   start();
 })();

@@ -195,6 +195,13 @@ struct fetch_opts;
 int feed_read(const char *feed, const char *shown, const struct fetch_opts *fo,
     const struct cancel *cancel, struct feed_parser *fp, struct err_ctx *ec);
 
+struct log;
+
+/* A skipped record's one log line (feed_skip_fn's arguments), the same in
+ * `run` and in `serve --feed`: operation names who logs it. */
+void feed_skip_log(struct log *l, const char *operation, size_t index,
+    const char *who, const char *reason);
+
 /* 1 if s[0..n) is a safe owner: [A-Za-z0-9-]{1,39}. */
 int feed_check_owner(const char *s, size_t n);
 

@@ -5,11 +5,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "feed.h"
 #include "fetch.h"
+#include "log.h"
 
 /* fetch's body sink: each piece straight into the parser */
 static int
@@ -77,4 +79,16 @@ feed_read(const char *feed, const char *shown, const struct fetch_opts *fo,
 			close(fd);
 	}
 	return 0;
+}
+
+/* see feed.h */
+void
+feed_skip_log(struct log *l, const char *operation, size_t index,
+    const char *who, const char *reason)
+{
+	char idx[32];
+	const char *kv[] = { "index", idx, "repo", who, "reason", reason, NULL };
+
+	snprintf(idx, sizeof idx, "%zu", index);
+	log_msg(l, LOG_WARN, operation, "Skipping feed record", kv);
 }

@@ -154,11 +154,8 @@ static void
 on_skip(void *ctx, size_t index, const char *who, const char *reason)
 {
 	struct run *r = ctx;
-	char idx[32];
-	const char *kv[] = { "index", idx, "repo", who, "reason", reason, NULL };
 
-	snprintf(idx, sizeof idx, "%zu", index);
-	log_msg(&r->log, LOG_WARN, "feed", "Skipping feed record", kv);
+	feed_skip_log(&r->log, "feed", index, who, reason);
 	r->nskipped++;
 	if (r->nskips < REPORT_SKIPPED_MAX && r->skips != NULL) {
 		struct report_skip *k = &r->skips[r->nskips];

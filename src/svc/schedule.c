@@ -52,6 +52,7 @@ struct sched {
 	struct sched_config c;
 	char shown[1024];               /* the feed, url_redact()ed */
 	pthread_t t;
+	int joined;                     /* the main thread's */
 	struct cancel cancel;           /* a feed download; set: stop */
 	struct job_worker *jw;          /* the check's sink (no download) */
 	struct job_config dry;          /* c.jc, dry run */
@@ -89,13 +90,13 @@ sched_every_parse(const char *s, int64_t *ms, struct err_ctx *ec)
 	*ms = 0;
 	for (size_t i = 0; i < n && i < 12; i++)
 		v = v * 10 + (s[i] - '0');
-	if (n == 0 || n > 12 || s[n] == '\0' || s[n + 1] != '\0')
+	if (n == 0 || s[n] == '\0' || s[n + 1] != '\0')
 		return err_set(ec, ERR_USAGE, "want a number and one unit, "
 		    "s, m, h or d (30s, 15m, 6h, 1d)");
 	for (size_t i = 0; i < sizeof unit / sizeof unit[0]; i++) {
 		if (s[n] != unit[i].u)
 			continue;
-		if (v > SCHED_EVERY_MAX_MS / unit[i].ms ||
+		if (n > 12 || v > SCHED_EVERY_MAX_MS / unit[i].ms ||
 		    v * unit[i].ms < SCHED_EVERY_MIN_MS)
 			break;
 		*ms = v * unit[i].ms;
@@ -236,11 +237,8 @@ static void
 on_skip(void *ctx, size_t index, const char *who, const char *reason)
 {
 	struct sched *sc = ctx;
-	char idx[32];
-	const char *kv[] = { "index", idx, "repo", who, "reason", reason, NULL };
 
-	snprintf(idx, sizeof idx, "%zu", index);
-	log_msg(sc->c.log, LOG_WARN, "schedule", "Skipping feed record", kv);
+	feed_skip_log(sc->c.log, "schedule", index, who, reason);
 	pthread_mutex_lock(&sc->mu);
 	sc->cur.skipped++;
 	pthread_mutex_unlock(&sc->mu);
@@ -631,12 +629,22 @@ sched_stop_begin(struct sched *sc)
 
 /* see schedule.h */
 void
+sched_join(struct sched *sc)
+{
+	if (sc == NULL || sc->joined)
+		return;
+	sched_stop_begin(sc);
+	pthread_join(sc->t, NULL);
+	sc->joined = 1;
+}
+
+/* see schedule.h */
+void
 sched_free(struct sched *sc)
 {
 	if (sc == NULL)
 		return;
-	sched_stop_begin(sc);
-	pthread_join(sc->t, NULL);
+	sched_join(sc);
 	job_worker_free(sc->jw);
 	free(sc->jw);
 	free(sc->tab);

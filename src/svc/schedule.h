@@ -82,8 +82,13 @@ int sched_start(struct sched **sp, const struct sched_config *c,
  * Never blocks (the loop's call). */
 void sched_stop_begin(struct sched *sc);
 
-/* Stop (sched_stop_begin), wait for the thread, free. Before queue_close:
- * the writer answers the operations still posted. NULL: nothing. */
+/* Stop (sched_stop_begin) and wait for the thread. Before queue_close:
+ * the writer answers the operations it still has posted. NULL: nothing. */
+void sched_join(struct sched *sc);
+
+/* Free, once no thread can call in any more (after queue_close: the
+ * writer's done() of a DELETE may still tell it of a job's end until then).
+ * NULL: nothing. */
 void sched_free(struct sched *sc);
 
 /* A worker claimed job id (the writer's done(), in commit order). */

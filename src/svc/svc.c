@@ -2566,8 +2566,7 @@ out_join:
 		if (s->slots[i].started)
 			pthread_join(s->slots[i].t, NULL);
 	/* its operations still posted are answered by the writer */
-	sched_free(s->sched);
-	s->sched = NULL;
+	sched_join(s->sched);
 	pthread_mutex_lock(&s->mu);
 	s->rquit = 1;
 	pthread_cond_signal(&s->rcv);
@@ -2586,6 +2585,8 @@ out_workers:
 	queue_close(s->q);
 	s->q = NULL;
 	loop_run_posted(&s->l);
+	sched_free(s->sched);          /* no thread calls in any more */
+	s->sched = NULL;
 	for (int i = 0; i < s->nslots; i++) {
 		if (s->slots[i].jw != NULL) {
 			job_worker_free(s->slots[i].jw);

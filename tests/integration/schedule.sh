@@ -17,6 +17,8 @@
 #   - a feed that cannot be read, then one that is not JSON: the pass fails
 #     with the error in /v1/schedule, the server answers on, and a pass after
 #     the feed is fixed completes
+#   - SIGTERM while a pass reads a slow feed: the pass ends "stopped",
+#     nothing queued, exit 0 within 10 s
 #   - without --feed: GET /v1/schedule is a JSON 404; SIGTERM: exit 0
 # Every wait is bounded. Usage: schedule.sh BINARY (tests/run: the musl, ASan
 # and TSan builds).
@@ -224,6 +226,22 @@ mirror later 2 5
 feed "$W/later.json" later 2
 wait_sched "fixed feed: a pass completes" 'd["lastPass"]["outcome"] == "completed" and d["lastPass"]["completed"] == 2' 30
 stop $C c
+
+# ------------------------------------------------------------ SIGTERM during a pass
+# a feed of 400 records read through /slow/ (about 40 KB at 8 KiB/s): the
+# stop comes while the pass reads it; nothing is queued, the exit is prompt
+feed "$MIR/big.json" big 400
+start e --db "$W/e.db" --out "$W/store-e" $HTTPS $NET -j 1 \
+    --feed "https://mirror.test.invalid:$NGINX_PORT/slow/big.json" --every 1h || { finish; exit 1; }
+E=$PID
+wait_sched "slow feed: the pass is reading it" 'd["state"] == "running" and d["pass"]["records"] == 0' 20
+t0=$(date +%s)
+stop $E e
+[ $(($(date +%s) - t0)) -le 10 ] && ok || bad "SIGTERM during a pass: $(($(date +%s) - t0)) s to stop"
+grep -q '"Scheduled pass ended".*"outcome":"stopped"' "$W/e.log" && ok ||
+	bad "SIGTERM during a pass: no stopped pass in the log: $(grep Scheduled "$W/e.log" | tail -2)"
+n=$(sqlite3 "$W/e.db" "select count(*) from jobs" 2>&1)
+[ "$n" = 0 ] && ok || bad "SIGTERM during a pass: $n jobs queued"
 
 # ------------------------------------------------------------ no schedule
 start d --db "$W/d.db" --out "$W/store-d" $HTTPS $NET || { finish; exit 1; }

@@ -22,6 +22,7 @@
   let refreshTimer = 0;
   let lastFin = null;            // {n, t}: finished jobs at the previous read
   let rate = null;               // jobs a minute, from the last two reads
+  let hasSched = false;          // the service has --feed (from /metrics)
 
   function headers(extra) {
     const h = Object.assign({}, extra || {});
@@ -271,6 +272,10 @@
     }
     if (rate !== null) add('throughput', rate.toFixed(1) + ' jobs/min');
     if (b && w) add('workers busy', b[1] + ' of ' + w[1]);
+    // the schedule's lines are there only with --feed: no request for it
+    // otherwise (a 404 would be a console error)
+    hasSched = /^repodigest_schedule_pass_running /m.test(t);
+    if (hasSched) loadSchedule(); else $('sched').hidden = true;
   }
 
   function closeWs() {
@@ -364,7 +369,6 @@
   async function start() {
     if (await loadJobs()) {
       loadCounts();
-      loadSchedule();
       openWs();
     }
   }
@@ -457,7 +461,7 @@
     }
   }, 1000);
   setInterval(loadCounts, 10000);
-  setInterval(() => { if (!$('app').hidden) loadSchedule(); }, 3000);
+  setInterval(() => { if (hasSched && !$('app').hidden) loadSchedule(); }, 3000);
 
   start();
 })();

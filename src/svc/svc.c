@@ -2088,6 +2088,7 @@ h_hook(void *app, struct serve *srv, const struct serve_req *r)
 	if ((x = msg_or_503(s, srv, T_HOOK, r->id)) == NULL)
 		return;
 	q = &x->op.in.submit;
+	/* full when the table knows no formats for it (queue.h: a push) */
 	submit_fill(q, &push.repo, JOB_FORMAT(RENDER_FULL), 0, QUEUE_WEBHOOK);
 	snprintf(q->default_branch, sizeof q->default_branch, "%s",
 	    push.default_branch);

@@ -103,9 +103,10 @@ reader(struct queue *q)
 	return r;
 }
 
-static int
-submit(struct queue *q, struct queue_op *op, const char *repo,
-    const char *ref, uint32_t formats, int prio, const char *commit)
+/* op as a SUBMIT of an API request (origin 0) */
+static void
+request_op(struct queue_op *op, const char *repo, const char *ref,
+    uint32_t formats, int prio, const char *commit)
 {
 	memset(op, 0, sizeof *op);
 	op->kind = QUEUE_OP_SUBMIT;
@@ -114,6 +115,13 @@ submit(struct queue *q, struct queue_op *op, const char *repo,
 	op->in.submit.formats = formats;
 	op->in.submit.priority = prio;
 	snprintf(op->in.submit.commit, QUEUE_COMMIT_MAX, "%s", commit);
+}
+
+static int
+submit(struct queue *q, struct queue_op *op, const char *repo,
+    const char *ref, uint32_t formats, int prio, const char *commit)
+{
+	request_op(op, repo, ref, formats, prio, commit);
 	return queue_run(q, op);
 }
 
@@ -407,12 +415,8 @@ static int
 push(struct queue *q, struct queue_op *op, const char *repo,
     const char *commit)
 {
-	memset(op, 0, sizeof *op);
-	op->kind = QUEUE_OP_SUBMIT;
-	snprintf(op->in.submit.repo, QUEUE_REPO_MAX, "%s", repo);
-	op->in.submit.formats = F_FULL;
+	request_op(op, repo, "", F_FULL, 0, commit);
 	op->in.submit.origin = QUEUE_WEBHOOK;
-	snprintf(op->in.submit.commit, QUEUE_COMMIT_MAX, "%s", commit);
 	return queue_run(q, op);
 }
 

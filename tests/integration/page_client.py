@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 # page_client.py - the browser tests/integration/page.sh drives against
-# `repodigest serve`'s page: Debian's chromium, headless, through
-# chromium-driver and python3-selenium (page_drivers.py). Talks to 127.0.0.1
-# only; every wait has a timeout. Screenshots go to SHOTS (one PNG per step).
+# `repodigest serve`'s page: the same steps in Debian's chromium (through
+# chromium-driver and python3-selenium) and Debian's firefox-esr (through
+# WebDriver BiDi), both headless; the two drivers are in page_drivers.py.
+# Talks to 127.0.0.1 only; every wait has a timeout. Screenshots go to SHOTS
+# (one PNG per step).
 #
 # Usage: page_client.py BROWSER COMMAND PORT SHOTS [ARGS]; BROWSER is
-# chromium; prints "browser NAME VERSION", then "ok NAME" or "bad NAME: why"
-# per check (page.sh counts them).
+# chromium or firefox; prints "browser NAME VERSION", then "ok NAME" or
+# "bad NAME: why" per check (page.sh counts them).
 #   flow FAST SLOW WORD   the page without a token: live list, ingest FAST
 #                         through the form (bar to 100%, row completed),
 #                         SLOW (cancel, retry, cancel), filters, paging,
@@ -15,7 +17,7 @@
 #                         and no data until the token is given; then data,
 #                         the token in sessionStorage only, never in a URL
 # A command is a list of steps (FLOW, TOKEN below): a step is a function of
-# the driver and the run's arguments, whatever drives the browser.
+# the driver and the run's arguments, written once for both browsers.
 import os
 import signal
 import sys

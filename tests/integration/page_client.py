@@ -330,11 +330,18 @@ TOKEN = [prompt, wrong, given, kept]
 
 
 def run(browser, steps, a):
-    d = page_drivers.start(browser)
+    try:
+        d = page_drivers.start(browser)
+    except Exception as e:  # noqa: BLE001 - one bad line says why
+        bad(browser, "did not start: %s: %s" % (type(e).__name__, e))
+        return
     print("browser " + d.version(), flush=True)
     try:
         for step in steps:
-            step(d, a)
+            try:
+                step(d, a)
+            except Exception as e:  # noqa: BLE001 - a bad line, then on
+                bad(step.__name__, "%s: %s" % (type(e).__name__, e))
     finally:
         d.quit()
 

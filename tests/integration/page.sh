@@ -29,6 +29,9 @@ PY=/usr/bin/python3
 CLIENT=tests/integration/page_client.py
 SHOTS=${PAGE_SHOTS:-$W/shots}
 mkdir -p "$SHOTS"
+# the browsers' profiles in the test's directory too: gone with it, whatever
+# stopped the browser
+export TMPDIR="$W"
 scripts/setup curl python3 chromium chromium-driver python3-selenium firefox-esr >"$W/setup.log" 2>&1 ||
 	{ bad "setup: $(tail -3 "$W/setup.log")"; finish; exit 1; }
 if ! NGINX_TTL=600 NGINX_SLOW_RATE=4096 scripts/test-nginx start "$W/nginx" \

@@ -282,8 +282,26 @@ path_joiner(const uint8_t *p, size_t n, size_t j)
 
 	if (j + 1 >= n || (p[j] != '.' && p[j] != '/'))
 		return 0;
+	if (p[j + 1] < 0x80)
+		return is_word(ascii_class[p[j + 1]]);
 	ch_at(p, n, j + 1, &c);
 	return is_word(c.cls);
+}
+
+/* lower_range(p, s, e, out, LR_PATH), ASCII lowered here (most paths) */
+static size_t
+path_lower(const uint8_t *p, size_t s, size_t e, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = s; i < e; i++) {
+		if (p[i] >= 0x80)
+			return lower_range(p, s, e, out, LR_PATH);
+		if (o == TOK_MAX)
+			return TOK_MAX + 1;
+		out[o++] = (char)(ascii_class[p[i]] == C_UP ? p[i] + 32 : p[i]);
+	}
+	return o;
 }
 
 /*
@@ -306,7 +324,7 @@ path(const uint8_t *p, size_t s, size_t e, struct emit *em, int coloc)
 
 	em->any = coloc;
 	for (;;) {
-		tn = lower_range(p, k, e, t, LR_PATH);
+		tn = path_lower(p, k, e, t);
 		if (tn <= TOK_MAX && (r = emit(em, t, tn, k, e, 1)) != 0)
 			return r;
 		/* the next tail: after this one's first '/', if a '.' or '/'
@@ -540,7 +558,7 @@ text(const uint8_t *p, size_t n, enum tok_mode mode, tok_fn fn, void *ctx,
 	struct emit em = { fn, ctx, mode, 0, 0 };
 	struct ch c;
 	size_t i = 0, j, ps = 0, pcount = 0;
-	int r, pids = 0;
+	int r, pids = 0, low;
 
 	while (i < n) {
 		/* ASCII separators are most bytes between identifiers */
@@ -553,16 +571,21 @@ text(const uint8_t *p, size_t n, enum tok_mode mode, tok_fn fn, void *ctx,
 			i += c.len;
 			continue;
 		}
-		/* the identifier: words, each '-' between two of them */
+		/* the identifier: words, each '-' between two of them; low
+		 * while it is ASCII lower-case letters only */
 		j = i;
+		low = 1;
 		for (;;) {
 			while (j < n) {
 				if (p[j] < 0x80) {
-					if (!is_word(ascii_class[p[j]]))
+					uint8_t cls = ascii_class[p[j]];
+					if (!is_word(cls))
 						break;
+					low &= cls == C_LOW;
 					j++;
 					continue;
 				}
+				low = 0;
 				ch_at(p, n, j, &c);
 				if (!is_word(c.cls))
 					break;
@@ -573,6 +596,7 @@ text(const uint8_t *p, size_t n, enum tok_mode mode, tok_fn fn, void *ctx,
 			ch_at(p, n, j + 1, &c);
 			if (!is_word(c.cls))
 				break;
+			low = 0;
 			j++;
 		}
 		/* a path: identifiers joined by '.' or '/' (path()) */
@@ -580,8 +604,16 @@ text(const uint8_t *p, size_t n, enum tok_mode mode, tok_fn fn, void *ctx,
 			ps = i;
 			pcount = em.count;
 		}
-		r = fast && j - i <= ID_FAST ? identifier_fast(p, i, j, &em) :
-		    identifier(p, i, j, &em);
+		/* a word of lower-case ASCII letters (most words of code and
+		 * prose) is its one token, as identifier_fast() would make it */
+		if (fast && low && j - i <= TOK_MAX) {
+			em.any = 0;
+			r = emit(&em, (const char *)p + i, j - i, i, j, 0);
+		} else {
+			r = fast && j - i <= ID_FAST ?
+			    identifier_fast(p, i, j, &em) :
+			    identifier(p, i, j, &em);
+		}
 		if (r != 0)
 			return r;
 		i = j;

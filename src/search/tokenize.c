@@ -306,39 +306,44 @@ path_lower(const uint8_t *p, size_t s, size_t e, char *out)
 
 /*
  * The tokens of a path [s, e): identifiers joined by single '.' or '/'
- * (src/cli/cmd_digest.c, tests/run, os.path.join, LangChain.js). The path
- * lower-cased with every character kept, then each tail after a '/' that
- * still has a '.' or '/' (cli/cmd_digest.c, cmd_digest.c): so a search
- * that names a file, whole or by its last components, finds that file's
- * chunks above the ones that only share its words. A tail of one
- * identifier is not repeated (its tokens are there). One longer than
- * TOK_MAX is left out. They sit at the path's last token's position
- * (colocated: coloc says a token of the path went out).
+ * (src/cli/cmd_digest.c, tests/run, os.path.join, LangChain.js). Its last
+ * two components as written (lower-cased, every character kept:
+ * cli/cmd_digest.c, tests/run, os.path.join), then the last one when it
+ * has a '.' (cmd_digest.c): so a search that names a file by its name or
+ * its directory and name finds that file's chunks above the ones that
+ * only share its words. The longer tails gain nothing on the retrieval
+ * set and cost the build a seventh more instructions (long terms that
+ * share long prefixes, in FTS5's term hash). A tail of one identifier is
+ * not repeated (its tokens are there), one longer than TOK_MAX is left
+ * out. They sit at the path's last token's position (colocated: coloc
+ * says a token of the path went out).
  */
 static int
 path(const uint8_t *p, size_t s, size_t e, struct emit *em, int coloc)
 {
 	char t[TOK_MAX];
-	size_t k = s, tn, j;
-	int r, more;
+	size_t k = s, tn, j, last = e, prev = e;
+	int r, dot = 0;
 
+	/* the last two '/' (last, prev), and a '.' after the last */
+	for (j = s; j < e; j++)
+		if (p[j] == '/') {
+			prev = last;
+			last = j;
+			dot = 0;
+		} else if (p[j] == '.') {
+			dot = 1;
+		}
+	if (prev != e)
+		k = prev + 1;
 	em->any = coloc;
-	for (;;) {
-		tn = path_lower(p, k, e, t);
-		if (tn <= TOK_MAX && (r = emit(em, t, tn, k, e, 1)) != 0)
-			return r;
-		/* the next tail: after this one's first '/', if a '.' or '/'
-		 * follows it */
-		for (j = k; j < e && p[j] != '/'; j++)
-			;
-		if (j >= e)
-			return 0;
-		k = j + 1;
-		for (more = 0, j = k; j < e && !more; j++)
-			more = p[j] == '.' || p[j] == '/';
-		if (!more)
-			return 0;
-	}
+	tn = path_lower(p, k, e, t);
+	if (tn <= TOK_MAX && (r = emit(em, t, tn, k, e, 1)) != 0)
+		return r;
+	if (last == e || !dot)
+		return 0;
+	tn = path_lower(p, last + 1, e, t);
+	return tn <= TOK_MAX ? emit(em, t, tn, last + 1, e, 1) : 0;
 }
 
 static int

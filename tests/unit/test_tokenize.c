@@ -117,7 +117,7 @@ test_styles(void)
 	/* dotted, slashed, scoped: separators; a path's whole and its
 	 * tails after a '/' (test_paths) */
 	case_parts("src/digest/utf8.c",
-	    "src digest utf +utf8 +src/digest/utf8.c +digest/utf8.c +utf8.c");
+	    "src digest utf +utf8 +digest/utf8.c +utf8.c");
 	case_parts("os.path.join", "os path join +os.path.join");
 	case_parts("std::vector<int>", "std vector int");
 	case_parts("ab.cd-ef", "ab cd +cdef ef +ab.cd-ef");
@@ -289,16 +289,20 @@ test_paths(void)
 	case_parts("tests/run: x", "tests run +tests/run");
 	case_parts("Cmd_Digest.C", "cmd +cmddigest digest +cmd_digest.c");
 	case_parts("LangChain.js", "lang +langchain chain js +langchain.js");
-	/* a tail of one identifier is not repeated; letters alone kept in
-	 * the path */
-	case_parts("x/y/z", "x/y/z +y/z");
+	/* the last two components, then the last one if it has a '.'; a
+	 * tail of one identifier is not repeated; letters alone kept in the
+	 * path */
+	case_parts("src/cli/cmd_digest.c",
+	    "src cli cmd +cmddigest digest +cli/cmd_digest.c +cmd_digest.c");
+	case_parts("x/y/z", "y/z");
+	case_parts("a/b.c/d", "b.c/d");
 	case_parts("a.b", "a.b");
 	/* a joiner must have a word on both sides; '..', '//', ' / ' end it */
 	case_parts("../shared", "shared");
 	case_parts("digest.c.", "digest +digest.c");
 	case_parts("ab..cd ab//cd ab / cd", "ab cd ab cd ab cd");
 	case_parts("https://github.com/o/r-x",
-	    "https github com rx +github.com/o/r-x +o/r-x");
+	    "https github com rx +o/r-x");
 	/* the first token of a text is never colocated */
 	got = toks("a.b cd", 6, TOK_ONE);
 	CHECK(strcmp(got, "a.b cd") == 0, "one: %s", got);

@@ -27,6 +27,7 @@ struct serve_args {
 	uint64_t max_output;
 	const char *feed;
 	const char *every;
+	const char *format;
 	struct chunk_args chunk;
 	struct pattern_args pat;
 	struct github_args gh;
@@ -62,6 +63,10 @@ static const struct opt serve_opts_table[] = {
 	    "--feed's period from the start of one pass\n"
 	    "to the next: 30s, 15m, 6h (default), 1d;\n"
 	    "1s to 366d"),
+	OPT_STR_("format", 0, "LIST", SA(format), CHK_NONE,
+	    "what --feed's jobs store: full, chunks or\n"
+	    "full,chunks (default full; API jobs name\n"
+	    "their own formats)"),
 	OPT_END
 };
 
@@ -179,6 +184,12 @@ cmd_serve(int argc, char **argv)
 		snprintf(m, sizeof m, "--every: %s", ec.detail);
 		return opts_usage_error("serve", m, sa.every);
 	}
+	if (sa.feed == NULL && sa.format != NULL)
+		return opts_usage_error("serve", "--format needs --feed", NULL);
+	c.feed_formats = (int)JOB_FORMAT(RENDER_FULL);
+	if (sa.format != NULL &&
+	    (r = formats_parse("serve", sa.format, &c.feed_formats)) != 0)
+		return r;
 	if (sa.feed != NULL && strcmp(sa.feed, "-") == 0)
 		return opts_usage_error("serve", "--feed: standard input "
 		    "cannot be read again each pass: give a file or URL", NULL);

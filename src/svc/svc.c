@@ -2533,7 +2533,7 @@ svc_run(const struct svc_config *c)
 		scc.jc = c->jc;
 		scc.out = c->out;
 		scc.net = &c->net;
-		scc.formats = JOB_FORMAT(RENDER_FULL);
+		scc.formats = (uint32_t)c->feed_formats;
 		scc.log = &s->log;
 		scc.kick = sched_kick;
 		scc.arg = s;

@@ -51,6 +51,7 @@ struct svc_config {
 	const char *hook_secret;        /* REPODIGEST_WEBHOOK_SECRET or NULL */
 	const char *feed;               /* --feed (schedule.h), or NULL: none */
 	int64_t every_ms;               /* --every */
+	int feed_formats;               /* --format: JOB_FORMAT() bits */
 };
 
 /*

@@ -2,7 +2,8 @@
 # schedule.sh - `repodigest serve --feed FEED --every DURATION` end to end
 # against real peers on 127.0.0.1 (nginx over HTTPS for the feed and the
 # mirror, curl, python3 for JSON and webhook signatures, the sqlite3 shell):
-#   - start rules: a bad --every (exit 2), --every without --feed, --feed -
+#   - start rules: a bad --every (exit 2), --every without --feed, --feed -,
+#     --format without --feed, a bad --format
 #   - two passes over a feed of N repositories fetched from nginx (its URL
 #     carries a secret query): the first downloads all N (nginx's access log
 #     counts the requests), one repository is then changed (its tarball and
@@ -13,7 +14,8 @@
 #   - priority: a backlog of scheduled jobs on -j 1 with a slow mirror, then
 #     a signed webhook push for another repository: its job runs next, before
 #     the scheduled ones still queued (the start order read from the table),
-#     which run first come first
+#     which run first come first; with --format full,chunks every scheduled
+#     job stores summary.txt and chunks.jsonl
 #   - a feed that cannot be read, then one that is not JSON: the pass fails
 #     with the error in /v1/schedule, the server answers on, and a pass after
 #     the feed is fixed completes
@@ -118,6 +120,10 @@ expect_fail "--every without --feed" 2 'needs --feed' \
     "$B" serve --db "$W/x.db" --out "$W/x" --every 1h
 expect_fail "--feed from standard input" 2 'standard input' \
     "$B" serve --db "$W/x.db" --out "$W/x" --feed -
+expect_fail "--format without --feed" 2 'needs --feed' \
+    "$B" serve --db "$W/x.db" --out "$W/x" --format chunks
+expect_fail "a bad --format" 2 'full, chunks or full,chunks' \
+    "$B" serve --db "$W/x.db" --out "$W/x" --feed "$W/seed.json" --format text
 
 # ------------------------------------------------------------ two passes
 mirror pass $N 4
@@ -187,7 +193,7 @@ feed "$W/prio.json" prio 4
 SECRET=hook-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 DB=$W/b.db
 REPODIGEST_WEBHOOK_SECRET=$SECRET start b --db "$DB" --out "$W/store-b" $SLOW $NET -j 1 \
-    --feed "$W/prio.json" --every 1h || { finish; exit 1; }
+    --feed "$W/prio.json" --every 1h --format full,chunks || { finish; exit 1; }
 B_PID=$PID
 wait_sched "backlog: one running, three queued" 'd["pass"] is not None and d["pass"]["running"] == 1 and d["pass"]["queued"] == 4' 30
 body='{"ref":"refs/heads/main","after":"2222222222222222222222222222222222222222","deleted":false,"repository":{"full_name":"hook/web","default_branch":"main"}}'
@@ -205,6 +211,14 @@ case $order in
 esac
 n=$(sqlite3 "$DB" "select state from jobs where origin = 'webhook'" 2>&1)
 [ "$n" = completed ] && ok || bad "backlog: the webhook's job is $n"
+# --format full,chunks: the scheduled jobs ask for more than the webhook's
+# full (a repository never stored before) and store both objects
+n=$(sqlite3 "$DB" "select count(*) from jobs where origin = 'schedule' and formats > (select formats from jobs where origin = 'webhook')" 2>&1)
+[ "$n" = 4 ] && ok || bad "--format full,chunks: $n of 4 scheduled jobs ask for both"
+n=0; for r in r0 r1 r2 r3; do
+	[ -s "$W/store-b/gitingest/prio/$r/summary.txt" ] && head -c 200 "$W/store-b/gitingest/prio/$r/chunks.jsonl" | grep -q '"text"' && n=$((n + 1))
+done
+[ "$n" = 4 ] && ok || bad "--format full,chunks: $n of 4 repositories have summary.txt and chunks.jsonl"
 stop $B_PID b
 
 # ------------------------------------------------------------ a feed that cannot be read

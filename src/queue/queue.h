@@ -19,6 +19,10 @@
  *   2. only a running job exists, its formats cover the request's and the
  *      request names no commit other than the one it runs: it is the answer;
  *   3. else a new queued job (created = 1, 202): a follow-up of a running one.
+ * A push (origin QUEUE_WEBHOOK) asks, before these rules, for the formats the
+ * key is known with: the union of those its completed jobs stored (kept
+ * past pruning, gone with UNLINK) and of its queued and running jobs;
+ * its own formats only when none is known. A push refreshes what is there.
  * QUEUE_OP_RETRY (a failed or cancelled job again) goes through the same rules.
  *
  * Writes are operations as data (struct queue_op) posted to the table's one
@@ -211,7 +215,8 @@ enum queue_op_kind {
  *          None: found = 0 and wake_at = the next run_after still to come
  *          (0: none; wait for a SUBMIT).
  * COMPLETE a running job (else ERR_QUEUE_STATE): completed with its result;
- *          the repository's row takes the commit and pushed_at.
+ *          the repository's row takes the commit and pushed_at, and its
+ *          stored formats the job's.
  * FAIL     a running job: with retryable set, attempts left and no cancel
  *          asked, queued again after queue_backoff_ms() (or retry_after_ms,
  *          when a server asked, up to an hour); else failed. A queued job

@@ -121,6 +121,20 @@ static const char *const migrations[] = {
 	/* /metrics counters that outlive pruning */
 	"CREATE TABLE counters (name TEXT PRIMARY KEY,"
 	" value INTEGER NOT NULL) WITHOUT ROWID;",
+	/* 2: the formats a repository was stored in, which a push refreshes:
+	 * its completed jobs' union (jobs are pruned, this row stays, and goes
+	 * with the repositories row). A table of its own: ALTER TABLE is
+	 * omitted from our SQLite. Filled from the completed jobs still kept
+	 * (format bits are few: 8 here). */
+	"CREATE TABLE stored_formats ("
+	" name TEXT NOT NULL, ref_key TEXT NOT NULL,"
+	" formats INTEGER NOT NULL,"
+	" PRIMARY KEY (name, ref_key)) WITHOUT ROWID;"
+	"INSERT INTO stored_formats (name, ref_key, formats)"
+	" SELECT name, ref_key, max(formats & 1) | max(formats & 2)"
+	" | max(formats & 4) | max(formats & 8) | max(formats & 16)"
+	" | max(formats & 32) | max(formats & 64) | max(formats & 128)"
+	" FROM jobs WHERE state = 'completed' GROUP BY name, ref_key;",
 };
 #define SQ_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -140,7 +154,7 @@ enum {
 	S_PICK, S_WAKE, S_START, S_ATT_OPEN, S_ATT_CLOSE, S_COMPLETE,
 	S_FINISH, S_REQUEUE, S_FLAG, S_COUNT, S_REPO_SEEN, S_ONE_RUNNING,
 	S_PRUNE, S_MEMBER_DS, S_MEMBER_REPO, S_DEL_DS, S_DEL_REPO, S_HELD,
-	S_REPO_DEL, S__COUNT
+	S_REPO_DEL, S_FMT_ADD, S_FMT_DEL, S_KNOWN, S__COUNT
 };
 
 static const char *const wsql[S__COUNT] = {
@@ -228,6 +242,18 @@ static const char *const wsql[S__COUNT] = {
 	    " AND ref_key = ?2 LIMIT 1",
 	[S_REPO_DEL] = "DELETE FROM repositories WHERE name = ?1"
 	    " AND ref_key = ?2",
+	[S_FMT_ADD] = "INSERT INTO stored_formats (name, ref_key, formats)"
+	    " VALUES (?1, ?2, ?3) ON CONFLICT (name, ref_key)"
+	    " DO UPDATE SET formats = formats | excluded.formats",
+	[S_FMT_DEL] = "DELETE FROM stored_formats WHERE name = ?1"
+	    " AND ref_key = ?2",
+	/* the formats a key is known with: stored, queued, running */
+	[S_KNOWN] = "SELECT coalesce((SELECT formats FROM stored_formats"
+	    " WHERE name = ?1 AND ref_key = ?2), 0)"
+	    " | coalesce((SELECT formats FROM jobs WHERE name = ?1"
+	    " AND ref_key = ?2 AND state = 'queued'), 0)"
+	    " | coalesce((SELECT formats FROM jobs WHERE name = ?1"
+	    " AND ref_key = ?2 AND state = 'running'), 0)",
 };
 
 /* queue_list(): bit 1 state, 2 project, 4 name; unused parameters stay
@@ -708,16 +734,45 @@ add_member(struct sq_writer *w, const struct queue_request *rq,
 	return run(w, st, ec);
 }
 
+/* The formats key k is known with (S_KNOWN), 0 none, into *out. */
+static int
+known_formats(struct sq_writer *w, const struct queue_key *k, uint32_t *out,
+    struct err_ctx *ec)
+{
+	sqlite3_stmt *st = ws(w, S_KNOWN);
+	int rc;
+
+	bind_str(st, 1, k->name, 0);
+	bind_str(st, 2, k->ref, 0);
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? (uint32_t)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : db_err(w->db, rc, w->path, ec);
+}
+
 /* QUEUE_OP_SUBMIT's rules (queue.h) for rq at key k. */
 static int
 submit(struct sq_writer *w, struct queue_op *op, const struct queue_request *rq,
     const struct queue_key *k, const char *retry_of, int64_t now)
 {
 	struct err_ctx *ec = &op->out.ec;
+	struct queue_request push;
 	struct queue_job cur;
 	sqlite3_stmt *st;
 	char id[QUEUE_ID_LEN];
+	uint32_t known;
 	int rc;
+
+	if (rq->origin == QUEUE_WEBHOOK) {
+		/* a push refreshes what is there, in the formats it is in */
+		if ((rc = known_formats(w, k, &known, ec)) != 0)
+			return rc;
+		if (known != 0) {
+			push = *rq;
+			push.formats = known;
+			rq = &push;
+		}
+	}
 
 	rc = by_key(w, S_QUEUED, k, &cur, ec);
 	if (rc == 0) {                  /* 1: the queued job, merged */
@@ -883,6 +938,19 @@ repo_seen(struct sq_writer *w, const struct queue_key *k, const char *repo,
 	return run(w, st, ec);
 }
 
+/* Key k's stored formats take formats too (a job completed in them). */
+static int
+formats_add(struct sq_writer *w, const struct queue_key *k, uint32_t formats,
+    struct err_ctx *ec)
+{
+	sqlite3_stmt *st = ws(w, S_FMT_ADD);
+
+	bind_str(st, 1, k->name, 0);
+	bind_str(st, 2, k->ref, 0);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)formats);
+	return run(w, st, ec);
+}
+
 static int
 op_complete(struct sq_writer *w, struct queue_op *op, int64_t now)
 {
@@ -915,6 +983,7 @@ op_complete(struct sq_writer *w, struct queue_op *op, int64_t now)
 	    ec)) != 0 ||
 	    (rc = repo_seen(w, &j.key, j.repo, j.ref, r->commit, r->pushed_at,
 	    j.id, now, ec)) != 0 ||
+	    (rc = formats_add(w, &j.key, j.formats, ec)) != 0 ||
 	    (rc = count_end(w, QUEUE_COMPLETED, j.started_at, now, ec)) != 0)
 		return rc;
 	return by_seq(w, j.seq, &op->out.job, ec);
@@ -1131,6 +1200,11 @@ op_unlink(struct sq_writer *w, struct queue_op *op, int64_t now)
 		/* what was stored goes: the schedule must not call it
 		 * unchanged */
 		st = ws(w, S_REPO_DEL);
+		bind_str(st, 1, k.name, 0);
+		bind_str(st, 2, k.ref, 0);
+		if ((rc = run(w, st, ec)) != 0)
+			return rc;
+		st = ws(w, S_FMT_DEL);
 		bind_str(st, 1, k.name, 0);
 		bind_str(st, 2, k.ref, 0);
 		if ((rc = run(w, st, ec)) != 0)

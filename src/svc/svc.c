@@ -1358,7 +1358,8 @@ is_commit(const char *s)
  * GET /repos/OWNER/REPO/commits/REF with the "sha" media type, whose answer
  * is the 40 hex digits alone. Only when the API is reachable: online (no
  * mirror), or a mirror with --api-url. Any failure leaves commit empty (the
- * job then downloads: never wrongly cached).
+ * job then downloads: never wrongly cached) and is logged, one warning line
+ * naming the cause (the log redacts the token).
  */
 static void
 resolve(struct slot *w, const struct queue_job *j, char *commit, size_t cap)
@@ -1366,7 +1367,7 @@ resolve(struct slot *w, const struct queue_job *j, char *commit, size_t cap)
 	const struct job_config *jc = w->s->c->jc;
 	const char *api = jc->api_base ? jc->api_base :
 	    "https://api.github.com";
-	char url[1024], auth[600];
+	char url[1024], auth[600], why[600];
 	static const char acc[] = "application/vnd.github.sha";
 	struct http_field f[1] = {
 		{ "Accept", 6, acc, sizeof acc - 1 },
@@ -1402,14 +1403,28 @@ resolve(struct slot *w, const struct queue_job *j, char *commit, size_t cap)
 	memset(&rs, 0, sizeof rs);
 	memset(&ec, 0, sizeof ec);
 	buf_init(&b, 256);
-	if (fetch_do(&w->api, &rq, &rs, to_buf, &b,
-	    &ec) == 0 && rs.status == 200) {
+	if (fetch_do(&w->api, &rq, &rs, to_buf, &b, &ec) != 0) {
+		err_format(&ec, why, sizeof why);
+	} else if (rs.status != 200) {
+		snprintf(why, sizeof why, "HTTP %d%s", rs.status,
+		    rs.has_rl_remaining && rs.rl_remaining == 0 ?
+		    " (the API's rate limit is used up)" : "");
+	} else {
 		while (b.len > 0 && (b.p[b.len - 1] == '\n' ||
 		    b.p[b.len - 1] == '\r'))
 			b.len--;
 		if (b.len < cap && buf_cstr(&b) != NULL &&
 		    is_commit(buf_cstr(&b)))
 			snprintf(commit, cap, "%s", buf_cstr(&b));
+		else
+			snprintf(why, sizeof why, "the answer is not a commit "
+			    "id");
+	}
+	if (commit[0] == '\0') {
+		const char *kv[] = { "job", j->id, "repo", j->repo, "ref",
+		    j->ref[0] ? j->ref : "HEAD", "error", why, NULL };
+		log_msg(&w->s->log, LOG_WARN, "job", "Commit lookup through "
+		    "the GitHub API failed: downloading", kv);
 	}
 	fetch_resp_free(&rs);
 	buf_free(&b);
@@ -2088,6 +2103,7 @@ h_hook(void *app, struct serve *srv, const struct serve_req *r)
 	if ((x = msg_or_503(s, srv, T_HOOK, r->id)) == NULL)
 		return;
 	q = &x->op.in.submit;
+	/* full when the table knows no formats for it (queue.h: a push) */
 	submit_fill(q, &push.repo, JOB_FORMAT(RENDER_FULL), 0, QUEUE_WEBHOOK);
 	snprintf(q->default_branch, sizeof q->default_branch, "%s",
 	    push.default_branch);
@@ -2370,6 +2386,8 @@ svc_run(const struct svc_config *c)
 	log_init(&s->log, stderr, LOG_JSON);
 	if (c->token)
 		log_add_secret(&s->log, c->token);
+	if (c->jc->token)
+		log_add_secret(&s->log, c->jc->token);
 	if (c->hook_secret)
 		log_add_secret(&s->log, c->hook_secret);
 

@@ -1,21 +1,24 @@
 #!/bin/sh
-# page.sh - the service's own page (GET /) in a real browser: Debian's
-# chromium, headless, driven by chromium-driver and python3-selenium
-# (page_client.py), against `repodigest serve` ingesting from nginx over
-# HTTPS on 127.0.0.1:
+# page.sh - the service's own page (GET /) in real browsers, the same steps
+# in each (page_client.py): Debian's chromium, headless, driven by
+# chromium-driver and python3-selenium, and Debian's firefox-esr, headless,
+# driven over WebDriver BiDi (Firefox's own WebSocket: Debian has no
+# geckodriver) with python3-websockets; against `repodigest serve` ingesting
+# from nginx over HTTPS on 127.0.0.1:
 #   - the assets with curl: gzip when accepted (and identity when not, the
 #     same bytes), the Content-Security-Policy, nosniff, ETag and 304, no
 #     token needed for the page while the data routes need it, the page's
 #     compressed size within its budget
-#   - in the browser: a repository ingested through the form, its bar to
-#     100% and its row completed; a slow job's bar with phase and bytes,
-#     cancelled from the page, retried, cancelled again; counts by state;
-#     filters by state and repository; paging; a search
-#   - with a token: the page without it shows the prompt and no data; with
-#     it, the data, the token in sessionStorage only
-#   - the browser's network log: no request off the service's origin
-# Screenshots of each step are saved in the test's temporary directory
-# (PAGE_SHOTS=DIR keeps them there instead).
+#   - in each browser, against a service of its own: a repository ingested
+#     through the form, its bar to 100% and its row completed; a slow job's
+#     bar with phase and bytes, cancelled from the page, retried, cancelled
+#     again; counts by state; filters by state and repository; paging; a
+#     search
+#   - with a token, in each browser: the page without it shows the prompt and
+#     no data; with it, the data, the token in sessionStorage only
+#   - each browser's network log: no request off the service's origin
+# Screenshots of each step are saved in the test's temporary directory, one
+# directory per browser (PAGE_SHOTS=DIR keeps them there instead).
 # Usage: page.sh BINARY (tests/run runs it for the musl and ASan builds).
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
@@ -26,7 +29,10 @@ PY=/usr/bin/python3
 CLIENT=tests/integration/page_client.py
 SHOTS=${PAGE_SHOTS:-$W/shots}
 mkdir -p "$SHOTS"
-scripts/setup curl python3 chromium chromium-driver python3-selenium >"$W/setup.log" 2>&1 ||
+# the browsers' profiles in the test's directory too: gone with it, whatever
+# stopped the browser
+export TMPDIR="$W"
+scripts/setup curl python3 chromium chromium-driver python3-selenium firefox-esr >"$W/setup.log" 2>&1 ||
 	{ bad "setup: $(tail -3 "$W/setup.log")"; finish; exit 1; }
 if ! NGINX_TTL=600 NGINX_SLOW_RATE=4096 scripts/test-nginx start "$W/nginx" \
     >"$W/nginx.env" 2>"$W/nginx.err"; then
@@ -54,12 +60,25 @@ hdr() {
 	tr -d '\r' <"$W/head" | grep -qi -- "$2" && ok || bad "$1: no '$2' in: $(tr -d '\r' <"$W/head" | head -12)"
 }
 
-# browser NAME ARGS...: a page_client.py part (svcrun.inc's client); with
-# PAGE_SHOTS, its output is kept beside the screenshots
+# browser BROWSER COMMAND ARGS...: a page_client.py part in BROWSER
+# (chromium or firefox; svcrun.inc's client) against the service on PORT,
+# its screenshots in $SHOTS/BROWSER; with PAGE_SHOTS, its output is kept
+# beside them
 browser() {
-	n=$1; shift
-	client "$n" 300 "$@"
-	[ -z "${PAGE_SHOTS:-}" ] || cp "$W/py.out" "$SHOTS/$n.out"
+	br=$1 cmd=$2; shift 2
+	mkdir -p "$SHOTS/$br"
+	client "$br/$cmd" 300 "$br" "$cmd" "$PORT" "$SHOTS/$br" "$@"
+	[ "$cmd" = flow ] && echo "$br: $(sed -n 's/^browser //p' "$W/py.out")"
+	[ -z "${PAGE_SHOTS:-}" ] || cp "$W/py.out" "$SHOTS/$br/$cmd.out"
+}
+
+# more jobs than the page's 20 a page, for paging, before the browser comes
+paging_jobs() {
+	i=0
+	while [ $i -lt 22 ]; do
+		curl -sS --max-time 10 -o /dev/null --json "{\"repo\":\"mirror/p$i\"}" "$U/v1/jobs"
+		i=$((i + 1))
+	done
 }
 
 unset REPODIGEST_API_TOKEN REPODIGEST_WEBHOOK_SECRET
@@ -98,16 +117,17 @@ echo "page: $sz bytes compressed, $(cat "$W/.id" "$W/app.js.id" "$W/style.css.id
 code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 "$U/favicon.ico")
 [ "$code" = 404 ] && ok || bad "an unknown asset: $code"
 
-# paging's jobs, before the browser comes
-i=0
-while [ $i -lt 22 ]; do
-	curl -sS --max-time 10 -o /dev/null --json "{\"repo\":\"mirror/p$i\"}" "$U/v1/jobs"
-	i=$((i + 1))
-done
-
-# ------------------------------------------------------------ the browser
-browser "flow" flow "$PORT" "$SHOTS" mirror/hello slow/big quokka
+# ------------------------------------------------------------ the browsers
+# each against a service of its own: the steps count the rows they make
+paging_jobs
+browser chromium flow mirror/hello slow/big quokka
 stop "$A" a
+# shellcheck disable=SC2086 # ARGS: words
+start f --db "$W/f.db" --out "$W/f-out" $ARGS || { finish; exit 1; }
+F=$PID
+paging_jobs
+browser firefox flow mirror/hello slow/big quokka
+stop "$F" f
 
 # ------------------------------------------------------------ with a token
 TOKEN=page-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
@@ -122,9 +142,12 @@ for p in /v1/jobs /metrics "/v1/jobs?access_token=$TOKEN"; do
 	code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 "$U$p")
 	[ "$code" = 401 ] && ok || bad "$p without the header: $code, want 401"
 done
-browser "token" token "$PORT" "$SHOTS" "$TOKEN"
+browser chromium token "$TOKEN"
+browser firefox token "$TOKEN"
 grep -q "$TOKEN" "$W/b.log" && bad "the token in the log" || ok
 stop "$B_PID" b
-n=$(find "$SHOTS" -name '*.png' | wc -l)
-[ "$n" -ge 8 ] && ok || bad "screenshots: $n"
+for br in chromium firefox; do
+	n=$(find "$SHOTS/$br" -name '*.png' | wc -l)
+	[ "$n" -ge 10 ] && ok || bad "$br: screenshots: $n of 10"
+done
 finish

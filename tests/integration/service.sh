@@ -248,9 +248,25 @@ hook "webhook: bad signature" 401 'signature does not match' push "$(push refs/h
 expect "webhook: unsigned" 401 'X-Hub-Signature-256' -H 'X-GitHub-Event: push' --json "$(push refs/heads/main $C1)" "$U/v1/webhooks/github"
 hook "webhook: tag ignored" 202 '"ignored":"a tag"' push "$(push refs/tags/v1 $C1)"
 hook "webhook: other branch ignored" 202 '"ignored":"a push to a branch' push "$(push refs/heads/feature $C1)"
+# a new commit: the mirror's archive of REPO says C1 (git archive's pax
+# comment) until the push's job has run
+cp "$TGZ" "$W/orig.tar.gz"
+gzip -dc "$W/orig.tar.gz" | $PY -c 'import sys
+d = sys.stdin.buffer.read(); o = sys.argv[1].encode(); i = d.find(b"comment=" + o, 0, 4096)
+sys.exit("no commit in the archive") if i < 0 else sys.stdout.buffer.write(d[:i + 8] + sys.argv[2].encode() + d[i + 48:])' \
+    "$COMMIT" "$C1" | gzip -n >"$TGZ" || bad "webhook: the archive at a new commit not made"
 hook "webhook: push" 202 "\"origin\":\"webhook\",\"commit\":\"$C1\"" push "$(push refs/heads/main $C1)"
 grep -q '"ref":"HEAD"' "$W/body" && ok || bad "webhook: not the default branch's job: $(head -c 300 "$W/body")"
+# the repository was stored as full and chunks: the push refreshes both
+grep -q '"formats":\["full","chunks"\]' "$W/body" && ok || bad "webhook: not the stored formats: $(head -c 300 "$W/body")"
 wait_job "webhook: job runs" "$(jf "$W/body" jobId)" completed
+for o in summary.txt chunks.jsonl; do
+	grep -q "\"commit\": *\"$C1\"" "$OUT/gitingest/$REPO/$o.meta" && ok ||
+	    bad "webhook: $o not at the pushed commit: $(cat "$OUT/gitingest/$REPO/$o.meta")"
+done
+ic=$(sqlite3 "$W/repodigest-index.db" "select count(*) from repos where repo = '$REPO' and commit_id = '$C1'" 2>&1)
+[ "$ic" = 1 ] && ok || bad "webhook: the index has $ic rows at the pushed commit, want 1"
+cp "$W/orig.tar.gz" "$TGZ"
 
 # ------------------------------------------------------------ events
 # a finished job's stream: its snapshot, then the server ends it

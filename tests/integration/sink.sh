@@ -81,6 +81,34 @@ summary "$W/out" | grep -q '1 total, 0 cached' && ok || bad "a --format text dig
 run1 "$W/dg" "$W/one.json" 4096
 summary "$W/out" | grep -q '1 total, 0 cached' && ok || bad "--pushed-at of another time taken as current: $(summary "$W/out")"
 
+# --- the cache check takes the sidecar's word for a body not changed since
+# the sidecar was written, and hashes any other: a body rewritten (same
+# size), truncated, or either with its mtime set back (touch -d: its ctime
+# still moves) is found not to match and made again; a current pair is a hit
+# without its body being opened (strace)
+T=$W/trust
+run1 "$T" "$W/one-new.json" 4096 || bad "trust: first run: $(cat "$W/err")"
+hit() { # NAME
+	strace -f -qq -e trace=open,openat -o "$W/trace" "$B" run "$W/one-new.json" --out "$T" $M \
+		--state "$W/st" -j 1 --max-output 4096 >"$W/out" 2>"$W/err"
+	summary "$W/out" | grep -q '1 total, 1 cached' && ok || bad "$1: not a cache hit: $(summary "$W/out")"
+	grep -q 'summary\.txt"' "$W/trace" && bad "$1: the body was read: $(grep 'summary\.txt"' "$W/trace" | head -2)" || ok
+}
+miss() { # NAME
+	run1 "$T" "$W/one-new.json" 4096
+	summary "$W/out" | grep -q '1 total, 0 cached' && ok || bad "$1: taken as current: $(summary "$W/out")"
+	cmp -s "$T/$OBJ" "$W/refA/$OBJ" && ok || bad "$1: not made again"
+}
+flip() { python3 -c 'import sys
+f = open(sys.argv[1], "r+b"); b = f.read(1); f.seek(0); f.write(bytes([b[0] ^ 1]))' "$T/$OBJ"; }
+hit "trust: untouched"
+flip; miss "trust: rewritten, same size"
+hit "trust: made again"
+truncate -s -1 "$T/$OBJ"; miss "trust: truncated"
+truncate -s -1 "$T/$OBJ"; touch -d '2020-01-01' "$T/$OBJ"; miss "trust: truncated, mtime set back"
+flip; touch -d '2020-01-01' "$T/$OBJ"; miss "trust: rewritten, same size, mtime set back"
+hit "trust: current again"
+
 # --- a kill at each step of a local put. Before each: the object stored with
 # the old pushedAt and cap A; the killed run stores the new pushedAt with cap B.
 # After it, runs with either cap must find the object current only if its

@@ -103,9 +103,10 @@ reader(struct queue *q)
 	return r;
 }
 
-static int
-submit(struct queue *q, struct queue_op *op, const char *repo,
-    const char *ref, uint32_t formats, int prio, const char *commit)
+/* op as a SUBMIT of an API request (origin 0) */
+static void
+request_op(struct queue_op *op, const char *repo, const char *ref,
+    uint32_t formats, int prio, const char *commit)
 {
 	memset(op, 0, sizeof *op);
 	op->kind = QUEUE_OP_SUBMIT;
@@ -114,6 +115,13 @@ submit(struct queue *q, struct queue_op *op, const char *repo,
 	op->in.submit.formats = formats;
 	op->in.submit.priority = prio;
 	snprintf(op->in.submit.commit, QUEUE_COMMIT_MAX, "%s", commit);
+}
+
+static int
+submit(struct queue *q, struct queue_op *op, const char *repo,
+    const char *ref, uint32_t formats, int prio, const char *commit)
+{
+	request_op(op, repo, ref, formats, prio, commit);
 	return queue_run(q, op);
 }
 
@@ -397,6 +405,81 @@ test_rules(void)
 	CHECK(queue_run(q, &op) == ERR_USAGE, "unknown op");
 
 	queue_reader_close(r);
+	queue_close(q);
+	rm_db(path);
+}
+
+/* ------------------------------------------------------------ a push's formats */
+
+static int
+push(struct queue *q, struct queue_op *op, const char *repo,
+    const char *commit)
+{
+	request_op(op, repo, "", F_FULL, 0, commit);
+	op->in.submit.origin = QUEUE_WEBHOOK;
+	return queue_run(q, op);
+}
+
+/* A push asks for the formats its key is known with (queue.h). */
+static void
+test_push_formats(void)
+{
+	char path[300], id[QUEUE_ID_LEN];
+	struct queue_op op;
+	struct queue *q;
+	sqlite3 *db = NULL;
+	int rc;
+
+	db_path(path, sizeof path, "push.db");
+	if ((q = open_q(path, 0)) == NULL)
+		return;
+	/* nothing known: the push's own (full) */
+	rc = push(q, &op, "p/none", "c1");
+	CHECK(rc == 0 && op.out.created && op.out.job.formats == F_FULL,
+	    "unknown key: full (%u)", op.out.job.formats);
+	/* chunks only, completed: a push refreshes chunks, not full */
+	CHECK(submit(q, &op, "p/c", "", F_CHUNKS, 0, "") == 0, "chunks job");
+	memcpy(id, op.out.job.id, sizeof id);
+	CHECK(claim(q, &op) == 0 && op.out.found, "claim");
+	CHECK(claim(q, &op) == 0 && op.out.found && strcmp(op.out.job.id,
+	    id) == 0, "claim p/c");
+	CHECK(complete(q, &op, id, "c1") == 0, "complete p/c");
+	rc = push(q, &op, "P/C", "c2");
+	CHECK(rc == 0 && op.out.created && op.out.job.formats == F_CHUNKS &&
+	    strcmp(op.out.job.commit, "c2") == 0, "stored chunks: a chunks "
+	    "job (%u)", op.out.job.formats);
+	/* ... and after it ran, a later push still knows chunks; the
+	 * formats survive pruning (the repositories row) */
+	memcpy(id, op.out.job.id, sizeof id);
+	CHECK(claim(q, &op) == 0 && op.out.found && strcmp(op.out.job.id,
+	    id) == 0, "claim the push");
+	/* running: a push of a newer commit, a follow-up in its formats */
+	rc = push(q, &op, "p/c", "c3");
+	CHECK(rc == 0 && op.out.created && op.out.job.formats == F_CHUNKS,
+	    "running chunks: the follow-up in chunks (%u)",
+	    op.out.job.formats);
+	CHECK(with_id(q, &op, QUEUE_OP_CANCEL, op.out.job.id) == 0 &&
+	    complete(q, &op, id, "c2") == 0, "follow-up cancelled, push done");
+	/* an API job queued with both: a push merges into it, no new bits */
+	CHECK(submit(q, &op, "p/q", "", F_FULL | F_CHUNKS, 0, "") == 0,
+	    "queued both");
+	rc = push(q, &op, "p/q", "c9");
+	CHECK(rc == 0 && !op.out.created && op.out.job.formats == (F_FULL |
+	    F_CHUNKS), "queued: merged, formats kept");
+	queue_close(q);
+
+	/* a table from version 1 (no stored formats): migrated, filled
+	 * from the completed jobs still kept */
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK && sqlite3_exec(db,
+	    "DROP TABLE stored_formats;"
+	    "PRAGMA user_version = 1", NULL, NULL, NULL) == SQLITE_OK,
+	    "back to version 1: %s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	if ((q = open_q(path, 0)) == NULL)
+		return;
+	rc = push(q, &op, "p/c", "c4");
+	CHECK(rc == 0 && op.out.job.formats == F_CHUNKS, "migrated: the "
+	    "stored formats known (%u)", op.out.job.formats);
 	queue_close(q);
 	rm_db(path);
 }
@@ -1847,6 +1930,7 @@ main(int argc, char **argv)
 	}
 	test_key();
 	test_rules();
+	test_push_formats();
 	test_burst();
 	test_order();
 	test_backoff();

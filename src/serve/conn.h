@@ -69,16 +69,20 @@ struct conn {
 	size_t out_off;                 /* out[0..out_off) is written */
 	struct frame *held;             /* unsent output ahead of `out`: a
 	                                 * shared event, or NULL */
-	size_t held_off;                /* held's bytes already written */
 	uint64_t out_since;             /* output last moved (ms) */
 	uint64_t req_start;             /* first byte of this request, or 0 */
-	uint64_t idle_since;
-	uint64_t last_ping;             /* streams: last ping or comment */
+	union {                         /* one per kind: the table stays as
+	                                 * small as before `held` */
+		uint64_t idle_since;    /* K_HTTP: the last answer's end */
+		uint64_t last_ping;     /* streams: last ping or comment */
+	};
 	uint64_t close_at;              /* F_WS_SENT: when */
 	uint64_t seq;                   /* last publish delivered */
 	size_t last_len;                /* req_parse()'s resume point */
 	size_t head_len;
 	int body;                       /* enum req_body */
+	uint32_t held_off;              /* held's bytes already written (a
+	                                 * frame is held only under 4 GiB) */
 	uint64_t length;                /* REQ_BODY_LENGTH */
 	uint64_t body_len;              /* REQ_BODY_CHUNKED: decoded so far */
 	size_t raw_at;                  /* REQ_BODY_CHUNKED: next raw byte */

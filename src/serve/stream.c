@@ -325,7 +325,7 @@ deliver(struct conn *c, struct frame *ws, struct frame *sse)
 		drop_slow(c);
 		return -1;
 	}
-	if (before == 0) {
+	if (before == 0 && need <= UINT32_MAX) {
 		c->held = f;    /* nothing ahead of it: no copy */
 		c->held_off = 0;
 		f->refs++;

@@ -181,6 +181,27 @@ int feed_end(struct feed_parser *fp, struct feed_list *out,
 int feed_parse(const char *p, size_t n, struct feed_list *out,
     feed_skip_fn *on_skip, void *ctx, struct err_ctx *ec);
 
+struct cancel;
+struct fetch_opts;
+
+/*
+ * The I/O side (feedread.c): stream feed (a file, "-" for standard input,
+ * or an https://, http:// or file:// URL fetched with fo) into fp as it is
+ * read, never held whole. shown is the feed's name without secrets
+ * (url_redact), the source of every error. cancel (or NULL) stops a
+ * download. Returns a read error (ec filled), or 0 when the input ended or
+ * the parser refused it (feed_end then says why).
+ */
+int feed_read(const char *feed, const char *shown, const struct fetch_opts *fo,
+    const struct cancel *cancel, struct feed_parser *fp, struct err_ctx *ec);
+
+struct log;
+
+/* A skipped record's one log line (feed_skip_fn's arguments), the same in
+ * `run` and in `serve --feed`: operation names who logs it. */
+void feed_skip_log(struct log *l, const char *operation, size_t index,
+    const char *who, const char *reason);
+
 /* 1 if s[0..n) is a safe owner: [A-Za-z0-9-]{1,39}. */
 int feed_check_owner(const char *s, size_t n);
 

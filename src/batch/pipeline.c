@@ -154,11 +154,8 @@ static void
 on_skip(void *ctx, size_t index, const char *who, const char *reason)
 {
 	struct run *r = ctx;
-	char idx[32];
-	const char *kv[] = { "index", idx, "repo", who, "reason", reason, NULL };
 
-	snprintf(idx, sizeof idx, "%zu", index);
-	log_msg(&r->log, LOG_WARN, "feed", "Skipping feed record", kv);
+	feed_skip_log(&r->log, "feed", index, who, reason);
 	r->nskipped++;
 	if (r->nskips < REPORT_SKIPPED_MAX && r->skips != NULL) {
 		struct report_skip *k = &r->skips[r->nskips];
@@ -175,78 +172,11 @@ on_skip(void *ctx, size_t index, const char *who, const char *reason)
 	}
 }
 
-/* fetch's body sink: each piece straight into the parser */
-static int
-push_piece(void *ctx, const uint8_t *p, size_t n)
-{
-	return feed_push(ctx, p, n);
-}
-
-/*
- * Stream the feed (file, "-" or URL) into the parser as it is read: never
- * held whole. Returns a read error (ec filled), or 0 when the input ended or
- * the parser refused it (feed_end reports that).
- */
+/* The feed (file, "-" or URL) streamed into the parser (feed_read). */
 static int
 read_feed(struct run *r, struct feed_parser *fp, struct err_ctx *ec)
 {
-	const struct run_opts *o = r->o;
-
-	memset(ec, 0, sizeof ec[0]);
-	err_field(ec->source, sizeof ec->source, r->feed_shown,
-	    strlen(r->feed_shown));
-	if (strncmp(o->feed, "https://", 8) == 0 ||
-	    strncmp(o->feed, "http://", 7) == 0 ||
-	    strncmp(o->feed, "file://", 7) == 0) {
-		struct fetch_client fc;
-		struct fetch_req rq;
-		struct fetch_resp rs;
-		int e;
-		if ((e = fetch_init(&fc, o->fetch)) != 0) {
-			fetch_free(&fc);
-			return err_set(ec, e, NULL);
-		}
-		memset(&rq, 0, sizeof rq);
-		rq.method = "GET";
-		rq.url = o->feed;
-		/* only a 2xx body reaches the parser (fetch.h) */
-		e = fetch_do(&fc, &rq, &rs, push_piece, fp, ec);
-		if (e == 0 && (rs.status < 200 || rs.status >= 300))
-			e = err_set(ec, http_status_err(rs.status), "HTTP %d",
-			    rs.status);
-		fetch_resp_free(&rs);
-		fetch_free(&fc);
-		/* fetch names the URL it asked; name it without secrets */
-		err_field(ec->source, sizeof ec->source, r->feed_shown,
-		    strlen(r->feed_shown));
-		/* the parser stopped the transfer: its error, not a read's */
-		return feed_push(fp, NULL, 0) != 0 ? 0 : e;
-	} else {
-		int fd = strcmp(o->feed, "-") == 0 ? 0 :
-		    open(o->feed, O_RDONLY | O_CLOEXEC);
-		uint8_t tmp[65536];
-		if (fd < 0) {
-			ec->sys_errno = errno;
-			return err_set(ec, errno == ENOENT ? ERR_NOENT : ERR_IO,
-			    NULL);
-		}
-		for (;;) {
-			ssize_t n = read(fd, tmp, sizeof tmp);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				ec->sys_errno = errno;
-				if (fd != 0)
-					close(fd);
-				return err_set(ec, ERR_IO, NULL);
-			}
-			if (n == 0 || feed_push(fp, tmp, (size_t)n) != 0)
-				break;
-		}
-		if (fd != 0)
-			close(fd);
-	}
-	return 0;
+	return feed_read(r->o->feed, r->feed_shown, r->o->fetch, NULL, fp, ec);
 }
 
 /* ------------------------------------------------------------ resume */

@@ -154,30 +154,72 @@ json_units(struct buf *b, struct buf *txt, const uint16_t *u, size_t a, size_t z
 		uint32_t c;
 #ifdef __SSE2__
 		/* 16 units at a time: the bytes are stored whole (both sides have
-		 * the room: 6 and 3 bytes a unit reserved), and the units before
-		 * the first that needs more than a byte copied are kept */
+		 * the room: 6 and 3 bytes a unit reserved). Units with a two-byte
+		 * escape (newline, tab, CR, quote, backslash: a line of source has
+		 * at least one) are written in place, so a line break costs no
+		 * trip through the loop below; the units before the first that
+		 * needs more are kept */
 		while (z - i >= 16) {
 			const __m128i sp = _mm_set1_epi16(0x20);
 			const __m128i de = _mm_set1_epi16(0x7f);
 			const __m128i qu = _mm_set1_epi16('"');
 			const __m128i bs = _mm_set1_epi16('\\');
+			const __m128i nl = _mm_set1_epi16('\n');
+			const __m128i tb = _mm_set1_epi16('\t');
+			const __m128i cr = _mm_set1_epi16('\r');
 			__m128i x = _mm_loadu_si128((const __m128i *)(u + i));
 			__m128i y = _mm_loadu_si128((const __m128i *)(u + i + 8));
 			/* signed compares: units from 0x8000 up count as < 0x20 */
-			__m128i bx = _mm_or_si128(
-			    _mm_or_si128(_mm_cmplt_epi16(x, sp), _mm_cmpgt_epi16(x, de)),
-			    _mm_or_si128(_mm_cmpeq_epi16(x, qu), _mm_cmpeq_epi16(x, bs)));
-			__m128i by = _mm_or_si128(
-			    _mm_or_si128(_mm_cmplt_epi16(y, sp), _mm_cmpgt_epi16(y, de)),
-			    _mm_or_si128(_mm_cmpeq_epi16(y, qu), _mm_cmpeq_epi16(y, bs)));
+			__m128i qx = _mm_or_si128(_mm_cmpeq_epi16(x, qu),
+			    _mm_cmpeq_epi16(x, bs));
+			__m128i qy = _mm_or_si128(_mm_cmpeq_epi16(y, qu),
+			    _mm_cmpeq_epi16(y, bs));
+			__m128i bx = _mm_or_si128(qx, _mm_or_si128(
+			    _mm_cmplt_epi16(x, sp), _mm_cmpgt_epi16(x, de)));
+			__m128i by = _mm_or_si128(qy, _mm_or_si128(
+			    _mm_cmplt_epi16(y, sp), _mm_cmpgt_epi16(y, de)));
+			__m128i sx = _mm_or_si128(qx, _mm_or_si128(_mm_or_si128(
+			    _mm_cmpeq_epi16(x, nl), _mm_cmpeq_epi16(x, tb)),
+			    _mm_cmpeq_epi16(x, cr)));
+			__m128i sy = _mm_or_si128(qy, _mm_or_si128(_mm_or_si128(
+			    _mm_cmpeq_epi16(y, nl), _mm_cmpeq_epi16(y, tb)),
+			    _mm_cmpeq_epi16(y, cr)));
 			unsigned bad = (unsigned)_mm_movemask_epi8(
 			    _mm_packs_epi16(bx, by));
-			size_t k = bad ? (size_t)__builtin_ctz(bad) : 16;
+			unsigned two = (unsigned)_mm_movemask_epi8(
+			    _mm_packs_epi16(sx, sy));
+			unsigned more = bad & ~two;
+			unsigned k = more ? (unsigned)__builtin_ctz(more) : 16;
+			unsigned lo = (1u << k) - 1;
 			x = _mm_packus_epi16(x, y);
-			_mm_storeu_si128((__m128i *)o, x);
 			_mm_storeu_si128((__m128i *)t, x);
-			o += k;
 			t += k;
+			if ((bad & lo) == 0) {
+				/* nothing to escape before unit k */
+				_mm_storeu_si128((__m128i *)o, x);
+				o += k;
+			} else {
+				/* the block from blk, each escape in turn; o stays
+				 * within the room (2 bytes a unit at most, 16 more
+				 * stored) */
+				uint8_t blk[32] = { 0 };
+				unsigned m = bad & lo, s = 0;
+				_mm_storeu_si128((__m128i *)blk, x);
+				for (; m != 0; m &= m - 1) {
+					unsigned j = (unsigned)__builtin_ctz(m);
+					uint8_t ch = blk[j];
+					_mm_storeu_si128((__m128i *)o, _mm_loadu_si128(
+					    (const __m128i *)(blk + s)));
+					o += j - s;
+					*o++ = '\\';
+					*o++ = ch == '\n' ? 'n' : ch == '\t' ? 't' :
+					    ch == '\r' ? 'r' : ch;
+					s = j + 1;
+				}
+				_mm_storeu_si128((__m128i *)o, _mm_loadu_si128(
+				    (const __m128i *)(blk + s)));
+				o += k - s;
+			}
 			i += k;
 			if (k < 16)
 				break;

@@ -71,6 +71,13 @@ void net_args_init(struct net_args *na);
 void chunk_args_init(struct chunk_args *ca);
 
 /*
+ * --format LIST for command cmd: "full", "chunks", or both separated by a
+ * comma (in any order, as the service's formats field), into JOB_FORMAT()
+ * bits. Returns 0, or the usage error's exit status (said on stderr).
+ */
+int formats_parse(const char *cmd, const char *list, int *formats);
+
+/*
  * The chunk options after parsing, for command cmd: with chunks asked for,
  * the overlap must be less than the size; without, neither may differ from
  * its default. Returns 0, or the usage error's exit status (said on stderr).

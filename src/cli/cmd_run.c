@@ -159,31 +159,6 @@ cmd_run_help(void)
 }
 
 /*
- * --format LIST: "full", "chunks", or both separated by a comma (in any
- * order, as the service's formats field). Returns 0, or the usage exit code.
- */
-static int
-parse_formats(const char *list, int *formats)
-{
-	const char *v = list;
-
-	*formats = 0;
-	while (*v != '\0') {
-		size_t n = strcspn(v, ",");
-		int bit = n == 4 && strncmp(v, "full", 4) == 0 ? RUN_FORMAT_FULL :
-		    n == 6 && strncmp(v, "chunks", 6) == 0 ? RUN_FORMAT_CHUNKS : 0;
-		if (bit == 0 || (*formats & bit) || (v[n] == ',' && v[n + 1] == '\0'))
-			break;
-		*formats |= bit;
-		v += n + (v[n] == ',');
-	}
-	if (*v != '\0' || *formats == 0)
-		return opts_usage_error("run", "--format must be full, chunks or "
-		    "full,chunks", list);
-	return 0;
-}
-
-/*
  * The files a run reads and writes: no two of the feed, --state and
  * --report (as this shard names it) may be one file, and none may lie among
  * the objects under --out's gitingest/: writing one would destroy another
@@ -251,7 +226,7 @@ cmd_run(int argc, char **argv)
 	if ((r = archive_url_check("run", ra.gh.archive_url, 1)) != 0)
 		return r;
 	memset(&ro, 0, sizeof ro);
-	if ((r = parse_formats(ra.format, &ro.formats)) != 0)
+	if ((r = formats_parse("run", ra.format, &ro.formats)) != 0)
 		return r;
 	if ((r = chunk_args_check("run", &ra.chunk,
 	    (ro.formats & RUN_FORMAT_CHUNKS) != 0)) != 0)

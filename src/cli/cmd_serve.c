@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "index.h"
 #include "queue.h"
+#include "schedule.h"
 #include "serve.h"
 #include "svc.h"
 
@@ -24,6 +25,9 @@ struct serve_args {
 	uint64_t keep_days;
 	uint64_t grace_s;
 	uint64_t max_output;
+	const char *feed;
+	const char *every;
+	const char *format;
 	struct chunk_args chunk;
 	struct pattern_args pat;
 	struct github_args gh;
@@ -51,6 +55,18 @@ static const struct opt serve_opts_table[] = {
 	    "after SIGTERM/SIGINT, time for running jobs\n"
 	    "to finish; then they are cancelled and\n"
 	    "queued again"),
+	OPT_STR_("feed", 0, "FEED", SA(feed), CHK_NONEMPTY,
+	    "a repos.json feed (file or URL, as run's)\n"
+	    "turned into jobs at start and every --every;\n"
+	    "unchanged repositories are not downloaded"),
+	OPT_STR_("every", 0, "DURATION", SA(every), CHK_NONEMPTY,
+	    "--feed's period from the start of one pass\n"
+	    "to the next: 30s, 15m, 6h (default), 1d;\n"
+	    "1s to 366d"),
+	OPT_STR_("format", 0, "LIST", SA(format), CHK_NONE,
+	    "what --feed's jobs store: full, chunks or\n"
+	    "full,chunks (default full; API jobs name\n"
+	    "their own formats)"),
 	OPT_END
 };
 
@@ -160,6 +176,24 @@ cmd_serve(int argc, char **argv)
 	}
 	if ((r = chunk_args_check("serve", &sa.chunk, 1)) != 0)
 		return r;
+	if (sa.feed == NULL && sa.every != NULL)
+		return opts_usage_error("serve", "--every needs --feed", NULL);
+	memset(&ec, 0, sizeof ec);
+	if (sched_every_parse(sa.every ? sa.every : "6h", &c.every_ms,
+	    &ec) != 0) {
+		snprintf(m, sizeof m, "--every: %s", ec.detail);
+		return opts_usage_error("serve", m, sa.every);
+	}
+	if (sa.feed == NULL && sa.format != NULL)
+		return opts_usage_error("serve", "--format needs --feed", NULL);
+	c.feed_formats = (int)JOB_FORMAT(RENDER_FULL);
+	if (sa.format != NULL &&
+	    (r = formats_parse("serve", sa.format, &c.feed_formats)) != 0)
+		return r;
+	if (sa.feed != NULL && strcmp(sa.feed, "-") == 0)
+		return opts_usage_error("serve", "--feed: standard input "
+		    "cannot be read again each pass: give a file or URL", NULL);
+	c.feed = sa.feed;
 	if ((r = archive_url_check("serve", sa.gh.archive_url, 1)) != 0)
 		return r;
 	job_settings_args(&set, sa.max_output, &sa.pat, &sa.chunk);
@@ -182,7 +216,9 @@ cmd_serve(int argc, char **argv)
 	 * output and no API */
 	int remote = sa.gh.archive_url == NULL ||
 	    strncmp(sa.gh.archive_url, "file://", 7) != 0 ||
-	    sa.gh.api_url != NULL || strncmp(sa.out, "s3://", 5) == 0;
+	    sa.gh.api_url != NULL || strncmp(sa.out, "s3://", 5) == 0 ||
+	    (sa.feed != NULL && strstr(sa.feed, "://") != NULL &&
+	    strncmp(sa.feed, "file://", 7) != 0);
 	if (net_setup(&ns, &sa.net, remote) != 0)
 		return 1;
 	c.host = host;

@@ -103,6 +103,30 @@ chunk_args_init(struct chunk_args *ca)
 
 /* see cmd.h */
 int
+formats_parse(const char *cmd, const char *list, int *formats)
+{
+	const char *v = list;
+
+	*formats = 0;
+	while (*v != '\0') {
+		size_t n = strcspn(v, ",");
+		int bit = n == 4 && strncmp(v, "full", 4) == 0 ?
+		    (int)JOB_FORMAT(RENDER_FULL) :
+		    n == 6 && strncmp(v, "chunks", 6) == 0 ?
+		    (int)JOB_FORMAT(RENDER_CHUNKS) : 0;
+		if (bit == 0 || (*formats & bit) || (v[n] == ',' && v[n + 1] == '\0'))
+			break;
+		*formats |= bit;
+		v += n + (v[n] == ',');
+	}
+	if (*v != '\0' || *formats == 0)
+		return opts_usage_error(cmd, "--format must be full, chunks or "
+		    "full,chunks", list);
+	return 0;
+}
+
+/* see cmd.h */
+int
 chunk_args_check(const char *cmd, const struct chunk_args *ca, int chunks)
 {
 	if (chunks && ca->overlap >= ca->size)

@@ -39,6 +39,12 @@ void tokens_feed(struct tokens *t, const uint8_t *p, size_t n);
  * fed again afterwards (for a running total). */
 uint64_t tokens_end(struct tokens *t);
 
+/* For tests that hold the block kernel's two x86 variants to the reference:
+ * force 1 makes it classify with SSE2 alone, 0 with AVX2 where the CPU has it
+ * (the default). Returns 1 when AVX2 is in use. Not for use while another
+ * thread estimates. */
+int tokens_kernel_sse2(int force);
+
 /* The figure as gitingest prints it: "515", "1.2k", "12.3M" (printf %.1f). */
 void tokens_format(uint64_t t, char *out, size_t cap);
 

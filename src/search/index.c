@@ -237,7 +237,7 @@ create_schema(struct index *ix, int tokenizer, struct err_ctx *ec)
 	if ((e = exec(ix, "INSERT INTO fts (fts, rank) VALUES ('automerge', 8)",
 	    ec)) != 0)
 		goto fail;
-	if ((e = exec(ix, "PRAGMA user_version = 1", ec)) != 0 ||
+	if ((e = exec(ix, "PRAGMA user_version = " INDEX_VERSION_S, ec)) != 0 ||
 	    (e = exec(ix, "COMMIT", ec)) != 0)
 		goto fail;
 	return 0;
@@ -305,8 +305,12 @@ index_open(struct index *ix, const char *path, const struct index_opts *o,
 		ver = INDEX_VERSION;
 	}
 	if (ver != INDEX_VERSION) {
+		/* version 1's tokens had no paths: its chunks, unchanged,
+		 * would never be tokenized again */
 		err_set(ec, ERR_INDEX_SCHEMA, ver > INDEX_VERSION ?
-		    "made by a newer repodigest (version %lld)" :
+		    "made by a newer repodigest (version %lld)" : ver > 0 ?
+		    "made by an older repodigest (version %lld, other tokens):"
+		    " index again into a new file" :
 		    "not a repodigest search index", (long long)ver);
 		err_field(ec->source, sizeof ec->source, path, strlen(path));
 		e = ERR_INDEX_SCHEMA;

@@ -47,7 +47,10 @@
 #include "tokenize.h"
 
 #define INDEX_DEFAULT   "repodigest-index.db"
-#define INDEX_VERSION   1
+/* 2: the tokenizer makes path tokens (version 1's files are refused: their
+ * unchanged chunks would keep version 1's tokens) */
+#define INDEX_VERSION   2
+#define INDEX_VERSION_S "2"
 #define INDEX_BUSY_MS   10000           /* wait for another writer */
 #define INDEX_PROJECT   "default"       /* a project when none is named */
 /* bm25() weight of the path column (the text's is 1): a file named for

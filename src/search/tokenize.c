@@ -206,23 +206,27 @@ skip_und(const uint8_t *p, size_t we, size_t i)
 	return i;
 }
 
+/* How lower_range() takes [s, e): a part, an identifier's whole, a path. */
+enum { LR_PART, LR_WHOLE, LR_PATH };
+
 /*
- * [s, e) lower-cased into out (TOK_MAX bytes). A whole (whole set): '_'
- * and '-' left out, and TOK_MAX + 1 when it does not fit; a part: cut at
- * TOK_MAX on a character boundary. Returns the length.
+ * [s, e) lower-cased into out (TOK_MAX bytes). A part (LR_PART): cut at
+ * TOK_MAX on a character boundary. A whole (LR_WHOLE: '_' and '-' left
+ * out) or a path (LR_PATH: every character kept): TOK_MAX + 1 when it
+ * does not fit. Returns the length.
  */
 static size_t
-lower_range(const uint8_t *p, size_t s, size_t e, char *out, int whole)
+lower_range(const uint8_t *p, size_t s, size_t e, char *out, int how)
 {
 	struct ch c;
 	size_t o = 0;
 
 	for (size_t i = s; i < e; i += c.len) {
 		ch_at(p, e, i, &c);
-		if (whole && (c.cls == C_UND || c.cls == C_DASH))
+		if (how == LR_WHOLE && (c.cls == C_UND || c.cls == C_DASH))
 			continue;
 		if (!put_lower(p, i, &c, out, &o, TOK_MAX))
-			return whole ? TOK_MAX + 1 : o;
+			return how == LR_PART ? o : TOK_MAX + 1;
 	}
 	return o;
 }
@@ -245,6 +249,7 @@ struct emit {
 	void *ctx;
 	enum tok_mode mode;
 	int any;                /* a token of this identifier went out */
+	size_t count;           /* tokens out so far */
 };
 
 /*
@@ -265,7 +270,80 @@ emit(struct emit *em, const char *t, size_t n, size_t s, size_t e, int whole)
 	    (em->mode == TOK_PARTS && whole)))
 		fl = TOK_COLOCATED;
 	em->any = 1;
+	em->count++;
 	return em->fn(em->ctx, t, n, s, e, fl);
+}
+
+/* A '.' or '/' at p[j] with a word right after it: it joins a path. */
+static int
+path_joiner(const uint8_t *p, size_t n, size_t j)
+{
+	struct ch c;
+
+	if (j + 1 >= n || (p[j] != '.' && p[j] != '/'))
+		return 0;
+	if (p[j + 1] < 0x80)
+		return is_word(ascii_class[p[j + 1]]);
+	ch_at(p, n, j + 1, &c);
+	return is_word(c.cls);
+}
+
+/* lower_range(p, s, e, out, LR_PATH), ASCII lowered here (most paths) */
+static size_t
+path_lower(const uint8_t *p, size_t s, size_t e, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = s; i < e; i++) {
+		if (p[i] >= 0x80)
+			return lower_range(p, s, e, out, LR_PATH);
+		if (o == TOK_MAX)
+			return TOK_MAX + 1;
+		out[o++] = (char)(ascii_class[p[i]] == C_UP ? p[i] + 32 : p[i]);
+	}
+	return o;
+}
+
+/*
+ * The tokens of a path [s, e): identifiers joined by single '.' or '/'
+ * (src/cli/cmd_digest.c, tests/run, os.path.join, LangChain.js). Its last
+ * two components as written (lower-cased, every character kept:
+ * cli/cmd_digest.c, tests/run, os.path.join), then the last one when it
+ * has a '.' (cmd_digest.c): so a search that names a file by its name or
+ * its directory and name finds that file's chunks above the ones that
+ * only share its words. The longer tails gain nothing on the retrieval
+ * set and cost the build a seventh more instructions (long terms that
+ * share long prefixes, in FTS5's term hash). A tail of one identifier is
+ * not repeated (its tokens are there), one longer than TOK_MAX is left
+ * out. They sit at the path's last token's position (colocated: coloc
+ * says a token of the path went out).
+ */
+static int
+path(const uint8_t *p, size_t s, size_t e, struct emit *em, int coloc)
+{
+	char t[TOK_MAX];
+	size_t k = s, tn, j, last = e, prev = e;
+	int r, dot = 0;
+
+	/* the last two '/' (last, prev), and a '.' after the last */
+	for (j = s; j < e; j++)
+		if (p[j] == '/') {
+			prev = last;
+			last = j;
+			dot = 0;
+		} else if (p[j] == '.') {
+			dot = 1;
+		}
+	if (prev != e)
+		k = prev + 1;
+	em->any = coloc;
+	tn = path_lower(p, k, e, t);
+	if (tn <= TOK_MAX && (r = emit(em, t, tn, k, e, 1)) != 0)
+		return r;
+	if (last == e || !dot)
+		return 0;
+	tn = path_lower(p, last + 1, e, t);
+	return tn <= TOK_MAX ? emit(em, t, tn, last + 1, e, 1) : 0;
 }
 
 static int
@@ -288,7 +366,7 @@ identifier(const uint8_t *p, size_t is, size_t ie, struct emit *em)
 
 	em->any = 0;
 	/* the whole counts only with two words that have parts */
-	idn = lower_range(p, is, ie, idw, 1);
+	idn = lower_range(p, is, ie, idw, LR_WHOLE);
 	for (ws = is; ws < ie && words < 2; ws = we + 1) {
 		for (we = ws; we < ie && p[we] != '-'; we++)
 			;
@@ -302,10 +380,10 @@ identifier(const uint8_t *p, size_t is, size_t ie, struct emit *em)
 		i = skip_und(p, we, ws);
 		if (i >= we)
 			continue;
-		wn = parts_upto2(p, ws, we) == 2 ? lower_range(p, ws, we, ww, 1) :
-		    TOK_MAX + 1;
+		wn = parts_upto2(p, ws, we) == 2 ?
+		    lower_range(p, ws, we, ww, LR_WHOLE) : TOK_MAX + 1;
 		pe = part_end(p, we, i);
-		pn = lower_range(p, i, pe, part, 0);
+		pn = lower_range(p, i, pe, part, LR_PART);
 		if ((r = emit(em, part, pn, i, pe, 0)) != 0)
 			return r;
 		if (first_word && idn <= TOK_MAX && !same(idw, idn, part, pn) &&
@@ -318,7 +396,7 @@ identifier(const uint8_t *p, size_t is, size_t ie, struct emit *em)
 			return r;
 		for (i = skip_und(p, we, pe); i < we; i = skip_und(p, we, pe)) {
 			pe = part_end(p, we, i);
-			pn = lower_range(p, i, pe, part, 0);
+			pn = lower_range(p, i, pe, part, LR_PART);
 			if ((r = emit(em, part, pn, i, pe, 0)) != 0)
 				return r;
 		}
@@ -482,10 +560,10 @@ static int
 text(const uint8_t *p, size_t n, enum tok_mode mode, tok_fn fn, void *ctx,
     int fast)
 {
-	struct emit em = { fn, ctx, mode, 0 };
+	struct emit em = { fn, ctx, mode, 0, 0 };
 	struct ch c;
-	size_t i = 0, j;
-	int r;
+	size_t i = 0, j, ps = 0, pcount = 0;
+	int r, pids = 0, low;
 
 	while (i < n) {
 		/* ASCII separators are most bytes between identifiers */
@@ -498,16 +576,21 @@ text(const uint8_t *p, size_t n, enum tok_mode mode, tok_fn fn, void *ctx,
 			i += c.len;
 			continue;
 		}
-		/* the identifier: words, each '-' between two of them */
+		/* the identifier: words, each '-' between two of them; low
+		 * while it is ASCII lower-case letters only */
 		j = i;
+		low = 1;
 		for (;;) {
 			while (j < n) {
 				if (p[j] < 0x80) {
-					if (!is_word(ascii_class[p[j]]))
+					uint8_t cls = ascii_class[p[j]];
+					if (!is_word(cls))
 						break;
+					low &= cls == C_LOW;
 					j++;
 					continue;
 				}
+				low = 0;
 				ch_at(p, n, j, &c);
 				if (!is_word(c.cls))
 					break;
@@ -518,13 +601,35 @@ text(const uint8_t *p, size_t n, enum tok_mode mode, tok_fn fn, void *ctx,
 			ch_at(p, n, j + 1, &c);
 			if (!is_word(c.cls))
 				break;
+			low = 0;
 			j++;
 		}
-		r = fast && j - i <= ID_FAST ? identifier_fast(p, i, j, &em) :
-		    identifier(p, i, j, &em);
+		/* a path: identifiers joined by '.' or '/' (path()) */
+		if (pids++ == 0) {
+			ps = i;
+			pcount = em.count;
+		}
+		/* a word of lower-case ASCII letters (most words of code and
+		 * prose) is its one token, as identifier_fast() would make it */
+		if (fast && low && j - i <= TOK_MAX) {
+			em.any = 0;
+			r = emit(&em, (const char *)p + i, j - i, i, j, 0);
+		} else {
+			r = fast && j - i <= ID_FAST ?
+			    identifier_fast(p, i, j, &em) :
+			    identifier(p, i, j, &em);
+		}
 		if (r != 0)
 			return r;
 		i = j;
+		if (path_joiner(p, n, j)) {
+			i = j + 1;
+			continue;
+		}
+		if (pids > 1 && (r = path(p, ps, j, &em, em.count > pcount)) !=
+		    0)
+			return r;
+		pids = 0;
 	}
 	return 0;
 }

@@ -15,6 +15,11 @@
  *     whole identifier when it has two or more words, written as its parts
  *     run together: getUserById, get_user_by_id, get-user-by-id and
  *     GetUserByID all give getuserbyid, get, user, by, id.
+ *   - A path, identifiers joined by single '.' or '/' (src/cli/cmd_digest.c,
+ *     tests/run, os.path.join), gives its last two components as written,
+ *     lower-cased, their '_', '-', '.' and '/' kept (cli/cmd_digest.c), and
+ *     its last component when that has a '.' (cmd_digest.c). They come
+ *     after the path's last identifier's tokens, at its position.
  *   - Tokens are at most TOK_MAX bytes: a longer part is cut (at a character
  *     boundary), a longer whole is left out (its parts are there). A token
  *     of one ASCII letter or digit is left out (x, i, 0: in most chunks of

@@ -327,6 +327,15 @@ open_temp(int dirfd, const char *name, char *tmp, size_t cap)
 	return -1;
 }
 
+/* a < b (eq: a <= b) */
+static int
+ts_before(const struct timespec *a, const struct timespec *b, int eq)
+{
+	if (a->tv_sec != b->tv_sec)
+		return a->tv_sec < b->tv_sec;
+	return eq ? a->tv_nsec <= b->tv_nsec : a->tv_nsec < b->tv_nsec;
+}
+
 /*
  * Remove the temporary files of name that a writer stopped mid-write left in
  * dirfd (the grace period ran out, a kill, a full disk before the unlink):
@@ -368,29 +377,10 @@ sweep_temps(int dirfd, const char *name, const struct timespec *before)
 		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 		    !S_ISREG(st.st_mode))
 			continue;
-		if (st.st_mtim.tv_sec < before->tv_sec ||
-		    (st.st_mtim.tv_sec == before->tv_sec &&
-		    st.st_mtim.tv_nsec < before->tv_nsec))
+		if (ts_before(&st.st_mtim, before, 0))
 			unlinkat(dirfd, de->d_name, 0);
 	}
 	closedir(d);
-}
-
-/*
- * Write render()'s bytes to a new temp file in dirfd, fsync it, rename it to
- * name and fsync the directory (else a crash may forget the rename after a
- * later step was made durable). On failure the temp file is removed and name
- * is untouched. sha/size (if not NULL) get the written bytes' SHA-256 and
- * count, read back from the file before it is renamed. after (if not NULL):
- * the file's mtime is made later than it (mtime_after).
- */
-/* a < b (eq: a <= b) */
-static int
-ts_before(const struct timespec *a, const struct timespec *b, int eq)
-{
-	if (a->tv_sec != b->tv_sec)
-		return a->tv_sec < b->tv_sec;
-	return eq ? a->tv_nsec <= b->tv_nsec : a->tv_nsec < b->tv_nsec;
 }
 
 /*
@@ -416,6 +406,14 @@ mtime_after(int fd, const struct timespec *t)
 	}
 }
 
+/*
+ * Write render()'s bytes to a new temp file in dirfd, fsync it, rename it to
+ * name and fsync the directory (else a crash may forget the rename after a
+ * later step was made durable). On failure the temp file is removed and name
+ * is untouched. sha/size (if not NULL) get the written bytes' SHA-256 and
+ * count, read back from the file before it is renamed. after (if not NULL):
+ * the file's mtime is made later than it (mtime_after).
+ */
 static int
 atomic_write(int dirfd, const char *name, sink_render_fn render, void *ctx,
     const struct timespec *after, unsigned char *sha, uint64_t *size,

@@ -35,6 +35,7 @@
 #include "page.h"
 #include "queue.h"
 #include "render.h"
+#include "schedule.h"
 #include "serve.h"
 #include "svc.h"
 
@@ -162,6 +163,7 @@ struct svc {
 	int have_rsink;
 	struct index *rix;              /* the reader's index, or NULL */
 	struct loop_timer grace, prune;
+	struct sched *sched;            /* --feed's passes, or NULL */
 	struct {                        /* loop: open GET .../events streams
 	                                 * (the oldest forgotten when full:
 	                                 * that one stays open) */
@@ -615,6 +617,13 @@ kick_workers(struct svc *s)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* The schedule's new jobs (sched_config.kick). */
+static void
+sched_kick(void *arg)
+{
+	kick_workers(arg);
+}
+
 /* The original route's answer (spec/ingestion-service.md). */
 static void
 ingest_json(struct jw *w, const struct queue_job *j)
@@ -696,6 +705,8 @@ write_done(struct queue_op *op)
 					cancel_request(&s->slots[i].cancel);
 			pthread_mutex_unlock(&s->mu);
 		}
+		else
+			sched_job_ended(s->sched, &op->out.job);
 		job_json(&w, &op->out.job, NULL);
 		answer_json(x, op->out.cancel_pending ? 202 : 200, &w);
 		break;
@@ -944,6 +955,8 @@ read_metrics(struct svc *s, struct queue_reader *r, struct msg *x)
 	    "repodigest_subscribers_dropped_total %llu\n", x->subs,
 	    x->st.conns, (unsigned long long)x->st.requests,
 	    (unsigned long long)x->st.dropped_slow);
+	if (s->sched != NULL)
+		sched_metrics(s->sched, b);
 	x->status = 200;
 }
 
@@ -1254,6 +1267,7 @@ slot_done(struct queue_op *op)
 		cancel_init(&w->cancel, &s->shutdown);
 		if (op->out.job.cancel_requested)
 			cancel_request(&w->cancel);
+		sched_job_claimed(s->sched, w->id);
 	}
 	w->op_done = 1;
 	pthread_cond_signal(&w->cv);
@@ -1520,10 +1534,12 @@ run_one(struct slot *w)
 	struct job_result res;
 	char owner[QUEUE_REPO_MAX], source[QUEUE_REPO_MAX + QUEUE_REF_MAX + 2];
 	char commit[QUEUE_COMMIT_MAX], *slash;
+	char pushed[QUEUE_PUSHED_MAX];
 
 	pthread_mutex_lock(&s->mu);
 	j = w->job;
 	pthread_mutex_unlock(&s->mu);
+	pushed[0] = '\0';
 	announce(s, &j, NULL);
 	snprintf(owner, sizeof owner, "%s", j.repo);
 	slash = strchr(owner, '/');
@@ -1552,6 +1568,9 @@ run_one(struct slot *w)
 	spec.repo = slash + 1;
 	spec.ref = j.ref;
 	spec.commit = commit[0] ? commit : NULL;
+	/* a scheduled pass's pushedAt: the cache check's and the table's */
+	spec.pushed_at = sched_pushed_at(s->sched, j.id, pushed,
+	    sizeof pushed) ? pushed : NULL;
 	spec.formats = j.formats;
 	memset(&h, 0, sizeof h);
 	h.ctx = w;
@@ -1580,6 +1599,7 @@ end:
 			if (strlen(cm) < sizeof qr->commit)
 				memcpy(qr->commit, cm, strlen(cm) + 1);
 		}
+		memcpy(qr->pushed_at, pushed, sizeof qr->pushed_at);
 		qr->cached = res.status == JOB_CACHED;
 		atomic_fetch_add(&s->bytes_stored, res.bytes_out);
 		if (qr->cached)
@@ -1627,6 +1647,7 @@ end_done(struct slot *w)
 		    LOG_WARN : LOG_INFO, "job", "Job ended", kv);
 	}
 	announce(s, &op->out.job, NULL);
+	sched_job_ended(s->sched, &op->out.job);
 	if (op->out.job.state == QUEUE_QUEUED)
 		kick_workers(s);        /* a retry with its backoff */
 }
@@ -2166,6 +2187,29 @@ h_ws(void *app, struct serve *srv, uint64_t id, const struct serve_ws_ev *ev)
 		serve_ws_subscribe(srv, id, ev);
 }
 
+/* GET /v1/schedule: memory only (schedule.h), answered on the loop. */
+static void
+h_schedule(void *app, struct serve *srv, const struct serve_req *r)
+{
+	struct svc *s = app_of(app);
+	struct buf b;
+	struct jw w;
+
+	if (s->sched == NULL) {
+		serve_reply_error(srv, r->id, 404, "no schedule is configured "
+		    "(serve --feed FEED --every DURATION)");
+		return;
+	}
+	buf_init(&b, ANSWER_MAX);
+	jw_init(&w, &b);
+	sched_json(s->sched, &w);
+	if (jw_error(&w))
+		serve_reply_error(srv, r->id, 503, "out of memory");
+	else
+		serve_reply_json(srv, r->id, 200, b.p, b.len);
+	buf_free(&b);
+}
+
 #define H(f) ((void *)(f))
 static const struct route routes[] = {
 	{ "GET", "/", SERVE_OPEN, 0, H(page_get) },
@@ -2189,6 +2233,7 @@ static const struct route routes[] = {
 	{ "POST", "/projects/{project}/query", SERVE_JSON, 64 << 10,
 	    H(h_query) },
 	{ "POST", "/v1/query", SERVE_JSON, 64 << 10, H(h_query_v1) },
+	{ "GET", "/v1/schedule", 0, 0, H(h_schedule) },
 	{ "POST", "/v1/webhooks/github", SERVE_OPEN | SERVE_JSON, 4 << 20,
 	    H(h_hook) },
 	{ "GET", "/ws", SERVE_WS | SERVE_QUERY_TOKEN, 0, H(h_ws) },
@@ -2303,6 +2348,7 @@ stop_begin(struct svc *s)
 	s->stopping = 1;
 	pthread_cond_broadcast(&s->wcv);
 	pthread_mutex_unlock(&s->mu);
+	sched_stop_begin(s->sched);
 	log_msg(&s->log, LOG_NOTE, "shutdown", "Stopping: no new requests, "
 	    "running jobs finish within --grace", kv);
 	loop_timer_set(&s->l, &s->grace, (uint64_t)s->c->grace_s * 1000,
@@ -2476,6 +2522,27 @@ svc_run(const struct svc_config *c)
 		goto out_workers;
 	}
 	s->have_rt = 1;
+	/* before the workers: they see s->sched from their start */
+	if (c->feed != NULL) {
+		struct sched_config scc;
+		memset(&scc, 0, sizeof scc);
+		scc.feed = c->feed;
+		scc.every_ms = c->every_ms;
+		scc.fo = c->fo;
+		scc.q = s->q;
+		scc.jc = c->jc;
+		scc.out = c->out;
+		scc.net = &c->net;
+		scc.formats = (uint32_t)c->feed_formats;
+		scc.log = &s->log;
+		scc.kick = sched_kick;
+		scc.arg = s;
+		memset(&ec, 0, sizeof ec);
+		if (sched_start(&s->sched, &scc, &ec) != 0) {
+			fail(s, "schedule", &ec);
+			goto out_workers;
+		}
+	}
 	for (int i = 0; i < s->nslots; i++) {
 		if (pthread_create(&s->slots[i].t, NULL, worker,
 		    &s->slots[i]) != 0)
@@ -2516,6 +2583,8 @@ out_join:
 	for (int i = 0; i < s->nslots; i++)
 		if (s->slots[i].started)
 			pthread_join(s->slots[i].t, NULL);
+	/* its operations still posted are answered by the writer */
+	sched_join(s->sched);
 	pthread_mutex_lock(&s->mu);
 	s->rquit = 1;
 	pthread_cond_signal(&s->rcv);
@@ -2534,6 +2603,8 @@ out_workers:
 	queue_close(s->q);
 	s->q = NULL;
 	loop_run_posted(&s->l);
+	sched_free(s->sched);          /* no thread calls in any more */
+	s->sched = NULL;
 	for (int i = 0; i < s->nslots; i++) {
 		if (s->slots[i].jw != NULL) {
 			job_worker_free(s->slots[i].jw);

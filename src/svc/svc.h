@@ -16,6 +16,8 @@
  *   reader   one: GET routes, /readyz, /metrics (its own table reader).
  *   workers  -j N: claim (queue_run), resolve, job_run, complete or fail;
  *            progress is posted to the loop as events, never stored.
+ *   schedule with --feed: the feed's passes (schedule.h), posting to the
+ *            writer like a route.
  *
  * Status words (decision 2): /v1 and SSE say queued, running, completed,
  * failed, cancelled; the original routes and /ws say pending, in_progress,
@@ -47,6 +49,9 @@ struct svc_config {
 	const struct fetch_opts *fo;    /* downloads */
 	const char *token;              /* REPODIGEST_API_TOKEN or NULL */
 	const char *hook_secret;        /* REPODIGEST_WEBHOOK_SECRET or NULL */
+	const char *feed;               /* --feed (schedule.h), or NULL: none */
+	int64_t every_ms;               /* --every */
+	int feed_formats;               /* --format: JOB_FORMAT() bits */
 };
 
 /*

@@ -3,8 +3,8 @@
  *
  * The input is any text (code, prose, bytes that are not UTF-8). Checked
  * with abort(): every token is 1..TOK_MAX bytes of valid UTF-8 with no
- * ASCII capital and no ASCII byte a word cannot hold, and not one ASCII
- * character alone; its range lies inside
+ * ASCII capital and no ASCII byte a word cannot hold (a path's '_', '-',
+ * '.', '/' inside it), and not one ASCII character alone; its range lies inside
  * the text; the first token is never colocated; the three modes give the
  * same tokens in the same order (only the flags differ, as each mode says);
  * a second run gives the same tokens; and the text cut at an ASCII space
@@ -37,6 +37,7 @@ static int
 check(void *ctx, const char *t, size_t n, size_t s, size_t e, int fl)
 {
 	struct run *r = ctx;
+	int path = 0;
 
 	if (n == 0 || n > TOK_MAX || s >= e || e > r->n)
 		abort();
@@ -44,10 +45,16 @@ check(void *ctx, const char *t, size_t n, size_t s, size_t e, int fl)
 		abort();                /* one ASCII character: left out */
 	if (!utf8_valid((const uint8_t *)t, n))
 		abort();
+	/* '_', '-', '.' and '/' only in a path (a '.' or '/' in it), and
+	 * only '_' at its ends */
+	for (size_t i = 0; i < n; i++)
+		path |= t[i] == '.' || t[i] == '/';
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)t[i];
+		int join = c == '-' || c == '.' || c == '/';
 		if (c < 0x80 && !((c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9')))
+		    (c >= '0' && c <= '9') || (path && c == '_') ||
+		    (join && path && i > 0 && i + 1 < n)))
 			abort();
 	}
 	if (fl & ~TOK_COLOCATED)

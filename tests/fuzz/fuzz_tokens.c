@@ -12,8 +12,8 @@
  * (src/digest/tokens.c, feed_kern) runs; random bytes would almost never give
  * it 192 ASCII bytes in a row.
  *
- * Input: byte 0 seeds the chunk sizes and picks the alphabet, the rest is the
- * text.
+ * Input: byte 0 seeds the chunk sizes, picks the alphabet and the block
+ * kernel's classification (SSE2 or AVX2), the rest is the text.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -98,6 +98,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size == 0)
 		return 0;
 	seed = data[0] * 2654435761u + 1;
+	/* the block kernel's SSE2 classification for odd first bytes, AVX2
+	 * (where the CPU has it) for even ones */
+	tokens_kernel_sse2(data[0] & 1);
 	al = alphabets[data[0] % (sizeof alphabets / sizeof *alphabets)];
 	data++;
 	size--;

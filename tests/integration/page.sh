@@ -16,6 +16,9 @@
 #     search
 #   - with a token, in each browser: the page without it shows the prompt and
 #     no data; with it, the data, the token in sessionStorage only
+#   - the schedule panel, in each browser: hidden without --feed (a flow
+#     step); with `serve --feed` of two repositories, shown, its bar full
+#     after the first pass
 #   - each browser's network log: no request off the service's origin
 # Screenshots of each step are saved in the test's temporary directory, one
 # directory per browser (PAGE_SHOTS=DIR keeps them there instead).
@@ -146,6 +149,15 @@ browser chromium token "$TOKEN"
 browser firefox token "$TOKEN"
 grep -q "$TOKEN" "$W/b.log" && bad "the token in the log" || ok
 stop "$B_PID" b
+
+# ------------------------------------------------------------ the schedule panel
+printf '[{"owner":"mirror","name":"hello","url":"https://github.com/mirror/hello","pushedAt":"2026-01-01T00:00:00Z"},
+{"owner":"mirror","name":"p0","url":"https://github.com/mirror/p0","pushedAt":"2026-01-01T00:00:00Z"}]\n' >"$W/feed.json"
+# shellcheck disable=SC2086
+start c --db "$W/c.db" --out "$W/out-c" $ARGS --feed "$W/feed.json" --every 1h || { finish; exit 1; }
+browser chromium schedule 2
+browser firefox schedule 2
+stop "$PID" c
 for br in chromium firefox; do
 	n=$(find "$SHOTS/$br" -name '*.png' | wc -l)
 	[ "$n" -ge 10 ] && ok || bad "$br: screenshots: $n of 10"

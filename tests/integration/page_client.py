@@ -16,6 +16,9 @@
 #   token TOKEN           a service with a token: the page shows the prompt
 #                         and no data until the token is given; then data,
 #                         the token in sessionStorage only, never in a URL
+#   schedule N            the schedule panel of a service with `serve --feed`
+#                         of N repositories: shown, its bar full after the
+#                         first pass (flow checks it hidden without --feed)
 # A command is a list of steps (FLOW, TOKEN below): a step is a function of
 # the driver and the run's arguments, written once for both browsers.
 import os
@@ -277,7 +280,13 @@ def clean(d, a):
     console_clean(d, "flow")
 
 
-FLOW = [live, form, slow, counts, filters, paging, search, clean]
+def schedule(d, a):
+    # flow's service has no --feed: no panel (and no request for it, which
+    # clean's console check would see as a 404)
+    check("schedule: panel hidden without --feed", not shown(d, "#sched"))
+
+
+FLOW = [live, form, slow, counts, filters, paging, search, schedule, clean]
 
 
 # ------------------------------------------------------------ token's steps
@@ -329,6 +338,38 @@ def kept(d, a):
 TOKEN = [prompt, wrong, given, kept]
 
 
+# ------------------------------------------------------------ schedule's steps
+
+def sched_panel(d, a):
+    d.open(a.base)
+    wait(d, "schedule: live", lambda x: text(x, "#conn") == "Live", 15)
+    n = int(a.want)
+    t = wait(d, "schedule: the first pass shown", lambda x: (
+        lambda v: v if v and "Last pass completed" in v else None)(
+        text(x, "#sched-text")), 30)
+    check("schedule: panel shown", shown(d, "#sched"))
+    check("schedule: %d of %d jobs done, unchanged count (%s)" % (n, n, t),
+          t and "%d of %d jobs done" % (n, n) in t and "unchanged" in t)
+    check("schedule: the bar full", d.js(
+        "const b = document.getElementById('sched-bar');"
+        "return [b.value, b.max];") == [n, n])
+    check("schedule: the bar labelled, the text announced",
+          d.js("return document.getElementById('sched-bar')"
+               ".getAttribute('aria-labelledby')") == "sched-h" and
+          d.js("return document.getElementById('sched-text')"
+               ".getAttribute('aria-live')") == "polite")
+    check("schedule: the next pass shown",
+          (text(d, "#sched-next") or "").startswith("Next pass: "))
+    shot(d, a, "11-schedule")
+
+
+def sched_clean(d, a):
+    console_clean(d, "schedule")
+
+
+SCHEDULE = [sched_panel, sched_clean]
+
+
 def run(browser, steps, a):
     try:
         d = page_drivers.start(browser)
@@ -358,6 +399,9 @@ def main():
     elif cmd == "token":
         a.token = sys.argv[5]
         run(browser, TOKEN, a)
+    elif cmd == "schedule":
+        a.want = sys.argv[5]
+        run(browser, SCHEDULE, a)
     else:
         bad("usage", "unknown command " + cmd)
     sys.exit(1 if serve_client.FAILS else 0)

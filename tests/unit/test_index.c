@@ -449,6 +449,13 @@ test_open_errors(void)
 	CHECK(index_open(ix, p, &o, &ec) == ERR_INDEX_SCHEMA &&
 	    strstr(ec.detail, "newer") != NULL, "newer version: %s",
 	    ec.detail);
+	snprintf(p, sizeof p, "%s/older.db", dir);
+	CHECK(index_open(ix, p, &o, &ec) == 0, "make one");
+	sqlite3_exec(ix->db, "PRAGMA user_version = 1", NULL, NULL, NULL);
+	index_close(ix);
+	CHECK(index_open(ix, p, &o, &ec) == ERR_INDEX_SCHEMA &&
+	    strstr(ec.detail, "older repodigest (version 1") != NULL,
+	    "older version: %s", ec.detail);
 	free(ix);
 }
 

@@ -114,11 +114,13 @@ test_styles(void)
 	case_parts("ab--cd", "ab cd");
 	case_parts("foo-barBaz", "foo +foobarbaz bar +barbaz baz");
 	case_parts("x86-64", "x8664 +x86 86 64");
-	/* dotted, slashed, scoped: separators */
-	case_parts("src/digest/utf8.c", "src digest utf +utf8");
-	case_parts("os.path.join", "os path join");
+	/* dotted, slashed, scoped: separators; a path's whole and its
+	 * tails after a '/' (test_paths) */
+	case_parts("src/digest/utf8.c",
+	    "src digest utf +utf8 +digest/utf8.c +utf8.c");
+	case_parts("os.path.join", "os path join +os.path.join");
 	case_parts("std::vector<int>", "std vector int");
-	case_parts("ab.cd-ef", "ab cd +cdef ef");
+	case_parts("ab.cd-ef", "ab cd +cdef ef +ab.cd-ef");
 	/* prose and punctuation */
 	case_parts("Hello, World!", "hello world");
 	case_parts("\"quoted\" (paren) [xx] {yy} *zz* NEAR(aa, bb) AND -cc",
@@ -278,6 +280,40 @@ test_stop(void)
 	    c.count);
 }
 
+/* paths: identifiers joined by single '.' or '/' */
+static void
+test_paths(void)
+{
+	const char *got;
+
+	case_parts("tests/run: x", "tests run +tests/run");
+	case_parts("Cmd_Digest.C", "cmd +cmddigest digest +cmd_digest.c");
+	case_parts("LangChain.js", "lang +langchain chain js +langchain.js");
+	/* the last two components, then the last one if it has a '.'; a
+	 * tail of one identifier is not repeated; letters alone kept in the
+	 * path */
+	case_parts("src/cli/cmd_digest.c",
+	    "src cli cmd +cmddigest digest +cli/cmd_digest.c +cmd_digest.c");
+	case_parts("x/y/z", "y/z");
+	case_parts("a/b.c/d", "b.c/d");
+	case_parts("a.b", "a.b");
+	/* a joiner must have a word on both sides; '..', '//', ' / ' end it */
+	case_parts("../shared", "shared");
+	case_parts("digest.c.", "digest +digest.c");
+	case_parts("ab..cd ab//cd ab / cd", "ab cd ab cd ab cd");
+	case_parts("https://github.com/o/r-x",
+	    "https github com rx +o/r-x");
+	/* the first token of a text is never colocated */
+	got = toks("a.b cd", 6, TOK_ONE);
+	CHECK(strcmp(got, "a.b cd") == 0, "one: %s", got);
+	got = toks("ab/cd.ef", 8, TOK_SEPARATE);
+	CHECK(strcmp(got, "ab cd ef ab/cd.ef cd.ef") == 0, "separate: %s",
+	    got);
+	got = toks("ab/cd.ef", 8, TOK_ONE);
+	CHECK(strcmp(got, "ab +cd +ef +ab/cd.ef +cd.ef") != 0 &&
+	    strcmp(got, "ab cd ef +ab/cd.ef +cd.ef") == 0, "one: %s", got);
+}
+
 /* the four spellings share every part; three share the whole */
 static void
 test_meet(void)
@@ -321,6 +357,7 @@ main(void)
 	test_invalid();
 	test_long();
 	test_modes();
+	test_paths();
 	test_offsets();
 	test_stop();
 	test_meet();

@@ -12,7 +12,8 @@
  * sequences mixed in, long runs of one character, and long ASCII texts in small
  * alphabets of the bytes that decide piece boundaries (where the block kernel
  * runs, 64 bytes at a time). Small inputs are also fed split at every offset
- * and byte by byte.
+ * and byte by byte. All of it twice where the CPU has AVX2: the block kernel's
+ * AVX2 and SSE2 classifications (tokens_kernel_sse2).
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -291,9 +292,22 @@ test_running_total(void)
 int
 main(void)
 {
+	int avx2 = tokens_kernel_sse2(0);
+
 	test_files();
 	test_generated();
 	test_running_total();
-	printf("%d files compared\n", files_seen);
+	printf("%d files compared (block kernel: %s)\n", files_seen,
+	    avx2 ? "AVX2" : "SSE2");
+	if (avx2) {
+		/* and the SSE2 classification, which CPUs without AVX2 run */
+		files_seen = 0;
+		tokens_kernel_sse2(1);
+		test_files();
+		test_generated();
+		test_running_total();
+		tokens_kernel_sse2(0);
+		printf("%d files compared (block kernel: SSE2)\n", files_seen);
+	}
 	return T_DONE();
 }

@@ -1,5 +1,6 @@
 // repodigest serve's page: the job list live over /ws, ingest, cancel,
-// retry, filters, paging, counts from /metrics, search through /v1/query.
+// retry, filters, paging, counts from /metrics, search through /v1/query,
+// the feed schedule's pass from /v1/schedule.
 // Everything comes from this origin; the token (when the service needs one)
 // lives in sessionStorage only and goes out as a header, or as access_token
 // on the WebSocket, which cannot carry headers.
@@ -21,6 +22,7 @@
   let refreshTimer = 0;
   let lastFin = null;            // {n, t}: finished jobs at the previous read
   let rate = null;               // jobs a minute, from the last two reads
+  let hasSched = false;          // the service has --feed (from /metrics)
 
   function headers(extra) {
     const h = Object.assign({}, extra || {});
@@ -270,6 +272,10 @@
     }
     if (rate !== null) add('throughput', rate.toFixed(1) + ' jobs/min');
     if (b && w) add('workers busy', b[1] + ' of ' + w[1]);
+    // the schedule's lines are there only with --feed: no request for it
+    // otherwise (a 404 would be a console error)
+    hasSched = /^repodigest_schedule_pass_running /m.test(t);
+    if (hasSched) loadSchedule(); else $('sched').hidden = true;
   }
 
   function closeWs() {
@@ -327,6 +333,37 @@
       api('GET', '/v1/jobs/' + encodeURIComponent(d.jobId)).then((r) => upsert(r.body), () => {});
       loadCounts();
     }
+  }
+
+  // the feed schedule (serve --feed): hidden when the service has none
+  function when(t) { return t ? new Date(t).toLocaleString() : ''; }
+  async function loadSchedule() {
+    let d;
+    try {
+      d = (await api('GET', '/v1/schedule')).body;
+    } catch (e) {
+      if (e.status === 404) $('sched').hidden = true;
+      return;
+    }
+    const p = d.pass || d.lastPass;
+    $('sched').hidden = false;
+    $('sched-feed').textContent = 'Feed ' + d.feed + ', every ' + d.every;
+    const bar = $('sched-bar');
+    let text = 'No pass yet';
+    if (p) {
+      const done = p.completed + p.failed;
+      bar.max = Math.max(p.queued, 1);
+      bar.value = d.pass ? done : bar.max;
+      text = (d.pass ? 'Pass under way: ' : 'Last pass ' + p.outcome + ' ' + when(p.finishedAt) + ': ') +
+        done + ' of ' + p.queued + ' jobs done' + (p.failed ? ' (' + p.failed + ' failed)' : '') +
+        (d.pass ? ', ' + p.running + ' running' : '') + ', ' + p.unchanged + ' unchanged, ' +
+        p.skipped + ' records skipped' + (p.error ? '. Error: ' + p.error : '');
+    }
+    bar.textContent = text;
+    $('sched-text').textContent = text;
+    $('sched-text').className = p && p.error ? 'error' : '';
+    $('sched-next').textContent = d.nextPassAt ? 'Next pass: ' + when(d.nextPassAt) +
+      (d.overdue ? ' (' + d.note + ')' : '') : 'No further pass (stopping)';
   }
 
   async function start() {
@@ -424,6 +461,7 @@
     }
   }, 1000);
   setInterval(loadCounts, 10000);
+  setInterval(() => { if (hasSched && !$('app').hidden) loadSchedule(); }, 3000);
 
   start();
 })();

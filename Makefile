@@ -32,7 +32,7 @@ INC      = $(addprefix -Isrc/,$(SRCDIRS)) -I$(V)/zlib -I$(V)/cjson -I$(V)/lz4/li
            -I$(V)/sqlite
 # Our flags come first and user CFLAGS last, so CFLAGS cannot drop the warnings.
 ALL_CFLAGS    = $(WARN) $(DEFS) $(INC) -MMD -MP -ffunction-sections -fdata-sections $(OPT) $(CFLAGS)
-VENDOR_CFLAGS = -w $(INC) -ffunction-sections -fdata-sections $(OPT) $(CFLAGS)
+VENDOR_CFLAGS = -w $(INC) $(VDEFS) -ffunction-sections -fdata-sections $(OPT) $(CFLAGS)
 
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
            -fno-omit-frame-pointer -g -O1
@@ -192,6 +192,8 @@ SQLITE_OPTS = \
 	-DSQLITE_OMIT_DESERIALIZE \
 	-DSQLITE_OMIT_VIEW \
 	-DSQLITE_OMIT_CTE \
+	-DSQLITE_OMIT_GENERATED_COLUMNS \
+	-DSQLITE_OMIT_XFER_OPT \
 	-DHAVE_USLEEP=1 \
 	-DHAVE_LOCALTIME_R=1 \
 	-DHAVE_GMTIME_R=1 \
@@ -249,6 +251,10 @@ build/fuzz/bearssl/%.o: $(V)/bearssl/src/%.c
 
 $(foreach f,$(FAST),build/musl/src/$(f).o): OPT = -O2
 build/musl/vendor/src/zlib/%.o build/musl/vendor/src/lz4/lib/%.o: OPT = -O2
+# zlib's CRC-32 tables made at first use, in .bss (9 KiB less in the file; its
+# once() is C11 atomics, so threads may race to the first CRC safely). The CRC
+# of a gzip body is gz.c's own where the CPU has PCLMUL: zlib's is the fallback.
+build/%/vendor/src/zlib/crc32.o: VDEFS = -DDYNAMIC_CRC_TABLE
 
 # ---------------------------------------------------------------- compile
 # The shipped binary carries no unwind tables (.eh_frame, ~36 KB of the

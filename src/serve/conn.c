@@ -8,8 +8,13 @@
  * `in` (capped at a head, the largest body and one read) and handed to
  * serve.c (HTTP) or stream.c (WebSocket); answers and events queued in
  * `out`, which is written before the loop next waits (one write per
- * connection per iteration, however much was queued). Buffers are freed
- * when they empty, so an idle connection costs its slot and a descriptor.
+ * connection per iteration, however much was queued). An event published
+ * to a stream with nothing unsent is not copied: the stream holds the
+ * shared frame (struct frame) and the write takes it and `out` together
+ * (sendmsg with two pieces), so a fan-out to N subscribers that keep up
+ * costs one encoding and N sends, no copy and no buffer per subscriber.
+ * Buffers are freed when they empty, so an idle connection costs its slot
+ * and a descriptor.
  *
  * One timer per connection, re-armed after every event to its nearest
  * deadline (request, idle, handler, stalled output, ping); when it fires,
@@ -28,6 +33,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,7 +77,39 @@ conn_now(const struct conn *c)
 size_t
 conn_pending(const struct conn *c)
 {
-	return c->out.len - c->out_off;
+	return c->out.len - c->out_off +
+	    (c->held != NULL ? c->held->b.len - c->held_off : 0);
+}
+
+/* see conn.h */
+struct frame *
+frame_new(size_t cap)
+{
+	struct frame *f = malloc(sizeof *f);
+
+	if (f == NULL)
+		return NULL;
+	f->refs = 1;
+	buf_init(&f->b, cap);
+	return f;
+}
+
+/* see conn.h */
+void
+frame_unref(struct frame *f)
+{
+	if (f != NULL && --f->refs == 0) {
+		buf_free(&f->b);
+		free(f);
+	}
+}
+
+static void
+held_drop(struct conn *c)
+{
+	frame_unref(c->held);
+	c->held = NULL;
+	c->held_off = 0;
 }
 
 /* Watch for what the connection waits for now. */
@@ -146,6 +184,7 @@ conn_close(struct conn *c)
 	buf_free(&c->in);
 	buf_free(&c->out);
 	buf_free(&c->msg);
+	held_drop(c);
 	c->kind = K_FREE;
 	c->gen++;               /* late answers for id find nothing */
 	c->flags = 0;
@@ -208,18 +247,40 @@ conn_out_put(struct conn *c, const void *p, size_t n)
 	return e;
 }
 
-/* Send what the socket takes now, never waiting. 0, or -1 if the
- * connection is broken (reset, broken pipe). What is sent is dropped from
- * the front of `out` once it is a good share of it, so a stream that is
- * always a little behind does not creep towards its cap. */
+/* Send what the socket takes now, never waiting: the held frame, then
+ * `out`, in one call. 0, or -1 if the connection is broken (reset, broken
+ * pipe). What is sent is dropped from the front of `out` once it is a good
+ * share of it, so a stream that is always a little behind does not creep
+ * towards its cap. */
 int
 conn_send_now(struct conn *c)
 {
-	while (c->out_off < c->out.len) {
-		ssize_t n = send(c->fd, c->out.p + c->out_off,
-		    c->out.len - c->out_off, MSG_NOSIGNAL);
+	while (conn_pending(c) > 0) {
+		struct iovec iov[2];
+		struct msghdr m;
+		size_t hn = 0;
+		ssize_t n;
+
+		memset(&m, 0, sizeof m);
+		m.msg_iov = iov;
+		if (c->held != NULL) {
+			hn = c->held->b.len - c->held_off;
+			iov[m.msg_iovlen].iov_base = c->held->b.p + c->held_off;
+			iov[m.msg_iovlen++].iov_len = hn;
+		}
+		if (c->out_off < c->out.len) {
+			iov[m.msg_iovlen].iov_base = c->out.p + c->out_off;
+			iov[m.msg_iovlen++].iov_len = c->out.len - c->out_off;
+		}
+		n = sendmsg(c->fd, &m, MSG_NOSIGNAL);
 		if (n > 0) {
-			c->out_off += (size_t)n;
+			size_t k = (size_t)n < hn ? (size_t)n : hn;
+			if (c->held != NULL) {
+				c->held_off += k;
+				if (k == hn)
+					held_drop(c);
+			}
+			c->out_off += (size_t)n - k;
 			c->out_since = conn_now(c);
 			continue;
 		}
@@ -563,6 +624,8 @@ on_accept(struct loop *l, int fd, int events, void *arg)
 		c->req_start = 0;
 		c->last_len = 0;
 		c->out_off = 0;
+		c->held = NULL;
+		c->held_off = 0;
 		c->seq = 0;
 		c->idle_since = loop_now(l);
 		c->method[0] = c->target[0] = '\0';

@@ -43,6 +43,19 @@ enum { P_HEAD = 0, P_BODY, P_WAIT };            /* K_HTTP: its request */
 #define F_INCALL  0x200         /* its handler is running */
 #define F_SCRATCH 0x400         /* `in` is the server's scratch buffer */
 
+/*
+ * One event's encoding for one kind of stream (a whole WebSocket frame, an
+ * SSE event), made once per publish and shared: a subscriber with nothing
+ * else unsent keeps a reference and its socket is written straight from
+ * it (no copy, no buffer of its own); one with output queued copies it
+ * into `out` behind the rest. Counted, not locked: the loop thread alone
+ * touches it.
+ */
+struct frame {
+	size_t refs;
+	struct buf b;
+};
+
 struct conn {
 	struct serve *s;
 	int fd;
@@ -54,15 +67,22 @@ struct conn {
 	struct conn *fprev, *fnext;     /* flush list (F_FLUSH) */
 	struct buf in, out;             /* freed when empty */
 	size_t out_off;                 /* out[0..out_off) is written */
+	struct frame *held;             /* unsent output ahead of `out`: a
+	                                 * shared event, or NULL */
 	uint64_t out_since;             /* output last moved (ms) */
 	uint64_t req_start;             /* first byte of this request, or 0 */
-	uint64_t idle_since;
-	uint64_t last_ping;             /* streams: last ping or comment */
+	union {                         /* one per kind: the table stays as
+	                                 * small as before `held` */
+		uint64_t idle_since;    /* K_HTTP: the last answer's end */
+		uint64_t last_ping;     /* streams: last ping or comment */
+	};
 	uint64_t close_at;              /* F_WS_SENT: when */
 	uint64_t seq;                   /* last publish delivered */
 	size_t last_len;                /* req_parse()'s resume point */
 	size_t head_len;
 	int body;                       /* enum req_body */
+	uint32_t held_off;              /* held's bytes already written (a
+	                                 * frame is held only under 4 GiB) */
 	uint64_t length;                /* REQ_BODY_LENGTH */
 	uint64_t body_len;              /* REQ_BODY_CHUNKED: decoded so far */
 	size_t raw_at;                  /* REQ_BODY_CHUNKED: next raw byte */
@@ -82,7 +102,8 @@ struct conn {
 uint64_t conn_id(const struct conn *c);
 struct conn *conn_by_id(struct serve *s, uint64_t id);   /* NULL: gone */
 uint64_t conn_now(const struct conn *c);
-size_t conn_pending(const struct conn *c);      /* unsent output */
+size_t conn_pending(const struct conn *c);      /* unsent output, held
+                                                 * frame included */
 void conn_watch(struct conn *c);        /* epoll interest from the flags */
 void conn_consume(struct conn *c, size_t n);    /* drop n bytes of `in` */
 void conn_close(struct conn *c);        /* now; the app hears of a WS's */
@@ -92,6 +113,8 @@ int conn_out_put(struct conn *c, const void *p, size_t n);
 int conn_send_now(struct conn *c);      /* send what fits; -1: broken */
 void conn_rearm(struct conn *c);        /* timer to the nearest deadline */
 const char *conn_date(struct serve *s); /* Date: value, once a second */
+struct frame *frame_new(size_t cap);    /* refs 1, empty; NULL: no memory */
+void frame_unref(struct frame *f);      /* freed with its last reference */
 
 /* serve.c: HTTP */
 void serve_http_input(struct conn *c);  /* parse and run what `in` holds */

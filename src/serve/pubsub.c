@@ -189,26 +189,44 @@ pubsub_drop(struct pubsub *ps, struct pubsub_sub **list)
 	}
 }
 
+/*
+ * The walk starts where the last one chose: the subscriber it met at
+ * 0.618 of the way (the golden ratio's stride visits the positions evenly,
+ * where a stride of one would leave a subscriber near the end for a long
+ * run of events). Moving the sentinel in front of it is O(1), and it is
+ * chosen after its own call, so a drop cannot have released it (fn may
+ * drop only the owner it was called for).
+ */
 /* see pubsub.h */
 size_t
 pubsub_publish(struct pubsub *ps, const struct pubsub_topic *t,
     void (*fn)(void *arg, uint64_t owner), void *arg)
 {
 	struct pubsub_node *n = find(ps, t);
-	struct pubsub_sub *s, *next;
-	size_t k = 0;
+	struct pubsub_sub *s, *next, *start = NULL;
+	size_t k = 0, at;
 
 	if (n == NULL)
 		return 0;
+	at = n->count * 618 / 1000;
 	n->busy = 1;
 	for (s = n->head.next; s != &n->head; s = next) {
 		next = s->next;         /* s may be released by fn */
 		fn(arg, s->owner);
-		k++;
+		if (k++ >= at && start == NULL && s->node == n)
+			start = s;
 	}
 	n->busy = 0;
-	if (n->count == 0)
+	if (n->count == 0) {
 		node_release(ps, n);
+	} else if (start != NULL && start != n->head.next) {
+		n->head.prev->next = n->head.next;      /* close the ring */
+		n->head.next->prev = n->head.prev;
+		n->head.prev = start->prev;             /* reopen before start */
+		n->head.next = start;
+		start->prev->next = &n->head;
+		start->prev = &n->head;
+	}
 	return k;
 }
 

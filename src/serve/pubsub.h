@@ -88,9 +88,11 @@ void pubsub_unsubscribe(struct pubsub *ps, const struct pubsub_topic *t,
 void pubsub_drop(struct pubsub *ps, struct pubsub_sub **list);
 
 /*
- * Call fn(arg, owner) for each subscriber of t, in subscription order;
- * returns how many. fn may drop or unsubscribe the owner it was called
- * for (a slow subscriber), no other.
+ * Call fn(arg, owner) for each subscriber of t; returns how many. The
+ * first publish goes in subscription order, each next one starts further
+ * round the same ring, so no subscriber is always the last served. fn may
+ * drop or unsubscribe the owner it was called for (a slow subscriber), no
+ * other.
  */
 size_t pubsub_publish(struct pubsub *ps, const struct pubsub_topic *t,
     void (*fn)(void *arg, uint64_t owner), void *arg);

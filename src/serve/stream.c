@@ -4,10 +4,13 @@
  * events published to them through topics (pubsub.h), each subscriber
  * under its output limit. See serve.h and conn.h.
  *
- * A published event is encoded once per kind (one WebSocket frame, one
- * SSE event) and copied to each subscriber's `out`; a subscriber whose
- * unsent output would pass sub_out_max even after the socket took what
- * it would is dropped (close 1008, or the stream ends), never waited for.
+ * A published event is encoded once per kind (one whole WebSocket frame,
+ * one SSE event) into a shared frame (conn.h): a subscriber with nothing
+ * unsent holds a reference to it, one with output queued copies it behind
+ * that; either way the subscriber gets one send before the loop waits. A
+ * subscriber whose unsent output would pass sub_out_max even after the
+ * socket took what it would is dropped (close 1008, or the stream ends),
+ * never waited for.
  *
  * Banners: WebSocket | streams and topics.
  */
@@ -292,29 +295,18 @@ drop_slow(struct conn *c)
 	}
 }
 
-/* Queue ev for c (its kind's encoding). 1 sent, 0 nothing for its kind,
- * -1 dropped. */
+/* Queue the frame of c's kind for c. 1 sent, 0 nothing for its kind, -1
+ * dropped. */
 static int
-deliver(struct conn *c, const struct serve_event *ev, const struct buf *sse)
+deliver(struct conn *c, struct frame *ws, struct frame *sse)
 {
 	size_t need, before = conn_pending(c);
-	uint8_t h[WS_HEAD_MAX];
-	size_t hn = 0;
+	struct frame *f = c->kind == K_WS ? ws : c->kind == K_SSE ? sse : NULL;
 
-	if (c->flags & F_CLOSE)
+	if ((c->flags & F_CLOSE) || f == NULL ||
+	    (c->kind == K_SSE && f->b.len == 0))
 		return 0;
-	if (c->kind == K_WS) {
-		if (ev->ws == NULL)
-			return 0;
-		hn = ws_frame_head(h, WS_TEXT, ev->ws_n);
-		need = hn + ev->ws_n;
-	} else if (c->kind == K_SSE) {
-		if (sse == NULL || sse->len == 0)
-			return 0;
-		need = sse->len;
-	} else {
-		return 0;
-	}
+	need = f->b.len;
 	if (before > c->s->c.sub_out_max ||
 	    need > c->s->c.sub_out_max - before) {
 		/* over the limit as queued: first give the socket what it
@@ -329,16 +321,17 @@ deliver(struct conn *c, const struct serve_event *ev, const struct buf *sse)
 		before = conn_pending(c);
 	}
 	if (before > c->s->c.sub_out_max ||
-	    need > c->s->c.sub_out_max - before ||
-	    buf_reserve(&c->out, need) != 0) {
+	    need > c->s->c.sub_out_max - before) {
 		drop_slow(c);
 		return -1;
 	}
-	if (c->kind == K_WS) {
-		buf_append(&c->out, h, hn);
-		buf_append(&c->out, ev->ws, ev->ws_n);
-	} else {
-		buf_append(&c->out, sse->p, sse->len);
+	if (before == 0 && need <= UINT32_MAX) {
+		c->held = f;    /* nothing ahead of it: no copy */
+		c->held_off = 0;
+		f->refs++;
+	} else if (buf_append(&c->out, f->b.p, f->b.len) != 0) {
+		drop_slow(c);
+		return -1;
 	}
 	conn_out_added(c, before);
 	return 1;
@@ -346,8 +339,7 @@ deliver(struct conn *c, const struct serve_event *ev, const struct buf *sse)
 
 struct publish {
 	struct serve *s;
-	const struct serve_event *ev;
-	struct buf sse;         /* the SSE encoding, made once */
+	struct frame *ws, *sse;         /* made once; NULL: none */
 	size_t sent;
 };
 
@@ -360,16 +352,33 @@ publish_one(void *arg, uint64_t owner)
 	if (c == NULL || c->seq == p->s->publish_seq)
 		return;                 /* subscribed to two of the topics */
 	c->seq = p->s->publish_seq;
-	if (deliver(c, p->ev, &p->sse) > 0)
+	if (deliver(c, p->ws, p->sse) > 0)
 		p->sent++;
 }
 
+/* ev's two encodings, each one frame (NULL where ev has none; out of
+ * memory, the event reaches no one of that kind: nobody is dropped for
+ * the server's own want). */
 static void
-sse_encode(struct buf *b, const struct serve_event *ev)
+encode(const struct serve_event *ev, struct frame **ws, struct frame **sse)
 {
-	buf_init(b, SIZE_MAX / 2);
-	if (ev->sse != NULL)
-		sse_event(b, ev->sse_id, ev->sse_event, ev->sse, ev->sse_n);
+	uint8_t h[WS_HEAD_MAX];
+	size_t hn;
+
+	*ws = *sse = NULL;
+	if (ev->ws != NULL && (*ws = frame_new(SIZE_MAX / 2)) != NULL) {
+		hn = ws_frame_head(h, WS_TEXT, ev->ws_n);
+		if (buf_reserve(&(*ws)->b, hn + ev->ws_n) != 0) {
+			frame_unref(*ws);
+			*ws = NULL;
+		} else {
+			buf_append(&(*ws)->b, h, hn);
+			buf_append(&(*ws)->b, ev->ws, ev->ws_n);
+		}
+	}
+	if (ev->sse != NULL && (*sse = frame_new(SIZE_MAX / 2)) != NULL)
+		sse_event(&(*sse)->b, ev->sse_id, ev->sse_event, ev->sse,
+		    ev->sse_n);
 }
 
 /* see serve.h */
@@ -377,13 +386,14 @@ size_t
 serve_publish(struct serve *s, const struct pubsub_topic *t, size_t n,
     const struct serve_event *ev)
 {
-	struct publish p = { s, ev, { NULL, 0, 0, 0 }, 0 };
+	struct publish p = { s, NULL, NULL, 0 };
 
-	sse_encode(&p.sse, ev);
+	encode(ev, &p.ws, &p.sse);
 	s->publish_seq++;
 	for (size_t i = 0; i < n; i++)
 		pubsub_publish(&s->ps, &t[i], publish_one, &p);
-	buf_free(&p.sse);
+	frame_unref(p.ws);      /* freed here unless a subscriber holds it */
+	frame_unref(p.sse);
 	return p.sent;
 }
 
@@ -392,14 +402,15 @@ int
 serve_send(struct serve *s, uint64_t id, const struct serve_event *ev)
 {
 	struct conn *c = conn_by_id(s, id);
-	struct buf sse;
+	struct frame *ws, *sse;
 	int r;
 
 	if (c == NULL || (c->kind != K_WS && c->kind != K_SSE))
 		return ERR_NOENT;
-	sse_encode(&sse, ev);
-	r = deliver(c, ev, &sse);
-	buf_free(&sse);
+	encode(ev, &ws, &sse);
+	r = deliver(c, ws, sse);
+	frame_unref(ws);
+	frame_unref(sse);
 	return r < 0 ? ERR_LIMIT : 0;
 }
 

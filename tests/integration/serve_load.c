@@ -16,7 +16,12 @@
  *       to a project of `repodigest serve`, whose events are timed by their
  *       "timestamp" (milliseconds, the real clock) instead of "t".
  *       Prints "ready N" once all are subscribed, then after SECONDS:
- *       "events K p50_us A p99_us B max_us C" over the probes' samples.
+ *       "events K p50_us A p99_us B max_us C" over the probes' samples,
+ *       each timed when this client read the frame; then "arrived_p50_us
+ *       D arrived_p99_us E": the same events timed by the kernel's receive
+ *       timestamp of the probe's socket (SO_TIMESTAMPNS: when the server's
+ *       send() put the bytes on loopback), so the server's share is shown
+ *       apart from this client's (one thread reading 1,000 sockets).
  *   serve_load jobs PORT CONNS SECONDS REF REPO...
  *       `repodigest serve` itself: CONNS keep-alive connections, each
  *       posting {"repo": REPO, "ref": REF} to /v1/jobs (connection i takes
@@ -47,6 +52,8 @@ struct c {
 	int fd;
 	int probe;
 	int ready;              /* WS: handshake answered */
+	uint64_t rx_ns;         /* probes: kernel receive time (CLOCK_REALTIME)
+	                         * of the last bytes read, 0 if none */
 	size_t len;
 	uint8_t buf[1 << 14];
 };
@@ -149,10 +156,39 @@ answer_len(const uint8_t *b, size_t n)
 static ssize_t
 take(struct c *c)
 {
-	ssize_t r = read(c->fd, c->buf + c->len, sizeof c->buf - c->len);
+	struct iovec iov = { c->buf + c->len, sizeof c->buf - c->len };
+	union {
+		struct cmsghdr h;
+		uint8_t b[CMSG_SPACE(sizeof(struct timespec))];
+	} cb;
+	struct msghdr m;
+	ssize_t r;
 
-	if (r > 0)
+	if (!c->probe) {
+		r = read(c->fd, c->buf + c->len, sizeof c->buf - c->len);
+		if (r > 0)
+			c->len += (size_t)r;
+		return r;
+	}
+	memset(&m, 0, sizeof m);
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cb.b;
+	m.msg_controllen = sizeof cb.b;
+	r = recvmsg(c->fd, &m, 0);
+	c->rx_ns = 0;
+	if (r > 0) {
 		c->len += (size_t)r;
+		for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h != NULL;
+		    h = CMSG_NXTHDR(&m, h))
+			if (h->cmsg_level == SOL_SOCKET &&
+			    h->cmsg_type == SCM_TIMESTAMPNS) {
+				struct timespec ts;
+				memcpy(&ts, CMSG_DATA(h), sizeof ts);
+				c->rx_ns = (uint64_t)ts.tv_sec * 1000000000u +
+				    (uint64_t)ts.tv_nsec;
+			}
+	}
 	return r;
 }
 
@@ -319,7 +355,8 @@ cmp_u64(const void *a, const void *b)
 
 /* Whole frames at the front of c->buf: the probes' events timed. */
 static void
-frames(struct c *c, uint64_t *lat, size_t *nlat, size_t cap)
+frames(struct c *c, uint64_t *lat, size_t *nlat, uint64_t *arr,
+    size_t *narr, size_t cap)
 {
 	for (;;) {
 		size_t n, at = 2;
@@ -345,18 +382,25 @@ frames(struct c *c, uint64_t *lat, size_t *nlat, size_t cap)
 			return;
 		if (c->probe && (p[0] & 0x0f) == 1 && *nlat < cap) {
 			uint64_t now = mono_ns(), rnow = real_ns();
+			/* the receive time on the posting thread's clock */
+			uint64_t rx = c->rx_ns, rxm = rx > rnow - now ?
+			    rx - (rnow - now) : 0;
 			uint8_t *t = memmem(p + at, n, "\"t\":", 4);
 			uint8_t *ts = memmem(p + at, n, "\"timestamp\":\"", 13);
 			if (t != NULL) {
 				uint64_t v = strtoull((char *)t + 4, NULL, 10);
 				if (v > 0 && v <= now)
 					lat[(*nlat)++] = now - v;
+				if (v > 0 && rx != 0 && v <= rxm)
+					arr[(*narr)++] = rxm - v;
 			} else if (ts != NULL && ts + 13 + 24 <= p + at + n) {
 				/* the service's own events: their ISO time,
 				 * to the millisecond, on the real clock */
 				uint64_t v = iso_ns((char *)ts + 13);
 				if (v > 0 && v <= rnow)
 					lat[(*nlat)++] = rnow - v;
+				if (v > 0 && rx != 0 && v <= rx)
+					arr[(*narr)++] = rx - v;
 			}
 		}
 		memmove(c->buf, c->buf + at + n, c->len - at - n);
@@ -368,9 +412,9 @@ static int
 subs(int port, int n, int probes, int secs, const char *job,
     const char *other)
 {
-	static uint64_t lat[1 << 20];
-	size_t nlat = 0;
-	int ep = epoll_create1(0), ready = 0;
+	static uint64_t lat[1 << 20], arr[1 << 20];
+	size_t nlat = 0, narr = 0;
+	int ep = epoll_create1(0), ready = 0, one = 1;
 	struct epoll_event ev, evs[256];
 	char sub[256];
 	uint8_t frame[300], oframe[300];
@@ -409,6 +453,9 @@ subs(int port, int n, int probes, int secs, const char *job,
 		 * last in the server's fan-out */
 		cs[i]->probe = probes > 0 && i % (n / probes) == 0 &&
 		    i / (n / probes) < probes;
+		if (cs[i]->probe)
+			setsockopt(cs[i]->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one,
+			    sizeof one);
 		send_all(cs[i]->fd, hs, sizeof hs - 1);
 		if (cs[i]->probe)
 			send_all(cs[i]->fd, frame, (size_t)sn + 6);
@@ -453,7 +500,7 @@ subs(int port, int n, int probes, int secs, const char *job,
 		for (int i = 0; i < k; i++) {
 			struct c *c = evs[i].data.ptr;
 			if (take(c) > 0)
-				frames(c, lat, &nlat,
+				frames(c, lat, &nlat, arr, &narr,
 				    sizeof lat / sizeof lat[0]);
 		}
 	}
@@ -462,9 +509,15 @@ subs(int port, int n, int probes, int secs, const char *job,
 		return 1;
 	}
 	qsort(lat, nlat, sizeof lat[0], cmp_u64);
-	printf("events %zu p50_us %.0f p99_us %.0f max_us %.0f\n", nlat,
+	printf("events %zu p50_us %.0f p99_us %.0f max_us %.0f", nlat,
 	    lat[nlat / 2] / 1e3, lat[nlat * 99 / 100] / 1e3,
 	    lat[nlat - 1] / 1e3);
+	if (narr > 0) {
+		qsort(arr, narr, sizeof arr[0], cmp_u64);
+		printf(" arrived_p50_us %.0f arrived_p99_us %.0f",
+		    arr[narr / 2] / 1e3, arr[narr * 99 / 100] / 1e3);
+	}
+	printf("\n");
 	return 0;
 }
 

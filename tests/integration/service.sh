@@ -311,7 +311,7 @@ wait_job "cancel: downloading" "$CID" running 30
 # its event stream, open while it runs, ends with it
 timeout 30 curl -sS -N "$U/v1/jobs/$CID/events" >"$W/sse2" 2>&1 &
 sse_pid=$!
-i=0; while ! grep -q '^event: progress$' "$W/sse2" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+i=0; while ! grep -qs '^event: progress$' "$W/sse2" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 t0=$(date +%s%N)
 expect "cancel: DELETE" 202 '"cancelRequested":true' -X DELETE "$U/v1/jobs/$CID"
 wait_job "cancel: cancelled" "$CID" cancelled 10

@@ -2,9 +2,10 @@
  * test_serve.c - the service's smaller parts: the JSON writer (escaping,
  * separators, sticky errors, checked by parsing the output back with
  * cJSON), Server-Sent Events lines (a payload cannot end an event early),
- * topics and subscribers (caps, dedup, drop during a publish), webhook
- * signatures (GitHub's documented example) and push payloads, and the
- * request bodies (every form of repo, every refusal naming its field).
+ * topics and subscribers (caps, dedup, drop during a publish, the order
+ * turning round), webhook signatures (GitHub's documented example) and
+ * push payloads, and the request bodies (every form of repo, every refusal
+ * naming its field).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,6 +183,12 @@ test_pubsub(void)
 	CHECK(pubsub_count(&ps, &proj) == 0, "kinds are apart");
 	CHECK(pubsub_publish(&ps, &job, record, &s) == 3 && s.owners[0] == 1 &&
 	    s.owners[1] == 2 && s.owners[2] == 3, "in subscription order");
+	s.n = 0;
+	CHECK(pubsub_publish(&ps, &job, record, &s) == 3 && s.owners[0] == 2 &&
+	    s.owners[1] == 3 && s.owners[2] == 1, "the next from further round");
+	s.n = 0;
+	CHECK(pubsub_publish(&ps, &job, record, &s) == 3 && s.owners[0] == 3 &&
+	    s.owners[1] == 1 && s.owners[2] == 2, "and further again");
 	/* a subscriber dropped while it is being published to */
 	s.n = 0;
 	s.drop = 2;

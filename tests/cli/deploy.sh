@@ -209,16 +209,15 @@ chmod 0755 "$W"
 . tests/integration/s3srv.inc
 . scripts/hermetic-env.inc
 hermetic_env
-trap 'scripts/test-nginx stop "$W/nginx" >/dev/null 2>&1; s3srv_stop; rm -rf "$W"' EXIT
-trap 'exit 1' HUP INT TERM
+. tests/integration/nginx.inc
+trap 's3srv_stop; cleanup' EXIT
 "$S3SRV" install >"$W/install.log" 2>&1 || { bad "s3-server install: $(tail -3 "$W/install.log")"; finish; exit 1; }
-scripts/setup python3-boto3 >/dev/null 2>&1 || { bad "setup python3-boto3"; finish; exit 1; }
+# nginx first: radosgw, slow to start, starts in the background afterwards
+# (while the image is unpacked)
+NGINX_TTL=600 nginx_up python3-boto3
 S3_SERVER_TTL=600 "$S3SRV" start "$W/s3" >"$W/s3.env" 2>"$W/s3.err" &
 s3pid=$!
 image_unpack "$BIN" || { bad "image: $(tail -3 "$W/image.log")"; wait $s3pid; finish; exit 1; }
-NGINX_TTL=600 scripts/test-nginx start "$W/nginx" >"$W/ng.env" 2>"$W/ng.err" ||
-	{ bad "nginx: $(tail -2 "$W/ng.err")"; wait $s3pid; finish; exit 1; }
-. "$W/ng.env"
 cp examples/repos.json "$NGINX_WWW/repos.json"
 MIRROR_FIXTURES=project scripts/make-mirror examples/repos.json "$NGINX_WWW/mirror" >/dev/null || bad "make-mirror"
 mkdir -p "$W/root/tmp/data"

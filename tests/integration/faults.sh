@@ -20,15 +20,9 @@ cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
 . tests/integration/nginx.inc
-scripts/setup libnginx-mod-http-js >"$W/setup.log" 2>&1 ||
-	{ bad "setup libnginx-mod-http-js: $(tail -3 "$W/setup.log")"; finish; exit 1; }
-
 # the stall outlasts the per-repo timeout (2 s) by far, yet ends within the
 # test's bounds so that nginx logs the stalled requests too
-if ! NGINX_TTL=300 NGINX_STALL_MS=6000 scripts/test-nginx start "$W/nginx" >"$W/env" 2>"$W/nginx.err"; then
-	bad "nginx: $(tail -5 "$W/nginx.err")"; finish; exit 1
-fi
-. "$W/env"
+NGINX_TTL=300 NGINX_STALL_MS=6000 nginx_up libnginx-mod-http-js
 LOG=$NGINX_DIR/logs/mirror.log
 
 python3 - "$W/feed.json" <<'PY'

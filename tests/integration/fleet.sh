@@ -12,31 +12,20 @@
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
+. tests/integration/nginx.inc
 . tests/integration/s3srv.inc
-cleanup() {
-	scripts/test-nginx stop "$W/nginx" 2>/dev/null
-	s3srv_stop
-	rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
-B=$BIN
-[ -x "$B" ] || { bad "missing $B"; finish; exit 1; }
+trap 's3srv_stop; cleanup' EXIT
 "$S3SRV" install >"$W/install.log" 2>&1 || { bad "s3-server install: $(tail -3 "$W/install.log")"; finish; exit 1; }
-scripts/setup python3-boto3 >"$W/setup.log" 2>&1 || { bad "setup python3-boto3: $(tail -3 "$W/setup.log")"; finish; exit 1; }
 PY=/usr/bin/python3     # Debian's python3, where python3-boto3 lives
+# nginx first: radosgw, slow to start, starts in the background afterwards
+# (while the mirror is made), so no failure here leaves its start running
+NGINX_TTL=600 nginx_up python3-boto3
 
 # a hermetic environment: no S3 configuration from the caller, loopback only
 . scripts/hermetic-env.inc
 hermetic_env
-
-# both servers: radosgw (slow to start) in the background meanwhile nginx starts
 S3_SERVER_TTL=600 "$S3SRV" start "$W/s3" >"$W/s3.env" 2>"$W/s3.err" &
 s3pid=$!
-if ! NGINX_TTL=600 scripts/test-nginx start "$W/nginx" >"$W/nginx.env" 2>"$W/nginx.err"; then
-	bad "nginx: $(tail -5 "$W/nginx.err")"; wait $s3pid; finish; exit 1
-fi
-. "$W/nginx.env"
 LOG=$NGINX_DIR/logs/mirror.log
 
 # the feed: 200 repos over 9 owners, mixed case, every one with a pushedAt

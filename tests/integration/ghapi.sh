@@ -19,13 +19,7 @@ BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
 . tests/integration/nginx.inc
 . tests/integration/svcrun.inc
-PY=/usr/bin/python3
-scripts/setup curl python3 sqlite3 git >"$W/setup.log" 2>&1 ||
-	{ bad "setup: $(tail -3 "$W/setup.log")"; finish; exit 1; }
-if ! NGINX_TTL=300 scripts/test-nginx start "$W/nginx" >"$W/nginx.env" 2>"$W/nginx.err"; then
-	bad "nginx: $(tail -3 "$W/nginx.err")"; finish; exit 1
-fi
-. "$W/nginx.env"
+NGINX_TTL=300 nginx_up curl python3 sqlite3 git
 LOGS=$NGINX_DIR/logs
 MIR=$NGINX_WWW/mirror
 API=$NGINX_WWW/api

@@ -17,10 +17,7 @@ BUILD=$(dirname "$BIN")
 BINS="$BIN $BUILD/asan/repodigest"
 for b in $BINS; do [ -x "$b" ] || { bad "missing $b"; finish; exit 1; }; done
 
-if ! NGINX_TTL=300 scripts/test-nginx start "$W/nginx" > "$W/env" 2>"$W/nginx.err"; then
-	bad "nginx: $(tail -5 "$W/nginx.err")"; finish; exit 1
-fi
-. "$W/env"
+NGINX_TTL=300 nginx_up
 P=$NGINX_PORT
 bash tests/data/gitingest/make-fixtures.sh --tar "$W/fx" >/dev/null
 mkdir -p "$NGINX_WWW/gh/RepoDigest" "$NGINX_WWW/chunked"

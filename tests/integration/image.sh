@@ -24,13 +24,7 @@ chmod 0755 "$W"    # the image's users must reach $W/root
 . tests/integration/image.inc
 . scripts/hermetic-env.inc
 hermetic_env
-cleanup() {
-	scripts/test-nginx stop "$W/nginx" >/dev/null 2>&1
-	[ -n "${S3SRV:-}" ] && s3srv_stop
-	rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
+. tests/integration/nginx.inc
 
 # ---- the build: twice, same digest
 image_unpack "$BIN" || { bad "image build/unpack: $(tail -3 "$W/image.log")"; finish; exit 1; }
@@ -74,9 +68,7 @@ MIRROR_FIXTURES=project scripts/make-mirror "$D/feed.json" "$D/mirror" >/dev/nul
 rm -rf "$D/mirror/.fixtures"
 f=$(ls "$D/mirror"/*/*.tar.gz | head -1)
 "$BIN" digest -q "$f" > "$W/outside.txt" || bad "digest outside"
-NG=$W/nginx
-NGINX_TTL=300 scripts/test-nginx start "$NG" >"$W/ng.env" 2>"$W/ng.err" || { bad "nginx: $(tail -2 "$W/ng.err")"; finish; exit 1; }
-. "$W/ng.env"
+NGINX_TTL=300 nginx_up
 cp "$f" "$NGINX_WWW/image.tar.gz"
 cp "$NGINX_CA" "$D/ca.pem"
 chmod -R a+rX "$D"
@@ -103,7 +95,7 @@ for who in "65534 65534" "1000123 0"; do
 		-o /tmp/probe-$u.txt >/dev/null 2>"$W/t.err" && [ -s "$W/root/tmp/probe-$u.txt" ] && ok ||
 		bad "$u:$g cannot write /tmp: $(head -2 "$W/t.err")"
 done
-scripts/test-nginx stop "$NG" >/dev/null 2>&1
+scripts/test-nginx stop "$W/nginx" >/dev/null 2>&1
 
 # ---- `serve` as 65534 with its database on a mounted volume (IMG_WORK: a
 # fresh directory at /work, as a Kubernetes volume): a job from the file://
@@ -146,6 +138,7 @@ rc=$?
 
 # ---- a short run into radosgw, as each user
 . tests/integration/s3srv.inc
+trap 's3srv_stop; cleanup' EXIT
 "$S3SRV" install >"$W/install.log" 2>&1 || { bad "s3-server install: $(tail -3 "$W/install.log")"; finish; exit 1; }
 scripts/setup python3-boto3 >/dev/null 2>&1 || { bad "setup python3-boto3"; finish; exit 1; }
 S3_SERVER_TTL=300 "$S3SRV" start "$W/s3" >"$W/s3.env" 2>"$W/s3.err" || { bad "s3-server: $(tail -3 "$W/s3.err")"; finish; exit 1; }

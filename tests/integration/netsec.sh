@@ -18,10 +18,7 @@ BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
 . tests/integration/nginx.inc
 
-if ! NGINX_TTL=300 NGINX_SLOW_RATE=16384 scripts/test-nginx start "$W/nginx" >"$W/env" 2>"$W/nginx.err"; then
-	bad "nginx: $(tail -5 "$W/nginx.err")"; finish; exit 1
-fi
-. "$W/env"
+NGINX_TTL=300 NGINX_SLOW_RATE=16384 nginx_up
 P=$NGINX_PORT PP=$NGINX_PORT_PLAIN
 R="--resolve test.invalid:$P:127.0.0.1 --resolve api.test.invalid:$P:127.0.0.1 \
 --resolve codeload.test.invalid:$P:127.0.0.1 --resolve mirror.test.invalid:$P:127.0.0.1 \

@@ -28,20 +28,13 @@ BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
 . tests/integration/nginx.inc
 . tests/integration/svcrun.inc
-PY=/usr/bin/python3
 CLIENT=tests/integration/page_client.py
 SHOTS=${PAGE_SHOTS:-$W/shots}
 mkdir -p "$SHOTS"
 # the browsers' profiles in the test's directory too: gone with it, whatever
 # stopped the browser
 export TMPDIR="$W"
-scripts/setup curl python3 chromium chromium-driver python3-selenium firefox-esr >"$W/setup.log" 2>&1 ||
-	{ bad "setup: $(tail -3 "$W/setup.log")"; finish; exit 1; }
-if ! NGINX_TTL=600 NGINX_SLOW_RATE=4096 scripts/test-nginx start "$W/nginx" \
-    >"$W/nginx.env" 2>"$W/nginx.err"; then
-	bad "nginx: $(tail -3 "$W/nginx.err")"; finish; exit 1
-fi
-. "$W/nginx.env"
+NGINX_TTL=600 NGINX_SLOW_RATE=4096 nginx_up curl python3 chromium chromium-driver python3-selenium firefox-esr
 # One template, two speeds: OWNER "mirror" is nginx's /mirror/ (full speed),
 # OWNER "slow" its /slow/ (the same files at NGINX_SLOW_RATE bytes/s).
 M=$NGINX_WWW/mirror

@@ -33,13 +33,8 @@ EXP=tests/data/gitingest/expected
 BUILD=$(dirname "$BIN")
 BINS="$BIN $BUILD/asan/repodigest"
 for b in $BINS; do [ -x "$b" ] || { bad "missing $b"; finish; exit 1; }; done
-scripts/setup tinyproxy python3 || { bad "setup tinyproxy"; finish; exit 1; }
+NGINX_TTL=300 nginx_up tinyproxy python3
 TINYPROXY=$(command -v tinyproxy || echo /usr/bin/tinyproxy)
-
-if ! NGINX_TTL=300 scripts/test-nginx start "$W/nginx" > "$W/env" 2>"$W/nginx.err"; then
-	bad "nginx: $(tail -5 "$W/nginx.err")"; finish; exit 1
-fi
-. "$W/env"
 P=$NGINX_PORT
 bash tests/data/gitingest/make-fixtures.sh --tar "$W/fx" >/dev/null
 mkdir -p "$NGINX_WWW/gh/RepoDigest"

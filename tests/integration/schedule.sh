@@ -29,15 +29,8 @@ BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
 . tests/integration/nginx.inc
 . tests/integration/svcrun.inc
-PY=/usr/bin/python3
-scripts/setup curl python3 sqlite3 >"$W/setup.log" 2>&1 ||
-	{ bad "setup: $(tail -3 "$W/setup.log")"; finish; exit 1; }
 # /slow/ at 8 KiB/s: a 23 KB tarball takes about 3 s (the backlog below)
-if ! NGINX_TTL=600 NGINX_SLOW_RATE=8192 scripts/test-nginx start "$W/nginx" \
-    >"$W/nginx.env" 2>"$W/nginx.err"; then
-	bad "nginx: $(tail -3 "$W/nginx.err")"; finish; exit 1
-fi
-. "$W/nginx.env"
+NGINX_TTL=600 NGINX_SLOW_RATE=8192 nginx_up curl python3 sqlite3
 MIR=$NGINX_WWW/mirror
 NET="--resolve mirror.test.invalid:$NGINX_PORT:127.0.0.1 --cacert $NGINX_CA"
 HTTPS="--archive-url https://mirror.test.invalid:$NGINX_PORT/mirror/{owner}/{repo}.tar.gz"

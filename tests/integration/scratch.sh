@@ -9,6 +9,7 @@
 BIN=$1
 . "$(dirname "$0")/../cli/lib.inc"
 cd "$(dirname "$0")/../.." || exit 1
+. tests/integration/nginx.inc
 if [ "$(id -u)" -ne 0 ]; then
 	echo "skip: the binary alone in an empty root (needs root for chroot)"
 	finish; exit $?
@@ -60,17 +61,10 @@ cmp -s "$W/out" "$W/in-root.txt" && ok || bad "digest differs inside the empty r
 
 # HTTPS inside the root: nginx with a test CA (the CA file is the only file
 # the root gets; the name is pinned with --resolve)
-NG=$W/nginx
-if NGINX_TTL=120 scripts/test-nginx start "$NG" >"$W/ng.env" 2>"$W/ng.err"; then
-	. "$W/ng.env"
-	trap 'scripts/test-nginx stop "$NG" >/dev/null 2>&1; rm -rf "$W"' EXIT INT TERM
-	cp "$f" "$NGINX_WWW/scratch.tar.gz"
-	cp "$NGINX_CA" "$R/data/ca.pem"; chmod a+r "$R/data/ca.pem"
-	expect_ok "https in the empty root" $CH /repodigest digest -q --cacert /data/ca.pem \
-		--resolve "test.invalid:$NGINX_PORT:127.0.0.1" "https://test.invalid:$NGINX_PORT/scratch.tar.gz"
-	cmp -s "$W/out" "$W/in-root.txt" && ok || bad "https digest differs"
-	scripts/test-nginx stop "$NG" >/dev/null 2>&1
-else
-	bad "nginx did not start: $(tail -2 "$W/ng.err")"
-fi
+NGINX_TTL=120 nginx_up
+cp "$f" "$NGINX_WWW/scratch.tar.gz"
+cp "$NGINX_CA" "$R/data/ca.pem"; chmod a+r "$R/data/ca.pem"
+expect_ok "https in the empty root" $CH /repodigest digest -q --cacert /data/ca.pem \
+	--resolve "test.invalid:$NGINX_PORT:127.0.0.1" "https://test.invalid:$NGINX_PORT/scratch.tar.gz"
+cmp -s "$W/out" "$W/in-root.txt" && ok || bad "https digest differs"
 finish

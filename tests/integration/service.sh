@@ -29,15 +29,8 @@ BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
 . tests/integration/nginx.inc
 . tests/integration/svcrun.inc
-PY=/usr/bin/python3
 CLIENT=tests/integration/service_client.py
-scripts/setup curl python3 python3-websockets sqlite3 >"$W/setup.log" 2>&1 ||
-	{ bad "setup: $(tail -3 "$W/setup.log")"; finish; exit 1; }
-if ! NGINX_TTL=600 NGINX_SLOW_RATE=2048 scripts/test-nginx start "$W/nginx" \
-    >"$W/nginx.env" 2>"$W/nginx.err"; then
-	bad "nginx: $(tail -3 "$W/nginx.err")"; finish; exit 1
-fi
-. "$W/nginx.env"
+NGINX_TTL=600 NGINX_SLOW_RATE=2048 nginx_up curl python3 python3-websockets sqlite3
 FEED=tests/data/feeds/sample-repos.json
 # the project's own files (the queries below search for their words)
 MIRROR_FIXTURES=project scripts/make-mirror "$FEED" "$NGINX_WWW/mirror" >"$W/mm.log" 2>&1 ||

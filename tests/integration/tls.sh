@@ -9,15 +9,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
-SILENT_PID= NOTCA_PID=
-cleanup() {
-	scripts/test-nginx stop "$W/nginx" 2>/dev/null
-	[ -n "$SILENT_PID" ] && kill "$SILENT_PID" 2>/dev/null
-	[ -n "$NOTCA_PID" ] && kill "$NOTCA_PID" 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. tests/integration/nginx.inc
 
 BUILD=$(dirname "$BIN")
 [ "$BUILD" = build ] || BUILD=build
@@ -27,12 +19,7 @@ for p in $PROBES; do
 done
 
 # the server stops by itself after 300 s even if this script is killed
-if ! NGINX_TTL=300 scripts/test-nginx start "$W/nginx" > "$W/env" 2>"$W/nginx.err"; then
-	bad "nginx: $(tail -5 "$W/nginx.err")"
-	finish
-	exit 1
-fi
-. "$W/env"
+NGINX_TTL=300 nginx_up
 
 # A listener that never accepts and never answers: connect completes through
 # the backlog, then the handshake must time out. Stops by itself after 60 s.
@@ -41,7 +28,7 @@ import socket, sys, time
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
 print(s.getsockname()[1], flush=True)
 time.sleep(60)' > "$W/silent.port" 2>/dev/null &
-SILENT_PID=$!
+PIDS="$PIDS $!"
 i=0
 while [ ! -s "$W/silent.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 SILENT=$(cat "$W/silent.port")
@@ -64,7 +51,7 @@ openssl x509 -req -in "$N/leaf.csr" -CA "$N/int.pem" -CAkey "$N/int.key" -days 3
 	-extfile "$N/leaf.ext" -out "$N/leaf.pem" 2>/dev/null
 timeout 120 openssl s_server -accept 127.0.0.1:0 -cert "$N/leaf.pem" -key "$N/leaf.key" \
 	-cert_chain "$N/int.pem" -naccept 3 -www </dev/null >"$N/server.out" 2>&1 &
-NOTCA_PID=$!
+PIDS="$PIDS $!"
 i=0
 while ! grep -q '^ACCEPT' "$N/server.out" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 NOTCA=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$N/server.out")

@@ -15,14 +15,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-build/repodigest}
 . tests/cli/lib.inc
-cleanup() {
-	scripts/test-nginx stop "$W/nginx" 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-B=$BIN
-[ -x "$B" ] || { bad "missing $B"; finish; exit 1; }
+. tests/integration/nginx.inc
 CERTDATA=vendor/src/ca-certificates/mozilla/certdata.txt
 [ -f "$CERTDATA" ] || { bad "missing $CERTDATA (make vendor)"; finish; exit 1; }
 command -v bwrap >/dev/null 2>&1 || scripts/setup bubblewrap >/dev/null 2>&1 ||
@@ -133,10 +126,7 @@ gen ANCHORS_C="$W/gen-none/anchors.c" TRUST_INPUTS="$W/gen-none/inputs" CA_EXTRA
 	{ grep -q "CA_EXTRA=$W/none.pem: cannot read it" "$W/gen.log" && ok || bad "CA_EXTRA missing: $(tail -3 "$W/gen.log")"; }
 
 # ---- a server whose chain ends in a CA that is not Mozilla's
-if ! NGINX_TTL=120 scripts/test-nginx start "$W/nginx" > "$W/env" 2>"$W/nginx.err"; then
-	bad "nginx: $(tail -5 "$W/nginx.err")"; finish; exit 1
-fi
-. "$W/env"
+NGINX_TTL=120 nginx_up
 mkdir -p "$W/tree/t"
 printf 'hello\n' > "$W/tree/t/hello.txt"
 tar -czf "$NGINX_WWW/t.tar.gz" -C "$W/tree" t

@@ -624,7 +624,7 @@ sched_kick(void *arg)
 	kick_workers(arg);
 }
 
-/* The original route's answer (spec/ingestion-service.md). */
+/* The answer of the replaced service's own routes (README, "Service"). */
 static void
 ingest_json(struct jw *w, const struct queue_job *j)
 {

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "log.h"
+#include "sqlmem.h"
 #include "tls.h"
 
 static const char usage_main[] =
@@ -157,6 +158,9 @@ cli_main(int argc, char **argv)
 	/* writes to a closed socket (a server that went away) must be
 	 * errors, not a silent death; stdout is handled in finish_stdout */
 	signal(SIGPIPE, SIG_IGN);
+	/* before any command opens a database: SQLite takes its allocator
+	 * once, at its start (if it refused, its own would stay: slower) */
+	(void)sqlmem_install();
 	if (argc < 2) {
 		fputs("repodigest: missing command (digest, run, report, index, "
 		    "query, serve, version, help)\n"

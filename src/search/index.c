@@ -199,12 +199,13 @@ meta_get(struct index *ix, const char *key, char *out, size_t cap)
 }
 
 /* A new file: the tables, the FTS table with the chosen tokenizer, the
- * meta rows, the version; one transaction. */
+ * meta rows, the version; one transaction. Unless make, only looks. */
 static int
-create_schema(struct index *ix, int tokenizer, struct err_ctx *ec)
+create_schema(struct index *ix, int tokenizer, int make, struct err_ctx *ec)
 {
 	char fts[256], w[32];
 	sqlite3_stmt *st;
+	int64_t ver = 0, ntables = 0;
 	int e;
 
 	snprintf(fts, sizeof fts, "CREATE VIRTUAL TABLE fts USING fts5 (path,"
@@ -212,6 +213,16 @@ create_schema(struct index *ix, int tokenizer, struct err_ctx *ec)
 	snprintf(w, sizeof w, "%g", INDEX_PATH_WEIGHT);
 	if ((e = exec(ix, "BEGIN IMMEDIATE", ec)) != 0)
 		return e;
+	/* several openers of a new file (the service's workers) may all
+	 * have found it empty: the first to hold the write lock makes the
+	 * schema, the others find it made and take it as it is */
+	if (one_int(ix, "PRAGMA user_version", &ver) != 0 ||
+	    one_int(ix, "SELECT count(*) FROM sqlite_schema", &ntables) != 0) {
+		e = db_err(ix, ec, "open");
+		goto fail;
+	}
+	if (ver != 0 || ntables != 0 || !make)
+		return exec(ix, "COMMIT", ec);
 	if ((e = exec(ix, schema, ec)) != 0 || (e = exec(ix, fts, ec)) != 0)
 		goto fail;
 	if (sqlite3_prepare_v2(ix->db, "INSERT INTO meta (key, value)"
@@ -244,6 +255,40 @@ create_schema(struct index *ix, int tokenizer, struct err_ctx *ec)
 fail:
 	sqlite3_exec(ix->db, "ROLLBACK", NULL, NULL, NULL);
 	return e;
+}
+
+/* A new file's settings, then its schema (create_schema); unless make,
+ * only a look at the schema under the write lock. Several openers of
+ * one new file at once (the service's workers) get
+ * SQLITE_BUSY here without SQLite's busy handler waiting (seen on the
+ * first PRAGMA while another opener turns the file to WAL): the steps
+ * are tried again, up to MAKE_TRIES times 10 ms apart. */
+#define MAKE_TRIES 100
+static int
+make_new(struct index *ix, int tokenizer, int make, struct err_ctx *ec)
+{
+	int e;
+
+	for (int i = 1;; i++) {
+		/* WAL and synchronous=NORMAL: a crash keeps a consistent
+		 * file (it may lose the last repository added, which the
+		 * next `index` adds again); it is an index, not the record */
+		/* 16 KiB pages: a quarter of the reads and writes of 4 KiB
+		 * ones for FTS5's merges (set before the first table) */
+		/* the schema before WAL: until it is committed the file
+		 * has no bytes, so another opener never finds a file of
+		 * ours without it */
+		e = make ? exec(ix, "PRAGMA page_size = 16384", ec) : 0;
+		if (e == 0)
+			e = create_schema(ix, tokenizer, make, ec);
+		if (e == 0 && make)
+			e = exec(ix, "PRAGMA journal_mode = WAL", ec);
+		if (e == 0)
+			return 0;
+		if (e != ERR_INDEX_BUSY || i == MAKE_TRIES)
+			return e;
+		sqlite3_sleep(10);
+	}
 }
 
 /* ------------------------------------------------------------ open */
@@ -292,17 +337,18 @@ index_open(struct index *ix, const char *path, const struct index_opts *o,
 		e = db_err(ix, ec, "open");
 		goto fail;
 	}
-	if (ver == 0 && ntables == 0 && !o->readonly && !had_bytes) {
-		/* WAL and synchronous=NORMAL: a crash keeps a consistent
-		 * file (it may lose the last repository added, which the next
-		 * `index` adds again); it is an index, not the record */
-		/* 16 KiB pages: a quarter of the reads and writes of 4 KiB
-		 * ones for FTS5's merges (set before the first table) */
-		if ((e = exec(ix, "PRAGMA page_size = 16384", ec)) != 0 ||
-		    (e = exec(ix, "PRAGMA journal_mode = WAL", ec)) != 0 ||
-		    (e = create_schema(ix, o->tokenizer, ec)) != 0)
+	if (ver == 0 && ntables == 0 && !o->readonly) {
+		/* made here if the file was empty; if it had bytes, they
+		 * may be another opener's that is making it now (or a
+		 * foreign file's): looked at again under the write lock,
+		 * never made */
+		if ((e = make_new(ix, o->tokenizer, !had_bytes, ec)) != 0)
 			goto fail;
-		ver = INDEX_VERSION;
+		/* ours, or what another opener made first */
+		if (one_int(ix, "PRAGMA user_version", &ver) != 0) {
+			e = db_err(ix, ec, "open");
+			goto fail;
+		}
 	}
 	if (ver != INDEX_VERSION) {
 		/* version 1's tokens had no paths: its chunks, unchanged,

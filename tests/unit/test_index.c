@@ -13,6 +13,7 @@
  * scores to the bit, with and without filters, for any k.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -459,6 +460,70 @@ test_open_errors(void)
 	free(ix);
 }
 
+/* Several openers of one new file at once (the service's workers, each
+ * with its connection): every one opens the index, one schema is made. */
+enum { OPENERS = 4 };
+
+struct opener {
+	pthread_barrier_t *go;
+	char path[300];
+	int rc;
+	char detail[200];
+};
+
+static void *
+open_new(void *arg)
+{
+	struct opener *op = arg;
+	struct index *ix = malloc(sizeof *ix);
+	struct index_opts o = { 1, 0, INDEX_TOK_CODE };
+	struct err_ctx ec;
+
+	memset(&ec, 0, sizeof ec);
+	pthread_barrier_wait(op->go);
+	op->rc = ix == NULL ? ERR_NOMEM : index_open(ix, op->path, &o, &ec);
+	snprintf(op->detail, sizeof op->detail, "%s", ec.detail);
+	if (ix != NULL && op->rc == 0)
+		index_close(ix);
+	free(ix);
+	return NULL;
+}
+
+static void
+test_open_race(void)
+{
+	struct opener op[OPENERS];
+	pthread_t th[OPENERS];
+	pthread_barrier_t go;
+	int ok = 0;
+
+	for (int round = 0; round < 5; round++) {
+		int n = 0;
+
+		pthread_barrier_init(&go, NULL, OPENERS);
+		for (int i = 0; i < OPENERS; i++) {
+			op[i].go = &go;
+			snprintf(op[i].path, sizeof op[i].path, "%s/race%d.db",
+			    dir, round);
+			op[i].rc = -1;
+			op[i].detail[0] = '\0';
+			if (pthread_create(&th[n], NULL, open_new, &op[i]) == 0)
+				n++;
+		}
+		CHECK(n == OPENERS, "%d threads", n);
+		for (int i = 0; i < n; i++)
+			pthread_join(th[i], NULL);
+		pthread_barrier_destroy(&go);
+		for (int i = 0; i < n; i++) {
+			ok += op[i].rc == 0;
+			if (op[i].rc != 0)
+				fprintf(stderr, "round %d opener %d: %d %s\n",
+				    round, i, op[i].rc, op[i].detail);
+		}
+	}
+	CHECK(ok == 5 * OPENERS, "%d of %d openings", ok, 5 * OPENERS);
+}
+
 /* The unicode61 tokenizer: the same index, identifiers whole. */
 static void
 test_unicode61(void)
@@ -679,6 +744,7 @@ main(void)
 	index_close(ix);
 	free(ix);
 	test_open_errors();
+	test_open_race();
 	test_unicode61();
 	test_topk();
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -12,10 +12,10 @@
  * size word.
  *
  * SQLite is built with SQLITE_DEFAULT_MEMSTATUS=0, so it calls these
- * methods without a lock of its own: each list has its mutex (the index
- * build is one thread; the service's threads mostly use different
- * classes at a time). The state is one struct, process-wide, because
- * SQLite's allocator is.
+ * methods without a lock of its own: each list has its mutex, held for a
+ * pointer's swap (the index build is one thread; the service's threads
+ * meet on a list only when they free or want the same class at once).
+ * The state is one struct, process-wide, because SQLite's allocator is.
  */
 #include <pthread.h>
 #include <stdatomic.h>

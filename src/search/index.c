@@ -260,12 +260,12 @@ fail:
 	return e;
 }
 
-/* A new file's settings, then its schema (create_schema); unless make,
- * only a look at the schema under the write lock. Several openers of
- * one new file at once (the service's workers) get
- * SQLITE_BUSY here without SQLite's busy handler waiting (seen on the
- * first PRAGMA while another opener turns the file to WAL): the steps
- * are tried again, up to MAKE_TRIES times 10 ms apart. */
+/* A new file's page size, its schema (create_schema), then WAL; unless
+ * make, only a look at the schema under the write lock. Several openers
+ * of one new file at once (the service's workers) get SQLITE_BUSY here
+ * without SQLite's busy handler waiting (seen while another opener
+ * turned the file to WAL): the steps are tried again, up to MAKE_TRIES
+ * times 10 ms apart. */
 #define MAKE_TRIES 100
 static int
 make_new(struct index *ix, int tokenizer, int make, struct err_ctx *ec)
@@ -273,14 +273,13 @@ make_new(struct index *ix, int tokenizer, int make, struct err_ctx *ec)
 	int e;
 
 	for (int i = 1;; i++) {
-		/* WAL and synchronous=NORMAL: a crash keeps a consistent
+		/* 16 KiB pages: a quarter of the reads and writes of 4 KiB
+		 * ones for FTS5's merges (set before the first table). The
+		 * schema before WAL: until it is committed the file has no
+		 * bytes, so another opener never finds bytes of ours without
+		 * it. WAL and synchronous=NORMAL: a crash keeps a consistent
 		 * file (it may lose the last repository added, which the
 		 * next `index` adds again); it is an index, not the record */
-		/* 16 KiB pages: a quarter of the reads and writes of 4 KiB
-		 * ones for FTS5's merges (set before the first table) */
-		/* the schema before WAL: until it is committed the file
-		 * has no bytes, so another opener never finds a file of
-		 * ours without it */
 		e = make ? exec(ix, "PRAGMA page_size = 16384", ec) : 0;
 		if (e == 0)
 			e = create_schema(ix, tokenizer, make, ec);

@@ -588,11 +588,13 @@ run_batch(struct chunkw_pipe *P, int bi)
 			memcpy(&r[k], b->p + x->off[i], sizeof r[k]);
 			p[k] = b->p + x->off[i] + sizeof r[k];
 		}
-		for (int j = 0; k == 2 && j < 2; j++)
+		for (int j = 0; k == 2 && j < 2 && e == 0; j++)
 			if ((ml[j] = id_message(&P->msg[j], repo,
 			    (const char *)p[j], r[j].plen, r[j].n, p[j] +
 			    r[j].plen + r[j].hlen, r[j].tlen)) == 0)
-				return ERR_NOMEM;
+				e = ERR_NOMEM;
+		if (e != 0)
+			break;
 		if (k == 2)
 			sha256x_two(P->msg[0].p, ml[0], P->msg[1].p, ml[1], d[0],
 			    d[1]);

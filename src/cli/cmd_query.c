@@ -34,6 +34,7 @@ struct query_args {
 	const char *index;
 	const char *project;
 	uint64_t k;
+	uint64_t per_file;
 	const char *repo;
 	const char *path;
 	const char *language;
@@ -48,6 +49,9 @@ static const struct opt query_opts[] = {
 	    "only this project's chunks (default: all)"),
 	OPT_U64_("k", 'k', "N", QA(k), 1, INDEX_K_MAX,
 	    "how many chunks, best first"),
+	OPT_U64_("per-file", 0, "N", QA(per_file), 0, INDEX_K_MAX,
+	    "at most N chunks of one file (the next best\n"
+	    "of other files take their places; 0: no limit)"),
 	OPT_STR_("repo", 0, "OWNER/REPO", QA(repo), CHK_NONEMPTY,
 	    "only this repository's chunks"),
 	OPT_STR_("path", 0, "GLOB", QA(path), CHK_NONEMPTY,
@@ -69,7 +73,8 @@ static const struct opt_group query_groups[] = {
 #undef QA
 
 static const struct opt_cmd query_cmd = {
-	"query", "query TEXT... [--index FILE] [-k N] [filters]", "TEXT", 1,
+	"query", "query TEXT... [--index FILE] [-k N] [--per-file N] [filters]",
+	"TEXT", 1,
 	1 << 30,
 	"Search the index `repodigest index` made: the chunks that best match\n"
 	"TEXT (BM25 over path and text; identifiers match by their parts, so\n"
@@ -89,6 +94,7 @@ query_defaults(struct query_args *qa)
 	memset(qa, 0, sizeof *qa);
 	qa->index = INDEX_DEFAULT;
 	qa->k = 10;
+	qa->per_file = INDEX_PER_FILE;
 	qa->format = -1;
 }
 
@@ -310,6 +316,7 @@ cmd_query(int argc, char **argv)
 	f.repo = qa.repo;
 	f.path_glob = qa.path;
 	f.language = qa.language;
+	f.per_file = (size_t)qa.per_file;
 	memset(&pr, 0, sizeof pr);
 	pr.ix = ix;
 	pr.terms = terms;

@@ -92,14 +92,14 @@ static const char *const sql[S__COUNT] = {
 	 * per matching row, so it is used only when a filter is given */
 	[S_QUERY] = "SELECT c.id, -top.s, r.project, r.repo, r.ref, f.path,"
 	    " f.language, c.n, c.start_line, c.end_line, c.chunk_id,"
-	    " c.text_len, c.text"
+	    " c.text_len, c.text, c.file_id"
 	    " FROM (SELECT rowid AS id, bm25(fts, ?7, 1.0) AS s FROM fts"
 	    "  WHERE fts MATCH ?1 ORDER BY s, rowid LIMIT ?6) AS top"
 	    " JOIN chunks c ON c.id = top.id JOIN files f ON f.id = c.file_id"
 	    " JOIN repos r ON r.id = f.repo_id ORDER BY top.s, c.id",
 	[S_QUERY_F] = "SELECT c.id, -top.s, r.project, r.repo, r.ref, f.path,"
 	    " f.language, c.n, c.start_line, c.end_line, c.chunk_id,"
-	    " c.text_len, c.text"
+	    " c.text_len, c.text, c.file_id"
 	    " FROM (SELECT fts.rowid AS id, bm25(fts, ?7, 1.0) AS s"
 	    "  FROM fts JOIN chunks c ON c.id = fts.rowid"
 	    "  JOIN files f ON f.id = c.file_id"
@@ -119,13 +119,16 @@ static const char *const sql[S__COUNT] = {
 	    " c.text_len, c.text"
 	    " FROM chunks c JOIN files f ON f.id = c.file_id"
 	    " JOIN repos r ON r.id = f.repo_id WHERE c.id = ?1",
-	/* whether a chunk passes the filters (S_QUERY_F's) */
-	[S_KEEP] = "SELECT 1 FROM chunks c JOIN files f ON f.id = c.file_id"
+	/* whether a chunk passes the filters (S_QUERY_F's), and its file */
+	[S_KEEP] = "SELECT c.file_id FROM chunks c"
+	    " JOIN files f ON f.id = c.file_id"
 	    " JOIN repos r ON r.id = f.repo_id WHERE c.id = ?1"
 	    " AND (?2 IS NULL OR r.project = ?2)"
 	    " AND (?3 IS NULL OR r.repo = ?3)"
 	    " AND (?4 IS NULL OR f.path GLOB ?4)"
 	    " AND (?5 IS NULL OR f.language = ?5)",
+	/* a chunk's file, without filters (one lookup, not S_KEEP's three) */
+	[S_FILE_OF] = "SELECT file_id FROM chunks WHERE id = ?1",
 };
 
 /* The error of the last SQLite call on ix, naming the index. */
@@ -1011,6 +1014,24 @@ bind_filter(sqlite3_stmt *st, const struct index_filter *f)
 	bind_opt(st, 5, f->language);
 }
 
+/* Whether one more chunk of file id may go out: files[0..*n) are the
+ * files sent so far with their counts (at most k of them). */
+struct file_count {
+	int64_t id;
+	size_t n;
+};
+
+static int
+file_take(struct file_count *files, size_t *n, int64_t id, size_t cap)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (files[i].id == id)
+			return files[i].n < cap ? (int)++files[i].n : 0;
+	files[*n].id = id;
+	files[(*n)++].n = 1;
+	return 1;
+}
+
 /* see index.h */
 int
 index_query_full(struct index *ix, const struct index_terms *t,
@@ -1019,46 +1040,63 @@ index_query_full(struct index *ix, const struct index_terms *t,
 {
 	int filtered = is_filtered(f);
 	sqlite3_stmt *st = ix->st[filtered ? S_QUERY_F : S_QUERY];
+	size_t cap = f != NULL ? f->per_file : 0, nfiles = 0, sent = 0;
+	struct file_count *files = NULL;
 	struct buf m;
-	int rc, e = 0;
+	int rc = SQLITE_DONE, e = 0;
 
 	if (t->n == 0 || k == 0)
 		return 0;
 	if (k > INDEX_K_MAX)
 		k = INDEX_K_MAX;
+	if (cap > 0 && (files = malloc(k * sizeof *files)) == NULL)
+		return err_set(ec, ERR_NOMEM, NULL);
 	buf_init(&m, (size_t)INDEX_TERMS_MAX * (2 * TOK_MAX + 6));
 	if (match_expr(t, &m) != 0) {
 		buf_free(&m);
+		free(files);
 		return err_set(ec, ERR_NOMEM, NULL);
 	}
 	sqlite3_bind_text(st, 1, (const char *)m.p, (int)m.len, SQLITE_STATIC);
 	if (filtered)
 		bind_filter(st, f);
-	sqlite3_bind_int64(st, 6, (int64_t)k);
+	/* with a cap, every match in bm25()'s order until k are sent */
+	sqlite3_bind_int64(st, 6, cap > 0 ? -1 : (int64_t)k);
 	sqlite3_bind_double(st, 7, ix->path_weight);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while (sent < k && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cap > 0 && !file_take(files, &nfiles,
+		    sqlite3_column_int64(st, 13), cap))
+			continue;
+		sent++;
 		if ((e = hit_out(ix, st, sqlite3_column_double(st, 1), fn, ctx,
 		    ec)) != 0)
 			break;
-	if (e == 0 && rc != SQLITE_DONE)
+	}
+	if (e == 0 && sent < k && rc != SQLITE_DONE)
 		e = db_err(ix, ec, "query");
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	buf_free(&m);
+	free(files);
 	return e;
 }
 
-/* rank_keep_fn: whether a chunk passes ix->filter (S_KEEP). */
+/* rank_keep_fn: whether a chunk passes ix->filter (S_KEEP; S_FILE_OF
+ * when it filters nothing), and its file (the group per_file counts). */
 static int
-keep_row(void *ctx, int64_t rowid)
+keep_row(void *ctx, int64_t rowid, int64_t *group)
 {
 	struct index *ix = ctx;
-	sqlite3_stmt *st = ix->st[S_KEEP];
+	int filtered = is_filtered(ix->filter);
+	sqlite3_stmt *st = ix->st[filtered ? S_KEEP : S_FILE_OF];
 	int rc;
 
 	sqlite3_bind_int64(st, 1, rowid);
-	bind_filter(st, ix->filter);
+	if (filtered)
+		bind_filter(st, ix->filter);
 	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*group = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
@@ -1072,7 +1110,7 @@ index_query(struct index *ix, const struct index_terms *t,
 	const double w[2] = { ix->path_weight, 1.0 };
 	sqlite3_stmt *st = ix->st[S_ROW];
 	struct rank_row *top;
-	size_t n = 0;
+	size_t n = 0, cap;
 	int rc, e = 0;
 
 	memset(&ix->last, 0, sizeof ix->last);
@@ -1083,8 +1121,10 @@ index_query(struct index *ix, const struct index_terms *t,
 	if ((top = malloc(k * sizeof *top)) == NULL)
 		return err_set(ec, ERR_NOMEM, NULL);
 	ix->filter = f;
+	cap = f != NULL ? f->per_file : 0;
 	rc = rank_topk(&ix->rank, (const char (*)[TOK_MAX])t->t, t->len, t->n,
-	    w, 2, k, is_filtered(f) ? keep_row : NULL, ix, top, &n, &ix->last);
+	    w, 2, k, is_filtered(f) || cap > 0 ? keep_row : NULL, ix, cap,
+	    top, &n, &ix->last);
 	ix->filter = NULL;
 	if (rc != SQLITE_OK) {
 		free(top);

@@ -95,7 +95,7 @@ enum { S_BEGIN, S_COMMIT, S_ROLLBACK, S_REPO_GET, S_REPO_ADD, S_REPO_SET,
 	S_FILE_GET, S_FILE_ADD, S_FILE_SET, S_FILE_LIST, S_FILE_DEL,
 	S_CHUNK_CUR, S_CHUNK_ADD, S_CHUNK_TAIL, S_CHUNK_DEL_TAIL, S_FTS_ADD,
 	S_FTS_DEL, S_REPO_DEL, S_QUERY, S_QUERY_F, S_RANK_STATS, S_RANK_ROWS,
-	S_ROW, S_KEEP, S__COUNT };
+	S_ROW, S_KEEP, S_FILE_OF, S__COUNT };
 
 /* The file being added (see the top comment). */
 struct index_file {
@@ -208,6 +208,8 @@ struct index_filter {
 	const char *repo;               /* OWNER/REPO, any case */
 	const char *path_glob;          /* SQLite GLOB: * ? [..], case kept */
 	const char *language;           /* the chunks' language field */
+	size_t per_file;                /* at most this many chunks of one
+					 * file (0: any number) */
 };
 
 /* One result; the pointers are valid during the callback only. */
@@ -220,8 +222,16 @@ struct index_hit {
 };
 typedef int (*index_hit_fn)(void *ctx, const struct index_hit *h);
 
+/* Chunks of one file a query returns unless told otherwise (query
+ * --per-file, the service's "per_file"): the next best chunk of another
+ * file comes before a file's second; 1 found the most files and ranked
+ * them best of 1, 2, 3 and no limit (README, "Search"). */
+#define INDEX_PER_FILE  1
+
 /*
- * The k (1..INDEX_K_MAX) best chunks for terms that pass f, best first:
+ * The k (1..INDEX_K_MAX) best chunks for terms that pass f, best first
+ * (at most f->per_file of one file: the next best chunks of other files
+ * take the places of the rest):
  * an OR of the terms, each quoted (the user's text never reaches FTS5's
  * query syntax), ranked by bm25() with the path weighted INDEX_PATH_WEIGHT,
  * ties to the chunk added first. Only the chunks that can be among the k

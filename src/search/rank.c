@@ -235,6 +235,35 @@ heap_push(struct rank_row *h, size_t *n, size_t k, struct rank_row x)
 	}
 }
 
+/*
+ * Offer x to the kept rows h[0..*n) (at most k, the worst at the root),
+ * at most cap (0: any number) of one group: when x's group has cap rows
+ * kept already, x takes the place of the worst of them if it is better;
+ * otherwise as heap_push. The caller has checked that x beats the root
+ * when *n == k.
+ */
+static void
+kept_offer(struct rank_row *h, size_t *n, size_t k, size_t cap,
+    struct rank_row x)
+{
+	size_t same = 0, worst = 0;
+
+	if (cap > 0) {
+		for (size_t i = 0; i < *n; i++)
+			if (h[i].group == x.group && (same++ == 0 ||
+			    better(&h[worst], &h[i])))
+				worst = i;
+		if (same >= cap) {
+			if (better(&x, &h[worst])) {
+				h[worst] = x;
+				heap_sift(h, *n, worst);
+			}
+			return;
+		}
+	}
+	heap_push(h, n, k, x);
+}
+
 static int
 cmp_best(const void *a, const void *b)
 {
@@ -288,7 +317,8 @@ read_stats(struct rank *r, struct qstate *q, const char (*t)[TOK_MAX],
 int
 rank_topk(struct rank *r, const char (*t)[TOK_MAX], const uint8_t *len,
     size_t n, const double *w, int ncol, size_t k, rank_keep_fn keep,
-    void *kctx, struct rank_row *out, size_t *nout, struct rank_stats *st)
+    void *kctx, size_t per_group, struct rank_row *out, size_t *nout,
+    struct rank_stats *st)
 {
 	struct qstate *q = calloc(1, sizeof *q);
 	struct rank_stats rs;
@@ -371,13 +401,14 @@ rank_topk(struct rank *r, const char (*t)[TOK_MAX], const uint8_t *len,
 			rowid = sqlite3_column_int64(r->rows, 0);
 			x.rowid = rowid;
 			x.score = sqlite3_column_double(r->rows, 1);
+			x.group = 0;
 			rs.scored++;
 			if (x.score < 0.0)
 				continue;       /* below theta, unread */
 			if (nh == k && !better(&x, &out[0]))
 				continue;
 			if (keep != NULL) {
-				int kr = keep(kctx, rowid);
+				int kr = keep(kctx, rowid, &x.group);
 				if (kr < 0) {
 					rc = kr;
 					break;
@@ -385,7 +416,8 @@ rank_topk(struct rank *r, const char (*t)[TOK_MAX], const uint8_t *len,
 				if (kr == 0)
 					continue;
 			}
-			heap_push(out, &nh, k, x);
+			kept_offer(out, &nh, k, keep != NULL ? per_group : 0,
+			    x);
 			if (nh == k)
 				q->theta = out[0].score;
 		}

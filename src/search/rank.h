@@ -22,6 +22,12 @@
  *     cannot reach it. Otherwise the next rarest terms are taken, and only
  *     their rows not yet scored are scored (a NOT of the terms before).
  *
+ * At most `per_group` rows of one group (the index's file) may be kept:
+ * a row whose group has that many better ones already is passed over and
+ * the next best rows of other groups take its place. The k-th best of
+ * what is kept only rises as rows come (the kept rows are a greedy basis
+ * of a partition matroid cut at k), so it bounds what is scored as above.
+ *
  * A term in more than half the rows has an idf of 1e-6 in bm25() (its
  * clamp): it is taken only when fewer than k rows have any rarer term.
  * Ties in score go to the lower rowid, as in `ORDER BY bm25(..), rowid`.
@@ -56,15 +62,18 @@ int rank_register(sqlite3 *db);
 #define RANK_SQL_ROWS "SELECT rowid, rd_rank(fts, ?2) FROM fts" \
 	" WHERE fts MATCH ?1"
 
-/* One row kept: its rowid and its score (bm25, higher is better). */
+/* One row kept: its rowid, its score (bm25, higher is better) and its
+ * group (rank_keep_fn's; 0 when no function was given). */
 struct rank_row {
 	int64_t rowid;
 	double score;
+	int64_t group;
 };
 
 /* Says whether a row may be returned (a filter): 1 yes, 0 no, or a
- * negative value to stop with an error. */
-typedef int (*rank_keep_fn)(void *ctx, int64_t rowid);
+ * negative value to stop with an error; on 1, *group gets the row's group
+ * (what rank_topk's per_group counts). */
+typedef int (*rank_keep_fn)(void *ctx, int64_t rowid, int64_t *group);
 
 /* What a query did (for tests and `make bench`). */
 struct rank_stats {
@@ -88,13 +97,15 @@ struct rank {
  * The k best rows (k >= 1, at most *nout on entry: out has room for k) for
  * the OR of the n distinct terms t[i] (len[i] bytes each, as the tokenizer
  * made them), bm25() with the column weights w[0..ncol), ncol <= 2. keep
- * (may be NULL) is asked about a row before it is kept. *nout gets the
+ * (may be NULL) is asked about a row before it is kept; per_group > 0
+ * (with keep) keeps at most that many rows of one group. *nout gets the
  * count, out the rows best first. st (may be NULL) gets the work done.
  * Returns an SQLite result code (SQLITE_OK) or the keep function's
  * negative value.
  */
 int rank_topk(struct rank *r, const char (*t)[TOK_MAX], const uint8_t *len,
     size_t n, const double *w, int ncol, size_t k, rank_keep_fn keep,
-    void *kctx, struct rank_row *out, size_t *nout, struct rank_stats *st);
+    void *kctx, size_t per_group, struct rank_row *out, size_t *nout,
+    struct rank_stats *st);
 
 #endif

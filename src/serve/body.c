@@ -366,13 +366,32 @@ body_delete(const uint8_t *p, size_t n, struct body_delete *d,
 	return r;
 }
 
+/* A whole number field from lo to BODY_K_MAX: *out is left as it is
+ * when the field is absent or null. */
+static int
+count_field(const cJSON *root, const char *name, int lo, size_t *out,
+    struct err_ctx *e)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, name);
+
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo) ||
+	    v->valuedouble > BODY_K_MAX ||
+	    v->valuedouble != (double)(size_t)v->valuedouble)
+		return err_set(e, ERR_BODY_FIELD, "%s: want a whole number "
+		    "from %d to %d", name, lo, BODY_K_MAX);
+	*out = (size_t)v->valuedouble;
+	return 0;
+}
+
 /* see body.h */
 int
 body_query(const uint8_t *p, size_t n, struct body_query *q,
     struct err_ctx *e)
 {
 	cJSON *root;
-	const cJSON *v;
+	size_t pf = (size_t)-1;         /* absent */
 	const char *s;
 	int r;
 
@@ -389,16 +408,10 @@ body_query(const uint8_t *p, size_t n, struct body_query *q,
 		r = 0, memcpy(q->query, s, strlen(s) + 1);
 	else
 		r = ERR_BODY_FIELD;
-	v = cJSON_GetObjectItemCaseSensitive(root, "k");
-	if (r == 0 && v != NULL && !cJSON_IsNull(v)) {
-		if (!cJSON_IsNumber(v) || !(v->valuedouble >= 1) ||
-		    v->valuedouble > BODY_K_MAX ||
-		    v->valuedouble != (double)(size_t)v->valuedouble)
-			r = err_set(e, ERR_BODY_FIELD, "k: want a whole number "
-			    "from 1 to %d", BODY_K_MAX);
-		else
-			q->k = (size_t)v->valuedouble;
-	}
+	if (r == 0)
+		r = count_field(root, "k", 1, &q->k, e);
+	if (r == 0 && (r = count_field(root, "per_file", 0, &pf, e)) == 0)
+		q->per_file = pf == (size_t)-1 ? -1 : (int64_t)pf;
 	if (r == 0)
 		r = name_field(root, "project", q->project, e);
 	if (r == 0 && (r = str_field(root, "repo", &s, e)) > 0) {

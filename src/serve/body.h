@@ -61,13 +61,16 @@ struct body_sub {
 	unsigned topics;                /* BODY_TOPIC_*; default progress */
 };
 
-/* POST /projects/{project}/query {"query", "k", "repo"} and POST /v1/query
- * (also "project"); unknown fields are ignored, as the original did. */
+/* POST /projects/{project}/query {"query", "k", "repo", "per_file"} and
+ * POST /v1/query (also "project"); unknown fields are ignored, as the
+ * original did. */
 #define BODY_QUERY_MAX  4096            /* bytes of query text */
 #define BODY_K_MAX      1000            /* = INDEX_K_MAX */
 struct body_query {
 	char query[BODY_QUERY_MAX + 1];         /* NUL-terminated, not "" */
 	size_t k;                               /* 1..BODY_K_MAX; default 10 */
+	int64_t per_file;                       /* 0..BODY_K_MAX; -1 if not
+						 * given */
 	char project[BODY_NAME_MAX + 1];        /* "" if not given */
 	int has_repo;
 	struct url_github repo;

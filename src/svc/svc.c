@@ -107,7 +107,7 @@ struct msg {
 	uint64_t objects_deleted, chunks_deleted;
 	/* query */
 	struct buf q;
-	size_t k;
+	size_t k, per_file;
 	char qrepo[QUEUE_REPO_MAX];
 	struct queue_op op;
 };
@@ -1145,6 +1145,7 @@ read_query(struct svc *s, struct msg *x)
 		memset(&f, 0, sizeof f);
 		f.project = x->fproject;
 		f.repo = x->qrepo[0] ? x->qrepo : NULL;
+		f.per_file = x->per_file;
 		hc.w = &w;
 		if (index_query(s->rix, t, &f, x->k, hit_json, &hc, &ec) != 0 &&
 		    ec.code != 0) {
@@ -2156,6 +2157,7 @@ query_route(struct svc *s, struct serve *srv, const struct serve_req *r,
 		return;
 	buf_puts(&x->q, bq.query);
 	x->k = bq.k;
+	x->per_file = bq.per_file < 0 ? INDEX_PER_FILE : (size_t)bq.per_file;
 	snprintf(x->fproject, sizeof x->fproject, "%s", project != NULL ?
 	    project : bq.project[0] ? bq.project : INDEX_PROJECT);
 	if (bq.has_repo)

@@ -8,7 +8,10 @@
 #     Python, independently, from the same tokens (tests/integration/tokdump
 #     prints what the tokenizer makes of each chunk) with FTS5's formula
 #     (k1 = 1.2, b = 0.75, the path column weighted 4, colocated tokens not
-#     counted in a row's length);
+#     counted in a row's length), with at most N chunks of a file (query's
+#     default 1, --per-file 2 and no cap: the same rule applied here);
+#   - --per-file: the cap kept, k still filled from other files, a cap above
+#     k, bad values;
 #   - identifiers met in any spelling (getUserById, get_user_by_id, user by
 #     id, UserById);
 #   - hostile queries (" * NEAR( AND - OR, 10 KB) searched for or refused
@@ -109,6 +112,7 @@ import json, sys, hashlib
 texts = [
     ("src/parse_user.c", "parse the user record; parse again; parseUser(x)"),
     ("src/parse_user.c", "user user user id lookup"),
+    ("src/parse_user.c", "the user id parser, by id"),
     ("lib/HttpClient.java", "class HttpClient { HTTPServer server; getUserById(int id) }"),
     ("lib/http/server.go", "func (s *Server) ServeHTTP(w ResponseWriter, r *Request) {}"),
     ("docs/user-guide.md", "The user guide: how to find a user by id, or by name."),
@@ -151,9 +155,13 @@ cp "$W/err" "$W/round$round.err"
 "$TOKDUMP" "$C" > "$W/tokens.jsonl" || bad "tokdump"
 for q in "user" "parse user" "getUserById" "http server" "utf8 decode" "user by id" \
     "id" "words about" "Server ServeHTTP request" "x86_64 UTF8Decoder filler"; do
+for cap in 1 2 0; do
 	"$TOKDUMP" -q "$q" > "$W/qtok.json"
-	"$BIN" query --index "$W/bm.db" -k 20 "$q" > "$W/got.json" 2>"$W/err"
-	if python3 - "$W/tokens.jsonl" "$W/qtok.json" "$W/got.json" "$q" "$C" <<'PY'; then ok; else bad "bm25 for '$q' (round $round)"; fi
+	# 1: query's default (no --per-file)
+	opt="--per-file $cap"; [ $cap = 1 ] && opt=
+	# shellcheck disable=SC2086 # opt: none or two words
+	"$BIN" query --index "$W/bm.db" -k 20 $opt "$q" > "$W/got.json" 2>"$W/err"
+	if python3 - "$W/tokens.jsonl" "$W/qtok.json" "$W/got.json" "$q" "$C" "$cap" <<'PY'; then ok; else bad "bm25 for '$q', cap $cap (round $round)"; fi
 import json, math, sys
 docs = [json.loads(l) for l in open(sys.argv[1])]
 qt = []
@@ -175,7 +183,8 @@ for t in qt:
     n = sum(1 for d in docs if has(d, t))
     v = math.log((N - n + 0.5) / (n + 0.5))
     idf[t] = v if v > 0 else 1e-6
-lines = [json.loads(l)["start_line"] for l in open(sys.argv[5])]
+rows = [json.loads(l) for l in open(sys.argv[5])]
+lines = [r["start_line"] for r in rows]
 want = []
 for i, d in enumerate(docs):
     if not any(has(d, t) for t in qt):
@@ -186,6 +195,15 @@ for i, d in enumerate(docs):
         s += idf[t] * f * (k1 + 1) / (f + k1 * (1 - b + b * D[i] / avgdl))
     want.append((-s, i))
 want.sort()
+# at most cap rows of a file, in that order (0: no cap)
+cap, kept, per = int(sys.argv[6]), [], {}
+for ns, i in want:
+    p = rows[i]["path"]
+    if cap and per.get(p, 0) >= cap:
+        continue
+    per[p] = per.get(p, 0) + 1
+    kept.append((ns, i))
+want = kept
 assert len(got) == len(want), (len(got), len(want))
 for (ns, i), g in zip(want, got):
     assert abs(-ns - g["score"]) <= 1e-4 * abs(ns) + 1e-9, (sys.argv[4], -ns, g)
@@ -194,6 +212,7 @@ for (ns, i), g in zip(want, got):
         others = [x for x in want if abs(x[0] - ns) < 1e-9]
         assert any(g["start_line"] == lines[j] for _, j in others), (sys.argv[4], g, i)
 PY
+done
 done
 done
 grep -q '(0 added, 1 changed, .* 1 removed)' "$W/round2.err" && ok || bad "round 2 replaced: $(cat "$W/round2.err")"
@@ -217,6 +236,33 @@ expect_fail "empty query" 2 "the query is empty" "$BIN" query --index "$I" ""
 expect_fail "no query" 2 "" "$BIN" query --index "$I"
 expect_fail "-k 0" 2 "\-k" "$BIN" query --index "$I" -k 0 x
 expect_fail "-k too many" 2 "\-k" "$BIN" query --index "$I" -k 1001 x
+
+# ---------------------------------------------------------------- per file
+# "user" matches 3 chunks of src/parse_user.c and chunks of 6 other files
+"$BIN" query --index "$W/bm.db" -k 20 --per-file 0 user > "$W/all.json"
+"$BIN" query --index "$W/bm.db" -k 5 --per-file 1 user > "$W/one.json"
+"$BIN" query --index "$W/bm.db" -k 3 --per-file 50 user > "$W/big.json"
+"$BIN" query --index "$W/bm.db" -k 3 --per-file 0 user > "$W/none.json"
+python3 - "$W/all.json" "$W/one.json" <<'PY' && ok || bad "--per-file 1: $(cut -c1-60 "$W/one.json")"
+import json, sys
+full = [json.loads(l) for l in open(sys.argv[1])]
+one = [json.loads(l) for l in open(sys.argv[2])]
+assert sum(r["path"] == "src/parse_user.c" for r in full) == 3, "the corpus changed"
+paths = [r["path"] for r in one]
+# one chunk of a file, k still filled, the others' best chunks in bm25's order
+assert len(paths) == 5 and len(set(paths)) == 5, paths
+best = []
+for r in full:
+    if r["path"] not in [b["path"] for b in best]:
+        best.append(r)
+assert [(r["path"], r["start_line"], r["score"]) for r in one] == \
+    [(r["path"], r["start_line"], r["score"]) for r in best[:5]], (one, best)
+PY
+cmp -s "$W/big.json" "$W/none.json" && [ "$(grep -c '' "$W/big.json")" -eq 3 ] && ok ||
+	bad "--per-file above k: not the uncapped answer"
+for v in -1 x 1001 ""; do
+	expect_fail "--per-file '$v'" 2 "per-file needs a number from 0 to 1000" "$BIN" query --index "$I" --per-file "$v" x
+done
 
 # ---------------------------------------------------------------- bad input
 expect_fail "no index" 1 "absent.db: no such file or directory" "$BIN" query --index "$W/absent.db" x

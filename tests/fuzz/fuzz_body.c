@@ -6,7 +6,8 @@
  * Aborts if: a refusal has no one-line detail or an unknown code; an
  * accepted body holds what the checks should have refused (owner, repo
  * and ref names, formats, priority range, dataset and scope names, a
- * subscribe message's action and topics, a push's commit id).
+ * subscribe message's action and topics, a query's k and per_file, a
+ * push's commit id).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -117,7 +118,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		if (q.query[0] == '\0' || strlen(q.query) > BODY_QUERY_MAX ||
-		    q.k < 1 || q.k > BODY_K_MAX)
+		    q.k < 1 || q.k > BODY_K_MAX || q.per_file < -1 ||
+		    q.per_file > BODY_K_MAX)
 			abort();
 		name_ok(q.project, 1);
 		if (q.has_repo)

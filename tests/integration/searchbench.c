@@ -4,8 +4,8 @@
  * index_query), timed inside one process so the figures are the query's,
  * not a process start's.
  *
- * Usage: searchbench [--full] INDEX QUERIES [ROUNDS]
- *        searchbench --check INDEX QUERIES [K]
+ * Usage: searchbench [--per-file N] [--full] INDEX QUERIES [ROUNDS]
+ *        searchbench [--per-file N] --check INDEX QUERIES [K]
  *        searchbench --sizes INDEX
  *
  * QUERIES: one query per line (the text before the first tab). Every query
@@ -16,6 +16,8 @@
  *    machine moves less than the wall time), and without --full what the
  *    ranking did per query (chunks scored, terms' rows read, rounds).
  * --full: index_query_full (FTS5's bm25() over every match) instead.
+ * --per-file N: at most N chunks of one file (index_filter's per_file;
+ * default INDEX_PER_FILE, what `repodigest query` returns; 0: no cap).
  * --check: each query both ways, k = K (default 10): the same chunks in the
  * same order with the same scores, else a line naming the query, exit 1;
  * prints "checked N queries, same answers".
@@ -32,6 +34,9 @@
 #include "index.h"
 
 #define MAX_RUNS 100000
+
+/* the queries' filter: per_file only (--per-file) */
+static struct index_filter filt = { NULL, NULL, NULL, NULL, INDEX_PER_FILE };
 
 static int
 take(void *ctx, const struct index_hit *h)
@@ -80,8 +85,8 @@ check(struct index *ix, const char *queries, size_t k)
 		size_t len = strcspn(line, "\t\n");
 		index_terms(ix, (const uint8_t *)line, len, &t);
 		a.n = b.n = 0;
-		if (index_query(ix, &t, NULL, k, keep, &a, &ec) != 0 ||
-		    index_query_full(ix, &t, NULL, k, keep, &b, &ec) != 0) {
+		if (index_query(ix, &t, &filt, k, keep, &a, &ec) != 0 ||
+		    index_query_full(ix, &t, &filt, k, keep, &b, &ec) != 0) {
 			err_format(&ec, msg, sizeof msg);
 			fprintf(stderr, "searchbench: %s\n", msg);
 			return 1;
@@ -139,6 +144,11 @@ main(int argc, char **argv)
 	double sum = 0, scored = 0, ess = 0, rnds = 0;
 	FILE *f;
 
+	if (argc > 2 && strcmp(argv[1], "--per-file") == 0) {
+		filt.per_file = (size_t)atoi(argv[2]);
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc == 3 && strcmp(argv[1], "--sizes") == 0) {
 		struct index_sizes sz;
 		memset(&ec, 0, sizeof ec);
@@ -174,8 +184,8 @@ main(int argc, char **argv)
 	}
 	rounds = argc > 3 ? atoi(argv[3]) : 3;
 	if (argc < 3 || rounds < 1) {
-		fprintf(stderr, "usage: searchbench [--full] INDEX QUERIES "
-		    "[ROUNDS]\n");
+		fprintf(stderr, "usage: searchbench [--per-file N] [--full] "
+		    "INDEX QUERIES [ROUNDS]\n");
 		return 2;
 	}
 	memset(&ec, 0, sizeof ec);
@@ -194,7 +204,7 @@ main(int argc, char **argv)
 			double t0 = now_ms(CLOCK_MONOTONIC);
 			double c0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
 			index_terms(&ix, (const uint8_t *)line, len, &t);
-			if ((full ? index_query_full : index_query)(&ix, &t, NULL,
+			if ((full ? index_query_full : index_query)(&ix, &t, &filt,
 			    10, take, &bytes, &ec) != 0) {
 				err_format(&ec, msg, sizeof msg);
 				fprintf(stderr, "searchbench: %s\n", msg);

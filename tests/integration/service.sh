@@ -205,6 +205,17 @@ $PY -c 'import json,sys; [print(json.dumps(r, sort_keys=True)) for r in json.loa
 [ -s "$W/q.cli" ] && cmp -s "$W/q.route" "$W/q.cli" && ok || bad "query: route and CLI differ: $(diff "$W/q.route" "$W/q.cli" | head -c 400) $(cat "$W/q.err")"
 expect "query /v1" 200 '"results":\[{' --json '{"query":"tar archive","k":3,"project":"p2"}' "$U/v1/query"
 expect "query: k" 400 'k: want' --json '{"query":"x","k":0}' "$U/v1/query"
+# per_file: the CLI's --per-file (the same answer), validated
+expect "query: per_file" 200 '"results":\[{' --json '{"query":"tar archive","k":6,"per_file":1}' "$U/projects/p2/query"
+$PY -c 'import json,sys; [print(json.dumps(r, sort_keys=True)) for r in json.load(open(sys.argv[1]))["results"]]' "$W/body" >"$W/q.route"
+"$B" query --index "$IX" --project p2 -k 6 --per-file 1 --format json tar archive 2>"$W/q.err" |
+    $PY -c 'import json,sys; [print(json.dumps(json.loads(l), sort_keys=True)) for l in sys.stdin]' >"$W/q.cli"
+[ -s "$W/q.cli" ] && cmp -s "$W/q.route" "$W/q.cli" && ok || bad "query per_file: route and CLI differ: $(diff "$W/q.route" "$W/q.cli" | head -c 400) $(cat "$W/q.err")"
+$PY -c 'import json,sys; p=[(r["repo"],r["path"]) for r in json.load(open(sys.argv[1]))["results"]]; sys.exit(len(p) != len(set(p)))' "$W/body" &&
+    ok || bad "query per_file 1: a file twice: $(head -c 300 "$W/body")"
+expect "query: per_file negative" 400 'per_file: want a whole number from 0 to 1000' --json '{"query":"x","per_file":-1}' "$U/v1/query"
+expect "query: per_file a string" 400 'per_file: want' --json '{"query":"x","per_file":"2"}' "$U/v1/query"
+expect "query: per_file a fraction" 400 'per_file: want' --json '{"query":"x","per_file":1.5}' "$U/v1/query"
 expect "query: empty" 400 'query: want' --json '{"query":""}' "$U/v1/query"
 expect "query: syntax is searched for" 200 '"results":' --json '{"query":"\" NEAR( * AND -"}' "$U/v1/query"
 expect "delete: dataset" 200 "\"project\":\"p2\",\"dataset\":\"ds2\",\"repository\":null,\"deleted\":1,\"objectsDeleted\":2,\"chunksDeleted\":$nchunks" \

@@ -10,7 +10,8 @@
  * among the k best are scored) against FTS5's bm25() over every match
  * (index_query_full) on a corpus with common and rare words, before and
  * after chunks are replaced: the same chunks, the same order, the same
- * scores to the bit, with and without filters, for any k.
+ * scores to the bit, with and without filters and a cap on the chunks of
+ * one file, for any k.
  */
 #include <math.h>
 #include <stdio.h>
@@ -518,6 +519,7 @@ struct ans {
 	int n;
 	char id[64][33];
 	double score[64];
+	char file[64][96];              /* repo and path */
 };
 
 static int
@@ -527,6 +529,8 @@ ans_hit(void *ctx, const struct index_hit *h)
 
 	if (a->n < 64) {
 		snprintf(a->id[a->n], sizeof a->id[0], "%s", h->id);
+		snprintf(a->file[a->n], sizeof a->file[0], "%s %s", h->repo,
+		    h->path);
 		a->score[a->n++] = h->score;
 	}
 	return 0;
@@ -571,9 +575,26 @@ add_corpus(struct index *ix, int r, int round)
 	return index_repo_end(ix, NULL, &ec);
 }
 
-/* Random queries both ways: every answer the same. */
+/* The most chunks of one file in a. */
+static int
+most_of_a_file(const struct ans *a)
+{
+	int most = 0;
+
+	for (int i = 0; i < a->n; i++) {
+		int same = 0;
+		for (int j = 0; j < a->n; j++)
+			same += strcmp(a->file[i], a->file[j]) == 0;
+		most = same > most ? same : most;
+	}
+	return most;
+}
+
+/* Random queries both ways (with and without a cap on a file's chunks):
+ * every answer the same, the cap kept. */
 static void
-compare_topk(struct index *ix, int nq, unsigned *pruned, unsigned *rounds2)
+compare_topk(struct index *ix, int nq, unsigned *pruned, unsigned *rounds2,
+    unsigned *capped)
 {
 	static struct ans a, b;
 	struct index_terms *t = malloc(sizeof *t);
@@ -594,6 +615,7 @@ compare_topk(struct index *ix, int nq, unsigned *pruned, unsigned *rounds2)
 			f.project = "p";
 		if (i % 5 == 4)
 			f.path_glob = "*.py";
+		f.per_file = (size_t)(i / 4 % 4);
 		memset(&ec, 0, sizeof ec);
 		index_terms(ix, (const uint8_t *)q, len, t);
 		a.n = b.n = 0;
@@ -607,6 +629,13 @@ compare_topk(struct index *ix, int nq, unsigned *pruned, unsigned *rounds2)
 			(*pruned)++;
 		if (ix->last.rounds >= 2)
 			(*rounds2)++;
+		if (f.per_file > 0) {
+			int most = most_of_a_file(&a);
+			CHECK(most <= (int)f.per_file, "query %d: %d chunks of "
+			    "a file, cap %zu", i, most, f.per_file);
+			/* the cap was reached with k filled: in play */
+			*capped += (size_t)most == f.per_file && a.n == (int)k;
+		}
 		int same = a.n == b.n;
 		for (int j = 0; same && j < a.n; j++)
 			same = strcmp(a.id[j], b.id[j]) == 0 &&
@@ -628,7 +657,7 @@ test_topk(void)
 	struct index *ix = malloc(sizeof *ix);
 	struct index_opts o = { 1, 0, INDEX_TOK_CODE };
 	struct err_ctx ec;
-	unsigned pruned = 0, rounds2 = 0;
+	unsigned pruned = 0, rounds2 = 0, capped = 0;
 	char p[300];
 
 	for (int i = 0; i < NWORDS; i++) {
@@ -644,14 +673,16 @@ test_topk(void)
 	ix->rank.first_rows = 24;
 	for (int r = 0; r < 3; r++)
 		CHECK(add_corpus(ix, r, 0) == 0, "corpus %d", r);
-	compare_topk(ix, 200, &pruned, &rounds2);
+	compare_topk(ix, 200, &pruned, &rounds2, &capped);
 	for (int r = 0; r < 3; r++)
 		CHECK(add_corpus(ix, r, 1) == 0, "corpus %d again", r);
-	compare_topk(ix, 200, &pruned, &rounds2);
+	compare_topk(ix, 200, &pruned, &rounds2, &capped);
 	/* the comparison is worth something only if the ranking skipped
 	 * rows and took terms in more than one round */
 	CHECK(pruned > 100 && rounds2 > 20, "pruned %u, two rounds %u", pruned,
 	    rounds2);
+	/* and the cap only if it was reached with k filled */
+	CHECK(capped > 20, "queries with the cap reached %u", capped);
 	index_close(ix);
 	free(ix);
 }

@@ -74,8 +74,10 @@ int chunkw_end(struct chunkw *w);
 
 /* Every kept text file of a finished digest, in digest order
  * (digest_each_text). Token estimates and ids are computed on a second
- * thread once the chunks fill a first batch; the output is written only by
- * that thread until this returns. Returns 0 or the first error. */
+ * thread once the chunks fill a first batch (the calling thread estimates
+ * part of a batch while that thread is still busy with the one before); the
+ * output is written only by that thread until this returns. Returns 0 or the
+ * first error. */
 int chunkw_digest(struct chunkw *w, struct digest *d);
 
 /* All of it at once: a writer on the heap over a finished digest, to o.

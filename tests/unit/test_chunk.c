@@ -15,10 +15,16 @@
  * the chunk's UTF-8. Last, sha256x (SHA-NI where the CPU has it) against
  * BearSSL's br_sha256 on every length around the block edges, whole, in
  * pieces and two messages side by side (sha256x_two, unequal lengths).
+ * And a digest of a few MiB through chunkw_render (the second thread, and
+ * the main thread estimating part of every batch it hands over) against the
+ * same files written one by one without a thread: the same bytes (also run
+ * under ThreadSanitizer).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "err.h"
 #include "jsonl.h"
 #include "sha256x.h"
@@ -385,6 +391,77 @@ test_sha256x(void)
 	CHECK(bad_two == 0, "%d pairs differ, side by side", bad_two);
 }
 
+/* Pseudo-random source-like text: words, identifiers, numbers, operators,
+ * blank runs and line breaks, from seed. */
+static void
+gen_text(struct buf *b, uint32_t seed, size_t n)
+{
+	static const char *const tok[] = { "int", "return", "x", "foo_bar",
+	    "CamelCase", "HTTPServer", "42", "1234567", "(", ")", "{", "}",
+	    ";", "==", "->", "/* c */", "\"s\"", "  ", "\t", "\n", "\n\n",
+	    "\n    ", "// note\n", "\xc3\xa9t\xc3\xa9", " ", " ", ", " };
+
+	while (b->len < n) {
+		seed = seed * 1103515245u + 12345u;
+		buf_puts(b, tok[(seed >> 16) % (sizeof tok / sizeof *tok)]);
+	}
+}
+
+static void
+test_threaded(void)
+{
+	enum { NFILES = 40, FILE_BYTES = 60000 };
+	struct chunkw_meta m = { "o/r", "main", "abc" };
+	struct digest_opts opt;
+	struct digest *d = malloc(sizeof *d);
+	struct out *o = malloc(sizeof *o);
+	struct chunkw *w = malloc(sizeof *w);
+	struct buf text[NFILES], one, all;
+	char path[16];
+	int e = 0;
+
+	if (d == NULL || o == NULL || w == NULL)
+		abort();
+	memset(&opt, 0, sizeof opt);
+	opt.max_depth = -1;
+	CHECK(digest_init(d, &opt) == 0, "digest_init");
+	buf_init(&one, 1 << 28);
+	buf_init(&all, 1 << 28);
+	out_init_mem(o, &one, 0);
+	CHECK(chunkw_init(w, o, &m, 1000, 100) == 0, "init");
+	for (int i = 0; i < NFILES && e == 0; i++) {
+		buf_init(&text[i], 1 << 20);
+		gen_text(&text[i], (uint32_t)i, FILE_BYTES + 997 * (size_t)i);
+		snprintf(path, sizeof path, "d/f%02d.c", i);
+		e = digest_entry(d, DIGEST_FILE, path, strlen(path),
+		    text[i].len, NULL, 0);
+		if (e == 0)
+			e = digest_data(d, text[i].p, text[i].len);
+		if (e == 0)
+			e = digest_entry_end(d);
+		/* the same file, alone and without a thread */
+		CHECK(chunkw_begin(w, path, strlen(path)) == 0 &&
+		    chunkw_data(w, text[i].p, text[i].len) == 0 &&
+		    chunkw_end(w) == 0, "file %d alone", i);
+		buf_free(&text[i]);
+	}
+	CHECK(e == 0 && digest_finish(d, "root") == 0, "digest: %d", e);
+	chunkw_free(w);
+	out_init_mem(o, &all, 0);
+	CHECK(chunkw_render(o, &m, 1000, 100, d) == 0, "render");
+	/* several 256 KiB batches, so the thread ran */
+	CHECK(all.len > (size_t)4 << 20, "%zu bytes of lines", all.len);
+	CHECK(all.len == one.len && memcmp(all.p, one.p, one.len) == 0,
+	    "threaded lines differ from the file-by-file ones (%zu, %zu bytes)",
+	    all.len, one.len);
+	digest_free(d);
+	buf_free(&one);
+	buf_free(&all);
+	free(d);
+	free(o);
+	free(w);
+}
+
 int
 main(void)
 {
@@ -393,5 +470,6 @@ main(void)
 	test_jsonl();
 	test_escape_runs();
 	test_sha256x();
+	test_threaded();
 	return T_DONE();
 }

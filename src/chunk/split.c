@@ -209,25 +209,52 @@ sep_at(const uint16_t *t, size_t p, size_t hi, const char *sep, size_t m)
  * match; elsewhere they are the plain loops.
  */
 
-/* First p in [p, hi) with t[p] one of c[0..nc) (1 <= nc <= 4), or hi. */
+/*
+ * First p in [p, hi) with t[p] one of c[0..nc) (1 <= nc <= 4), or hi. With
+ * n2 > 0, the 8 units at a time skip a p unless t[p + 1] is one of c2[0..8)
+ * as well (8 units: the set's first repeated where it has fewer); the last
+ * 8 units are tested by t[p] alone, so the caller still looks closer.
+ * first_sep's filter: code has a newline every line, and each was a stop on
+ * the way to "\nclass ".
+ */
 static size_t
-scan_any(const uint16_t *t, size_t p, size_t hi, const uint16_t *c, int nc)
+scan_any(const uint16_t *t, size_t p, size_t hi, const uint16_t *c, int nc,
+    const uint16_t *c2, int n2)
 {
 #ifdef __SSE2__
 	__m128i v0 = _mm_set1_epi16((short)c[0]);
 	__m128i v1 = _mm_set1_epi16((short)c[nc > 1 ? 1 : 0]);
 	__m128i v2 = _mm_set1_epi16((short)c[nc > 2 ? 2 : 0]);
 	__m128i v3 = _mm_set1_epi16((short)c[nc > 3 ? 3 : 0]);
+	/* without a second set, every second unit passes */
+	__m128i all = _mm_set1_epi16(n2 > 0 ? 0 : -1);
+	static const uint16_t none[8];
+	const uint16_t *d = n2 > 0 ? c2 : none;
+	__m128i w0 = _mm_set1_epi16((short)d[0]), w1 = _mm_set1_epi16((short)d[1]);
+	__m128i w2 = _mm_set1_epi16((short)d[2]), w3 = _mm_set1_epi16((short)d[3]);
+	__m128i w4 = _mm_set1_epi16((short)d[4]), w5 = _mm_set1_epi16((short)d[5]);
+	__m128i w6 = _mm_set1_epi16((short)d[6]), w7 = _mm_set1_epi16((short)d[7]);
 
-	for (; p + 8 <= hi; p += 8) {
+	/* t[p + 8] is read: p + 9 <= hi */
+	for (; p + 9 <= hi; p += 8) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(t + p));
+		__m128i y = _mm_loadu_si128((const __m128i *)(t + p + 1));
 		__m128i m = _mm_or_si128(
 		    _mm_or_si128(_mm_cmpeq_epi16(x, v0), _mm_cmpeq_epi16(x, v1)),
 		    _mm_or_si128(_mm_cmpeq_epi16(x, v2), _mm_cmpeq_epi16(x, v3)));
-		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+		__m128i f = _mm_or_si128(_mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi16(y, w0), _mm_cmpeq_epi16(y, w1)),
+		    _mm_or_si128(_mm_cmpeq_epi16(y, w2), _mm_cmpeq_epi16(y, w3))),
+		    _mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi16(y, w4), _mm_cmpeq_epi16(y, w5)),
+		    _mm_or_si128(_mm_cmpeq_epi16(y, w6), _mm_cmpeq_epi16(y, w7))));
+		unsigned bits = (unsigned)_mm_movemask_epi8(
+		    _mm_and_si128(m, _mm_or_si128(f, all)));
 		if (bits != 0)
 			return p + (size_t)(__builtin_ctz(bits) >> 1);
 	}
+#else
+	(void)c2; (void)n2;
 #endif
 	for (; p < hi; p++)
 		for (int k = 0; k < nc; k++)
@@ -290,7 +317,11 @@ find_sep(const uint16_t *t, size_t from, size_t hi, const char *sep, size_t m)
 	if (hi < m)
 		return hi;
 	for (size_t p = from; p + m <= hi; p++) {
-		p = scan_one(t, p, hi - m + 1, c0);
+		/* two units at a time where the separator has two: "\n\n" in
+		 * code stops at blank lines, not at every line; t[p + 1] is
+		 * read only for p <= hi - m */
+		p = m >= 2 ? scan_pair(t, p, hi - m + 1, c0, (uint8_t)sep[1]) :
+		    scan_one(t, p, hi - m + 1, c0);
 		if (p + m > hi)
 			break;
 		if (sep_at(t, p, hi, sep, m))
@@ -386,7 +417,7 @@ index_of(const struct split *s, size_t a, size_t b, int64_t from)
 	for (size_t p = (size_t)from; p <= lim && p + m <= s->n; p++) {
 		/* lim + m <= n: with m >= 2, t[lim + 1] is in the text */
 		p = m >= 2 ? scan_pair(t, p, lim + 1, t[a], t[a + 1]) :
-		    scan_one(t, p, lim + 1, t[a]);
+		    scan_any(t, p, lim + 1, t + a, 1, NULL, 0);
 		if (p > lim)
 			break;
 		/* at a it is the chunk itself: no need to compare (musl's
@@ -518,16 +549,20 @@ first_sep(const struct split *s, size_t lo, size_t hi, size_t si)
 		/* the units that can start one of the separators left, and
 		 * (when none is one unit long) those that can come second:
 		 * code has a newline every line, a "\nclass " seldom */
-		uint16_t set[4];
+		uint16_t set[4], sec[8];
 		uint64_t two[2] = { 0, 0 };
-		int nc = 0, over = 0, pair = 1;
+		int nc = 0, over = 0, pair = 1, n2 = 0;
 		for (size_t i = si; i < best; i++) {
 			uint16_t c = (uint8_t)L->seps[i][0];
 			uint8_t c2 = (uint8_t)L->seps[i][1];
-			if (len[i] < 2 || c2 >= 128)
+			if (len[i] < 2 || c2 >= 128) {
 				pair = 0;
-			else
+			} else if (!(two[c2 >> 6] >> (c2 & 63) & 1)) {
 				two[c2 >> 6] |= (uint64_t)1 << (c2 & 63);
+				if (n2 < 8)
+					sec[n2] = c2;
+				n2++;
+			}
 			int k = 0;
 			while (k < nc && set[k] != c)
 				k++;
@@ -538,10 +573,13 @@ first_sep(const struct split *s, size_t lo, size_t hi, size_t si)
 					set[nc++] = c;
 			}
 		}
+		for (int k = n2; k > 0 && k < 8; k++)
+			sec[k] = sec[0];
 		for (; p < hi; p++) {
 			size_t found = best;
 			if (!over) {
-				p = scan_any(s->t, p, hi, set, nc);
+				p = scan_any(s->t, p, hi, set, nc, sec,
+				    pair && n2 <= 8 ? n2 : 0);
 				if (p >= hi)
 					break;
 			}

@@ -336,9 +336,6 @@ setup(struct digest *d, const struct digest_opts *o)
 	store_reinit(d->store, d->opt.raw_budget, d->opt.mem_cap);
 	if (d->opt.max_output == 0)
 		store_use_arena(d->store);
-	/* a digest that may take a second core compresses on it too */
-	if (d->opt.token_thread)
-		store_use_thread(d->store);
 	if ((e = ignore_add_defaults(&d->ig)) != 0)
 		return e;
 	/* user excludes first, then includes remove identical strings (gitingest
@@ -1845,6 +1842,14 @@ digest_entry(struct digest *d, enum digest_type type, const char *path,
 	if (!c->discard)
 		store_begin(d->store, &body_of(d, nd)->sf);
 	return 0;
+}
+
+/* see digest.h */
+void
+digest_walks_tree(struct digest *d)
+{
+	if (d->opt.token_thread)
+		store_use_thread(d->store);
 }
 
 /* see digest.h */

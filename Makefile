@@ -347,6 +347,7 @@ build/tsan/repodigest: build/tsan/src/cli/main.o $(T_LIB) build/tsan/libsqlite3.
 # Unit tests of threaded modules, also under TSan (tests/run runs them), and
 # the service's probe server with its event thread (tests/integration/serve.sh)
 TSAN_TESTS = build/tsan/tests/test_queue build/tsan/tests/test_loop \
+	build/tsan/tests/test_digest \
 	build/tsan/tests/test_chunk build/tsan/tests/test_sqlmem \
 	build/tsan/itests/serve_probe
 build/tsan/tests/%: build/tsan/tests/unit/%.o $(T_LIB) build/tsan/libsqlite3.a build/tsan/libbearssl.a

@@ -1091,6 +1091,7 @@ dir_digest(const char *src, struct digest *d, const struct source_opts *so,
 	memcpy(w->path, src, sl);
 	w->path[sl] = '\0';
 	w->root_len = sl;
+	digest_walks_tree(d);
 	if (d->opt.use_ignore_files) {
 		if ((e = scan_ignores(w, open_root(w), 0)) == 0)
 			e = load_ignores(w);

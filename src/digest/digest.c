@@ -182,6 +182,12 @@ digest_reason_str(int reason)
 	return reason_text[reason];
 }
 
+/*
+ * Run once a digest (or on rare paths): compiled for size, not speed, which
+ * keeps the binary under its limit (README) at no measurable cost.
+ */
+#define COLD __attribute__((cold))
+
 /* ------------------------------------------------------------ set-up */
 
 static char *
@@ -253,7 +259,7 @@ digest_reinit(struct digest *d, const struct digest_opts *o)
 
 /* digest_init on a zeroed d but for d->spare, whose buffers it takes (or
  * frees): the spare is empty afterwards. */
-static int
+static COLD int
 setup(struct digest *d, const struct digest_opts *o)
 {
 	struct digest_spare *k = &d->spare;
@@ -744,7 +750,7 @@ digest_free(struct digest *d)
 }
 
 /* Free what a spare holds; it is empty afterwards. */
-static void
+static COLD void
 spare_free(struct digest_spare *k)
 {
 	if (k->cur != NULL) {
@@ -797,7 +803,7 @@ spare_set(int keep, struct ignore *to, struct ignore *ig)
 /* digest_free but for d->spare: with keep, the buffers the next digest can
  * use go there (where it has none of the kind yet). d zeroed but for its
  * spare. */
-static void
+static COLD void
 release(struct digest *d, int keep)
 {
 	struct digest_spare *k = &d->spare, sp;
@@ -1810,6 +1816,11 @@ digest_entry(struct digest *d, enum digest_type type, const char *path,
 			return 0;
 		}
 	}
+	/* the store's thread may be linking chunks into the bodies: they
+	 * move only when it is done */
+	if (nd->bi == 0 && d->n_bodies == d->bodies_cap &&
+	    (e = store_sync(d->store, 0)) != 0)
+		return e;
 	if (body_make(d, nd) == NULL)
 		return ERR_NOMEM;
 	c->storing = 1;
@@ -1834,7 +1845,15 @@ digest_entry(struct digest *d, enum digest_type type, const char *path,
 }
 
 /* see digest.h */
-int
+void
+digest_walks_tree(struct digest *d)
+{
+	if (d->opt.token_thread)
+		store_use_thread(d->store);
+}
+
+/* see digest.h */
+COLD int
 digest_tentative_top(struct digest *d, const char *alt, size_t len)
 {
 	if (d->prescanned || d->alt != NULL)
@@ -1846,7 +1865,7 @@ digest_tentative_top(struct digest *d, const char *alt, size_t len)
 }
 
 /* path = pre/path, in place */
-static int
+static COLD int
 prefix_path(char **path, uint32_t *plen, const char *pre, size_t prelen)
 {
 	size_t n = prelen + 1 + *plen;
@@ -1864,7 +1883,7 @@ prefix_path(char **path, uint32_t *plen, const char *pre, size_t prelen)
 }
 
 /* see digest.h */
-int
+COLD int
 digest_reroot(struct digest *d)
 {
 	struct ignore t;
@@ -2359,7 +2378,7 @@ cmp_str(const void *pa, const void *pb)
  * Resolved within the archive: absolute targets and targets that leave the root
  * are not directories; chains are followed up to 40 links (as Linux's ELOOP).
  */
-static int
+static COLD int
 link_is_dir(const struct digest *d, char **dirs, size_t ndirs,
     const struct digest_node *nd)
 {
@@ -2844,6 +2863,8 @@ digest_finish(struct digest *d, const char *root_name)
 		return e;
 	if ((e = tokq_finish(d)) != 0)
 		return e;
+	if ((e = store_sync(d->store, 1)) != 0)
+		return e;
 	/* 1. the top directory stays stripped; the ignore files in the walk's
 	 * order; members extraction would not create; then every entry judged
 	 * before the last pattern came (or kept provisionally) is judged again
@@ -3074,7 +3095,7 @@ json_str(FILE *f, const char *s, size_t n)
 	    jsonstr_put_file, f);
 }
 
-int
+COLD int
 digest_report_json(const struct digest *d, FILE *f)
 {
 	int first = 1;

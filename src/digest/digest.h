@@ -223,6 +223,15 @@ int digest_add_ignore_file(struct digest *d, const char *dir, size_t dirlen,
     const uint8_t *data, size_t len);
 
 /*
+ * A directory walk: the reader is the digest's only busy thread (no inflater;
+ * tokens on their own thread), so with opt.token_thread the store compresses
+ * the bodies past the raw budget on a second thread too (store_use_thread).
+ * Archives keep LZ4 on the reader: their inflater already takes the second
+ * core. Call before the first entry.
+ */
+void digest_walks_tree(struct digest *d);
+
+/*
  * Archives: the source strips a top directory alt[0..len) (no '/') from every
  * path it reports, but only if every entry shares it, which is known at the
  * end. Until digest_reroot() or digest_finish(), bodies that would be kept

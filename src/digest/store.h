@@ -21,6 +21,7 @@
 
 struct store_chunk;
 struct store_slab;
+struct store_async;
 
 struct store_file {
 	struct store_chunk *head;
@@ -37,9 +38,14 @@ struct store {
 	struct store_chunk *tail; /* its last chunk (one per store, not per
 	                           * file: a digest holds 84k of those) */
 	int arena;              /* chunks come from slabs (see store_use_arena) */
+	int async_ok;           /* store_use_thread: LZ4 may go to a thread */
+	int acont;              /* the current file has chunks on the thread */
+	struct store_async *as; /* that thread, once started */
+	int aerr;               /* the error it met, kept once it stopped */
 	struct store_slab *slabs;
 	size_t stage_len;
-	uint8_t stage[STORE_CHUNK];
+	uint8_t *stage;         /* stage_buf, or a slot of the thread's ring */
+	uint8_t stage_buf[STORE_CHUNK];
 	uint8_t scratch[STORE_CHUNK + STORE_CHUNK / 255 + 32]; /* LZ4 bound */
 };
 
@@ -56,6 +62,25 @@ void store_reinit(struct store *s, uint64_t raw_budget, uint64_t mem_cap);
  * keep (nearly) every body to the end; capped digests evict, so they do not.
  */
 void store_use_arena(struct store *s);
+/*
+ * Let an arena store compress on a second thread: once the raw budget is
+ * spent, each full stage goes to a thread that compresses it, allocates its
+ * chunk and links it to its file, while the caller fills the next stage.
+ * Until store_sync() returns, the thread may write the head of a file being
+ * stored and the store's memory figures: the caller must not move a
+ * store_file (e.g. realloc an array of them) nor read mem_used or mem_peak
+ * before it. store_read, store_drop, store_reinit and store_free sync by
+ * themselves. A memory cap passed on the thread is reported by a later
+ * store_append, store_end or store_sync. Call after store_use_arena.
+ */
+void store_use_thread(struct store *s);
+/*
+ * Wait until every stage handed to the thread is stored; with stop, end the
+ * thread too and give back its memory (a later stage past the budget starts
+ * it again). Returns 0 or the error the thread met (ERR_NOMEM,
+ * ERR_DIGEST_MEM), which later calls return too.
+ */
+int store_sync(struct store *s, int stop);
 /* Start appending to f (zeroed by the caller or by store_drop()). */
 void store_begin(struct store *s, struct store_file *f);
 /* Append body bytes to the current file. Returns 0, ERR_NOMEM or ERR_DIGEST_MEM. */

@@ -735,6 +735,150 @@ test_store(void)
 	free(s);
 }
 
+/* a file's chunks in order: their sizes hashed, the bytes appended */
+struct chunks_seen {
+	struct buf *b;
+	uint64_t h;
+};
+
+static int
+collect_sizes(void *ctx, const uint8_t *p, size_t n)
+{
+	struct chunks_seen *c = ctx;
+
+	c->h = (c->h ^ n) * 1099511628211ull;
+	return collect(c->b, p, n);
+}
+
+/*
+ * Store with its compressing thread: many files of many sizes (small ones
+ * sharing the thread's slots, ones across STORE_CHUNK, one across the raw
+ * budget), some dropped while others are on their way, the files' array
+ * moved after store_sync as digest.c does, the thread stopped with a file
+ * open and started again; every body reads back whole, in the same chunks
+ * and the same memory as without the thread. Also run under TSan.
+ */
+static void
+store_many(int thread, uint64_t *sig, uint64_t *mem)
+{
+	struct store *s = malloc(sizeof *s);
+	struct store_file *f = NULL;
+	size_t nf = 0, cap = 0;
+	struct buf text, back;
+	uint32_t x = 12345;
+	size_t lens[700], offs[700];
+	int e;
+
+	buf_init(&text, 1 << 25);
+	for (int i = 0; text.len < 12u << 20; i++) {
+		static const char *const w[] = { "store ", "chunk\n", "\xc3\xa9t\xc3\xa9 ",
+		    "\xe2\x82\xac", "lz4_", "\xf0\x9f\x98\x80", "0123456789" };
+		x = x * 1103515245u + 12345u;
+		buf_puts(&text, w[(x >> 16) % 7]);
+	}
+	store_init(s, 300000, 0);
+	store_use_arena(s);
+	if (thread)
+		store_use_thread(s);
+	*sig = 0;
+	for (size_t i = 0, at = 0; i < 700; i++) {
+		size_t len;
+		x = x * 1103515245u + 12345u;
+		len = i % 50 == 7 ? 3 * STORE_CHUNK + (x >> 20) % 3 :
+		    i % 10 == 3 ? 70000 + (x >> 12) % 200000 : (x >> 16) % 9000;
+		if (at + len + 4 > text.len)
+			at = 0;
+		/* whole characters: a file starts and ends on a boundary */
+		while ((text.p[at] & 0xC0) == 0x80)
+			at++;
+		while ((text.p[at + len] & 0xC0) == 0x80)
+			len++;
+		if (nf == cap) {
+			struct store_file *nb;
+			CHECK(store_sync(s, 0) == 0, "sync before moving");
+			cap = cap ? cap * 2 : 16;
+			nb = realloc(f, cap * sizeof *f);
+			CHECK(nb != NULL, "realloc");
+			f = nb;
+		}
+		memset(&f[nf], 0, sizeof *f);
+		store_begin(s, &f[nf]);
+		for (size_t k = 0; k < len;) {
+			size_t n = len - k < 1000 + i ? len - k : 1000 + i;
+			e = store_append(s, text.p + at + k, n);
+			CHECK(e == 0, "append %d", e);
+			k += n;
+			if (i == 400 && k >= len / 2 && k - n < len / 2)
+				CHECK(store_sync(s, 1) == 0, "stop, file open");
+		}
+		CHECK(store_end(s) == 0, "end");
+		lens[nf] = len;
+		offs[nf] = at;
+		at += len;
+		if (i % 7 == 5) {
+			store_drop(s, &f[nf]);
+			lens[nf] = 0;
+		}
+		nf++;
+	}
+	CHECK(store_sync(s, 1) == 0, "sync");
+	*mem = s->mem_used;
+	buf_init(&back, 1 << 20);
+	for (size_t i = 0; i < nf; i++) {
+		struct chunks_seen c = { &back, 14695981039346656037ull };
+		buf_reset(&back);
+		e = store_read(s, &f[i], collect_sizes, &c);
+		CHECK(e == 0, "read %zu: %d", i, e);
+		CHECK(back.len == lens[i] && memcmp(back.p, text.p + offs[i],
+		    lens[i]) == 0, "file %zu (%zu bytes) reads back", i, lens[i]);
+		*sig = (*sig ^ c.h) * 1099511628211ull;
+		store_drop(s, &f[i]);
+	}
+	CHECK(s->mem_used == 0, "all freed");
+	store_reinit(s, 0, 0);
+	store_free(s);
+	buf_free(&back);
+	buf_free(&text);
+	free(f);
+	free(s);
+}
+
+static void
+test_store_thread(void)
+{
+	struct store *s = malloc(sizeof *s);
+	struct store_file f;
+	uint64_t sig[2], mem[2];
+	uint8_t junk[4096];
+	uint32_t x = 1;
+	int e = 0;
+
+	store_many(0, &sig[0], &mem[0]);
+	store_many(1, &sig[1], &mem[1]);
+	CHECK(sig[0] == sig[1], "the same chunks with the thread");
+	CHECK(mem[0] == mem[1], "the same memory: %llu, %llu",
+	    (unsigned long long)mem[0], (unsigned long long)mem[1]);
+	/* the cap met on the thread: a later call reports it */
+	store_init(s, 0, 200000);
+	store_use_arena(s);
+	store_use_thread(s);
+	store_begin(s, &f);
+	for (int i = 0; i < 400 && e == 0; i++) {
+		for (size_t k = 0; k < sizeof junk; k++) {
+			x = x * 1103515245u + 12345u;
+			junk[k] = (uint8_t)((x >> 16) % 95 + 32); /* no LZ4 */
+		}
+		e = store_append(s, junk, sizeof junk);
+	}
+	if (e == 0)
+		e = store_end(s);
+	CHECK(e == ERR_DIGEST_MEM || store_sync(s, 0) == ERR_DIGEST_MEM,
+	    "mem cap on the thread: %d", e);
+	CHECK(store_sync(s, 1) == ERR_DIGEST_MEM, "kept after the stop");
+	store_free(s);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -752,5 +896,6 @@ main(void)
 	test_out_cap();
 	test_out_recycled();
 	test_store();
+	test_store_thread();
 	return T_DONE();
 }

@@ -58,11 +58,12 @@ static const struct opt index_opts[] = {
 	    "the index file (made when absent)"),
 	OPT_STR_("project", 0, "NAME", IA(project), CHK_NONEMPTY,
 	    "the project the chunks belong to"),
-	OPT_ENUM_("tokenizer", 0, "code|unicode61|code-parts|code-separate",
+	OPT_ENUM_("tokenizer", 0,
+	    "code|unicode61|code-parts|code-separate|code-porter",
 	    IA(tokenizer), "a new index's tokenizer: code (identifiers\n"
 	    "split, README); the others to compare with\n"
 	    "it: SQLite's unicode61, code with other\n"
-	    "token positions"),
+	    "token positions, code stemmed (porter)"),
 	OPT_FLAG_("quiet", 'q', IA(quiet), "print nothing but errors"),
 	OPT_END
 };

@@ -326,7 +326,7 @@ default_text(const struct opt *o, const void *field, char *buf, size_t cap)
 static void
 help_opt(const struct opt *o, const void *field, FILE *f)
 {
-	char head[64], def[128];
+	char head[96], def[128];
 	const char *p = opt_help(o), *arg = opt_arg(o);
 	int col;
 

@@ -126,6 +126,10 @@ ftstok_parse(struct ftstok *t, const char *spec, sqlite3 *db)
 	t->db = db;
 	if (strcmp(spec, "unicode61") == 0)
 		return 0;
+	/* FTS5 stems what code makes, in documents and in the MATCH's
+	 * terms: the terms stay code's (ftstok.h) */
+	if (strcmp(spec, "porter code one") == 0)
+		spec += 7;
 	if (strncmp(spec, "code ", 5) != 0 || mode_of(spec + 5, &t->mode) != 0)
 		return -1;
 	t->code = 1;

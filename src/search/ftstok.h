@@ -28,7 +28,10 @@ int ftstok_register(sqlite3 *db);
 
 /*
  * A tokenizer spec as stored in an index: "code one", "code parts",
- * "code separate" or "unicode61".
+ * "code separate", "unicode61", or "porter code one" (FTS5's porter
+ * stemmer around "code one": FTS5 stems each token of a document and
+ * each term of a MATCH, so the terms are made as "code one" makes them
+ * and ftstok_text() gives code's tokens unstemmed).
  */
 struct ftstok {
 	int code;                       /* 1: ours; 0: FTS5's unicode61 */

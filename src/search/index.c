@@ -47,7 +47,8 @@ static const char schema[] =
 /* The FTS table for each tokenizer (enum index_tokenizer): the spec in
  * tokenize='...' is also what meta records. */
 static const char *const tok_specs[] = {
-	"code one", "unicode61", "code parts", "code separate"
+	"code one", "unicode61", "code parts", "code separate",
+	"porter code one"
 };
 
 /* ------------------------------------------------------------ statements */

@@ -69,7 +69,9 @@ enum index_tokenizer {
 	INDEX_TOK_CODE = 0,             /* "code one" (tokenize.h, TOK_ONE) */
 	INDEX_TOK_UNICODE61,            /* FTS5's default */
 	INDEX_TOK_CODE_PARTS,           /* "code parts" (TOK_PARTS) */
-	INDEX_TOK_CODE_SEPARATE         /* "code separate" (TOK_SEPARATE) */
+	INDEX_TOK_CODE_SEPARATE,        /* "code separate" (TOK_SEPARATE) */
+	INDEX_TOK_CODE_PORTER           /* "porter code one": FTS5's porter
+	                                 * stemmer on code's tokens */
 };
 
 struct index_opts {

@@ -279,6 +279,14 @@ expect_fail "bad line" 1 'bad.jsonl: entry "line 2":.*missing' "$BIN" index "$W/
 expect_fail "repositories in turns" 1 "not together" "$BIN" index -q "$W/turns.jsonl" --index "$W/t.db"
 expect_fail "tokenizer of an existing index" 2 "made with the tokenizer" \
 	"$BIN" index "$W/proj.jsonl" --index "$I" --tokenizer unicode61
+# code-porter (a comparison for the bench): FTS5's porter stemmer on code's
+# tokens, so word forms meet; code keeps them apart
+printf '{"repo":"o/r","path":"p.c","chunk":0,"start_line":1,"end_line":1,"text":"int parse_chunks(void);\\n","id":"00000000000000000000000000000003"}\n' > "$W/stem.jsonl"
+"$BIN" index -q "$W/stem.jsonl" --index "$W/porter.db" --tokenizer code-porter
+"$BIN" index -q "$W/stem.jsonl" --index "$W/plain.db"
+[ "$("$BIN" query --index "$W/porter.db" --format json parsing chunk | grep -c '"path":"p.c"')" -eq 1 ] &&
+   [ -z "$("$BIN" query --index "$W/plain.db" --format json parsing chunk)" ] && ok ||
+	bad "code-porter: parsing and chunk do not find parse_chunks"
 expect_fail "missing source" 1 "no-such-dir" "$BIN" index "$W/no-such-dir" --index "$W/m.db"
 # one bad source among good ones: the others are indexed, exit 1
 "$BIN" index "$W/bad.jsonl" "$W/corpus.jsonl" --index "$W/two.db" 2>"$W/err"

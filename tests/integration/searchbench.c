@@ -10,7 +10,9 @@
  *
  * QUERIES: one query per line (the text before the first tab). Every query
  * is run ROUNDS times (default 3; the first round warms the page cache the
- * later ones read), k = 10, each result's text read. Prints one line:
+ * later ones read, and the frequent terms' counts the connection keeps, as
+ * a service's does: rank.h; ROUNDS 1 keeps only other queries' words),
+ * k = 10, each result's text read. Prints one line:
  *   "queries N, runs R, p50 X ms, p90 X ms, p99 X ms, max X ms, mean X ms;
  *    CPU p50 X ms, p99 X ms" (the same runs' CPU time, which a loaded
  *    machine moves less than the wall time), and without --full what the

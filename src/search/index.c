@@ -114,6 +114,7 @@ static const char *const sql[S__COUNT] = {
 	    " JOIN repos r ON r.id = f.repo_id ORDER BY top.s, c.id",
 	[S_RANK_STATS] = RANK_SQL_STATS,
 	[S_RANK_ROWS] = RANK_SQL_ROWS,
+	[S_RANK_VERSION] = RANK_SQL_VERSION,
 	/* one ranked chunk's fields and text */
 	[S_ROW] = "SELECT c.id, 0, r.project, r.repo, r.ref, f.path,"
 	    " f.language, c.n, c.start_line, c.end_line, c.chunk_id,"
@@ -396,6 +397,7 @@ index_open(struct index *ix, const char *path, const struct index_opts *o,
 	}
 	ix->rank.stats = ix->st[S_RANK_STATS];
 	ix->rank.rows = ix->st[S_RANK_ROWS];
+	ix->rank.version = ix->st[S_RANK_VERSION];
 	return 0;
 fail:
 	index_close(ix);

@@ -13,6 +13,10 @@
  * bit (x + 0.0 is x, so the terms a row lacks change nothing). A row that
  * could not beat the k-th best score at any length gets -1 instead, its
  * length unread.
+ *
+ * Kept counts (rank.h): an open-addressed table of terms and row counts,
+ * tagged with the file's version and the connection's change count; the
+ * statistics query counts only the terms it lacks.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -28,6 +32,7 @@ struct qstate {
 	int mode;                       /* Q_STATS, Q_SCORE */
 	size_t n;                       /* terms */
 	int64_t df[RANK_TERMS_MAX];     /* rows that have term i */
+	int64_t known[RANK_TERMS_MAX];  /* its kept count + 1, or 0 */
 	double idf[RANK_TERMS_MAX];
 	double w[2];                    /* column weights */
 	int ncol;
@@ -63,11 +68,14 @@ stats(const Fts5ExtensionApi *api, Fts5Context *fts, struct qstate *q)
 		return SQLITE_CORRUPT;
 	q->avgdl = (double)q->ntok / (double)q->nrow;
 	for (size_t i = 0; i < q->n; i++) {
-		sqlite3_int64 nhit = 0;
+		sqlite3_int64 nhit = q->known[i] - 1;
 		double idf;
-		if ((rc = api->xQueryPhrase(fts, (int)i, &nhit, count_cb)) !=
-		    SQLITE_OK)
-			return rc;
+		if (nhit < 0) {
+			nhit = 0;
+			if ((rc = api->xQueryPhrase(fts, (int)i, &nhit,
+			    count_cb)) != SQLITE_OK)
+				return rc;
+		}
 		/* bm25()'s idf and its clamp, the same expression */
 		idf = log((q->nrow - nhit + 0.5) / (nhit + 0.5));
 		if (idf <= 0.0)
@@ -291,6 +299,28 @@ sort_by_df(struct plan *p, const int64_t *df)
 	}
 }
 
+/* ------------------------------------------------------------ kept counts */
+
+/* term's slot in c: its own, or the empty one it would take (linear
+ * probing; a query starts with fewer than 3/4 of the slots taken and adds
+ * at most RANK_TERMS_MAX, so an empty one is always found) */
+_Static_assert(RANK_KEEP_SLOTS / 4 * 3 + RANK_TERMS_MAX <= RANK_KEEP_SLOTS,
+    "a slot stays empty");
+static struct rank_count *
+counts_slot(struct rank_counts *c, const char *t, size_t n)
+{
+	uint32_t h = 2166136261u;               /* FNV-1a */
+	struct rank_count *s;
+
+	for (size_t j = 0; j < n; j++)
+		h = (h ^ (uint8_t)t[j]) * 16777619u;
+	for (;; h++) {
+		s = &c->slot[h % RANK_KEEP_SLOTS];
+		if (s->len == 0 || (s->len == n && memcmp(s->t, t, n) == 0))
+			return s;
+	}
+}
+
 /* Bind and step the statistics query; 0 rows: no term is in the index. */
 static int
 read_stats(struct rank *r, struct qstate *q, const char (*t)[TOK_MAX],
@@ -311,6 +341,56 @@ read_stats(struct rank *r, struct qstate *q, const char (*t)[TOK_MAX],
 	sqlite3_reset(r->stats);
 	sqlite3_clear_bindings(r->stats);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/*
+ * read_stats with the kept counts: the terms r->counts has are not
+ * counted again, and the frequent ones counted are kept, tagged with the
+ * version read before the statistics query. A commit between the two moves
+ * the version the next query reads, which then drops them; a commit during
+ * this query's statements is the race the rounds have already (each is a
+ * statement of its own). Inside a transaction of this connection, which
+ * may roll back, nothing is kept.
+ */
+static int
+read_counts(struct rank *r, struct qstate *q, const char (*t)[TOK_MAX],
+    const uint8_t *len, size_t n)
+{
+	struct rank_counts *c = &r->counts;
+	struct rank_count *sl[RANK_TERMS_MAX];
+	sqlite3 *db = sqlite3_db_handle(r->stats);
+	sqlite3_int64 v[2];
+	int rc;
+
+	/* the file's version: another connection's commit moves v[0],
+	 * this connection's writes v[1]; when it cannot be read, the
+	 * statistics query counts every term (and meets the error) */
+	rc = sqlite3_step(r->version);
+	v[0] = sqlite3_column_int64(r->version, 0);
+	v[1] = sqlite3_total_changes64(db);
+	sqlite3_reset(r->version);
+	if (rc != SQLITE_ROW || !sqlite3_get_autocommit(db))
+		return read_stats(r, q, t, len, n);
+	if (memcmp(c->version, v, sizeof v) != 0 ||
+	    c->n >= RANK_KEEP_SLOTS / 4 * 3) {
+		memset(c, 0, sizeof *c);
+		memcpy(c->version, v, sizeof v);
+	}
+	for (size_t i = 0; i < n; i++) {
+		sl[i] = counts_slot(c, t[i], len[i]);
+		if (sl[i]->len != 0)
+			q->known[i] = sl[i]->df + 1;
+	}
+	if ((rc = read_stats(r, q, t, len, n)) != SQLITE_OK)
+		return rc;
+	for (size_t i = 0; q->have_stats && i < n; i++)
+		if (sl[i]->len == 0 && q->df[i] >= RANK_KEEP_ROWS) {
+			sl[i]->len = len[i];
+			memcpy(sl[i]->t, t[i], len[i]);
+			sl[i]->df = q->df[i];
+			c->n++;
+		}
+	return SQLITE_OK;
 }
 
 /* see rank.h */
@@ -338,7 +418,7 @@ rank_topk(struct rank *r, const char (*t)[TOK_MAX], const uint8_t *len,
 	q->ncol = ncol > 2 ? 2 : ncol;
 	for (int c = 0; c < q->ncol; c++)
 		q->w[c] = w[c];
-	if (n == 0 || k == 0 || (rc = read_stats(r, q, t, len, n)) !=
+	if (n == 0 || k == 0 || (rc = read_counts(r, q, t, len, n)) !=
 	    SQLITE_OK || !q->have_stats)
 		goto done;
 	/* the terms in the index, rarest first (a term in no row adds 0.0

@@ -28,6 +28,16 @@
  * what is kept only rises as rows come (the kept rows are a greedy basis
  * of a partition matroid cut at k), so it bounds what is scored as above.
  *
+ * A term's row count costs a walk of its whole list (15 to 20% of a long
+ * sentence's query): the counts of terms in many rows are kept between
+ * queries on one connection for as long as the file is the same (PRAGMA
+ * data_version, which another connection's commit moves, and the
+ * connection's own count of changes: any write drops them all), so a
+ * service that answers many queries counts a common word once. They are
+ * the counts FTS5 would make: the same scores to the bit. (A commit that
+ * lands between a query's statements, its statistics and its rounds, is
+ * seen by the later ones, kept counts or not.)
+ *
  * A term in more than half the rows has an idf of 1e-6 in bm25() (its
  * clamp): it is taken only when fewer than k rows have any rarer term.
  * Ties in score go to the lower rowid, as in `ORDER BY bm25(..), rowid`.
@@ -61,6 +71,8 @@ int rank_register(sqlite3 *db);
 	" LIMIT 1"
 #define RANK_SQL_ROWS "SELECT rowid, rd_rank(fts, ?2) FROM fts" \
 	" WHERE fts MATCH ?1"
+/* the file's version as other connections' commits move it */
+#define RANK_SQL_VERSION "PRAGMA data_version"
 
 /* One row kept: its rowid, its score (bm25, higher is better) and its
  * group (rank_keep_fn's; 0 when no function was given). */
@@ -87,10 +99,30 @@ struct rank_stats {
  * queries, few enough to score in a few milliseconds. */
 #define RANK_FIRST_ROWS 4096
 
+/* Terms whose row counts are kept between queries: those in at least
+ * RANK_KEEP_ROWS rows (a rarer term's count is a short walk), at most
+ * RANK_KEEP_SLOTS * 3 / 4 (then all are dropped and kept anew). */
+#define RANK_KEEP_ROWS  256
+#define RANK_KEEP_SLOTS 512
+
+/* The kept counts: an open-addressed table of terms (rank.c). */
+struct rank_count {
+	int64_t df;
+	uint8_t len;                    /* 0: an empty slot */
+	char t[TOK_MAX];
+};
+struct rank_counts {
+	sqlite3_int64 version[2];       /* data_version, total changes */
+	size_t n;
+	struct rank_count slot[RANK_KEEP_SLOTS];
+};
+
 struct rank {
 	sqlite3_stmt *stats, *rows;     /* RANK_SQL_STATS, RANK_SQL_ROWS */
+	sqlite3_stmt *version;          /* RANK_SQL_VERSION */
 	struct buf expr;                /* a MATCH expression */
 	int64_t first_rows;             /* RANK_FIRST_ROWS (tests: fewer) */
+	struct rank_counts counts;      /* kept between queries */
 };
 
 /*

@@ -4,18 +4,23 @@
  * index_query), timed inside one process so the figures are the query's,
  * not a process start's.
  *
- * Usage: searchbench [--per-file N] [--full] INDEX QUERIES [ROUNDS]
+ * Usage: searchbench [--per-file N] [--full | --cold] INDEX QUERIES [ROUNDS]
  *        searchbench [--per-file N] --check INDEX QUERIES [K]
  *        searchbench --sizes INDEX
  *
  * QUERIES: one query per line (the text before the first tab). Every query
  * is run ROUNDS times (default 3; the first round warms the page cache the
- * later ones read), k = 10, each result's text read. Prints one line:
+ * later ones read, and the frequent terms' counts the connection keeps, as
+ * a service's does: rank.h; ROUNDS 1 keeps only other queries' words),
+ * k = 10, each result's text read. Prints one line:
  *   "queries N, runs R, p50 X ms, p90 X ms, p99 X ms, max X ms, mean X ms;
  *    CPU p50 X ms, p99 X ms" (the same runs' CPU time, which a loaded
  *    machine moves less than the wall time), and without --full what the
  *    ranking did per query (chunks scored, terms' rows read, rounds).
  * --full: index_query_full (FTS5's bm25() over every match) instead.
+ * --cold: the connection's kept counts dropped before every query (what
+ * `repodigest query`, one query a process, and a service's first query
+ * after a write see; outside the timing).
  * --per-file N: at most N chunks of one file (index_filter's per_file;
  * default INDEX_PER_FILE, what `repodigest query` returns; 0: no cap).
  * --check: each query both ways, k = K (default 10): the same chunks in the
@@ -140,7 +145,7 @@ main(int argc, char **argv)
 	struct err_ctx ec;
 	char line[65536], msg[1024];
 	size_t n = 0, nq = 0, bytes = 0;
-	int rounds, full = 0;
+	int rounds, full = 0, cold = 0;
 	double sum = 0, scored = 0, ess = 0, rnds = 0;
 	FILE *f;
 
@@ -177,15 +182,17 @@ main(int argc, char **argv)
 		index_close(&ix);
 		return (int)n;
 	}
-	if (argc > 1 && strcmp(argv[1], "--full") == 0) {
-		full = 1;
+	if (argc > 1 && (strcmp(argv[1], "--full") == 0 ||
+	    strcmp(argv[1], "--cold") == 0)) {
+		full = argv[1][2] == 'f';
+		cold = !full;
 		argc--;
 		argv++;
 	}
 	rounds = argc > 3 ? atoi(argv[3]) : 3;
 	if (argc < 3 || rounds < 1) {
-		fprintf(stderr, "usage: searchbench [--per-file N] [--full] "
-		    "INDEX QUERIES [ROUNDS]\n");
+		fprintf(stderr, "usage: searchbench [--per-file N] [--full | "
+		    "--cold] INDEX QUERIES [ROUNDS]\n");
 		return 2;
 	}
 	memset(&ec, 0, sizeof ec);
@@ -201,8 +208,12 @@ main(int argc, char **argv)
 		}
 		while (fgets(line, sizeof line, f) != NULL && n < MAX_RUNS) {
 			size_t len = strcspn(line, "\t\n");
-			double t0 = now_ms(CLOCK_MONOTONIC);
-			double c0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
+			double t0, c0;
+			if (cold)
+				memset(&ix.rank.counts, 0,
+				    sizeof ix.rank.counts);
+			t0 = now_ms(CLOCK_MONOTONIC);
+			c0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
 			index_terms(&ix, (const uint8_t *)line, len, &t);
 			if ((full ? index_query_full : index_query)(&ix, &t, &filt,
 			    10, take, &bytes, &ec) != 0) {

@@ -719,8 +719,8 @@ compare_topk(struct index *ix, int nq, unsigned *pruned, unsigned *rounds2,
 static void
 test_topk(void)
 {
-	struct index *ix = malloc(sizeof *ix);
-	struct index_opts o = { 1, 0, INDEX_TOK_CODE };
+	struct index *ix = malloc(sizeof *ix), *rd = malloc(sizeof *rd);
+	struct index_opts o = { 1, 0, INDEX_TOK_CODE }, ro = { 0, 1, 0 };
 	struct err_ctx ec;
 	unsigned pruned = 0, rounds2 = 0, capped = 0;
 	char p[300];
@@ -739,9 +739,24 @@ test_topk(void)
 	for (int r = 0; r < 3; r++)
 		CHECK(add_corpus(ix, r, 0) == 0, "corpus %d", r);
 	compare_topk(ix, 200, &pruned, &rounds2, &capped);
+	/* a reader of its own (a service's): its kept counts (rank.h) are
+	 * dropped when the writer commits */
+	CHECK(index_open(rd, p, &ro, &ec) == 0, "open reader: %s", ec.detail);
+	rd->rank.first_rows = 24;
+	compare_topk(rd, 100, &pruned, &rounds2, &capped);
+	CHECK(ix->rank.counts.n > 20 && rd->rank.counts.n > 20,
+	    "counts kept: writer %zu, reader %zu", ix->rank.counts.n,
+	    rd->rank.counts.n);
 	for (int r = 0; r < 3; r++)
 		CHECK(add_corpus(ix, r, 1) == 0, "corpus %d again", r);
+	/* the writer's own changes drop its kept counts; the reader's go
+	 * with the other connection's commits */
 	compare_topk(ix, 200, &pruned, &rounds2, &capped);
+	compare_topk(rd, 100, &pruned, &rounds2, &capped);
+	CHECK(add_corpus(ix, 1, 0) == 0, "corpus 1 as first");
+	compare_topk(rd, 100, &pruned, &rounds2, &capped);
+	index_close(rd);
+	free(rd);
 	/* the comparison is worth something only if the ranking skipped
 	 * rows and took terms in more than one round */
 	CHECK(pruned > 100 && rounds2 > 20, "pruned %u, two rounds %u", pruned,

@@ -782,10 +782,12 @@ chunkw_end(struct chunkw *w)
 	w->files++;
 	e = split_text(&w->sp, w->lang, w->u, w->un,
 	    w->pipe != NULL ? queue_chunk : write_chunk, w);
-	/* the buffer is kept for the next file (freed with the writer): a
-	 * fresh one for each large file faulted in its pages again, one by
-	 * one (python3.11's tree: 6,300 faults); the peak is the largest
-	 * file's either way */
+	/* keep a large file's buffer from pinning memory for the rest */
+	if (w->ucap > (1u << 20)) {
+		free(w->u);
+		w->u = NULL;
+		w->ucap = 0;
+	}
 	w->un = 0;
 	return e;
 }
